@@ -1,0 +1,49 @@
+# gisplan — two commands for a fresh machine:
+#   make demo   set up, build the demo dataset, run the main job on it
+#   make test   set up, run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# pip flags for the package installs (quiet by default; `make V=1` shows everything)
+PIPFLAGS := $(if $(V),,-q) --disable-pip-version-check
+
+.PHONY: demo test venv install-demo install-test browser lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install $(PIPFLAGS) --upgrade pip
+
+# Installs are re-run when pyproject.toml changes (stamp files).
+$(VENV)/.stamp-demo: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install $(PIPFLAGS) -e ".[maps,reports]"
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install $(PIPFLAGS) -e ".[test]"
+	touch $@ $(VENV)/.stamp-demo
+
+venv: $(VENV)/.stamp-demo
+
+demo: $(VENV)/.stamp-demo
+	$(VENV)/bin/gisplan demo
+
+# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium;
+# it never downloads a browser of its own).
+browser:
+	@bash scripts/install_chromium.sh
+
+test: $(VENV)/.stamp-test browser
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+lint: $(VENV)/.stamp-test
+	$(PIP) install $(PIPFLAGS) ruff
+	$(VENV)/bin/ruff check gisplan tests scripts benchmarks
+
+bench: $(VENV)/.stamp-test browser
+	$(PIP) install $(PIPFLAGS) -e ".[bench]"
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf data/demo reports maps/*.html maps/assets build *.egg-info

@@ -1,0 +1,59 @@
+"""gisplan — spatial indicators, maps and reports for the Thái Nguyên environmental plan to 2030.
+
+The public API is re-exported here and imported lazily, so ``import gisplan`` stays fast and
+map dependencies (folium, matplotlib) load only when a map is made.
+
+CRS: everything is computed in VN-2000 / TM-3 106°30' (EPSG:9213) unless told otherwise; areas
+are in ha, lengths in km, distances in m, shares in %.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    # catalog, CRS, IO
+    "Catalog": "gisplan.catalog",
+    "load_catalog": "gisplan.catalog",
+    "load_layer_types": "gisplan.catalog",
+    "TARGET_CRS": "gisplan.crs",
+    "read_layer": "gisplan.io",
+    "read_catalog_layer": "gisplan.io",
+    "open_raster": "gisplan.io",
+    "write_layer": "gisplan.io",
+    "validate": "gisplan.io",
+    "ValidationReport": "gisplan._validate",
+    "decode_legacy": "gisplan.encoding",
+    "normalize_name": "gisplan.encoding",
+    # demo
+    "build_demo": "gisplan.demo",
+    # indicators
+    "forest_cover": "gisplan.indicators.forest",
+    "forest_cover_from_status": "gisplan.indicators.forest",
+    "clip_by_units": "gisplan.overlay",
+    "run_indicators": "gisplan.indicators.run",
+    # reports and maps
+    "write_reports": "gisplan.reports",
+    "make_map": "gisplan.maps.interactive",
+    "print_map": "gisplan.maps.printmap",
+    "publish_site": "gisplan.maps.site",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gisplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,1 @@
+"""The ``gisplan`` command line: one click group, one module per subcommand family."""

@@ -1,0 +1,67 @@
+"""Exceptions and warnings raised by gisplan.
+
+Every error gisplan raises derives from :class:`GisplanError`; each subclass also inherits the
+built-in exception it resembles, so ``except FileNotFoundError`` keeps working. Messages say
+what is wrong (naming the file, layer, column or row) and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class GisplanError(Exception):
+    """Base class of all gisplan errors."""
+
+
+class GisplanWarning(UserWarning):
+    """Base class of gisplan's warnings (assumed CRS, repaired geometry, decoded legacy text)."""
+
+
+class CatalogError(GisplanError, ValueError):
+    """The layer catalog or a layer-type definition is malformed."""
+
+
+class LayerNotFoundError(GisplanError, FileNotFoundError):
+    """A catalog entry, file or layer inside a file does not exist."""
+
+
+class UnknownLayerTypeError(GisplanError, KeyError):
+    """A layer type id that the catalog does not define."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class ReadError(GisplanError, OSError):
+    """A file exists but cannot be read: truncated, corrupt or of an unknown format."""
+
+
+class CRSError(GisplanError, ValueError):
+    """A layer has no CRS that gisplan can determine, or a CRS is invalid or mismatched."""
+
+
+class SchemaError(GisplanError, ValueError):
+    """A layer does not fit its layer type: missing required column, wrong type, empty layer."""
+
+
+class EncodingError(GisplanError, UnicodeError):
+    """Text attributes cannot be decoded with the requested or detected encoding."""
+
+
+class ValidationError(GisplanError, ValueError):
+    """Validation found errors; ``report`` holds every problem found."""
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class OutputExistsError(GisplanError, FileExistsError):
+    """An output file exists and overwriting was not requested."""
+
+
+class AssumedCRSWarning(GisplanWarning):
+    """A layer had no CRS and one was assumed from its coordinates."""
+
+
+class RepairWarning(GisplanWarning):
+    """Geometries or text were repaired on read."""
