@@ -32,7 +32,8 @@ _EXPORTS = {
     # demo
     "build_demo": "gisplan.demo",
     # indicators
-    "forest_cover": "gisplan.indicators.forest",
+    "forest_cover": "gisplan.indicators.canopy",
+    "forest_change_raster": "gisplan.indicators.canopy",
     "forest_cover_from_status": "gisplan.indicators.forest",
     "clip_by_units": "gisplan.overlay",
     "run_indicators": "gisplan.indicators.run",

@@ -41,9 +41,9 @@ def cli(verbose: int, quiet: int) -> None:
 
 
 def _register() -> None:
-    from gisplan.cli import demo, indicators, layers, maps
+    from gisplan.cli import demo, indicators, layers, maps, printing
 
-    for module in (layers, demo, indicators, maps):
+    for module in (layers, demo, indicators, maps, printing):
         module.register(cli)
 
 

@@ -1,0 +1,1 @@
+"""Maps: interactive (folium), print (matplotlib) and the published static site. Only this package imports folium and matplotlib."""
