@@ -16,3 +16,22 @@ def real_data() -> Path:
     if not SHARED_REAL.is_dir():
         pytest.skip(f"real data not available: {SHARED_REAL} does not exist (it sits beside the repo)")
     return SHARED_REAL
+
+
+@pytest.fixture(scope="session")
+def demo_small(tmp_path_factory) -> Path:
+    """A small demo dataset (``build_demo(size="small")``) built once per test session.
+
+    Returns the path of a catalog file pointing at it (same entries as ``layers/demo.toml``).
+    """
+    from gisplan.demo import build_demo
+
+    out = tmp_path_factory.mktemp("demo_small")
+    build_demo(out / "data", size="small")
+    demo_toml = (REPO / "layers" / "demo.toml").read_text(encoding="utf-8")
+    catalog = out / "catalog.toml"
+    catalog.write_text(
+        demo_toml.replace('base = "../data/demo"', f'base = "{(out / "data").as_posix()}"'),
+        encoding="utf-8",
+    )
+    return catalog
