@@ -1,0 +1,333 @@
+"""Vietnamese text: legacy font encodings (TCVN3/ABC, VNI-Windows), mis-declared code pages,
+and name normalisation for joins.
+
+TCVN3 and VNI-Windows are *font* encodings, not code pages: GDAL cannot decode them. A file
+written with them arrives as bytes that a reader shows as Latin-1 look-alikes
+(``V­ên Quèc gia Ba BÓ`` for TCVN3, ``Vöôøn Quoác gia Ba Beå`` for VNI). gisplan works on such
+"byte strings" (every character ≤ U+00FF, i.e. one byte each) and decodes them:
+
+- **TCVN3 (ABC)** puts each Vietnamese letter in one byte of 0xA1–0xFE. It has capitals only for
+  the seven base letters Ă Â Ê Ô Ơ Ư Đ; toned capitals were typed with an upper-case *font*
+  (.VnTimeH) over the lower-case codes, so they decode to lower case (the information is not in
+  the bytes).
+- **VNI-Windows** writes a base letter followed by one mark byte (``ù`` acute, ``ø`` grave,
+  ``û`` hook, ``õ`` tilde, ``ï`` dot, ``â`` circumflex, ``ê`` breve, combined circumflex/breve +
+  tone bytes), with single bytes for ơ ư đ and a few i/y letters.
+- **cp1258** (Windows Vietnamese) uses combining tone marks; **UTF-8** read as Latin-1 shows as
+  ``VÆ°á»n``.
+
+Detection scores each candidate by how many words decode to well-formed Vietnamese syllables
+(letters of the Vietnamese alphabet, at most one tone mark), so plain ASCII and genuine Unicode
+are never touched. Output is always Unicode NFC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import pandas as pd
+
+from gisplan.errors import EncodingError
+
+#: Encodings gisplan decodes itself, besides Python codecs such as "utf-8" or "cp1258".
+LEGACY_ENCODINGS = ("tcvn3", "vni")
+
+# --------------------------------------------------------------------------------------------
+# TCVN3 (ABC): byte -> letter
+_TCVN3 = {}
+for _b, _c in zip(range(0xA1, 0xA8), "ĂÂÊÔƠƯĐ", strict=True):
+    _TCVN3[_b] = _c
+for _b, _c in zip(range(0xA8, 0xAF), "ăâêôơưđ", strict=True):
+    _TCVN3[_b] = _c
+_TCVN3.update({0xB5: "à", 0xB6: "ả", 0xB7: "ã", 0xB8: "á", 0xB9: "ạ"})
+_TCVN3.update({0xBB: "ằ", 0xBC: "ẳ", 0xBD: "ẵ", 0xBE: "ắ", 0xC6: "ặ"})
+_TCVN3.update({0xC7: "ầ", 0xC8: "ẩ", 0xC9: "ẫ", 0xCA: "ấ", 0xCB: "ậ"})
+_TCVN3.update({0xCC: "è", 0xCE: "ẻ", 0xCF: "ẽ", 0xD0: "é", 0xD1: "ẹ"})
+_TCVN3.update({0xD2: "ề", 0xD3: "ể", 0xD4: "ễ", 0xD5: "ế", 0xD6: "ệ"})
+_TCVN3.update({0xD7: "ì", 0xD8: "ỉ", 0xDC: "ĩ", 0xDD: "í", 0xDE: "ị"})
+_TCVN3.update({0xDF: "ò", 0xE1: "ỏ", 0xE2: "õ", 0xE3: "ó", 0xE4: "ọ"})
+_TCVN3.update({0xE5: "ồ", 0xE6: "ổ", 0xE7: "ỗ", 0xE8: "ố", 0xE9: "ộ"})
+_TCVN3.update({0xEA: "ờ", 0xEB: "ở", 0xEC: "ỡ", 0xED: "ớ", 0xEE: "ợ"})
+_TCVN3.update({0xEF: "ù", 0xF1: "ủ", 0xF2: "ũ", 0xF3: "ú", 0xF4: "ụ"})
+_TCVN3.update({0xF5: "ừ", 0xF6: "ử", 0xF7: "ữ", 0xF8: "ứ", 0xF9: "ự"})
+_TCVN3.update({0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ"})
+_TCVN3_DECODE = str.maketrans({chr(b): c for b, c in _TCVN3.items()})
+_TCVN3_ENCODE = {c: chr(b) for b, c in _TCVN3.items()}
+
+# --------------------------------------------------------------------------------------------
+# VNI-Windows: letter -> byte sequence (as Latin-1 characters)
+_TONES = ("", "ù", "ø", "û", "õ", "ï")  # none, sắc, huyền, hỏi, ngã, nặng
+_TONE_COMBINING = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+_CIRC_TONES = ("â", "á", "à", "å", "ã", "ä")  # circumflex alone, + sắc, huyền, hỏi, ngã, nặng
+_BREVE_TONES = ("ê", "é", "è", "ú", "ü", "ë")
+
+
+def _build_vni() -> dict[str, str]:
+    table: dict[str, str] = {}
+
+    def put(base_uni: str, seqs: Iterable[str]) -> None:
+        for tone, seq in zip(_TONE_COMBINING, seqs, strict=True):
+            uni = unicodedata.normalize("NFC", base_uni + tone)
+            table[uni] = seq
+            table[uni.upper()] = seq.upper()
+
+    for v in "aeiouy":
+        put(v, [v + t for t in _TONES])
+    for v in "aeo":  # â ê ô
+        put(v + "\u0302", [v + t for t in _CIRC_TONES])
+    put("a\u0306", ["a" + t for t in _BREVE_TONES])  # ă
+    put("ơ", ["ô" + t for t in _TONES])
+    put("ư", ["ö" + t for t in _TONES])
+    # single-byte i/y letters
+    for uni, seq in (("í", "í"), ("ì", "ì"), ("ỉ", "æ"), ("ĩ", "ó"), ("ị", "ò"), ("ỵ", "î")):
+        table[uni] = seq
+        table[uni.upper()] = seq.upper()
+    table["i"], table["I"], table["y"], table["Y"] = "i", "I", "y", "Y"
+    table["đ"], table["Đ"] = "ñ", "Ñ"
+    return table
+
+
+_VNI_ENCODE = _build_vni()
+_VNI_DECODE = {seq: uni for uni, seq in _VNI_ENCODE.items() if seq != uni}
+_VNI_PATTERN = re.compile("|".join(re.escape(s) for s in sorted(_VNI_DECODE, key=len, reverse=True)))
+
+# --------------------------------------------------------------------------------------------
+# What a well-formed Vietnamese word looks like
+_VN_LOWER = set("abcdefghijklmnopqrstuvwxyzđ") | {
+    unicodedata.normalize("NFC", b + t)
+    for b in ("a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y")
+    for t in _TONE_COMBINING
+}
+_TONED = {c for c in _VN_LOWER if any(m in unicodedata.normalize("NFD", c) for m in _TONE_COMBINING[1:])}
+_WORD = re.compile(r"[^\s\d\-–,.;:()/\\'\"_&+]+")
+
+
+def decode_legacy(text: str, encoding: str) -> str:
+    """Decode a byte string (characters ≤ U+00FF) written in a legacy encoding to Unicode NFC.
+
+    Parameters
+    ----------
+    text : the text as read with a Latin-1 decoder (one character per byte).
+    encoding : ``"tcvn3"``, ``"vni"``, or a Python codec name (``"utf-8"``, ``"cp1258"`` …).
+
+    Examples
+    --------
+    >>> decode_legacy("V\\xadên Quèc gia Ba BÓ", "tcvn3")
+    'Vườn Quốc gia Ba Bể'
+    >>> decode_legacy("Vöôøn Quoác gia Ba Beå", "vni")
+    'Vườn Quốc gia Ba Bể'
+    >>> decode_legacy("VÆ°á»\\x9dn", "utf-8")
+    'Vườn'
+    """
+    if text is None:
+        return text
+    enc = encoding.lower().replace("_", "-")
+    if enc in ("tcvn3", "abc", "tcvn"):
+        out = text.translate(_TCVN3_DECODE)
+    elif enc in ("vni", "vni-windows"):
+        out = _VNI_PATTERN.sub(lambda m: _VNI_DECODE[m.group(0)], text)
+    else:
+        out = _to_bytes(text).decode(enc)
+    return unicodedata.normalize("NFC", out)
+
+
+def encode_legacy(text: str, encoding: str) -> str:
+    """Encode Unicode text to a legacy byte string (inverse of :func:`decode_legacy`).
+
+    Used to build test files and to check round trips. Toned capitals, which TCVN3 cannot
+    represent, are written with the lower-case codes.
+
+    Examples
+    --------
+    >>> encode_legacy("Vườn Quốc gia Ba Bể", "vni")
+    'Vöôøn Quoác gia Ba Beå'
+    """
+    text = unicodedata.normalize("NFC", text)
+    enc = encoding.lower()
+    if enc == "tcvn3":
+        out = []
+        for ch in text:
+            code = _TCVN3_ENCODE.get(ch) or _TCVN3_ENCODE.get(ch.lower())
+            out.append(code if code is not None else ch)
+        return "".join(out)
+    if enc == "vni":
+        return "".join(_VNI_ENCODE.get(ch, ch) for ch in text)
+    return text.encode(enc).decode("latin-1")
+
+
+def _to_bytes(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("cp1252")
+
+
+def _is_byte_string(text: str) -> bool:
+    try:
+        _to_bytes(text)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _score(texts: Iterable[str]) -> tuple[int, int]:
+    """(well-formed Vietnamese words with a non-ASCII letter, malformed words)."""
+    good = bad = 0
+    for text in texts:
+        for word in _WORD.findall(text.lower()):
+            if word.isascii():
+                continue
+            toned = sum(ch in _TONED for ch in word)
+            if all(ch in _VN_LOWER for ch in word) and toned <= 1:
+                good += 1
+            else:
+                bad += 1
+    return good, bad
+
+
+def detect_legacy(values: Iterable[str]) -> str | None:
+    """Detect the encoding of byte strings that are not plain ASCII.
+
+    Returns ``"utf-8"``, ``"cp1258"``, ``"tcvn3"`` or ``"vni"`` when decoding with it gives
+    clearly more well-formed Vietnamese words than the text as it is, else None (ASCII, genuine
+    Unicode, or undecidable).
+
+    Examples
+    --------
+    >>> detect_legacy(["V\\xadên Quèc gia Ba BÓ", "Kim Hû"])
+    'tcvn3'
+    >>> detect_legacy(["Vöôøn Quoác gia Ba Beå"])
+    'vni'
+    >>> detect_legacy(["Vườn Quốc gia Ba Bể", "Ba Be"]) is None
+    True
+    """
+    texts = [v for v in values if isinstance(v, str) and not v.isascii()]
+    if not texts or not all(_is_byte_string(t) for t in texts):
+        return None
+    base_good, base_bad = _score(texts)
+    best, best_key = None, (base_good - base_bad, 0)
+    for enc in ("utf-8", "tcvn3", "vni", "cp1258"):
+        try:
+            decoded = [decode_legacy(t, enc) for t in texts]
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            continue
+        good, bad = _score(decoded)
+        if bad * 10 > good + bad:  # more than 10 % malformed words: not this encoding
+            continue
+        key = (good - bad, -bad)
+        if key > best_key:
+            best, best_key = enc, key
+    return best
+
+
+def fix_text_columns(df: pd.DataFrame, *, encoding: str = "auto") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Decode the text columns of ``df`` to Unicode NFC; returns a copy and what was decoded.
+
+    Parameters
+    ----------
+    df : a (Geo)DataFrame whose text may be legacy byte strings.
+    encoding : ``"auto"`` detects per column; a name (``"tcvn3"``, ``"vni"``, ``"utf-8"``,
+        ``"cp1258"`` …) forces that encoding on every non-ASCII byte-string value.
+
+    Returns
+    -------
+    (copy of df, {column: encoding decoded from}) — columns already in Unicode are only
+    NFC-normalised and not listed.
+
+    Raises
+    ------
+    EncodingError
+        When a forced encoding cannot decode a value (names the column and row).
+    """
+    out = df.copy()
+    done: dict[str, str] = {}
+    for col in out.columns:
+        s = out[col]
+        if col == getattr(out, "_geometry_column_name", None) or not (
+            pd.api.types.is_string_dtype(s) or s.dtype == object
+        ):
+            continue
+        mask = s.map(lambda v: isinstance(v, str) and not v.isascii()).astype(bool)
+        if not mask.any():
+            continue
+        values = s[mask]
+        enc = detect_legacy(values) if encoding == "auto" else encoding
+        if enc is None or enc.lower() in ("utf-8", "utf8") and encoding == "auto" and not all(
+            _is_byte_string(v) for v in values
+        ):
+            out[col] = s.where(~mask, values.map(lambda v: unicodedata.normalize("NFC", v)))
+            continue
+        decoded = {}
+        for idx, v in values.items():
+            if not _is_byte_string(v):  # already Unicode
+                decoded[idx] = unicodedata.normalize("NFC", v)
+                continue
+            try:
+                decoded[idx] = decode_legacy(v, enc)
+            except (UnicodeDecodeError, LookupError) as exc:
+                raise EncodingError(
+                    f"column {col!r}, row {idx}: cannot decode {v!r} as {enc} ({exc}); "
+                    f"try --encoding auto or another encoding (tcvn3, vni, cp1258, utf-8)"
+                ) from exc
+        out[col] = s.where(~mask, pd.Series(decoded, dtype=object).reindex(s.index))
+        done[col] = enc
+    return out, done
+
+
+# --------------------------------------------------------------------------------------------
+# Names for joins
+_PREFIXES = (
+    "thành phố", "thị xã", "thị trấn", "phường", "xã", "huyện", "quận", "tỉnh", "đặc khu",
+    "tp.", "tp ", "tx.", "tt.", "p.", "x.",
+)
+# old-style tone placement (on the first vowel of oa/oe/uy) -> new style (on the second vowel)
+_OLD_TONE = {}
+for _pair in ("oa", "oe", "uy"):
+    for _t in _TONE_COMBINING[1:]:
+        _old = unicodedata.normalize("NFC", _pair[0] + _t) + _pair[1]
+        _new = _pair[0] + unicodedata.normalize("NFC", _pair[1] + _t)
+        _OLD_TONE[_old] = _new
+_OLD_TONE_RE = re.compile("(" + "|".join(map(re.escape, _OLD_TONE)) + r")(?![a-zăâêôơưđ\u0300-\u0323])")
+
+
+def normalize_name(name: str, *, fold_i_y: bool = True, strip_prefix: bool = True) -> str:
+    """Normalise a Vietnamese place name for joining names from different sources.
+
+    NFC, lower case, ``Ð`` (U+00D0) read as ``Đ``, unit prefixes stripped (xã, phường, thị trấn,
+    TP. …), whitespace collapsed, tone marks moved to one placement (``hoà`` → ``hòa``,
+    ``thuỷ`` → ``thủy``) and, with ``fold_i_y``, word-final ``y`` read as ``i`` (``Sỹ`` = ``Sĩ``).
+
+    Examples
+    --------
+    >>> normalize_name("Xã Hoà Bình") == normalize_name("hòa bình")
+    True
+    >>> normalize_name("Phường Thuỷ Tiên") == normalize_name("Thủy Tiên")
+    True
+    >>> normalize_name("Quân Sỹ") == normalize_name("Quân Sĩ")
+    True
+    >>> normalize_name("Ðại Từ")
+    'đại từ'
+    """
+    if name is None:
+        return ""
+    s = unicodedata.normalize("NFC", str(name)).replace("\u00d0", "Đ").lower().strip()
+    s = re.sub(r"\s+", " ", s)
+    if strip_prefix:
+        for p in _PREFIXES:
+            if s.startswith(p) and len(s) > len(p):
+                s = s[len(p):].strip()
+                break
+    s = _OLD_TONE_RE.sub(lambda m: _OLD_TONE[m.group(1)], s)
+    if fold_i_y:
+        s = " ".join(_fold_y(w) for w in s.split(" "))
+    return s
+
+
+def _fold_y(word: str) -> str:
+    # word-final y after a consonant (Sỹ, Kỷ, Lý) is the i-sound: fold to i with the same tone
+    if len(word) >= 2 and word[-2] not in "aăâeêioôơuưy" and unicodedata.normalize("NFD", word[-1])[0] == "y":
+        tail = unicodedata.normalize("NFD", word[-1])
+        return word[:-1] + unicodedata.normalize("NFC", "i" + tail[1:])
+    return word
