@@ -1,0 +1,343 @@
+"""Validation of a GeoDataFrame against its layer type: the problems found and the repairs made.
+
+Checks are vectorised over the whole layer; issue records are built only for the rows that have
+a problem (at most ``MAX_ROWS_PER_PROBLEM`` per problem and column, then one summary line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisplan.catalog import Attribute, LayerType
+from gisplan.errors import SchemaError
+
+MAX_ROWS_PER_PROBLEM = 20
+
+_FAMILY = {
+    "Point": "point", "MultiPoint": "point",
+    "LineString": "line", "MultiLineString": "line", "LinearRing": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}
+_TRUE = {"true", "1", "yes", "y", "x", "có", "co", "đúng", "t", "c"}
+_FALSE = {"false", "0", "no", "n", "không", "khong", "sai", "f", "k", ""}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a layer."""
+
+    severity: str  # "error" | "warning"
+    code: str
+    message: str
+    file: str | None = None
+    layer: str | None = None
+    column: str | None = None
+    row: object | None = None
+
+    def where(self) -> str:
+        parts = [p for p in (self.file, self.layer and f"layer {self.layer}",
+                             self.column and f"column {self.column}",
+                             self.row is not None and f"row {self.row}") if p]
+        return ", ".join(str(p) for p in parts)
+
+
+class ValidationReport:
+    """The issues found in one or more layers."""
+
+    def __init__(self, issues: Iterable[Issue] = (), *, file: str | None = None, layer: str | None = None):
+        self.issues: list[Issue] = list(issues)
+        self.file = file
+        self.layer = layer
+
+    def add(self, severity: str, code: str, message: str, *, column=None, row=None) -> None:
+        self.issues.append(Issue(severity, code, message, self.file, self.layer, column, row))
+
+    def extend(self, other: ValidationReport | Iterable[Issue]) -> None:
+        self.issues.extend(other.issues if isinstance(other, ValidationReport) else other)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return not self.errors
+
+    def to_frame(self) -> pd.DataFrame:
+        cols = ["severity", "code", "file", "layer", "column", "row", "message"]
+        return pd.DataFrame([asdict(i) for i in self.issues], columns=cols)
+
+    def records(self) -> list[dict]:
+        return [asdict(i) for i in self.issues]
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self.issues)
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __str__(self) -> str:
+        if not self.issues:
+            return "no problems found"
+        return "\n".join(f"{i.severity.upper():7} {i.where()}: {i.message}" for i in self.issues)
+
+
+def validate_frame(
+    gdf: gpd.GeoDataFrame | pd.DataFrame,
+    layer_type: LayerType,
+    *,
+    file: str | None = None,
+    layer: str | None = None,
+    report: ValidationReport | None = None,
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
+    """Check and repair a layer whose columns already carry the canonical names.
+
+    Repairs (each reported): values coerced to the attribute's type, Vietnamese/English labels
+    mapped to their codes, invalid geometries made valid with ``shapely.make_valid`` keeping the
+    layer's geometry family. Errors: missing required values, values outside the allowed set or
+    range, pattern mismatches, duplicated ids, empty or missing geometries, geometries of the
+    wrong family.
+
+    Parameters
+    ----------
+    gdf : the layer (not modified; a repaired copy is returned).
+    layer_type : its :class:`~gisplan.catalog.LayerType`.
+    file, layer : where the data came from, for the messages.
+
+    Returns
+    -------
+    (repaired copy, ValidationReport)
+
+    Raises
+    ------
+    SchemaError
+        The layer is empty or a required column is missing (nothing else can be checked).
+    """
+    report = report if report is not None else ValidationReport(file=file, layer=layer)
+    where = ", ".join(p for p in (file, layer and f"layer {layer}") if p) or "layer"
+    if len(gdf) == 0:
+        raise SchemaError(f"{where}: the layer is empty (no features); expected {layer_type.title_en}")
+    missing = [c for c in layer_type.required_columns if c not in gdf.columns]
+    if missing:
+        present = ", ".join(str(c) for c in gdf.columns if c != "geometry")
+        raise SchemaError(
+            f"{where}: required column(s) {', '.join(missing)} missing for layer type "
+            f"{layer_type.id!r}; columns present: {present}. Rename them in the file, or map them "
+            f"in the catalog entry (columns = {{ SOURCE_NAME = \"{missing[0]}\" }}) or with "
+            f"read_layer(..., columns={{...}})"
+        )
+    out = gdf.copy()
+    ids = _row_ids(out, layer_type)
+    for attr in layer_type.attributes.values():
+        if attr.name in out.columns:
+            out[attr.name] = _check_attribute(out[attr.name], attr, ids, report)
+    _check_duplicates(out, layer_type, ids, report)
+    if isinstance(out, gpd.GeoDataFrame) and out.geometry.name in out.columns:
+        out = _check_geometry(out, layer_type, ids, report)
+    elif layer_type.kind == "vector" and not layer_type.geometry_optional:
+        report.add("error", "no_geometry", f"layer type {layer_type.id!r} needs geometries, the data has none")
+    return out, report
+
+
+# ---------------------------------------------------------------------------------------------
+def _row_ids(df: pd.DataFrame, layer_type: LayerType) -> pd.Series:
+    col = layer_type.id_column
+    if col and col in df.columns:
+        return df[col].astype(object).where(df[col].notna(), pd.Series(range(len(df)), index=df.index))
+    return pd.Series(range(len(df)), index=df.index, dtype=object)
+
+
+def _report_rows(report, severity, code, mask, ids, column, message_fn) -> None:
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    for pos in rows[:MAX_ROWS_PER_PROBLEM]:
+        report.add(severity, code, message_fn(pos), column=column, row=ids.iloc[pos])
+    if len(rows) > MAX_ROWS_PER_PROBLEM:
+        report.add(severity, code, f"… and {len(rows) - MAX_ROWS_PER_PROBLEM} more rows with the same problem",
+                   column=column)
+
+
+def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: ValidationReport) -> pd.Series:
+    raw = s
+    present = raw.notna() & ~raw.astype(str).str.strip().isin(["", "nan", "None", "NaT", "<NA>"])
+    coerced = _coerce(raw.where(present), attr)
+    failed = present & coerced.isna()
+    if attr.allowed is None:
+        _report_rows(report, "error", "bad_type", failed, ids, attr.name,
+                     lambda p: f"{raw.iloc[p]!r} is not a valid {attr.type}")
+    if attr.required:
+        _report_rows(report, "error", "missing_value", ~present, ids, attr.name,
+                     lambda p: f"required value missing ({attr.title_en or attr.name})")
+    if attr.allowed is not None:
+        coerced, mapped = _map_labels(coerced, attr)
+        if mapped:
+            report.add("warning", "labels_mapped",
+                       f"{mapped} value(s) given as labels were mapped to their codes", column=attr.name)
+        bad = coerced.notna() & ~coerced.isin(attr.allowed)
+        _report_rows(report, "error", "not_allowed", bad, ids, attr.name,
+                     lambda p: f"{coerced.iloc[p]!r} is not one of {', '.join(attr.allowed)}")
+    if attr.type in ("int", "float"):
+        num = coerced.astype("float64")
+        if attr.min is not None:
+            _report_rows(report, "error", "out_of_range", num < attr.min, ids, attr.name,
+                         lambda p: f"{num.iloc[p]:g} is below the minimum {attr.min:g}")
+        if attr.max is not None:
+            _report_rows(report, "error", "out_of_range", num > attr.max, ids, attr.name,
+                         lambda p: f"{num.iloc[p]:g} is above the maximum {attr.max:g}")
+    if attr.pattern:
+        rx = re.compile(attr.pattern)
+        bad = coerced.notna() & ~coerced.astype(str).map(lambda v: bool(rx.fullmatch(v))).astype(bool)
+        _report_rows(report, "error", "pattern", bad, ids, attr.name,
+                     lambda p: f"{coerced.iloc[p]!r} does not match {attr.pattern}")
+    return coerced
+
+
+def _coerce(s: pd.Series, attr: Attribute) -> pd.Series:
+    t = attr.type
+    if t == "str":
+        def to_str(v):
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+                return None
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            return str(v).strip()
+        return s.map(to_str).astype(object)
+    if t == "int":
+        num = pd.to_numeric(s, errors="coerce")
+        whole = num.notna() & (num % 1 == 0)
+        return num.where(whole).astype("Int64")
+    if t == "float":
+        return pd.to_numeric(s, errors="coerce").astype("float64")
+    if t == "bool":
+        def to_bool(v):
+            if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+                return None
+            if isinstance(v, (bool, np.bool_)):
+                return bool(v)
+            if isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1):
+                return bool(v)
+            key = str(v).strip().lower()
+            return True if key in _TRUE else False if key in _FALSE else None
+        return s.map(to_bool).astype("boolean")
+    if t == "date":
+        return s.map(_to_date).astype(object)
+    raise ValueError(t)  # pragma: no cover - types are checked when the catalog loads
+
+
+def _to_date(v) -> dt.date | None:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        if 20000 < v < 80000:  # Excel serial day
+            return (dt.date(1899, 12, 30) + dt.timedelta(days=int(v)))
+        return None
+    text = str(v).strip()
+    if text.isdigit() and 20000 < int(text) < 80000:  # Excel serial day stored as text
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(text))
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _map_labels(s: pd.Series, attr: Attribute) -> tuple[pd.Series, int]:
+    lookup = {}
+    for i, code in enumerate(attr.allowed):
+        lookup[code.lower()] = code
+        for labels in (attr.labels_vi, attr.labels_en):
+            if labels:
+                lookup[labels[i].lower()] = code
+    def fix(v):
+        if v is None or v is pd.NA:
+            return v
+        return lookup.get(str(v).strip().lower(), v)
+    mapped = s.map(fix)
+    changed = int((mapped.notna() & (mapped != s) & ~s.isin(attr.allowed)).sum())
+    return mapped.astype(object), changed
+
+
+def _check_duplicates(df, layer_type, ids, report) -> None:
+    col = layer_type.id_column
+    if not col or col not in df.columns:
+        return
+    dup = df[col].notna() & df[col].duplicated(keep=False)
+    _report_rows(report, "error", "duplicate_id", dup, ids, col,
+                 lambda p: f"id {df[col].iloc[p]!r} is used by more than one feature")
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) -> gpd.GeoDataFrame:
+    geom = gdf.geometry.values
+    arr = np.asarray(geom, dtype=object)
+    missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+    if layer_type.geometry_optional and missing.all():
+        return gdf
+    _report_rows(report, "error", "empty_geometry", missing, ids, "geometry",
+                 lambda p: "geometry is empty or missing")
+    families = {_FAMILY[g] for g in layer_type.geometry}
+    invalid = ~missing & ~shapely.is_valid(arr)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(arr[invalid])
+        fixed = shapely.make_valid(arr[invalid])
+        fixed = np.array([_keep_family(g, families) for g in fixed], dtype=object)
+        reason_of = dict(zip(np.flatnonzero(invalid), reasons, strict=True))
+        _report_rows(report, "warning", "geometry_repaired", invalid, ids, "geometry",
+                     lambda p: f"invalid geometry ({reason_of[p]}) repaired with make_valid")
+        arr = arr.copy()
+        arr[invalid] = fixed
+        gone = np.zeros(len(arr), dtype=bool)
+        gone[np.flatnonzero(invalid)] = shapely.is_empty(fixed)
+        _report_rows(report, "error", "empty_geometry", gone, ids, "geometry",
+                     lambda p: "geometry is empty after repair")
+    types = shapely.get_type_id(arr)
+    # shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 4 MultiPoint,
+    # 5 MultiLineString, 6 MultiPolygon, 7 GeometryCollection
+    fam = np.array(["point", "line", "line", "polygon", "point", "line", "polygon", "other"])
+    fam_of = np.where((types >= 0) & (types <= 7), fam[np.clip(types, 0, 7)], "other")
+    wrong = ~missing & ~np.isin(fam_of, list(families))
+    _report_rows(report, "error", "wrong_geometry_type", wrong, ids, "geometry",
+                 lambda p: f"{arr[p].geom_type} where "
+                           f"{'/'.join(layer_type.geometry)} is expected")
+    present_fams = set(fam_of[~missing])
+    if len(present_fams) > 1:
+        report.add("warning", "mixed_geometry",
+                   f"mixed geometry types in one layer: {', '.join(sorted(present_fams))}", column="geometry")
+    out = gdf.copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(arr, index=gdf.index, crs=gdf.crs)
+    return out
+
+
+def _keep_family(geom, families: set[str]):
+    """Keep only the parts of a repaired geometry that belong to the layer's family."""
+    if _FAMILY.get(geom.geom_type) in families:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if _FAMILY.get(p.geom_type) in families]
+    if not parts:
+        return shapely.from_wkt("POLYGON EMPTY") if "polygon" in families else shapely.from_wkt("POINT EMPTY")
+    if "polygon" in families:
+        polys = [q for p in parts for q in shapely.get_parts(p)]
+        return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
+    if "line" in families:
+        lines = [q for p in parts for q in shapely.get_parts(p)]
+        return lines[0] if len(lines) == 1 else shapely.multilinestrings(lines)
+    pts = [q for p in parts for q in shapely.get_parts(p)]
+    return pts[0] if len(pts) == 1 else shapely.multipoints(pts)

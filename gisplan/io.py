@@ -1,0 +1,527 @@
+"""Reading and writing layers: every supported format → a canonical, validated GeoDataFrame in
+VN-2000 / TM-3 106°30' (EPSG:9213), and rasters opened for windowed access.
+
+Vector formats: GeoPackage, Shapefile (with or without .cpg), GeoJSON, KML/KMZ, MapInfo TAB/MIF,
+FlatGeobuf, CSV with coordinate or WKT columns, GeoParquet. Rasters: GeoTIFF / COG.
+
+See :func:`read_layer` for the steps (text decoding, column mapping, CRS, validation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+import shapely
+from pyproj import CRS
+from rasterio.windows import Window
+
+from gisplan._atomic import atomic_path, check_output
+from gisplan._validate import ValidationReport, validate_frame
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
+from gisplan.crs import TARGET_CRS, guess_crs, to_crs
+from gisplan.encoding import fix_text_columns
+from gisplan.errors import (
+    AssumedCRSWarning,
+    CRSError,
+    LayerNotFoundError,
+    ReadError,
+    RepairWarning,
+    SchemaError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = {".gpkg", ".shp", ".dbf", ".geojson", ".json", ".kml", ".kmz", ".tab", ".mif",
+                   ".fgb", ".csv", ".parquet", ".geoparquet", ".zip", ".gml"}
+RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img"}
+_X_COLUMNS = ("x", "lon", "long", "longitude", "lng", "kinh_do", "kinhdo", "toa_do_x", "easting")
+_Y_COLUMNS = ("y", "lat", "latitude", "vi_do", "vido", "toa_do_y", "northing")
+_WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom")
+
+
+# ---------------------------------------------------------------------------------------------
+# vector
+def read_layer(
+    source: str | os.PathLike,
+    *,
+    layer_type: str | None = None,
+    layer: str | None = None,
+    catalog: Catalog | None = None,
+    crs: Any = TARGET_CRS,
+    assume_crs: Any = None,
+    encoding: str = "auto",
+    columns: Mapping[str, str] | None = None,
+    strict: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read one thematic layer, clean and validate it, and return it in the target CRS.
+
+    Steps: open the file (any supported format); decode legacy text (TCVN3, VNI, cp1258,
+    mis-declared UTF-8) to Unicode NFC; rename columns to the canonical names of the layer type
+    (``columns`` first, then the aliases in ``layers/types.toml``, then Shapefile's 10-character
+    truncations); determine the CRS (the file's, else ``assume_crs``, else recognised from the
+    coordinates with an :class:`~gisplan.errors.AssumedCRSWarning`); validate and repair against
+    the layer type; reproject to ``crs`` using PROJ's default operation (VN-2000 ↔ WGS 84:
+    EPSG:6960).
+
+    Parameters
+    ----------
+    source : a file path, or the name of an entry in ``catalog``.
+    layer_type : layer type id (``"communes"``, ``"mines"`` …); required for a path, taken from
+        the catalog for an entry name.
+    layer : the layer inside a multi-layer file (GeoPackage, KML, …).
+    catalog : the catalog that ``source`` names (default: :func:`gisplan.catalog.load_catalog`).
+    crs : output CRS, anything ``pyproj.CRS.from_user_input()`` accepts; default EPSG:9213.
+        ``None`` keeps the source CRS.
+    assume_crs : CRS of data that carries none (overrides recognition).
+    encoding : ``"auto"`` (detect), or ``"tcvn3"``, ``"vni"``, ``"utf-8"``, ``"cp1258"`` …
+    columns : mapping from source column names to canonical names.
+    strict : raise :class:`~gisplan.errors.ValidationError` when errors remain after repair;
+        with False, return the data with the issues in ``attrs["gisplan"]["issues"]``.
+
+    Returns
+    -------
+    GeoDataFrame (or DataFrame for a layer type with optional geometry read from a table) with
+    canonical columns, metadata in ``attrs["gisplan"]``.
+
+    Raises
+    ------
+    LayerNotFoundError, ReadError, CRSError, SchemaError, ValidationError
+    """
+    if catalog is None and not Path(source).exists():
+        try:
+            catalog = load_catalog()
+        except LayerNotFoundError:
+            catalog = None
+    if catalog is not None and isinstance(source, str) and source in catalog and not Path(source).exists():
+        return read_catalog_layer(catalog, source, crs=crs, strict=strict, encoding=encoding,
+                                  assume_crs=assume_crs, columns=columns)
+    ltype = _layer_type(layer_type, catalog, source)
+    return _read(Path(source), ltype, layer=layer, crs=crs, assume_crs=assume_crs,
+                 encoding=encoding, columns=columns or {}, strict=strict, entry=None)
+
+
+def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFrame:
+    """Read the catalog entry ``name`` with :func:`read_layer` (entry options apply: layer,
+    columns, crs declared for data without one, encoding, year, source, licence)."""
+    entry = catalog.entry(name)
+    ltype = catalog.layer_type(entry.type)
+    if ltype.kind != "vector":
+        raise SchemaError(f"catalog entry {name!r} is a raster ({entry.type}); use open_raster()")
+    columns = {**entry.columns, **(kw.pop("columns", None) or {})}
+    assume = kw.pop("assume_crs", None) or entry.crs
+    encoding = kw.pop("encoding", "auto")
+    if encoding == "auto":
+        encoding = entry.encoding
+    return _read(entry.path, ltype, layer=kw.pop("layer", entry.layer), assume_crs=assume,
+                 encoding=encoding, columns=columns, entry=entry,
+                 crs=kw.pop("crs", TARGET_CRS), strict=kw.pop("strict", True))
+
+
+def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalog: Catalog | None = None,
+             **read_kw: Any) -> ValidationReport:
+    """Validate a layer (path or catalog entry name) and return every problem found.
+
+    Structural problems (missing file, unreadable file, missing required column, empty layer, no
+    CRS) become error issues instead of exceptions.
+    """
+    report = ValidationReport(file=str(source))
+    try:
+        gdf = read_layer(source, layer_type=layer_type, catalog=catalog, strict=False, **read_kw)
+    except (ReadError, LayerNotFoundError, SchemaError, CRSError) as exc:
+        report.add("error", type(exc).__name__, str(exc))
+        return report
+    report.issues = [_issue_from_record(r) for r in gdf.attrs["gisplan"]["issues"]]
+    return report
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None,
+                overwrite: bool = False) -> Path:
+    """Write a layer atomically; the format follows the suffix (.gpkg, .geojson, .shp, .fgb,
+    .parquet). Refuses to replace an existing file unless ``overwrite=True``; never writes
+    onto the file a layer was read from.
+
+    Returns
+    -------
+    The path written.
+    """
+    path = Path(path)
+    src = (gdf.attrs.get("gisplan") or {}).get("source")
+    if src and Path(src).resolve() == path.resolve():
+        raise ReadError(f"refusing to write {path}: it is the layer's own input file; choose another output")
+    check_output(path, overwrite=overwrite)
+    out = _for_writing(gdf)
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        return _write_shapefile(out, path, overwrite=overwrite)
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        if suffix in (".parquet", ".geoparquet"):
+            out.to_parquet(tmp)
+        else:
+            driver = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf"}.get(suffix)
+            if driver is None:
+                raise ReadError(f"{path}: cannot write {suffix!r}; use .gpkg, .geojson, .shp, .fgb or .parquet")
+            meta = gdf.attrs.get("gisplan") or {}
+            kw = {}
+            if driver == "GPKG":
+                note = SYNTHETIC_NOTE if meta.get("synthetic") else meta.get("source_note", "")
+                kw["layer_metadata"] = {"DESCRIPTION": note} if note else None
+            pyogrio.write_dataframe(out, tmp, layer=layer or path.stem, driver=driver, **kw)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+def _layer_type(layer_type, catalog, source) -> LayerType:
+    cat = catalog if catalog is not None else Catalog(None)
+    if layer_type is None:
+        raise SchemaError(
+            f"{source}: say which layer type this is (layer_type=… / --type), one of: "
+            f"{', '.join(cat.types)}"
+        )
+    return cat.layer_type(layer_type)
+
+
+def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, columns, strict,
+          entry: CatalogEntry | None) -> gpd.GeoDataFrame:
+    raw, layer = _open_vector(path, layer, ltype, encoding)
+    raw, decoded = fix_text_columns(raw, encoding=encoding if encoding else "auto")
+    if decoded:
+        msg = f"{path}: text decoded to Unicode from " + ", ".join(f"{c} ({e})" for c, e in decoded.items())
+        log.info(msg)
+        if any(e in ("tcvn3", "vni") for e in decoded.values()):
+            warnings.warn(msg, RepairWarning, stacklevel=3)
+    renamed = _canonical_columns(raw, ltype, columns)
+    source_crs = renamed.crs.to_wkt() if isinstance(renamed, gpd.GeoDataFrame) and renamed.crs else None
+    gdf, crs_note = _resolve_crs(renamed, path, assume_crs)
+    fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer)
+    if isinstance(fixed, gpd.GeoDataFrame) and crs is not None and fixed.crs is not None:
+        target = to_crs(crs)
+        if not fixed.crs.equals(target):
+            fixed = fixed.to_crs(target)
+    keep = [c for c in ltype.attributes if c in fixed.columns]
+    extra = [c for c in fixed.columns if c not in keep and c != getattr(fixed, "_geometry_column_name", None)]
+    fixed = fixed[keep + extra + ([fixed.geometry.name] if isinstance(fixed, gpd.GeoDataFrame) else [])]
+    fixed.attrs["gisplan"] = {
+        "layer_type": ltype.id,
+        "name": entry.name if entry else path.stem,
+        "source": str(path),
+        "layer": layer,
+        "source_crs": source_crs,
+        "crs_assumed": crs_note,
+        "encoding": decoded or None,
+        "year": entry.year if entry else None,
+        "synthetic": bool(entry.synthetic) if entry else False,
+        "source_note": entry.source if entry else "",
+        "licence": entry.licence if entry else "",
+        "issues": report.records(),
+    }
+    if fixed.attrs["gisplan"]["synthetic"]:
+        fixed.attrs["gisplan"]["source_note"] = f"{SYNTHETIC_NOTE}. {fixed.attrs['gisplan']['source_note']}".strip()
+    for issue in report.warnings:
+        log.warning("%s: %s", issue.where(), issue.message)
+    if strict and not report.ok:
+        raise ValidationError(
+            f"{path}{f' (layer {layer})' if layer else ''}: {len(report.errors)} error(s) in "
+            f"{ltype.id}:\n{ValidationReport(report.errors)}", report
+        )
+    return fixed
+
+
+def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str) -> tuple[pd.DataFrame, str | None]:
+    if not path.exists():
+        raise LayerNotFoundError(f"{path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in RASTER_SUFFIXES:
+        raise SchemaError(f"{path} is a raster; layer type {ltype.id!r} is a vector layer")
+    try:
+        if suffix == ".csv":
+            return _read_csv(path, ltype), None
+        if suffix in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path), None
+        if suffix == ".shp":
+            _check_shp_length(path)
+        target = f"/vsizip/{path}" if suffix == ".kmz" else str(path)
+        layer = _pick_layer(target, path, layer, ltype)
+        kw = {}
+        if suffix in (".shp", ".dbf"):
+            # read bytes one-to-one; fix_text_columns decides what they are (.cpg may be wrong)
+            kw["encoding"] = "latin1" if encoding in ("auto", "tcvn3", "vni") else encoding
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*has GPKG application_id.*")
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
+            gdf = pyogrio.read_dataframe(target, layer=layer, **kw)
+        return gdf, layer
+    except (LayerNotFoundError, SchemaError):
+        raise
+    except Exception as exc:  # pyogrio/GDAL/arrow errors: report the file, not the library
+        raise ReadError(
+            f"cannot read {path}: {exc}. The file may be truncated, corrupt or not a "
+            f"{suffix.lstrip('.').upper()} file; re-export it from its source"
+        ) from exc
+
+
+def _check_shp_length(path: Path) -> None:
+    """A .shp header records the file length; a shorter file was cut off in transfer."""
+    with open(path, "rb") as f:
+        header = f.read(28)
+    if len(header) < 28:
+        raise ReadError(f"cannot read {path}: the file is truncated (no complete header)")
+    declared = int.from_bytes(header[24:28], "big") * 2
+    actual = path.stat().st_size
+    if actual < declared:
+        raise ReadError(
+            f"cannot read {path}: the file is truncated ({actual} of {declared} bytes); "
+            f"copy it again from its source"
+        )
+
+
+def _pick_layer(target: str, path: Path, layer: str | None, ltype: LayerType) -> str | None:
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(target)]
+    except Exception as exc:
+        raise ReadError(f"cannot open {path}: {exc}. The file may be truncated or corrupt") from exc
+    if layer is not None:
+        if layer not in layers:
+            raise LayerNotFoundError(f"{path} has no layer {layer!r}; layers: {', '.join(layers)}")
+        return layer
+    if len(layers) <= 1:
+        return layers[0] if layers else None
+    if ltype.id in layers:
+        return ltype.id
+    raise LayerNotFoundError(f"{path} has several layers ({', '.join(layers)}); choose one with layer=… / --layer")
+
+
+def _read_csv(path: Path, ltype: LayerType) -> pd.DataFrame:
+    raw = path.read_bytes()
+    try:
+        text_df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except UnicodeDecodeError:
+        text_df = pd.read_csv(path, encoding="latin1", dtype=str, keep_default_na=False)
+    del raw
+    text_df = text_df.replace({"": None})
+    lower = {c.lower().strip(): c for c in text_df.columns}
+    wkt = next((lower[c] for c in _WKT_COLUMNS if c in lower), None)
+    xcol = next((lower[c] for c in _X_COLUMNS if c in lower), None)
+    ycol = next((lower[c] for c in _Y_COLUMNS if c in lower), None)
+    if wkt:
+        geom = shapely.from_wkt(text_df[wkt].to_numpy(dtype=object), on_invalid="ignore")
+        return gpd.GeoDataFrame(text_df.drop(columns=[wkt]), geometry=geom, crs=None)
+    if xcol and ycol:
+        x = pd.to_numeric(text_df[xcol].str.replace(",", ".", regex=False), errors="coerce")
+        y = pd.to_numeric(text_df[ycol].str.replace(",", ".", regex=False), errors="coerce")
+        bad = x.isna() | y.isna()
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:10])
+            raise SchemaError(f"{path}: columns {xcol}/{ycol} are not numeric coordinates on line(s) {rows}")
+        return gpd.GeoDataFrame(text_df.drop(columns=[xcol, ycol]), geometry=gpd.points_from_xy(x, y), crs=None)
+    if ltype.geometry_optional:
+        return text_df
+    raise SchemaError(
+        f"{path}: no coordinate columns found (x/y, lon/lat, kinh_do/vi_do or a WKT column) and "
+        f"layer type {ltype.id!r} needs geometries"
+    )
+
+
+def _canonical_columns(df: pd.DataFrame, ltype: LayerType, columns: Mapping[str, str]) -> pd.DataFrame:
+    geom_name = getattr(df, "_geometry_column_name", None)
+    src_by_lower = {str(c).lower(): c for c in df.columns if c != geom_name}
+    rename: dict[str, str] = {}
+    for src, dst in columns.items():
+        real = src_by_lower.get(str(src).lower())
+        if real is None:
+            raise SchemaError(
+                f"column mapping names {src!r}, which is not in the data; columns: "
+                f"{', '.join(map(str, src_by_lower.values()))}"
+            )
+        rename[real] = dst
+    taken = set(rename.values())
+    for attr in ltype.attributes.values():
+        if attr.name in taken:
+            continue
+        for cand in (attr.name, *attr.aliases, attr.name[:10]):
+            real = src_by_lower.get(cand.lower())
+            if real is not None and real not in rename:
+                rename[real] = attr.name
+                taken.add(attr.name)
+                break
+    out = df.rename(columns=rename)
+    if out.columns.duplicated().any():
+        dups = sorted({str(c) for c in out.columns[out.columns.duplicated()]})
+        raise SchemaError(f"columns map onto the same canonical name(s): {', '.join(dups)}")
+    return out
+
+
+def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame, str | None]:
+    if not isinstance(df, gpd.GeoDataFrame):
+        return df, None
+    if df.crs is not None:
+        if assume_crs is not None and not df.crs.equals(to_crs(assume_crs)):
+            log.info("%s has CRS %s; the declared %s is ignored", path, df.crs.name, assume_crs)
+        return df, None
+    if assume_crs is not None:
+        crs = to_crs(assume_crs)
+        return df.set_crs(crs), f"declared {crs.name} (EPSG:{crs.to_epsg()}) for data without a CRS"
+    geoms = df.geometry
+    valid = geoms[~(geoms.is_empty | geoms.isna())]
+    guess = guess_crs(tuple(valid.total_bounds)) if len(valid) else None
+    if guess is None:
+        raise CRSError(
+            f"{path} has no CRS (no .prj / no CRS in the file) and its coordinates "
+            f"(bounds {tuple(round(b, 3) for b in valid.total_bounds) if len(valid) else 'empty'}) do not fit "
+            f"VN-2000 / TM-3 106°30', VN-2000 / UTM 48N or WGS 84 degrees over the province. "
+            f"Declare it: --crs EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, "
+            f"assume_crs=… (Python), or add a .prj file"
+        )
+    note = f"assumed {guess.crs.name} (EPSG:{guess.crs.to_epsg()}): {guess.reason}"
+    warnings.warn(f"{path} has no CRS; {note}. Pass assume_crs / crs = … to override.",
+                  AssumedCRSWarning, stacklevel=4)
+    return df.set_crs(guess.crs), note
+
+
+def _issue_from_record(r: dict):
+    from gisplan._validate import Issue
+
+    return Issue(**r)
+
+
+def _for_writing(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    out.attrs = {}
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        s = out[col]
+        if s.dtype == object and s.map(lambda v: isinstance(v, dt.date)).any():
+            out[col] = s.map(lambda v: v.isoformat() if isinstance(v, dt.date) else None)
+        elif str(s.dtype) == "boolean":
+            out[col] = s.astype(object).where(s.notna(), None)
+    return out
+
+
+def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, *, overwrite: bool) -> Path:
+    with atomic_path(path.with_suffix(".shpdir"), overwrite=True) as tmpdir:
+        tmpdir.mkdir()
+        with warnings.catch_warnings():
+            # DBF field names are cut to 10 characters; read_layer maps them back
+            warnings.filterwarnings("ignore", message="Normalized/laundered field name", category=RuntimeWarning)
+            pyogrio.write_dataframe(gdf, tmpdir / path.name, driver="ESRI Shapefile", encoding="UTF-8")
+        for f in tmpdir.iterdir():
+            dest = path.with_suffix(f.suffix)
+            if dest.exists() and not overwrite:
+                raise ReadError(f"{dest} exists; pass overwrite=True")
+            shutil.move(str(f), dest)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# raster
+@dataclass(frozen=True)
+class RasterSource:
+    """A raster opened and checked (header and sampled windows only), ready for windowed reads.
+
+    ``crs`` is the raster's CRS (or the one declared in the catalog); ``res`` in CRS units.
+    """
+
+    path: Path
+    crs: CRS
+    transform: Any
+    width: int
+    height: int
+    res: tuple[float, float]
+    nodata: float | None
+    dtype: str
+    count: int
+    bounds: tuple[float, float, float, float]
+    layer_type: str | None = None
+    name: str | None = None
+    year: int | None = None
+    synthetic: bool = False
+    crs_declared: bool = False
+
+    @property
+    def pixel_area_ha(self) -> float:
+        return abs(self.res[0] * self.res[1]) / 10_000.0
+
+    def open(self):
+        """``rasterio.open`` the file (a context manager)."""
+        return rasterio.open(self.path)
+
+
+def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
+                layer_type: str | None = None, crs: Any = None) -> RasterSource:
+    """Open a raster by path or catalog entry name and check it without reading it whole.
+
+    Checks: the file opens, has a CRS (or one is declared with ``crs`` / the catalog entry),
+    sampled blocks decode (a truncated file fails here), values in the samples are inside the
+    layer type's range (warning otherwise), and a nodata value is declared (warning otherwise).
+
+    Raises
+    ------
+    LayerNotFoundError, ReadError, CRSError
+    """
+    entry = None
+    if isinstance(source, str) and not Path(source).exists():
+        catalog = catalog if catalog is not None else load_catalog()
+        if source in catalog:
+            entry = catalog.entry(source)
+    path = entry.path if entry else Path(source)
+    ltype_id = entry.type if entry else layer_type
+    declared = crs if crs is not None else (entry.crs if entry else None)
+    if not path.exists():
+        raise LayerNotFoundError(f"{path} does not exist")
+    try:
+        with rasterio.open(path) as ds:
+            file_crs = ds.crs
+            info = dict(transform=ds.transform, width=ds.width, height=ds.height, res=ds.res,
+                        nodata=ds.nodata, dtype=ds.dtypes[0], count=ds.count, bounds=tuple(ds.bounds))
+            samples = _sample_blocks(ds)
+    except rasterio.errors.RasterioIOError as exc:
+        raise ReadError(f"cannot read raster {path}: {exc}. The file may be truncated or not a GeoTIFF") from exc
+    if file_crs is None and declared is None:
+        raise CRSError(
+            f"raster {path} has no CRS. Declare it: crs = \"EPSG:9213\" in the catalog entry, "
+            f"open_raster(..., crs=…), or write it into the file (gdal_edit.py -a_srs EPSG:9213 {path.name})"
+        )
+    raster_crs = to_crs(declared) if file_crs is None else CRS.from_user_input(file_crs)
+    cat = catalog if catalog is not None else Catalog(None)
+    ltype = cat.types.get(ltype_id) if ltype_id else None
+    if info["nodata"] is None:
+        warnings.warn(f"raster {path} declares no nodata value: every pixel counts as observed",
+                      RepairWarning, stacklevel=2)
+    if ltype is not None and ltype.raster.get("values") == "continuous":
+        lo, hi = ltype.raster.get("min"), ltype.raster.get("max")
+        vals = samples[samples != info["nodata"]] if info["nodata"] is not None else samples
+        if vals.size and ((lo is not None and vals.min() < lo) or (hi is not None and vals.max() > hi)):
+            warnings.warn(
+                f"raster {path}: sampled values {vals.min()}–{vals.max()} fall outside the "
+                f"{ltype.id} range {lo}–{hi} ({ltype.raster.get('unit', '')}); check band and scaling",
+                RepairWarning, stacklevel=2)
+    return RasterSource(path=path, crs=raster_crs, layer_type=ltype_id, crs_declared=file_crs is None,
+                        name=entry.name if entry else path.stem, year=entry.year if entry else None,
+                        synthetic=bool(entry.synthetic) if entry else False, **info)
+
+
+def _sample_blocks(ds) -> np.ndarray:
+    """Decode a few blocks (first, middle, last) of band 1; a truncated file fails here."""
+    bh, bw = ds.block_shapes[0]
+    rows = sorted({0, (ds.height // 2 // bh) * bh, max(0, ((ds.height - 1) // bh) * bh)})
+    cols = sorted({0, (ds.width // 2 // bw) * bw, max(0, ((ds.width - 1) // bw) * bw)})
+    out = []
+    for r in rows:
+        for c in cols:
+            win = Window(c, r, min(bw, ds.width - c), min(bh, ds.height - r))
+            out.append(ds.read(1, window=win).ravel())
+    return np.concatenate(out)
