@@ -1,9 +1,174 @@
-"""`gisplan` subcommands: layers (being built)."""
+"""`gisplan validate`, `gisplan convert` and `gisplan layers list|info`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+import pandas as pd
+
+from gisplan.catalog import Catalog, load_catalog
+from gisplan.errors import GisplanError, OutputExistsError
+from gisplan.io import open_raster, read_layer, validate, write_layer
+
+catalog_option = click.option(
+    "--catalog", "catalog_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Catalog file (default: $GISPLAN_CATALOG, ./layers/catalog.toml, else the demo catalog).",
+)
+
+
+def _catalog(path: Path | None) -> Catalog:
+    return load_catalog(path)
+
+
+def _type_for(source: str, given: str | None, cat: Catalog) -> str | None:
+    if given:
+        return given
+    if source in cat:
+        return cat.entry(source).type
+    resolved = Path(source).resolve()
+    for e in cat:
+        if e.path == resolved:
+            return e.type
+    return None
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--type", "layer_type", help="Layer type id of the files (e.g. communes, mines).")
+@click.option("--layer", help="Layer inside a multi-layer file.")
+@click.option("--crs", "assume_crs", help="CRS of data that carries none (e.g. EPSG:9213).")
+@click.option("--encoding", default="auto", show_default=True, help="auto | tcvn3 | vni | utf-8 | cp1258 …")
+@catalog_option
+def validate_cmd(paths, layer_type, layer, assume_crs, encoding, catalog_path):
+    """Check layers against their layer type and print every problem.
+
+    PATHS are files or catalog entry names. Exit code 1 when any error is found, 0 when the
+    layers are clean (warnings allowed).
+    """
+    cat = _catalog(catalog_path)
+    rows, n_errors = [], 0
+    for source in paths:
+        ltype = _type_for(source, layer_type, cat)
+        if ltype is None:
+            raise click.UsageError(
+                f"{source}: which layer type is it? Give --type (one of: {', '.join(cat.types)})"
+            )
+        if cat.types[ltype].kind == "raster":
+            try:
+                open_raster(source, catalog=cat, layer_type=ltype, crs=assume_crs)
+                issues = []
+            except GisplanError as exc:
+                issues = [{"severity": "error", "file": source, "layer": None, "column": None,
+                           "row": None, "message": str(exc)}]
+        else:
+            report = validate(source, layer_type=ltype, catalog=cat, layer=layer,
+                              assume_crs=assume_crs, encoding=encoding)
+            issues = [r.__dict__ for r in report.issues]
+        n_errors += sum(i["severity"] == "error" for i in issues)
+        status = "OK" if not issues else f"{sum(i['severity'] == 'error' for i in issues)} error(s), " \
+                 f"{sum(i['severity'] == 'warning' for i in issues)} warning(s)"
+        click.echo(f"{source} [{ltype}]: {status}")
+        rows.extend(issues)
+    if rows:
+        table = pd.DataFrame(rows)[["severity", "column", "row", "message", "file", "layer"]]
+        with pd.option_context("display.max_colwidth", 90, "display.width", 200, "display.max_rows", 500):
+            click.echo(table.fillna("").to_string(index=False))
+    raise SystemExit(1 if n_errors else 0)
+
+
+@click.command("convert")
+@click.argument("src")
+@click.argument("dst", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "layer_type", help="Layer type id (e.g. protected_areas).")
+@click.option("--layer", help="Layer inside a multi-layer input file.")
+@click.option("--crs", "out_crs", default="EPSG:9213", show_default=True,
+              help="Output CRS: anything pyproj.CRS.from_user_input() accepts.")
+@click.option("--assume-crs", help="CRS of input data that carries none.")
+@click.option("--encoding", default="auto", show_default=True, help="auto | tcvn3 | vni | utf-8 | cp1258 …")
+@click.option("--overwrite", is_flag=True, help="Replace DST if it exists.")
+@click.option("--lenient", is_flag=True, help="Write even when validation errors remain.")
+@catalog_option
+def convert_cmd(src, dst, layer_type, layer, out_crs, assume_crs, encoding, overwrite, lenient, catalog_path):
+    """Write a cleaned copy of SRC to DST (GeoPackage by default): Unicode text, canonical
+    columns, repaired geometry, in EPSG:9213 unless --crs says otherwise. SRC is never modified."""
+    cat = _catalog(catalog_path)
+    ltype = _type_for(src, layer_type, cat)
+    if ltype is None:
+        raise click.UsageError(f"{src}: which layer type is it? Give --type (one of: {', '.join(cat.types)})")
+    if Path(src).exists() and Path(src).resolve() == dst.resolve():
+        raise click.UsageError("DST must differ from SRC: gisplan never overwrites its input")
+    if dst.exists() and not overwrite:
+        raise OutputExistsError(f"{dst} exists; add --overwrite to replace it")
+    gdf = read_layer(src, layer_type=ltype, layer=layer, catalog=cat, crs=out_crs,
+                     assume_crs=assume_crs, encoding=encoding, strict=not lenient)
+    write_layer(gdf, dst, layer=ltype, overwrite=overwrite)
+    meta = gdf.attrs["gisplan"]
+    click.echo(f"wrote {len(gdf)} features of {ltype} to {dst} ({gdf.crs.name})")
+    if meta.get("encoding"):
+        click.echo("decoded text: " + ", ".join(f"{c} from {e}" for c, e in meta["encoding"].items()))
+    if meta.get("crs_assumed"):
+        click.echo(f"CRS: {meta['crs_assumed']}")
+    n_fix = sum(i["code"] == "geometry_repaired" for i in meta["issues"])
+    if n_fix:
+        click.echo(f"repaired {n_fix} invalid geometr{'y' if n_fix == 1 else 'ies'}")
+
+
+@click.group("layers")
+def layers_group():
+    """The layer types and the catalog's layers."""
+
+
+@layers_group.command("list")
+@catalog_option
+def list_cmd(catalog_path):
+    """List the layer types and the layers of the catalog."""
+    cat = _catalog(catalog_path)
+    click.echo("Layer types (layers/types.toml):")
+    for t in cat.types.values():
+        click.echo(f"  {t.id:20} {t.kind:7} {t.title_vi} — {t.title_en}")
+    click.echo(f"\nCatalog {cat.path} — {cat.title}{' (synthetic)' if cat.synthetic else ''}:")
+    for e in cat:
+        state = "ok" if e.path.exists() else "MISSING"
+        year = f" {e.year}" if e.year else ""
+        click.echo(f"  {e.name:20} {e.type:20}{year:6} {state:8} {e.path}")
+
+
+@layers_group.command("info")
+@click.argument("name")
+@catalog_option
+def info_cmd(name, catalog_path):
+    """Describe a layer type or a catalog layer: attributes, allowed values, file."""
+    cat = _catalog(catalog_path)
+    entry = cat.entry(name) if name in cat else None
+    ltype = cat.layer_type(entry.type if entry else name)
+    click.echo(f"{ltype.id}: {ltype.title_vi} — {ltype.title_en} ({ltype.kind})")
+    if ltype.geometry:
+        click.echo(f"geometry: {', '.join(ltype.geometry)}{' (optional)' if ltype.geometry_optional else ''}")
+    if ltype.id_column:
+        click.echo(f"id column: {ltype.id_column}")
+    for a in ltype.attributes.values():
+        flag = "required" if a.required else "optional"
+        unit = f" [{a.unit}]" if a.unit else ""
+        click.echo(f"  {a.name:22} {a.type:6} {flag:9} {a.title_vi}{unit}")
+        if a.allowed:
+            for code, label in zip(a.allowed, a.labels_vi or a.allowed, strict=True):
+                click.echo(f"      {code:26} {label}")
+    for key, value in ltype.raster.items():
+        click.echo(f"  {key}: {value}")
+    if entry:
+        click.echo(f"\nfile: {entry.path} ({'exists' if entry.path.exists() else 'MISSING'})")
+        click.echo(f"source: {entry.source}; licence: {entry.licence}; year: {entry.year}")
+        if entry.path.exists() and ltype.kind == "raster":
+            r = open_raster(name, catalog=cat)
+            click.echo(f"raster: {r.width}×{r.height} px, {r.res[0]:g} m, nodata {r.nodata}, {r.crs.name}")
+        elif entry.path.exists():
+            gdf = read_layer(name, catalog=cat, strict=False)
+            click.echo(f"features: {len(gdf)}; CRS {gdf.crs.name}; bounds {tuple(round(b) for b in gdf.total_bounds)}")
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the `gisplan` group."""
+    """Add validate, convert and layers to the `gisplan` group."""
+    group.add_command(validate_cmd)
+    group.add_command(convert_cmd)
+    group.add_command(layers_group)
