@@ -318,7 +318,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) -
                  lambda p: f"{arr[p].geom_type} where "
                            f"{'/'.join(layer_type.geometry)} is expected")
     present_fams = set(fam_of[~missing])
-    if len(present_fams) > 1:
+    if len(present_fams) > 1 and not present_fams <= families:
         report.add("warning", "mixed_geometry",
                    f"mixed geometry types in one layer: {', '.join(sorted(present_fams))}", column="geometry")
     out = gdf.copy()

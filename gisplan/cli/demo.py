@@ -1,9 +1,78 @@
-"""`gisplan` subcommands: demo (being built)."""
+"""`gisplan demo`: build the synthetic demo dataset and run the main job on it."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import click
+import pandas as pd
+
+from gisplan.catalog import LAYERS_DIR, Catalog
+
+
+def _build(ctx: dict) -> None:
+    from gisplan.demo import build_demo, is_built
+
+    fresh = not is_built(ctx["data"], seed=ctx["seed"], size=ctx["size"]) or ctx["rebuild"]
+    t = time.perf_counter()
+    build_demo(ctx["data"], seed=ctx["seed"], size=ctx["size"], overwrite=ctx["rebuild"])
+    verb = "built" if fresh else "reused"
+    click.echo(f"demo dataset {verb} in {ctx['data']} ({time.perf_counter() - t:.1f} s)")
+
+
+def _summary(ctx: dict) -> None:
+    from gisplan.summary import summarize_catalog
+
+    table = summarize_catalog(ctx["catalog"])
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
+        click.echo(table.drop(columns=["title_vi"]).to_string(index=False))
+    bad = table[table["status"] != "ok"]
+    if len(bad):
+        raise click.ClickException(f"{len(bad)} layer(s) could not be read: {', '.join(bad['layer'])}")
+
+
+#: the main job, step by step: (title, function)
+STEPS = [("build the demo dataset", _build), ("read back and summarise every layer", _summary)]
+
+
+@click.command("demo")
+@click.option("--out", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the demo data (default: the one layers/demo.toml points at, data/demo).")
+@click.option("--seed", default=2030, show_default=True, help="Random seed of the generator.")
+@click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
+              help="full: ~40,000 forest parcels a year, 30 m rasters; small: a quick test version.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the dataset even if it is there.")
+@click.option("--summary-only", is_flag=True, help="Only build and summarise the data.")
+def demo_cmd(data, seed, size, rebuild, summary_only):
+    """Build the synthetic demo dataset (Dữ liệu mô phỏng — synthetic demo data) on first use and
+    run the main job on it, printing where the outputs are."""
+    from gisplan.demo import default_out_dir
+
+    data = data or default_out_dir()
+    catalog = Catalog(LAYERS_DIR / "demo.toml")
+    if data.resolve() != default_out_dir().resolve():
+        catalog = _catalog_for(data)
+    ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog,
+           "outputs": {"demo data": data}}
+    steps = STEPS[:2] if summary_only else STEPS
+    for i, (title, step) in enumerate(steps, 1):
+        click.echo(f"\n[{i}/{len(steps)}] {title}")
+        step(ctx)
+    click.echo("\nOutputs:")
+    for what, where in ctx["outputs"].items():
+        click.echo(f"  {what:14} {where}")
+
+
+def _catalog_for(data: Path) -> Catalog:
+    """A copy of the demo catalog pointing at another data folder (written beside the data)."""
+    text = (LAYERS_DIR / "demo.toml").read_text(encoding="utf-8")
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / "catalog.toml"
+    path.write_text(text.replace('base = "../data/demo"', f'base = "{data.resolve().as_posix()}"'), encoding="utf-8")
+    return Catalog(path)
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the `gisplan` group."""
+    """Add `demo` to the `gisplan` group."""
+    group.add_command(demo_cmd)

@@ -1,0 +1,148 @@
+"""The demo dataset: deterministic, complete, shaped like the province, and valid."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from click.testing import CliRunner
+from pyproj import Transformer
+
+from gisplan._demo_geometry import lonlat
+from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
+from gisplan.cli.main import cli
+from gisplan.demo import MANIFEST, build_demo, is_built
+from gisplan.io import open_raster, read_catalog_layer
+
+
+@pytest.fixture(scope="module")
+def catalog(demo_small):
+    return load_catalog(demo_small)
+
+
+@pytest.fixture(scope="module")
+def layers(catalog):
+    return {e.name: read_catalog_layer(catalog, e.name) for e in catalog if catalog.layer_type(e.type).kind == "vector"}
+
+
+def test_every_catalog_layer_is_built_and_valid(catalog, layers):
+    for entry in catalog:
+        assert entry.path.exists(), entry.name
+        if catalog.layer_type(entry.type).kind == "raster":
+            src = open_raster(entry.name, catalog=catalog)
+            assert src.crs.to_epsg() == 9213 and src.synthetic
+        else:
+            gdf = layers[entry.name]
+            assert not [i for i in gdf.attrs["gisplan"]["issues"] if i["severity"] == "error"], entry.name
+            assert gdf.attrs["gisplan"]["synthetic"]
+            assert SYNTHETIC_NOTE in gdf.attrs["gisplan"]["source_note"]
+
+
+def test_province_and_communes_tile(layers):
+    prov = layers["province"].geometry.iloc[0]
+    assert prov.area / 1e6 == pytest.approx(8375.21, rel=0.01)
+    communes = layers["communes"]
+    assert len(communes) == 92
+    assert communes.area.sum() == pytest.approx(prov.area, rel=1e-4)
+    # no overlaps: the union has the same area as the sum
+    assert shapely.union_all(communes.geometry.values).area == pytest.approx(communes.area.sum(), rel=1e-6)
+    assert (communes["unit_type"] == "phuong").sum() == 15
+    # around 21.3–22.7 N, 105.4–106.3 E
+    to_ll = Transformer.from_crs(9213, 4326, always_xy=True)
+    lon0, lat0, lon1, lat1 = to_ll.transform_bounds(*prov.bounds)
+    assert 105.2 < lon0 < 105.5 and 106.1 < lon1 < 106.45 and 21.2 < lat0 < 21.4 and 22.6 < lat1 < 22.85
+    assert communes["name"].str.contains("Hòa|Thủy|Hóa").any()
+
+
+def test_crosswalk_covers_every_new_unit(layers):
+    old, new = layers["communes_pre2025"], layers["communes"]
+    assert 230 <= len(old) <= 330
+    assert set(old["new_code"]) == set(new["code"])
+    assert old["name"].str.contains("Hoà|Thuỷ").any()  # old-style tone placement occurs
+    # pieces of each new unit add up to it
+    sums = old.assign(a=old.area).groupby("new_code")["a"].sum()
+    areas = new.set_index("code").area
+    assert np.allclose(sums.loc[areas.index], areas, rtol=1e-6)
+
+
+def test_protected_areas_are_where_and_as_large_as_the_plan_says(layers):
+    pa = layers["protected_areas"]
+    expected = {"BABE": (105.62, 22.41, 10_048), "THANSA": (105.98, 21.82, 18_705),
+                "KIMHY": (106.05, 22.25, 14_800), "NXL": (105.45, 22.33, 4_155.67)}
+    core = pa[pa.zone != "buffer"].dissolve("pa_id")
+    for pa_id, (lon, lat, ha) in expected.items():
+        geom = core.geometry.loc[pa_id]
+        assert geom.area / 1e4 == pytest.approx(ha, rel=0.03), pa_id
+        assert geom.centroid.distance(shapely.Point(lonlat(lon, lat))) < 5_000, pa_id
+    nxl = pa[pa.pa_id == "NXL"].set_index("zone").area / 1e4
+    assert nxl["strict_protection"] == pytest.approx(2552.50, abs=0.5)
+    assert nxl["ecological_restoration"] == pytest.approx(1586.12, abs=0.5)
+    assert set(pa.category) >= {"national_park", "nature_reserve", "species_habitat_area", "landscape_protection_area"}
+    assert pa.approximate.all()
+
+
+def test_forest_status_years_differ_realistically(layers):
+    f20, f24 = layers["forest_status_2020"], layers["forest_status_2024"]
+    assert len(f20) > 1_500 and (~f20.meets_criteria).any()
+    common = f20.merge(f24[["parcel_id", "forest_type"]], on="parcel_id", suffixes=("_20", "_24"))
+    assert (common.forest_type_20 != common.forest_type_24).mean() > 0.02
+    assert len(set(f20.parcel_id) - set(f24.parcel_id)) > 0  # losses
+    assert len(set(f24.parcel_id) - set(f20.parcel_id)) > 0  # new plantations
+    assert (f20[f20.purpose == "special_use"].origin == "natural").mean() > 0.7
+
+
+def test_canopy_rasters_follow_the_parcels(catalog, layers):
+    src = open_raster("tree_cover_2020", catalog=catalog)
+    f20 = layers["forest_status_2020"]
+    natural = f20[f20.origin == "natural"].geometry
+    with rasterio.open(src.path) as ds:
+        data = ds.read(1)
+        rows, cols = rasterio.transform.rowcol(ds.transform, *zip(*[(p.x, p.y) for p in natural.representative_point()]))
+        vals = data[np.asarray(rows), np.asarray(cols)]
+        assert np.median(vals[vals != 255]) > 50
+        assert (data == 255).any()  # outside the province and a cloud
+        assert ds.tags()["gisplan_note"] == SYNTHETIC_NOTE
+
+
+def test_theme_layers_have_what_indicators_need(layers, catalog):
+    mines = layers["mines"]
+    ref = catalog.reference_date
+    expired_working = mines[(mines.licence_expiry.map(lambda d: d < ref)) & mines.operating]
+    assert len(expired_working) >= 3
+    assert mines.riverbed.sum() >= 5
+    zones = layers["industrial_zones"]
+    assert set(zones.zone_type) == {"kcn", "ccn"}
+    assert (zones[zones.status == "operating"].wwtp_status != "compliant").any()
+    rivers = layers["river_sections"]
+    assert {"Sông Cầu", "Sông Công"} <= set(rivers.river_name)
+    assert set(rivers.qcvn_class) >= {"A", "B", "C", "D"}
+    urban = layers["urban_areas"]
+    assert set(urban.urban_class) >= {"I", "II"}
+    assert (layers["waste_sites"].needs_remediation).any()
+    assert (layers["monitoring_stations"].medium == "air").any()
+
+
+def test_deterministic_and_manifest(tmp_path):
+    a = build_demo(tmp_path / "a", size="small", seed=7)
+    b = build_demo(tmp_path / "b", size="small", seed=7)
+    for name in ("communes", "mines", "forest_status_2024"):
+        ga, gb = gpd.read_file(a / f"{name}.gpkg"), gpd.read_file(b / f"{name}.gpkg")
+        assert ga.drop(columns="geometry").equals(gb.drop(columns="geometry"))
+        assert ga.geometry.geom_equals_exact(gb.geometry, 0).all()
+    assert (a / "tree_cover_2024.tif").read_bytes() == (b / "tree_cover_2024.tif").read_bytes()
+    manifest = json.loads((a / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["note"] == SYNTHETIC_NOTE and manifest["counts"]["communes"] == 92
+    assert is_built(a, seed=7, size="small") and not is_built(a, seed=8, size="small")
+    (a / "mines.gpkg").unlink()
+    assert not is_built(a, seed=7, size="small")  # incomplete folder is rebuilt
+    build_demo(a, size="small", seed=7)
+    assert (a / "mines.gpkg").exists()
+
+
+def test_demo_command_prints_a_summary(tmp_path):
+    res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--size", "small", "--summary-only"])
+    assert res.exit_code == 0, res.output
+    assert "forest_status_2024" in res.output and "EPSG:9213" in res.output
+    assert str(tmp_path / "d") in res.output
