@@ -13,6 +13,7 @@ A catalog file is TOML::
     path = "hanh_chinh.gpkg"    # any format gisplan reads
     layer = "xa_phuong"         # layer inside a multi-layer file (optional)
     columns = { MA_XA = "code", TEN_XA = "name" }   # source column -> canonical (optional)
+    defaults = { zone = "whole", pa_id = "$name" }  # constants / copies for missing columns
     crs = "EPSG:4326"           # declare the CRS of data that has none (optional)
     encoding = "auto"           # auto | utf-8 | cp1258 | tcvn3 | vni (optional)
     year = 2025

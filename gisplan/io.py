@@ -32,6 +32,7 @@ from gisplan._atomic import atomic_path, check_output
 from gisplan._validate import ValidationReport, validate_frame
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crs import TARGET_CRS, guess_crs, to_crs
+from gisplan.crosswalk import unit_type_of
 from gisplan.encoding import fix_text_columns
 from gisplan.errors import (
     AssumedCRSWarning,
@@ -65,6 +66,7 @@ def read_layer(
     assume_crs: Any = None,
     encoding: str = "auto",
     columns: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
     strict: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read one thematic layer, clean and validate it, and return it in the target CRS.
@@ -89,6 +91,8 @@ def read_layer(
     assume_crs : CRS of data that carries none (overrides recognition).
     encoding : ``"auto"`` (detect), or ``"tcvn3"``, ``"vni"``, ``"utf-8"``, ``"cp1258"`` …
     columns : mapping from source column names to canonical names.
+    defaults : values for canonical columns the source lacks: a constant, or ``"$other"`` to
+        copy another (canonical) column, e.g. ``{"zone": "whole", "pa_id": "$name"}``.
     strict : raise :class:`~gisplan.errors.ValidationError` when errors remain after repair;
         with False, return the data with the issues in ``attrs["gisplan"]["issues"]``.
 
@@ -108,26 +112,28 @@ def read_layer(
             catalog = None
     if catalog is not None and isinstance(source, str) and source in catalog and not Path(source).exists():
         return read_catalog_layer(catalog, source, crs=crs, strict=strict, encoding=encoding,
-                                  assume_crs=assume_crs, columns=columns)
+                                  assume_crs=assume_crs, columns=columns, defaults=defaults)
     ltype = _layer_type(layer_type, catalog, source)
     return _read(Path(source), ltype, layer=layer, crs=crs, assume_crs=assume_crs,
-                 encoding=encoding, columns=columns or {}, strict=strict, entry=None)
+                 encoding=encoding, columns=columns or {}, defaults=defaults or {}, strict=strict,
+                 entry=None)
 
 
 def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFrame:
     """Read the catalog entry ``name`` with :func:`read_layer` (entry options apply: layer,
-    columns, crs declared for data without one, encoding, year, source, licence)."""
+    columns, defaults, crs declared for data without one, encoding, year, source, licence)."""
     entry = catalog.entry(name)
     ltype = catalog.layer_type(entry.type)
     if ltype.kind != "vector":
         raise SchemaError(f"catalog entry {name!r} is a raster ({entry.type}); use open_raster()")
     columns = {**entry.columns, **(kw.pop("columns", None) or {})}
+    defaults = {**entry.options.get("defaults", {}), **(kw.pop("defaults", None) or {})}
     assume = kw.pop("assume_crs", None) or entry.crs
     encoding = kw.pop("encoding", "auto")
     if encoding == "auto":
         encoding = entry.encoding
     return _read(entry.path, ltype, layer=kw.pop("layer", entry.layer), assume_crs=assume,
-                 encoding=encoding, columns=columns, entry=entry,
+                 encoding=encoding, columns=columns, defaults=defaults, entry=entry,
                  crs=kw.pop("crs", TARGET_CRS), strict=kw.pop("strict", True))
 
 
@@ -195,7 +201,7 @@ def _layer_type(layer_type, catalog, source) -> LayerType:
 
 
 def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, columns, strict,
-          entry: CatalogEntry | None) -> gpd.GeoDataFrame:
+          entry: CatalogEntry | None, defaults: Mapping[str, Any] | None = None) -> gpd.GeoDataFrame:
     raw, layer = _open_vector(path, layer, ltype, encoding)
     raw, decoded = fix_text_columns(raw, encoding=encoding if encoding else "auto")
     if decoded:
@@ -204,9 +210,13 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         if any(e in ("tcvn3", "vni") for e in decoded.values()):
             warnings.warn(msg, RepairWarning, stacklevel=3)
     renamed = _canonical_columns(raw, ltype, columns)
+    renamed = _apply_defaults(renamed, defaults or {})
+    renamed, derived = _derive_columns(renamed, ltype)
     source_crs = renamed.crs.to_wkt() if isinstance(renamed, gpd.GeoDataFrame) and renamed.crs else None
     gdf, crs_note = _resolve_crs(renamed, path, assume_crs)
     fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer)
+    for col, how in derived.items():
+        report.add("warning", "derived_column", f"{col} derived {how}", column=col)
     if isinstance(fixed, gpd.GeoDataFrame) and crs is not None and fixed.crs is not None:
         target = to_crs(crs)
         if not fixed.crs.equals(target):
@@ -362,6 +372,35 @@ def _canonical_columns(df: pd.DataFrame, ltype: LayerType, columns: Mapping[str,
         dups = sorted({str(c) for c in out.columns[out.columns.duplicated()]})
         raise SchemaError(f"columns map onto the same canonical name(s): {', '.join(dups)}")
     return out
+
+
+def _apply_defaults(df: pd.DataFrame, defaults: Mapping[str, Any]) -> pd.DataFrame:
+    missing = {k: v for k, v in defaults.items() if k not in df.columns}
+    if not missing:
+        return df
+    out = df.copy()
+    for col, value in missing.items():
+        if isinstance(value, str) and value.startswith("$"):
+            if value[1:] not in out.columns:
+                raise SchemaError(f"default for {col!r} copies column {value[1:]!r}, which the data lacks")
+            out[col] = out[value[1:]]
+        else:
+            out[col] = value
+    return out
+
+
+def _derive_columns(df: pd.DataFrame, ltype: LayerType) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Fill a missing ``unit_type`` of administrative units from the name prefix (Xã/Phường/
+    Thị trấn), the way official names are written."""
+    attr = ltype.attributes.get("unit_type")
+    if attr is None or "unit_type" in df.columns or "name" not in df.columns:
+        return df, {}
+    types = df["name"].map(unit_type_of)
+    if types.isna().any():
+        return df, {}
+    out = df.copy()
+    out["unit_type"] = types
+    return out, {"unit_type": "from the name prefix (Xã / Phường / Thị trấn)"}
 
 
 def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame, str | None]:
