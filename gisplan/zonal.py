@@ -1,0 +1,304 @@
+"""Exact zonal statistics on rasters: coverage fractions, class sums per zone, minimum-area sieve.
+
+How it works
+------------
+Every polygon edge is cut at the raster's grid lines (vectorised). Each piece lies in one cell
+and contributes, by Green's theorem, its signed height ``dy`` to every cell to its right and
+``dy × (cell's right edge − piece's mid x)`` to its own cell. Summed along a row these give the
+exact area of the polygon inside each cell (the coverage fraction, the same number
+exactextract computes), holes and multi-part polygons included. Only cells that an edge
+crosses are stored; between two such cells in a row the coverage is constant (0 or 1), so the
+interior is kept as runs of whole cells.
+
+Zonal sums then stream the raster in strips: interior runs are painted into a label strip and
+counted with one ``np.bincount``; boundary cells add their fractions. Zones that overlap each
+other are processed in separate passes (each zone is counted independently).
+
+The minimum-mapping-unit rule (contiguous forest patches smaller than a given area are not
+forest) is applied per strip with a halo of rows: a patch smaller than N pixels spans fewer than
+N rows, so a patch that does not reach the halo's outer edge is seen whole, and one that does is
+at least N pixels and is kept. The result equals the whole-raster answer.
+
+All areas are in the raster's CRS units squared; callers convert to ha.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio
+import shapely
+from rasterio.windows import Window
+from scipy import ndimage
+
+from gisplan.errors import CRSError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STRIP_ROWS = 2048
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Exact coverage of zones over a grid.
+
+    ``b_zone, b_row, b_col, b_frac``: boundary cells (fraction of the cell inside the zone,
+    0 < frac ≤ 1). ``r_zone, r_row, r_c0, r_c1``: interior runs, cells ``r_c0 … r_c1 - 1`` of
+    ``r_row`` fully inside. Rows/cols are raster indices (may lie outside the raster).
+    """
+
+    b_zone: np.ndarray
+    b_row: np.ndarray
+    b_col: np.ndarray
+    b_frac: np.ndarray
+    r_zone: np.ndarray
+    r_row: np.ndarray
+    r_c0: np.ndarray
+    r_c1: np.ndarray
+
+    def clip(self, height: int, width: int) -> Coverage:
+        """Drop cells outside a ``height × width`` raster."""
+        b = (self.b_row >= 0) & (self.b_row < height) & (self.b_col >= 0) & (self.b_col < width)
+        c0 = np.clip(self.r_c0, 0, width)
+        c1 = np.clip(self.r_c1, 0, width)
+        r = (self.r_row >= 0) & (self.r_row < height) & (c1 > c0)
+        return Coverage(self.b_zone[b], self.b_row[b], self.b_col[b], self.b_frac[b],
+                        self.r_zone[r], self.r_row[r], c0[r], c1[r])
+
+    def cells_per_zone(self, n_zones: int) -> np.ndarray:
+        """Σ coverage (in cells) per zone: the zone's area in cell units."""
+        return (np.bincount(self.b_zone, weights=self.b_frac, minlength=n_zones)
+                + np.bincount(self.r_zone, weights=(self.r_c1 - self.r_c0).astype(float), minlength=n_zones))
+
+
+def coverage(geoms: Sequence | np.ndarray, transform) -> Coverage:
+    """Exact coverage of polygons (in the raster's CRS) over the grid of ``transform``.
+
+    Parameters
+    ----------
+    geoms : Polygons / MultiPolygons (array-like); zone ``i`` is ``geoms[i]``.
+    transform : the raster's affine transform (north-up, no rotation).
+
+    Returns
+    -------
+    Coverage (boundary cells with fractions, interior runs), in grid indices.
+    """
+    a, b, c, d, e, f = transform.a, transform.b, transform.c, transform.d, transform.e, transform.f
+    if b != 0 or d != 0 or a <= 0 or e >= 0:
+        raise CRSError("rotated or south-up rasters are not supported; warp the raster to a north-up grid first")
+    geoms = np.asarray(geoms, dtype=object)
+    parts, part_zone = shapely.get_parts(geoms, return_index=True)  # MultiPolygon → Polygons
+    parts = shapely.orient_polygons(parts, exterior_cw=False)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    ring_zone = part_zone[ring_part]
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    col = (xy[:, 0] - c) / a
+    row = (xy[:, 1] - f) / e  # e < 0: rows grow southwards
+    same = ring_of[1:] == ring_of[:-1]
+    x0, y0, x1, y1 = col[:-1][same], row[:-1][same], col[1:][same], row[1:][same]
+    zone = ring_zone[ring_of[:-1][same]]
+    pz, pr, pc, dy, xm = _pieces(x0, y0, x1, y1, zone)
+    return _assemble(pz, pr, pc, dy, xm)
+
+
+def _pieces(x0, y0, x1, y1, zone):
+    """Cut edges at integer grid lines; returns per piece: zone, row, col, dy, mid-x (cell units)."""
+    fx0, fx1, fy0, fy1 = np.floor(x0), np.floor(x1), np.floor(y0), np.floor(y1)
+    nx = np.abs(fx1 - fx0).astype(np.int64)
+    ny = np.abs(fy1 - fy0).astype(np.int64)
+    n_edges = len(x0)
+    # t of every vertical-line crossing
+    ex = np.repeat(np.arange(n_edges), nx)
+    kx = np.arange(nx.sum()) - np.repeat(np.cumsum(nx) - nx, nx)
+    stepx = np.sign(x1 - x0)[ex]
+    xv = np.where(stepx > 0, fx0[ex] + 1 + kx, fx0[ex] - kx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tx = (xv - x0[ex]) / (x1 - x0)[ex]
+    ey = np.repeat(np.arange(n_edges), ny)
+    ky = np.arange(ny.sum()) - np.repeat(np.cumsum(ny) - ny, ny)
+    stepy = np.sign(y1 - y0)[ey]
+    yv = np.where(stepy > 0, fy0[ey] + 1 + ky, fy0[ey] - ky)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ty = (yv - y0[ey]) / (y1 - y0)[ey]
+    edge = np.concatenate([np.arange(n_edges), np.arange(n_edges), ex, ey])
+    t = np.concatenate([np.zeros(n_edges), np.ones(n_edges), tx, ty])
+    order = np.lexsort((t, edge))
+    edge, t = edge[order], t[order]
+    keep = edge[1:] == edge[:-1]
+    e_id, ta, tb = edge[:-1][keep], t[:-1][keep], t[1:][keep]
+    dx, dyy = (x1 - x0)[e_id], (y1 - y0)[e_id]
+    xa, xb = x0[e_id] + ta * dx, x0[e_id] + tb * dx
+    ya, yb = y0[e_id] + ta * dyy, y0[e_id] + tb * dyy
+    dy = yb - ya
+    nz = dy != 0
+    xa, xb, ya, yb, dy, e_id = xa[nz], xb[nz], ya[nz], yb[nz], dy[nz], e_id[nz]
+    xm = 0.5 * (xa + xb)
+    cells_c = np.floor(xm).astype(np.int64)
+    cells_r = np.floor(0.5 * (ya + yb)).astype(np.int64)
+    return zone[e_id], cells_r, cells_c, dy, xm - cells_c
+
+
+def _assemble(pz, pr, pc, dy, xm_frac) -> Coverage:
+    own = dy * (1.0 - xm_frac)
+    order = np.lexsort((pc, pr, pz))
+    pz, pr, pc, dy, own = pz[order], pr[order], pc[order], dy[order], own[order]
+    if len(pz) == 0:
+        empty_i = np.empty(0, np.int64)
+        return Coverage(empty_i, empty_i, empty_i, np.empty(0), empty_i, empty_i, empty_i, empty_i)
+    new_cell = np.r_[True, (pz[1:] != pz[:-1]) | (pr[1:] != pr[:-1]) | (pc[1:] != pc[:-1])]
+    starts = np.flatnonzero(new_cell)
+    cz, cr, cc = pz[starts], pr[starts], pc[starts]
+    cdy = np.add.reduceat(dy, starts)
+    cown = np.add.reduceat(own, starts)
+    new_row = np.r_[True, (cz[1:] != cz[:-1]) | (cr[1:] != cr[:-1])]
+    group = np.cumsum(new_row) - 1
+    csum = np.cumsum(cdy)
+    base = (csum - cdy)[new_row][group]  # carry at the start of each (zone, row)
+    carry_after = csum - base
+    # with anticlockwise exteriors (map coordinates) and rows growing southwards, inside is +
+    frac = (carry_after - cdy) + cown
+    keep = frac > 1e-12
+    # between consecutive boundary cells of a (zone, row) the coverage is the carry: 1 inside,
+    # 0 outside, or a fraction in rows that hold a horizontal edge
+    nxt_same = np.r_[~new_row[1:], False]
+    gap = np.r_[cc[1:], 0] - cc - 1
+    run = nxt_same & (gap > 0) & (carry_after > 1e-12)
+    full = run & (np.abs(carry_after - 1.0) < 1e-9)
+    part = run & ~full
+    # partial runs become boundary cells with the carry as their fraction
+    n = gap[part]
+    pz_, pr_ = np.repeat(cz[part], n), np.repeat(cr[part], n)
+    pc_ = np.repeat(cc[part] + 1, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    pf_ = np.repeat(carry_after[part], n)
+    return Coverage(np.r_[cz[keep], pz_], np.r_[cr[keep], pr_], np.r_[cc[keep], pc_],
+                    np.minimum(np.r_[frac[keep], pf_], 1.0),
+                    cz[full], cr[full], cc[full] + 1, cc[full] + 1 + gap[full])
+
+
+def nonoverlapping_groups(geoms: np.ndarray) -> list[np.ndarray]:
+    """Split zones into groups whose members do not overlap (greedy colouring)."""
+    geoms = np.asarray(geoms, dtype=object)
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="intersects")
+    pairs = a != b
+    a, b = a[pairs], b[pairs]
+    if len(a):
+        overlap = shapely.area(shapely.intersection(geoms[a], geoms[b])) > 1e-9 * np.maximum(
+            shapely.area(geoms[a]), 1.0)
+        a, b = a[overlap], b[overlap]
+    if not len(a):
+        return [np.arange(len(geoms))]
+    neighbours: dict[int, set[int]] = {}
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+        neighbours.setdefault(i, set()).add(j)
+    colour = np.full(len(geoms), -1)
+    for i in range(len(geoms)):
+        used = {colour[j] for j in neighbours.get(i, ())}
+        colour[i] = next(k for k in range(len(geoms) + 1) if k not in used)
+    return [np.flatnonzero(colour == k) for k in range(colour.max() + 1)]
+
+
+def min_patch_pixels(mmu_area: float, pixel_area: float) -> int:
+    """Smallest pixel count whose area reaches ``mmu_area`` (patches below it are dropped)."""
+    if mmu_area <= 0:
+        return 0
+    return max(1, math.ceil(mmu_area / pixel_area - 1e-9))
+
+
+def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
+                open_top: bool = False, open_bottom: bool = False) -> np.ndarray:
+    """``mask`` without connected patches of fewer than ``n_min`` pixels.
+
+    Patches touching an ``open`` edge (a strip boundary with unseen rows beyond) are kept.
+    """
+    if n_min <= 1 or not mask.any():
+        return mask
+    structure = np.ones((3, 3), bool) if connectivity == 8 else ndimage.generate_binary_structure(2, 1)
+    labels, n = ndimage.label(mask, structure=structure)
+    if n == 0:
+        return mask
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    small = sizes < n_min
+    small[0] = False
+    if open_top:
+        small[np.unique(labels[0])] = False
+    if open_bottom:
+        small[np.unique(labels[-1])] = False
+    if not small.any():
+        return mask
+    return mask & ~small[labels]
+
+
+def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callable, n_classes: int, *,
+               halo_rows: int = 0, strip_rows: int = DEFAULT_STRIP_ROWS, band: int = 1,
+               progress=None) -> np.ndarray:
+    """Coverage-weighted pixel counts per zone and class, streaming the raster(s) in strips.
+
+    Parameters
+    ----------
+    sources : raster paths on the same grid (e.g. two years).
+    zones_geoms : polygons in the rasters' CRS.
+    classify : ``f(arrays, masks, top_halo, bottom_halo, open_top, open_bottom) -> int array``
+        of classes for the core rows of the strip (``arrays``/``masks``: one per source, with
+        ``top_halo``/``bottom_halo`` extra rows; ``open_*``: rows exist beyond the window's
+        edge). Class 0 is not counted.
+    n_classes : number of classes (including 0).
+    halo_rows : extra rows read above and below each strip (for the minimum-area rule).
+
+    Returns
+    -------
+    array (n_zones, n_classes) of counts in pixels (fractional at zone edges).
+    """
+    with rasterio.open(sources[0]) as ds0:
+        transform, height, width = ds0.transform, ds0.height, ds0.width
+    n_zones = len(zones_geoms)
+    cov = coverage(zones_geoms, transform).clip(height, width)
+    groups = nonoverlapping_groups(zones_geoms)
+    out = np.zeros((n_zones, n_classes))
+    datasets = [rasterio.open(s) for s in sources]
+    try:
+        for r0 in range(0, height, strip_rows):
+            r1 = min(height, r0 + strip_rows)
+            h0, h1 = max(0, r0 - halo_rows), min(height, r1 + halo_rows)
+            win = Window(0, h0, width, h1 - h0)
+            arrays = [ds.read(band, window=win) for ds in datasets]
+            masks = [ds.read_masks(band, window=win) > 0 for ds in datasets]
+            cls = classify(arrays, masks, r0 - h0, h1 - r1, h0 > 0, h1 < height)
+            _accumulate(out, cov, groups, cls, r0, r1, width, n_classes)
+            if progress is not None:
+                progress.update(r1 - r0)
+    finally:
+        for ds in datasets:
+            ds.close()
+    return out
+
+
+def _accumulate(out, cov: Coverage, groups, cls, r0, r1, width, n_classes) -> None:
+    h = r1 - r0
+    # boundary cells
+    sel = (cov.b_row >= r0) & (cov.b_row < r1)
+    if sel.any():
+        c = cls[cov.b_row[sel] - r0, cov.b_col[sel]]
+        np.add.at(out, (cov.b_zone[sel], c), cov.b_frac[sel])
+    # interior runs, one pass per group of non-overlapping zones
+    rsel = (cov.r_row >= r0) & (cov.r_row < r1)
+    if not rsel.any():
+        return
+    zone, row, c0, c1 = cov.r_zone[rsel], cov.r_row[rsel] - r0, cov.r_c0[rsel], cov.r_c1[rsel]
+    flat_cls = cls.ravel()
+    for members in groups:
+        in_group = np.isin(zone, members) if len(groups) > 1 else np.ones(len(zone), bool)
+        if not in_group.any():
+            continue
+        diff = np.zeros((h, width + 1), dtype=np.int32)
+        z1 = zone[in_group].astype(np.int32) + 1
+        np.add.at(diff, (row[in_group], c0[in_group]), z1)
+        np.add.at(diff, (row[in_group], c1[in_group]), -z1)
+        labels = np.cumsum(diff[:, :width], axis=1, dtype=np.int32).ravel()
+        inside = labels > 0
+        key = (labels[inside].astype(np.int64) - 1) * n_classes + flat_cls[inside]
+        out += np.bincount(key, minlength=out.size).reshape(out.shape)
