@@ -501,7 +501,7 @@ def _stations(rivers, zones, rng) -> gpd.GeoDataFrame:
         geoms.append(pt)
     for name, lon, lat, mode in [("Trạm không khí Phan Đình Phùng", 105.842, 21.592, "automatic"),
                                  ("Trạm không khí Gia Sàng", 105.86, 21.57, "automatic"),
-                                 ("Trạm không khí Phổ Yên", 105.87, 21.42, "automatic"),
+                                 ("Trạm không khí Phổ Yên", 105.90, 21.35, "automatic"),
                                  ("Trạm không khí Bắc Kạn", 105.835, 22.148, "manual"),
                                  ("Điểm quan trắc không khí Đại Từ", 105.64, 21.63, "manual"),
                                  ("Điểm quan trắc không khí Phú Bình", 105.98, 21.49, "manual")]:

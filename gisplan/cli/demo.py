@@ -32,8 +32,22 @@ def _summary(ctx: dict) -> None:
         raise click.ClickException(f"{len(bad)} layer(s) could not be read: {', '.join(bad['layer'])}")
 
 
+def _indicators(ctx: dict) -> None:
+    from gisplan.indicators.run import run_indicators
+    from gisplan.reports import write_reports
+
+    t = time.perf_counter()
+    ctx["results"] = run_indicators(ctx["catalog"], progress=False)
+    paths = write_reports(ctx["results"], ctx["reports"], overwrite=True)
+    click.echo(f"{len(ctx['results'].tables)} indicator tables in {time.perf_counter() - t:.1f} s")
+    for name, reason in ctx["results"].skipped.items():
+        click.echo(f"  skipped {name}: {reason}")
+    ctx["outputs"].update({"reports": ctx["reports"], "workbook": paths["excel"], "summary": paths["html"]})
+
+
 #: the main job, step by step: (title, function)
-STEPS = [("build the demo dataset", _build), ("read back and summarise every layer", _summary)]
+STEPS = [("build the demo dataset", _build), ("read back and summarise every layer", _summary),
+         ("compute the plan's indicators and write the reports", _indicators)]
 
 
 @click.command("demo")
@@ -44,7 +58,9 @@ STEPS = [("build the demo dataset", _build), ("read back and summarise every lay
               help="full: ~40,000 forest parcels a year, 30 m rasters; small: a quick test version.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the dataset even if it is there.")
 @click.option("--summary-only", is_flag=True, help="Only build and summarise the data.")
-def demo_cmd(data, seed, size, rebuild, summary_only):
+@click.option("--reports", "reports", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder for the indicator reports (replaced on each run).")
+def demo_cmd(data, seed, size, rebuild, summary_only, reports):
     """Build the synthetic demo dataset (Dữ liệu mô phỏng — synthetic demo data) on first use and
     run the main job on it, printing where the outputs are."""
     from gisplan.demo import default_out_dir
@@ -54,7 +70,7 @@ def demo_cmd(data, seed, size, rebuild, summary_only):
     if data.resolve() != default_out_dir().resolve():
         catalog = _catalog_for(data)
     ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog,
-           "outputs": {"demo data": data}}
+           "reports": reports, "outputs": {"demo data": data}}
     steps = STEPS[:2] if summary_only else STEPS
     for i, (title, step) in enumerate(steps, 1):
         click.echo(f"\n[{i}/{len(steps)}] {title}")

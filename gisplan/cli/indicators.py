@@ -1,9 +1,85 @@
-"""`gisplan` subcommands: indicators (being built)."""
+"""`gisplan indicators` (every indicator the catalog allows, as reports) and `gisplan forest-cover`."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
+
+from gisplan.catalog import load_catalog
+from gisplan.cli.layers import catalog_option
+from gisplan.errors import OutputExistsError
+
+
+@click.command("indicators")
+@catalog_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the CSV files, the Excel workbook and the summary.")
+@click.option("--overwrite", is_flag=True, help="Replace the reports of an earlier run in --out.")
+@click.option("--buffer-m", default=1000.0, show_default=True, help="Distance (m) around protected areas for conflicts.")
+@click.option("--river-buffer-m", default=2000.0, show_default=True, help="Distance (m) of sites to a polluted river.")
+@click.option("--air-distance-m", default=5000.0, show_default=True, help="Distance (m) from a class I–II town to an air station.")
+@click.option("--threshold", default=10.0, show_default=True, help="Canopy cover (%) from which a pixel is forest.")
+@click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch (ha) on rasters.")
+@click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="'Today' for licence expiry (default: the catalog's reference_date).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
+def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, air_distance_m, threshold,
+                   mmu_ha, reference_date, progress):
+    """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
+    workbook (Vietnamese headers) and a summary. Indicators whose layers are missing are skipped
+    with the reason."""
+    from gisplan.indicators.run import run_indicators
+    from gisplan.reports import WORKBOOK, write_reports
+
+    if (out_dir / WORKBOOK).exists() and not overwrite:
+        raise OutputExistsError(f"{out_dir} already holds reports; add --overwrite to replace them")
+    catalog = load_catalog(catalog_path)
+    ref = reference_date.date() if isinstance(reference_date, dt.datetime) else None
+    results = run_indicators(catalog, progress=progress, reference_date=ref, buffer_m=buffer_m,
+                             river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
+                             threshold=threshold, mmu_ha=mmu_ha)
+    paths = write_reports(results, out_dir, overwrite=overwrite)
+    click.echo(f"{len(results.tables)} indicator tables written:")
+    for what, path in paths.items():
+        click.echo(f"  {what:9} {path}")
+    for name, reason in results.skipped.items():
+        click.echo(f"  skipped {name}: {reason}")
+
+
+@click.command("forest-cover")
+@click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Canopy-cover (%) or land-cover class GeoTIFF, in a projected CRS.")
+@click.option("--zones", type=click.Path(exists=True, path_type=Path), required=True,
+              help="Polygons (any vector format, any CRS; reprojected to the raster's CRS).")
+@click.option("--id-column", required=True, help="The zones' id column.")
+@click.option("--threshold", default=10.0, show_default=True, help="Canopy cover (%) from which a pixel is forest.")
+@click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch in ha (0: off).")
+@click.option("--forest-classes", default=None, help="Class codes that are forest, e.g. 1,2 (class rasters).")
+@click.option("--connectivity", type=click.Choice(["8", "4"]), default="8", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Result CSV.")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def forest_cover_cmd(raster, zones, id_column, threshold, mmu_ha, forest_classes, connectivity, out, overwrite):
+    """Forest cover per zone from a raster: exact edge fractions, nodata excluded, small patches
+    dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct."""
+    from gisplan._atomic import atomic_path
+    from gisplan.indicators.canopy import forest_cover
+
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
+    classes = [int(c) for c in forest_classes.split(",")] if forest_classes else None
+    table = forest_cover(raster, zones, id_column=id_column, threshold=threshold, mmu_ha=mmu_ha,
+                         forest_classes=classes, connectivity=int(connectivity))
+    with atomic_path(out, overwrite=overwrite) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    total_obs = table["observed_ha"].sum()
+    pct = table["forest_ha"].sum() / total_obs * 100 if total_obs else float("nan")
+    click.echo(f"{len(table)} zones; forest {table['forest_ha'].sum():,.1f} ha of {total_obs:,.1f} ha observed "
+               f"({pct:.2f} %) → {out}")
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the `gisplan` group."""
+    """Add `indicators` and `forest-cover` to the `gisplan` group."""
+    group.add_command(indicators_cmd)
+    group.add_command(forest_cover_cmd)

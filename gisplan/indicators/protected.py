@@ -1,0 +1,132 @@
+"""Protected areas: their areas, forest inside them, and sites in conflict with them.
+
+All distances in metres and areas in ha, computed in the layers' projected CRS (EPSG:9213 by
+default). Sites are mines and industrial zones/clusters; a site conflicts with a protected area
+when it lies inside it, inside its official buffer zone, or within ``buffer_m`` of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisplan.crs import require_projected
+from gisplan.indicators.forest import forest_cover_from_status, protected_area_units
+
+
+def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoDataFrame, *,
+                           parcels: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Area of each protected area, the part inside the province, its buffer zone and forest.
+
+    Returns
+    -------
+    DataFrame per ``pa_id``: name, category, level, ``official_area_ha`` (sum over its zones as
+    decided, NaN when not given), ``area_ha`` (mapped, buffer zone excluded),
+    ``in_province_ha``, ``in_province_pct``, ``buffer_zone_ha``, and with ``parcels``:
+    ``forest_ha`` / ``forest_pct`` (forest meeting the criteria inside the area).
+    """
+    require_projected(protected_areas.crs, "protected areas")
+    units = protected_area_units(protected_areas)
+    prov = shapely.union_all(province.geometry.to_numpy())
+    out = units.drop(columns=units.geometry.name).copy()
+    official = protected_areas[protected_areas["zone"] != "buffer"].groupby("pa_id")["official_area_ha"]
+    out["official_area_ha"] = out["pa_id"].map(official.sum(min_count=1)) if "official_area_ha" in protected_areas else np.nan
+    out["area_ha"] = units.area.to_numpy() / 1e4
+    out["in_province_ha"] = shapely.area(shapely.intersection(units.geometry.to_numpy(), prov)) / 1e4
+    out["in_province_pct"] = out["in_province_ha"] / out["area_ha"] * 100
+    buf = protected_areas[protected_areas["zone"] == "buffer"]
+    out["buffer_zone_ha"] = out["pa_id"].map(buf.assign(_a=buf.area / 1e4).groupby("pa_id")["_a"].sum()).fillna(0.0)
+    if parcels is not None:
+        fc = forest_cover_from_status(parcels, units, unit_id="pa_id", name_column=None)
+        out["forest_ha"] = fc["forest_ha"].to_numpy()
+        out["forest_pct"] = fc["forest_pct"].to_numpy()
+    return out
+
+
+def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | None = None,
+              industrial_zones: gpd.GeoDataFrame | None = None, buffer_m: float = 1000.0) -> pd.DataFrame:
+    """Mines and industrial zones inside, in the buffer zone of, or within ``buffer_m`` of a
+    protected area.
+
+    Returns
+    -------
+    DataFrame: ``site_type`` (mine / industrial_zone), ``site_id``, ``site_name``, ``pa_id``,
+    ``pa_name``, ``category``, ``relation`` (inside / buffer_zone / within_distance),
+    ``distance_m`` (0 when inside or touching), ``status`` (licence status of a mine, operating
+    status of a zone), ``operating`` (mines), sorted by distance.
+    """
+    require_projected(protected_areas.crs, "protected areas")
+    units = protected_area_units(protected_areas)
+    buffer_zone = protected_areas[protected_areas["zone"] == "buffer"].dissolve(by="pa_id")
+    frames = []
+    for site_type, sites, id_col, status_col in (("mine", mines, "mine_id", "licence_status"),
+                                                 ("industrial_zone", industrial_zones, "zone_id", "status")):
+        if sites is None or len(sites) == 0:
+            continue
+        sg = sites.geometry.to_numpy()
+        ug = units.geometry.to_numpy()
+        tree = shapely.STRtree(ug)
+        si, ui = tree.query(sg, predicate="dwithin", distance=buffer_m)
+        dist = shapely.distance(sg[si], ug[ui])
+        in_buffer_zone = np.zeros(len(si), bool)
+        for k, (s, u) in enumerate(zip(si, ui, strict=True)):
+            pa_id = units["pa_id"].iloc[u]
+            if dist[k] > 0 and pa_id in buffer_zone.index:
+                in_buffer_zone[k] = shapely.intersects(sg[s], buffer_zone.geometry.loc[pa_id])
+        relation = np.where(dist == 0, "inside", np.where(in_buffer_zone, "buffer_zone", "within_distance"))
+        frames.append(pd.DataFrame({
+            "site_type": site_type,
+            "site_id": sites[id_col].to_numpy()[si],
+            "site_name": sites["name"].to_numpy()[si],
+            "pa_id": units["pa_id"].to_numpy()[ui],
+            "pa_name": units["name"].to_numpy()[ui],
+            "category": units["category"].to_numpy()[ui],
+            "relation": relation,
+            "distance_m": dist,
+            "status": sites[status_col].to_numpy()[si],
+            "operating": sites["operating"].to_numpy()[si] if "operating" in sites else pd.NA,
+        }))
+    cols = ["site_type", "site_id", "site_name", "pa_id", "pa_name", "category", "relation", "distance_m",
+            "status", "operating"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True).sort_values(["distance_m", "site_id"]).reset_index(drop=True)
+
+
+def expired_operating_mines(mines: gpd.GeoDataFrame, *, reference_date: dt.date) -> pd.DataFrame:
+    """Mines still marked operating whose licence has expired (expiry date before
+    ``reference_date``) or is recorded as expired/revoked — candidates for closure (plan II.2.b)."""
+    expiry = mines["licence_expiry"] if "licence_expiry" in mines else pd.Series(None, index=mines.index)
+    lapsed = expiry.map(lambda d: d is not None and not pd.isna(d) and d < reference_date).astype(bool)
+    bad_status = mines["licence_status"].isin(["expired", "revoked"])
+    sel = mines[(lapsed | bad_status) & mines["operating"].astype(bool)]
+    out = pd.DataFrame({
+        "mine_id": sel["mine_id"], "name": sel["name"], "mineral": sel["mineral"],
+        "licence_no": sel["licence_no"] if "licence_no" in sel else None,
+        "licence_expiry": expiry.loc[sel.index], "licence_status": sel["licence_status"],
+        "days_expired": [(reference_date - d).days if d is not None and not pd.isna(d) else np.nan
+                         for d in expiry.loc[sel.index]],
+    })
+    return out.sort_values("days_expired", ascending=False).reset_index(drop=True)
+
+
+def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *, max_distance_m: float = 500.0) -> pd.DataFrame:
+    """Riverbed sand/gravel mines with their nearest river section and distance (m);
+    ``on_river`` is False for a riverbed licence farther than ``max_distance_m`` from any
+    mapped river (a position to check)."""
+    rb = mines[mines["riverbed"].astype(bool)]
+    cols = ["mine_id", "name", "licence_status", "operating", "section_id", "river_name", "distance_m", "on_river"]
+    if rb.empty or rivers.empty:
+        return pd.DataFrame(columns=cols)
+    tree = shapely.STRtree(rivers.geometry.to_numpy())
+    (mi, ri), dist = tree.query_nearest(rb.geometry.to_numpy(), return_distance=True, all_matches=False)
+    return pd.DataFrame({
+        "mine_id": rb["mine_id"].to_numpy()[mi], "name": rb["name"].to_numpy()[mi],
+        "licence_status": rb["licence_status"].to_numpy()[mi], "operating": rb["operating"].to_numpy()[mi],
+        "section_id": rivers["section_id"].to_numpy()[ri], "river_name": rivers["river_name"].to_numpy()[ri],
+        "distance_m": dist, "on_river": dist <= max_distance_m,
+    })[cols].sort_values("distance_m").reset_index(drop=True)

@@ -1,0 +1,230 @@
+"""Run every indicator that the catalog's layers allow, with the reason for each one skipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gisplan.catalog import Catalog, load_catalog
+from gisplan.errors import GisplanError
+from gisplan.indicators import canopy, change, forest, industry, protected, targets, water
+from gisplan.io import read_catalog_layer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndicatorResults:
+    """Indicator tables (ordered), skipped indicators with reasons, headline numbers, metadata."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    headline: dict[str, float] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tables
+
+
+class _Layers:
+    """Reads catalog layers on first use (latest year of a type unless told otherwise)."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self._cache: dict[str, object] = {}
+
+    def entries(self, type_id: str):
+        return [e for e in self.catalog.of_type(type_id) if e.path.exists()]
+
+    def get(self, type_id: str, index: int = -1):
+        entries = self.entries(type_id)
+        if not entries:
+            raise _Missing(type_id)
+        name = entries[index].name
+        if name not in self._cache:
+            self._cache[name] = read_catalog_layer(self.catalog, name, strict=False)
+        return self._cache[name]
+
+
+class _Missing(Exception):
+    def __init__(self, type_id: str):
+        super().__init__(f"no '{type_id}' layer in the catalog (or its file is missing)")
+
+
+def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
+                   reference_date: dt.date | None = None, buffer_m: float = 1000.0,
+                   river_buffer_m: float = 2000.0, river_reach_km: float = 10.0,
+                   air_distance_m: float = 5000.0, riverbed_distance_m: float = 500.0,
+                   new_since: int = 2025, threshold: float = 10.0, mmu_ha: float = 0.3,
+                   target_values: dict[str, float] | None = None) -> IndicatorResults:
+    """Compute every indicator the catalog's layers allow.
+
+    Parameters
+    ----------
+    catalog : the layers (default :func:`gisplan.catalog.load_catalog`).
+    reference_date : "today" for licence expiry (default: the catalog's ``reference_date``).
+    buffer_m : distance (m) around protected areas for conflicts.
+    river_buffer_m, river_reach_km : sites within this distance of a river and this far upstream
+        of a polluted section.
+    air_distance_m : distance (m) from a class I–II town to an air-monitoring station.
+    riverbed_distance_m : riverbed mines farther than this from a mapped river are flagged.
+    new_since : zones established in or after this year are "new".
+    threshold, mmu_ha : forest definition for canopy rasters (%, ha).
+    target_values : user-supplied target values (default ``layers/target_values.csv``).
+
+    Returns
+    -------
+    IndicatorResults. Areas in ha, lengths in km, distances in m, shares in %.
+    """
+    catalog = catalog or load_catalog()
+    ref = reference_date or catalog.reference_date
+    L = _Layers(catalog)
+    res = IndicatorResults(meta={"catalog": str(catalog.path), "title": catalog.title,
+                                 "synthetic": catalog.synthetic, "reference_date": ref.isoformat(),
+                                 "crs": "EPSG:9213", "created": dt.date.today().isoformat()})
+    steps: list[tuple[str, Callable[[], pd.DataFrame | None]]] = []
+
+    def add(name, fn):
+        steps.append((name, fn))
+
+    # forest cover from forest-status polygons
+    def fc_communes():
+        fs = L.get("forest_status")
+        res.meta["forest_status_year"] = int(fs["year"].max())
+        return forest.forest_cover_from_status(fs, L.get("communes"), unit_id="code")
+    add("forest_cover_communes", fc_communes)
+
+    def fc_province():
+        t = forest.forest_cover_from_status(L.get("forest_status"), forest.province_units(L.get("province")),
+                                            unit_id="code")
+        res.headline["forest_cover_province_pct"] = float(t["forest_pct"].iloc[0])
+        return t
+    add("forest_cover_province", fc_province)
+    add("forest_cover_protected_areas", lambda: forest.forest_cover_from_status(
+        L.get("forest_status"), forest.protected_area_units(L.get("protected_areas")), unit_id="pa_id"))
+
+    def fc_change():
+        if len(L.entries("forest_status")) < 2:
+            raise _Missing("forest_status (a second year)")
+        return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
+                                           L.get("communes"), unit_id="code")
+    add("forest_change_communes", fc_change)
+
+    def fc_change_pa():
+        if len(L.entries("forest_status")) < 2:
+            raise _Missing("forest_status (a second year)")
+        return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
+                                           forest.protected_area_units(L.get("protected_areas")), unit_id="pa_id")
+    add("forest_change_protected_areas", fc_change_pa)
+
+    # canopy rasters
+    for entry in L.entries("tree_cover"):
+        add(f"canopy_forest_cover_{entry.year or entry.name}", _canopy_step(L, entry, threshold, mmu_ha, progress))
+    for entry in L.entries("land_cover"):
+        classes = catalog.layer_type("land_cover").raster.get("forest_classes", [1, 2])
+        add(f"land_cover_forest_{entry.year or entry.name}",
+            _canopy_step(L, entry, threshold, mmu_ha, progress, forest_classes=classes))
+    tc = L.entries("tree_cover")
+    if len(tc) >= 2:
+        add(f"canopy_change_{tc[0].year}_{tc[-1].year}", lambda: canopy.forest_change_raster(
+            tc[0].path, tc[-1].path, L.get("communes"), id_column="code", threshold=threshold, mmu_ha=mmu_ha,
+            progress=progress))
+    else:
+        res.skipped["canopy_change"] = "needs two tree_cover rasters in the catalog"
+
+    # protected areas
+    add("protected_areas", lambda: protected.protected_area_summary(
+        L.get("protected_areas"), L.get("province"), parcels=_optional(L, "forest_status")))
+    add("conflicts", lambda: protected.conflicts(L.get("protected_areas"), mines=_optional(L, "mines"),
+                                                 industrial_zones=_optional(L, "industrial_zones"), buffer_m=buffer_m))
+
+    def expired():
+        t = protected.expired_operating_mines(L.get("mines"), reference_date=ref)
+        res.headline["expired_mines_still_operating"] = float(len(t))
+        return t
+    add("expired_mines", expired)
+    add("riverbed_mines", lambda: protected.riverbed_mines(L.get("mines"), L.get("river_sections"),
+                                                          max_distance_m=riverbed_distance_m))
+
+    # industry
+    def ww():
+        zones = L.get("industrial_zones")
+        t = industry.wastewater_compliance(zones)
+        res.headline["wastewater_compliant_pct"] = float(t.loc[t.group == "all", "compliant_pct"].iloc[0])
+        new = zones[zones["established_year"].fillna(0).astype(int) >= new_since] if "established_year" in zones else zones.iloc[:0]
+        res.headline["new_zones_compliant_pct"] = float((new["wwtp_status"] == "compliant").mean() * 100) if len(new) else np.nan
+        return t
+    add("wastewater", ww)
+    add("zones_without_plant", lambda: industry.zones_without_compliant_plant(L.get("industrial_zones"), new_since=new_since))
+    add("zones_nearest_river", lambda: industry.nearest_river(L.get("industrial_zones"), L.get("river_sections")))
+
+    # rivers, waste, air
+    add("river_quality", lambda: water.river_length_by_class(L.get("river_sections")))
+    add("river_quality_communes", lambda: water.polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
+                                                                        unit_id="code"))
+    add("pressures_upstream", lambda: water.pressures_upstream(
+        L.get("river_sections"), {"industrial_zone": _optional(L, "industrial_zones"), "mine": _optional(L, "mines"),
+                                  "waste_site": _landfills(L)}, buffer_m=river_buffer_m, reach_km=river_reach_km))
+
+    def waste():
+        t = water.waste_sites_needing_action(L.get("waste_sites"))
+        res.headline["landfills_needing_remediation"] = float(t["needs_remediation"].astype(bool).sum())
+        return t
+    add("waste_sites", waste)
+
+    def air():
+        t = water.air_monitoring_coverage(L.get("urban_areas"), L.get("monitoring_stations"), distance_m=air_distance_m)
+        res.headline["air_monitored_towns_pct"] = float(t["covered"].mean() * 100) if len(t) else np.nan
+        return t
+    add("air_monitoring", air)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(steps), desc="indicators", unit="table")
+    for name, fn in steps:
+        try:
+            table = fn()
+            if table is not None:
+                res.tables[name] = table.reset_index(drop=True)
+        except _Missing as exc:
+            res.skipped[name] = str(exc)
+        except (GisplanError, KeyError) as exc:
+            log.warning("indicator %s skipped: %s", name, exc)
+            res.skipped[name] = f"{type(exc).__name__}: {exc}"
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    res.tables["targets"] = targets.track_targets(res.headline, values=target_values)
+    return res
+
+
+def _canopy_step(L: _Layers, entry, threshold, mmu_ha, progress, forest_classes=None):
+    def step():
+        t = canopy.forest_cover(entry.path, L.get("communes"), id_column="code", threshold=threshold,
+                                mmu_ha=mmu_ha, forest_classes=forest_classes, progress=progress)
+        t.insert(1, "name", L.get("communes")["name"].to_numpy())
+        return t
+    return step
+
+
+def _optional(L: _Layers, type_id: str):
+    try:
+        return L.get(type_id)
+    except _Missing:
+        return None
+
+
+def _landfills(L: _Layers):
+    ws = _optional(L, "waste_sites")
+    return None if ws is None else ws[ws["site_type"].isin(["landfill", "open_dump"])]

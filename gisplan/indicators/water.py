@@ -1,0 +1,176 @@
+"""Rivers, waste sites and air monitoring.
+
+Water quality follows QCVN 08:2023/BTNMT classes A–D (C and D: polluted for most uses) and the
+VN_WQI of Decision 1460/QĐ-TCMT (2019) with its six bands (not the 2011 five-band scale). River
+sections are digitised downstream (first vertex upstream). Lengths in km, distances in m, in the
+layers' projected CRS.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisplan.crs import require_projected
+from gisplan.overlay import clip_by_units
+
+#: VN_WQI bands of Decision 1460/QĐ-TCMT (2019): (code, lower bound, Vietnamese, English, RGB)
+WQI_BANDS = (
+    ("very_good", 91, "Rất tốt", "Very good", (51, 51, 255)),
+    ("good", 76, "Tốt", "Good", (0, 228, 0)),
+    ("medium", 51, "Trung bình", "Medium", (255, 255, 0)),
+    ("bad", 26, "Xấu", "Bad", (255, 126, 0)),
+    ("poor", 10, "Kém", "Poor", (255, 0, 0)),
+    ("heavily_polluted", 0, "Ô nhiễm rất nặng", "Heavily polluted", (126, 0, 35)),
+)
+POLLUTED_CLASSES = ("C", "D")
+POLLUTED_WQI_BELOW = 51.0
+
+
+def wqi_band(wqi) -> pd.Series:
+    """VN_WQI band code for each value (NaN → None). 91–100 very_good, 76–90 good, 51–75
+    medium, 26–50 bad, 10–25 poor, < 10 heavily_polluted.
+
+    Examples
+    --------
+    >>> list(wqi_band([95, 76, 75.5, 50, 10, 9.9, None]))
+    ['very_good', 'good', 'medium', 'bad', 'poor', 'heavily_polluted', None]
+    """
+    w = pd.to_numeric(pd.Series(wqi, dtype="float64"), errors="coerce").round(0)
+    codes = np.array([b[0] for b in WQI_BANDS], dtype=object)
+    lows = np.array([b[1] for b in WQI_BANDS])
+    idx = np.argmax(w.to_numpy()[:, None] >= lows[None, :], axis=1)
+    out = np.where(w.isna(), None, codes[idx])
+    return pd.Series(out, index=w.index, dtype=object)
+
+
+def is_polluted(rivers: pd.DataFrame) -> pd.Series:
+    """Sections in QCVN class C/D, or with VN_WQI below 51 (bands bad and worse)."""
+    cls = rivers["qcvn_class"].isin(POLLUTED_CLASSES) if "qcvn_class" in rivers else False
+    wqi = pd.to_numeric(rivers["wqi"], errors="coerce") < POLLUTED_WQI_BELOW if "wqi" in rivers else False
+    return pd.Series(cls | wqi, index=rivers.index)
+
+
+def river_length_by_class(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Length (km) per river by QCVN class and VN_WQI band, and the polluted length.
+
+    Returns
+    -------
+    DataFrame per ``river_name``: ``length_km``, ``class_A_km`` … ``class_D_km``,
+    ``wqi_<band>_km`` and ``polluted_km`` / ``polluted_pct``.
+    """
+    require_projected(rivers.crs, "river sections")
+    return _length_table(rivers.assign(_km=rivers.length / 1e3), ["river_name"])
+
+
+def polluted_length_by_unit(rivers: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id: str) -> pd.DataFrame:
+    """River length (km) by class per unit (commune), sections split exactly at unit borders."""
+    pieces = clip_by_units(rivers, units, unit_id=unit_id)
+    table = _length_table(pieces.assign(_km=pieces.length / 1e3), [unit_id])
+    if "name" in units:
+        table.insert(1, "name", table[unit_id].map(units.set_index(unit_id)["name"]))
+    return table
+
+
+def _length_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    df = df.assign(_band=wqi_band(df["wqi"]) if "wqi" in df else None, _pol=is_polluted(df))
+    out = df.groupby(keys)["_km"].sum().rename("length_km").to_frame()
+    if "qcvn_class" in df:
+        by = df.groupby([*keys, "qcvn_class"])["_km"].sum().unstack(fill_value=0.0)
+        for c in ("A", "B", "C", "D"):
+            out[f"class_{c}_km"] = by[c] if c in by else 0.0
+    by = df.groupby([*keys, "_band"])["_km"].sum().unstack(fill_value=0.0)
+    for code, *_ in WQI_BANDS:
+        out[f"wqi_{code}_km"] = by[code] if code in by else 0.0
+    out["polluted_km"] = df[df["_pol"]].groupby(keys)["_km"].sum()
+    out = out.fillna(0.0)
+    out["polluted_pct"] = out["polluted_km"] / out["length_km"] * 100
+    return out.reset_index()
+
+
+def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFrame], *,
+                       buffer_m: float = 2000.0, reach_km: float = 10.0) -> pd.DataFrame:
+    """Sites (industrial zones, mines, landfills) near a polluted section or up to ``reach_km``
+    upstream of it along the same river, within ``buffer_m`` of the river.
+
+    "Upstream" uses the order of the sections: each river's sections are joined end to end in
+    digitising order (downstream), a site is placed at its nearest point on that line, and its
+    along-river position is compared with the polluted section's start.
+
+    Returns
+    -------
+    DataFrame: ``section_id``, ``river_name``, ``qcvn_class``, ``wqi``, ``site_type``,
+    ``site_id``, ``site_name``, ``distance_m`` (site to river), ``upstream_km`` (0 when beside
+    the section).
+    """
+    require_projected(rivers.crs, "river sections")
+    rows = []
+    polluted = is_polluted(rivers)
+    for river, secs in rivers.groupby("river_name", sort=False):
+        if not polluted.loc[secs.index].any():
+            continue
+        line = shapely.line_merge(shapely.union_all(secs.geometry.to_numpy()))
+        if line.geom_type != "LineString":  # sections do not join: treat each on its own
+            line = max(shapely.get_parts(line), key=lambda g: g.length)
+        starts = shapely.line_locate_point(line, shapely.get_point(secs.geometry.to_numpy(), 0))
+        ends = shapely.line_locate_point(line, shapely.get_point(secs.geometry.to_numpy(), -1))
+        for site_type, gdf in sites.items():
+            if gdf is None or gdf.empty:
+                continue
+            id_col = {"industrial_zone": "zone_id", "mine": "mine_id", "waste_site": "site_id"}[site_type]
+            geom = gdf.geometry.to_numpy()
+            dist = shapely.distance(geom, line)
+            near = dist <= buffer_m
+            if not near.any():
+                continue
+            pos = shapely.line_locate_point(line, shapely.centroid(geom[near]))
+            for (sid, sname, d, p) in zip(gdf[id_col].to_numpy()[near], gdf["name"].to_numpy()[near],
+                                          dist[near], pos, strict=True):
+                for k, sec_idx in enumerate(secs.index):
+                    if not polluted.loc[sec_idx]:
+                        continue
+                    lo, hi = min(starts[k], ends[k]), max(starts[k], ends[k])
+                    if lo - reach_km * 1e3 <= p <= hi:
+                        sec = rivers.loc[sec_idx]
+                        rows.append({"section_id": sec["section_id"], "river_name": river,
+                                     "qcvn_class": sec.get("qcvn_class"), "wqi": sec.get("wqi"),
+                                     "site_type": site_type, "site_id": sid, "site_name": sname,
+                                     "distance_m": float(d), "upstream_km": max(0.0, (lo - p) / 1e3)})
+    cols = ["section_id", "river_name", "qcvn_class", "wqi", "site_type", "site_id", "site_name",
+            "distance_m", "upstream_km"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["section_id", "upstream_km", "site_id"]).reset_index(drop=True)
+
+
+def waste_sites_needing_action(waste_sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Closed landfills and sites needing remediation (plan Danh mục I.3 and II.5)."""
+    sel = waste_sites[(waste_sites["status"] == "closed") | waste_sites["needs_remediation"].astype(bool)]
+    return sel.drop(columns=sel.geometry.name).reset_index(drop=True)
+
+
+def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
+                            classes: tuple[str, ...] = ("special", "I", "II"),
+                            distance_m: float = 5000.0) -> pd.DataFrame:
+    """Urban areas of the given classes and the air-monitoring stations within ``distance_m``
+    of them (plan Danh mục I.4: stations in special, class I and II towns).
+
+    Returns
+    -------
+    DataFrame: ``urban_id``, ``name``, ``urban_class``, ``air_stations`` (count within the
+    distance), ``automatic_stations``, ``nearest_station_m``, ``covered`` (at least one).
+    """
+    towns = urban_areas[urban_areas["urban_class"].isin(classes)]
+    air = stations[stations["medium"] == "air"]
+    rows = []
+    ag = air.geometry.to_numpy()
+    for t in towns.itertuples():
+        d = shapely.distance(ag, t.geometry) if len(ag) else np.array([])
+        within = d <= distance_m
+        rows.append({"urban_id": t.urban_id, "name": t.name, "urban_class": t.urban_class,
+                     "air_stations": int(within.sum()),
+                     "automatic_stations": int((within & (air["mode"].to_numpy() == "automatic")).sum()),
+                     "nearest_station_m": float(d.min()) if len(d) else np.nan,
+                     "covered": bool(within.any())})
+    return pd.DataFrame(rows, columns=["urban_id", "name", "urban_class", "air_stations",
+                                       "automatic_stations", "nearest_station_m", "covered"])

@@ -1,0 +1,309 @@
+"""Reports from indicator results: a CSV per indicator, one Excel workbook with Vietnamese
+headers and formatted sheets, and a short summary (Markdown and HTML).
+
+Coded values (``national_park``, ``compliant`` …) are written with their Vietnamese labels from
+``layers/types.toml``; numbers keep full precision in CSV and show two decimals in Excel.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gisplan._atomic import atomic_path, write_text
+from gisplan.catalog import SYNTHETIC_NOTE, load_layer_types
+from gisplan.errors import OutputExistsError
+from gisplan.indicators.run import IndicatorResults
+from gisplan.indicators.water import WQI_BANDS
+
+log = logging.getLogger(__name__)
+
+WORKBOOK = "gisplan_chi_tieu.xlsx"
+
+#: table id (or prefix) -> (sheet name ≤ 31 chars, Vietnamese title, English title)
+TABLES = {
+    "forest_cover_communes": ("Che phủ rừng - xã", "Tỷ lệ che phủ rừng theo xã, phường (hiện trạng rừng)", "Forest cover per commune/ward (forest-status polygons)"),
+    "forest_cover_province": ("Che phủ rừng - tỉnh", "Tỷ lệ che phủ rừng toàn tỉnh", "Forest cover of the province"),
+    "forest_cover_protected_areas": ("Che phủ rừng - KBT", "Rừng trong các khu bảo tồn", "Forest inside protected areas"),
+    "forest_change_communes": ("Biến động rừng - xã", "Biến động rừng theo xã, phường", "Forest change per commune/ward"),
+    "forest_change_protected_areas": ("Biến động rừng - KBT", "Biến động rừng trong các khu bảo tồn", "Forest change inside protected areas"),
+    "canopy_forest_cover_": ("Che phủ ảnh ", "Che phủ rừng từ ảnh độ tàn che năm ", "Forest cover from the canopy raster, "),
+    "land_cover_forest_": ("Che phủ lớp phủ ", "Rừng từ bản đồ lớp phủ năm ", "Forest from the land-cover raster, "),
+    "canopy_change_": ("Biến động ảnh ", "Mất và tăng rừng từ ảnh độ tàn che ", "Forest loss and gain from canopy rasters "),
+    "protected_areas": ("Khu bảo tồn", "Diện tích các khu bảo tồn thiên nhiên", "Protected areas"),
+    "conflicts": ("Xung đột KBT", "Mỏ, khu/cụm công nghiệp trong hoặc gần khu bảo tồn", "Mines and industrial zones in or near protected areas"),
+    "expired_mines": ("Mỏ hết hạn", "Mỏ hết hạn giấy phép còn hoạt động", "Mines with expired licences still operating"),
+    "riverbed_mines": ("Mỏ cát sỏi lòng sông", "Mỏ cát, sỏi lòng sông và đoạn sông gần nhất", "Riverbed sand and gravel mines"),
+    "wastewater": ("XLNT KCN-CCN", "Tỷ lệ khu, cụm công nghiệp có hệ thống XLNT tập trung đạt quy chuẩn", "Industrial zones with a compliant central WWTP"),
+    "zones_without_plant": ("KCN-CCN chưa đạt", "Khu, cụm công nghiệp chưa có hệ thống XLNT tập trung đạt quy chuẩn", "Zones without a compliant central WWTP"),
+    "zones_nearest_river": ("KCN-CCN và sông", "Đoạn sông gần nhất của các khu, cụm công nghiệp", "Nearest river section of each zone"),
+    "river_quality": ("Chất lượng sông", "Chiều dài sông theo mức chất lượng nước", "River length by water-quality class"),
+    "river_quality_communes": ("Chất lượng sông - xã", "Chiều dài đoạn sông ô nhiễm theo xã, phường", "Polluted river length per commune/ward"),
+    "pressures_upstream": ("Nguồn thải thượng lưu", "Cơ sở gần và ở thượng lưu các đoạn sông ô nhiễm", "Sites near and upstream of polluted sections"),
+    "waste_sites": ("Bãi chôn lấp", "Bãi chôn lấp đã đóng cửa hoặc cần cải tạo, phục hồi", "Closed landfills and sites needing remediation"),
+    "air_monitoring": ("Quan trắc không khí", "Trạm quan trắc không khí tại đô thị loại I, II", "Air monitoring in class I–II towns"),
+    "targets": ("Mục tiêu 2030", "Theo dõi thực hiện mục tiêu đến năm 2030", "Progress towards the 2030 targets"),
+}
+
+COLUMNS_VI = {
+    "code": "Mã", "name": "Tên", "area_ha": "Diện tích tự nhiên (ha)", "forest_ha": "Diện tích rừng (ha)",
+    "forest_pct": "Tỷ lệ che phủ rừng (%)", "natural_ha": "Rừng tự nhiên (ha)", "plantation_ha": "Rừng trồng (ha)",
+    "special_use_ha": "Rừng đặc dụng (ha)", "protection_ha": "Rừng phòng hộ (ha)", "production_ha": "Rừng sản xuất (ha)",
+    "outside_planning_ha": "Rừng ngoài quy hoạch 3 loại rừng (ha)",
+    "not_meeting_criteria_ha": "Rừng trồng chưa đạt tiêu chí (ha)", "observed_ha": "Diện tích có dữ liệu (ha)",
+    "observed_pct": "Tỷ lệ có dữ liệu (%)", "forest_before_ha": "Rừng đầu kỳ (ha)", "forest_after_ha": "Rừng cuối kỳ (ha)",
+    "loss_ha": "Mất rừng (ha)", "gain_ha": "Tăng rừng (ha)", "net_ha": "Biến động thuần (ha)", "net_pct": "Biến động thuần (%)",
+    "loss_special_use_ha": "Mất rừng đặc dụng (ha)", "loss_protection_ha": "Mất rừng phòng hộ (ha)",
+    "pa_id": "Mã khu bảo tồn", "category": "Phân hạng", "level": "Cấp quản lý",
+    "official_area_ha": "Diện tích theo quyết định (ha)", "in_province_ha": "Diện tích trong tỉnh (ha)",
+    "in_province_pct": "Tỷ lệ trong tỉnh (%)", "buffer_zone_ha": "Vùng đệm (ha)", "site_type": "Loại cơ sở",
+    "site_id": "Mã cơ sở", "site_name": "Tên cơ sở", "pa_name": "Khu bảo tồn", "relation": "Vị trí so với khu bảo tồn",
+    "distance_m": "Khoảng cách (m)", "status": "Tình trạng", "operating": "Đang khai thác", "mine_id": "Mã mỏ",
+    "mineral": "Khoáng sản", "licence_no": "Số giấy phép", "licence_expiry": "Ngày hết hạn giấy phép",
+    "licence_status": "Tình trạng giấy phép", "days_expired": "Số ngày quá hạn", "section_id": "Mã đoạn sông",
+    "river_name": "Tên sông", "on_river": "Trên sông", "group": "Nhóm", "compliant": "Đạt quy chuẩn",
+    "non_compliant": "Chưa đạt quy chuẩn", "under_construction": "Đang xây dựng", "none": "Chưa có",
+    "compliant_pct": "Tỷ lệ đạt (%)", "target_pct": "Mục tiêu (%)", "gap_pct": "Còn thiếu (%)", "zone_id": "Mã khu/cụm",
+    "zone_type": "Loại", "wwtp_status": "Hệ thống XLNT tập trung", "established_year": "Năm thành lập",
+    "new": "Đầu tư mới", "qcvn_class": "Mức QCVN 08:2023", "wqi": "VN_WQI", "wqi_band": "Mức VN_WQI",
+    "length_km": "Chiều dài (km)", "polluted_km": "Chiều dài ô nhiễm (km)", "polluted_pct": "Tỷ lệ ô nhiễm (%)",
+    "upstream_km": "Cách thượng lưu (km)", "site_id_": "Mã", "site_type_": "Loại", "needs_remediation": "Cần cải tạo",
+    "capacity_t_day": "Công suất (tấn/ngày)", "urban_id": "Mã đô thị", "urban_class": "Loại đô thị",
+    "air_stations": "Số trạm không khí", "automatic_stations": "Số trạm tự động", "nearest_station_m": "Trạm gần nhất (m)",
+    "covered": "Có trạm quan trắc", "target_id": "Mã mục tiêu", "wording_vi": "Mục tiêu (trích Kế hoạch)",
+    "indicator": "Chỉ tiêu", "current": "Hiện trạng", "comparison": "So sánh", "target": "Mục tiêu", "unit": "Đơn vị",
+    "gap": "Còn thiếu", "source": "Nguồn số liệu", "deadline": "Thời hạn", "agency": "Cơ quan chủ trì",
+}
+for _c in ("A", "B", "C", "D"):
+    COLUMNS_VI[f"class_{_c}_km"] = f"Mức {_c} (km)"
+for _code, _lo, _vi, _en, _rgb in WQI_BANDS:
+    COLUMNS_VI[f"wqi_{_code}_km"] = f"VN_WQI {_vi.lower()} (km)"
+# per-table overrides where a column means something else
+OVERRIDES = {"wastewater": {"operating": "Số đang hoạt động"}, "zones_without_plant": {"status": "Tình trạng hoạt động"}}
+SPECIAL_LABELS = {
+    "site_type": {"mine": "Mỏ khoáng sản", "industrial_zone": "Khu/cụm công nghiệp", "waste_site": "Bãi chôn lấp"},
+    "relation": {"inside": "Nằm trong", "buffer_zone": "Trong vùng đệm", "within_distance": "Trong khoảng cách"},
+    "group": {"kcn": "Khu công nghiệp", "ccn": "Cụm công nghiệp", "all": "Tổng"},
+    "wqi_band": {code: vi for code, _lo, vi, _en, _rgb in WQI_BANDS},
+    "status": {"met": "Đạt", "not met": "Chưa đạt", "no data": "Chưa có số liệu"},
+    "source": {"computed": "Tính từ lớp bản đồ", "table": "Bảng số liệu"},
+}
+
+
+def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False) -> dict[str, Path]:
+    """Write every indicator table: ``csv/<id>.csv``, the workbook and the summary.
+
+    Parameters
+    ----------
+    results : from :func:`gisplan.indicators.run.run_indicators`.
+    out_dir : folder to write into (created).
+    overwrite : replace the files of an earlier run; without it an existing workbook is an error.
+
+    Returns
+    -------
+    {"csv": folder, "excel": path, "markdown": path, "html": path}
+    """
+    out = Path(out_dir)
+    if (out / WORKBOOK).exists() and not overwrite:
+        raise OutputExistsError(f"{out} already holds reports; pass overwrite=True (CLI: --overwrite)")
+    (out / "csv").mkdir(parents=True, exist_ok=True)
+    labelled = {name: labelled_table(name, df) for name, df in results.tables.items()}
+    for name, df in results.tables.items():
+        with atomic_path(out / "csv" / f"{name}.csv", overwrite=True) as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+    excel = _write_workbook(results, labelled, out / WORKBOOK)
+    md, page = summary(results)
+    paths = {"csv": out / "csv", "excel": excel,
+             "markdown": write_text(out / "tom_tat.md", md), "html": write_text(out / "tom_tat.html", page)}
+    return paths
+
+
+def table_titles(name: str) -> tuple[str, str, str]:
+    """(sheet name, Vietnamese title, English title) of a table id."""
+    if name in TABLES:
+        return TABLES[name]
+    for prefix, (sheet, vi, en) in TABLES.items():
+        if prefix.endswith("_") and name.startswith(prefix):
+            rest = name[len(prefix):].replace("_", "–")
+            return (sheet + rest)[:31], vi + rest, en + rest
+    return name[:31], name, name
+
+
+def labelled_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with coded values replaced by Vietnamese labels and Vietnamese column headers."""
+    labels = _value_labels()
+    out = df.copy()
+    for col in out.columns:
+        mapping = {**labels.get(col, {}), **SPECIAL_LABELS.get(col, {})}
+        if col == "status" and name != "targets":
+            mapping = labels.get("status", {})
+        if col == "status" and name == "conflicts":
+            mapping = {**labels.get("licence_status", {}), **labels.get("status", {})}
+        if mapping and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
+        elif out[col].dtype == bool or str(out[col].dtype) == "boolean":
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else ("Có" if v else "Không"))
+    heads = {**COLUMNS_VI, **OVERRIDES.get(name, {})}
+    return out.rename(columns={c: heads.get(c, c) for c in out.columns})
+
+
+def _value_labels() -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {}
+    for t in load_layer_types().values():
+        for a in t.attributes.values():
+            if a.allowed and a.labels_vi:
+                labels.setdefault(a.name, {}).update(dict(zip(a.allowed, a.labels_vi, strict=True)))
+    return labels
+
+
+def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame], path: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Thông tin"
+    meta = results.meta
+    lines = [("GISPLAN — CHỈ TIÊU KẾ HOẠCH BẢO VỆ MÔI TRƯỜNG TỈNH THÁI NGUYÊN ĐẾN NĂM 2030", True),
+             ("Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP", False),
+             (f"Dữ liệu: {meta.get('title', '')}", False),
+             (f"Hệ tọa độ: VN-2000 / TM-3 kinh tuyến trục 106°30' ({meta.get('crs', 'EPSG:9213')}); diện tích (ha), chiều dài (km), khoảng cách (m)", False),
+             (f"Ngày tham chiếu: {meta.get('reference_date', '')}; ngày lập: {meta.get('created', '')}", False)]
+    if meta.get("synthetic"):
+        lines.append((f"LƯU Ý: {SYNTHETIC_NOTE} — không dùng cho báo cáo chính thức", True))
+    for i, (text, bold) in enumerate(lines, 1):
+        cover.cell(row=i, column=1, value=text).font = Font(bold=bold, size=13 if i == 1 else 11,
+                                                            color="C00000" if "LƯU Ý" in text else None)
+    row = len(lines) + 2
+    cover.cell(row=row, column=1, value="Các bảng").font = Font(bold=True)
+    for name in labelled:
+        row += 1
+        sheet, vi, _en = table_titles(name)
+        cover.cell(row=row, column=1, value=f"{sheet}: {vi}")
+    if results.skipped:
+        row += 2
+        cover.cell(row=row, column=1, value="Chỉ tiêu chưa tính được (thiếu lớp dữ liệu)").font = Font(bold=True)
+        for name, reason in results.skipped.items():
+            row += 1
+            cover.cell(row=row, column=1, value=f"{name}: {reason}")
+    cover.column_dimensions["A"].width = 120
+
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    used = set()
+    for name, df in labelled.items():
+        sheet, vi, _en = table_titles(name)
+        while sheet in used:
+            sheet = sheet[:29] + "_2"
+        used.add(sheet)
+        ws = wb.create_sheet(sheet)
+        ws.cell(row=1, column=1, value=vi).font = Font(bold=True, size=12)
+        for j, col in enumerate(df.columns, 1):
+            c = ws.cell(row=2, column=j, value=str(col))
+            c.font = Font(bold=True)
+            c.fill = head_fill
+            c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        for i, rec in enumerate(df.itertuples(index=False), 3):
+            for j, v in enumerate(rec, 1):
+                if isinstance(v, float) and np.isnan(v):
+                    v = None
+                elif v is pd.NA or v is pd.NaT:
+                    v = None
+                elif isinstance(v, (np.integer,)):
+                    v = int(v)
+                elif isinstance(v, (np.floating,)):
+                    v = float(v)
+                cell = ws.cell(row=i, column=j, value=v)
+                if isinstance(v, float):
+                    cell.number_format = "#,##0.00"
+                elif isinstance(v, int):
+                    cell.number_format = "#,##0"
+        for j, col in enumerate(df.columns, 1):
+            width = max([len(str(col)) * 0.6] + [len(str(v)) for v in df.iloc[:200, j - 1].tolist()]) + 2
+            ws.column_dimensions[get_column_letter(j)].width = min(max(width, 10), 60)
+        ws.row_dimensions[2].height = 45
+        ws.freeze_panes = "A3"
+        if len(df):
+            ws.auto_filter.ref = f"A2:{get_column_letter(len(df.columns))}{len(df) + 2}"
+    with atomic_path(path, overwrite=True) as tmp:
+        wb.save(tmp)
+    return path
+
+
+def summary(results: IndicatorResults) -> tuple[str, str]:
+    """A short summary of the results, as (Markdown, HTML)."""
+    meta = results.meta
+    h = results.headline
+    md = ["# Tóm tắt chỉ tiêu — Kế hoạch 125/KH-UBND tỉnh Thái Nguyên", ""]
+    if meta.get("synthetic"):
+        md += [f"> **{SYNTHETIC_NOTE}** — số liệu minh họa, không dùng cho báo cáo chính thức.", ""]
+    md += [f"Dữ liệu: {meta.get('title', '')} · ngày tham chiếu {meta.get('reference_date', '')} · "
+           f"hệ tọa độ VN-2000 / TM-3 106°30' (EPSG:9213)", "", "## Số liệu chính", ""]
+    key = [("Tỷ lệ che phủ rừng toàn tỉnh (%)", h.get("forest_cover_province_pct")),
+           ("KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)", h.get("wastewater_compliant_pct")),
+           ("KCN, CCN đầu tư mới có HTXLNT đạt quy chuẩn (%)", h.get("new_zones_compliant_pct")),
+           ("Mỏ hết hạn giấy phép còn hoạt động (mỏ)", h.get("expired_mines_still_operating")),
+           ("Bãi chôn lấp cần cải tạo, phục hồi (bãi)", h.get("landfills_needing_remediation")),
+           ("Đô thị loại I, II có trạm quan trắc không khí (%)", h.get("air_monitored_towns_pct"))]
+    md += ["| Chỉ tiêu | Giá trị |", "|---|---:|"]
+    md += [f"| {k} | {_fmt(v)} |" for k, v in key]
+    if "targets" in results.tables:
+        t = results.tables["targets"]
+        md += ["", "## Mục tiêu đến năm 2030", "", "| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |", "|---|---:|---:|---|"]
+        for r in t.itertuples():
+            status = SPECIAL_LABELS["status"].get(r.status, r.status)
+            md.append(f"| {r.wording_vi} | {_fmt(r.current)} {r.unit} | {r.comparison} {_fmt(r.target)} {r.unit} | {status} |")
+    if results.skipped:
+        md += ["", "## Chỉ tiêu chưa tính được", ""]
+        md += [f"- `{k}`: {v}" for k, v in results.skipped.items()]
+    md += ["", "## Các bảng", ""]
+    md += [f"- {table_titles(n)[1]} (`csv/{n}.csv`)" for n in results.tables]
+    text = "\n".join(md) + "\n"
+    return text, _html(text)
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "—"
+    return f"{v:,.2f}" if isinstance(v, float) and not float(v).is_integer() else f"{v:,.0f}"
+
+
+def _html(md: str) -> str:
+    """A minimal, dependency-free rendering of the summary Markdown (headings, tables, lists)."""
+    out, in_table = [], False
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= set("-:"):
+                continue
+            tag = "th" if not in_table else "td"
+            if not in_table:
+                out.append("<table>")
+                in_table = True
+            out.append("<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if in_table:
+            out.append("</table>")
+            in_table = False
+        if line.startswith("# "):
+            out.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            out.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line.startswith("> "):
+            out.append(f"<p class='note'>{html.escape(line[2:].replace('**', ''))}</p>")
+        elif line.startswith("- "):
+            out.append(f"<li>{html.escape(line[2:].replace('`', ''))}</li>")
+        elif line:
+            out.append(f"<p>{html.escape(line)}</p>")
+    if in_table:
+        out.append("</table>")
+    style = ("body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:960px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
+             "th{background:#ddebf7}.note{color:#c00000;font-weight:bold}")
+    return (f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Tóm tắt chỉ tiêu</title>"
+            f"<style>{style}</style></head><body>{''.join(out)}</body></html>")

@@ -1,0 +1,96 @@
+"""End to end on the small demo: every indicator table, the workbook read back, the CLI."""
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gisplan.catalog import load_catalog
+from gisplan.cli.main import cli
+from gisplan.errors import OutputExistsError
+from gisplan.indicators.canopy import forest_cover
+from gisplan.indicators.run import run_indicators
+from gisplan.io import read_catalog_layer
+from gisplan.reports import WORKBOOK, write_reports
+
+EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_protected_areas",
+            "forest_change_communes", "forest_change_protected_areas", "canopy_forest_cover_2020",
+            "canopy_forest_cover_2024", "land_cover_forest_2024", "canopy_change_2020_2024", "protected_areas",
+            "conflicts", "expired_mines", "riverbed_mines", "wastewater", "zones_without_plant",
+            "zones_nearest_river", "river_quality", "river_quality_communes", "pressures_upstream",
+            "waste_sites", "air_monitoring", "targets"}
+
+
+@pytest.fixture(scope="module")
+def results(demo_small):
+    return run_indicators(load_catalog(demo_small))
+
+
+def test_every_indicator_on_the_demo(results, demo_small):
+    assert set(results.tables) == EXPECTED
+    assert results.skipped == {}
+    fc = results["forest_cover_communes"]
+    assert len(fc) == 92 and fc["forest_pct"].between(0, 100).all()
+    # the province figure equals the communes' totals (the communes tile the province)
+    prov = results["forest_cover_province"].iloc[0]
+    assert prov["forest_ha"] == pytest.approx(fc["forest_ha"].sum(), rel=1e-6)
+    assert prov["area_ha"] == pytest.approx(fc["area_ha"].sum(), rel=1e-6)
+    assert results.headline["forest_cover_province_pct"] == pytest.approx(prov["forest_pct"])
+    assert len(results["expired_mines"]) >= 3 and len(results["conflicts"]) >= 3
+    assert results.meta["synthetic"]
+
+
+def test_skips_with_reasons(tmp_path, demo_small):
+    text = demo_small.read_text(encoding="utf-8")
+    cut = text.split("[layers.mines]")[0]  # drop mines and everything after
+    path = tmp_path / "c.toml"
+    path.write_text(cut, encoding="utf-8")
+    res = run_indicators(load_catalog(path))
+    assert "expired_mines" in res.skipped and "'mines'" in res.skipped["expired_mines"]
+    assert "forest_cover_communes" in res.tables
+
+
+def test_workbook_and_summary(results, tmp_path):
+    paths = write_reports(results, tmp_path)
+    wb = openpyxl.load_workbook(paths["excel"])
+    assert wb.sheetnames[0] == "Thông tin"
+    ws = wb["Che phủ rừng - xã"]
+    headers = [c.value for c in ws[2]]
+    assert "Tỷ lệ che phủ rừng (%)" in headers and "Diện tích tự nhiên (ha)" in headers
+    first = [c.value for c in ws[3]]
+    fc = results["forest_cover_communes"]
+    assert first[0] == fc["code"].iloc[0]
+    assert first[headers.index("Tỷ lệ che phủ rừng (%)")] == pytest.approx(fc["forest_pct"].iloc[0])
+    assert ws.freeze_panes == "A3"
+    conflicts = wb["Xung đột KBT"]
+    cats = {c.value for c in conflicts["F"][2:]}
+    assert cats <= {"Vườn quốc gia", "Khu dự trữ thiên nhiên", "Khu bảo tồn loài - sinh cảnh",
+                    "Khu bảo vệ cảnh quan", "Rừng đặc dụng khác"}
+    cover = " ".join(str(c.value) for c in wb["Thông tin"]["A"] if c.value)
+    assert "Dữ liệu mô phỏng — synthetic demo data" in cover
+    csv = pd.read_csv(paths["csv"] / "forest_cover_communes.csv", encoding="utf-8-sig", dtype={"code": str})
+    assert list(csv["code"]) == list(fc["code"])
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert "Tỷ lệ che phủ rừng toàn tỉnh" in md and "Mục tiêu đến năm 2030" in md
+    with pytest.raises(OutputExistsError):
+        write_reports(results, tmp_path)
+
+
+def test_cli_indicators_and_forest_cover(demo_small, tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["indicators", "--catalog", str(demo_small), "--out", str(tmp_path / "r"), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "r" / WORKBOOK).exists()
+    again = runner.invoke(cli, ["indicators", "--catalog", str(demo_small), "--out", str(tmp_path / "r"), "--no-progress"])
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    cat = load_catalog(demo_small)
+    raster = cat.entry("tree_cover_2024").path
+    zones = cat.entry("communes").path
+    out = tmp_path / "fc.csv"
+    res = runner.invoke(cli, ["forest-cover", "--raster", str(raster), "--zones", str(zones), "--id-column", "code",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out, dtype={"code": str})
+    assert list(table.columns[:5]) == ["code", "area_ha", "observed_ha", "forest_ha", "forest_pct"]
+    direct = forest_cover(raster, read_catalog_layer(cat, "communes"), id_column="code")
+    assert table["forest_ha"].to_numpy() == pytest.approx(direct["forest_ha"].to_numpy())
