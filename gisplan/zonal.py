@@ -39,7 +39,7 @@ from gisplan.errors import CRSError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STRIP_ROWS = 2048
+DEFAULT_STRIP_ROWS = 1024
 
 
 @dataclass(frozen=True)
