@@ -43,6 +43,7 @@ def ensure(*, quick: bool = False) -> Path:
     for res in (30, 10):
         if not (DATA / f"canopy_{res}m.tif").exists():
             _canopy(province, res)
+    detailed_units()
     if not (DATA / "parcels_200k.gpkg").exists():
         _parcels(province, 200_000)
     if not (DATA / "sites.gpkg").exists():
@@ -105,3 +106,39 @@ def _sites(province, n: int) -> None:
 
 if __name__ == "__main__":
     print(ensure())
+
+
+def detailed_units() -> Path:
+    """The 92 communes with boundaries as detailed as surveyed ones (thousands of vertices):
+    Voronoi labels on a 25 m grid, perturbed by a smooth noise field, polygonised."""
+    path = DATA / "communes_detailed.gpkg"
+    if path.exists():
+        return path
+    import geopandas as gpd
+    import shapely
+    from rasterio.features import rasterize, shapes
+
+    communes = gpd.read_file(DATA / "communes.gpkg")
+    rng = np.random.default_rng(SEED)
+    res = 25.0
+    minx, miny, maxx, maxy = communes.total_bounds
+    width, height = int((maxx - minx) // res) + 1, int((maxy - miny) // res) + 1
+    transform = from_origin(minx, maxy, res, res)
+    labels = rasterize(zip(communes.geometry, range(1, len(communes) + 1), strict=True), out_shape=(height, width),
+                       transform=transform, fill=0, dtype="int32")
+    # shift each pixel's label by a smooth random displacement (wiggly, still a tiling)
+    dx = ndimage.zoom(ndimage.gaussian_filter(rng.normal(size=(height // 40 + 2, width // 40 + 2)), 1.5), 40, order=1)
+    dy = ndimage.zoom(ndimage.gaussian_filter(rng.normal(size=(height // 40 + 2, width // 40 + 2)), 1.5), 40, order=1)
+    rows, cols = np.indices((height, width))
+    r2 = np.clip(rows + (dy[:height, :width] * 25).astype(int), 0, height - 1)
+    c2 = np.clip(cols + (dx[:height, :width] * 25).astype(int), 0, width - 1)
+    wiggly = np.where(labels > 0, labels[r2, c2], 0)
+    wiggly = np.where((wiggly == 0) & (labels > 0), labels, wiggly)
+    geoms, ids = [], []
+    for geom, value in shapes(wiggly, mask=wiggly > 0, transform=transform):
+        geoms.append(shapely.geometry.shape(geom))
+        ids.append(int(value))
+    gdf = gpd.GeoDataFrame({"idx": ids}, geometry=geoms, crs=9213).dissolve("idx").reset_index()
+    gdf["code"] = communes["code"].to_numpy()[gdf["idx"] - 1]
+    gdf[["code", "geometry"]].to_file(path)
+    return path

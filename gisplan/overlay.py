@@ -45,14 +45,24 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
         raise SchemaError(f"units have no column {unit_id!r}")
     fg = features.geometry.to_numpy()
     ug = units.geometry.to_numpy()
+    # the few (complex) units are prepared once and tested against the many features
     shapely.prepare(ug)
-    tree = shapely.STRtree(ug)
-    fi, ui = tree.query(fg, predicate="intersects")
-    covered = shapely.covered_by(fg[fi], ug[ui])
+    ui, fi = shapely.STRtree(fg).query(ug, predicate="intersects")
+    order = np.lexsort((ui, fi))
+    fi, ui = fi[order], ui[order]
+    covered = shapely.covers(ug[ui], fg[fi])
     pieces = fg[fi].copy()
-    todo = ~covered
-    if todo.any():
-        pieces[todo] = shapely.intersection(fg[fi][todo], ug[ui][todo])
+    todo = np.flatnonzero(~covered)
+    if len(todo):
+        # cut the unit to the feature's bounding box first: the intersection then works on a
+        # few unit vertices instead of the whole (surveyed, detailed) boundary
+        # (clip_by_rect takes scalar bounds, hence the loop over the crossing pairs only)
+        b = shapely.bounds(fg[fi[todo]]) + np.array([-1.0, -1.0, 1.0, 1.0])  # 1 m margin (lines)
+        local = np.array([shapely.clip_by_rect(g, *bb) for g, bb in zip(ug[ui[todo]], b, strict=True)], dtype=object)
+        bad = ~shapely.is_valid(local)
+        if bad.any():  # clip_by_rect may return invalid output on rare inputs
+            local[bad] = shapely.make_valid(local[bad])
+        pieces[todo] = shapely.intersection(fg[fi[todo]], local)
     line = np.isin(shapely.get_type_id(fg[fi]), (1, 5))
     size = np.where(line, shapely.length(pieces), shapely.area(pieces))
     keep = size > 0
