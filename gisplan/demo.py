@@ -34,7 +34,7 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 PROVINCE_AREA_KM2 = 8375.21
 MANIFEST = "demo_manifest.json"
 CRS = "EPSG:9213"

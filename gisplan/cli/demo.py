@@ -42,12 +42,24 @@ def _indicators(ctx: dict) -> None:
     click.echo(f"{len(ctx['results'].tables)} indicator tables in {time.perf_counter() - t:.1f} s")
     for name, reason in ctx["results"].skipped.items():
         click.echo(f"  skipped {name}: {reason}")
-    ctx["outputs"].update({"reports": ctx["reports"], "workbook": paths["excel"], "summary": paths["html"]})
+    ctx["outputs"].update({"reports": ctx["reports"].resolve(), "workbook": paths["excel"].resolve(),
+                           "summary": paths["html"].resolve()})
+
+
+def _publish(ctx: dict) -> None:
+    from gisplan.maps.site import publish_site
+
+    t = time.perf_counter()
+    index = publish_site(ctx["catalog"], ctx["site"], results=ctx.get("results"))
+    size = sum(p.stat().st_size for p in ctx["site"].rglob("*") if p.is_file())
+    click.echo(f"site published in {time.perf_counter() - t:.1f} s ({size / 1e6:.1f} MB)")
+    ctx["outputs"]["site"] = index.resolve()
 
 
 #: the main job, step by step: (title, function)
 STEPS = [("build the demo dataset", _build), ("read back and summarise every layer", _summary),
-         ("compute the plan's indicators and write the reports", _indicators)]
+         ("compute the plan's indicators and write the reports", _indicators),
+         ("publish the interactive maps", _publish)]
 
 
 @click.command("demo")
@@ -60,7 +72,9 @@ STEPS = [("build the demo dataset", _build), ("read back and summarise every lay
 @click.option("--summary-only", is_flag=True, help="Only build and summarise the data.")
 @click.option("--reports", "reports", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for the indicator reports (replaced on each run).")
-def demo_cmd(data, seed, size, rebuild, summary_only, reports):
+@click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path), default=Path("maps"),
+              show_default=True, help="Folder of the published site (replaced on each run).")
+def demo_cmd(data, seed, size, rebuild, summary_only, reports, site):
     """Build the synthetic demo dataset (Dữ liệu mô phỏng — synthetic demo data) on first use and
     run the main job on it, printing where the outputs are."""
     from gisplan.demo import default_out_dir
@@ -70,7 +84,7 @@ def demo_cmd(data, seed, size, rebuild, summary_only, reports):
     if data.resolve() != default_out_dir().resolve():
         catalog = _catalog_for(data)
     ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog,
-           "reports": reports, "outputs": {"demo data": data}}
+           "reports": reports, "site": site, "outputs": {"demo data": data}}
     steps = STEPS[:2] if summary_only else STEPS
     for i, (title, step) in enumerate(steps, 1):
         click.echo(f"\n[{i}/{len(steps)}] {title}")

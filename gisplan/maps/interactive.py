@@ -1,0 +1,553 @@
+"""Interactive folium maps, one per theme of the plan.
+
+Layers are read from the catalog (or passed in), reprojected to WGS 84 only here, at the edge,
+simplified for the web (communes with a coverage-preserving simplification, so neighbours do
+not gap or overlap), coordinates rounded to ~1 m, unused attributes dropped. The caller's data
+are never modified. Colours and labels come from the layer types; indicator values from
+:mod:`gisplan.indicators`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import folium
+import folium.plugins as plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog, load_layer_types
+from gisplan.errors import GisplanError, LayerNotFoundError
+from gisplan.maps import legend, parcels_layer
+from gisplan.maps.style import categories, classify, wqi_categories
+
+log = logging.getLogger(__name__)
+
+#: theme id -> (Vietnamese title, English title)
+THEMES = {
+    "overview": ("Tổng quan các lớp dữ liệu môi trường", "Overview of the plan's layers"),
+    "forest_cover": ("Tỷ lệ che phủ rừng theo xã, phường", "Forest cover by commune/ward"),
+    "protected_areas": ("Khu bảo tồn thiên nhiên và các điểm xung đột", "Protected areas and conflicts"),
+    "mines": ("Mỏ khoáng sản theo tình trạng giấy phép", "Mines by licence status"),
+    "industry": ("Khu, cụm công nghiệp và xử lý nước thải tập trung", "Industrial zones and wastewater treatment"),
+    "rivers": ("Chất lượng nước sông (QCVN 08:2023, VN_WQI)", "River water quality (QCVN 08:2023, VN_WQI)"),
+    "waste": ("Bãi chôn lấp và khu xử lý chất thải rắn", "Landfills and waste-treatment sites"),
+    "air": ("Quan trắc không khí tại các đô thị", "Air-quality monitoring in towns"),
+    "forest_change": ("Biến động rừng giữa hai kỳ", "Forest change between two years"),
+}
+CENTER = (22.02, 105.85)
+BASEMAPS = [
+    ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "OpenStreetMap",
+     '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+    ("https://server.arcgisonline.com/ArcGIS/rest/services/Canvas/World_Light_Gray_Base/MapServer/tile/{z}/{y}/{x}",
+     "Nền xám (Esri)", "Tiles © Esri — Esri, HERE, Garmin, © OpenStreetMap contributors"),
+    ("https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+     "Ảnh vệ tinh (Esri)", "Tiles © Esri — Source: Esri, Maxar, Earthstar Geographics"),
+]
+WEB_TOLERANCE_M = 15.0  # simplification for the web, in metres (EPSG:9213)
+PRECISION_DEG = 1e-5  # ~1 m
+
+
+class _Counter(MacroElement):
+    """Exposes the map and a feature count per layer (``window.gisplanCounts()``) for tests."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+window.gisplanMap = {{ this._parent.get_name() }};
+window.gisplanCounts = function () {
+  var c = {};
+  window.gisplanMap.eachLayer(function (l) {
+    var p = l.feature && l.feature.properties;
+    if (p && p._layer) { c[p._layer] = (c[p._layer] || 0) + 1; }
+  });
+  if (window.gisplanParcelCount) { c["forest_status"] = window.gisplanParcelCount(); }
+  return c;
+};
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "GisplanCounter"
+
+
+class _Data:
+    """Layers for a map: from ``layers`` or read from the catalog on first use (EPSG:9213)."""
+
+    def __init__(self, catalog: Catalog | None, layers: Mapping[str, gpd.GeoDataFrame] | None):
+        self.catalog = catalog
+        self.given = dict(layers or {})
+        self.cache: dict[str, gpd.GeoDataFrame | None] = {}
+
+    def get(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame | None:
+        key = f"{type_id}:{index}"
+        if key in self.given:
+            return self.given[key]
+        if type_id in self.given and index == -1:
+            return self.given[type_id]
+        if key not in self.cache:
+            self.cache[key] = self._read(type_id, index)
+        return self.cache[key]
+
+    def _read(self, type_id, index):
+        if self.catalog is None:
+            return None
+        from gisplan.io import read_catalog_layer
+
+        entries = [e for e in self.catalog.of_type(type_id) if e.path.exists()]
+        if not entries or len(entries) < abs(index) + (0 if index < 0 else 1):
+            return None
+        try:
+            return read_catalog_layer(self.catalog, entries[index].name, strict=False)
+        except GisplanError as exc:
+            log.warning("layer %s not shown: %s", entries[index].name, exc)
+            return None
+
+
+def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: str = "vi",
+             layers: Mapping[str, gpd.GeoDataFrame] | None = None, parcels_data: str | None = "inline",
+             synthetic: bool | None = None) -> folium.Map:
+    """Build the interactive map of a theme.
+
+    Parameters
+    ----------
+    theme : one of ``overview``, ``forest_cover``, ``protected_areas``, ``mines``, ``industry``,
+        ``rivers``, ``waste``, ``air``, ``forest_change``.
+    catalog : where the layers come from (default: :func:`gisplan.catalog.load_catalog`).
+    results : :class:`gisplan.indicators.run.IndicatorResults`; when absent, the indicator the
+        theme shows is computed from the layers.
+    lang : ``"vi"`` (default) or ``"en"`` for titles, labels and popups.
+    layers : GeoDataFrames by layer type id (``{"communes": gdf, …}``) used instead of the
+        catalog; any CRS (EPSG:9213 expected for the indicators).
+    parcels_data : for the forest-status parcels layer: ``"inline"`` embeds the data in the
+        page, a relative path (``"data/forest_status.js"``) makes the page load it as a script
+        (the published site), ``None`` leaves the parcels out.
+    synthetic : show the synthetic-data note (default: from the catalog).
+
+    Returns
+    -------
+    folium.Map (CDN links; :func:`gisplan.maps.site.publish_site` rewrites them to local copies).
+    """
+    if theme not in THEMES:
+        raise GisplanError(f"unknown theme {theme!r}; themes: {', '.join(THEMES)}")
+    if catalog is None and layers is None:
+        catalog = load_catalog()
+    data = _Data(catalog, layers)
+    vi = lang == "vi"
+    m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
+    m._gisplan_parcels = parcels_data
+    m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
+    for tiles, name, attr in BASEMAPS:
+        folium.TileLayer(tiles, name=name, attr=attr, show=name == "OpenStreetMap", control=True).add_to(m)
+    folium.TileLayer("", name="Không có nền" if vi else "No basemap", attr=" ", show=False).add_to(m)
+    title = THEMES[theme][0 if vi else 1]
+    legend.add_title(m, title)
+    syn = synthetic if synthetic is not None else bool(catalog.synthetic if catalog is not None else False)
+    if syn:
+        legend.add_note(m, SYNTHETIC_NOTE)
+    province = data.get("province")
+    if province is not None:
+        _add(m, province, "province", [], lang, style=lambda f: {"color": "#222", "weight": 3, "fill": False},
+             name="Ranh giới tỉnh" if vi else "Province boundary", tooltip=False)
+    sections = BUILDERS[theme](m, data, results, lang)
+    legend.add_legend(m, title, sections)
+    searchable = [c for c in m._children.values() if isinstance(c, folium.GeoJson) and getattr(c, "_gisplan_search", False)]
+    if searchable:
+        plugins.Search(layer=searchable[0], search_label="name", placeholder="Tìm theo tên…" if vi else "Search by name…",
+                       collapsed=True, position="topleft").add_to(m)
+    plugins.Fullscreen(position="topleft", title="Toàn màn hình" if vi else "Full screen",
+                       title_cancel="Thoát" if vi else "Exit").add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
+    plugins.MiniMap(toggle_display=True, position="bottomleft").add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    _Counter().add_to(m)
+    bounds = _bounds(data)
+    if bounds is not None:
+        m.fit_bounds(bounds)
+    return m
+
+
+# ---------------------------------------------------------------------------------------------
+def _web(gdf: gpd.GeoDataFrame, keep: list[str], layer: str, *, coverage: bool = False) -> gpd.GeoDataFrame:
+    """A light WGS 84 copy for the web: simplified, rounded, only the ``keep`` columns."""
+    cols = list(dict.fromkeys(c for c in keep if c in gdf.columns))
+    out = gdf[cols + [gdf.geometry.name]].copy()
+    geoms = out.geometry.to_numpy()
+    if out.crs is not None and out.crs.is_projected:
+        poly = np.isin(shapely.get_type_id(geoms), (3, 6))
+        if coverage and poly.all() and hasattr(shapely, "coverage_simplify"):
+            geoms = shapely.coverage_simplify(geoms, WEB_TOLERANCE_M)
+        else:
+            simple = np.isin(shapely.get_type_id(geoms), (1, 3, 5, 6))
+            geoms = geoms.copy()
+            geoms[simple] = shapely.simplify(geoms[simple], WEB_TOLERANCE_M, preserve_topology=True)
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    out = out.to_crs(4326)
+    out = out.set_geometry(gpd.GeoSeries(shapely.set_precision(out.geometry.to_numpy(), PRECISION_DEG, mode="pointwise"),
+                                         index=out.index, crs=4326))
+    out = out[~out.geometry.is_empty & out.geometry.notna()]
+    out["_layer"] = layer
+    for col in out.columns:
+        if col == "geometry":
+            continue
+        s = out[col]
+        if s.dtype == bool or str(s.dtype) == "boolean":
+            out[col] = s.map(lambda v: "" if pd.isna(v) else ("Có" if v else "Không"))
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = s.round(2)
+        elif s.dtype == object:
+            out[col] = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    return out
+
+
+def _labels(gdf: pd.DataFrame, type_id: str, lang: str) -> pd.DataFrame:
+    """Replace coded values by their labels (new ``*_label`` columns)."""
+    lt = load_layer_types()[type_id]
+    out = gdf.copy()
+    for col, attr in lt.attributes.items():
+        if attr.allowed and col in out.columns:
+            out[f"{col}_label"] = out[col].map(lambda v, a=attr: a.label(v, lang) if v is not None else "")
+    return out
+
+
+def _aliases(type_id: str, fields: list[str], lang: str, extra: Mapping[str, str] | None = None) -> list[str]:
+    lt = load_layer_types()[type_id]
+    extra = dict(extra or {})
+    out = []
+    for f in fields:
+        base = f[:-6] if f.endswith("_label") else f
+        if f in extra:
+            out.append(extra[f])
+        elif base in lt.attributes:
+            out.append(lt.attributes[base].title(lang))
+        else:
+            out.append(f)
+    return out
+
+
+def _add(m, gdf, layer: str, fields: list[str], lang: str, *, style, type_id: str | None = None, name: str,
+         aliases: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True, marker=None,
+         coverage: bool = False, search: bool = False, highlight: bool = True):
+    if gdf is None or len(gdf) == 0:
+        return None
+    web = _web(gdf, fields + ["name"], layer, coverage=coverage)
+    fields = [f for f in fields if f in web.columns]
+    kw = {}
+    if fields:
+        al = _aliases(type_id or layer, fields, lang, aliases) if type_id or layer in load_layer_types() else fields
+        kw["popup"] = folium.GeoJsonPopup(fields=fields, aliases=al, localize=True, labels=True, max_width=380)
+    if tooltip and "name" in web.columns:
+        kw["tooltip"] = folium.GeoJsonTooltip(fields=["name"], labels=False)
+    if highlight:
+        kw["highlight_function"] = lambda f: {"weight": 4, "color": "#ffff00"}
+    gj = folium.GeoJson(web.__geo_interface__, name=name, style_function=style, show=show, marker=marker,
+                        zoom_on_click=False, **kw)
+    gj._gisplan_search = search
+    gj.add_to(m)
+    return gj
+
+
+def _point_marker():
+    return folium.CircleMarker(radius=6, weight=1, color="#222", fill=True, fill_opacity=0.9)
+
+
+def _cat_style(type_id: str, column: str, *, fill_opacity=0.6, weight=1.5, line=False, radius=None):
+    colors = {c.code: c.color for c in categories(type_id, column)}
+
+    def style(f):
+        color = colors.get(f["properties"].get(column), "#888888")
+        if line:
+            return {"color": color, "weight": weight, "opacity": 0.95}
+        s = {"color": "#333" if radius else color, "fillColor": color, "weight": weight if not radius else 1,
+             "fillOpacity": fill_opacity}
+        if radius:
+            s["radius"] = radius
+        return s
+    return style
+
+
+def _cat_section(type_id, column, lang, shape, title=None, present=None):
+    cats = categories(type_id, column, lang=lang)
+    if present is not None:
+        cats = [c for c in cats if c.code in set(present)]
+    return (title, [(c.color, c.label, shape) for c in cats])
+
+
+def _communes_outline(m, data, lang):
+    communes = data.get("communes")
+    if communes is not None:
+        _add(m, communes, "communes", ["code", "name"], lang, type_id="communes", coverage=True, search=True,
+             style=lambda f: {"color": "#666", "weight": 0.7, "fillOpacity": 0.0, "fill": True},
+             name="Xã, phường" if lang == "vi" else "Communes and wards", highlight=False)
+
+
+def _table(results, name):
+    if results is not None and name in getattr(results, "tables", {}):
+        return results.tables[name]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+def _overview(m, data, results, lang):
+    vi = lang == "vi"
+    _communes_outline(m, data, lang)
+    sections = []
+    for type_id, fields, kind in (
+        ("protected_areas", ["name", "category_label", "zone_label", "official_area_ha"], "box"),
+        ("urban_areas", ["name", "urban_class_label", "population"], "box"),
+        ("industrial_zones", ["name", "zone_type_label", "status_label", "wwtp_status_label"], "box"),
+        ("river_sections", ["river_name", "section_id", "qcvn_class_label", "wqi"], "line"),
+        ("mines", ["name", "mineral", "licence_status_label", "licence_expiry"], "circle"),
+        ("waste_sites", ["name", "site_type_label", "status_label"], "circle"),
+        ("monitoring_stations", ["name", "medium_label", "mode_label"], "circle"),
+    ):
+        gdf = data.get(type_id)
+        if gdf is None:
+            continue
+        lt = load_layer_types()[type_id]
+        col = lt.style.get("column")
+        gdf = _labels(gdf, type_id, lang)
+        _add(m, gdf, type_id, fields, lang, type_id=type_id, name=lt.title(lang),
+             style=_cat_style(type_id, col, line=kind == "line", weight=3 if kind == "line" else 1.2,
+                              radius=6 if kind == "circle" else None, fill_opacity=0.5),
+             marker=_point_marker() if kind == "circle" else None)
+        sections.append(_cat_section(type_id, col, lang, kind, lt.title(lang), present=gdf[col].dropna().unique()))
+    return sections
+
+
+def _forest_cover(m, data, results, lang):
+    vi = lang == "vi"
+    communes = data.get("communes")
+    table = _table(results, "forest_cover_communes")
+    if table is None and communes is not None and data.get("forest_status") is not None:
+        from gisplan.indicators.forest import forest_cover_from_status
+
+        table = forest_cover_from_status(data.get("forest_status"), communes, unit_id="code")
+    if communes is None or table is None:
+        raise LayerNotFoundError("the forest_cover map needs the communes and forest_status layers")
+    joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
+    cls = classify(joined["forest_pct"], k=5, palette="forest", unit="%")
+    colors = dict(zip(joined["code"], cls.color_of(joined["forest_pct"]), strict=True))
+    fields = ["name", "code", "area_ha", "forest_ha", "forest_pct", "natural_ha", "plantation_ha"]
+    al = {"area_ha": "Diện tích tự nhiên (ha)" if vi else "Natural area (ha)",
+          "forest_ha": "Diện tích rừng (ha)" if vi else "Forest (ha)",
+          "forest_pct": "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)",
+          "natural_ha": "Rừng tự nhiên (ha)" if vi else "Natural forest (ha)",
+          "plantation_ha": "Rừng trồng (ha)" if vi else "Plantation (ha)",
+          "name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code"}
+    _add(m, joined, "communes", fields, lang, type_id="communes", aliases=al, coverage=True, search=True,
+         name="Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune",
+         style=lambda f: {"fillColor": colors.get(f["properties"].get("code"), "#ccc"), "color": "#555",
+                          "weight": 0.8, "fillOpacity": 0.75})
+    pas = data.get("protected_areas")
+    if pas is not None:
+        core = pas[pas["zone"] != "buffer"]
+        _add(m, _labels(core, "protected_areas", lang), "protected_areas", ["name", "category_label"], lang,
+             type_id="protected_areas", name=load_layer_types()["protected_areas"].title(lang), show=False,
+             style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
+    sections = [("Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)", [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)])]
+    parcels = data.get("forest_status")
+    if parcels is not None and getattr(m, "_gisplan_parcels", "inline") is not None:
+        sections.append(parcels_layer.add_parcels(m, parcels, lang, data_path=getattr(m, "_gisplan_parcels", "inline")))
+    return sections
+
+
+def _protected_areas(m, data, results, lang):
+    vi = lang == "vi"
+    pas = data.get("protected_areas")
+    if pas is None:
+        raise LayerNotFoundError("the protected_areas map needs the protected_areas layer")
+    _communes_outline(m, data, lang)
+    lt = load_layer_types()["protected_areas"]
+    zone_colors = lt.style["zone_colors"]
+    web = _labels(pas, "protected_areas", lang)
+    _add(m, web, "protected_areas", ["name", "category_label", "zone_label", "level_label", "decision",
+                                     "official_area_ha"], lang, type_id="protected_areas", search=True,
+         name=lt.title(lang),
+         style=lambda f: {"fillColor": zone_colors.get(f["properties"].get("zone"), "#1b7837"),
+                          "color": "#00441b" if f["properties"].get("zone") != "buffer" else "#888",
+                          "weight": 1.5, "fillOpacity": 0.45 if f["properties"].get("zone") != "buffer" else 0.15,
+                          "dashArray": "5 4" if f["properties"].get("zone") == "buffer" else None})
+    sections = [("Phân khu" if vi else "Subzones",
+                 [(zone_colors[z], lt.attributes["zone"].label(z, lang), "box") for z in lt.attributes["zone"].allowed
+                  if z in set(pas["zone"])])]
+    table = _table(results, "conflicts")
+    if table is None:
+        from gisplan.indicators.protected import conflicts
+
+        table = conflicts(pas, mines=data.get("mines"), industrial_zones=data.get("industrial_zones"))
+    for site_type, type_id, id_col in (("mine", "mines", "mine_id"), ("industrial_zone", "industrial_zones", "zone_id")):
+        sites = data.get(type_id)
+        hits = table[table["site_type"] == site_type] if len(table) else table
+        if sites is None or len(hits) == 0:
+            continue
+        first = hits.sort_values("distance_m").drop_duplicates("site_id").set_index("site_id")
+        conf = sites[sites[id_col].isin(first.index)].copy()
+        conf = conf.set_geometry(conf.geometry.representative_point())
+        conf["pa_name"] = conf[id_col].map(first["pa_name"])
+        rel = {"inside": "Nằm trong" if vi else "Inside", "buffer_zone": "Trong vùng đệm" if vi else "In buffer zone",
+               "within_distance": "Gần (≤ 1 km)" if vi else "Near (≤ 1 km)"}
+        conf["relation"] = conf[id_col].map(first["relation"]).map(rel)
+        conf["distance_m"] = conf[id_col].map(first["distance_m"]).round(0)
+        color = "#d7191c" if site_type == "mine" else "#7b3294"
+        _add(m, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"], lang,
+             aliases={"name": "Tên" if vi else "Name", "pa_name": "Khu bảo tồn" if vi else "Protected area",
+                      "relation": "Vị trí" if vi else "Relation", "distance_m": "Khoảng cách (m)" if vi else "Distance (m)"},
+             name=("Xung đột: " if vi else "Conflicts: ") + load_layer_types()[type_id].title(lang),
+             marker=_point_marker(), style=lambda f, c=color: {"fillColor": c, "color": "#000", "radius": 7, "weight": 1,
+                                                                "fillOpacity": 0.95})
+        sections.append((None, [(color, ("Xung đột: " if vi else "Conflict: ") + load_layer_types()[type_id].title(lang).lower(), "circle")]))
+    return sections
+
+
+def _points_theme(type_id, fields, extra=None):
+    def build(m, data, results, lang):
+        gdf = data.get(type_id)
+        if gdf is None:
+            raise LayerNotFoundError(f"this map needs the {type_id} layer")
+        _communes_outline(m, data, lang)
+        if extra:
+            extra(m, data, results, lang)
+        lt = load_layer_types()[type_id]
+        col = lt.style["column"]
+        web = _labels(gdf, type_id, lang)
+        is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
+        if (~is_point).any():
+            _add(m, web[~is_point], type_id, fields, lang, type_id=type_id, name=lt.title(lang) + " (vùng)",
+                 style=_cat_style(type_id, col, fill_opacity=0.6))
+        _add(m, web[is_point], type_id, fields, lang, type_id=type_id, name=lt.title(lang), search=True,
+             marker=_point_marker(), style=_cat_style(type_id, col, radius=7))
+        return [_cat_section(type_id, col, lang, "circle", lt.attributes[col].title(lang), present=gdf[col].unique())]
+    return build
+
+
+def _rivers_under(m, data, results, lang):
+    rivers = data.get("river_sections")
+    if rivers is not None:
+        _add(m, _labels(rivers, "river_sections", lang), "river_sections", ["river_name", "qcvn_class_label"], lang,
+             type_id="river_sections", name=load_layer_types()["river_sections"].title(lang), show=True,
+             style=_cat_style("river_sections", "qcvn_class", line=True, weight=3))
+
+
+def _industry(m, data, results, lang):
+    sections = _points_theme("industrial_zones", ["name", "zone_type_label", "status_label", "wwtp_status_label",
+                                                  "wwtp_capacity_m3_day", "established_year"], _rivers_under)(m, data, results, lang)
+    sections.append(_cat_section("river_sections", "qcvn_class", lang, "line",
+                                 load_layer_types()["river_sections"].attributes["qcvn_class"].title(lang)))
+    return sections
+
+
+def _rivers(m, data, results, lang):
+    vi = lang == "vi"
+    rivers = data.get("river_sections")
+    if rivers is None:
+        raise LayerNotFoundError("the rivers map needs the river_sections layer")
+    _communes_outline(m, data, lang)
+    from gisplan.indicators.water import wqi_band
+
+    web = _labels(rivers, "river_sections", lang)
+    web["wqi_band"] = wqi_band(web["wqi"]) if "wqi" in web else None
+    bands = {c.code: c for c in wqi_categories(lang)}
+    web["wqi_band_label"] = web["wqi_band"].map(lambda b: bands[b].label if b in bands else "")
+    fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
+    al = {"wqi_band_label": "Mức VN_WQI" if vi else "VN_WQI band"}
+    _add(m, web, "river_sections", fields, lang, type_id="river_sections", aliases=al, search=False,
+         name="Mức QCVN 08:2023" if vi else "QCVN 08:2023 class",
+         style=_cat_style("river_sections", "qcvn_class", line=True, weight=5))
+    _add(m, web, "river_sections_wqi", fields, lang, type_id="river_sections", aliases=al, show=False,
+         name="Chỉ số VN_WQI" if vi else "VN_WQI band",
+         style=lambda f: {"color": bands.get(f["properties"].get("wqi_band")).color if f["properties"].get("wqi_band") in bands else "#999",
+                          "weight": 5})
+    return [_cat_section("river_sections", "qcvn_class", lang, "line", "QCVN 08:2023/BTNMT"),
+            ("VN_WQI (QĐ 1460/QĐ-TCMT)", [(c.color, c.label, "line") for c in wqi_categories(lang)])]
+
+
+def _air(m, data, results, lang):
+    vi = lang == "vi"
+    urban, stations = data.get("urban_areas"), data.get("monitoring_stations")
+    if urban is None or stations is None:
+        raise LayerNotFoundError("the air map needs the urban_areas and monitoring_stations layers")
+    _communes_outline(m, data, lang)
+    table = _table(results, "air_monitoring")
+    if table is None:
+        from gisplan.indicators.water import air_monitoring_coverage
+
+        table = air_monitoring_coverage(urban, stations)
+    u = _labels(urban, "urban_areas", lang)
+    cov = table.set_index("urban_id")
+    u["covered"] = u["urban_id"].map(cov["covered"]).map({True: "Có" if vi else "Yes", False: "Chưa có" if vi else "No"})
+    u["air_stations"] = u["urban_id"].map(cov["air_stations"])
+    _add(m, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lang, type_id="urban_areas",
+         aliases={"covered": "Có trạm quan trắc không khí (≤ 5 km)" if vi else "Air station within 5 km",
+                  "air_stations": "Số trạm" if vi else "Stations"}, search=True,
+         name=load_layer_types()["urban_areas"].title(lang), style=_cat_style("urban_areas", "urban_class", fill_opacity=0.45))
+    air = stations[stations["medium"] == "air"]
+    air = _labels(air, "monitoring_stations", lang)
+    _add(m, air, "monitoring_stations", ["name", "mode_label"], lang, type_id="monitoring_stations",
+         name="Trạm quan trắc không khí" if vi else "Air-monitoring stations", marker=_point_marker(),
+         style=lambda f: {"fillColor": "#7570b3" if f["properties"].get("mode") == "automatic" else "#ffffff",
+                          "color": "#3f007d", "radius": 7, "weight": 2, "fillOpacity": 0.95})
+    return [_cat_section("urban_areas", "urban_class", lang, "box", load_layer_types()["urban_areas"].attributes["urban_class"].title(lang),
+                         present=urban["urban_class"].unique()),
+            ("Trạm không khí" if vi else "Air stations", [("#7570b3", "Tự động" if vi else "Automatic", "circle"),
+                                                          ("#ffffff", "Định kỳ" if vi else "Manual", "circle")])]
+
+
+def _forest_change(m, data, results, lang):
+    vi = lang == "vi"
+    communes = data.get("communes")
+    table = _table(results, "forest_change_communes")
+    if table is None:
+        before, after = data.get("forest_status", 0), data.get("forest_status", -1)
+        if communes is None or before is None or after is None:
+            raise LayerNotFoundError("the forest_change map needs communes and two forest_status years")
+        from gisplan.indicators.change import forest_change_status
+
+        table = forest_change_status(before, after, communes, unit_id="code")
+    joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
+    lim = float(np.nanmax(np.abs(joined["net_ha"]))) or 1.0
+    edges = np.round(np.linspace(-lim, lim, 6), 0)
+    colors = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
+    idx = np.clip(np.searchsorted(edges[1:-1], joined["net_ha"].to_numpy()), 0, 4)
+    fill = dict(zip(joined["code"], np.array(colors)[idx], strict=True))
+    al = {"forest_before_ha": "Rừng đầu kỳ (ha)" if vi else "Forest before (ha)",
+          "forest_after_ha": "Rừng cuối kỳ (ha)" if vi else "Forest after (ha)",
+          "loss_ha": "Mất rừng (ha)" if vi else "Loss (ha)", "gain_ha": "Tăng rừng (ha)" if vi else "Gain (ha)",
+          "net_ha": "Biến động thuần (ha)" if vi else "Net change (ha)", "name": "Tên" if vi else "Name"}
+    _add(m, joined, "communes", ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"], lang,
+         type_id="communes", aliases=al, coverage=True, search=True,
+         name="Biến động rừng theo xã" if vi else "Forest change by commune",
+         style=lambda f: {"fillColor": fill.get(f["properties"].get("code"), "#ccc"), "color": "#555", "weight": 0.8,
+                          "fillOpacity": 0.75})
+    labels = [f"{a:,.0f} – {b:,.0f} ha" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [("Biến động thuần (ha)" if vi else "Net change (ha)", [(c, lab, "box") for c, lab in zip(colors, labels, strict=True)])]
+
+
+BUILDERS = {
+    "overview": _overview,
+    "forest_cover": _forest_cover,
+    "protected_areas": _protected_areas,
+    "mines": _points_theme("mines", ["name", "mineral", "licence_no", "licence_status_label", "licence_expiry",
+                                     "operating", "riverbed"], _rivers_under),
+    "industry": _industry,
+    "rivers": _rivers,
+    "waste": _points_theme("waste_sites", ["name", "site_type_label", "status_label", "needs_remediation",
+                                           "capacity_t_day"]),
+    "air": _air,
+    "forest_change": _forest_change,
+}
+
+
+def _bounds(data: _Data):
+    prov = data.get("province")
+    if prov is None:
+        prov = data.get("communes")
+    if prov is None:
+        return None
+    minx, miny, maxx, maxy = prov.to_crs(4326).total_bounds
+    return [[miny, minx], [maxy, maxx]]

@@ -1,0 +1,66 @@
+"""Legends and notes drawn on folium maps (folium has no categorical legend)."""
+
+from __future__ import annotations
+
+import html
+
+from branca.element import MacroElement, Template
+
+_LEGEND = Template("""
+{% macro header(this, kwargs) %}
+<style>
+.gisplan-legend{position:absolute;z-index:1000;bottom:28px;right:10px;background:rgba(255,255,255,.93);
+ padding:8px 10px;border-radius:5px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.45 'DejaVu Sans',Arial,sans-serif;
+ max-height:60vh;overflow:auto;max-width:290px}
+.gisplan-legend h4{margin:0 0 4px;font-size:13px}
+.gisplan-legend .sec{margin-top:6px;font-weight:bold}
+.gisplan-legend i{display:inline-block;width:16px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #555}
+.gisplan-legend i.line{height:0;border:0;border-top:4px solid;margin-bottom:3px}
+.gisplan-legend i.circle{width:11px;height:11px;border-radius:50%}
+.gisplan-note{position:absolute;z-index:1000;bottom:30px;left:50%;transform:translateX(-50%);background:#fff3cd;
+ color:#7a4b00;border:1px solid #e0b84f;padding:3px 10px;border-radius:4px;font:bold 12px 'DejaVu Sans',Arial,sans-serif}
+.gisplan-title{position:absolute;z-index:1000;top:10px;left:55px;background:rgba(255,255,255,.9);padding:4px 10px;
+ border-radius:4px;font:bold 15px 'DejaVu Sans',Arial,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+</style>
+{% endmacro %}
+{% macro html(this, kwargs) %}
+{{ this.body }}
+{% endmacro %}
+""")
+
+
+class HtmlOverlay(MacroElement):
+    """A fixed piece of HTML over the map (legend, note, title)."""
+
+    _template = _LEGEND
+
+    def __init__(self, body: str):
+        super().__init__()
+        self._name = "GisplanOverlay"
+        self.body = body
+
+
+def legend_html(title: str, sections: list[tuple[str | None, list[tuple[str, str, str]]]]) -> str:
+    """HTML of a legend: ``sections`` = [(section title or None, [(colour, label, shape)])]
+    with shape ``box``, ``line`` or ``circle``."""
+    parts = [f"<div class='gisplan-legend' data-gisplan-legend='1'><h4>{html.escape(title)}</h4>"]
+    for sec_title, items in sections:
+        if sec_title:
+            parts.append(f"<div class='sec'>{html.escape(sec_title)}</div>")
+        for color, label, shape in items:
+            style = f"border-top-color:{color}" if shape == "line" else f"background:{color}"
+            parts.append(f"<div><i class='{shape}' style='{style}'></i>{html.escape(label)}</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def add_legend(m, title: str, sections) -> None:
+    HtmlOverlay(legend_html(title, sections)).add_to(m)
+
+
+def add_note(m, text: str) -> None:
+    HtmlOverlay(f"<div class='gisplan-note' data-gisplan-note='1'>{html.escape(text)}</div>").add_to(m)
+
+
+def add_title(m, text: str) -> None:
+    HtmlOverlay(f"<div class='gisplan-title'>{html.escape(text)}</div>").add_to(m)

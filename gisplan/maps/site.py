@@ -1,0 +1,201 @@
+"""The published site: an index with a card per map, the indicator summary and the 2030
+target tracker, a page per themed map, and a metadata page.
+
+Scripts and styles are served from ``assets/vendor/`` (vendored Leaflet and plugins), so the
+pages work from any static web server and, except for basemap tiles, with no network; pages
+open from ``file://`` too. ``cdn=True`` keeps the public CDN links instead.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+from gisplan._atomic import write_text
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog
+from gisplan.errors import GisplanError, GisplanWarning, OutputExistsError
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+VENDOR = STATIC / "vendor"
+PAGE_LIMIT_MB = 5.0
+
+#: CDN URL → vendored file (relative to assets/vendor)
+CDN_MAP = {
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet-1.9.3/leaflet.js",
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet-1.9.3/leaflet.css",
+    "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css": "leaflet-measure-2.1.7/leaflet-measure.css",
+    "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js": "leaflet-measure-2.1.7/leaflet-measure.min.js",
+    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.css": "leaflet-search-2.9.7/leaflet-search.min.css",
+    "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.js": "leaflet-search-2.9.7/leaflet-search.min.js",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": "leaflet.fullscreen-3.0.0/Control.FullScreen.css",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "leaflet.fullscreen-3.0.0/Control.FullScreen.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css": "leaflet-minimap-3.6.1/Control.MiniMap.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js": "leaflet-minimap-3.6.1/Control.MiniMap.min.js",
+}
+_URL = re.compile(r'(?:src|href)="(https?://[^"]+\.(?:js|css))"')
+
+
+def localize(page: str, prefix: str = "assets/vendor/") -> str:
+    """Point a page's script and style links at the vendored copies.
+
+    Raises
+    ------
+    GisplanError when the page links a script or style that is not vendored.
+    """
+    missing = sorted({u for u in _URL.findall(page) if u not in CDN_MAP})
+    if missing:
+        raise GisplanError(f"these scripts/styles are not vendored: {', '.join(missing)}")
+    for url, local in CDN_MAP.items():
+        page = page.replace(f'"{url}"', f'"{prefix}{local}"')
+    return page
+
+
+def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "maps", *, results=None,
+                 cdn: bool = False, lang: str = "vi", overwrite: bool = True,
+                 page_limit_mb: float = PAGE_LIMIT_MB, themes=None) -> Path:
+    """Build the static site and return the path of ``index.html``.
+
+    Parameters
+    ----------
+    catalog : the layers (default: :func:`gisplan.catalog.load_catalog`).
+    out_dir : the site folder (``maps/`` in the repository is the publishable site).
+    results : indicator results for the tables and the maps (computed when absent).
+    cdn : link scripts and styles to public CDNs instead of the vendored copies.
+    page_limit_mb : a page (with its data files) over this size gets a warning naming its
+        largest layer.
+    themes : the themes to publish (default: all).
+    """
+    from gisplan.indicators.run import run_indicators
+    from gisplan.maps import parcels_layer
+    from gisplan.maps.interactive import THEMES, make_map
+    from gisplan.reports import summary
+
+    catalog = catalog or load_catalog()
+    out = Path(out_dir)
+    if (out / "index.html").exists() and not overwrite:
+        raise OutputExistsError(f"{out} already holds a site; pass overwrite=True (CLI: --overwrite)")
+    out.mkdir(parents=True, exist_ok=True)
+    results = results if results is not None else run_indicators(catalog)
+    assets = out / "assets"
+    if not cdn:
+        if (assets / "vendor").exists():
+            shutil.rmtree(assets / "vendor")
+        shutil.copytree(VENDOR, assets / "vendor", ignore=shutil.ignore_patterns("README.md"))
+    (assets / "data").mkdir(parents=True, exist_ok=True)
+    write_text(assets / "site.css", _CSS)
+    themes = list(themes or THEMES)
+    cards = []
+    for theme in themes:
+        data_file = None
+        if theme == "forest_cover":
+            fs = [e for e in catalog.of_type("forest_status") if e.path.exists()]
+            if fs:
+                from gisplan.io import read_catalog_layer
+
+                parcels = read_catalog_layer(catalog, fs[-1].name, strict=False)
+                data_file = assets / "data" / "forest_status.js"
+                write_text(data_file, parcels_layer.to_script(parcels_layer.encode_parcels(parcels, lang)))
+        try:
+            m = make_map(theme, catalog=catalog, results=results, lang=lang,
+                         parcels_data="assets/data/forest_status.js" if data_file else None)
+        except GisplanError as exc:
+            log.warning("map %s not published: %s", theme, exc)
+            continue
+        page = m.get_root().render()
+        page = _decorate(page, THEMES[theme][0] if lang == "vi" else THEMES[theme][1])
+        if not cdn:
+            page = localize(page)
+        path = write_text(out / f"{theme}.html", page)
+        _check_size(path, data_file, page_limit_mb)
+        cards.append((theme, THEMES[theme]))
+    md, _ = summary(results)
+    write_text(out / "metadata.html", _metadata_page(catalog, results))
+    index = write_text(out / "index.html", _index_page(catalog, results, cards, md))
+    return index
+
+
+def _decorate(page: str, title: str) -> str:
+    page = page.replace("<head>", f"<head>\n<title>{html.escape(title)} — gisplan</title>"
+                                  "\n<link rel=\"icon\" href=\"data:,\">", 1)
+    return page.replace("<html>", "<html lang=\"vi\">", 1)
+
+
+def _check_size(page: Path, data_file: Path | None, limit_mb: float) -> None:
+    size = page.stat().st_size + (data_file.stat().st_size if data_file else 0)
+    if size > limit_mb * 1e6:
+        biggest = f"forest_status ({data_file.name}, {data_file.stat().st_size / 1e6:.1f} MB)" if data_file \
+            and data_file.stat().st_size > page.stat().st_size else f"the layers inside {page.name}"
+        warnings.warn(f"{page.name} weighs {size / 1e6:.1f} MB (limit {limit_mb} MB); largest layer: {biggest}",
+                      GisplanWarning, stacklevel=3)
+
+
+_CSS = """
+body{font-family:'DejaVu Sans',Arial,sans-serif;margin:0;color:#222;background:#f6f7f4}
+header{background:#1b4332;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}
+header p{margin:6px 0 0;opacity:.9}main{max-width:1150px;margin:0 auto;padding:18px}
+.note{background:#fff3cd;border:1px solid #e0b84f;color:#7a4b00;padding:8px 12px;border-radius:4px;font-weight:bold}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:14px;margin:16px 0}
+.card{background:#fff;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.2);padding:14px;text-decoration:none;color:#1b4332}
+.card:hover{box-shadow:0 2px 10px rgba(0,0,0,.3)}.card h3{margin:0 0 6px;font-size:16px}.card p{margin:0;color:#555;font-size:13px}
+table{border-collapse:collapse;background:#fff;margin:10px 0;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+th{background:#e8f1ea}td.num{text-align:right}.met{color:#1a7f37;font-weight:bold}.notmet{color:#c00000;font-weight:bold}
+footer{color:#666;font-size:12px;padding:20px}
+"""
+
+
+def _index_page(catalog: Catalog, results, cards, md: str) -> str:
+    from gisplan.reports import SPECIAL_LABELS
+
+    h = html.escape
+    rows = []
+    for r in results.tables.get("targets", []).itertuples() if "targets" in results.tables else []:
+        cls = {"met": "met", "not met": "notmet"}.get(r.status, "")
+        cur = "—" if r.current is None or r.current != r.current else f"{r.current:,.2f}"
+        tgt = "—" if r.target is None or r.target != r.target else f"{r.comparison} {r.target:,.0f}"
+        rows.append(f"<tr><td>{h(r.wording_vi)}</td><td class='num'>{cur} {h(str(r.unit))}</td>"
+                    f"<td class='num'>{tgt} {h(str(r.unit))}</td><td class='{cls}'>{h(SPECIAL_LABELS['status'].get(r.status, r.status))}</td>"
+                    f"<td>{h(str(r.agency))}</td></tr>")
+    head = results.headline
+    key = [("Tỷ lệ che phủ rừng toàn tỉnh", head.get("forest_cover_province_pct"), "%"),
+           ("KCN, CCN có HTXLNT tập trung đạt quy chuẩn", head.get("wastewater_compliant_pct"), "%"),
+           ("Mỏ hết hạn giấy phép còn hoạt động", head.get("expired_mines_still_operating"), "mỏ"),
+           ("Bãi chôn lấp cần cải tạo, phục hồi", head.get("landfills_needing_remediation"), "bãi"),
+           ("Đô thị loại I, II có trạm quan trắc không khí", head.get("air_monitored_towns_pct"), "%")]
+    keyrows = "".join(f"<tr><td>{h(k)}</td><td class='num'>{'—' if v is None or v != v else f'{v:,.1f}'} {u}</td></tr>"
+                      for k, v, u in key)
+    card_html = "".join(f"<a class='card' href='{t}.html'><h3>{h(vi)}</h3><p>{h(en)}</p></a>" for t, (vi, en) in cards)
+    note = f"<p class='note'>{h(SYNTHETIC_NOTE)} — số liệu minh họa, không dùng cho báo cáo chính thức.</p>" if catalog.synthetic else ""
+    return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Bản đồ môi trường tỉnh Thái Nguyên — gisplan</title><link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head>
+<body><header><h1>Bản đồ thực hiện Kế hoạch bảo vệ môi trường tỉnh Thái Nguyên đến năm 2030</h1>
+<p>Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP · {h(catalog.title)}</p></header>
+<main>{note}<h2>Bản đồ chuyên đề</h2><div class="cards">{card_html}</div>
+<h2>Số liệu chính</h2><table><tr><th>Chỉ tiêu</th><th>Giá trị</th></tr>{keyrows}</table>
+<h2>Theo dõi mục tiêu đến năm 2030</h2><table><tr><th>Mục tiêu (trích Kế hoạch)</th><th>Hiện trạng</th><th>Mục tiêu</th><th>Tình trạng</th><th>Cơ quan chủ trì</th></tr>{''.join(rows)}</table>
+<p><a href="metadata.html">Nguồn dữ liệu, giấy phép, hệ tọa độ</a></p></main>
+<footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(results.meta.get('reference_date', ''))}</footer></body></html>"""
+
+
+def _metadata_page(catalog: Catalog, results) -> str:
+    h = html.escape
+    rows = "".join(
+        f"<tr><td>{h(e.name)}</td><td>{h(catalog.layer_type(e.type).title_vi)}</td><td>{h(str(e.year or ''))}</td>"
+        f"<td>{h(e.source)}</td><td>{h(e.licence)}</td><td>{h(e.date)}</td></tr>" for e in catalog)
+    note = f"<p class='note'>{h(SYNTHETIC_NOTE)}</p>" if catalog.synthetic else ""
+    return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Nguồn dữ liệu — gisplan</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head><body>
+<header><h1>Nguồn dữ liệu, giấy phép và hệ tọa độ</h1></header><main>{note}
+<p>Hệ tọa độ tính toán: VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213). Chuyển sang WGS 84 (EPSG:4326) để hiển thị
+trên web bằng phép chuyển đổi 7 tham số chính thức (EPSG:6960). Diện tích (ha), chiều dài (km), khoảng cách (m).</p>
+<p>Nền bản đồ: © OpenStreetMap contributors; Esri. Thư viện bản đồ: Leaflet (BSD-2-Clause) và các tiện ích
+Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search (MIT/BSD), kèm trong thư mục assets/vendor.</p>
+<table><tr><th>Lớp</th><th>Loại</th><th>Năm</th><th>Nguồn</th><th>Giấy phép</th><th>Ngày</th></tr>{rows}</table>
+<p>Ngày tham chiếu: {h(results.meta.get('reference_date', ''))} · lập ngày {h(results.meta.get('created', ''))}</p>
+<p><a href="index.html">← Trang chủ</a></p></main></body></html>"""
