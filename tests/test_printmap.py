@@ -1,0 +1,79 @@
+"""Print maps: the parts a planner needs, sizes, diacritics, scale bar maths."""
+
+import pytest
+from click.testing import CliRunner
+from matplotlib.font_manager import FontProperties, findfont
+
+from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
+from gisplan.cli.main import cli
+from gisplan.errors import GisplanError, OutputExistsError
+from gisplan.maps.interactive import THEMES
+from gisplan.maps.printmap import check_font, nice_scale_length, print_map, render_figure
+
+
+@pytest.fixture(scope="module")
+def catalog(demo_small):
+    return load_catalog(demo_small)
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_every_theme_has_title_legend_scalebar_north_arrow(catalog, theme):
+    import matplotlib.pyplot as plt
+
+    fig = render_figure(theme, catalog=catalog)
+    g = fig.gisplan
+    assert g["title"].get_text().startswith("BẢN ĐỒ")
+    assert len(g["legend"].get_texts()) >= 2
+    assert g["north"].get_text() == "B"
+    texts = [t.get_text() for t in fig.texts]
+    assert SYNTHETIC_NOTE in texts
+    assert any("VN-2000" in t for t in texts)
+    # the scale bar: drawn length in map units (metres) equals its label
+    bx, by, length = g["ax"].gisplan_scalebar
+    assert length == g["scalebar_m"] and length in (1e3, 2e3, 5e3, 1e4, 2e4, 5e4)
+    labels = [t.get_text() for t in g["ax"].texts]
+    assert f"{length / 1000:g}" in labels
+    plt.close(fig)
+
+
+def test_nice_scale_lengths_by_hand():
+    assert nice_scale_length(100_000) == 20_000  # a quarter is 25 km → 20 km
+    assert nice_scale_length(8_000) == 2_000
+    assert nice_scale_length(45_000) == 10_000
+
+
+def test_png_size_a4_300dpi_and_a3(catalog, tmp_path):
+    from PIL import Image
+
+    out = print_map("rivers", tmp_path / "r.png", catalog=catalog)
+    with Image.open(out) as im:
+        assert im.size == (int(297 / 25.4 * 300), int(210 / 25.4 * 300))
+    out3 = print_map("rivers", tmp_path / "r3.png", catalog=catalog, size="A3", orientation="portrait", dpi=50)
+    with Image.open(out3) as im:
+        assert im.size == (int(297 / 25.4 * 50), int(420 / 25.4 * 50))
+    with pytest.raises(OutputExistsError):
+        print_map("rivers", out, catalog=catalog)
+
+
+def test_pdf_embeds_the_font_and_keeps_diacritics(catalog, tmp_path):
+    out = print_map("forest_cover", tmp_path / "f.pdf", catalog=catalog)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and b"DejaVu" in data
+    assert "BẢN ĐỒ TỶ LỆ CHE PHỦ RỪNG".encode("utf-16-be") in data or b"FontFile" in data
+
+
+def test_font_has_every_vietnamese_letter():
+    letters = "ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
+    check_font([letters, letters.upper()])
+    assert "DejaVu" in findfont(FontProperties(family="DejaVu Sans"))
+    with pytest.raises(GisplanError, match="lacks the glyphs"):
+        check_font(["漢字"])
+
+
+def test_cli_print(catalog, tmp_path, demo_small):
+    res = CliRunner().invoke(cli, ["print", "mines", "--out", str(tmp_path / "m.png"), "--dpi", "60",
+                                   "--catalog", str(demo_small), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m.png").exists()
+    bad = CliRunner().invoke(cli, ["print", "mines", "--out", str(tmp_path / "m.svg"), "--catalog", str(demo_small)])
+    assert bad.exit_code == 2 and ".pdf or .png" in bad.output
