@@ -113,7 +113,7 @@ def test_click_on_a_commune_opens_its_popup(site, browser, demo_small):
     target = communes.iloc[len(communes) // 2]
     pt = communes.to_crs(4326).geometry.iloc[len(communes) // 2].representative_point()
     page, errors, _ = _open(browser, f"{base}/forest_cover.html", base)
-    page.evaluate(f"window.gisplanMap.setView([{pt.y}, {pt.x}], 11, {{animate: false}})")
+    page.evaluate(f"() => {{ window.gisplanMap.setView([{pt.y}, {pt.x}], 11, {{animate: false}}); }}")
     page.wait_for_timeout(400)
     xy = page.evaluate(f"(() => {{ const p = window.gisplanMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
                        f" const r = window.gisplanMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }})()")
@@ -131,7 +131,7 @@ def test_parcels_appear_when_zoomed_in_with_popups(site, browser, demo_small):
     assert page.evaluate("window.gisplanCounts()")["forest_status"] == 0  # province view: choropleth only
     parcels = read_catalog_layer(load_catalog(demo_small), "forest_status_2024")
     pt = parcels.to_crs(4326).geometry.iloc[0].representative_point()
-    page.evaluate(f"window.gisplanMap.setView([{pt.y}, {pt.x}], 14, {{animate: false}})")
+    page.evaluate(f"() => {{ window.gisplanMap.setView([{pt.y}, {pt.x}], 14, {{animate: false}}); }}")
     page.wait_for_timeout(500)
     assert page.evaluate("window.gisplanCounts()")["forest_status"] > 0
     xy = page.evaluate(f"(() => {{ const p = window.gisplanMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
