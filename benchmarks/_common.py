@@ -24,10 +24,15 @@ def timeit(fn, repeat: int) -> tuple[float, object]:
 
 
 def peak_mb(code: str) -> float:
-    """Peak resident memory (MB) of a fresh Python process running ``code``."""
+    """Peak resident memory (MB) of a fresh Python process running ``code``.
+
+    Read from VmHWM in /proc/self/status, which starts afresh at exec; ``ru_maxrss`` would
+    inherit the parent's resident size from the fork.
+    """
     wrapper = (
-        "import resource, json\n" + code +
-        "\nprint(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))"
+        "import json\n" + code +
+        "\nhwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]"
+        "\nprint(json.dumps(int(hwm) / 1024))"
     )
     out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, check=True, cwd=HERE)
     return float(json.loads(out.stdout.strip().splitlines()[-1]))

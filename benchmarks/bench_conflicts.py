@@ -20,7 +20,7 @@ def run(args) -> list[dict]:
         core = pas[pas.zone != "buffer"].dissolve("pa_id").reset_index()
         return gpd.sjoin(sites, core.assign(geometry=core.buffer(1000)), predicate="intersects")
     t, ref = timeit(plain, args.repeat)
-    same = set(zip(ours.site_id, ours.pa_id)) == set(zip(ref.mine_id, ref.pa_id))
+    same = set(zip(ours.site_id, ours.pa_id, strict=True)) == set(zip(ref.mine_id, ref.pa_id, strict=True))
     rows.append(row(label, "buffer + sjoin (no distances)", t, args.repeat,
                     check=f"same pairs: {same} ({len(ours)} pairs)"))
     return rows

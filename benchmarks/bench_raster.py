@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import rasterio
-
 from _common import DATA, peak_mb, row, timeit
 
 

@@ -27,7 +27,15 @@ import pandas as pd
 import shapely
 
 from gisplan._atomic import write_text
-from gisplan._demo_geometry import blob, clip, lonlat, meander, random_points_in, split_line, voronoi_tiling
+from gisplan._demo_geometry import (
+    blob,
+    clip,
+    lonlat,
+    meander,
+    random_points_in,
+    split_line,
+    voronoi_tiling,
+)
 from gisplan._demo_rasters import write_rasters
 from gisplan.catalog import LAYERS_DIR, SYNTHETIC_NOTE, Catalog
 from gisplan.io import write_layer
@@ -442,7 +450,7 @@ def _mines(province, pas, rivers, rng) -> gpd.GeoDataFrame:
         add(shapely.Point(xy), str(rng.choice(minerals)))
     # riverbed sand and gravel, on the rivers
     main = rivers[rivers.river_name.isin(["Sông Cầu", "Sông Công"])]
-    for k in range(10):
+    for _ in range(10):
         sec = main.geometry.iloc[int(rng.integers(0, len(main)))]
         pt = sec.interpolate(float(rng.uniform(0.1, 0.9)), normalized=True)
         add(shapely.Point(pt.x + rng.normal(0, 40), pt.y + rng.normal(0, 40)), "Cát, sỏi lòng sông", riverbed=True)

@@ -31,8 +31,8 @@ from rasterio.windows import Window
 from gisplan._atomic import atomic_path, check_output
 from gisplan._validate import ValidationReport, validate_frame
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
-from gisplan.crs import TARGET_CRS, guess_crs, to_crs
 from gisplan.crosswalk import unit_type_of
+from gisplan.crs import TARGET_CRS, guess_crs, to_crs
 from gisplan.encoding import fix_text_columns
 from gisplan.errors import (
     AssumedCRSWarning,

@@ -1,7 +1,6 @@
-from gisplan.catalog import LAYER_TYPE_IDS, SYNTHETIC_NOTE, load_catalog, load_layer_types
-
 import pytest
 
+from gisplan.catalog import LAYER_TYPE_IDS, SYNTHETIC_NOTE, load_catalog, load_layer_types
 from gisplan.errors import CatalogError, LayerNotFoundError, UnknownLayerTypeError
 
 

@@ -2,6 +2,7 @@ import warnings
 
 import pyogrio
 import pytest
+from _samples import sample_frame
 from click.testing import CliRunner
 
 from gisplan.catalog import load_layer_types
@@ -9,8 +10,6 @@ from gisplan.cli.main import cli
 from gisplan.encoding import encode_legacy
 from gisplan.errors import RepairWarning
 from gisplan.io import read_layer, write_layer
-
-from _samples import sample_frame
 
 TYPES = load_layer_types()
 

@@ -99,7 +99,8 @@ def test_canopy_rasters_follow_the_parcels(catalog, layers):
     natural = f20[f20.origin == "natural"].geometry
     with rasterio.open(src.path) as ds:
         data = ds.read(1)
-        rows, cols = rasterio.transform.rowcol(ds.transform, *zip(*[(p.x, p.y) for p in natural.representative_point()]))
+        pts = natural.representative_point()
+        rows, cols = rasterio.transform.rowcol(ds.transform, pts.x.to_numpy(), pts.y.to_numpy())
         vals = data[np.asarray(rows), np.asarray(cols)]
         assert np.median(vals[vals != 255]) > 50
         assert (data == 255).any()  # outside the province and a cloud

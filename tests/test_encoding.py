@@ -3,7 +3,13 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from gisplan.encoding import decode_legacy, detect_legacy, encode_legacy, fix_text_columns, normalize_name
+from gisplan.encoding import (
+    decode_legacy,
+    detect_legacy,
+    encode_legacy,
+    fix_text_columns,
+    normalize_name,
+)
 from gisplan.errors import EncodingError
 
 NAMES = [

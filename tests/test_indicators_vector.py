@@ -3,15 +3,22 @@
 import datetime as dt
 
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
 from gisplan.indicators.change import forest_change_status
 from gisplan.indicators.forest import forest_cover_from_status
-from gisplan.indicators.industry import nearest_river, wastewater_compliance, zones_without_compliant_plant
-from gisplan.indicators.protected import conflicts, expired_operating_mines, protected_area_summary, riverbed_mines
+from gisplan.indicators.industry import (
+    nearest_river,
+    wastewater_compliance,
+    zones_without_compliant_plant,
+)
+from gisplan.indicators.protected import (
+    conflicts,
+    expired_operating_mines,
+    protected_area_summary,
+    riverbed_mines,
+)
 from gisplan.indicators.targets import load_targets, track_targets
 from gisplan.indicators.water import (
     air_monitoring_coverage,

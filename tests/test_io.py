@@ -8,6 +8,7 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
+from _samples import X0, Y0, sample_frame
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
@@ -24,8 +25,6 @@ from gisplan.errors import (
     ValidationError,
 )
 from gisplan.io import open_raster, read_layer, validate, write_layer
-
-from _samples import X0, Y0, sample_frame
 
 TYPES = load_layer_types()
 VECTOR_TYPES = [t for t in TYPES.values() if t.kind == "vector"]

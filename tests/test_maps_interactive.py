@@ -2,8 +2,8 @@
 
 import re
 
-from geopandas.testing import assert_geodataframe_equal
 import pytest
+from geopandas.testing import assert_geodataframe_equal
 
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.errors import GisplanError

@@ -72,11 +72,11 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
         tree = shapely.STRtree(ug)
         si, ui = tree.query(sg, predicate="dwithin", distance=buffer_m)
         dist = shapely.distance(sg[si], ug[ui])
+        bz = units["pa_id"].map(buffer_zone.geometry).to_numpy(dtype=object)[ui]  # None: no buffer zone
+        has = (dist > 0) & np.array([g is not None and g == g for g in bz], dtype=bool)
         in_buffer_zone = np.zeros(len(si), bool)
-        for k, (s, u) in enumerate(zip(si, ui, strict=True)):
-            pa_id = units["pa_id"].iloc[u]
-            if dist[k] > 0 and pa_id in buffer_zone.index:
-                in_buffer_zone[k] = shapely.intersects(sg[s], buffer_zone.geometry.loc[pa_id])
+        if has.any():
+            in_buffer_zone[has] = shapely.intersects(sg[si[has]], np.asarray(list(bz[has]), dtype=object))
         relation = np.where(dist == 0, "inside", np.where(in_buffer_zone, "buffer_zone", "within_distance"))
         frames.append(pd.DataFrame({
             "site_type": site_type,

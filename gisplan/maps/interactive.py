@@ -294,7 +294,6 @@ def _table(results, name):
 
 # ---------------------------------------------------------------------------------------------
 def _overview(m, data, results, lang):
-    vi = lang == "vi"
     _communes_outline(m, data, lang)
     sections = []
     for type_id, fields, kind in (
