@@ -263,7 +263,7 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str)
             return gpd.read_parquet(path), None
         if suffix == ".shp":
             _check_shp_length(path)
-        target = f"/vsizip/{path}" if suffix == ".kmz" else str(path)
+        target = str(path)  # .kmz: read by GDAL's LIBKML driver
         layer = _pick_layer(target, path, layer, ltype)
         kw = {}
         if suffix in (".shp", ".dbf"):

@@ -226,6 +226,9 @@ def test_kml_mapinfo_and_geoparquet(tmp_path):
         back = read_layer(path, layer_type="waste_sites", strict=False)
         assert len(back) == 2 and back.crs.to_epsg() == 9213
         assert back.geometry.iloc[0].distance(gdf.geometry.iloc[0]) < 0.1  # TAB stores ~cm precision
+    pyogrio.write_dataframe(gdf.to_crs(4326), tmp_path / "w.kmz", driver="LIBKML")
+    kmz = read_layer(tmp_path / "w.kmz", layer_type="waste_sites")
+    assert list(kmz["name"]) == list(gdf["name"]) and kmz.crs.to_epsg() == 9213
     pq = write_layer(gdf, tmp_path / "w.parquet")
     assert list(read_layer(pq, layer_type="waste_sites")["name"]) == list(gdf["name"])
 
