@@ -117,6 +117,9 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
                      fontsize=8 * k, title="CHÚ GIẢI" if lang == "vi" else "LEGEND", title_fontsize=9.5 * k,
                      frameon=True, ncol=2 if portrait else 1, alignment="left")
     leg.get_frame().set_edgecolor("#444")
+    for text, handle in zip(leg.get_texts(), leg.legend_handles, strict=False):
+        if handle is not None and not handle.get_visible():  # section headings
+            text.set_fontweight("bold")
     synthetic = bool(catalog.synthetic) if catalog is not None else False
     src = (catalog.title if catalog is not None else "")
     foot = [f"{'Nguồn dữ liệu' if lang == 'vi' else 'Data source'}: {src}",
