@@ -107,23 +107,9 @@ def coverage(geoms: Sequence | np.ndarray, transform) -> Coverage:
 
 def _pieces(x0, y0, x1, y1, zone):
     """Cut edges at integer grid lines; returns per piece: zone, row, col, dy, mid-x (cell units)."""
-    fx0, fx1, fy0, fy1 = np.floor(x0), np.floor(x1), np.floor(y0), np.floor(y1)
-    nx = np.abs(fx1 - fx0).astype(np.int64)
-    ny = np.abs(fy1 - fy0).astype(np.int64)
     n_edges = len(x0)
-    # t of every vertical-line crossing
-    ex = np.repeat(np.arange(n_edges), nx)
-    kx = np.arange(nx.sum()) - np.repeat(np.cumsum(nx) - nx, nx)
-    stepx = np.sign(x1 - x0)[ex]
-    xv = np.where(stepx > 0, fx0[ex] + 1 + kx, fx0[ex] - kx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tx = (xv - x0[ex]) / (x1 - x0)[ex]
-    ey = np.repeat(np.arange(n_edges), ny)
-    ky = np.arange(ny.sum()) - np.repeat(np.cumsum(ny) - ny, ny)
-    stepy = np.sign(y1 - y0)[ey]
-    yv = np.where(stepy > 0, fy0[ey] + 1 + ky, fy0[ey] - ky)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ty = (yv - y0[ey]) / (y1 - y0)[ey]
+    ex, tx = _crossings(x0, x1)  # vertical grid lines
+    ey, ty = _crossings(y0, y1)  # horizontal grid lines
     edge = np.concatenate([np.arange(n_edges), np.arange(n_edges), ex, ey])
     t = np.concatenate([np.zeros(n_edges), np.ones(n_edges), tx, ty])
     order = np.lexsort((t, edge))
@@ -140,6 +126,18 @@ def _pieces(x0, y0, x1, y1, zone):
     cells_c = np.floor(xm).astype(np.int64)
     cells_r = np.floor(0.5 * (ya + yb)).astype(np.int64)
     return zone[e_id], cells_r, cells_c, dy, xm - cells_c
+
+
+def _crossings(a0: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every integer line an edge crosses along one axis: (edge index, t along the edge)."""
+    f0, f1 = np.floor(a0), np.floor(a1)
+    n = np.abs(f1 - f0).astype(np.int64)
+    e = np.repeat(np.arange(len(a0)), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    value = np.where(np.sign(a1 - a0)[e] > 0, f0[e] + 1 + k, f0[e] - k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (value - a0[e]) / (a1 - a0)[e]
+    return e, t
 
 
 def _assemble(pz, pr, pc, dy, xm_frac) -> Coverage:
