@@ -10,9 +10,9 @@ exactextract computes), holes and multi-part polygons included. Only cells that 
 crosses are stored; between two such cells in a row the coverage is constant (0 or 1), so the
 interior is kept as runs of whole cells.
 
-Zonal sums then stream the raster in strips: interior runs are painted into a label strip and
-counted with one ``np.bincount``; boundary cells add their fractions. Zones that overlap each
-other are processed in separate passes (each zone is counted independently).
+Zonal sums then stream the raster in strips: for each class a row-wise prefix sum gives the
+count of any interior run with two lookups, and boundary cells add their fractions. Zones may
+overlap each other: every zone is counted independently.
 
 The minimum-mapping-unit rule (contiguous forest patches smaller than a given area are not
 forest) is applied per strip with a halo of rows: a patch smaller than N pixels spans fewer than
@@ -27,11 +27,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import rasterio
 import shapely
+from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 from scipy import ndimage
 
@@ -177,29 +179,6 @@ def _assemble(pz, pr, pc, dy, xm_frac) -> Coverage:
                     cz[full], cr[full], cc[full] + 1, cc[full] + 1 + gap[full])
 
 
-def nonoverlapping_groups(geoms: np.ndarray) -> list[np.ndarray]:
-    """Split zones into groups whose members do not overlap (greedy colouring)."""
-    geoms = np.asarray(geoms, dtype=object)
-    tree = shapely.STRtree(geoms)
-    a, b = tree.query(geoms, predicate="intersects")
-    pairs = a != b
-    a, b = a[pairs], b[pairs]
-    if len(a):
-        overlap = shapely.area(shapely.intersection(geoms[a], geoms[b])) > 1e-9 * np.maximum(
-            shapely.area(geoms[a]), 1.0)
-        a, b = a[overlap], b[overlap]
-    if not len(a):
-        return [np.arange(len(geoms))]
-    neighbours: dict[int, set[int]] = {}
-    for i, j in zip(a.tolist(), b.tolist(), strict=True):
-        neighbours.setdefault(i, set()).add(j)
-    colour = np.full(len(geoms), -1)
-    for i in range(len(geoms)):
-        used = {colour[j] for j in neighbours.get(i, ())}
-        colour[i] = next(k for k in range(len(geoms) + 1) if k not in used)
-    return [np.flatnonzero(colour == k) for k in range(colour.max() + 1)]
-
-
 def min_patch_pixels(mmu_area: float, pixel_area: float) -> int:
     """Smallest pixel count whose area reaches ``mmu_area`` (patches below it are dropped)."""
     if mmu_area <= 0:
@@ -255,27 +234,55 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
         transform, height, width = ds0.transform, ds0.height, ds0.width
     n_zones = len(zones_geoms)
     cov = coverage(zones_geoms, transform).clip(height, width)
-    groups = nonoverlapping_groups(zones_geoms)
     out = np.zeros((n_zones, n_classes))
     datasets = [rasterio.open(s) for s in sources]
-    try:
-        for r0 in range(0, height, strip_rows):
-            r1 = min(height, r0 + strip_rows)
-            h0, h1 = max(0, r0 - halo_rows), min(height, r1 + halo_rows)
-            win = Window(0, h0, width, h1 - h0)
-            arrays = [ds.read(band, window=win) for ds in datasets]
-            masks = [ds.read_masks(band, window=win) > 0 for ds in datasets]
-            cls = classify(arrays, masks, r0 - h0, h1 - r1, h0 > 0, h1 < height)
-            _accumulate(out, cov, groups, cls, r0, r1, width, n_classes)
-            if progress is not None:
-                progress.update(r1 - r0)
-    finally:
-        for ds in datasets:
-            ds.close()
+    strips = []
+    for r0 in range(0, height, strip_rows):
+        r1 = min(height, r0 + strip_rows)
+        strips.append((r0, r1, max(0, r0 - halo_rows), min(height, r1 + halo_rows)))
+
+    def read(strip):
+        _, _, h0, h1 = strip
+        win = Window(0, h0, width, h1 - h0)
+        return [_read_with_mask(ds, band, win) for ds in datasets]
+
+    # decode the next strip (GDAL releases the GIL) while the current one is counted
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            pending = pool.submit(read, strips[0]) if strips else None
+            for i, (r0, r1, h0, h1) in enumerate(strips):
+                data = pending.result()
+                pending = pool.submit(read, strips[i + 1]) if i + 1 < len(strips) else None
+                arrays, masks = [d for d, _ in data], [m for _, m in data]
+                cls = classify(arrays, masks, r0 - h0, h1 - r1, h0 > 0, h1 < height)
+                _accumulate(out, cov, cls, r0, r1, width, n_classes)
+                if progress is not None:
+                    progress.update(r1 - r0)
+        finally:
+            if pending is not None:
+                pending.result()
+            for ds in datasets:
+                ds.close()
     return out
 
 
-def _accumulate(out, cov: Coverage, groups, cls, r0, r1, width, n_classes) -> None:
+def _read_with_mask(ds, band: int, win: Window) -> tuple[np.ndarray, np.ndarray]:
+    """Band values and validity of a window, decoding the data once when validity comes
+    from a nodata value (``read_masks`` would decode it a second time)."""
+    data = ds.read(band, window=win)
+    flags = ds.mask_flag_enums[band - 1]
+    if MaskFlags.all_valid in flags:
+        return data, np.ones(data.shape, bool)
+    if MaskFlags.nodata in flags and ds.nodata is not None:
+        nd = ds.nodata
+        valid = ~np.isnan(data) if isinstance(nd, float) and np.isnan(nd) else data != nd
+        if np.issubdtype(data.dtype, np.floating):
+            valid &= ~np.isnan(data)
+        return data, valid
+    return data, ds.read_masks(band, window=win) > 0
+
+
+def _accumulate(out, cov: Coverage, cls, r0, r1, width, n_classes) -> None:
     h = r1 - r0
     # boundary cells
     sel = (cov.b_row >= r0) & (cov.b_row < r1)
@@ -287,16 +294,10 @@ def _accumulate(out, cov: Coverage, groups, cls, r0, r1, width, n_classes) -> No
     if not rsel.any():
         return
     zone, row, c0, c1 = cov.r_zone[rsel], cov.r_row[rsel] - r0, cov.r_c0[rsel], cov.r_c1[rsel]
-    flat_cls = cls.ravel()
-    for members in groups:
-        in_group = np.isin(zone, members) if len(groups) > 1 else np.ones(len(zone), bool)
-        if not in_group.any():
-            continue
-        diff = np.zeros((h, width + 1), dtype=np.int32)
-        z1 = zone[in_group].astype(np.int32) + 1
-        np.add.at(diff, (row[in_group], c0[in_group]), z1)
-        np.add.at(diff, (row[in_group], c1[in_group]), -z1)
-        labels = np.cumsum(diff[:, :width], axis=1, dtype=np.int32).ravel()
-        inside = labels > 0
-        key = (labels[inside].astype(np.int64) - 1) * n_classes + flat_cls[inside]
-        out += np.bincount(key, minlength=out.size).reshape(out.shape)
+    # per class, a row-wise prefix sum of its pixels: a run's count is P[row, c1] - P[row, c0]
+    # (zones may overlap: every run is counted for its own zone)
+    prefix = np.zeros((h, width + 1), dtype=np.int32)
+    for c in range(1, n_classes):
+        np.cumsum(cls == c, axis=1, dtype=np.int32, out=prefix[:, 1:])
+        counts = prefix[row, c1] - prefix[row, c0]
+        out[:, c] += np.bincount(zone, weights=counts, minlength=out.shape[0])

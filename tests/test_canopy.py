@@ -72,6 +72,19 @@ def test_half_pixels_rotated_and_holes_against_brute_force(tmp_path):
         assert abs(row.forest_pct - f / o * 100) < 0.01
 
 
+def test_overlapping_zones_are_counted_independently(tmp_path):
+    rng = np.random.default_rng(5)
+    data = np.where(rng.uniform(size=(20, 20)) < 0.5, 70, 3)
+    path = write(tmp_path / "c.tif", data)
+    a = shapely.box(X0 + 15, Y0 - 400, X0 + 400, Y0 - 15)
+    b = shapely.affinity.rotate(shapely.box(X0 + 200, Y0 - 550, X0 + 580, Y0 - 190), 20)  # overlaps a
+    both = forest_cover(path, zones(a, b), id_column="code", mmu_ha=0)
+    alone = [forest_cover(path, zones(g), id_column="code", mmu_ha=0).iloc[0] for g in (a, b)]
+    for row, single, geom in zip(both.itertuples(), alone, (a, b), strict=True):
+        f, o = brute(geom, data >= 10, np.ones_like(data))
+        assert row.forest_ha == pytest.approx(single.forest_ha, rel=1e-12) == pytest.approx(f, rel=1e-9)
+
+
 def test_nodata_is_neither_observed_nor_forest(tmp_path):
     data = np.full((10, 10), 90)
     data[0:5, 0:10] = 255  # cloud over the top half

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
-from gisplan.zonal import coverage, min_patch_pixels, nonoverlapping_groups, sieve_small
+from gisplan.zonal import coverage, min_patch_pixels, sieve_small
 
 
 def dense(cov, n_zones, shape):
@@ -113,14 +113,3 @@ def test_min_patch_pixels_and_sieve():
     assert four[6:, 4:].sum() == 0
     # open edges keep patches that may continue beyond the strip
     assert sieve_small(m, 4, open_top=True)[0, 0:3].all()
-
-
-def test_overlapping_zones_are_grouped():
-    geoms = np.array([shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3), shapely.box(2, 0, 4, 1), shapely.box(5, 5, 6, 6)])
-    groups = nonoverlapping_groups(geoms)
-    for g in groups:
-        for i in g:
-            for j in g:
-                if i != j:
-                    assert shapely.intersection(geoms[i], geoms[j]).area == 0
-    assert sorted(np.concatenate(groups).tolist()) == [0, 1, 2, 3]
