@@ -147,3 +147,14 @@ def test_demo_command_prints_a_summary(tmp_path):
     assert res.exit_code == 0, res.output
     assert "forest_status_2024" in res.output and "EPSG:9213" in res.output
     assert str(tmp_path / "d") in res.output
+
+
+def test_demo_command_runs_the_main_job(tmp_path):
+    res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--size", "small",
+                                   "--reports", str(tmp_path / "reports"), "--site", str(tmp_path / "maps")])
+    assert res.exit_code == 0, res.output
+    assert "[4/4] publish the interactive maps" in res.output
+    assert (tmp_path / "reports" / "gisplan_chi_tieu.xlsx").exists()
+    assert (tmp_path / "reports" / "csv" / "forest_cover_communes.csv").exists()
+    assert (tmp_path / "maps" / "index.html").exists() and (tmp_path / "maps" / "forest_cover.html").exists()
+    assert str((tmp_path / "maps" / "index.html").resolve()) in res.output
