@@ -66,8 +66,3 @@ def write_text(path: str | os.PathLike, text: str, *, overwrite: bool = True) ->
     return Path(path)
 
 
-def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
-    """Write bytes atomically; returns the path."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)

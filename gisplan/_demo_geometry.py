@@ -37,14 +37,6 @@ def blob(center: tuple[float, float], area_m2: float, rng: np.random.Generator, 
     return shapely.Polygon(np.c_[center[0] + xr * s, center[1] + yr * s])
 
 
-def scale_to_area(poly: BaseGeometry, area_m2: float, origin: tuple[float, float]) -> BaseGeometry:
-    """Scale ``poly`` about ``origin`` so that its area is exactly ``area_m2``."""
-    s = np.sqrt(area_m2 / poly.area)
-    coords = shapely.get_coordinates(poly)
-    coords = (coords - origin) * s + origin
-    return shapely.set_coordinates(poly, coords)
-
-
 def voronoi_tiling(points: np.ndarray, region: BaseGeometry) -> np.ndarray:
     """Voronoi cells of ``points`` clipped to ``region``, in the order of ``points``.
 

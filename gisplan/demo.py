@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -594,11 +593,4 @@ def _forest_status(province, pas, urban, rivers, spec: DemoSize, rng):
     return g20, g24
 
 
-def remove_demo(out_dir: str | os.PathLike | None = None) -> None:
-    """Delete a demo folder built by :func:`build_demo` (only if it holds a manifest)."""
-    out = Path(out_dir or default_out_dir())
-    if (out / MANIFEST).exists():
-        shutil.rmtree(out)
-
-
-__all__ = ["build_demo", "is_built", "default_out_dir", "remove_demo"]
+__all__ = ["build_demo", "is_built", "default_out_dir"]

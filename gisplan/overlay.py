@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
@@ -86,8 +85,3 @@ def _keep_dimension(pieces: np.ndarray, is_line: np.ndarray) -> np.ndarray:
         parts = parts[np.isin(shapely.get_type_id(parts), want)]
         out[i] = shapely.union_all(parts)
     return out
-
-
-def area_by(pieces: gpd.GeoDataFrame, keys: list[str]) -> pd.Series:
-    """Area (ha) of pieces grouped by ``keys``."""
-    return pieces.assign(_ha=pieces.area / 1e4).groupby(keys, observed=True)["_ha"].sum()

@@ -62,10 +62,6 @@ def categories(type_id: str, column: str | None = None, *, lang: str = "vi") -> 
     return out
 
 
-def category_colors(type_id: str, column: str | None = None) -> dict[str, str]:
-    return {c.code: c.color for c in categories(type_id, column)}
-
-
 def wqi_categories(lang: str = "vi") -> list[Category]:
     """VN_WQI bands (Decision 1460/QĐ-TCMT, 2019) with their official colours."""
     return [Category(code, f"{vi if lang == 'vi' else en} ({lo if lo else '<10'}{'' if not lo else '+'})",
