@@ -40,6 +40,17 @@ def test_every_indicator_on_the_demo(results, demo_small):
     assert results.meta["synthetic"]
 
 
+def test_official_natural_area(demo_small):
+    cat = load_catalog(demo_small)
+    res = run_indicators(cat, official_area=True)
+    communes = read_catalog_layer(cat, "communes")
+    fc = res["forest_cover_communes"]
+    assert fc["area_ha"].to_numpy() == pytest.approx(communes["area_km2_official"].to_numpy() * 100)
+    assert fc["forest_pct"].to_numpy() == pytest.approx(fc["forest_ha"].to_numpy() / fc["area_ha"].to_numpy() * 100)
+    assert res["forest_cover_province"]["area_ha"].iloc[0] == pytest.approx(837_521.0)
+    assert res.meta["natural_area"] == "official"
+
+
 def test_skips_with_reasons(tmp_path, demo_small):
     text = demo_small.read_text(encoding="utf-8")
     cut = text.split("[layers.mines]")[0]  # drop mines and everything after

@@ -22,11 +22,13 @@ from gisplan.errors import OutputExistsError
 @click.option("--air-distance-m", default=5000.0, show_default=True, help="Distance (m) from a class I–II town to an air station.")
 @click.option("--threshold", default=10.0, show_default=True, help="Canopy cover (%) from which a pixel is forest.")
 @click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch (ha) on rasters.")
+@click.option("--official-area", is_flag=True,
+              help="Forest cover % over the official natural area (area_km2_official) instead of the mapped area.")
 @click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="'Today' for licence expiry (default: the catalog's reference_date).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
 def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, air_distance_m, threshold,
-                   mmu_ha, reference_date, progress):
+                   mmu_ha, official_area, reference_date, progress):
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
     workbook (Vietnamese headers) and a summary. Indicators whose layers are missing are skipped
     with the reason."""
@@ -39,7 +41,7 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     ref = reference_date.date() if isinstance(reference_date, dt.datetime) else None
     results = run_indicators(catalog, progress=progress, reference_date=ref, buffer_m=buffer_m,
                              river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
-                             threshold=threshold, mmu_ha=mmu_ha)
+                             threshold=threshold, mmu_ha=mmu_ha, official_area=official_area)
     paths = write_reports(results, out_dir, overwrite=overwrite)
     click.echo(f"{len(results.tables)} indicator tables written:")
     for what, path in paths.items():

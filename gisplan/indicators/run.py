@@ -64,6 +64,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                    river_buffer_m: float = 2000.0, river_reach_km: float = 10.0,
                    air_distance_m: float = 5000.0, riverbed_distance_m: float = 500.0,
                    new_since: int = 2025, threshold: float = 10.0, mmu_ha: float = 0.3,
+                   official_area: bool = False,
                    target_values: dict[str, float] | None = None) -> IndicatorResults:
     """Compute every indicator the catalog's layers allow.
 
@@ -78,6 +79,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     riverbed_distance_m : riverbed mines farther than this from a mapped river are flagged.
     new_since : zones established in or after this year are "new".
     threshold, mmu_ha : forest definition for canopy rasters (%, ha).
+    official_area : divide forest area by the units' official natural area
+        (``area_km2_official``, as published in land statistics) instead of the mapped area.
     target_values : user-supplied target values (default ``layers/target_values.csv``).
 
     Returns
@@ -96,15 +99,25 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         steps.append((name, fn))
 
     # forest cover from forest-status polygons
+    def with_area(units):
+        if official_area and "area_km2_official" in units and units["area_km2_official"].notna().all():
+            return units.assign(official_ha=units["area_km2_official"].astype(float) * 100), "official_ha"
+        return units, None
+
     def fc_communes():
         fs = L.get("forest_status")
         res.meta["forest_status_year"] = int(fs["year"].max())
-        return forest.forest_cover_from_status(fs, L.get("communes"), unit_id="code")
+        units, col = with_area(L.get("communes"))
+        res.meta["natural_area"] = "official" if col else "mapped"
+        return forest.forest_cover_from_status(fs, units, unit_id="code", natural_area_column=col)
     add("forest_cover_communes", fc_communes)
 
     def fc_province():
-        t = forest.forest_cover_from_status(L.get("forest_status"), forest.province_units(L.get("province")),
-                                            unit_id="code")
+        prov = L.get("province")
+        units, col = with_area(forest.province_units(prov).merge(
+            prov.drop(columns=prov.geometry.name)[["code", *(["area_km2_official"] if "area_km2_official" in prov else [])]],
+            on="code"))
+        t = forest.forest_cover_from_status(L.get("forest_status"), units, unit_id="code", natural_area_column=col)
         res.headline["forest_cover_province_pct"] = float(t["forest_pct"].iloc[0])
         return t
     add("forest_cover_province", fc_province)
