@@ -72,3 +72,22 @@ def test_unknown_theme_and_missing_layers(catalog):
 def test_localize_refuses_unvendored_scripts():
     with pytest.raises(GisplanError, match="not vendored"):
         localize('<script src="https://example.org/x.js"></script>')
+
+
+@pytest.mark.parametrize("theme,type_id,column", [("rivers", "river_sections", "qcvn_class"),
+                                                  ("mines", "mines", "licence_status"),
+                                                  ("industry", "industrial_zones", "wwtp_status")])
+def test_features_get_their_category_colour(catalog, theme, type_id, column):
+    import json
+
+    m = make_map(theme, catalog=catalog)
+    gdf = read_catalog_layer(catalog, [e.name for e in catalog.of_type(type_id)][-1])
+    colours = {c.code: c.color for c in categories(type_id, column)}
+    layer = next(c for c in m._children.values() if getattr(c, "data", None) and
+                 any(f["properties"].get("_layer") == type_id for f in c.data["features"]))
+    seen = {}
+    for f in layer.data["features"]:
+        style = layer.style_function(f)
+        seen[f["properties"][column]] = style.get("color") if theme == "rivers" else style.get("fillColor")
+    assert seen == {code: colours[code] for code in set(gdf[column])}
+    json.dumps(seen)

@@ -48,6 +48,9 @@ BASEMAPS = [
     ("https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
      "Ảnh vệ tinh (Esri)", "Tiles © Esri — Source: Esri, Maxar, Earthstar Geographics"),
 ]
+#: columns the style functions read (kept on the web copy even when no popup shows them)
+STYLE_COLUMNS = ["code", "zone", "wqi_band", "mode", "qcvn_class", "urban_class", "licence_status", "wwtp_status",
+                 "status", "medium", "category", "origin"]
 WEB_TOLERANCE_M = 15.0  # simplification for the web, in metres (EPSG:9213)
 PRECISION_DEG = 1e-5  # ~1 m
 
@@ -235,7 +238,7 @@ def _add(m, gdf, layer: str, fields: list[str], lang: str, *, style, type_id: st
          coverage: bool = False, search: bool = False, highlight: bool = True):
     if gdf is None or len(gdf) == 0:
         return None
-    web = _web(gdf, fields + ["name"], layer, coverage=coverage)
+    web = _web(gdf, fields + ["name"] + STYLE_COLUMNS, layer, coverage=coverage)
     fields = [f for f in fields if f in web.columns]
     kw = {}
     if fields:
