@@ -45,7 +45,7 @@ def test_nice_scale_lengths_by_hand():
 def test_png_size_a4_300dpi_and_a3(catalog, tmp_path):
     from PIL import Image
 
-    out = print_map("rivers", tmp_path / "r.png", catalog=catalog)
+    out = print_map("rivers", tmp_path / "r.png", catalog=catalog, orientation="landscape")
     with Image.open(out) as im:
         assert im.size == (int(297 / 25.4 * 300), int(210 / 25.4 * 300))
     out3 = print_map("rivers", tmp_path / "r3.png", catalog=catalog, size="A3", orientation="portrait", dpi=50)
@@ -77,3 +77,37 @@ def test_cli_print(catalog, tmp_path, demo_small):
     assert (tmp_path / "m.png").exists()
     bad = CliRunner().invoke(cli, ["print", "mines", "--out", str(tmp_path / "m.svg"), "--catalog", str(demo_small)])
     assert bad.exit_code == 2 and ".pdf or .png" in bad.output
+
+
+def test_auto_orientation_follows_the_province_shape(catalog):
+    import matplotlib.pyplot as plt
+
+    province = catalog_province(catalog)
+    minx, miny, maxx, maxy = province.total_bounds
+    fig = render_figure("rivers", catalog=catalog)  # orientation="auto"
+    expected = "portrait" if maxy - miny > maxx - minx else "landscape"
+    assert fig.gisplan["orientation"] == expected
+    w, h = fig.get_size_inches()
+    assert (h > w) == (expected == "portrait")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_legend_map_and_labels_stay_on_the_page_without_overlap(catalog, orientation):
+    import matplotlib.pyplot as plt
+
+    fig = render_figure("industry", catalog=catalog, orientation=orientation)
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    leg = fig.gisplan["legend"].get_window_extent(renderer)
+    ax = fig.gisplan["ax"].get_tightbbox(renderer)  # map frame with its grid labels
+    for box in (leg, ax):
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    assert not leg.overlaps(ax)
+    plt.close(fig)
+
+
+def catalog_province(catalog):
+    from gisplan.io import read_catalog_layer
+
+    return read_catalog_layer(catalog, "province")

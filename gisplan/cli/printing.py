@@ -15,7 +15,8 @@ from gisplan.cli.maps import THEME_IDS
 @click.argument("theme", type=click.Choice(THEME_IDS))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .pdf or .png.")
 @click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
-@click.option("--orientation", type=click.Choice(["landscape", "portrait"]), default="landscape", show_default=True)
+@click.option("--orientation", type=click.Choice(["auto", "landscape", "portrait"]), default="auto", show_default=True,
+              help="auto: portrait when the province is taller than wide.")
 @click.option("--dpi", default=300, show_default=True, help="Resolution (PNG and rasterised parts of PDFs).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--title", default=None, help="Replace the theme's title.")
@@ -28,7 +29,7 @@ def print_cmd(theme, out, size, orientation, dpi, lang, title, catalog_path, ove
 
     path = print_map(theme, out, catalog=load_catalog(catalog_path), size=size, orientation=orientation, dpi=dpi,
                      lang=lang, title=title, overwrite=overwrite)
-    click.echo(f"print map {theme} ({size} {orientation}, {dpi} dpi) → {path}")
+    click.echo(f"print map {theme} ({size}, {dpi} dpi) → {path}")
 
 
 def register(group: click.Group) -> None:

@@ -25,7 +25,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from gisplan._atomic import atomic_path, check_output  # noqa: E402
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog, load_layer_types  # noqa: E402
 from gisplan.errors import GisplanError, LayerNotFoundError  # noqa: E402
-from gisplan.maps.style import categories, classify, wqi_categories  # noqa: E402
+from gisplan.maps.style import categories, classify  # noqa: E402
 
 FONT = "DejaVu Sans"
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}
@@ -74,10 +74,15 @@ def nice_scale_length(width_m: float) -> float:
 
 
 def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, size: str = "A4",
-                  orientation: str = "landscape", lang: str = "vi",
+                  orientation: str = "auto", lang: str = "vi",
                   layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None):
     """Draw a print map and return the matplotlib Figure (``fig.gisplan`` holds the artists:
-    ``title``, ``legend``, ``scalebar``, ``scalebar_m``, ``north``)."""
+    ``title``, ``legend``, ``scalebar``, ``scalebar_m``, ``north``, ``ax``, ``orientation``).
+
+    ``orientation`` is ``"portrait"``, ``"landscape"`` or ``"auto"`` (portrait when the mapped
+    extent, the province in EPSG:9213, is taller than wide). Map units are metres of EPSG:9213;
+    the grid is labelled in km.
+    """
     if theme not in TITLES:
         raise GisplanError(f"unknown theme {theme!r}; themes: {', '.join(TITLES)}")
     if size not in PAPER_MM:
@@ -87,6 +92,14 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     if catalog is None and layers is None:
         catalog = load_catalog()
     data = _Data(catalog, layers)
+    if orientation not in ("auto", "portrait", "landscape"):
+        raise GisplanError(f"orientation must be auto, portrait or landscape, not {orientation!r}")
+    province = data.get("province")
+    if orientation == "auto":
+        orientation = "landscape"
+        if province is not None:
+            minx, miny, maxx, maxy = province.total_bounds
+            orientation = "portrait" if (maxy - miny) > (maxx - minx) else "landscape"
     w_mm, h_mm = PAPER_MM[size]
     if orientation == "portrait":
         w_mm, h_mm = h_mm, w_mm
@@ -97,7 +110,6 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     map_rect = [0.05, 0.2, 0.9, 0.66] if portrait else [0.04, 0.09, 0.64, 0.78]
     ax = fig.add_axes(map_rect)
     handles = _draw(theme, ax, data, results, lang)
-    province = data.get("province")
     if province is not None:
         province.boundary.plot(ax=ax, color="#111", linewidth=1.4, zorder=20)
         minx, miny, maxx, maxy = province.total_bounds
@@ -117,6 +129,8 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
                      fontsize=8 * k, title="CHÚ GIẢI" if lang == "vi" else "LEGEND", title_fontsize=9.5 * k,
                      frameon=True, ncol=2 if portrait else 1, alignment="left")
     leg.get_frame().set_edgecolor("#444")
+    if not portrait:
+        _center_landscape(fig, ax, leg)
     for text, handle in zip(leg.get_texts(), leg.legend_handles, strict=False):
         if handle is not None and not handle.get_visible():  # section headings
             text.set_fontweight("bold")
@@ -132,12 +146,13 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
                  fontweight="bold" if line == SYNTHETIC_NOTE else "normal")
     fig.add_artist(Rectangle((0.015, 0.012), 0.97, 0.976, transform=fig.transFigure, fill=False, linewidth=1.6, color="#222"))
     check_font([title_text, *foot, *[h.get_label() for h in handles]])
-    fig.gisplan = {"title": t, "legend": leg, "scalebar_m": sb_len, "north": north, "ax": ax}
+    fig.gisplan = {"title": t, "legend": leg, "scalebar_m": sb_len, "north": north, "ax": ax,
+                  "orientation": orientation}
     return fig
 
 
 def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = None, results=None, size: str = "A4",
-              orientation: str = "landscape", dpi: int = 300, lang: str = "vi",
+              orientation: str = "auto", dpi: int = 300, lang: str = "vi",
               layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
               overwrite: bool = False) -> Path:
     """Write a print map to ``out`` (.pdf or .png), atomically; fonts are embedded in PDFs."""
@@ -157,6 +172,21 @@ def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = N
 
 
 # ---------------------------------------------------------------------------------------------
+def _center_landscape(fig, ax, leg, gap: float = 0.025) -> None:
+    """Place the map (its real, equal-aspect width) and the legend side by side, centred."""
+    ax.apply_aspect()
+    pos = ax.get_position()
+    renderer = fig.canvas.get_renderer()
+    leg_w = leg.get_window_extent(renderer).width / fig.bbox.width
+    # room for the tick labels on both sides of the map frame
+    labels = ax.get_tightbbox(renderer).transformed(fig.transFigure.inverted())
+    pad_l, pad_r = pos.x0 - labels.x0, labels.x1 - pos.x1
+    total = pad_l + pos.width + pad_r + gap + leg_w
+    left = max(0.03, (1 - total) / 2) + pad_l
+    ax.set_position([left, pos.y0, pos.width, pos.height])
+    leg.set_bbox_to_anchor((left + pos.width + pad_r + gap, pos.y1), transform=fig.transFigure)
+
+
 def _cat_layer(ax, gdf, type_id, lang, *, kind="box", column=None, zorder=5, title=None, size=30):
     lt = load_layer_types()[type_id]
     column = column or lt.style["column"]
@@ -267,7 +297,12 @@ def _draw(theme, ax, data, results, lang):
     elif theme == "rivers":
         rivers = _need(data.get("river_sections"), "river_sections")
         h += _cat_layer(ax, rivers, "river_sections", lang, kind="line", title="QCVN 08:2023/BTNMT")
-        h.append(Patch(visible=False, label="VN_WQI: " + ", ".join(c.label for c in wqi_categories(lang)[:2]) + " …"))
+        st = data.get("monitoring_stations")
+        water = st[st.medium == "surface_water"] if st is not None else None
+        if water is not None and len(water):
+            water.plot(ax=ax, marker="^", color="#1f78b4", edgecolor="#08306b", markersize=36, linewidth=0.8, zorder=9)
+            h.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="#1f78b4", markeredgecolor="#08306b",
+                            label="Điểm quan trắc nước mặt" if vi else "Surface-water monitoring station"))
     elif theme == "air":
         urban = _need(data.get("urban_areas"), "urban_areas")
         h += _cat_layer(ax, urban, "urban_areas", lang, title=lts["urban_areas"].attributes["urban_class"].title(lang))
