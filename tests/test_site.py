@@ -25,3 +25,25 @@ def test_site_files_offline_assets_and_size_warning(demo_small, tmp_path):
     cdn = publish_site(catalog, tmp_path / "cdn", themes=["rivers"], cdn=True).parent
     assert "cdn.jsdelivr.net/npm/leaflet@1.9.3" in (cdn / "rivers.html").read_text(encoding="utf-8")
     assert not (cdn / "assets" / "vendor").exists()
+
+
+def test_index_tracker_shows_current_target_gap_and_status(demo_small, tmp_path):
+    import re
+
+    from gisplan.indicators.run import run_indicators
+
+    catalog = load_catalog(demo_small)
+    results = run_indicators(catalog)
+    index = publish_site(catalog, tmp_path / "site", themes=["rivers"], results=results)
+    page = index.read_text(encoding="utf-8")
+    assert "<th>Còn thiếu</th>" in page
+    t = results.tables["targets"].set_index("target_id")
+    # 100 % of operating zones with a compliant plant: gap = 100 − current, shown with one decimal
+    cur = t.loc["industrial_wastewater", "current"]
+    row = re.search(r"<tr><td>Tích cực rà soát.*?</tr>", page).group(0)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[1:4] == [f"{cur:.1f} %", "≥ 100.0 %", f"{100 - cur:.1f} %"]
+    # counts are whole numbers with their unit
+    n = int(t.loc["expired_mines_closed", "current"])
+    row = re.search(r"<tr><td>Thực hiện đóng cửa các mỏ.*?</tr>", page).group(0)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row)[1:4] == [f"{n} mỏ", "≤ 0 mỏ", f"{n} mỏ"]

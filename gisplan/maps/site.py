@@ -145,9 +145,27 @@ header p{margin:6px 0 0;opacity:.9}main{max-width:1150px;margin:0 auto;padding:1
 .card{background:#fff;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.2);padding:14px;text-decoration:none;color:#1b4332}
 .card:hover{box-shadow:0 2px 10px rgba(0,0,0,.3)}.card h3{margin:0 0 6px;font-size:16px}.card p{margin:0;color:#555;font-size:13px}
 table{border-collapse:collapse;background:#fff;margin:10px 0;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
-th{background:#e8f1ea}td.num{text-align:right}.met{color:#1a7f37;font-weight:bold}.notmet{color:#c00000;font-weight:bold}
+th{background:#e8f1ea}td.num{text-align:right;white-space:nowrap}.met{color:#1a7f37;font-weight:bold}.notmet{color:#c00000;font-weight:bold}
 footer{color:#666;font-size:12px;padding:20px}
 """
+
+
+_CMP = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
+def _missing(v) -> bool:
+    return v is None or v != v
+
+
+def _value(v, unit: str) -> str:
+    """A number for the site: shares with one decimal, counts as integers, "—" when missing."""
+    if _missing(v):
+        return "—"
+    v = float(v)
+    if unit == "%":
+        return f"{v:,.1f} %"
+    text = f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
+    return f"{text} {unit}".strip()
 
 
 def _index_page(catalog: Catalog, results, cards, md: str) -> str:
@@ -157,10 +175,13 @@ def _index_page(catalog: Catalog, results, cards, md: str) -> str:
     rows = []
     for r in results.tables.get("targets", []).itertuples() if "targets" in results.tables else []:
         cls = {"met": "met", "not met": "notmet"}.get(r.status, "")
-        cur = "—" if r.current is None or r.current != r.current else f"{r.current:,.2f}"
-        tgt = "—" if r.target is None or r.target != r.target else f"{r.comparison} {r.target:,.0f}"
-        rows.append(f"<tr><td>{h(r.wording_vi)}</td><td class='num'>{cur} {h(str(r.unit))}</td>"
-                    f"<td class='num'>{tgt} {h(str(r.unit))}</td><td class='{cls}'>{h(SPECIAL_LABELS['status'].get(r.status, r.status))}</td>"
+        unit = str(r.unit)
+        cur = _value(r.current, unit)
+        tgt = "chưa nêu số" if _missing(r.target) else f"{_CMP.get(r.comparison, r.comparison)} {_value(r.target, unit)}"
+        gap = _value(r.gap, unit)
+        rows.append(f"<tr><td>{h(r.wording_vi)}</td><td class='num'>{h(cur)}</td><td class='num'>{h(tgt)}</td>"
+                    f"<td class='num'>{h(gap)}</td>"
+                    f"<td class='{cls}'>{h(SPECIAL_LABELS['status'].get(r.status, r.status))}</td>"
                     f"<td>{h(str(r.agency))}</td></tr>")
     head = results.headline
     key = [("Tỷ lệ che phủ rừng toàn tỉnh", head.get("forest_cover_province_pct"), "%"),
@@ -168,8 +189,7 @@ def _index_page(catalog: Catalog, results, cards, md: str) -> str:
            ("Mỏ hết hạn giấy phép còn hoạt động", head.get("expired_mines_still_operating"), "mỏ"),
            ("Bãi chôn lấp cần cải tạo, phục hồi", head.get("landfills_needing_remediation"), "bãi"),
            ("Đô thị loại I, II có trạm quan trắc không khí", head.get("air_monitored_towns_pct"), "%")]
-    keyrows = "".join(f"<tr><td>{h(k)}</td><td class='num'>{'—' if v is None or v != v else f'{v:,.1f}'} {u}</td></tr>"
-                      for k, v, u in key)
+    keyrows = "".join(f"<tr><td>{h(k)}</td><td class='num'>{h(_value(v, u))}</td></tr>" for k, v, u in key)
     card_html = "".join(f"<a class='card' href='{t}.html'><h3>{h(vi)}</h3><p>{h(en)}</p></a>" for t, (vi, en) in cards)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)} — số liệu minh họa, không dùng cho báo cáo chính thức.</p>" if catalog.synthetic else ""
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -178,7 +198,7 @@ def _index_page(catalog: Catalog, results, cards, md: str) -> str:
 <p>Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP · {h(catalog.title)}</p></header>
 <main>{note}<h2>Bản đồ chuyên đề</h2><div class="cards">{card_html}</div>
 <h2>Số liệu chính</h2><table><tr><th>Chỉ tiêu</th><th>Giá trị</th></tr>{keyrows}</table>
-<h2>Theo dõi mục tiêu đến năm 2030</h2><table><tr><th>Mục tiêu (trích Kế hoạch)</th><th>Hiện trạng</th><th>Mục tiêu</th><th>Tình trạng</th><th>Cơ quan chủ trì</th></tr>{''.join(rows)}</table>
+<h2>Theo dõi mục tiêu đến năm 2030</h2><table><tr><th>Mục tiêu (trích Kế hoạch)</th><th>Hiện trạng</th><th>Mục tiêu</th><th>Còn thiếu</th><th>Tình trạng</th><th>Cơ quan chủ trì</th></tr>{''.join(rows)}</table>
 <p><a href="metadata.html">Nguồn dữ liệu, giấy phép, hệ tọa độ</a></p></main>
 <footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(results.meta.get('reference_date', ''))}</footer></body></html>"""
 
