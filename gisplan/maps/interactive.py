@@ -141,7 +141,7 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: 
         catalog = load_catalog()
     data = _Data(catalog, layers)
     vi = lang == "vi"
-    m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False)
+    m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     m._gisplan_parcels = parcels_data
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
@@ -376,7 +376,8 @@ def _protected_areas(m, data, results, lang):
                           "weight": 1.5, "fillOpacity": 0.45 if f["properties"].get("zone") != "buffer" else 0.15,
                           "dashArray": "5 4" if f["properties"].get("zone") == "buffer" else None})
     sections = [("Phân khu" if vi else "Subzones",
-                 [(zone_colors[z], lt.attributes["zone"].label(z, lang), "box") for z in lt.attributes["zone"].allowed
+                 [(zone_colors[z], lt.attributes["zone"].label(z, lang), "dashed" if z == "buffer" else "box")
+                  for z in lt.attributes["zone"].allowed
                   if z in set(pas["zone"])])]
     table = _table(results, "conflicts")
     if table is None:

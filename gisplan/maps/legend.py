@@ -17,6 +17,7 @@ _LEGEND = Template("""
 .gisplan-legend i{display:inline-block;width:16px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #555}
 .gisplan-legend i.line{height:0;border:0;border-top:4px solid;margin-bottom:3px}
 .gisplan-legend i.circle{width:11px;height:11px;border-radius:50%}
+.gisplan-legend i.dashed{border:1.5px dashed #666}
 .gisplan-note{position:absolute;z-index:1000;bottom:30px;left:50%;transform:translateX(-50%);background:#fff3cd;
  color:#7a4b00;border:1px solid #e0b84f;padding:3px 10px;border-radius:4px;font:bold 12px 'DejaVu Sans',Arial,sans-serif}
 .gisplan-title{position:absolute;z-index:1000;top:10px;left:55px;background:rgba(255,255,255,.9);padding:4px 10px;
@@ -42,13 +43,13 @@ class HtmlOverlay(MacroElement):
 
 def legend_html(title: str, sections: list[tuple[str | None, list[tuple[str, str, str]]]]) -> str:
     """HTML of a legend: ``sections`` = [(section title or None, [(colour, label, shape)])]
-    with shape ``box``, ``line`` or ``circle``."""
+    with shape ``box``, ``line``, ``circle`` or ``dashed`` (a light box with a dashed outline)."""
     parts = [f"<div class='gisplan-legend' data-gisplan-legend='1'><h4>{html.escape(title)}</h4>"]
     for sec_title, items in sections:
         if sec_title:
             parts.append(f"<div class='sec'>{html.escape(sec_title)}</div>")
         for color, label, shape in items:
-            style = f"border-top-color:{color}" if shape == "line" else f"background:{color}"
+            style = {"line": f"border-top-color:{color}", "dashed": f"background:{color}40"}.get(shape, f"background:{color}")
             parts.append(f"<div><i class='{shape}' style='{style}'></i>{html.escape(label)}</div>")
     parts.append("</div>")
     return "".join(parts)
