@@ -288,9 +288,11 @@ def _protected_areas(province, rng) -> gpd.GeoDataFrame:
         core.intersection(province), 10_048.0, "Quyết định 83/1992/QĐ-CT")
     add("BABE", "Vườn quốc gia Ba Bể — vùng đệm", "national_park", "national", "buffer",
         buffer_outer.difference(core).intersection(province), None, "Quyết định 83/1992/QĐ-CT", "BABE-VD")
-    td = blob(lonlat(105.57, 21.53), 36_883e4, rng, elongation=3.2, angle_deg=60, roughness=0.1)
+    # the park (36,883 ha) runs along the ridge into Vĩnh Phúc and Tuyên Quang: only its eastern
+    # slope inside Thái Nguyên is in the provincial layer
+    td = blob(lonlat(105.58, 21.53), 36_883e4, rng, elongation=3.2, angle_deg=60, roughness=0.1)
     add("TAMDAO", "Vườn quốc gia Tam Đảo (phía Đông, địa phận Thái Nguyên)", "national_park",
-        "national", "whole", td, 36_883.0, "Quyết định 601/1996/QĐ-TTg")
+        "national", "whole", td.intersection(province), 36_883.0, "Quyết định 601/1996/QĐ-TTg")
     add("THANSA", "Khu dự trữ thiên nhiên Thần Sa - Phượng Hoàng", "nature_reserve", "provincial",
         "whole", blob(lonlat(105.98, 21.82), 18_705e4, rng, elongation=1.2, angle_deg=-30).intersection(province),
         18_705.0, "Quyết định 3064/QĐ-UBND")

@@ -29,7 +29,7 @@ WORKBOOK = "gisplan_chi_tieu.xlsx"
 TABLES = {
     "forest_cover_communes": ("Che phủ rừng - xã", "Tỷ lệ che phủ rừng theo xã, phường (hiện trạng rừng)", "Forest cover per commune/ward (forest-status polygons)"),
     "forest_cover_province": ("Che phủ rừng - tỉnh", "Tỷ lệ che phủ rừng toàn tỉnh", "Forest cover of the province"),
-    "forest_cover_protected_areas": ("Che phủ rừng - KBT", "Rừng trong các khu bảo tồn", "Forest inside protected areas"),
+    "forest_cover_protected_areas": ("Che phủ rừng - KBT", "Rừng trong các khu bảo tồn (phần diện tích trong tỉnh)", "Forest inside protected areas (the part inside the province)"),
     "forest_change_communes": ("Biến động rừng - xã", "Biến động rừng theo xã, phường", "Forest change per commune/ward"),
     "forest_change_protected_areas": ("Biến động rừng - KBT", "Biến động rừng trong các khu bảo tồn", "Forest change inside protected areas"),
     "canopy_forest_cover_": ("Che phủ ảnh ", "Che phủ rừng từ ảnh độ tàn che năm ", "Forest cover from the canopy raster, "),
@@ -102,7 +102,11 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     ----------
     results : from :func:`gisplan.indicators.run.run_indicators`.
     out_dir : folder to write into (created).
-    overwrite : replace the files of an earlier run; without it an existing workbook is an error.
+    overwrite : replace the files of an earlier run (CSVs of tables this run did not produce are
+        removed from ``csv/``); without it an existing workbook is an error.
+
+    CSV values are rounded to 4 decimals (ha, km, m, %); the workbook keeps full precision and
+    shows 2 decimals.
 
     Returns
     -------
@@ -115,12 +119,22 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     labelled = {name: labelled_table(name, df) for name, df in results.tables.items()}
     for name, df in results.tables.items():
         with atomic_path(out / "csv" / f"{name}.csv", overwrite=True) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+            _rounded(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+    for stale in (out / "csv").glob("*.csv"):  # tables of an earlier run that this one did not produce
+        if stale.stem not in results.tables:
+            stale.unlink()
     excel = _write_workbook(results, labelled, out / WORKBOOK)
     md, page = summary(results)
     paths = {"csv": out / "csv", "excel": excel,
              "markdown": write_text(out / "tom_tat.md", md), "html": write_text(out / "tom_tat.html", page)}
     return paths
+
+
+def _rounded(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
+    """Float columns rounded to ``decimals`` (0.0001 ha = 1 m²): no float noise such as
+    5999.999999999988 ha or 100.00000000000004 % in the CSVs."""
+    floats = df.select_dtypes(include="floating").columns
+    return df.assign(**{c: df[c].round(decimals) for c in floats}) if len(floats) else df
 
 
 def table_titles(name: str) -> tuple[str, str, str]:
@@ -186,6 +200,15 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
         row += 1
         sheet, vi, _en = table_titles(name)
         cover.cell(row=row, column=1, value=f"{sheet}: {vi}")
+    flawed = [q for q in results.meta.get("layer_quality", []) if q["errors"] or q["warnings"]]
+    if flawed:
+        row += 2
+        cover.cell(row=row, column=1, value="Chất lượng dữ liệu đầu vào (lỗi đã sửa hoặc cần kiểm tra)").font = Font(bold=True)
+        for q in flawed:
+            row += 1
+            c = cover.cell(row=row, column=1, value=_quality_line(q))
+            if q["errors"]:
+                c.font = Font(color="C00000")
     if results.skipped:
         row += 2
         cover.cell(row=row, column=1, value="Chỉ tiêu chưa tính được (thiếu lớp dữ liệu)").font = Font(bold=True)
@@ -258,6 +281,12 @@ def summary(results: IndicatorResults) -> tuple[str, str]:
         for r in t.itertuples():
             status = SPECIAL_LABELS["status"].get(r.status, r.status)
             md.append(f"| {r.wording_vi} | {_fmt(r.current)} {r.unit} | {r.comparison} {_fmt(r.target)} {r.unit} | {status} |")
+    flawed = [q for q in meta.get("layer_quality", []) if q["errors"] or q["warnings"]]
+    if flawed:
+        md += ["", "## Chất lượng dữ liệu đầu vào", "",
+               "Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra; số liệu dùng các lớp có lỗi cần được rà soát "
+               "(chạy `gisplan validate` để xem từng đối tượng).", ""]
+        md += [f"- {_quality_line(q)}" for q in flawed]
     if results.skipped:
         md += ["", "## Chỉ tiêu chưa tính được", ""]
         md += [f"- `{k}`: {v}" for k, v in results.skipped.items()]
@@ -265,6 +294,11 @@ def summary(results: IndicatorResults) -> tuple[str, str]:
     md += [f"- {table_titles(n)[1]} (`csv/{n}.csv`)" for n in results.tables]
     text = "\n".join(md) + "\n"
     return text, _html(text)
+
+
+def _quality_line(q: dict) -> str:
+    text = f"{q['layer']}: {q['errors']} lỗi, {q['warnings']} cảnh báo"
+    return text + (f" — {'; '.join(q['examples'])}" if q["examples"] else "")
 
 
 def _fmt(v) -> str:

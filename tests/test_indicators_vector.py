@@ -97,6 +97,21 @@ def test_protected_area_summary_by_hand():
     assert t.loc["A", "forest_ha"] == pytest.approx(60)  # p1 50 ha + p2's 10 ha west of x=1000
 
 
+def test_protected_area_forest_cover_uses_the_part_inside_the_province():
+    from gisplan.indicators.forest import protected_area_units
+
+    pa = PA[PA.pa_id == "A"]
+    province = gpd.GeoDataFrame({"code": ["19"], "name": ["Tỉnh"]}, geometry=[shapely.box(0, 0, 500, 1000)], crs=CRS)
+    # p1 (50 ha, natural forest) covers exactly the 50 ha of A inside the province; p2's 10 ha
+    # west of x=1000 lie outside the province (an inventory would not hold them)
+    t = protected_area_summary(pa, province, parcels=F20[F20.parcel_id == "p1"]).set_index("pa_id")
+    assert t.loc["A", "area_ha"] == pytest.approx(100) and t.loc["A", "in_province_ha"] == pytest.approx(50)
+    assert t.loc["A", "forest_ha"] == pytest.approx(50) and t.loc["A", "forest_pct"] == pytest.approx(100)
+    units = protected_area_units(pa, within=province)
+    assert units.area.sum() / 1e4 == pytest.approx(50)
+    assert len(protected_area_units(PA, within=province)) == 1  # B lies wholly outside: dropped
+
+
 def test_conflicts_inside_buffer_zone_and_near():
     mines = gpd.GeoDataFrame({
         "mine_id": ["M1", "M2", "M3", "M4"], "name": ["a", "b", "c", "d"],
@@ -112,6 +127,24 @@ def test_conflicts_inside_buffer_zone_and_near():
     core = PA[PA.zone != "buffer"].dissolve("pa_id").reset_index()
     ref = gpd.sjoin(mines, core.assign(geometry=core.buffer(1000)), predicate="within")
     assert set(ref.mine_id) == set(t.index)
+
+
+def test_conflicts_whole_official_buffer_zone_counts_however_far_from_the_core():
+    core = shapely.box(0, 0, 1000, 1000)
+    pa = gpd.GeoDataFrame({
+        "feature_id": ["C", "C-VD"], "pa_id": ["C", "C"], "name": ["Khu C", "Khu C"],
+        "category": ["nature_reserve"] * 2, "level": ["national"] * 2, "zone": ["whole", "buffer"],
+        "official_area_ha": [100.0, None],
+    }, geometry=[core, shapely.box(-3000, -3000, 4000, 4000).difference(core)], crs=CRS)
+    mines = gpd.GeoDataFrame({
+        "mine_id": ["IN_BZ", "OUTSIDE", "NEAR"], "name": ["x", "y", "z"],
+        "licence_status": ["valid"] * 3, "operating": [True] * 3,
+    }, geometry=[shapely.Point(-2000, 500), shapely.Point(-3500, 500), shapely.Point(1500, 500)], crs=CRS)
+    t = conflicts(pa, mines=mines, buffer_m=1000).set_index("site_id")
+    assert set(t.index) == {"IN_BZ", "NEAR"}  # OUTSIDE: beyond the buffer zone and 3.5 km away
+    assert t.loc["IN_BZ", "relation"] == "buffer_zone" and t.loc["IN_BZ", "distance_m"] == pytest.approx(2000)
+    assert t.loc["NEAR", "relation"] == "buffer_zone" and t.loc["NEAR", "distance_m"] == pytest.approx(500)
+    assert len(conflicts(pa, mines=mines, buffer_m=5000)) == 3
 
 
 def test_expired_and_riverbed_mines():

@@ -11,7 +11,7 @@ from gisplan.errors import OutputExistsError
 from gisplan.indicators.canopy import forest_cover
 from gisplan.indicators.run import run_indicators
 from gisplan.io import read_catalog_layer
-from gisplan.reports import WORKBOOK, write_reports
+from gisplan.reports import WORKBOOK, summary, write_reports
 
 EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_protected_areas",
             "forest_change_communes", "forest_change_protected_areas", "canopy_forest_cover_2020",
@@ -105,3 +105,29 @@ def test_cli_indicators_and_forest_cover(demo_small, tmp_path):
     assert list(table.columns[:5]) == ["code", "area_ha", "observed_ha", "forest_ha", "forest_pct"]
     direct = forest_cover(raster, read_catalog_layer(cat, "communes"), id_column="code")
     assert table["forest_ha"].to_numpy() == pytest.approx(direct["forest_ha"].to_numpy())
+
+
+def test_layer_errors_are_reported_with_the_indicators_and_strict_refuses_them(demo_small, tmp_path):
+    """A catalog whose mines layer has a duplicated id: the tables are computed from the layer as
+    read, its error is listed in the results and the summary; strict mode skips what uses it."""
+    import geopandas as gpd
+
+
+    cat_text = demo_small.read_text(encoding="utf-8")
+    data = demo_small.parent / "data"
+    mines = gpd.read_file(data / "mines.gpkg")
+    mines.loc[1, "mine_id"] = mines.loc[0, "mine_id"]
+    mines.to_file(tmp_path / "mines_dup.gpkg", driver="GPKG")
+    bad = tmp_path / "catalog.toml"
+    bad.write_text(cat_text.replace('path = "mines.gpkg"', f'path = "{(tmp_path / "mines_dup.gpkg").as_posix()}"'),
+                   encoding="utf-8")
+    assert (tmp_path / "mines_dup.gpkg").as_posix() in bad.read_text(encoding="utf-8")
+    results = run_indicators(load_catalog(bad))
+    quality = {q["layer"]: q for q in results.meta["layer_quality"]}
+    assert quality["mines"]["errors"] >= 1 and any(mines.loc[0, "mine_id"] in e for e in quality["mines"]["examples"])
+    assert "expired_mines" in results.tables
+    md, _ = summary(results)
+    assert "Chất lượng dữ liệu đầu vào" in md and "mines: " in md
+    strict = run_indicators(load_catalog(bad), strict=True)
+    assert "expired_mines" not in strict.tables and "ValidationError" in strict.skipped["expired_mines"]
+    assert "forest_cover_communes" in strict.tables  # layers without errors still count

@@ -26,9 +26,12 @@ from gisplan.errors import OutputExistsError
               help="Forest cover % over the official natural area (area_km2_official) instead of the mapped area.")
 @click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="'Today' for licence expiry (default: the catalog's reference_date).")
+@click.option("--strict", is_flag=True,
+              help="Skip indicators whose layers have validation errors (default: use the repaired layers "
+                   "and list their errors in the reports).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
 def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, air_distance_m, threshold,
-                   mmu_ha, official_area, reference_date, progress):
+                   mmu_ha, official_area, reference_date, strict, progress):
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
     workbook (Vietnamese headers) and a summary. Indicators whose layers are missing are skipped
     with the reason."""
@@ -41,13 +44,17 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     ref = reference_date.date() if isinstance(reference_date, dt.datetime) else None
     results = run_indicators(catalog, progress=progress, reference_date=ref, buffer_m=buffer_m,
                              river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
-                             threshold=threshold, mmu_ha=mmu_ha, official_area=official_area)
+                             threshold=threshold, mmu_ha=mmu_ha, official_area=official_area, strict=strict)
     paths = write_reports(results, out_dir, overwrite=overwrite)
     click.echo(f"{len(results.tables)} indicator tables written:")
     for what, path in paths.items():
         click.echo(f"  {what:9} {path}")
     for name, reason in results.skipped.items():
         click.echo(f"  skipped {name}: {reason}")
+    for q in results.meta.get("layer_quality", []):
+        if q["errors"]:
+            click.echo(f"  warning: layer {q['layer']} has {q['errors']} validation error(s), used as repaired "
+                       f"(see the summary; `gisplan validate` lists them): {'; '.join(q['examples'])}", err=True)
 
 
 @click.command("forest-cover")

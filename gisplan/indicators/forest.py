@@ -12,6 +12,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gisplan.overlay import clip_by_units
 
@@ -78,9 +79,21 @@ def province_units(province: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return province[["code", "name", province.geometry.name]].dissolve(by="code", as_index=False)
 
 
-def protected_area_units(protected_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Protected areas as units: the non-buffer zones of each ``pa_id`` dissolved."""
+def protected_area_units(protected_areas: gpd.GeoDataFrame, *,
+                         within: gpd.GeoDataFrame | shapely.Geometry | None = None) -> gpd.GeoDataFrame:
+    """Protected areas as units: the non-buffer zones of each ``pa_id`` dissolved.
+
+    ``within`` (e.g. the province, same CRS) clips each area to the part inside it — the part a
+    provincial forest inventory covers, and so the right denominator for forest cover (%) of an
+    area that crosses the provincial boundary. Areas with nothing inside are dropped.
+    """
     core = protected_areas[protected_areas["zone"] != "buffer"]
     keep = [c for c in ("name", "category", "level") if c in core.columns]
-    return core.dissolve(by="pa_id", as_index=False, aggfunc={c: "first" for c in keep})[
+    units = core.dissolve(by="pa_id", as_index=False, aggfunc={c: "first" for c in keep})[
         ["pa_id", *keep, core.geometry.name]]
+    if within is not None:
+        clip = within if isinstance(within, shapely.Geometry) else shapely.union_all(within.geometry.to_numpy())
+        geoms = shapely.intersection(units.geometry.to_numpy(), clip)
+        units = units.set_geometry(geoms)
+        units = units[shapely.area(geoms) > 0].reset_index(drop=True)
+    return units

@@ -27,7 +27,8 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     DataFrame per ``pa_id``: name, category, level, ``official_area_ha`` (sum over its zones as
     decided, NaN when not given), ``area_ha`` (mapped, buffer zone excluded),
     ``in_province_ha``, ``in_province_pct``, ``buffer_zone_ha``, and with ``parcels``:
-    ``forest_ha`` / ``forest_pct`` (forest meeting the criteria inside the area).
+    ``forest_ha`` (forest meeting the criteria inside the area and the province) and
+    ``forest_pct`` (of ``in_province_ha``: the inventory covers the province only).
     """
     require_projected(protected_areas.crs, "protected areas")
     units = protected_area_units(protected_areas)
@@ -40,43 +41,52 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     out["in_province_pct"] = out["in_province_ha"] / out["area_ha"] * 100
     buf = protected_areas[protected_areas["zone"] == "buffer"]
     out["buffer_zone_ha"] = out["pa_id"].map(buf.assign(_a=buf.area / 1e4).groupby("pa_id")["_a"].sum()).fillna(0.0)
-    if parcels is not None:
-        fc = forest_cover_from_status(parcels, units, unit_id="pa_id", name_column=None)
-        out["forest_ha"] = fc["forest_ha"].to_numpy()
-        out["forest_pct"] = fc["forest_pct"].to_numpy()
+    if parcels is not None:  # forest inventories stop at the provincial boundary: the part inside
+        inside = protected_area_units(protected_areas, within=prov)
+        fc = forest_cover_from_status(parcels, inside, unit_id="pa_id", name_column=None).set_index("pa_id")
+        out["forest_ha"] = out["pa_id"].map(fc["forest_ha"]).fillna(0.0).to_numpy()
+        out["forest_pct"] = np.where(out["in_province_ha"] > 0, out["forest_ha"] / out["in_province_ha"] * 100, np.nan)
     return out
 
 
 def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | None = None,
               industrial_zones: gpd.GeoDataFrame | None = None, buffer_m: float = 1000.0) -> pd.DataFrame:
-    """Mines and industrial zones inside, in the buffer zone of, or within ``buffer_m`` of a
-    protected area.
+    """Mines and industrial zones inside, in the official buffer zone of (at any distance from
+    the core), or within ``buffer_m`` of a protected area (EPSG:9213 or another projected CRS).
 
     Returns
     -------
     DataFrame: ``site_type`` (mine / industrial_zone), ``site_id``, ``site_name``, ``pa_id``,
     ``pa_name``, ``category``, ``relation`` (inside / buffer_zone / within_distance),
-    ``distance_m`` (0 when inside or touching), ``status`` (licence status of a mine, operating
+    ``distance_m`` (m to the protected area without its buffer zone; 0 when inside or touching), ``status`` (licence status of a mine, operating
     status of a zone), ``operating`` (mines), sorted by distance.
     """
     require_projected(protected_areas.crs, "protected areas")
     units = protected_area_units(protected_areas)
+    ug = units.geometry.to_numpy()
+    core_tree = shapely.STRtree(ug)
     buffer_zone = protected_areas[protected_areas["zone"] == "buffer"].dissolve(by="pa_id")
+    # the official buffer zone of each unit, aligned with ``units`` (None where there is none)
+    bzg = units["pa_id"].map(buffer_zone.geometry).to_numpy(dtype=object)
+    bzg = np.array([g if isinstance(g, shapely.Geometry) else None for g in bzg], dtype=object)
+    with_bz = np.flatnonzero(bzg != None)  # noqa: E711 (element-wise)
+    bz_tree = shapely.STRtree(bzg[with_bz]) if len(with_bz) else None
     frames = []
     for site_type, sites, id_col, status_col in (("mine", mines, "mine_id", "licence_status"),
                                                  ("industrial_zone", industrial_zones, "zone_id", "status")):
         if sites is None or len(sites) == 0:
             continue
         sg = sites.geometry.to_numpy()
-        ug = units.geometry.to_numpy()
-        tree = shapely.STRtree(ug)
-        si, ui = tree.query(sg, predicate="dwithin", distance=buffer_m)
+        si, ui = core_tree.query(sg, predicate="dwithin", distance=buffer_m)
+        if bz_tree is not None:  # sites in an official buffer zone, however far from the core
+            bsi, bj = bz_tree.query(sg, predicate="intersects")
+            pairs = np.unique(np.concatenate([si * len(ug) + ui, bsi * len(ug) + with_bz[bj]]))
+            si, ui = pairs // len(ug), pairs % len(ug)
         dist = shapely.distance(sg[si], ug[ui])
-        bz = units["pa_id"].map(buffer_zone.geometry).to_numpy(dtype=object)[ui]  # None: no buffer zone
-        has = (dist > 0) & np.array([g is not None and g == g for g in bz], dtype=bool)
         in_buffer_zone = np.zeros(len(si), bool)
+        has = (dist > 0) & (bzg[ui] != None)  # noqa: E711
         if has.any():
-            in_buffer_zone[has] = shapely.intersects(sg[si[has]], np.asarray(list(bz[has]), dtype=object))
+            in_buffer_zone[has] = shapely.intersects(sg[si[has]], bzg[ui[has]])
         relation = np.where(dist == 0, "inside", np.where(in_buffer_zone, "buffer_zone", "within_distance"))
         frames.append(pd.DataFrame({
             "site_type": site_type,

@@ -37,8 +37,9 @@ class IndicatorResults:
 class _Layers:
     """Reads catalog layers on first use (latest year of a type unless told otherwise)."""
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog, strict: bool = False):
         self.catalog = catalog
+        self.strict = strict
         self._cache: dict[str, object] = {}
 
     def entries(self, type_id: str):
@@ -50,8 +51,19 @@ class _Layers:
             raise _Missing(type_id)
         name = entries[index].name
         if name not in self._cache:
-            self._cache[name] = read_catalog_layer(self.catalog, name, strict=False)
+            self._cache[name] = read_catalog_layer(self.catalog, name, strict=self.strict)
         return self._cache[name]
+
+    def quality(self) -> list[dict]:
+        """Validation errors and warnings of every layer read (what the indicators stand on)."""
+        rows = []
+        for name, gdf in self._cache.items():
+            issues = getattr(gdf, "attrs", {}).get("gisplan", {}).get("issues", [])
+            errors = [i for i in issues if i.get("severity") == "error"]
+            warnings = [i for i in issues if i.get("severity") == "warning"]
+            rows.append({"layer": name, "errors": len(errors), "warnings": len(warnings),
+                         "examples": [i.get("message", "") for i in (errors or warnings)[:3]]})
+        return rows
 
 
 class _Missing(Exception):
@@ -64,7 +76,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                    river_buffer_m: float = 2000.0, river_reach_km: float = 10.0,
                    air_distance_m: float = 5000.0, riverbed_distance_m: float = 500.0,
                    new_since: int = 2025, threshold: float = 10.0, mmu_ha: float = 0.3,
-                   official_area: bool = False,
+                   official_area: bool = False, strict: bool = False,
                    target_values: dict[str, float] | None = None) -> IndicatorResults:
     """Compute every indicator the catalog's layers allow.
 
@@ -82,6 +94,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     official_area : divide forest area by the units' official natural area
         (``area_km2_official``, as published in land statistics) instead of the mapped area.
     target_values : user-supplied target values (default ``layers/target_values.csv``).
+    strict : refuse layers with validation errors (:class:`~gisplan.errors.ValidationError`).
+        By default they are used as repaired, and their errors are listed in
+        ``meta["layer_quality"]`` (and in the reports) so no table hides them.
 
     Returns
     -------
@@ -89,7 +104,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     """
     catalog = catalog or load_catalog()
     ref = reference_date or catalog.reference_date
-    L = _Layers(catalog)
+    L = _Layers(catalog, strict=strict)
     res = IndicatorResults(meta={"catalog": str(catalog.path), "title": catalog.title,
                                  "synthetic": catalog.synthetic, "reference_date": ref.isoformat(),
                                  "crs": "EPSG:9213", "created": dt.date.today().isoformat()})
@@ -122,7 +137,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         return t
     add("forest_cover_province", fc_province)
     add("forest_cover_protected_areas", lambda: forest.forest_cover_from_status(
-        L.get("forest_status"), forest.protected_area_units(L.get("protected_areas")), unit_id="pa_id"))
+        L.get("forest_status"), _pa_units(L), unit_id="pa_id"))
 
     def fc_change():
         if len(L.entries("forest_status")) < 2:
@@ -135,7 +150,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         if len(L.entries("forest_status")) < 2:
             raise _Missing("forest_status (a second year)")
         return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
-                                           forest.protected_area_units(L.get("protected_areas")), unit_id="pa_id")
+                                           _pa_units(L), unit_id="pa_id")
     add("forest_change_protected_areas", fc_change_pa)
 
     # canopy rasters
@@ -219,6 +234,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     if bar is not None:
         bar.close()
     res.tables["targets"] = targets.track_targets(res.headline, values=target_values)
+    res.meta["layer_quality"] = L.quality()
     return res
 
 
@@ -229,6 +245,13 @@ def _canopy_step(L: _Layers, entry, threshold, mmu_ha, progress, forest_classes=
         t.insert(1, "name", L.get("communes")["name"].to_numpy())
         return t
     return step
+
+
+def _pa_units(L: _Layers):
+    """Protected areas as units, clipped to the province when the catalog has it (forest data
+    cover the province only, so the part inside is the denominator)."""
+    prov = _optional(L, "province")
+    return forest.protected_area_units(L.get("protected_areas"), within=prov)
 
 
 def _optional(L: _Layers, type_id: str):
