@@ -35,8 +35,26 @@ from typing import Any
 
 from gisplan.errors import CatalogError, LayerNotFoundError, UnknownLayerTypeError
 
-#: Folder holding the layer-type definitions and the demo catalog.
-LAYERS_DIR = Path(os.environ.get("GISPLAN_LAYERS_DIR", Path(__file__).resolve().parents[1] / "layers"))
+_SOURCE_LAYERS = Path(__file__).resolve().parents[1] / "layers"  # a source checkout (or editable install)
+_PACKAGED_LAYERS = Path(__file__).resolve().parent / "_layers"  # the copy inside an installed wheel
+
+
+def _layers_dir() -> Path:
+    env = os.environ.get("GISPLAN_LAYERS_DIR")
+    if env:
+        return Path(env)
+    if (_SOURCE_LAYERS / "types.toml").exists():
+        return _SOURCE_LAYERS
+    return _PACKAGED_LAYERS
+
+
+#: Folder holding the layer-type definitions, the 2030 targets and the demo catalog: ``layers/``
+#: of the source tree, the copy shipped in the package when installed from a wheel, or
+#: ``$GISPLAN_LAYERS_DIR``.
+LAYERS_DIR = _layers_dir()
+#: True when gisplan runs from an installed wheel (no source tree): the demo is built in the
+#: working folder (``./data/demo``), never inside the installed package.
+INSTALLED = LAYERS_DIR == _PACKAGED_LAYERS
 #: The thirteen layer types of the plan.
 LAYER_TYPE_IDS = (
     "province", "communes", "communes_pre2025", "protected_areas", "forest_status",
@@ -279,6 +297,9 @@ def default_catalog_path() -> Path:
     local = Path.cwd() / "layers" / "catalog.toml"
     if local.exists():
         return local
+    built = Path.cwd() / "data" / "demo" / "catalog.toml"  # `gisplan demo` of an installed gisplan
+    if INSTALLED and built.exists():
+        return built
     return LAYERS_DIR / "demo.toml"
 
 

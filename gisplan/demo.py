@@ -36,7 +36,7 @@ from gisplan._demo_geometry import (
     voronoi_tiling,
 )
 from gisplan._demo_rasters import write_rasters
-from gisplan.catalog import LAYERS_DIR, SYNTHETIC_NOTE, Catalog
+from gisplan.catalog import INSTALLED, LAYERS_DIR, SYNTHETIC_NOTE, Catalog
 from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,15 @@ _SECOND = ["Hòa", "Thịnh", "Cường", "Tiến", "Lợi", "Phong", "Sơn", "T
 
 
 def default_out_dir() -> Path:
-    """The folder the demo catalog (``layers/demo.toml``) points at."""
+    """Where the demo is built by default: the folder the demo catalog (``layers/demo.toml``)
+    points at (``data/demo`` of the source tree), or ``./data/demo`` for an installed gisplan."""
+    if INSTALLED:
+        return Path.cwd() / "data" / "demo"
+    return demo_catalog_dir()
+
+
+def demo_catalog_dir() -> Path:
+    """The data folder named by the demo catalog ``layers/demo.toml`` itself."""
     return Catalog(LAYERS_DIR / "demo.toml").entry("province").path.parent
 
 

@@ -77,11 +77,11 @@ STEPS = [("build the demo dataset", _build), ("read back and summarise every lay
 def demo_cmd(data, seed, size, rebuild, summary_only, reports, site):
     """Build the synthetic demo dataset (Dữ liệu mô phỏng — synthetic demo data) on first use and
     run the main job on it, printing where the outputs are."""
-    from gisplan.demo import default_out_dir
+    from gisplan.demo import default_out_dir, demo_catalog_dir
 
     data = data or default_out_dir()
     catalog = Catalog(LAYERS_DIR / "demo.toml")
-    if data.resolve() != default_out_dir().resolve():
+    if data.resolve() != demo_catalog_dir().resolve():
         catalog = _catalog_for(data)
     ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog,
            "reports": reports, "site": site, "outputs": {"demo data": data}}

@@ -1,0 +1,41 @@
+"""An installed wheel (no source tree) finds its layer types, targets and demo catalog."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def test_wheel_ships_layers_and_works_outside_the_source_tree(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(wheels)], check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = wheels.glob("gisplan-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("types.toml", "targets.toml", "target_values.csv", "demo.toml", "catalog.example.toml"):
+        assert f"gisplan/_layers/{f}" in names
+    assert "gisplan/maps/static/vendor/leaflet-1.9.3/leaflet.js" in names
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "import gisplan, gisplan.catalog as c, gisplan.demo as d\n"
+        "from gisplan.indicators.targets import load_targets\n"
+        "assert gisplan.__file__.startswith(sys.argv[1]), gisplan.__file__\n"
+        "assert c.INSTALLED and c.LAYERS_DIR.name == '_layers'\n"
+        "assert len(c.load_layer_types()) == 13\n"
+        "assert len(load_targets()) >= 10\n"
+        "print(d.default_out_dir())\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    res = subprocess.run([sys.executable, "-c", code, str(site)], cwd=work, capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    assert Path(res.stdout.strip()) == work / "data" / "demo"  # never inside the installed package
