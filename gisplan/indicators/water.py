@@ -26,19 +26,20 @@ WQI_BANDS = (
     ("heavily_polluted", 0, "Ô nhiễm rất nặng", "Heavily polluted", (126, 0, 35)),
 )
 POLLUTED_CLASSES = ("C", "D")
-POLLUTED_WQI_BELOW = 51.0
+POLLUTED_BANDS = ("bad", "poor", "heavily_polluted")
 
 
 def wqi_band(wqi) -> pd.Series:
     """VN_WQI band code for each value (NaN → None). 91–100 very_good, 76–90 good, 51–75
-    medium, 26–50 bad, 10–25 poor, < 10 heavily_polluted.
+    medium, 26–50 bad, 10–25 poor, < 10 heavily_polluted. VN_WQI is an integer (Decision
+    1460/QĐ-TCMT): values are rounded half up first, so 75.5 is 76 (good) and 50.4 is 50 (bad).
 
     Examples
     --------
-    >>> list(wqi_band([95, 76, 75.5, 50, 10, 9.9, None]))
-    ['very_good', 'good', 'medium', 'bad', 'poor', 'heavily_polluted', None]
+    >>> list(wqi_band([95, 76, 75.5, 75.4, 50.5, 50.4, 10, 9.4, None]))
+    ['very_good', 'good', 'good', 'medium', 'medium', 'bad', 'poor', 'heavily_polluted', None]
     """
-    w = pd.to_numeric(pd.Series(wqi, dtype="float64"), errors="coerce").round(0)
+    w = np.floor(pd.to_numeric(pd.Series(wqi, dtype="float64"), errors="coerce") + 0.5)
     codes = np.array([b[0] for b in WQI_BANDS], dtype=object)
     lows = np.array([b[1] for b in WQI_BANDS])
     idx = np.argmax(w.to_numpy()[:, None] >= lows[None, :], axis=1)
@@ -47,9 +48,10 @@ def wqi_band(wqi) -> pd.Series:
 
 
 def is_polluted(rivers: pd.DataFrame) -> pd.Series:
-    """Sections in QCVN class C/D, or with VN_WQI below 51 (bands bad and worse)."""
+    """Sections in QCVN class C/D, or whose VN_WQI band is bad or worse (VN_WQI < 51 after
+    rounding, the same rule as :func:`wqi_band`)."""
     cls = rivers["qcvn_class"].isin(POLLUTED_CLASSES) if "qcvn_class" in rivers else False
-    wqi = pd.to_numeric(rivers["wqi"], errors="coerce") < POLLUTED_WQI_BELOW if "wqi" in rivers else False
+    wqi = wqi_band(rivers["wqi"]).isin(POLLUTED_BANDS).to_numpy() if "wqi" in rivers else False
     return pd.Series(cls | wqi, index=rivers.index)
 
 

@@ -63,7 +63,7 @@ def nice_scale_length(width_m: float) -> float:
     >>> nice_scale_length(100_000)
     20000.0
     >>> nice_scale_length(37_000)
-    10000.0
+    5000.0
     """
     target = width_m / 4
     exp = 10 ** math.floor(math.log10(target))
