@@ -34,6 +34,8 @@ TABLES = {
     "forest_change_protected_areas": ("Biến động rừng - KBT", "Biến động rừng trong các khu bảo tồn", "Forest change inside protected areas"),
     "canopy_forest_cover_": ("Che phủ ảnh ", "Che phủ rừng từ ảnh độ tàn che năm ", "Forest cover from the canopy raster, "),
     "land_cover_forest_": ("Che phủ lớp phủ ", "Rừng từ bản đồ lớp phủ năm ", "Forest from the land-cover raster, "),
+    "canopy_change_protected_areas_": ("Biến động ảnh KBT ", "Mất và tăng rừng từ ảnh độ tàn che trong các khu bảo tồn ", "Forest loss and gain from canopy rasters inside protected areas "),
+    "canopy_change_purpose_": ("BĐ ảnh - 3 loại rừng ", "Mất và tăng rừng từ ảnh độ tàn che theo loại rừng (đặc dụng, phòng hộ, sản xuất) ", "Forest loss and gain from canopy rasters by forest purpose "),
     "canopy_change_": ("Biến động ảnh ", "Mất và tăng rừng từ ảnh độ tàn che ", "Forest loss and gain from canopy rasters "),
     "protected_areas": ("Khu bảo tồn", "Diện tích các khu bảo tồn thiên nhiên", "Protected areas"),
     "conflicts": ("Xung đột KBT", "Mỏ, khu/cụm công nghiệp trong hoặc gần khu bảo tồn", "Mines and industrial zones in or near protected areas"),
@@ -59,6 +61,8 @@ COLUMNS_VI = {
     "observed_pct": "Tỷ lệ có dữ liệu (%)", "forest_before_ha": "Rừng đầu kỳ (ha)", "forest_after_ha": "Rừng cuối kỳ (ha)",
     "loss_ha": "Mất rừng (ha)", "gain_ha": "Tăng rừng (ha)", "net_ha": "Biến động thuần (ha)", "net_pct": "Biến động thuần (%)",
     "loss_special_use_ha": "Mất rừng đặc dụng (ha)", "loss_protection_ha": "Mất rừng phòng hộ (ha)",
+    "loss_production_ha": "Mất rừng sản xuất (ha)", "loss_outside_planning_ha": "Mất rừng ngoài quy hoạch 3 loại rừng (ha)",
+    "purpose": "Loại rừng theo mục đích sử dụng",
     "pa_id": "Mã khu bảo tồn", "category": "Phân hạng", "level": "Cấp quản lý",
     "official_area_ha": "Diện tích theo quyết định (ha)", "in_province_ha": "Diện tích trong tỉnh (ha)",
     "in_province_pct": "Tỷ lệ trong tỉnh (%)", "buffer_zone_ha": "Vùng đệm (ha)", "site_type": "Loại cơ sở",
@@ -90,7 +94,8 @@ SPECIAL_LABELS = {
     "relation": {"inside": "Nằm trong", "buffer_zone": "Trong vùng đệm", "within_distance": "Trong khoảng cách"},
     "group": {"kcn": "Khu công nghiệp", "ccn": "Cụm công nghiệp", "all": "Tổng"},
     "wqi_band": {code: vi for code, _lo, vi, _en, _rgb in WQI_BANDS},
-    "status": {"met": "Đạt", "not met": "Chưa đạt", "no data": "Chưa có số liệu"},
+    "status": {"met": "Đạt", "not met": "Chưa đạt", "no data": "Chưa có số liệu",
+               "no target": "Chưa có chỉ tiêu cụ thể"},
     "source": {"computed": "Tính từ lớp bản đồ", "table": "Bảng số liệu"},
 }
 

@@ -242,6 +242,6 @@ def test_target_tracker():
     assert t.loc["expired_mines_closed", "status"] == "met"
     assert t.loc["urban_solid_waste", "status"] == "met"
     assert t.loc["rural_solid_waste", "status"] == "no data"
-    assert t.loc["forest_cover", "status"] == "no data" and t.loc["forest_cover", "current"] == 60
+    assert t.loc["forest_cover", "status"] == "no target" and t.loc["forest_cover", "current"] == 60
     assert len(load_targets()) == len(t)
     assert t.loc["hazardous_waste", "wording_vi"].startswith("98% chất thải nguy hại")

@@ -49,7 +49,7 @@ def map_cmd(theme, out, catalog_path, lang, cdn, overwrite):
 @catalog_option
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--cdn", is_flag=True, help="Link Leaflet from public CDNs instead of the vendored copies.")
-@click.option("--overwrite/--no-overwrite", default=True, show_default=True, help="Replace an earlier site in --out.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier site in --out.")
 def publish_cmd(out_dir, catalog_path, lang, cdn, overwrite):
     """Build the static site: index with a card per map, indicator summary and 2030 targets,
     one page per themed map, and a metadata page."""

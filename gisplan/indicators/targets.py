@@ -65,7 +65,8 @@ def track_targets(current: Mapping[str, float], *, targets: pd.DataFrame | None 
     -------
     DataFrame: ``target_id``, ``wording_vi``, ``indicator``, ``current``, ``comparison``,
     ``target``, ``unit``, ``gap`` (how far from the target, in its unit; 0 when met),
-    ``status`` (met / not met / no data), ``source``, ``deadline``, ``agency``.
+    ``status`` (met / not met / no data: no current value / no target: the plan gives no
+    number, set it in ``layers/targets.toml``), ``source``, ``deadline``, ``agency``.
     """
     targets = load_targets() if targets is None else targets
     values = load_target_values() if values is None else values
@@ -76,7 +77,9 @@ def track_targets(current: Mapping[str, float], *, targets: pd.DataFrame | None 
         cur = None if cur is None or (isinstance(cur, float) and math.isnan(cur)) else float(cur)
         tgt = t.get("target")
         tgt = None if tgt is None or (isinstance(tgt, float) and math.isnan(tgt)) else float(tgt)
-        if cur is None or tgt is None:
+        if tgt is None:  # the plan states no number (set ``target`` in layers/targets.toml)
+            status, gap = "no target", None
+        elif cur is None:
             status, gap = "no data", None
         else:
             met = _OPS[t["comparison"]](cur, tgt)
