@@ -12,6 +12,7 @@ PIPFLAGS := $(if $(V),,-q) --disable-pip-version-check
 .PHONY: demo test venv install-demo install-test browser lint bench clean
 
 $(VENV)/bin/python:
+	@bash scripts/ensure_python_venv.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install $(PIPFLAGS) --upgrade pip
 

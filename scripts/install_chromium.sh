@@ -8,7 +8,7 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
         echo "chromium is missing and this user cannot install it (not root, no sudo)." >&2
-        echo "Install Debian's 'chromium' package, or the browser tests will be skipped." >&2
+        echo "Install Debian's chromium package, or the browser tests will be skipped (CI fails instead)." >&2
         exit 0
     fi
 fi

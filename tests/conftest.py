@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_sessionstart(session):
+    """CI (``GISPLAN_REQUIRE_BROWSER=1``, set by ``.ci/run``) must run the browser tests: a missing
+    chromium is a failure there, not a skip."""
+    if os.environ.get("GISPLAN_REQUIRE_BROWSER") == "1" and not CHROMIUM.exists():
+        pytest.exit(f"{CHROMIUM} is missing but GISPLAN_REQUIRE_BROWSER=1: install Debian's 'chromium' "
+                    "(scripts/install_chromium.sh does it as root or through sudo)", returncode=3)
 
 
 @pytest.fixture(scope="session")
