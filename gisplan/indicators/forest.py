@@ -89,11 +89,25 @@ def protected_area_units(protected_areas: gpd.GeoDataFrame, *,
     """
     core = protected_areas[protected_areas["zone"] != "buffer"]
     keep = [c for c in ("name", "category", "level") if c in core.columns]
-    units = core.dissolve(by="pa_id", as_index=False, aggfunc={c: "first" for c in keep})[
-        ["pa_id", *keep, core.geometry.name]]
+    units = union_by(core, "pa_id", keep=keep)
     if within is not None:
         clip = within if isinstance(within, shapely.Geometry) else shapely.union_all(within.geometry.to_numpy())
         geoms = shapely.intersection(units.geometry.to_numpy(), clip)
         units = units.set_geometry(geoms)
         units = units[shapely.area(geoms) > 0].reset_index(drop=True)
     return units
+
+
+def union_by(gdf: gpd.GeoDataFrame, key: str, *, keep: tuple[str, ...] | list[str] = ()) -> gpd.GeoDataFrame:
+    """Geometries unioned per value of ``key`` (sorted), with the first value of the ``keep``
+    columns — ``GeoDataFrame.dissolve`` without its pandas overhead (a loop over groups, not
+    features). Same CRS as ``gdf``."""
+    values = gdf[key].to_numpy()
+    codes, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    geoms = gdf.geometry.to_numpy()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(codes) + 1))
+    merged = [shapely.union_all(geoms[order[bounds[i]:bounds[i + 1]]]) for i in range(len(codes))]
+    data = {key: codes, **{c: gdf[c].to_numpy()[first] for c in keep}}
+    out = gpd.GeoDataFrame(data, geometry=merged, crs=gdf.crs)
+    return out if gdf.geometry.name == "geometry" else out.rename_geometry(gdf.geometry.name)

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
-from gisplan.indicators.forest import forest_cover_from_status, protected_area_units
+from gisplan.indicators.forest import forest_cover_from_status, protected_area_units, union_by
 
 
 def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoDataFrame, *,
@@ -65,7 +65,7 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
     units = protected_area_units(protected_areas)
     ug = units.geometry.to_numpy()
     core_tree = shapely.STRtree(ug)
-    buffer_zone = protected_areas[protected_areas["zone"] == "buffer"].dissolve(by="pa_id")
+    buffer_zone = union_by(protected_areas[protected_areas["zone"] == "buffer"], "pa_id").set_index("pa_id")
     # the official buffer zone of each unit, aligned with ``units`` (None where there is none)
     bzg = units["pa_id"].map(buffer_zone.geometry).to_numpy(dtype=object)
     bzg = np.array([g if isinstance(g, shapely.Geometry) else None for g in bzg], dtype=object)
