@@ -221,6 +221,21 @@ def test_pressures_upstream():
     assert got == {("S2", "up"): 1.0, ("S3", "up"): 3.0, ("S3", "beside"): 0.0}
 
 
+def test_pressures_upstream_on_a_river_mapped_in_pieces_that_do_not_join():
+    """Two chains of one river: the site beside the short chain is measured along it, not
+    projected on the longest chain (3.1 km away, outside the buffer)."""
+    rivers = gpd.GeoDataFrame({
+        "section_id": ["L1", "L2", "S1", "S2"], "river_name": ["Sông X"] * 4,
+        "qcvn_class": ["A", "C", "A", "D"], "wqi": [95.0, 45.0, 92.0, 20.0],
+    }, geometry=[shapely.LineString([(0, 0), (15000, 0)]), shapely.LineString([(15000, 0), (20000, 0)]),
+                 shapely.LineString([(0, 3000), (4000, 3000)]), shapely.LineString([(4000, 3000), (5000, 3000)])],
+        crs=CRS)
+    sites = gpd.GeoDataFrame({"mine_id": ["M"], "name": ["m"]}, geometry=[shapely.Point(3000, 3100)], crs=CRS)
+    t = pressures_upstream(rivers, {"mine": sites}, buffer_m=2000, reach_km=10)
+    assert [(r.section_id, r.site_id, round(r.upstream_km, 3), round(r.distance_m, 3)) for r in t.itertuples()] == \
+        [("S2", "M", 1.0, 100.0)]
+
+
 def test_air_monitoring_coverage():
     urban = gpd.GeoDataFrame({"urban_id": ["U1", "U2", "U3"], "name": ["TP A", "TP B", "Thị trấn C"],
                               "urban_class": ["I", "II", "V"]},

@@ -97,9 +97,10 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
     """Sites (industrial zones, mines, landfills) near a polluted section or up to ``reach_km``
     upstream of it along the same river, within ``buffer_m`` of the river.
 
-    "Upstream" uses the order of the sections: each river's sections are joined end to end in
-    digitising order (downstream), a site is placed at its nearest point on that line, and its
-    along-river position is compared with the polluted section's start.
+    "Upstream" uses the direction of the sections: each river's sections are joined end to end
+    in digitising order (downstream) into chains — several when the river is mapped in pieces
+    that do not join — a site is placed at its nearest point on a chain within ``buffer_m``, and
+    its along-river position is compared with the start of each polluted section of that chain.
 
     Returns
     -------
@@ -113,33 +114,41 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
     for river, secs in rivers.groupby("river_name", sort=False):
         if not polluted.loc[secs.index].any():
             continue
-        line = shapely.line_merge(shapely.union_all(secs.geometry.to_numpy()))
-        if line.geom_type != "LineString":  # sections do not join: treat each on its own
-            line = max(shapely.get_parts(line), key=lambda g: g.length)
-        starts = shapely.line_locate_point(line, shapely.get_point(secs.geometry.to_numpy(), 0))
-        ends = shapely.line_locate_point(line, shapely.get_point(secs.geometry.to_numpy(), -1))
-        for site_type, gdf in sites.items():
-            if gdf is None or gdf.empty:
+        sg = secs.geometry.to_numpy()
+        # each chain of sections joined end to end (keeping their direction); a river mapped in
+        # pieces that do not join gives several chains, each measured on its own
+        chains = shapely.get_parts(shapely.line_merge(shapely.union_all(sg), directed=True))
+        mid = shapely.line_interpolate_point(sg, 0.5, normalized=True)
+        on_chain = np.argmin(shapely.distance(mid[:, None], chains[None, :]), axis=1)
+        for c, line in enumerate(chains):
+            members = np.flatnonzero(on_chain == c)
+            if not polluted.loc[secs.index[members]].any():
                 continue
-            id_col = {"industrial_zone": "zone_id", "mine": "mine_id", "waste_site": "site_id"}[site_type]
-            geom = gdf.geometry.to_numpy()
-            dist = shapely.distance(geom, line)
-            near = dist <= buffer_m
-            if not near.any():
-                continue
-            pos = shapely.line_locate_point(line, shapely.centroid(geom[near]))
-            for (sid, sname, d, p) in zip(gdf[id_col].to_numpy()[near], gdf["name"].to_numpy()[near],
-                                          dist[near], pos, strict=True):
-                for k, sec_idx in enumerate(secs.index):
-                    if not polluted.loc[sec_idx]:
-                        continue
-                    lo, hi = min(starts[k], ends[k]), max(starts[k], ends[k])
-                    if lo - reach_km * 1e3 <= p <= hi:
-                        sec = rivers.loc[sec_idx]
-                        rows.append({"section_id": sec["section_id"], "river_name": river,
-                                     "qcvn_class": sec.get("qcvn_class"), "wqi": sec.get("wqi"),
-                                     "site_type": site_type, "site_id": sid, "site_name": sname,
-                                     "distance_m": float(d), "upstream_km": max(0.0, (lo - p) / 1e3)})
+            starts = shapely.line_locate_point(line, shapely.get_point(sg[members], 0))
+            ends = shapely.line_locate_point(line, shapely.get_point(sg[members], -1))
+            for site_type, gdf in sites.items():
+                if gdf is None or gdf.empty:
+                    continue
+                id_col = {"industrial_zone": "zone_id", "mine": "mine_id", "waste_site": "site_id"}[site_type]
+                geom = gdf.geometry.to_numpy()
+                dist = shapely.distance(geom, line)
+                near = dist <= buffer_m
+                if not near.any():
+                    continue
+                pos = shapely.line_locate_point(line, shapely.centroid(geom[near]))
+                for (sid, sname, d, p) in zip(gdf[id_col].to_numpy()[near], gdf["name"].to_numpy()[near],
+                                              dist[near], pos, strict=True):
+                    for k, m in enumerate(members):
+                        sec_idx = secs.index[m]
+                        if not polluted.loc[sec_idx]:
+                            continue
+                        lo, hi = min(starts[k], ends[k]), max(starts[k], ends[k])
+                        if lo - reach_km * 1e3 <= p <= hi:
+                            sec = rivers.loc[sec_idx]
+                            rows.append({"section_id": sec["section_id"], "river_name": river,
+                                         "qcvn_class": sec.get("qcvn_class"), "wqi": sec.get("wqi"),
+                                         "site_type": site_type, "site_id": sid, "site_name": sname,
+                                         "distance_m": float(d), "upstream_km": max(0.0, (lo - p) / 1e3)})
     cols = ["section_id", "river_name", "qcvn_class", "wqi", "site_type", "site_id", "site_name",
             "distance_m", "upstream_km"]
     return pd.DataFrame(rows, columns=cols).sort_values(["section_id", "upstream_km", "site_id"]).reset_index(drop=True)
