@@ -41,7 +41,7 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"  # 3: Tam Đảo clipped to the province
 PROVINCE_AREA_KM2 = 8375.21
 MANIFEST = "demo_manifest.json"
 CRS = "EPSG:9213"

@@ -100,14 +100,20 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
 
     Returns
     -------
-    IndicatorResults. Areas in ha, lengths in km, distances in m, shares in %.
+    IndicatorResults. Areas in ha, lengths in km, distances in m, shares in %. ``meta["options"]``
+    records the options above (maps label their distances from it).
     """
     catalog = catalog or load_catalog()
     ref = reference_date or catalog.reference_date
     L = _Layers(catalog, strict=strict)
     res = IndicatorResults(meta={"catalog": str(catalog.path), "title": catalog.title,
                                  "synthetic": catalog.synthetic, "reference_date": ref.isoformat(),
-                                 "crs": "EPSG:9213", "created": dt.date.today().isoformat()})
+                                 "crs": "EPSG:9213", "created": dt.date.today().isoformat(),
+                                 "options": {"buffer_m": buffer_m, "river_buffer_m": river_buffer_m,
+                                             "river_reach_km": river_reach_km, "air_distance_m": air_distance_m,
+                                             "riverbed_distance_m": riverbed_distance_m, "new_since": new_since,
+                                             "threshold": threshold, "mmu_ha": mmu_ha,
+                                             "official_area": official_area, "strict": strict}})
     steps: list[tuple[str, Callable[[], pd.DataFrame | None]]] = []
 
     def add(name, fn):

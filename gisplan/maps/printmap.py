@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import shapely
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -271,12 +272,21 @@ def _draw(theme, ax, data, results, lang):
 
         conf = results.tables.get("conflicts") if results is not None else None
         conf = conflicts(pas, mines=data.get("mines"), industrial_zones=data.get("industrial_zones")) if conf is None else conf
-        mines = data.get("mines")
-        if mines is not None and len(conf):
-            hit = mines[mines.mine_id.isin(conf.loc[conf.site_type == "mine", "site_id"])]
-            hit.plot(ax=ax, color="#d7191c", markersize=30, edgecolor="#000", zorder=9)
-            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#d7191c", markeredgecolor="#000",
-                            label="Mỏ trong/gần khu bảo tồn (≤ 1 km)" if vi else "Mine in/near a protected area (≤ 1 km)"))
+        km = f"{_option(results, 'buffer_m', 1000.0) / 1000:g} km"
+        for site_type, type_id, id_col, color, vi_label, en_label in (
+                ("mine", "mines", "mine_id", "#d7191c", "Mỏ", "Mine"),
+                ("industrial_zone", "industrial_zones", "zone_id", "#7b3294", "Khu, cụm công nghiệp", "Industrial zone/cluster")):
+            sites = data.get(type_id)
+            if sites is None or not len(conf):
+                continue
+            hit = sites[sites[id_col].isin(conf.loc[conf.site_type == site_type, "site_id"])]
+            if not len(hit):
+                continue
+            ax.scatter(*shapely.get_coordinates(hit.geometry.representative_point().to_numpy()).T, s=30, c=color,
+                       edgecolors="#000", linewidths=0.6, zorder=9)
+            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=color, markeredgecolor="#000",
+                            label=f"{vi_label} trong, trong vùng đệm hoặc cách khu bảo tồn ≤ {km}" if vi
+                            else f"{en_label} in, in the buffer zone of or ≤ {km} from a protected area"))
     elif theme in ("mines", "waste"):
         type_id = "mines" if theme == "mines" else "waste_sites"
         rivers = data.get("river_sections")
@@ -315,6 +325,12 @@ def _draw(theme, ax, data, results, lang):
                 h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor="#3f007d",
                                 label=("Trạm không khí " if vi else "Air station, ") + lts["monitoring_stations"].attributes["mode"].label(mode, lang).lower()))
     return h
+
+
+def _option(results, name: str, default: float) -> float:
+    """An option the indicators were computed with (``results.meta["options"]``), else the default."""
+    options = getattr(results, "meta", {}).get("options", {}) if results is not None else {}
+    return float(options.get(name, default))
 
 
 def _grid(ax, k):
