@@ -137,7 +137,8 @@ def encode_legacy(text: str, encoding: str) -> str:
     """Encode Unicode text to a legacy byte string (inverse of :func:`decode_legacy`).
 
     Used to build test files and to check round trips. Toned capitals, which TCVN3 cannot
-    represent, are written with the lower-case codes.
+    represent, are written with the lower-case codes. ``"cp1258"`` writes tone marks as
+    combining characters after the (precomposed) base letter, as Windows does.
 
     Examples
     --------
@@ -154,7 +155,33 @@ def encode_legacy(text: str, encoding: str) -> str:
         return "".join(out)
     if enc == "vni":
         return "".join(_VNI_ENCODE.get(ch, ch) for ch in text)
+    if enc.replace("_", "-") in ("cp1258", "windows-1258"):
+        return _cp1258_form(text).encode("cp1258").decode("latin-1")
     return text.encode(enc).decode("latin-1")
+
+
+_TONE_MARKS = set(_TONE_COMBINING[1:])
+
+
+def _cp1258_form(text: str) -> str:
+    """Unicode text in the form Windows-1258 can hold: letters with their shape marks (â ă ê ô
+    ơ ư) precomposed, tone marks as combining characters after them (how Windows writes it)."""
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in parts if c in _TONE_MARKS)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONE_MARKS))
+        try:
+            (base + tones).encode("cp1258")
+        except UnicodeEncodeError:
+            out.append(ch)  # not representable either way; let the codec report it
+            continue
+        try:
+            ch.encode("cp1258")
+            out.append(ch if not tones else base + tones)
+        except UnicodeEncodeError:
+            out.append(base + tones)
+    return "".join(out)
 
 
 def _to_bytes(text: str) -> bytes:

@@ -9,6 +9,7 @@ See :func:`read_layer` for the steps (text decoding, column mapping, CRS, valida
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import logging
 import os
@@ -32,11 +33,12 @@ from gisplan._atomic import atomic_path, check_output
 from gisplan._validate import ValidationReport, validate_frame
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crosswalk import unit_type_of
-from gisplan.crs import TARGET_CRS, guess_crs, to_crs
+from gisplan.crs import TARGET_CRS, check_axis_order, guess_crs, recognise_vn2000, to_crs
 from gisplan.encoding import fix_text_columns
 from gisplan.errors import (
     AssumedCRSWarning,
     CRSError,
+    GisplanWarning,
     LayerNotFoundError,
     ReadError,
     RepairWarning,
@@ -52,6 +54,13 @@ RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img"}
 _X_COLUMNS = ("x", "lon", "long", "longitude", "lng", "kinh_do", "kinhdo", "toa_do_x", "easting")
 _Y_COLUMNS = ("y", "lat", "latitude", "vi_do", "vido", "toa_do_y", "northing")
 _WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom")
+# column names that do not say which axis they hold: Vietnamese survey tables write X = northing
+_AMBIGUOUS_XY = ({"x", "toa_do_x", "toado_x"}, {"y", "toa_do_y", "toado_y"})
+_MAPINFO_SUFFIXES = {".tab", ".mif"}
+#: Layer type used when read_layer is given none: any geometry, no attribute schema.
+ANY_LAYER = LayerType(id="any", title_vi="Lớp dữ liệu", title_en="vector layer", kind="vector",
+                      geometry=("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                                "MultiPolygon"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +77,7 @@ def read_layer(
     columns: Mapping[str, str] | None = None,
     defaults: Mapping[str, Any] | None = None,
     strict: bool = True,
+    overlap_tolerance_m2: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one thematic layer, clean and validate it, and return it in the target CRS.
 
@@ -79,22 +89,39 @@ def read_layer(
     the layer type; reproject to ``crs`` using PROJ's default operation (VN-2000 ↔ WGS 84:
     EPSG:6960).
 
+    MapInfo TAB/MIF files cannot store the VN-2000 datum: a TAB/MIF whose projection is a
+    VN-2000 TM-3 or UTM 48N/49N projection on WGS 84 (or an unknown datum), with coordinates in
+    Vietnam, is read as that VN-2000 CRS (:func:`gisplan.crs.recognise_vn2000`) with an
+    :class:`~gisplan.errors.AssumedCRSWarning`; ``assume_crs`` overrides it (e.g.
+    ``assume_crs="EPSG:32648"`` for a file really in WGS 84 / UTM 48N).
+
+    CSV points from columns named ``x``/``y`` (which do not say which axis they hold) that fit
+    the province in VN-2000 only as X = northing, Y = easting are swapped, with a
+    :class:`~gisplan.errors.RepairWarning`; declare the axes with ``columns={"X": "northing",
+    "Y": "easting"}``.
+
     Parameters
     ----------
     source : a file path, or the name of an entry in ``catalog``.
-    layer_type : layer type id (``"communes"``, ``"mines"`` …); required for a path, taken from
-        the catalog for an entry name.
+    layer_type : layer type id (``"communes"``, ``"mines"`` …), taken from the catalog for an
+        entry name. For a path without one, the layer is read with no attribute schema (any
+        geometry type; geometry, CRS and text still checked) and ``layer_type`` in the metadata
+        is None.
     layer : the layer inside a multi-layer file (GeoPackage, KML, …).
     catalog : the catalog that ``source`` names (default: :func:`gisplan.catalog.load_catalog`).
     crs : output CRS, anything ``pyproj.CRS.from_user_input()`` accepts; default EPSG:9213.
         ``None`` keeps the source CRS.
-    assume_crs : CRS of data that carries none (overrides recognition).
+    assume_crs : CRS of data that carries none (overrides recognition), or of a MapInfo file
+        whose VN-2000 datum was lost.
     encoding : ``"auto"`` (detect), or ``"tcvn3"``, ``"vni"``, ``"utf-8"``, ``"cp1258"`` …
     columns : mapping from source column names to canonical names.
     defaults : values for canonical columns the source lacks: a constant, or ``"$other"`` to
         copy another (canonical) column, e.g. ``{"zone": "whole", "pa_id": "$name"}``.
     strict : raise :class:`~gisplan.errors.ValidationError` when errors remain after repair;
         with False, return the data with the issues in ``attrs["gisplan"]["issues"]``.
+    overlap_tolerance_m2 : overlaps between polygons of one forest_status / communes /
+        communes_pre2025 layer larger than this (m², measured in EPSG:9213 for geographic data)
+        are errors; default :data:`gisplan._validate.OVERLAP_TOLERANCE_M2` (1 m²).
 
     Returns
     -------
@@ -105,6 +132,13 @@ def read_layer(
     ------
     LayerNotFoundError, ReadError, CRSError, SchemaError, ValidationError
     """
+    return _read_layer(source, layer_type=layer_type, layer=layer, catalog=catalog, crs=crs,
+                       assume_crs=assume_crs, encoding=encoding, columns=columns, defaults=defaults,
+                       strict=strict, overlap_tolerance_m2=overlap_tolerance_m2, quiet=False)
+
+
+def _read_layer(source, *, layer_type, layer, catalog, crs, assume_crs, encoding, columns, defaults,
+                strict, overlap_tolerance_m2, quiet) -> gpd.GeoDataFrame:
     if catalog is None and not Path(source).exists():
         try:
             catalog = load_catalog()
@@ -112,11 +146,12 @@ def read_layer(
             catalog = None
     if catalog is not None and isinstance(source, str) and source in catalog and not Path(source).exists():
         return read_catalog_layer(catalog, source, crs=crs, strict=strict, encoding=encoding,
-                                  assume_crs=assume_crs, columns=columns, defaults=defaults)
+                                  assume_crs=assume_crs, columns=columns, defaults=defaults,
+                                  overlap_tolerance_m2=overlap_tolerance_m2, _quiet=quiet)
     ltype = _layer_type(layer_type, catalog, source)
     return _read(Path(source), ltype, layer=layer, crs=crs, assume_crs=assume_crs,
                  encoding=encoding, columns=columns or {}, defaults=defaults or {}, strict=strict,
-                 entry=None)
+                 entry=None, overlap_tolerance_m2=overlap_tolerance_m2, quiet=quiet)
 
 
 def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFrame:
@@ -134,7 +169,8 @@ def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFra
         encoding = entry.encoding
     return _read(entry.path, ltype, layer=kw.pop("layer", entry.layer), assume_crs=assume,
                  encoding=encoding, columns=columns, defaults=defaults, entry=entry,
-                 crs=kw.pop("crs", TARGET_CRS), strict=kw.pop("strict", True))
+                 crs=kw.pop("crs", TARGET_CRS), strict=kw.pop("strict", True),
+                 overlap_tolerance_m2=kw.pop("overlap_tolerance_m2", None), quiet=kw.pop("_quiet", False))
 
 
 def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalog: Catalog | None = None,
@@ -142,11 +178,22 @@ def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalo
     """Validate a layer (path or catalog entry name) and return every problem found.
 
     Structural problems (missing file, unreadable file, missing required column, empty layer, no
-    CRS) become error issues instead of exceptions.
+    CRS) become error issues instead of exceptions. What :func:`read_layer` would announce as
+    Python warnings or log lines (decoded legacy text, an assumed CRS, repairs) is only in the
+    report, as warning issues (codes ``text_decoded``, ``crs_assumed``, ``axes_swapped``,
+    ``geometry_repaired`` …).
     """
     report = ValidationReport(file=str(source))
+    kw = dict(layer=None, crs=TARGET_CRS, assume_crs=None, encoding="auto", columns=None,
+              defaults=None, overlap_tolerance_m2=None)
+    unknown = set(read_kw) - set(kw)
+    if unknown:
+        raise TypeError(f"validate() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
+    kw.update(read_kw)
     try:
-        gdf = read_layer(source, layer_type=layer_type, catalog=catalog, strict=False, **read_kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GisplanWarning)
+            gdf = _read_layer(source, layer_type=layer_type, catalog=catalog, strict=False, quiet=True, **kw)
     except (ReadError, LayerNotFoundError, SchemaError, CRSError) as exc:
         report.add("error", type(exc).__name__, str(exc))
         return report
@@ -191,30 +238,48 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | 
 
 # ---------------------------------------------------------------------------------------------
 def _layer_type(layer_type, catalog, source) -> LayerType:
-    cat = catalog if catalog is not None else Catalog(None)
     if layer_type is None:
-        raise SchemaError(
-            f"{source}: say which layer type this is (layer_type=… / --type), one of: "
-            f"{', '.join(cat.types)}"
-        )
+        return ANY_LAYER
+    cat = catalog if catalog is not None else Catalog(None)
     return cat.layer_type(layer_type)
 
 
 def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, columns, strict,
-          entry: CatalogEntry | None, defaults: Mapping[str, Any] | None = None) -> gpd.GeoDataFrame:
-    raw, layer = _open_vector(path, layer, ltype, encoding)
+          entry: CatalogEntry | None, defaults: Mapping[str, Any] | None = None,
+          overlap_tolerance_m2: float | None = None, quiet: bool = False) -> gpd.GeoDataFrame:
+    columns = dict(columns or {})
+    coord_names = set(_X_COLUMNS) | set(_Y_COLUMNS)
+    axes = {k: v for k, v in columns.items() if str(v).lower() in coord_names} if path.suffix.lower() == ".csv" else {}
+    for k in axes:
+        columns.pop(k)
+    raw, layer, notes = _open_vector(path, layer, ltype, encoding, assume_crs=assume_crs, axes=axes)
     raw, decoded = fix_text_columns(raw, encoding=encoding if encoding else "auto")
+    report = ValidationReport(file=str(path), layer=layer)
     if decoded:
         msg = f"{path}: text decoded to Unicode from " + ", ".join(f"{c} ({e})" for c, e in decoded.items())
         log.info(msg)
         if any(e in ("tcvn3", "vni") for e in decoded.values()):
-            warnings.warn(msg, RepairWarning, stacklevel=3)
+            warnings.warn(msg, RepairWarning, stacklevel=4)
+        declared = _declared_encoding(path)
+        for col, enc in decoded.items():
+            if _codec(enc) == declared:
+                continue  # what the file says it holds (e.g. UTF-8 with a .cpg saying so)
+            says = f"the file declares {declared}" if declared else "the file declares no encoding"
+            report.add("warning", "text_decoded", f"text decoded to Unicode (NFC) from {enc} ({says})",
+                       column=_canonical_name(col, ltype, columns))
+    for code, message, column in notes:
+        report.add("warning", code, message, column=column)
     renamed = _canonical_columns(raw, ltype, columns)
     renamed = _apply_defaults(renamed, defaults or {})
     renamed, derived = _derive_columns(renamed, ltype)
     source_crs = renamed.crs.to_wkt() if isinstance(renamed, gpd.GeoDataFrame) and renamed.crs else None
-    gdf, crs_note = _resolve_crs(renamed, path, assume_crs)
-    fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer)
+    gdf, crs_note, assumed = _resolve_crs(renamed, path, assume_crs)
+    if assumed:
+        report.add("warning", "crs_assumed", f"{crs_note}. To override, declare the CRS: --assume-crs "
+                   f"EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, assume_crs=… (Python)",
+                   column="geometry")
+    fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer, report=report,
+                                   overlap_tolerance_m2=overlap_tolerance_m2)
     for col, how in derived.items():
         report.add("warning", "derived_column", f"{col} derived {how}", column=col)
     if isinstance(fixed, gpd.GeoDataFrame) and crs is not None and fixed.crs is not None:
@@ -225,12 +290,13 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     extra = [c for c in fixed.columns if c not in keep and c != getattr(fixed, "_geometry_column_name", None)]
     fixed = fixed[keep + extra + ([fixed.geometry.name] if isinstance(fixed, gpd.GeoDataFrame) else [])]
     fixed.attrs["gisplan"] = {
-        "layer_type": ltype.id,
+        "layer_type": None if ltype is ANY_LAYER else ltype.id,
         "name": entry.name if entry else path.stem,
         "source": str(path),
         "layer": layer,
         "source_crs": source_crs,
         "crs_assumed": crs_note,
+        "axes_swapped": next((m for c, m, _ in notes if c == "axes_swapped"), None),
         "encoding": decoded or None,
         "year": entry.year if entry else None,
         "synthetic": bool(entry.synthetic) if entry else False,
@@ -240,8 +306,11 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     }
     if fixed.attrs["gisplan"]["synthetic"]:
         fixed.attrs["gisplan"]["source_note"] = f"{SYNTHETIC_NOTE}. {fixed.attrs['gisplan']['source_note']}".strip()
-    for issue in report.warnings:
-        log.warning("%s: %s", issue.where(), issue.message)
+    if not quiet:
+        # assumed CRS, swapped axes and legacy text were announced as Python warnings already
+        announced = {"crs_assumed", "axes_swapped", "text_decoded"}
+        for issue in ValidationReport([i for i in report.warnings if i.code not in announced]).capped():
+            log.warning("%s: %s", issue.where(), issue.message)
     if strict and not report.ok:
         raise ValidationError(
             f"{path}{f' (layer {layer})' if layer else ''}: {len(report.errors)} error(s) in "
@@ -250,7 +319,51 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     return fixed
 
 
-def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str) -> tuple[pd.DataFrame, str | None]:
+def _codec(name: str | None) -> str | None:
+    """Python's canonical codec name (``"UTF-8"`` → ``"utf-8"``, ``"1258"`` → ``"cp1258"``),
+    the name itself for gisplan's legacy encodings, None when unknown."""
+    if not name:
+        return None
+    name = str(name).strip().lower()
+    if name in ("tcvn3", "vni"):
+        return name
+    if name.isdigit():
+        name = {"65001": "utf-8", "28591": "latin-1", "88591": "latin-1"}.get(name, f"cp{name}")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _declared_encoding(path: Path) -> str | None:
+    """The text encoding a file declares: a Shapefile's .cpg (None without one); UTF-8 for
+    formats that are UTF-8 by definition (GeoPackage, GeoJSON, KML, FlatGeobuf, GeoParquet)."""
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".dbf"):
+        cpg = path.with_suffix(".cpg")
+        if not cpg.exists():
+            cpg = path.with_suffix(".CPG")
+        return _codec(cpg.read_text(encoding="ascii", errors="replace")) if cpg.exists() else None
+    if suffix in (".gpkg", ".geojson", ".json", ".kml", ".kmz", ".fgb", ".parquet", ".geoparquet"):
+        return "utf-8"
+    return None
+
+
+def _canonical_name(col: str, ltype: LayerType, columns: Mapping[str, str]) -> str:
+    """The canonical name a source column will get (for messages before renaming)."""
+    for src, dst in columns.items():
+        if str(src).lower() == str(col).lower():
+            return dst
+    for attr in ltype.attributes.values():
+        if str(col).lower() in {c.lower() for c in (attr.name, *attr.aliases, attr.name[:10])}:
+            return attr.name
+    return col
+
+
+def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, *, assume_crs=None,
+                 axes: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, str | None, list]:
+    """Open a vector file: (frame, layer name, notes); notes are (code, message, column) of
+    repairs made while reading (e.g. swapped CSV axes)."""
     if not path.exists():
         raise LayerNotFoundError(f"{path} does not exist")
     suffix = path.suffix.lower()
@@ -258,9 +371,10 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str)
         raise SchemaError(f"{path} is a raster; layer type {ltype.id!r} is a vector layer")
     try:
         if suffix == ".csv":
-            return _read_csv(path, ltype), None
+            df, notes = _read_csv(path, ltype, assume_crs=assume_crs, axes=axes or {})
+            return df, None, notes
         if suffix in (".parquet", ".geoparquet"):
-            return gpd.read_parquet(path), None
+            return gpd.read_parquet(path), None, []
         if suffix == ".shp":
             _check_shp_length(path)
         target = str(path)  # .kmz: read by GDAL's LIBKML driver
@@ -273,8 +387,8 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str)
             warnings.filterwarnings("ignore", message=".*has GPKG application_id.*")
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             gdf = pyogrio.read_dataframe(target, layer=layer, **kw)
-        return gdf, layer
-    except (LayerNotFoundError, SchemaError):
+        return gdf, layer, []
+    except (LayerNotFoundError, SchemaError, CRSError):
         raise
     except Exception as exc:  # pyogrio/GDAL/arrow errors: report the file, not the library
         raise ReadError(
@@ -314,21 +428,42 @@ def _pick_layer(target: str, path: Path, layer: str | None, ltype: LayerType) ->
     raise LayerNotFoundError(f"{path} has several layers ({', '.join(layers)}); choose one with layer=… / --layer")
 
 
-def _read_csv(path: Path, ltype: LayerType) -> pd.DataFrame:
-    raw = path.read_bytes()
+def _read_csv(path: Path, ltype: LayerType, *, assume_crs=None,
+              axes: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, list]:
+    """Read a CSV table: points from coordinate columns (x/y, lon/lat, kinh_do/vi_do,
+    easting/northing) or geometries from a WKT column; a plain table when the layer type allows.
+
+    ``axes`` maps source columns onto coordinate names (``{"X": "northing", "Y": "easting"}``),
+    declaring the axis order. Points from undeclared ``x``/``y`` columns that fit the province in
+    VN-2000 (EPSG:9213 / 3405, or the declared ``assume_crs`` when it is VN-2000 projected) only
+    as X = northing, Y = easting are swapped; a table mixing both orders is refused
+    (:class:`~gisplan.errors.CRSError` naming the lines).
+
+    Returns
+    -------
+    (frame without CRS, notes as (code, message, column))
+    """
     try:
         text_df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except UnicodeDecodeError:
         text_df = pd.read_csv(path, encoding="latin1", dtype=str, keep_default_na=False)
-    del raw
     text_df = text_df.replace({"": None})
     lower = {c.lower().strip(): c for c in text_df.columns}
+    declared = {}
+    for src, dst in (axes or {}).items():
+        real = lower.get(str(src).lower().strip())
+        if real is None:
+            raise SchemaError(f"{path}: column mapping names {src!r}, which is not in the data; "
+                              f"columns: {', '.join(map(str, text_df.columns))}")
+        declared[str(dst).lower()] = real
+    lower = {k: v for k, v in lower.items() if v not in declared.values()}
+    lower.update(declared)
     wkt = next((lower[c] for c in _WKT_COLUMNS if c in lower), None)
     xcol = next((lower[c] for c in _X_COLUMNS if c in lower), None)
     ycol = next((lower[c] for c in _Y_COLUMNS if c in lower), None)
     if wkt:
         geom = shapely.from_wkt(text_df[wkt].to_numpy(dtype=object), on_invalid="ignore")
-        return gpd.GeoDataFrame(text_df.drop(columns=[wkt]), geometry=geom, crs=None)
+        return gpd.GeoDataFrame(text_df.drop(columns=[wkt]), geometry=geom, crs=None), []
     if xcol and ycol:
         x = pd.to_numeric(text_df[xcol].str.replace(",", ".", regex=False), errors="coerce")
         y = pd.to_numeric(text_df[ycol].str.replace(",", ".", regex=False), errors="coerce")
@@ -336,13 +471,50 @@ def _read_csv(path: Path, ltype: LayerType) -> pd.DataFrame:
         if bad.any():
             rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:10])
             raise SchemaError(f"{path}: columns {xcol}/{ycol} are not numeric coordinates on line(s) {rows}")
-        return gpd.GeoDataFrame(text_df.drop(columns=[xcol, ycol]), geometry=gpd.points_from_xy(x, y), crs=None)
+        notes = []
+        ambiguous = (xcol.lower().strip() in _AMBIGUOUS_XY[0] and ycol.lower().strip() in _AMBIGUOUS_XY[1]
+                     and not declared)
+        if ambiguous:
+            x, y, notes = _axis_order(path, xcol, ycol, x, y, assume_crs)
+        return gpd.GeoDataFrame(text_df.drop(columns=[xcol, ycol]), geometry=gpd.points_from_xy(x, y),
+                                crs=None), notes
     if ltype.geometry_optional:
-        return text_df
+        return text_df, []
     raise SchemaError(
         f"{path}: no coordinate columns found (x/y, lon/lat, kinh_do/vi_do or a WKT column) and "
         f"layer type {ltype.id!r} needs geometries"
     )
+
+
+def _axis_order(path: Path, xcol: str, ycol: str, x: pd.Series, y: pd.Series, assume_crs):
+    """Swap x/y columns holding (northing, easting) in VN-2000 (see :func:`_read_csv`)."""
+    declared = to_crs(assume_crs) if assume_crs is not None else None
+    if declared is None and guess_crs((x.min(), y.min(), x.max(), y.max())) is not None:
+        return x, y, []  # fits as it is (degrees or VN-2000 easting/northing)
+    order = check_axis_order(x.to_numpy(), y.to_numpy(), declared)
+    if order is None:
+        return x, y, []
+    code = order.crs.to_epsg()
+    crs_label = f"{order.crs.name}{f' (EPSG:{code})' if code else ''}"
+    how = (f"read_layer(..., columns={{{xcol!r}: 'northing', {ycol!r}: 'easting'}}) or "
+           f"columns = {{ {xcol} = \"northing\", {ycol} = \"easting\" }} in the catalog entry "
+           f"(or 'easting'/'northing' the other way round)")
+    if len(order.mixed):
+        lines = ", ".join(str(i + 2) for i in order.mixed[:10])
+        more = f" and {len(order.mixed) - 10} more" if len(order.mixed) > 10 else ""
+        major = f"{xcol} = northing, {ycol} = easting" if order.swap else f"{xcol} = easting, {ycol} = northing"
+        raise CRSError(
+            f"{path}: columns {xcol}/{ycol} fit the province in {crs_label} as {major} on most lines "
+            f"but the other way round on line(s) {lines}{more}: the axis order is ambiguous. Fix those "
+            f"lines, or declare which column is which: {how}"
+        )
+    if not order.swap:
+        return x, y, []
+    msg = (f"columns {xcol}/{ycol} hold northing/easting (the VN-2000 survey convention X = northing, "
+           f"Y = easting): the coordinates fit the province in {crs_label} only that way, so they "
+           f"were swapped. Declare the axes to silence this: {how}")
+    warnings.warn(f"{path}: {msg}", RepairWarning, stacklevel=7)
+    return y, x, [("axes_swapped", msg, "geometry")]
 
 
 def _canonical_columns(df: pd.DataFrame, ltype: LayerType, columns: Mapping[str, str]) -> pd.DataFrame:
@@ -403,31 +575,49 @@ def _derive_columns(df: pd.DataFrame, ltype: LayerType) -> tuple[pd.DataFrame, d
     return out, {"unit_type": "from the name prefix (Xã / Phường / Thị trấn)"}
 
 
-def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame, str | None]:
+def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame, str | None, bool]:
+    """Give ``df`` its CRS: (frame, note for the metadata, whether the CRS was assumed by
+    gisplan rather than taken from the file or declared)."""
     if not isinstance(df, gpd.GeoDataFrame):
-        return df, None
-    if df.crs is not None:
-        if assume_crs is not None and not df.crs.equals(to_crs(assume_crs)):
-            log.info("%s has CRS %s; the declared %s is ignored", path, df.crs.name, assume_crs)
-        return df, None
-    if assume_crs is not None:
-        crs = to_crs(assume_crs)
-        return df.set_crs(crs), f"declared {crs.name} (EPSG:{crs.to_epsg()}) for data without a CRS"
+        return df, None, False
     geoms = df.geometry
     valid = geoms[~(geoms.is_empty | geoms.isna())]
-    guess = guess_crs(tuple(valid.total_bounds)) if len(valid) else None
+    bounds = tuple(float(b) for b in valid.total_bounds) if len(valid) else None
+    if df.crs is not None:
+        if path.suffix.lower() in _MAPINFO_SUFFIXES and bounds is not None:
+            vn = recognise_vn2000(df.crs, bounds)
+            if vn is not None and assume_crs is not None:
+                crs = to_crs(assume_crs)
+                return (df.set_crs(crs, allow_override=True),
+                        f"declared {crs.name} (EPSG:{crs.to_epsg()}) for a MapInfo file whose datum "
+                        f"is not recorded", False)
+            if vn is not None:
+                code = vn.crs.to_epsg()
+                note = f"assumed {vn.crs.name}{f' (EPSG:{code})' if code else ''}: {vn.reason}"
+                warnings.warn(f"{path}: {note}. If the file really is on WGS 84, declare it: "
+                              f"assume_crs=… (Python), crs = \"EPSG:…\" in the catalog entry, "
+                              f"--assume-crs (CLI).", AssumedCRSWarning, stacklevel=5)
+                return df.set_crs(vn.crs, allow_override=True), note, True
+        if assume_crs is not None and not df.crs.equals(to_crs(assume_crs)):
+            log.info("%s has CRS %s; the declared %s is ignored", path, df.crs.name, assume_crs)
+        return df, None, False
+    if assume_crs is not None:
+        crs = to_crs(assume_crs)
+        return df.set_crs(crs), f"declared {crs.name} (EPSG:{crs.to_epsg()}) for data without a CRS", False
+    guess = guess_crs(bounds) if bounds is not None else None
     if guess is None:
+        shown = tuple(round(b, 3) for b in bounds) if bounds is not None else "empty"
         raise CRSError(
             f"{path} has no CRS (no .prj / no CRS in the file) and its coordinates "
-            f"(bounds {tuple(round(b, 3) for b in valid.total_bounds) if len(valid) else 'empty'}) do not fit "
+            f"(bounds {shown}) do not fit "
             f"VN-2000 / TM-3 106°30', VN-2000 / UTM 48N or WGS 84 degrees over the province. "
-            f"Declare it: --crs EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, "
+            f"Declare it: --assume-crs EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, "
             f"assume_crs=… (Python), or add a .prj file"
         )
     note = f"assumed {guess.crs.name} (EPSG:{guess.crs.to_epsg()}): {guess.reason}"
     warnings.warn(f"{path} has no CRS; {note}. Pass assume_crs / crs = … to override.",
-                  AssumedCRSWarning, stacklevel=4)
-    return df.set_crs(guess.crs), note
+                  AssumedCRSWarning, stacklevel=5)
+    return df.set_crs(guess.crs), note, True
 
 
 def _issue_from_record(r: dict):

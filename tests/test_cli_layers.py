@@ -1,14 +1,16 @@
 import warnings
 
+import numpy as np
 import pyogrio
 import pytest
-from _samples import sample_frame
+import shapely
+from _samples import X0, Y0, sample_frame
 from click.testing import CliRunner
 
 from gisplan.catalog import load_layer_types
 from gisplan.cli.main import cli
 from gisplan.encoding import encode_legacy
-from gisplan.errors import RepairWarning
+from gisplan.errors import GisplanWarning, RepairWarning
 from gisplan.io import read_layer, write_layer
 
 TYPES = load_layer_types()
@@ -90,3 +92,69 @@ def test_layers_list_and_info(runner):
     assert "species_habitat_area" in info.output and "Khu bảo tồn loài - sinh cảnh" in info.output
     unknown = runner.invoke(cli, ["layers", "info", "forests"])
     assert unknown.exit_code == 2 and "unknown layer type 'forests'" in unknown.output
+
+
+def _no_prj_local_coordinates(tmp_path):
+    """A mines shapefile with no .prj whose coordinates fit nothing gisplan recognises."""
+    gdf = sample_frame(TYPES["mines"], n=1)
+    gdf.geometry = [shapely.Point(12.0, 34.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf.set_crs(None, allow_override=True), tmp_path / "cad.shp", encoding="UTF-8")
+    return tmp_path / "cad.shp"
+
+
+def test_validate_and_convert_name_the_same_source_crs_option(runner, tmp_path):
+    path = _no_prj_local_coordinates(tmp_path)
+    res = runner.invoke(cli, ["validate", str(path), "--type", "mines"])
+    assert res.exit_code == 1
+    assert "--assume-crs EPSG:" in res.output and "--crs EPSG" not in res.output
+    assert "(12.0, 34.0, 12.0, 34.0)" in res.output and "np.float64" not in res.output
+    res = runner.invoke(cli, ["convert", str(path), str(tmp_path / "o.gpkg"), "--type", "mines"])
+    assert res.exit_code == 2 and "--assume-crs EPSG:" in res.output and "np.float64" not in res.output
+    ok = runner.invoke(cli, ["validate", str(path), "--type", "mines", "--assume-crs", "EPSG:9213"])
+    assert ok.exit_code == 0, ok.output
+    conv = runner.invoke(cli, ["convert", str(path), str(tmp_path / "o.gpkg"), "--type", "mines",
+                               "--assume-crs", "EPSG:9213"])
+    assert conv.exit_code == 0, conv.output
+    back = read_layer(tmp_path / "o.gpkg", layer_type="mines")
+    assert (back.geometry.iloc[0].x, back.geometry.iloc[0].y) == (12.0, 34.0)
+    # the old spelling of validate still works, with a deprecation note; it is not in --help
+    old = runner.invoke(cli, ["validate", str(path), "--type", "mines", "--crs", "EPSG:9213"])
+    assert old.exit_code == 0 and "deprecated; use --assume-crs" in old.output
+    helptext = runner.invoke(cli, ["validate", "--help"]).output
+    assert "--assume-crs" in helptext and "--crs" not in helptext.replace("--assume-crs", "")
+
+
+def test_validate_table_lists_decoded_text_and_assumed_crs(runner, tmp_path):
+    gdf = sample_frame(TYPES["mines"], n=2)
+    gdf["name"] = [encode_legacy("Mỏ than Khánh Hòa", "tcvn3"), encode_legacy("Mỏ đá Núi Voi", "tcvn3")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, tmp_path / "mo.shp", encoding="latin1")
+    (tmp_path / "mo.prj").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GisplanWarning)  # in the table, not as Python warnings
+        res = runner.invoke(cli, ["validate", str(tmp_path / "mo.shp"), "--type", "mines"])
+    assert res.exit_code == 0, res.output
+    assert "0 error(s), 2 warning(s)" in res.output
+    lines = res.output.splitlines()
+    decoded = [ln for ln in lines if "text decoded to Unicode (NFC) from tcvn3" in ln]
+    assumed = [ln for ln in lines if "assumed VN-2000 / TM-3 106-30 (EPSG:9213)" in ln]
+    assert len(decoded) == 1 and " name " in decoded[0] and "mo.shp" in decoded[0]
+    assert len(assumed) == 1 and " geometry " in assumed[0]
+
+
+def test_validate_prints_20_rows_per_problem_unless_all(runner, tmp_path):
+    n = 23
+    gdf = sample_frame(TYPES["urban_areas"], n=n)
+    gdf.geometry = [shapely.Polygon([(x, Y0), (x + 100, Y0 + 100), (x + 100, Y0), (x, Y0 + 100)])
+                    for x in X0 + 2000 * np.arange(n)]
+    path = write_layer(gdf, tmp_path / "u.gpkg")
+    res = runner.invoke(cli, ["validate", str(path), "--type", "urban_areas"])
+    assert res.exit_code == 0, res.output
+    assert "0 error(s), 23 warning(s)" in res.output
+    assert res.output.count("repaired with make_valid") == 20
+    assert "… and 3 more rows with the same problem" in res.output
+    full = runner.invoke(cli, ["validate", str(path), "--type", "urban_areas", "--all"])
+    assert full.output.count("repaired with make_valid") == 23 and "more rows" not in full.output

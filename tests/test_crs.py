@@ -1,9 +1,18 @@
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from gisplan.crs import TARGET_CRS, guess_crs, require_projected, to_crs
+from gisplan.crs import (
+    TARGET_CRS,
+    check_axis_order,
+    guess_crs,
+    is_vn2000_projected,
+    recognise_vn2000,
+    require_projected,
+    to_crs,
+)
 from gisplan.errors import CRSError
 
 
@@ -59,3 +68,55 @@ def test_to_crs_and_require_projected_errors():
         require_projected(4326, "communes")
     with pytest.raises(CRSError, match="has no CRS"):
         require_projected(None, "communes")
+
+
+MAPINFO_TM3 = "+proj=tmerc +lat_0=0 +lon_0={lon} +k=0.9999 +x_0=500000 +y_0=0 +datum=WGS84 +units=m"
+THAI_NGUYEN_TM3 = (428000.0, 2388000.0, 430000.0, 2390000.0)  # Thái Nguyên city, EPSG:9213 metres
+
+
+@pytest.mark.parametrize("lon,epsg", [(106.5, 9213), (105.75, 9210), (107.75, 5899), (105, 5897)])
+def test_recognise_vn2000_tm3_on_wgs84(lon, epsg):
+    guess = recognise_vn2000(MAPINFO_TM3.format(lon=lon), THAI_NGUYEN_TM3 if lon == 106.5 else
+                             _bounds_in(epsg))
+    assert guess.crs.to_epsg() == epsg and "MapInfo" in guess.reason
+
+
+def _bounds_in(epsg):
+    t = Transformer.from_crs(4326, epsg, always_xy=True)
+    return t.transform_bounds(105.8, 21.5, 105.9, 21.6)
+
+
+def test_recognise_vn2000_meridian_without_an_epsg_code():
+    guess = recognise_vn2000(MAPINFO_TM3.format(lon=103.5), (400000, 2400000, 410000, 2410000))
+    assert guess.crs.to_epsg() is None and guess.crs.name == "VN-2000 / TM-3 103-30"
+    assert is_vn2000_projected(guess.crs)
+    params = {p.name: p.value for p in guess.crs.coordinate_operation.params}
+    assert params["Longitude of natural origin"] == 103.5 and params["Scale factor at natural origin"] == 0.9999
+
+
+def test_recognise_vn2000_utm_and_what_it_leaves_alone():
+    assert recognise_vn2000("EPSG:32648", _bounds_in(32648)).crs.to_epsg() == 3405
+    assert recognise_vn2000("EPSG:32649", (300000, 2400000, 310000, 2410000)).crs.to_epsg() == 3406
+    assert recognise_vn2000("EPSG:32647", _bounds_in(32647)) is None  # zone 47: not a VN-2000 UTM zone here
+    assert recognise_vn2000("EPSG:9213", THAI_NGUYEN_TM3) is None  # already VN-2000
+    assert recognise_vn2000("EPSG:4326", (105.8, 21.5, 105.9, 21.6)) is None  # not projected
+    assert recognise_vn2000(MAPINFO_TM3.format(lon=106.5).replace("0.9999", "0.9996"), THAI_NGUYEN_TM3) is None
+    assert recognise_vn2000(MAPINFO_TM3.format(lon=106.5).replace("+datum=WGS84", "+ellps=krass"),
+                            THAI_NGUYEN_TM3) is None  # another ellipsoid: not VN-2000
+    assert recognise_vn2000(MAPINFO_TM3.format(lon=106.5), (428000, 6000000, 430000, 6100000)) is None  # ~54° N
+
+
+def test_check_axis_order():
+    e, n = np.array([428000.0, 430000.0]), np.array([2388000.0, 2390000.0])
+    keep = check_axis_order(e, n)
+    assert keep.crs.to_epsg() == 9213 and not keep.swap and not len(keep.mixed)
+    swap = check_axis_order(n, e)
+    assert swap.swap and not len(swap.mixed)
+    mixed = check_axis_order(np.array([2388000.0, 2389000.0, 430000.0]), np.array([428000.0, 429000.0, 2390000.0]))
+    assert mixed.swap and list(mixed.mixed) == [2]
+    utm = Transformer.from_crs(9213, 3405, always_xy=True)
+    ue, un = utm.transform(e, n)
+    assert check_axis_order(un, ue).crs.to_epsg() == 3405
+    assert check_axis_order(un, ue, crs="EPSG:3405").swap
+    assert check_axis_order(un, ue, crs="EPSG:32648") is None  # declared, but not VN-2000
+    assert check_axis_order(np.array([21.5]), np.array([105.8])) is None  # degrees: guess_crs's job

@@ -95,3 +95,12 @@ def test_normalize_name_joins_spelling_variants(a, b):
 def test_normalize_name_keeps_distinct_names_distinct():
     assert normalize_name("Hòa Bình") != normalize_name("Hòa Bính")
     assert normalize_name("Quy Kỳ") != normalize_name("Quy Kì Sơn")
+
+
+def test_cp1258_encoding_writes_combining_tones_like_windows():
+    # "Bể": B, ê (0xEA, precomposed), combining hook above (0xD2); "Vườn": ư (0xFD), combining grave (0xCC)
+    assert encode_legacy("Bể", "cp1258") == "B\xea\xd2"
+    assert encode_legacy("Vườn", "cp1258") == "V\xfd\xf5\xccn"
+    for name in NAMES:
+        assert decode_legacy(encode_legacy(name, "cp1258"), "cp1258") == unicodedata.normalize("NFC", name)
+    assert detect_legacy([encode_legacy(n, "cp1258") for n in NAMES]) == "cp1258"

@@ -128,7 +128,8 @@ def test_unrecognisable_coordinates_without_crs_are_refused(tmp_path):
 
 def test_invalid_geometry_is_repaired_and_reported(tmp_path):
     gdf = sample_frame(TYPES["communes"], n=2)
-    bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
+    x1 = X0 + 2000  # where sample_frame puts feature 1, clear of feature 0
+    bowtie = shapely.Polygon([(x1, Y0), (x1 + 100, Y0 + 100), (x1 + 100, Y0), (x1, Y0 + 100)])
     gdf.loc[1, "geometry"] = bowtie
     path = write_layer(gdf, tmp_path / "c.gpkg")
     back = read_layer(path, layer_type="communes")
@@ -221,7 +222,7 @@ def test_kml_mapinfo_and_geoparquet(tmp_path):
     gdf = sample_frame(TYPES["waste_sites"], n=2)
     for suffix, driver in ((".kml", "KML"), (".tab", "MapInfo File")):
         path = tmp_path / f"w{suffix}"
-        # MapInfo has no VN-2000 datum shift: exchange TAB files in WGS 84 (docs/data.md)
+        # TAB in WGS 84 degrees (MapInfo files in VN-2000 projections: tests/test_io_more.py)
         pyogrio.write_dataframe(gdf.to_crs(4326), path, driver=driver)
         back = read_layer(path, layer_type="waste_sites", strict=False)
         assert len(back) == 2 and back.crs.to_epsg() == 9213

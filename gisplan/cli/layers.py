@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from gisplan import ValidationReport
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import GisplanError, OutputExistsError
 from gisplan.io import open_raster, read_layer, validate, write_layer
@@ -37,15 +38,25 @@ def _type_for(source: str, given: str | None, cat: Catalog) -> str | None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--type", "layer_type", help="Layer type id of the files (e.g. communes, mines).")
 @click.option("--layer", help="Layer inside a multi-layer file.")
-@click.option("--crs", "assume_crs", help="CRS of data that carries none (e.g. EPSG:9213).")
+@click.option("--assume-crs", "assume_crs",
+              help="CRS of data that carries none, or of a MapInfo file whose datum is lost (e.g. EPSG:9213).")
+@click.option("--crs", "old_crs", hidden=True, help="Deprecated alias of --assume-crs.")
 @click.option("--encoding", default="auto", show_default=True, help="auto | tcvn3 | vni | utf-8 | cp1258 …")
+@click.option("--all", "show_all", is_flag=True,
+              help=f"Print every row of every problem (default: {ValidationReport.print_limit} per problem, then a count).")
 @catalog_option
-def validate_cmd(paths, layer_type, layer, assume_crs, encoding, catalog_path):
+def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_all, catalog_path):
     """Check layers against their layer type and print every problem.
 
     PATHS are files or catalog entry names. Exit code 1 when any error is found, 0 when the
-    layers are clean (warnings allowed).
+    layers are clean (warnings allowed). Decoded legacy text and an assumed CRS are listed as
+    warnings (codes text_decoded, crs_assumed).
     """
+    if old_crs is not None:
+        if assume_crs is not None and assume_crs != old_crs:
+            raise click.UsageError("give the source CRS once: --assume-crs (--crs is its deprecated alias)")
+        click.echo("Warning: `gisplan validate --crs` is deprecated; use --assume-crs", err=True)
+        assume_crs = old_crs
     cat = _catalog(catalog_path)
     rows, n_errors = [], 0
     for source in paths:
@@ -61,18 +72,19 @@ def validate_cmd(paths, layer_type, layer, assume_crs, encoding, catalog_path):
             except GisplanError as exc:
                 issues = [{"severity": "error", "file": source, "layer": None, "column": None,
                            "row": None, "message": str(exc)}]
+            counts = (len(issues), 0)
         else:
             report = validate(source, layer_type=ltype, catalog=cat, layer=layer,
                               assume_crs=assume_crs, encoding=encoding)
-            issues = [r.__dict__ for r in report.issues]
-        n_errors += sum(i["severity"] == "error" for i in issues)
-        status = "OK" if not issues else f"{sum(i['severity'] == 'error' for i in issues)} error(s), " \
-                 f"{sum(i['severity'] == 'warning' for i in issues)} warning(s)"
+            counts = (len(report.errors), len(report.warnings))
+            issues = [i.__dict__ for i in report.capped(None if show_all else ValidationReport.print_limit)]
+        n_errors += counts[0]
+        status = "OK" if not any(counts) else f"{counts[0]} error(s), {counts[1]} warning(s)"
         click.echo(f"{source} [{ltype}]: {status}")
         rows.extend(issues)
     if rows:
         table = pd.DataFrame(rows)[["severity", "column", "row", "message", "file", "layer"]]
-        with pd.option_context("display.max_colwidth", 90, "display.width", 200, "display.max_rows", 500):
+        with pd.option_context("display.max_colwidth", 120, "display.width", 250, "display.max_rows", None):
             click.echo(table.fillna("").to_string(index=False))
     raise SystemExit(1 if n_errors else 0)
 
@@ -84,7 +96,7 @@ def validate_cmd(paths, layer_type, layer, assume_crs, encoding, catalog_path):
 @click.option("--layer", help="Layer inside a multi-layer input file.")
 @click.option("--crs", "out_crs", default="EPSG:9213", show_default=True,
               help="Output CRS: anything pyproj.CRS.from_user_input() accepts.")
-@click.option("--assume-crs", help="CRS of input data that carries none.")
+@click.option("--assume-crs", help="CRS of input data that carries none, or of a MapInfo file whose datum is lost.")
 @click.option("--encoding", default="auto", show_default=True, help="auto | tcvn3 | vni | utf-8 | cp1258 …")
 @click.option("--overwrite", is_flag=True, help="Replace DST if it exists.")
 @click.option("--lenient", is_flag=True, help="Write even when validation errors remain.")
