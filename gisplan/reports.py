@@ -88,7 +88,12 @@ for _c in ("A", "B", "C", "D"):
 for _code, _lo, _vi, _en, _rgb in WQI_BANDS:
     COLUMNS_VI[f"wqi_{_code}_km"] = f"VN_WQI {_vi.lower()} (km)"
 # per-table overrides where a column means something else
-OVERRIDES = {"wastewater": {"operating": "Số đang hoạt động"}, "zones_without_plant": {"status": "Tình trạng hoạt động"}}
+# (an id ending in "_" matches every table whose id starts with it, e.g. a year pair)
+OVERRIDES = {"wastewater": {"operating": "Số đang hoạt động"}, "zones_without_plant": {"status": "Tình trạng hoạt động"},
+             "canopy_change_purpose_": {"area_ha": "Diện tích theo loại rừng (ha)"},
+             "forest_cover_protected_areas": {"area_ha": "Diện tích trong tỉnh (ha)"},
+             "forest_change_protected_areas": {"area_ha": "Diện tích trong tỉnh (ha)"},
+             "canopy_change_protected_areas_": {"area_ha": "Diện tích trong tỉnh (ha)"}}
 SPECIAL_LABELS = {
     "site_type": {"mine": "Mỏ khoáng sản", "industrial_zone": "Khu/cụm công nghiệp", "waste_site": "Bãi chôn lấp"},
     "relation": {"inside": "Nằm trong", "buffer_zone": "Trong vùng đệm", "within_distance": "Trong khoảng cách"},
@@ -167,7 +172,8 @@ def labelled_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
         elif out[col].dtype == bool or str(out[col].dtype) == "boolean":
             out[col] = out[col].map(lambda v: "" if pd.isna(v) else ("Có" if v else "Không"))
-    heads = {**COLUMNS_VI, **OVERRIDES.get(name, {})}
+    override = next((v for k, v in OVERRIDES.items() if k == name or (k.endswith("_") and name.startswith(k))), {})
+    heads = {**COLUMNS_VI, **override}
     return out.rename(columns={c: heads.get(c, c) for c in out.columns})
 
 

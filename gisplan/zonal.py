@@ -108,47 +108,58 @@ def coverage(geoms: Sequence | np.ndarray, transform) -> Coverage:
 
 
 def _pieces(x0, y0, x1, y1, zone):
-    """Cut edges at integer grid lines; returns per piece: zone, row, col, dy, mid-x (cell units)."""
-    n_edges = len(x0)
-    ex, tx = _crossings(x0, x1)  # vertical grid lines
-    ey, ty = _crossings(y0, y1)  # horizontal grid lines
-    edge = np.concatenate([np.arange(n_edges), np.arange(n_edges), ex, ey])
-    t = np.concatenate([np.zeros(n_edges), np.ones(n_edges), tx, ty])
-    order = np.lexsort((t, edge))
-    edge, t = edge[order], t[order]
-    keep = edge[1:] == edge[:-1]
-    e_id, ta, tb = edge[:-1][keep], t[:-1][keep], t[1:][keep]
-    dx, dyy = (x1 - x0)[e_id], (y1 - y0)[e_id]
-    xa, xb = x0[e_id] + ta * dx, x0[e_id] + tb * dx
-    ya, yb = y0[e_id] + ta * dyy, y0[e_id] + tb * dyy
+    """Cut edges at integer grid lines; returns per piece: zone, row, col, dy, mid-x (cell units).
+
+    Edges are cut at the vertical grid lines, then each part at the horizontal ones; the parts
+    come out in order along each edge, so nothing needs sorting. Horizontal edges (and parts)
+    add nothing to the signed heights and are dropped.
+    """
+    sloped = y0 != y1
+    x0, y0, x1, y1, zone = x0[sloped], y0[sloped], x1[sloped], y1[sloped], zone[sloped]
+    e1, xa, ya, xb, yb = _split(x0, y0, x1, y1)  # at x = integer
+    e2, ya, xa, yb, xb = _split(ya, xa, yb, xb)  # at y = integer
     dy = yb - ya
     nz = dy != 0
-    xa, xb, ya, yb, dy, e_id = xa[nz], xb[nz], ya[nz], yb[nz], dy[nz], e_id[nz]
+    xa, xb, ya, yb, dy, e2 = xa[nz], xb[nz], ya[nz], yb[nz], dy[nz], e2[nz]
     xm = 0.5 * (xa + xb)
     cells_c = np.floor(xm).astype(np.int64)
     cells_r = np.floor(0.5 * (ya + yb)).astype(np.int64)
-    return zone[e_id], cells_r, cells_c, dy, xm - cells_c
+    return zone[e1[e2]], cells_r, cells_c, dy, xm - cells_c
 
 
-def _crossings(a0: np.ndarray, a1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every integer line an edge crosses along one axis: (edge index, t along the edge)."""
-    f0, f1 = np.floor(a0), np.floor(a1)
-    n = np.abs(f1 - f0).astype(np.int64)
-    e = np.repeat(np.arange(len(a0)), n)
-    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    value = np.where(np.sign(a1 - a0)[e] > 0, f0[e] + 1 + k, f0[e] - k)
+def _split(a0, b0, a1, b1):
+    """Cut segments (a0, b0)–(a1, b1) where ``a`` crosses an integer.
+
+    Returns (segment index, a_start, b_start, a_end, b_end) per part, in order along each
+    segment; cut points get the exact integer ``a``.
+    """
+    f0 = np.floor(a0)
+    n = np.abs(np.floor(a1) - f0).astype(np.int64)  # integer lines crossed
+    m = n + 1  # parts
+    seg = np.repeat(np.arange(len(a0)), m)
+    k = np.arange(m.sum()) - np.repeat(np.cumsum(m) - m, m)  # part number along the segment
+    up = (a1 > a0)[seg]
+    f0s, a0s, b0s, a1s, b1s, ns = f0[seg], a0[seg], b0[seg], a1[seg], b1[seg], n[seg]
+    last = k == ns
+    # crossing j (1-based) lies at a = f0 + j going up, f0 - j + 1 going down; segments that
+    # cross nothing (e.g. a constant) have one part, their own end points (no slope needed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = (value - a0[e]) / (a1 - a0)[e]
-    return e, t
+        slope = (b1s - b0s) / (a1s - a0s)
+        cut_a = np.where(up, f0s + k, f0s - k + 1)  # crossing k: the start of part k ≥ 1
+        start_a = np.where(k > 0, cut_a, a0s)
+        start_b = np.where(k > 0, b0s + (cut_a - a0s) * slope, b0s)
+        end_a = np.where(last, a1s, np.where(up, f0s + k + 1, f0s - k))
+        end_b = np.where(last, b1s, b0s + (end_a - a0s) * slope)
+    return seg, start_a, start_b, end_a, end_b
 
 
 def _assemble(pz, pr, pc, dy, xm_frac) -> Coverage:
-    own = dy * (1.0 - xm_frac)
-    order = np.lexsort((pc, pr, pz))
-    pz, pr, pc, dy, own = pz[order], pr[order], pc[order], dy[order], own[order]
     if len(pz) == 0:
         empty_i = np.empty(0, np.int64)
         return Coverage(empty_i, empty_i, empty_i, np.empty(0), empty_i, empty_i, empty_i, empty_i)
+    own = dy * (1.0 - xm_frac)
+    order = _cell_order(pz, pr, pc)
+    pz, pr, pc, dy, own = pz[order], pr[order], pc[order], dy[order], own[order]
     new_cell = np.r_[True, (pz[1:] != pz[:-1]) | (pr[1:] != pr[:-1]) | (pc[1:] != pc[:-1])]
     starts = np.flatnonzero(new_cell)
     cz, cr, cc = pz[starts], pr[starts], pc[starts]
@@ -177,6 +188,18 @@ def _assemble(pz, pr, pc, dy, xm_frac) -> Coverage:
     return Coverage(np.r_[cz[keep], pz_], np.r_[cr[keep], pr_], np.r_[cc[keep], pc_],
                     np.minimum(np.r_[frac[keep], pf_], 1.0),
                     cz[full], cr[full], cc[full] + 1, cc[full] + 1 + gap[full])
+
+
+def _cell_order(pz: np.ndarray, pr: np.ndarray, pc: np.ndarray) -> np.ndarray:
+    """Order of pieces by (zone, row, col): one stable argsort of a packed integer key (the
+    pieces arrive in runs along each edge, which a stable sort exploits); a three-key lexsort
+    when the packed key would not fit in 63 bits."""
+    r0, c0 = pr.min(), pc.min()
+    nr, nc = int(pr.max() - r0) + 1, int(pc.max() - c0) + 1
+    if (int(pz.max()) + 1) * nr * nc >= 2**62:
+        return np.lexsort((pc, pr, pz))
+    key = (pz.astype(np.int64) * nr + (pr - r0)) * nc + (pc - c0)
+    return np.argsort(key, kind="stable")
 
 
 def min_patch_pixels(mmu_area: float, pixel_area: float) -> int:

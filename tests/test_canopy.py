@@ -2,6 +2,7 @@
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -197,3 +198,185 @@ def test_invariants(seed, threshold, mmu):
     assert 0 <= res.forest_ha <= res.observed_ha + 1e-9 <= res.area_ha + 2e-9
     if res.observed_ha > 0:
         assert 0 <= res.forest_pct <= 100 + 1e-9
+
+
+# --- CRS declared outside the file (catalog entry / open_raster(crs=…) / crs=) ------------------
+def test_declared_crs_is_used_and_never_assumed(tmp_path):
+    from gisplan.io import open_raster
+
+    rng = np.random.default_rng(4)
+    data = np.where(rng.uniform(size=(12, 12)) < 0.6, 80, 2)
+    with_crs = write(tmp_path / "w.tif", data)
+    nocrs = write(tmp_path / "n.tif", data, crs=None)
+    z = zones(shapely.affinity.rotate(shapely.box(X0 + 20, Y0 - 300, X0 + 310, Y0 - 40), 15))
+    want = forest_cover(with_crs, z, id_column="code")
+    # no CRS in the file and none declared: the clear error, naming the ways to declare it
+    with pytest.raises(CRSError, match="no CRS.*declare"):
+        forest_cover(nocrs, z, id_column="code")
+    with pytest.raises(CRSError, match="no CRS"):
+        forest_change_raster(nocrs, nocrs, z, id_column="code")
+    # declared with crs=, or through a RasterSource opened with the catalog's/declared CRS
+    got = forest_cover(nocrs, z, id_column="code", crs="EPSG:9213")
+    pd.testing.assert_frame_equal(got, want)
+    src = open_raster(nocrs, crs="EPSG:9213")
+    assert src.crs_declared
+    pd.testing.assert_frame_equal(forest_cover(src, z, id_column="code"), want)
+    # zones in another CRS are reprojected to the declared one
+    got_ll = forest_cover(src, z.to_crs(4326), id_column="code")
+    np.testing.assert_allclose(got_ll.forest_ha, want.forest_ha, rtol=1e-5)
+    # a RasterSource of a file with its own CRS works the same
+    pd.testing.assert_frame_equal(forest_cover(open_raster(with_crs), z, id_column="code"), want)
+    # change: both years declared
+    ch = forest_change_raster(src, open_raster(nocrs, crs=9213), z, id_column="code")
+    ch_want = forest_change_raster(with_crs, with_crs, z, id_column="code")
+    pd.testing.assert_frame_equal(ch, ch_want)
+    ch2 = forest_change_raster(nocrs, with_crs, z, id_column="code", crs="EPSG:9213")
+    pd.testing.assert_frame_equal(ch2, ch_want)
+    # a declaration that contradicts the file, or a degree CRS, is an error, not a silent choice
+    with pytest.raises(CRSError, match="declared"):
+        forest_cover(with_crs, z, id_column="code", crs="EPSG:3405")
+    with pytest.raises(CRSError, match="contradicts"):
+        forest_cover(src, z, id_column="code", crs="EPSG:3405")
+    with pytest.raises(CRSError, match="degrees"):
+        forest_cover(nocrs, z, id_column="code", crs="EPSG:4326")
+
+
+def test_change_name_column_and_loss_by_purpose_by_hand(tmp_path):
+    before = np.zeros((10, 10))
+    after = np.zeros((10, 10))
+    before[0:6, :] = 80  # 60 px forest
+    after[0:2, :] = 80  # rows 2..5 lost: 40 px
+    p0, p1 = write(tmp_path / "a.tif", before), write(tmp_path / "b.tif", after)
+    z = zones(shapely.box(X0, Y0 - 300, X0 + 150, Y0), shapely.box(X0 + 150, Y0 - 300, X0 + 300, Y0))
+    z["name"] = ["Xã A", "Xã B"]
+    # purposes: special-use over columns 0..3, protection over 4..9 above row 4, production below
+    fs = gpd.GeoDataFrame(
+        {"purpose": ["special_use", "protection", "production", "special_use"]},
+        geometry=[shapely.box(X0, Y0 - 300, X0 + 60, Y0), shapely.box(X0 + 120, Y0 - 120, X0 + 300, Y0),
+                  shapely.box(X0 + 120, Y0 - 300, X0 + 300, Y0 - 120), shapely.box(X0 + 60, Y0 - 300, X0 + 120, Y0)],
+        crs=9213)
+    res = forest_change_raster(p0, p1, z, id_column="code", forest_status=fs)
+    assert list(res.columns[:2]) == ["code", "name"] and list(res["name"]) == ["Xã A", "Xã B"]
+    assert list(res.columns[-3:]) == ["loss_special_use_ha", "loss_protection_ha", "loss_production_ha"]
+    a, b = res.iloc[0], res.iloc[1]
+    assert a.loss_ha == pytest.approx(20 * 0.09) and b.loss_ha == pytest.approx(20 * 0.09)
+    # A (cols 0..4): special-use cols 0..3 → 16 px; protection col 4 rows 2..3 → 2 px; production col 4 rows 4..5 → 2 px
+    assert a.loss_special_use_ha == pytest.approx(16 * 0.09)
+    assert a.loss_protection_ha == pytest.approx(2 * 0.09) and a.loss_production_ha == pytest.approx(2 * 0.09)
+    # B (cols 5..9): protection rows 2..3 → 10 px, production rows 4..5 → 10 px
+    assert b.loss_special_use_ha == pytest.approx(0, abs=1e-12)
+    assert b.loss_protection_ha == pytest.approx(10 * 0.09) and b.loss_production_ha == pytest.approx(10 * 0.09)
+    # without forest status: no purpose columns; without a name column: no name
+    plain = forest_change_raster(p0, p1, z.drop(columns="name"), id_column="code")
+    assert "name" not in plain and "loss_protection_ha" not in plain
+    pd.testing.assert_series_equal(plain["loss_ha"], res["loss_ha"])
+    # the dissolved purpose zones give the same answer, and per purpose
+    from gisplan.indicators.canopy import purpose_zones
+
+    pz = purpose_zones(fs)
+    assert list(pz["purpose"]) == ["special_use", "protection", "production"]
+    assert pz.area.sum() == pytest.approx(fs.area.sum())
+    again = forest_change_raster(p0, p1, z, id_column="code", forest_status=pz)
+    pd.testing.assert_frame_equal(again, res)
+    per = forest_change_raster(p0, p1, pz, id_column="purpose").set_index("purpose")
+    assert per.loss_ha.to_dict() == pytest.approx({"special_use": 16 * 0.09, "protection": 12 * 0.09,
+                                                   "production": 12 * 0.09})
+
+
+def test_run_indicators_raster_tables_with_crs_declared_in_the_catalog(demo_small, tmp_path):
+    """tree-cover files without a CRS, declared `crs = "EPSG:9213"` in the catalog: the raster
+    tables are computed (not skipped); change per commune (with names), per protected area and
+    per forest purpose."""
+    import re
+
+    from gisplan.catalog import load_catalog
+    from gisplan.indicators.run import run_indicators
+
+    cat = load_catalog(demo_small)
+    text = demo_small.read_text(encoding="utf-8")
+    for name in ("tree_cover_2020", "tree_cover_2024"):
+        src = cat.entry(name).path
+        with rasterio.open(src) as ds:
+            profile, arr = ds.profile, ds.read(1)
+        profile.pop("crs", None)
+        dst = tmp_path / f"{name}_nocrs.tif"
+        with rasterio.open(dst, "w", **profile) as out:
+            out.write(arr, 1)
+        with rasterio.open(dst) as check:
+            assert check.crs is None
+        text = re.sub(rf'(\[layers\.{name}\][^\[]*?)path = "[^"]+"',
+                      lambda m, d=dst: f'{m.group(1)}path = "{d.as_posix()}"\ncrs = "EPSG:9213"', text)
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(text, encoding="utf-8")
+    declared = load_catalog(catalog)
+    for name in ("tree_cover_2020", "tree_cover_2024"):
+        assert declared.entry(name).path.name == f"{name}_nocrs.tif" and declared.entry(name).crs == "EPSG:9213"
+    res = run_indicators(declared)
+    raster_tables = {"canopy_forest_cover_2020", "canopy_forest_cover_2024", "canopy_change_2020_2024",
+                     "canopy_change_protected_areas_2020_2024", "canopy_change_purpose_2020_2024"}
+    assert raster_tables <= set(res.tables), res.skipped
+    ch = res["canopy_change_2020_2024"]
+    communes = res["forest_cover_communes"]
+    assert list(ch.columns[:2]) == ["code", "name"] and list(ch["name"]) == list(communes["name"])
+    for col in ("loss_ha", "gain_ha", "net_ha", "loss_special_use_ha", "loss_protection_ha", "loss_production_ha"):
+        assert col in ch
+    assert (ch[["loss_special_use_ha", "loss_protection_ha", "loss_production_ha"]].sum(axis=1)
+            <= ch["loss_ha"] + 1e-6).all()
+    pa = res["canopy_change_protected_areas_2020_2024"]
+    assert list(pa.columns[:2]) == ["pa_id", "name"]
+    assert set(pa["pa_id"]) == set(res["forest_change_protected_areas"]["pa_id"])
+    assert (pa["loss_ha"] >= 0).all() and pa["loss_special_use_ha"].sum() > 0
+    per = res["canopy_change_purpose_2020_2024"].set_index("purpose")
+    assert list(per.index[:3]) == ["special_use", "protection", "production"]
+    # the communes tile the province, so the per-commune loss by purpose adds up to the per-purpose table
+    for p in ("special_use", "protection", "production"):
+        assert ch[f"loss_{p}_ha"].sum() == pytest.approx(per.loc[p, "loss_ha"], rel=1e-6, abs=1e-6)
+    # same numbers as the rasters with their CRS in the file
+    plain = run_indicators(cat)
+    pd.testing.assert_frame_equal(plain["canopy_change_2020_2024"], ch)
+    pd.testing.assert_frame_equal(plain["canopy_forest_cover_2024"], res["canopy_forest_cover_2024"])
+
+
+def test_change_sets_in_one_pass_equal_separate_calls(tmp_path):
+    from gisplan.indicators.canopy import PURPOSE_TABLE, forest_change_raster_sets
+
+    rng = np.random.default_rng(12)
+    before = np.where(rng.uniform(size=(30, 30)) < 0.6, 80, 3)
+    after = np.where(rng.uniform(size=(30, 30)) < 0.5, 80, 3)
+    after[0:4, 0:6] = 255
+    p0, p1 = write(tmp_path / "a.tif", before), write(tmp_path / "b.tif", after)
+    communes = zones(shapely.box(X0, Y0 - 900, X0 + 430, Y0), shapely.box(X0 + 430, Y0 - 900, X0 + 900, Y0))
+    communes["name"] = ["A", "B"]
+    pas = gpd.GeoDataFrame({"pa_id": ["P1"], "name": ["Khu bảo tồn"]},
+                           geometry=[shapely.affinity.rotate(shapely.box(X0 + 200, Y0 - 700, X0 + 650, Y0 - 250), 25)],
+                           crs=9213).to_crs(4326)  # another CRS: reprojected to the rasters'
+    fs = gpd.GeoDataFrame({"purpose": ["protection", "production", "outside_planning"]},
+                          geometry=[shapely.box(X0 + 10, Y0 - 890, X0 + 300, Y0 - 10),
+                                    shapely.box(X0 + 300, Y0 - 890, X0 + 890, Y0 - 10),
+                                    shapely.box(X0 + 890, Y0 - 890, X0 + 900, Y0 - 10)], crs=9213)
+    got = forest_change_raster_sets(p0, p1, {"communes": (communes, "code"), "pas": (pas, "pa_id")}, forest_status=fs,
+                                    strip_rows=7)
+    assert set(got) == {"communes", "pas", PURPOSE_TABLE}
+    for key, (z, col) in {"communes": (communes, "code"), "pas": (pas, "pa_id")}.items():
+        alone = forest_change_raster(p0, p1, z, id_column=col, forest_status=fs)
+        pd.testing.assert_frame_equal(got[key], alone, rtol=1e-12)
+    # special-use is absent: a zero column and an empty row; outside_planning is reported too
+    assert list(got["communes"].columns[-4:]) == ["loss_special_use_ha", "loss_protection_ha", "loss_production_ha",
+                                                  "loss_outside_planning_ha"]
+    assert (got["communes"]["loss_special_use_ha"] == 0).all()
+    per = got[PURPOSE_TABLE].set_index("purpose")
+    assert list(per.index) == ["special_use", "protection", "production", "outside_planning"]
+    assert per.loc["special_use", "area_ha"] == 0 and np.isnan(per.loc["special_use", "net_pct"])
+    np.testing.assert_allclose(per["loss_ha"].iloc[1:].to_numpy(),
+                               got["communes"][["loss_protection_ha", "loss_production_ha",
+                                                "loss_outside_planning_ha"]].sum().to_numpy(), rtol=1e-9)
+    # the per-purpose table is the plain change over the dissolved purpose zones
+    from gisplan.indicators.canopy import purpose_zones
+
+    # (here summed from the communes' pieces, which cover every purpose zone; with only the
+    # protected area, which does not, the purpose zones are counted themselves)
+    direct = forest_change_raster(p0, p1, purpose_zones(fs), id_column="purpose")
+    pd.testing.assert_frame_equal(got[PURPOSE_TABLE], direct, rtol=1e-9)
+    only_pa = forest_change_raster_sets(p0, p1, {"pas": (pas, "pa_id")}, forest_status=fs)
+    pd.testing.assert_frame_equal(only_pa[PURPOSE_TABLE], direct, rtol=1e-12)
+    pd.testing.assert_frame_equal(only_pa["pas"], got["pas"], rtol=1e-12)

@@ -15,7 +15,8 @@ from gisplan.reports import WORKBOOK, summary, write_reports
 
 EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_protected_areas",
             "forest_change_communes", "forest_change_protected_areas", "canopy_forest_cover_2020",
-            "canopy_forest_cover_2024", "land_cover_forest_2024", "canopy_change_2020_2024", "protected_areas",
+            "canopy_forest_cover_2024", "land_cover_forest_2024", "canopy_change_2020_2024",
+            "canopy_change_protected_areas_2020_2024", "canopy_change_purpose_2020_2024", "protected_areas",
             "conflicts", "expired_mines", "riverbed_mines", "wastewater", "zones_without_plant",
             "zones_nearest_river", "river_quality", "river_quality_communes", "pressures_upstream",
             "waste_sites", "air_monitoring", "targets"}

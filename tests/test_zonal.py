@@ -113,3 +113,24 @@ def test_min_patch_pixels_and_sieve():
     assert four[6:, 4:].sum() == 0
     # open edges keep patches that may continue beyond the strip
     assert sieve_small(m, 4, open_top=True)[0, 0:3].all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([1.0, 2.0, 4.0]))
+def test_vertices_and_edges_on_grid_lines_match_shapely(seed, snap):
+    """Vertices on grid lines or corners and edges along them (cuts that fall on an edge's end,
+    vertical and horizontal edges) against shapely, cell by cell, over the whole grid."""
+    rng = np.random.default_rng(seed)
+    pts = np.round(rng.uniform(0, 14, (9, 2)) * snap) / snap
+    poly = shapely.convex_hull(shapely.multipoints(pts))
+    if rng.uniform() < 0.5:
+        poly = poly.union(shapely.box(*np.sort(np.round(rng.uniform(0, 14, 2))), *np.sort(np.round(rng.uniform(0, 14, 2)))))
+    poly = shapely.MultiPolygon([g for g in shapely.get_parts(poly) if g.geom_type == "Polygon"])
+    if poly.area == 0:
+        return
+    t = from_origin(-2, 16, 1, 1)
+    got = dense(coverage([poly], t), 1, (20, 20))[0]
+    rows, cols = np.indices((20, 20))
+    cells = shapely.box(-2 + cols.ravel(), 16 - rows.ravel() - 1, -1 + cols.ravel(), 16 - rows.ravel())
+    want = shapely.area(shapely.intersection(poly, cells)).reshape(20, 20)
+    np.testing.assert_allclose(got, want, atol=1e-12)

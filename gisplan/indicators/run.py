@@ -159,7 +159,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                                            _pa_units(L), unit_id="pa_id")
     add("forest_change_protected_areas", fc_change_pa)
 
-    # canopy rasters
+    # canopy rasters (CRS from the file, or the catalog entry's declared `crs` for files without one)
     for entry in L.entries("tree_cover"):
         add(f"canopy_forest_cover_{entry.year or entry.name}", _canopy_step(L, entry, threshold, mmu_ha, progress))
     for entry in L.entries("land_cover"):
@@ -168,9 +168,47 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
             _canopy_step(L, entry, threshold, mmu_ha, progress, forest_classes=classes))
     tc = L.entries("tree_cover")
     if len(tc) >= 2:
-        add(f"canopy_change_{tc[0].year}_{tc[-1].year}", lambda: canopy.forest_change_raster(
-            tc[0].path, tc[-1].path, L.get("communes"), id_column="code", threshold=threshold, mmu_ha=mmu_ha,
-            progress=progress))
+        y0, y1 = tc[0].year, tc[-1].year
+        cache: dict[str, object] = {}
+
+        def raster_change(key):
+            """Change tables from one pass over both rasters: communes, protected areas (when the
+            catalog has them) and, with forest status, the loss by purpose of forest land
+            (special-use/protection/production) of the forest-status year at or before the
+            first raster year (else the earliest)."""
+            if not cache:
+                try:
+                    sets = {}
+                    if L.entries("communes"):
+                        sets["communes"] = (L.get("communes"), "code")
+                    if L.entries("protected_areas"):
+                        sets["protected_areas"] = (_pa_units(L), "pa_id")
+                    if not sets:
+                        raise _Missing("communes")
+                    fs = None
+                    if fs_entries := L.entries("forest_status"):
+                        earlier = [i for i, e in enumerate(fs_entries)
+                                   if e.year is not None and y0 is not None and e.year <= y0]
+                        fs = L.get("forest_status", earlier[-1] if earlier else 0)
+                        if "purpose" in fs.columns:
+                            res.meta["canopy_change_purpose_year"] = fs_entries[earlier[-1] if earlier else 0].year
+                        else:
+                            fs = None
+                    cache["tables"] = canopy.forest_change_raster_sets(
+                        _raster_source(catalog, tc[0]), _raster_source(catalog, tc[-1]), sets, forest_status=fs,
+                        threshold=threshold, mmu_ha=mmu_ha, progress=progress)
+                except (_Missing, GisplanError, KeyError) as exc:
+                    cache["error"] = exc
+            if "error" in cache:
+                raise cache["error"]
+            tables = cache["tables"]
+            if key not in tables:
+                raise _Missing("forest_status" if key == canopy.PURPOSE_TABLE else key)
+            return tables[key]
+
+        add(f"canopy_change_{y0}_{y1}", lambda: raster_change("communes"))
+        add(f"canopy_change_protected_areas_{y0}_{y1}", lambda: raster_change("protected_areas"))
+        add(f"canopy_change_purpose_{y0}_{y1}", lambda: raster_change(canopy.PURPOSE_TABLE))
     else:
         res.skipped["canopy_change"] = "needs two tree_cover rasters in the catalog"
 
@@ -244,10 +282,18 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     return res
 
 
+def _raster_source(catalog: Catalog, entry):
+    """The entry's raster opened and checked, with the CRS declared in the catalog entry for
+    files that carry none (``crs = "EPSG:9213"``)."""
+    from gisplan.io import open_raster
+
+    return open_raster(entry.path, catalog=catalog, layer_type=entry.type, crs=entry.crs)
+
+
 def _canopy_step(L: _Layers, entry, threshold, mmu_ha, progress, forest_classes=None):
     def step():
-        t = canopy.forest_cover(entry.path, L.get("communes"), id_column="code", threshold=threshold,
-                                mmu_ha=mmu_ha, forest_classes=forest_classes, progress=progress)
+        t = canopy.forest_cover(_raster_source(L.catalog, entry), L.get("communes"), id_column="code",
+                                threshold=threshold, mmu_ha=mmu_ha, forest_classes=forest_classes, progress=progress)
         t.insert(1, "name", L.get("communes")["name"].to_numpy())
         return t
     return step
