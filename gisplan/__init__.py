@@ -34,6 +34,7 @@ _EXPORTS = {
     # indicators
     "forest_cover": "gisplan.indicators.canopy",
     "forest_change_raster": "gisplan.indicators.canopy",
+    "forest_change_raster_sets": "gisplan.indicators.canopy",
     "forest_cover_from_status": "gisplan.indicators.forest",
     "clip_by_units": "gisplan.overlay",
     "run_indicators": "gisplan.indicators.run",

@@ -380,3 +380,24 @@ def test_change_sets_in_one_pass_equal_separate_calls(tmp_path):
     only_pa = forest_change_raster_sets(p0, p1, {"pas": (pas, "pa_id")}, forest_status=fs)
     pd.testing.assert_frame_equal(only_pa[PURPOSE_TABLE], direct, rtol=1e-12)
     pd.testing.assert_frame_equal(only_pa["pas"], got["pas"], rtol=1e-12)
+
+
+def test_cli_forest_cover_with_a_declared_raster_crs(tmp_path):
+    from click.testing import CliRunner
+
+    from gisplan.cli.main import cli
+
+    data = np.where(np.random.default_rng(5).uniform(size=(12, 12)) < 0.5, 70, 0)
+    with_crs = write(tmp_path / "w.tif", data)
+    nocrs = write(tmp_path / "n.tif", data, crs=None)
+    z = zones(shapely.box(X0 + 15, Y0 - 250, X0 + 290, Y0 - 35))
+    z.to_file(tmp_path / "z.gpkg")
+    run = CliRunner().invoke
+    base = ["forest-cover", "--zones", str(tmp_path / "z.gpkg"), "--id-column", "code"]
+    res = run(cli, [*base, "--raster", str(nocrs), "--out", str(tmp_path / "a.csv")])
+    assert res.exit_code != 0 and "no CRS" in res.output
+    res = run(cli, [*base, "--raster", str(nocrs), "--raster-crs", "EPSG:9213", "--out", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0, res.output
+    want = forest_cover(with_crs, z, id_column="code")
+    got = pd.read_csv(tmp_path / "a.csv", dtype={"code": str})
+    np.testing.assert_allclose(got["forest_ha"], want["forest_ha"], rtol=1e-12)

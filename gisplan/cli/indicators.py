@@ -67,9 +67,12 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
 @click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch in ha (0: off).")
 @click.option("--forest-classes", default=None, help="Class codes that are forest, e.g. 1,2 (class rasters).")
 @click.option("--connectivity", type=click.Choice(["8", "4"]), default="8", show_default=True)
+@click.option("--raster-crs", default=None,
+              help="CRS of a raster whose file carries none, e.g. EPSG:9213 (an error if the file has another).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Result CSV.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
-def forest_cover_cmd(raster, zones, id_column, threshold, mmu_ha, forest_classes, connectivity, out, overwrite):
+def forest_cover_cmd(raster, zones, id_column, threshold, mmu_ha, forest_classes, connectivity, raster_crs, out,
+                     overwrite):
     """Forest cover per zone from a raster: exact edge fractions, nodata excluded, small patches
     dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct."""
     from gisplan._atomic import atomic_path
@@ -79,7 +82,7 @@ def forest_cover_cmd(raster, zones, id_column, threshold, mmu_ha, forest_classes
         raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
     classes = [int(c) for c in forest_classes.split(",")] if forest_classes else None
     table = forest_cover(raster, zones, id_column=id_column, threshold=threshold, mmu_ha=mmu_ha,
-                         forest_classes=classes, connectivity=int(connectivity))
+                         forest_classes=classes, connectivity=int(connectivity), crs=raster_crs)
     with atomic_path(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     total_obs = table["observed_ha"].sum()
