@@ -21,6 +21,7 @@ _EXPORTS = {
     "load_catalog": "gisplan.catalog",
     "load_layer_types": "gisplan.catalog",
     "TARGET_CRS": "gisplan.crs",
+    "read": "gisplan.io",
     "read_layer": "gisplan.io",
     "read_catalog_layer": "gisplan.io",
     "open_raster": "gisplan.io",

@@ -154,13 +154,36 @@ def _read_layer(source, *, layer_type, layer, catalog, crs, assume_crs, encoding
                  entry=None, overlap_tolerance_m2=overlap_tolerance_m2, quiet=quiet)
 
 
+def read(source: str | os.PathLike, *, catalog: Catalog | None = None, layer_type: str | None = None,
+         **kw: Any) -> gpd.GeoDataFrame | RasterSource:
+    """The one entry point: read any layer of the plan by path or catalog entry name.
+
+    Vector layers (GeoPackage, Shapefile, GeoJSON, KML/KMZ, MapInfo, CSV, GeoParquet …) go
+    through :func:`read_layer` and come back as a validated GeoDataFrame in EPSG:9213 (or
+    ``crs=``); rasters (GeoTIFF/COG, VRT) through :func:`open_raster` and come back as a
+    :class:`RasterSource` — checked from its header and sampled blocks, never read whole; the
+    indicators stream it in strips. ``kw`` goes to the reader (``crs=`` declares a raster's CRS
+    when its file carries none).
+    """
+    entry = None
+    if isinstance(source, str) and not Path(source).exists():
+        cat = catalog if catalog is not None else load_catalog()
+        if source in cat:
+            entry, catalog = cat.entry(source), cat
+    is_raster = (catalog.layer_type(entry.type).kind == "raster") if entry is not None \
+        else Path(source).suffix.lower() in RASTER_SUFFIXES
+    if is_raster:
+        return open_raster(source, catalog=catalog, layer_type=layer_type, crs=kw.pop("crs", None))
+    return read_layer(source, catalog=catalog, layer_type=layer_type, **kw)
+
+
 def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFrame:
     """Read the catalog entry ``name`` with :func:`read_layer` (entry options apply: layer,
     columns, defaults, crs declared for data without one, encoding, year, source, licence)."""
     entry = catalog.entry(name)
     ltype = catalog.layer_type(entry.type)
     if ltype.kind != "vector":
-        raise SchemaError(f"catalog entry {name!r} is a raster ({entry.type}); use open_raster()")
+        raise SchemaError(f"catalog entry {name!r} is a raster ({entry.type}); use open_raster() or gisplan.read()")
     columns = {**entry.columns, **(kw.pop("columns", None) or {})}
     defaults = {**entry.options.get("defaults", {}), **(kw.pop("defaults", None) or {})}
     assume = kw.pop("assume_crs", None) or entry.crs
@@ -368,7 +391,8 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str,
         raise LayerNotFoundError(f"{path} does not exist")
     suffix = path.suffix.lower()
     if suffix in RASTER_SUFFIXES:
-        raise SchemaError(f"{path} is a raster; layer type {ltype.id!r} is a vector layer")
+        raise SchemaError(f"{path} is a raster; layer type {ltype.id!r} is a vector layer "
+                          "(rasters: open_raster() or gisplan.read())")
     try:
         if suffix == ".csv":
             df, notes = _read_csv(path, ltype, assume_crs=assume_crs, axes=axes or {})

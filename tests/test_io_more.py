@@ -294,3 +294,17 @@ def test_validate_emits_no_python_warnings(tmp_path):
         report = validate(tmp_path / "mo.shp", layer_type="mines")
     assert report.ok
     assert sorted((i.code, i.column) for i in report.warnings) == [("crs_assumed", "geometry"), ("text_decoded", "name")]
+
+
+def test_read_is_one_entry_point_for_vectors_and_rasters(demo_small):
+    import gisplan
+    from gisplan.io import RasterSource
+
+    cat = load_catalog(demo_small)
+    communes = gisplan.read("communes", catalog=cat)
+    assert isinstance(communes, gpd.GeoDataFrame) and communes.crs.to_epsg() == 9213
+    by_name = gisplan.read("tree_cover_2024", catalog=cat)
+    by_path = gisplan.read(cat.entry("tree_cover_2024").path)
+    for src in (by_name, by_path):
+        assert isinstance(src, RasterSource) and src.crs.to_epsg() == 9213
+    assert (by_name.width, by_name.height) == (by_path.width, by_path.height)
