@@ -1,30 +1,56 @@
 """The published site in headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
 
-Every page is served from 127.0.0.1 with every other request blocked (basemap tiles answered
-locally with an empty image): no console errors, the expected features drawn, the legend
-visible, and a click on a feature opens a popup with the right name.
+Every page is served from 127.0.0.1 and every other request is aborted, basemap tiles
+included: the only console errors allowed are Chromium's "Failed to load resource" for tiles
+of the basemaps gisplan configures, and the only requests leaving the server are those tiles.
+Checked: the number of features drawn per layer (worked out from the demo layers), the legend,
+the synthetic-data note, a click on a named feature of each theme's main layer opening a popup
+with its name, and the search box finding a feature by name.
 """
 
-import base64
 import functools
 import http.server
 import os
+import re
 import threading
 
+import geopandas as gpd
 import pytest
 
 from gisplan.catalog import load_catalog
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import THEMES
+from gisplan.maps.interactive import BASEMAPS, THEMES
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} not installed (Debian package 'chromium'; make test installs it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
-BLANK_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNgYAAAAAMAASsJTYQAAAAASUVORK5CYII=")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
+#: the tile URLs of the basemaps gisplan offers, written out: the only requests allowed to leave
+#: the local server (and be aborted), and the only resources allowed to fail
+TILE_TEMPLATES = (
+    "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "https://server.arcgisonline.com/ArcGIS/rest/services/Canvas/World_Light_Gray_Base/MapServer/tile/{z}/{y}/{x}",
+    "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+)
+TILE_URL = re.compile("|".join(
+    re.escape(t).replace(r"\{z\}", r"\d+").replace(r"\{x\}", r"\d+").replace(r"\{y\}", r"\d+") for t in TILE_TEMPLATES))
+BUFFER_M = 1000.0  # conflicts: within 1 km of a protected area (run_indicators' default)
+
+
+def test_the_allowlist_is_the_configured_basemaps():
+    assert {url for url, _, _ in BASEMAPS} == set(TILE_TEMPLATES)
+    assert TILE_URL.fullmatch("https://tile.openstreetmap.org/9/406/223.png")
+    assert TILE_URL.fullmatch("https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/9/223/406")
+    assert not TILE_URL.fullmatch("https://tile.openstreetmap.org/9/406/223.png.js")
+    assert not TILE_URL.fullmatch("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args, **kwargs):
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +59,7 @@ def site(demo_small, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("site")
     publish_site(load_catalog(demo_small), out)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield out, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -50,106 +74,213 @@ def browser():
         b.close()
 
 
-def _open(browser, url, base):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors, outside = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+class _Page:
+    """A page with every request outside ``base`` aborted; console errors and outside
+    requests recorded."""
 
-    def route(r):
-        u = r.request.url
-        if u.startswith(base) or u.startswith("file://"):
-            return r.continue_()
-        if "/tile" in u or u.endswith((".png", ".jpg")) or "{" in u:
-            return r.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
-        outside.append(u)
-        return r.abort()
-    page.route("**/*", route)
-    page.goto(url)
-    if "index.html" not in url:
-        page.wait_for_function("window.gisplanCounts !== undefined")
-    page.wait_for_timeout(300)
-    return page, errors, outside
+    def __init__(self, browser, url, base):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.console, self.page_errors, self.outside = [], [], []
+        self.page.on("console", lambda m: self.console.append(m) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+        def route(r):
+            if r.request.url.startswith(base):
+                return r.continue_()
+            self.outside.append(r.request.url)
+            return r.abort()
+        self.page.route("**/*", route)
+        self.page.goto(url)
+        if "index.html" not in url:
+            self.page.wait_for_function("window.gisplanCounts !== undefined")
+            self.page.wait_for_function("() => !window.gisplanMap._animatingZoom")  # Leaflet ignores setView meanwhile
+        self.page.wait_for_timeout(300)
+
+    def errors(self) -> list[str]:
+        """Console errors other than an aborted basemap tile, and uncaught exceptions."""
+        bad = [f"{m.text} ({m.location.get('url')})" for m in self.console
+               if not (m.text.startswith("Failed to load resource") and TILE_URL.fullmatch(m.location.get("url") or ""))]
+        return bad + self.page_errors
+
+    def not_tiles(self) -> list[str]:
+        return [u for u in self.outside if not TILE_URL.fullmatch(u)]
+
+    def click(self, lat, lon, zoom):
+        """Centre the map on (lat, lon) at ``zoom`` and click there with the mouse."""
+        self.page.evaluate(f"() => {{ window.gisplanMap.setView([{lat}, {lon}], {zoom}, {{animate: false}}); }}")
+        self.page.wait_for_timeout(400)
+        xy = self.page.evaluate(f"() => {{ const p = window.gisplanMap.latLngToContainerPoint([{lat}, {lon}]);"
+                                f" const r = window.gisplanMap.getContainer().getBoundingClientRect();"
+                                f" return [p.x + r.left, p.y + r.top]; }}")
+        self.page.mouse.click(*xy)
+
+    def popup_text(self) -> str:
+        popup = self.page.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=3000)
+        return popup.inner_text()
 
 
 @pytest.fixture(scope="module")
-def expected(demo_small):
+def layers(demo_small):
     cat = load_catalog(demo_small)
-    n = {name: len(read_catalog_layer(cat, name)) for name in
-         ("communes", "protected_areas", "mines", "industrial_zones", "river_sections", "waste_sites")}
+    return {name: read_catalog_layer(cat, name) for name in
+            ("province", "communes", "protected_areas", "mines", "industrial_zones", "river_sections", "waste_sites",
+             "monitoring_stations", "urban_areas")}
+
+
+def _near(sites: gpd.GeoDataFrame, pas: gpd.GeoDataFrame) -> int:
+    """Sites inside or within BUFFER_M of a protected area (buffer zone excluded) or inside an
+    official buffer zone, worked out feature by feature (EPSG:9213, metres)."""
+    core = pas[pas["zone"] != "buffer"].geometry
+    buffer_zone = pas[pas["zone"] == "buffer"].geometry
+    return sum(1 for g in sites.geometry
+               if core.distance(g).min() <= BUFFER_M or buffer_zone.intersects(g).any())
+
+
+@pytest.fixture(scope="module")
+def expected(layers):
+    """Features drawn per layer on opening each page (hidden layers are not drawn)."""
+    n = {name: len(gdf) for name, gdf in layers.items()}
+    base = {"province": n["province"], "communes": n["communes"]}
+    air_stations = int((layers["monitoring_stations"]["medium"] == "air").sum())
     return {
-        "overview": {"province": 1, "communes": n["communes"], "protected_areas": n["protected_areas"],
-                     "mines": n["mines"], "river_sections": n["river_sections"]},
-        "forest_cover": {"province": 1, "communes": n["communes"]},
-        "protected_areas": {"protected_areas": n["protected_areas"], "communes": n["communes"]},
-        "mines": {"communes": n["communes"]},
-        "industry": {"river_sections": n["river_sections"]},
-        "rivers": {"river_sections": n["river_sections"]},
-        "waste": {"waste_sites": n["waste_sites"]},
-        "air": {"communes": n["communes"]},
-        "forest_change": {"communes": n["communes"]},
+        "overview": {**base, **{k: n[k] for k in ("protected_areas", "urban_areas", "industrial_zones", "river_sections",
+                                                  "mines", "waste_sites", "monitoring_stations")}},
+        "forest_cover": {**base, "forest_status": 0},  # parcels only from zoom 12; protected areas hidden
+        "protected_areas": {**base, "protected_areas": n["protected_areas"],
+                            "conflict_mines": _near(layers["mines"], layers["protected_areas"]),
+                            "conflict_industrial_zones": _near(layers["industrial_zones"], layers["protected_areas"])},
+        "mines": {**base, "river_sections": n["river_sections"], "mines": n["mines"]},
+        "industry": {**base, "river_sections": n["river_sections"], "industrial_zones": n["industrial_zones"]},
+        "rivers": {**base, "river_sections": n["river_sections"]},  # the VN_WQI layers are hidden
+        "waste": {**base, "waste_sites": n["waste_sites"]},
+        "air": {**base, "urban_areas": n["urban_areas"], "monitoring_stations": air_stations},
+        "forest_change": base,
     }
+
+
+def test_expected_counts_are_not_trivial(expected):
+    assert expected["protected_areas"]["conflict_mines"] > 0
+    assert 0 < expected["air"]["monitoring_stations"] < expected["overview"]["monitoring_stations"]
 
 
 @pytest.mark.parametrize("theme", list(THEMES))
 def test_page_draws_its_layers(site, browser, expected, theme):
     out, base = site
-    page, errors, outside = _open(browser, f"{base}/{theme}.html", base)
-    counts = page.evaluate("window.gisplanCounts()")
-    for layer, n in expected[theme].items():
-        assert counts.get(layer) == n, (theme, layer, counts)
-    assert page.locator(".gisplan-legend").is_visible()
-    assert page.locator(".gisplan-note").is_visible()
-    assert not errors, errors
-    assert not [u for u in outside if not u.startswith("https://")], outside
-    page.screenshot(path=str(out / f"_shot_{theme}.png"))
-    page.close()
+    p = _Page(browser, f"{base}/{theme}.html", base)
+    assert p.page.evaluate("() => window.gisplanCounts()") == expected[theme]
+    assert p.page.locator(".gisplan-legend").is_visible()
+    assert p.page.locator(".gisplan-note").is_visible()
+    assert p.page.locator(".leaflet-control-layers-group-name").count() >= 2  # grouped layer control
+    assert not p.errors(), p.errors()
+    assert p.outside, "the basemap tiles were not even requested"
+    assert not p.not_tiles(), p.not_tiles()
+    p.page.screenshot(path=str(out / f"_shot_{theme}.png"))
+    p.page.close()
 
 
-def test_click_on_a_commune_opens_its_popup(site, browser, demo_small):
+# --- a click on a named feature of each theme's main layer opens a popup with its name --------
+#: theme -> (main layer, layers drawn above it or around it that a click could hit instead)
+MAIN = {
+    "overview": ("mines", ["waste_sites", "monitoring_stations"]),
+    "forest_cover": ("communes", []),
+    "protected_areas": ("protected_areas", ["mines", "industrial_zones"]),
+    "mines": ("mines", ["river_sections"]),
+    "industry": ("industrial_zones", []),
+    "rivers": ("river_sections", []),
+    "waste": ("waste_sites", []),
+    "air": ("urban_areas", ["monitoring_stations"]),
+    "forest_change": ("communes", []),
+}
+CLEAR_M = 400.0  # no other feature this close to the click point (m)
+
+
+def _click_target(layers, theme):
+    """(lat, lon, zoom, name) of a point on one feature of the theme's main layer, at least
+    CLEAR_M from every other feature that could take the click (EPSG:9213, metres)."""
+    main, above = MAIN[theme]
+    gdf = layers[main]
+    name_col = "river_name" if main == "river_sections" else "name"
+    others = [layers[a].geometry for a in above]
+    for i in range(len(gdf)):
+        geom, name = gdf.geometry.iloc[i], gdf[name_col].iloc[i]
+        same = gdf[gdf[name_col] != name].geometry  # features of the same layer with another name
+        if geom.geom_type in ("Point", "MultiPoint"):
+            candidates, zoom = [geom.representative_point()], 14
+        elif geom.geom_type in ("LineString", "MultiLineString"):
+            candidates, zoom = [geom.interpolate(0.5, normalized=True)], 12
+        else:  # well inside the polygon, so that simplification for the web cannot move it out;
+            # zoom 11 on forest_cover, where parcels cover the communes from zoom 12
+            inner = geom.buffer(-150)
+            if inner.is_empty:
+                continue
+            candidates, zoom = [inner.representative_point(), inner.centroid], 11 if theme == "forest_cover" else 12
+        for pt in candidates:
+            if not geom.buffer(-100).contains(pt) and geom.geom_type in ("Polygon", "MultiPolygon"):
+                continue
+            if len(same) and same.distance(pt).min() < CLEAR_M:
+                continue
+            if any(len(o) and o.distance(pt).min() < CLEAR_M for o in others):
+                continue
+            ll = gpd.GeoSeries([pt], crs=gdf.crs).to_crs(4326).iloc[0]
+            return ll.y, ll.x, zoom, name
+    raise AssertionError(f"no clear feature to click on the {theme} map")
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_click_on_a_feature_opens_its_popup(site, browser, layers, theme):
     out, base = site
-    communes = read_catalog_layer(load_catalog(demo_small), "communes")
-    target = communes.iloc[len(communes) // 2]
-    pt = communes.to_crs(4326).geometry.iloc[len(communes) // 2].representative_point()
-    page, errors, _ = _open(browser, f"{base}/forest_cover.html", base)
-    page.evaluate(f"() => {{ window.gisplanMap.setView([{pt.y}, {pt.x}], 11, {{animate: false}}); }}")
-    page.wait_for_timeout(400)
-    xy = page.evaluate(f"(() => {{ const p = window.gisplanMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
-                       f" const r = window.gisplanMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }})()")
-    page.mouse.click(*xy)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=3000)
-    assert target["name"] in popup.inner_text()
-    assert not errors, errors
-    page.close()
+    lat, lon, zoom, name = _click_target(layers, theme)
+    p = _Page(browser, f"{base}/{theme}.html", base)
+    p.click(lat, lon, zoom)
+    assert name in p.popup_text()
+    assert not p.errors(), p.errors()
+    assert not p.not_tiles(), p.not_tiles()
+    p.page.close()
+
+
+@pytest.mark.parametrize("theme,type_id", [("mines", "mines"), ("industry", "industrial_zones"),
+                                           ("waste", "waste_sites"), ("forest_cover", "communes")])
+def test_search_finds_a_feature_by_name(site, browser, layers, theme, type_id):
+    out, base = site
+    name = layers[type_id]["name"].iloc[len(layers[type_id]) // 3]
+    p = _Page(browser, f"{base}/{theme}.html", base)
+    p.page.click(".leaflet-control-search .search-button")
+    box = p.page.locator(".leaflet-control-search input.search-input")
+    box.fill(name)
+    box.press("a")  # a key up makes leaflet-search list the matches; the extra letter is then removed
+    box.press("Backspace")
+    box.press("Shift")
+    p.page.locator(".leaflet-control-search .search-tip").first.wait_for(timeout=3000)
+    p.page.locator(".leaflet-control-search input.search-input").press("Enter")
+    assert name in p.popup_text()
+    assert not p.errors(), p.errors()
+    p.page.close()
 
 
 def test_parcels_appear_when_zoomed_in_with_popups(site, browser, demo_small):
     out, base = site
-    page, errors, _ = _open(browser, f"{base}/forest_cover.html", base)
-    assert page.evaluate("window.gisplanCounts()")["forest_status"] == 0  # province view: choropleth only
+    p = _Page(browser, f"{base}/forest_cover.html", base)
+    assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] == 0  # province view: choropleth only
     parcels = read_catalog_layer(load_catalog(demo_small), "forest_status_2024")
     pt = parcels.to_crs(4326).geometry.iloc[0].representative_point()
-    page.evaluate(f"() => {{ window.gisplanMap.setView([{pt.y}, {pt.x}], 14, {{animate: false}}); }}")
-    page.wait_for_timeout(500)
-    assert page.evaluate("window.gisplanCounts()")["forest_status"] > 0
-    xy = page.evaluate(f"(() => {{ const p = window.gisplanMap.latLngToContainerPoint([{pt.y}, {pt.x}]);"
-                       f" const r = window.gisplanMap.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }})()")
-    page.mouse.click(*xy)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=3000)
-    assert parcels["parcel_id"].iloc[0] in popup.inner_text()
-    assert not errors, errors
-    page.close()
+    p.click(pt.y, pt.x, 14)
+    assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] > 0
+    assert parcels["parcel_id"].iloc[0] in p.popup_text()
+    assert not p.errors(), p.errors()
+    p.page.close()
 
 
 def test_index_and_pages_open_from_file(site, browser):
     out, _ = site
-    page, errors, outside = _open(browser, (out / "index.html").as_uri(), "file://")
-    assert page.locator(".card").count() == len(THEMES)
-    assert "Theo dõi mục tiêu đến năm 2030" in page.inner_text("body")
-    page.close()
-    page, errors, outside = _open(browser, (out / "rivers.html").as_uri(), "file://")
-    assert page.evaluate("window.gisplanCounts()").get("river_sections", 0) > 0
-    assert not errors, errors
-    page.close()
+    p = _Page(browser, (out / "index.html").as_uri(), "file://")
+    assert p.page.locator(".card").count() == len(THEMES)
+    assert "Theo dõi mục tiêu đến năm 2030" in p.page.inner_text("body")
+    assert not p.errors(), p.errors()
+    assert not p.outside, p.outside
+    p.page.close()
+    p = _Page(browser, (out / "rivers.html").as_uri(), "file://")
+    assert p.page.evaluate("() => window.gisplanCounts()").get("river_sections", 0) > 0
+    assert not p.errors(), p.errors()
+    assert not p.not_tiles(), p.not_tiles()
+    p.page.close()

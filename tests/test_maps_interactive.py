@@ -91,3 +91,154 @@ def test_features_get_their_category_colour(catalog, theme, type_id, column):
         seen[f["properties"][column]] = style.get("color") if theme == "rivers" else style.get("fillColor")
     assert seen == {code: colours[code] for code in set(gdf[column])}
     json.dumps(seen)
+
+
+# --- styling from the catalog, distances from the results, legends, search, layer groups -----
+def _layers_of(m, layer):
+    """The GeoJson children of ``m`` whose features belong to ``layer`` (their ``_layer``)."""
+    return [c for c in m._children.values() if getattr(c, "data", None) and c.data.get("features")
+            and c.data["features"][0]["properties"].get("_layer") == layer]
+
+
+def _popup_aliases(layer) -> list[str]:
+    import folium
+
+    [popup] = [c for c in layer._children.values() if isinstance(c, folium.GeoJsonPopup)]
+    return list(popup.aliases)
+
+
+def test_format_distance():
+    from gisplan.maps.interactive import format_distance
+
+    assert format_distance(500) == "500 m"
+    assert format_distance(1000) == "1 km"
+    assert format_distance(1500) == "1,5 km"
+    assert format_distance(1500, "en") == "1.5 km"
+    assert format_distance(2250, "en") == "2.25 km"
+
+
+def test_conflicts_use_the_distance_of_the_results_and_catalog_colours(catalog):
+    from gisplan.indicators.run import IndicatorResults
+
+    pas = read_catalog_layer(catalog, "protected_areas")
+    mines = read_catalog_layer(catalog, "mines")
+    core, buffer_zone = pas[pas["zone"] != "buffer"].geometry, pas[pas["zone"] == "buffer"].geometry
+
+    def near(d):  # mines inside, within d m of a protected area, or in its buffer zone
+        return sum(1 for g in mines.geometry if core.distance(g).min() <= d or buffer_zone.intersects(g).any())
+
+    colours = catalog.layer_type("protected_areas").style["conflict_colors"]
+    default = make_map("protected_areas", catalog=catalog)  # no results: the function's default, 1 km
+    page = default.get_root().render()
+    assert "hoặc ≤ 1 km)" in page and "≤ 2 km" not in page  # legend
+    [layer] = _layers_of(default, "conflict_mines")
+    assert len(layer.data["features"]) == near(1000)
+    assert {f["properties"]["relation"] for f in layer.data["features"]} <= {"Nằm trong", "Trong vùng đệm", "Gần (≤ 1 km)"}
+    assert {layer.style_function(f)["fillColor"] for f in layer.data["features"]} == {colours["mine"]}
+    wide = make_map("protected_areas", catalog=catalog, results=IndicatorResults(meta={"buffer_m": 2000}))
+    page = wide.get_root().render()
+    assert "hoặc ≤ 2 km)" in page and "≤ 1 km" not in page
+    [layer] = _layers_of(wide, "conflict_mines")
+    assert len(layer.data["features"]) == near(2000) > near(1000)
+    assert "Gần (≤ 2 km)" in {f["properties"]["relation"] for f in layer.data["features"]}
+    assert colours["mine"] in page and colours["industrial_zone"] in page  # legend swatches
+
+
+def test_air_map_distance_and_station_colours(catalog):
+    from gisplan.indicators.run import IndicatorResults
+
+    st = catalog.layer_type("monitoring_stations")
+    stations = read_catalog_layer(catalog, "monitoring_stations")
+    m = make_map("air", catalog=catalog, results=IndicatorResults(meta={"options": {"air_distance_m": 3000}}))
+    page = m.get_root().render()
+    [towns] = _layers_of(m, "urban_areas")
+    assert "Có trạm quan trắc không khí (≤ 3 km)" in _popup_aliases(towns)
+    [layer] = _layers_of(m, "monitoring_stations")
+    air = stations[stations["medium"] == "air"].set_index("name")["mode"]
+    seen = {f["properties"]["name"]: layer.style_function(f)["fillColor"] for f in layer.data["features"]}
+    assert seen == {name: st.style["mode_colors"][mode] for name, mode in air.items()}
+    for code in set(air):
+        assert st.attributes["mode"].label(code, "vi") in page  # legend label from types.toml
+    [towns] = _layers_of(make_map("air", catalog=catalog), "urban_areas")  # default of air_monitoring_coverage
+    assert "Có trạm quan trắc không khí (≤ 5 km)" in _popup_aliases(towns)
+
+
+def test_forest_change_diverging_classes_in_ha(catalog):
+    from gisplan.maps.style import PALETTES
+
+    m = make_map("forest_change", catalog=catalog)
+    [layer] = _layers_of(m, "communes")
+    low, high = PALETTES["change"][:3], PALETTES["change"][4:]
+    signs = set()
+    for f in layer.data["features"]:
+        net, fill = f["properties"]["net_ha"], layer.style_function(f)["fillColor"]
+        if net is None:
+            continue
+        assert fill in (low if net <= 0 else high), (net, fill)  # loss red/orange, gain green
+        signs.add(net > 0)
+    assert signs == {True, False}  # the demo has both losses and gains
+    page = m.get_root().render()
+    assert re.search(r"-[\d,]+ – 0 ha", page) and re.search(r"0 – [\d,]+ ha", page)  # 0 is a class edge; ha
+
+
+def test_classify_centre_and_ramp_by_hand():
+    from gisplan.maps.style import classify, ramp, wqi_ramp
+
+    c = classify([-300.0, -20.0, 0.0, 5.0, 50.0, 400.0], k=4, palette="change", unit="ha", center=0)
+    assert 0.0 in c.edges and c.edges[0] == -300 and c.edges[-1] == 400
+    assert all(col in ("#d73027", "#fc8d59", "#fee08b") for col in c.color_of([-300, -20, 0]))
+    assert all(col in ("#d9ef8b", "#91cf60", "#1a9850") for col in c.color_of([5, 50, 400]))
+    assert c.color_of([400])[0] == "#1a9850" and c.color_of([-300])[0] == "#d73027"  # darkest at the ends
+    r = ramp([0, 10], ["#000000", "#ff0000"])
+    assert list(r.color_of([0, 5, 10, 20, float("nan")])) == ["#000000", "#800000", "#ff0000", "#ff0000", "#cccccc"]
+    w = wqi_ramp()  # band colours of Decision 1460 at the middle of their bands
+    assert list(w.color_of([63, 83, 100, 0])) == ["#ffff00", "#00e400", "#3333ff", "#7e0023"]
+
+
+def test_rivers_continuous_wqi_layer_and_gradient_legend(catalog):
+    from gisplan.maps.style import wqi_ramp
+
+    m = make_map("rivers", catalog=catalog)
+    page = m.get_root().render()
+    assert "data-gisplan-gradient" in page and "linear-gradient(to right, #7e0023 0.0%" in page
+    [layer] = _layers_of(m, "river_sections_wqi_value")
+    rivers = read_catalog_layer(catalog, "river_sections").set_index("section_id")["wqi"]
+    for f in layer.data["features"]:
+        wqi = rivers[f["properties"]["section_id"]]
+        assert layer.style_function(f)["color"] == wqi_ramp().color_of([round(wqi, 2)])[0]
+    classed = make_map("forest_cover", catalog=catalog).get_root().render()
+    assert "data-gisplan-gradient" not in classed  # the choropleth keeps its classed legend
+
+
+@pytest.mark.parametrize("theme,main", [("mines", "mines"), ("waste", "waste_sites"), ("industry", "industrial_zones"),
+                                        ("protected_areas", "protected_areas"), ("air", "urban_areas"),
+                                        ("rivers", "river_sections"), ("forest_cover", "communes")])
+def test_search_covers_the_theme_layer_and_communes(catalog, theme, main):
+    from gisplan.maps.interactive import _Search
+
+    m = make_map(theme, catalog=catalog)
+    [search] = [c for c in m._children.values() if isinstance(c, _Search)]
+    searched = {f["properties"]["_layer"] for layer in search.layers for f in layer.data["features"][:1]}
+    assert {main, "communes"} <= searched
+    for layer in search.layers:
+        assert all(f["properties"].get("name") for f in layer.data["features"])  # searched by name
+    page = m.get_root().render()
+    assert page.count("new L.Control.Search") == 1
+
+
+def test_layer_control_groups_basemaps_reference_and_theme_layers(catalog):
+    import json
+
+    m = make_map("mines", catalog=catalog)
+    page = m.get_root().render()
+    assert "L.control.groupedLayers" in page and "L.control.layers(" not in page
+    js = page[page.index("L.control.groupedLayers"):]
+    js = js[:js.index(".addTo(")]
+    for name in ("OpenStreetMap", "Nền xám (Esri)", "Lớp tham chiếu", "Lớp chuyên đề", "Xã, phường"):
+        assert json.dumps(name) in js, name
+    local = localize(page)
+    assert "assets/vendor/leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.js" in local
+    from gisplan.maps.site import VENDOR
+
+    for rel in CDN_MAP.values():
+        assert (VENDOR / rel).is_file(), rel

@@ -4,11 +4,14 @@ Layers are read from the catalog (or passed in), reprojected to WGS 84 only here
 simplified for the web (communes with a coverage-preserving simplification, so neighbours do
 not gap or overlap), coordinates rounded to ~1 m, unused attributes dropped. The caller's data
 are never modified. Colours and labels come from the layer types; indicator values from
-:mod:`gisplan.indicators`.
+:mod:`gisplan.indicators`. Overlays are grouped in the layer control (reference layers, theme
+layers; basemaps as the base layers) and the search box finds features of the theme's layers
+and communes by name.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Mapping
 
@@ -19,11 +22,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
+from folium.elements import JSCSSMixin
 
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog, load_layer_types
 from gisplan.errors import GisplanError, LayerNotFoundError
 from gisplan.maps import legend, parcels_layer
-from gisplan.maps.style import categories, classify, wqi_categories
+from gisplan.maps.legend import Gradient
+from gisplan.maps.style import categories, classify, wqi_categories, wqi_ramp
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,8 @@ STYLE_COLUMNS = ["code", "zone", "wqi_band", "mode", "qcvn_class", "urban_class"
                  "status", "medium", "category", "origin"]
 WEB_TOLERANCE_M = 15.0  # simplification for the web, in metres (EPSG:9213)
 PRECISION_DEG = 1e-5  # ~1 m
+#: layer-control groups of the overlays: (Vietnamese, English)
+GROUPS = {"reference": ("Lớp tham chiếu", "Reference layers"), "theme": ("Lớp chuyên đề", "Theme layers")}
 
 
 class _Counter(MacroElement):
@@ -76,6 +83,91 @@ window.gisplanCounts = function () {
     def __init__(self):
         super().__init__()
         self._name = "GisplanCounter"
+
+
+class _GroupedLayers(JSCSSMixin, MacroElement):
+    """Layer control with the basemaps as base layers and the overlays in groups
+    (leaflet-groupedlayercontrol 0.6.1, the plugin folium's ``GroupedLayerControl`` uses; the
+    site links the vendored copy). The forest-parcels layer, built in the page, joins the theme
+    group when present."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control.groupedLayers(
+  { {%- for name, var in this.base_layers %}{{ name|tojson }}: {{ var }},{% endfor %} },
+  { {%- for group, items in this.groups %}{{ group|tojson }}: { {%- for name, var in items %}{{ name|tojson }}: {{ var }},{% endfor %} },{% endfor %} },
+  {{ this.options|tojson }}
+).addTo({{ this._parent.get_name() }});
+if (window.gisplanParcelLayer) {
+  {{ this.get_name() }}.addOverlay(window.gisplanParcelLayer, {{ this.parcels_name|tojson }}, {{ this.theme_group|tojson }});
+}
+{% endmacro %}
+""")
+    default_js = [("leaflet.groupedlayercontrol.min.js",
+                   "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.js")]
+    default_css = [("leaflet.groupedlayercontrol.min.css",
+                    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.css")]
+
+    def __init__(self, lang: str, parcels_name: str):
+        super().__init__()
+        self._name = "GisplanLayerControl"
+        self.lang = lang
+        self.parcels_name = parcels_name
+        self.theme_group = GROUPS["theme"][0 if lang == "vi" else 1]
+        self.options = {"collapsed": True, "position": "topright"}
+        self.base_layers: list[tuple[str, str]] = []
+        self.groups: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def render(self, **kwargs):
+        i = 0 if self.lang == "vi" else 1
+        grouped: dict[str, list[tuple[str, str]]] = {g[i]: [] for g in GROUPS.values()}
+        self.base_layers = []
+        for item in self._parent._children.values():
+            if isinstance(item, folium.TileLayer):
+                self.base_layers.append((item.layer_name, item.get_name()))
+            elif isinstance(item, folium.GeoJson):
+                grouped[GROUPS[getattr(item, "_gisplan_group", "theme")][i]].append((item.layer_name, item.get_name()))
+        self.groups = [(g, items) for g, items in grouped.items() if items or g == self.theme_group]
+        super().render(**kwargs)
+
+
+class _Search(JSCSSMixin, MacroElement):
+    """Search by ``name`` over several GeoJSON layers at once (leaflet-search on a layer group
+    that is not itself drawn); a feature found is framed and its popup opened."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var layers = L.layerGroup([{% for l in this.layers %}{{ l.get_name() }}, {% endfor %}]);
+  var control = new L.Control.Search({
+    layer: layers, propertyName: "name", initial: false, marker: false, collapsed: true,
+    position: "topleft", textPlaceholder: {{ this.placeholder|tojson }}, textErr: {{ this.not_found|tojson }},
+    moveToLocation: function (latlng, title, m) {
+      var l = latlng.layer;
+      if (l && l.getBounds) { m.fitBounds(l.getBounds(), {maxZoom: 14, animate: false}); }
+      else { m.setView(latlng, Math.max(m.getZoom(), 13), {animate: false}); }
+    }
+  });
+  control.on("search:locationfound", function (e) {
+    // as if the feature were clicked: its popup (bound to its GeoJSON layer) opens for it
+    if (e.layer) { e.layer.fire("click", {latlng: e.latlng}, true); }
+  });
+  map.addControl(control);
+  window.gisplanSearch = control;
+})();
+{% endmacro %}
+""")
+    default_js = [("Leaflet.Search.js", "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.js")]
+    default_css = [("Leaflet.Search.css", "https://cdn.jsdelivr.net/npm/leaflet-search@2.9.7/dist/leaflet-search.min.css")]
+
+    def __init__(self, layers, lang: str):
+        super().__init__()
+        self._name = "GisplanSearch"
+        self.layers = list(layers)
+        vi = lang == "vi"
+        self.placeholder = "Tìm theo tên…" if vi else "Search by name…"
+        self.not_found = "Không tìm thấy" if vi else "Not found"
 
 
 class _Data:
@@ -156,22 +248,24 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: 
     province = data.get("province")
     if province is not None:
         _add(m, province, "province", [], lang, style=lambda f: {"color": "#222", "weight": 3, "fill": False},
-             name="Ranh giới tỉnh" if vi else "Province boundary", tooltip=False)
+             name="Ranh giới tỉnh" if vi else "Province boundary", tooltip=False, group="reference")
     sections = BUILDERS[theme](m, data, results, lang)
     legend.add_legend(m, title, sections)
     searchable = [c for c in m._children.values() if isinstance(c, folium.GeoJson) and getattr(c, "_gisplan_search", False)]
-    if searchable:
-        plugins.Search(layer=searchable[0], search_label="name", placeholder="Tìm theo tên…" if vi else "Search by name…",
-                       collapsed=True, position="topleft").add_to(m)
+    if searchable:  # the theme's layers first, then communes (a name found in both: the theme's feature)
+        searchable.sort(key=lambda c: getattr(c, "_gisplan_group", "theme") == "theme")
+        _Search(searchable, lang).add_to(m)
     plugins.Fullscreen(position="topleft", title="Toàn màn hình" if vi else "Full screen",
                        title_cancel="Thoát" if vi else "Exit").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
     plugins.MiniMap(toggle_display=True, position="bottomleft").add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    _GroupedLayers(lang, ("Lô rừng" if vi else "Forest parcels")).add_to(m)
     _Counter().add_to(m)
     bounds = _bounds(data)
-    if bounds is not None:
-        m.fit_bounds(bounds)
+    if bounds is not None:  # without animation: the page opens at its final view
+        fit = folium.map.FitBounds(bounds)
+        fit.options["animate"] = False
+        m.add_child(fit)
     return m
 
 
@@ -235,7 +329,9 @@ def _aliases(type_id: str, fields: list[str], lang: str, extra: Mapping[str, str
 
 def _add(m, gdf, layer: str, fields: list[str], lang: str, *, style, type_id: str | None = None, name: str,
          aliases: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True, marker=None,
-         coverage: bool = False, search: bool = False, highlight: bool = True):
+         coverage: bool = False, search: bool = False, highlight: bool = True, group: str = "theme"):
+    """Add ``gdf`` as a GeoJson overlay (web copy, see :func:`_web`) with a popup of ``fields``,
+    a name tooltip, ``search`` by name and its layer-control ``group`` (``reference``/``theme``)."""
     if gdf is None or len(gdf) == 0:
         return None
     web = _web(gdf, fields + ["name"] + STYLE_COLUMNS, layer, coverage=coverage)
@@ -251,6 +347,7 @@ def _add(m, gdf, layer: str, fields: list[str], lang: str, *, style, type_id: st
     gj = folium.GeoJson(web.__geo_interface__, name=name, style_function=style, show=show, marker=marker,
                         zoom_on_click=False, **kw)
     gj._gisplan_search = search
+    gj._gisplan_group = group
     gj.add_to(m)
     return gj
 
@@ -286,13 +383,36 @@ def _communes_outline(m, data, lang):
     if communes is not None:
         _add(m, communes, "communes", ["code", "name"], lang, type_id="communes", coverage=True, search=True,
              style=lambda f: {"color": "#666", "weight": 0.7, "fillOpacity": 0.0, "fill": True},
-             name="Xã, phường" if lang == "vi" else "Communes and wards", highlight=False)
+             name="Xã, phường" if lang == "vi" else "Communes and wards", highlight=False, group="reference")
 
 
 def _table(results, name):
     if results is not None and name in getattr(results, "tables", {}):
         return results.tables[name]
     return None
+
+
+def _layer_type(data: _Data, type_id: str):
+    """The layer type, from the map's catalog when there is one."""
+    return data.catalog.layer_type(type_id) if data.catalog is not None else load_layer_types()[type_id]
+
+
+def _option(results, key: str, fn, param: str) -> float:
+    """An indicator option the results were computed with (``results.meta[key]`` or
+    ``results.meta["options"][key]``), else the default of ``param`` in ``fn``."""
+    meta = getattr(results, "meta", None) or {}
+    for src in (meta, meta.get("options") or {}):
+        if isinstance(src, Mapping) and src.get(key) is not None:
+            return float(src[key])
+    return float(inspect.signature(fn).parameters[param].default)
+
+
+def format_distance(metres: float, lang: str = "vi") -> str:
+    """A distance for labels: ``"500 m"``, ``"1 km"``, ``"1,5 km"`` (``"1.5 km"`` in English)."""
+    if metres < 1000:
+        return f"{metres:,.0f} m"
+    text = f"{metres / 1000:.2f}".rstrip("0").rstrip(".")
+    return f"{text.replace('.', ',') if lang == 'vi' else text} km"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +434,7 @@ def _overview(m, data, results, lang):
         lt = load_layer_types()[type_id]
         col = lt.style.get("column")
         gdf = _labels(gdf, type_id, lang)
-        _add(m, gdf, type_id, fields, lang, type_id=type_id, name=lt.title(lang),
+        _add(m, gdf, type_id, fields, lang, type_id=type_id, name=lt.title(lang), search=True,
              style=_cat_style(type_id, col, line=kind == "line", weight=3 if kind == "line" else 1.2,
                               radius=6 if kind == "circle" else None, fill_opacity=0.5),
              marker=_point_marker() if kind == "circle" else None)
@@ -351,7 +471,7 @@ def _forest_cover(m, data, results, lang):
         core = pas[pas["zone"] != "buffer"]
         _add(m, _labels(core, "protected_areas", lang), "protected_areas", ["name", "category_label"], lang,
              type_id="protected_areas", name=load_layer_types()["protected_areas"].title(lang), show=False,
-             style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
+             group="reference", style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
     sections = [("Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)", [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)])]
     parcels = data.get("forest_status")
     if parcels is not None and getattr(m, "_gisplan_parcels", "inline") is not None:
@@ -365,7 +485,7 @@ def _protected_areas(m, data, results, lang):
     if pas is None:
         raise LayerNotFoundError("the protected_areas map needs the protected_areas layer")
     _communes_outline(m, data, lang)
-    lt = load_layer_types()["protected_areas"]
+    lt = _layer_type(data, "protected_areas")
     zone_colors = lt.style["zone_colors"]
     web = _labels(pas, "protected_areas", lang)
     _add(m, web, "protected_areas", ["name", "category_label", "zone_label", "level_label", "decision",
@@ -379,11 +499,14 @@ def _protected_areas(m, data, results, lang):
                  [(zone_colors[z], lt.attributes["zone"].label(z, lang), "dashed" if z == "buffer" else "box")
                   for z in lt.attributes["zone"].allowed
                   if z in set(pas["zone"])])]
+    from gisplan.indicators.protected import conflicts
+
+    buffer_m = _option(results, "buffer_m", conflicts, "buffer_m")
+    near = format_distance(buffer_m, lang)
+    conflict_colors = lt.style["conflict_colors"]
     table = _table(results, "conflicts")
     if table is None:
-        from gisplan.indicators.protected import conflicts
-
-        table = conflicts(pas, mines=data.get("mines"), industrial_zones=data.get("industrial_zones"))
+        table = conflicts(pas, mines=data.get("mines"), industrial_zones=data.get("industrial_zones"), buffer_m=buffer_m)
     for site_type, type_id, id_col in (("mine", "mines", "mine_id"), ("industrial_zone", "industrial_zones", "zone_id")):
         sites = data.get(type_id)
         hits = table[table["site_type"] == site_type] if len(table) else table
@@ -394,17 +517,19 @@ def _protected_areas(m, data, results, lang):
         conf = conf.set_geometry(conf.geometry.representative_point())
         conf["pa_name"] = conf[id_col].map(first["pa_name"])
         rel = {"inside": "Nằm trong" if vi else "Inside", "buffer_zone": "Trong vùng đệm" if vi else "In buffer zone",
-               "within_distance": "Gần (≤ 1 km)" if vi else "Near (≤ 1 km)"}
+               "within_distance": f"Gần (≤ {near})" if vi else f"Near (≤ {near})"}
         conf["relation"] = conf[id_col].map(first["relation"]).map(rel)
         conf["distance_m"] = conf[id_col].map(first["distance_m"]).round(0)
-        color = "#d7191c" if site_type == "mine" else "#7b3294"
+        color = conflict_colors[site_type]
         _add(m, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"], lang,
              aliases={"name": "Tên" if vi else "Name", "pa_name": "Khu bảo tồn" if vi else "Protected area",
                       "relation": "Vị trí" if vi else "Relation", "distance_m": "Khoảng cách (m)" if vi else "Distance (m)"},
              name=("Xung đột: " if vi else "Conflicts: ") + load_layer_types()[type_id].title(lang),
              marker=_point_marker(), style=lambda f, c=color: {"fillColor": c, "color": "#000", "radius": 7, "weight": 1,
                                                                 "fillOpacity": 0.95})
-        sections.append((None, [(color, ("Xung đột: " if vi else "Conflict: ") + load_layer_types()[type_id].title(lang).lower(), "circle")]))
+        sections.append((None, [(color, ("Xung đột: " if vi else "Conflict: ") + load_layer_types()[type_id].title(lang).lower()
+                                 + (f" (trong, vùng đệm hoặc ≤ {near})" if vi else f" (inside, buffer zone or ≤ {near})"),
+                                 "circle")]))
     return sections
 
 
@@ -421,7 +546,8 @@ def _points_theme(type_id, fields, extra=None):
         web = _labels(gdf, type_id, lang)
         is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
         if (~is_point).any():
-            _add(m, web[~is_point], type_id, fields, lang, type_id=type_id, name=lt.title(lang) + " (vùng)",
+            _add(m, web[~is_point], type_id, fields, lang, type_id=type_id, search=True,
+                 name=lt.title(lang) + (" (vùng)" if lang == "vi" else " (areas)"),
                  style=_cat_style(type_id, col, fill_opacity=0.6))
         _add(m, web[is_point], type_id, fields, lang, type_id=type_id, name=lt.title(lang), search=True,
              marker=_point_marker(), style=_cat_style(type_id, col, radius=7))
@@ -434,7 +560,7 @@ def _rivers_under(m, data, results, lang):
     if rivers is not None:
         _add(m, _labels(rivers, "river_sections", lang), "river_sections", ["river_name", "qcvn_class_label"], lang,
              type_id="river_sections", name=load_layer_types()["river_sections"].title(lang), show=True,
-             style=_cat_style("river_sections", "qcvn_class", line=True, weight=3))
+             group="reference", style=_cat_style("river_sections", "qcvn_class", line=True, weight=3))
 
 
 def _industry(m, data, results, lang):
@@ -457,17 +583,32 @@ def _rivers(m, data, results, lang):
     web["wqi_band"] = wqi_band(web["wqi"]) if "wqi" in web else None
     bands = {c.code: c for c in wqi_categories(lang)}
     web["wqi_band_label"] = web["wqi_band"].map(lambda b: bands[b].label if b in bands else "")
+    web["name"] = web["river_name"].astype(str) + " – " + web["section_id"].astype(str)  # searched, tooltip
     fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
     al = {"wqi_band_label": "Mức VN_WQI" if vi else "VN_WQI band"}
-    _add(m, web, "river_sections", fields, lang, type_id="river_sections", aliases=al, search=False,
+    _add(m, web, "river_sections", fields, lang, type_id="river_sections", aliases=al, search=True,
          name="Mức QCVN 08:2023" if vi else "QCVN 08:2023 class",
          style=_cat_style("river_sections", "qcvn_class", line=True, weight=5))
     _add(m, web, "river_sections_wqi", fields, lang, type_id="river_sections", aliases=al, show=False,
-         name="Chỉ số VN_WQI" if vi else "VN_WQI band",
+         name="Mức VN_WQI" if vi else "VN_WQI band",
          style=lambda f: {"color": bands.get(f["properties"].get("wqi_band")).color if f["properties"].get("wqi_band") in bands else "#999",
                           "weight": 5})
+    ramp = wqi_ramp()
+    _add(m, web, "river_sections_wqi_value", fields, lang, type_id="river_sections", aliases=al, show=False,
+         name="Giá trị VN_WQI (0–100)" if vi else "VN_WQI value (0–100)",
+         style=lambda f: {"color": ramp.color_of([_num(f["properties"].get("wqi"))])[0], "weight": 5})
     return [_cat_section("river_sections", "qcvn_class", lang, "line", "QCVN 08:2023/BTNMT"),
-            ("VN_WQI (QĐ 1460/QĐ-TCMT)", [(c.color, c.label, "line") for c in wqi_categories(lang)])]
+            ("VN_WQI (QĐ 1460/QĐ-TCMT)", [(c.color, c.label, "line") for c in wqi_categories(lang)]),
+            ("Giá trị VN_WQI (lớp ẩn, bật trong bảng lớp)" if vi else "VN_WQI value (hidden layer, see the layer control)",
+             Gradient.from_ramp(ramp, ticks=[0, 25, 50, 75, 100]))]
+
+
+def _num(v) -> float:
+    """A feature property as a float (NaN when missing)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _air(m, data, results, lang):
@@ -476,29 +617,34 @@ def _air(m, data, results, lang):
     if urban is None or stations is None:
         raise LayerNotFoundError("the air map needs the urban_areas and monitoring_stations layers")
     _communes_outline(m, data, lang)
+    from gisplan.indicators.water import air_monitoring_coverage
+
+    distance_m = _option(results, "air_distance_m", air_monitoring_coverage, "distance_m")
+    within = format_distance(distance_m, lang)
     table = _table(results, "air_monitoring")
     if table is None:
-        from gisplan.indicators.water import air_monitoring_coverage
-
-        table = air_monitoring_coverage(urban, stations)
+        table = air_monitoring_coverage(urban, stations, distance_m=distance_m)
     u = _labels(urban, "urban_areas", lang)
     cov = table.set_index("urban_id")
     u["covered"] = u["urban_id"].map(cov["covered"]).map({True: "Có" if vi else "Yes", False: "Chưa có" if vi else "No"})
     u["air_stations"] = u["urban_id"].map(cov["air_stations"])
     _add(m, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lang, type_id="urban_areas",
-         aliases={"covered": "Có trạm quan trắc không khí (≤ 5 km)" if vi else "Air station within 5 km",
+         aliases={"covered": f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}",
                   "air_stations": "Số trạm" if vi else "Stations"}, search=True,
          name=load_layer_types()["urban_areas"].title(lang), style=_cat_style("urban_areas", "urban_class", fill_opacity=0.45))
     air = stations[stations["medium"] == "air"]
     air = _labels(air, "monitoring_stations", lang)
-    _add(m, air, "monitoring_stations", ["name", "mode_label"], lang, type_id="monitoring_stations",
+    st = _layer_type(data, "monitoring_stations")
+    mode_colors, outline = st.style["mode_colors"], st.style.get("outline_color", "#333333")
+    _add(m, air, "monitoring_stations", ["name", "mode_label"], lang, type_id="monitoring_stations", search=True,
          name="Trạm quan trắc không khí" if vi else "Air-monitoring stations", marker=_point_marker(),
-         style=lambda f: {"fillColor": "#7570b3" if f["properties"].get("mode") == "automatic" else "#ffffff",
-                          "color": "#3f007d", "radius": 7, "weight": 2, "fillOpacity": 0.95})
+         style=lambda f: {"fillColor": mode_colors.get(f["properties"].get("mode"), "#888888"),
+                          "color": outline, "radius": 7, "weight": 2, "fillOpacity": 0.95})
     return [_cat_section("urban_areas", "urban_class", lang, "box", load_layer_types()["urban_areas"].attributes["urban_class"].title(lang),
                          present=urban["urban_class"].unique()),
-            ("Trạm không khí" if vi else "Air stations", [("#7570b3", "Tự động" if vi else "Automatic", "circle"),
-                                                          ("#ffffff", "Định kỳ" if vi else "Manual", "circle")])]
+            ("Trạm không khí" if vi else "Air stations",
+             [(mode_colors[code], st.attributes["mode"].label(code, lang), "circle") for code in st.attributes["mode"].allowed
+              if code in mode_colors])]
 
 
 def _forest_change(m, data, results, lang):
@@ -513,11 +659,8 @@ def _forest_change(m, data, results, lang):
 
         table = forest_change_status(before, after, communes, unit_id="code")
     joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-    lim = float(np.nanmax(np.abs(joined["net_ha"]))) or 1.0
-    edges = np.round(np.linspace(-lim, lim, 6), 0)
-    colors = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
-    idx = np.clip(np.searchsorted(edges[1:-1], joined["net_ha"].to_numpy()), 0, 4)
-    fill = dict(zip(joined["code"], np.array(colors)[idx], strict=True))
+    cls = classify(joined["net_ha"], k=6, palette="change", unit="ha", center=0.0)  # loss red, gain green
+    fill = dict(zip(joined["code"], cls.color_of(joined["net_ha"]), strict=True))
     al = {"forest_before_ha": "Rừng đầu kỳ (ha)" if vi else "Forest before (ha)",
           "forest_after_ha": "Rừng cuối kỳ (ha)" if vi else "Forest after (ha)",
           "loss_ha": "Mất rừng (ha)" if vi else "Loss (ha)", "gain_ha": "Tăng rừng (ha)" if vi else "Gain (ha)",
@@ -527,8 +670,8 @@ def _forest_change(m, data, results, lang):
          name="Biến động rừng theo xã" if vi else "Forest change by commune",
          style=lambda f: {"fillColor": fill.get(f["properties"].get("code"), "#ccc"), "color": "#555", "weight": 0.8,
                           "fillOpacity": 0.75})
-    labels = [f"{a:,.0f} – {b:,.0f} ha" for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    return [("Biến động thuần (ha)" if vi else "Net change (ha)", [(c, lab, "box") for c, lab in zip(colors, labels, strict=True)])]
+    return [("Biến động thuần (ha)" if vi else "Net change (ha)",
+             [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)])]
 
 
 BUILDERS = {

@@ -1,8 +1,13 @@
-"""Legends and notes drawn on folium maps (folium has no categorical legend)."""
+"""Legends and notes drawn on folium maps (folium has no categorical legend).
+
+A legend has sections of two kinds: categorical / classed items (a swatch and a label each)
+and continuous :class:`Gradient` bars for values mapped on a colour ramp.
+"""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from branca.element import MacroElement, Template
 
@@ -18,6 +23,10 @@ _LEGEND = Template("""
 .gisplan-legend i.line{height:0;border:0;border-top:4px solid;margin-bottom:3px}
 .gisplan-legend i.circle{width:11px;height:11px;border-radius:50%}
 .gisplan-legend i.dashed{border:1.5px dashed #666}
+.gisplan-legend .gradient{height:12px;width:220px;border:1px solid #555;margin-top:3px}
+.gisplan-legend .ticks{position:relative;width:220px;height:15px;font-size:11px}
+.gisplan-legend .ticks span{position:absolute;transform:translateX(-50%);white-space:nowrap}
+.gisplan-legend .ticks span:first-child{transform:none}.gisplan-legend .ticks span:last-child{transform:translateX(-100%)}
 .gisplan-note{position:absolute;z-index:1000;bottom:30px;left:50%;transform:translateX(-50%);background:#fff3cd;
  color:#7a4b00;border:1px solid #e0b84f;padding:3px 10px;border-radius:4px;font:bold 12px 'DejaVu Sans',Arial,sans-serif}
 .gisplan-title{position:absolute;z-index:1000;top:10px;left:55px;background:rgba(255,255,255,.9);padding:4px 10px;
@@ -41,13 +50,46 @@ class HtmlOverlay(MacroElement):
         self.body = body
 
 
-def legend_html(title: str, sections: list[tuple[str | None, list[tuple[str, str, str]]]]) -> str:
-    """HTML of a legend: ``sections`` = [(section title or None, [(colour, label, shape)])]
-    with shape ``box``, ``line``, ``circle`` or ``dashed`` (a light box with a dashed outline)."""
+@dataclass(frozen=True)
+class Gradient:
+    """A continuous legend: a colour bar from ``stops`` = [(colour, position 0–100 %)] with
+    ``ticks`` = [(value, position 0–100 %)] labelled with ``unit`` below it."""
+
+    stops: tuple[tuple[str, float], ...]
+    ticks: tuple[tuple[float, float], ...]
+    unit: str = ""
+    decimals: int = 0
+
+    @classmethod
+    def from_ramp(cls, ramp, ticks=None, *, unit: str | None = None, decimals: int = 0) -> Gradient:
+        """The legend of a :class:`gisplan.maps.style.Ramp`; ticks default to both ends of its range
+        and middle."""
+        lo, hi = ramp.vmin, ramp.vmax
+        values = list(ticks) if ticks is not None else [lo, (lo + hi) / 2, hi]
+        span = (hi - lo) or 1.0
+        return cls(tuple(ramp.css_stops()), tuple((v, (v - lo) / span * 100) for v in values),
+                   ramp.unit if unit is None else unit, decimals)
+
+    def html(self) -> str:
+        css = ", ".join(f"{c} {p:.1f}%" for c, p in self.stops)
+        fmt = f"{{:,.{self.decimals}f}}"
+        ticks = "".join(f"<span style='left:{p:.1f}%'>{html.escape(fmt.format(v))}</span>" for v, p in self.ticks)
+        unit = f" <span class='unit'>{html.escape(self.unit)}</span>" if self.unit else ""
+        return (f"<div class='gradient' data-gisplan-gradient='1' style='background:linear-gradient(to right, {css})'>"
+                f"</div><div class='ticks'>{ticks}</div>{unit}")
+
+
+def legend_html(title: str, sections: list[tuple[str | None, list[tuple[str, str, str]] | Gradient]]) -> str:
+    """HTML of a legend: ``sections`` = [(section title or None, items)] where items are
+    [(colour, label, shape)] with shape ``box``, ``line``, ``circle`` or ``dashed`` (a light
+    box with a dashed outline), or a :class:`Gradient` for a continuous value."""
     parts = [f"<div class='gisplan-legend' data-gisplan-legend='1'><h4>{html.escape(title)}</h4>"]
     for sec_title, items in sections:
         if sec_title:
             parts.append(f"<div class='sec'>{html.escape(sec_title)}</div>")
+        if isinstance(items, Gradient):
+            parts.append(items.html())
+            continue
         for color, label, shape in items:
             style = {"line": f"border-top-color:{color}", "dashed": f"background:{color}40"}.get(shape, f"background:{color}")
             parts.append(f"<div><i class='{shape}' style='{style}'></i>{html.escape(label)}</div>")

@@ -38,6 +38,10 @@ CDN_MAP = {
     "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "leaflet.fullscreen-3.0.0/Control.FullScreen.js",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css": "leaflet-minimap-3.6.1/Control.MiniMap.min.css",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js": "leaflet-minimap-3.6.1/Control.MiniMap.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.js":
+        "leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.css":
+        "leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.css",
 }
 _URL = re.compile(r'(?:src|href)="(https?://[^"]+\.(?:js|css))"')
 
@@ -215,7 +219,8 @@ def _metadata_page(catalog: Catalog, results) -> str:
 <p>Hệ tọa độ tính toán: VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213). Chuyển sang WGS 84 (EPSG:4326) để hiển thị
 trên web bằng phép chuyển đổi 7 tham số chính thức (EPSG:6960). Diện tích (ha), chiều dài (km), khoảng cách (m).</p>
 <p>Nền bản đồ: © OpenStreetMap contributors; Esri. Thư viện bản đồ: Leaflet (BSD-2-Clause) và các tiện ích
-Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search (MIT/BSD), kèm trong thư mục assets/vendor.</p>
+Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search, leaflet-groupedlayercontrol (MIT/BSD), kèm trong
+thư mục assets/vendor.</p>
 <table><tr><th>Lớp</th><th>Loại</th><th>Năm</th><th>Nguồn</th><th>Giấy phép</th><th>Ngày</th></tr>{rows}</table>
 <p>Ngày tham chiếu: {h(results.meta.get('reference_date', ''))} · lập ngày {h(results.meta.get('created', ''))}</p>
 <p><a href="index.html">← Trang chủ</a></p></main></body></html>"""

@@ -2,7 +2,8 @@
 
 Category colours and labels come from the layer types (``layers/types.toml`` ``style`` and
 ``labels_vi``), so one category has one colour everywhere; VN_WQI bands use the colours of
-Decision 1460/QĐ-TCMT; choropleths are classed with mapclassify.
+Decision 1460/QĐ-TCMT; choropleths are classed with mapclassify (diverging classes split at a
+centre value, e.g. 0 ha of net change); continuous values get a linear :class:`Ramp`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import numpy as np
 from gisplan.catalog import LayerType, load_layer_types
 from gisplan.indicators.water import WQI_BANDS
 
-#: sequential palettes (light → dark), 5 classes
+#: sequential palettes (light → dark), 5 classes; diverging ones (low → high)
 PALETTES = {
     "forest": ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
     "loss": ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"],
     "diverging": ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
+    # loss (red) ← 0 → gain (green), ColorBrewer RdYlGn 7; for classify(..., center=0)
+    "change": ["#d73027", "#fc8d59", "#fee08b", "#ffffbf", "#d9ef8b", "#91cf60", "#1a9850"],
 }
 
 
@@ -38,11 +41,47 @@ class Classes:
     labels: tuple[str, ...]
 
     def color_of(self, values) -> np.ndarray:
+        """Colour of each value; classes are closed on the right, ``(a, b]`` (the first one
+        ``[a, b]``); missing values get grey."""
         v = np.asarray(values, dtype=float)
         idx = np.clip(np.searchsorted(self.edges[1:-1], v, side="left"), 0, len(self.colors) - 1)
         out = np.array(self.colors, dtype=object)[idx]
         out[np.isnan(v)] = "#cccccc"
         return out
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """A continuous colour ramp: ``colors`` placed at the values ``stops`` (increasing),
+    linear in RGB between them, clamped outside; ``unit`` for the legend."""
+
+    stops: tuple[float, ...]
+    colors: tuple[str, ...]
+    unit: str = ""
+
+    @property
+    def vmin(self) -> float:
+        return self.stops[0]
+
+    @property
+    def vmax(self) -> float:
+        return self.stops[-1]
+
+    def color_of(self, values) -> np.ndarray:
+        """``#rrggbb`` of each value; missing values get grey."""
+        v = np.asarray(values, dtype=float)
+        rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in self.colors], dtype=float)
+        x = np.clip(np.where(np.isnan(v), self.vmin, v), self.vmin, self.vmax)
+        chan = [np.interp(x, self.stops, rgb[:, i]) for i in range(3)]
+        out = np.array(["#{:02x}{:02x}{:02x}".format(*(int(round(c[j])) for c in chan)) for j in range(v.size)],
+                       dtype=object).reshape(v.shape)
+        out[np.isnan(v)] = "#cccccc"
+        return out
+
+    def css_stops(self) -> list[tuple[str, float]]:
+        """(colour, position in % of the bar) for a CSS ``linear-gradient``."""
+        span = (self.vmax - self.vmin) or 1.0
+        return [(c, (s - self.vmin) / span * 100) for s, c in zip(self.stops, self.colors, strict=True)]
 
 
 def layer_type(type_id: str) -> LayerType:
@@ -69,29 +108,73 @@ def wqi_categories(lang: str = "vi") -> list[Category]:
 
 
 def classify(values, *, k: int = 5, scheme: str = "NaturalBreaks", palette: str = "forest",
-             unit: str = "%", decimals: int = 0) -> Classes:
+             unit: str = "%", decimals: int = 0, center: float | None = None) -> Classes:
     """Class edges for a choropleth (mapclassify), rounded to ``decimals`` for readable labels.
+
+    With ``center`` (a diverging palette, e.g. net change around 0), ``center`` is a class
+    edge, the values below and above it are classed separately (about ``k // 2`` classes each)
+    and take the colours of the palette's low and high halves, darkest farthest from the centre
+    (the palette's middle colour is not used).
 
     Returns
     -------
-    Classes with labels such as ``"40–60 %"``.
+    Classes with labels such as ``"40–60 %"`` (``"-120 – 0 ha"`` when a value is negative).
     """
-    import mapclassify
-
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size == 0:
         return Classes((0.0, 1.0), (PALETTES[palette][0],), ("—",))
-    k = max(1, min(k, len(np.unique(v))))
     scale = 10.0**decimals
     lo, hi = np.floor(v.min() * scale) / scale, np.ceil(v.max() * scale) / scale
-    inner = [] if k == 1 else [round(float(b), decimals) for b in getattr(mapclassify, scheme)(v, k=k).bins[:-1]]
-    edges = sorted({float(lo), *[e for e in inner if lo < e < hi], float(hi)})
-    n = len(edges) - 1
-    colors = _pick(PALETTES[palette], n)
+    if center is None or not lo < center < hi:
+        edges = _edges(v, k, scheme, decimals, lo, hi)
+        colors = _pick(PALETTES[palette], len(edges) - 1)
+        if center is not None:  # every value on one side: the matching half of the palette
+            half = _halves(PALETTES[palette])[0 if hi <= center else 1]
+            colors = _pick(half[::-1] if hi <= center else half, len(edges) - 1)
+    else:
+        below = _edges(v[v <= center], max(1, k // 2), scheme, decimals, lo, float(center))
+        above = _edges(v[v > center], max(1, k // 2), scheme, decimals, float(center), hi)
+        edges = below + above[1:]
+        low_half, high_half = _halves(PALETTES[palette])
+        colors = _pick(low_half, len(below) - 1) + _pick(high_half, len(above) - 1)
     fmt = f"{{:,.{decimals}f}}"
-    labels = tuple(f"{fmt.format(a)}–{fmt.format(b)} {unit}".strip() for a, b in zip(edges[:-1], edges[1:], strict=True))
+    dash = " – " if edges[0] < 0 else "–"
+    labels = tuple(f"{fmt.format(a)}{dash}{fmt.format(b)} {unit}".strip()
+                   for a, b in zip(edges[:-1], edges[1:], strict=True))
     return Classes(tuple(edges), tuple(colors), labels)
+
+
+def _edges(v: np.ndarray, k: int, scheme: str, decimals: int, lo: float, hi: float) -> list[float]:
+    import mapclassify
+
+    k = max(1, min(k, len(np.unique(v))))
+    inner = [] if k == 1 else [round(float(b), decimals) for b in getattr(mapclassify, scheme)(v, k=k).bins[:-1]]
+    return sorted({float(lo), *[e for e in inner if lo < e < hi], float(hi)})
+
+
+def _halves(palette: list[str]) -> tuple[list[str], list[str]]:
+    """The low half (darkest first) and high half (lightest first) of a diverging palette,
+    without its middle colour."""
+    mid = len(palette) // 2
+    return palette[:mid], palette[len(palette) - mid:]
+
+
+def ramp(stops, colors, unit: str = "") -> Ramp:
+    """A :class:`Ramp` from value stops and colours (same length, stops increasing)."""
+    stops = tuple(float(s) for s in stops)
+    if len(stops) != len(colors) or len(stops) < 2 or bool(np.any(np.diff(stops) <= 0)):
+        raise ValueError("a ramp needs at least two increasing stops and one colour per stop")
+    return Ramp(stops, tuple(colors), unit)
+
+
+def wqi_ramp() -> Ramp:
+    """VN_WQI 0–100 as a continuous ramp through the official band colours (Decision
+    1460/QĐ-TCMT), each colour at the middle of its band."""
+    bands = sorted(WQI_BANDS, key=lambda b: b[1])
+    lows = [b[1] for b in bands] + [101]
+    mids = [0.0] + [(lows[i] + lows[i + 1] - 1) / 2 for i in range(1, len(bands) - 1)] + [100.0]
+    return ramp(mids, ["#{:02x}{:02x}{:02x}".format(*b[4]) for b in bands])
 
 
 def _pick(palette: list[str], n: int) -> list[str]:
