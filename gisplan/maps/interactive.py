@@ -27,6 +27,7 @@ from folium.elements import JSCSSMixin
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog, load_layer_types
 from gisplan.errors import GisplanError, LayerNotFoundError
 from gisplan.maps import legend, parcels_layer
+from gisplan.maps.layers import MapLayers
 from gisplan.maps.legend import Gradient
 from gisplan.maps.style import categories, classify, wqi_categories, wqi_ramp
 
@@ -170,39 +171,6 @@ class _Search(JSCSSMixin, MacroElement):
         self.not_found = "Không tìm thấy" if vi else "Not found"
 
 
-class _Data:
-    """Layers for a map: from ``layers`` or read from the catalog on first use (EPSG:9213)."""
-
-    def __init__(self, catalog: Catalog | None, layers: Mapping[str, gpd.GeoDataFrame] | None):
-        self.catalog = catalog
-        self.given = dict(layers or {})
-        self.cache: dict[str, gpd.GeoDataFrame | None] = {}
-
-    def get(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame | None:
-        key = f"{type_id}:{index}"
-        if key in self.given:
-            return self.given[key]
-        if type_id in self.given and index == -1:
-            return self.given[type_id]
-        if key not in self.cache:
-            self.cache[key] = self._read(type_id, index)
-        return self.cache[key]
-
-    def _read(self, type_id, index):
-        if self.catalog is None:
-            return None
-        from gisplan.io import read_catalog_layer
-
-        entries = [e for e in self.catalog.of_type(type_id) if e.path.exists()]
-        if not entries or len(entries) < abs(index) + (0 if index < 0 else 1):
-            return None
-        try:
-            return read_catalog_layer(self.catalog, entries[index].name, strict=False)
-        except GisplanError as exc:
-            log.warning("layer %s not shown: %s", entries[index].name, exc)
-            return None
-
-
 def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: str = "vi",
              layers: Mapping[str, gpd.GeoDataFrame] | None = None, parcels_data: str | None = "inline",
              synthetic: bool | None = None) -> folium.Map:
@@ -231,7 +199,7 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: 
         raise GisplanError(f"unknown theme {theme!r}; themes: {', '.join(THEMES)}")
     if catalog is None and layers is None:
         catalog = load_catalog()
-    data = _Data(catalog, layers)
+    data = MapLayers(catalog, layers)
     vi = lang == "vi"
     m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     m._gisplan_parcels = parcels_data
@@ -392,7 +360,7 @@ def _table(results, name):
     return None
 
 
-def _layer_type(data: _Data, type_id: str):
+def _layer_type(data: MapLayers, type_id: str):
     """The layer type, from the map's catalog when there is one."""
     return data.catalog.layer_type(type_id) if data.catalog is not None else load_layer_types()[type_id]
 
@@ -689,7 +657,7 @@ BUILDERS = {
 }
 
 
-def _bounds(data: _Data):
+def _bounds(data: MapLayers):
     prov = data.get("province")
     if prov is None:
         prov = data.get("communes")

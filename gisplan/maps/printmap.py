@@ -26,6 +26,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from gisplan._atomic import atomic_path, check_output  # noqa: E402
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog, load_layer_types  # noqa: E402
 from gisplan.errors import GisplanError, LayerNotFoundError  # noqa: E402
+from gisplan.maps.layers import MapLayers  # noqa: E402
 from gisplan.maps.style import categories, classify  # noqa: E402
 
 FONT = "DejaVu Sans"
@@ -88,11 +89,9 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
         raise GisplanError(f"unknown theme {theme!r}; themes: {', '.join(TITLES)}")
     if size not in PAPER_MM:
         raise GisplanError(f"size must be A4 or A3, not {size!r}")
-    from gisplan.maps.interactive import _Data
-
     if catalog is None and layers is None:
         catalog = load_catalog()
-    data = _Data(catalog, layers)
+    data = MapLayers(catalog, layers)
     if orientation not in ("auto", "portrait", "landscape"):
         raise GisplanError(f"orientation must be auto, portrait or landscape, not {orientation!r}")
     province = data.get("province")
@@ -244,9 +243,10 @@ def _draw(theme, ax, data, results, lang):
 
                 table = forest_change_status(_need(data.get("forest_status", 0), "forest_status"),
                                              data.get("forest_status", -1), communes, unit_id="code")
-            col, pal, unit, head = "net_ha", "diverging", "ha", "Biến động thuần" if vi else "Net change"
+            col, pal, unit, head = "net_ha", "change", "ha", "Biến động thuần" if vi else "Net change"
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-        cls = classify(joined[col], k=5, palette=pal, unit=unit)
+        cls = classify(joined[col], k=5 if theme == "forest_cover" else 6, palette=pal, unit=unit,
+                       center=0.0 if theme == "forest_change" else None)  # change: loss red, gain green
         joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
         h.append(Patch(visible=False, label=f"{head} ({unit})"))
         h += [Patch(facecolor=c, edgecolor="#555", label=lab) for c, lab in zip(cls.colors, cls.labels, strict=True)]
@@ -273,9 +273,11 @@ def _draw(theme, ax, data, results, lang):
         conf = results.tables.get("conflicts") if results is not None else None
         conf = conflicts(pas, mines=data.get("mines"), industrial_zones=data.get("industrial_zones")) if conf is None else conf
         km = f"{_option(results, 'buffer_m', 1000.0) / 1000:g} km"
-        for site_type, type_id, id_col, color, vi_label, en_label in (
-                ("mine", "mines", "mine_id", "#d7191c", "Mỏ", "Mine"),
-                ("industrial_zone", "industrial_zones", "zone_id", "#7b3294", "Khu, cụm công nghiệp", "Industrial zone/cluster")):
+        conflict_colors = lts["protected_areas"].style["conflict_colors"]
+        for site_type, type_id, id_col, vi_label, en_label in (
+                ("mine", "mines", "mine_id", "Mỏ", "Mine"),
+                ("industrial_zone", "industrial_zones", "zone_id", "Khu, cụm công nghiệp", "Industrial zone/cluster")):
+            color = conflict_colors[site_type]
             sites = data.get(type_id)
             if sites is None or not len(conf):
                 continue
@@ -318,11 +320,13 @@ def _draw(theme, ax, data, results, lang):
         h += _cat_layer(ax, urban, "urban_areas", lang, title=lts["urban_areas"].attributes["urban_class"].title(lang))
         st = _need(data.get("monitoring_stations"), "monitoring_stations")
         air = st[st.medium == "air"]
-        for mode, face in (("automatic", "#7570b3"), ("manual", "#ffffff")):
+        mode_colors = lts["monitoring_stations"].style["mode_colors"]
+        outline = lts["monitoring_stations"].style.get("outline_color", "#333333")
+        for mode, face in mode_colors.items():
             sub = air[air["mode"] == mode]
             if len(sub):
-                sub.plot(ax=ax, color=face, edgecolor="#3f007d", markersize=40, linewidth=1.2, zorder=9)
-                h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor="#3f007d",
+                sub.plot(ax=ax, color=face, edgecolor=outline, markersize=40, linewidth=1.2, zorder=9)
+                h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=outline,
                                 label=("Trạm không khí " if vi else "Air station, ") + lts["monitoring_stations"].attributes["mode"].label(mode, lang).lower()))
     return h
 
