@@ -277,7 +277,7 @@ def _demo_site_rows(p, args) -> list[dict]:
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        publish_site(load_catalog(catalog), site)
+        publish_site(load_catalog(catalog), site, overwrite=True)
     publish_s = time.perf_counter() - t
     total = sum(f.stat().st_size for f in site.rglob("*") if f.is_file()) / 1e6
     rows = [row("demo site: gisplan publish (full demo)", "gisplan publish_site", publish_s, 1,

@@ -47,3 +47,16 @@ def test_index_tracker_shows_current_target_gap_and_status(demo_small, tmp_path)
     n = int(t.loc["expired_mines_closed", "current"])
     row = re.search(r"<tr><td>Thực hiện đóng cửa các mỏ.*?</tr>", page).group(0)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row)[1:4] == [f"{n} mỏ", "≤ 0 mỏ", f"{n} mỏ"]
+
+
+def test_cli_publish_never_replaces_a_site_without_overwrite(demo_small, tmp_path):
+    from click.testing import CliRunner
+
+    from gisplan.cli.main import cli
+
+    args = ["publish", "--out", str(tmp_path / "site"), "--catalog", str(demo_small)]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    assert CliRunner().invoke(cli, [*args, "--overwrite"]).exit_code == 0

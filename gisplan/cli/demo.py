@@ -50,7 +50,7 @@ def _publish(ctx: dict) -> None:
     from gisplan.maps.site import publish_site
 
     t = time.perf_counter()
-    index = publish_site(ctx["catalog"], ctx["site"], results=ctx.get("results"))
+    index = publish_site(ctx["catalog"], ctx["site"], results=ctx.get("results"), overwrite=True)
     size = sum(p.stat().st_size for p in ctx["site"].rglob("*") if p.is_file())
     click.echo(f"site published in {time.perf_counter() - t:.1f} s ({size / 1e6:.1f} MB)")
     ctx["outputs"]["site"] = index.resolve()

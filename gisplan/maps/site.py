@@ -62,7 +62,7 @@ def localize(page: str, prefix: str = "assets/vendor/") -> str:
 
 
 def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "maps", *, results=None,
-                 cdn: bool = False, lang: str = "vi", overwrite: bool = True,
+                 cdn: bool = False, lang: str = "vi", overwrite: bool = False,
                  page_limit_mb: float = PAGE_LIMIT_MB, themes=None) -> Path:
     """Build the static site and return the path of ``index.html``.
 
