@@ -110,6 +110,9 @@ class LayerType:
     style: Mapping[str, Any] = field(default_factory=dict)
     raster: Mapping[str, Any] = field(default_factory=dict)
     notes: str = ""
+    source: str = ""
+    licence: str = ""
+    date: str = ""
 
     @property
     def required_columns(self) -> list[str]:
@@ -284,6 +287,9 @@ def load_layer_types(path: str | os.PathLike | None = None) -> dict[str, LayerTy
             style=raw.get("style", {}),
             raster=raw.get("raster", {}),
             notes=raw.get("notes", ""),
+            source=raw.get("source", ""),
+            licence=raw.get("licence", ""),
+            date=str(raw.get("date", "")),
         )
     return types
 

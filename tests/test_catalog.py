@@ -55,3 +55,12 @@ def test_catalog_errors_name_the_problem(tmp_path):
         cat.entry("forest")
     with pytest.raises(UnknownLayerTypeError, match="unknown layer type 'rivers'"):
         cat.layer_type("rivers")
+
+
+def test_every_layer_type_states_its_source_licence_and_date():
+    from gisplan.catalog import LAYER_TYPE_IDS, load_layer_types
+
+    types = load_layer_types()
+    for tid in LAYER_TYPE_IDS:
+        t = types[tid]
+        assert t.source and t.licence and t.date, tid

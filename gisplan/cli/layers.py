@@ -159,6 +159,8 @@ def info_cmd(name, catalog_path):
         click.echo(f"geometry: {', '.join(ltype.geometry)}{' (optional)' if ltype.geometry_optional else ''}")
     if ltype.id_column:
         click.echo(f"id column: {ltype.id_column}")
+    if ltype.source:
+        click.echo(f"usual source: {ltype.source}\nlicence: {ltype.licence}\ndate: {ltype.date}")
     for a in ltype.attributes.values():
         flag = "required" if a.required else "optional"
         unit = f" [{a.unit}]" if a.unit else ""
@@ -170,7 +172,7 @@ def info_cmd(name, catalog_path):
         click.echo(f"  {key}: {value}")
     if entry:
         click.echo(f"\nfile: {entry.path} ({'exists' if entry.path.exists() else 'MISSING'})")
-        click.echo(f"source: {entry.source}; licence: {entry.licence}; year: {entry.year}")
+        click.echo(f"source: {entry.source}; licence: {entry.licence}; year: {entry.year}; date: {entry.date}")
         if entry.path.exists() and ltype.kind == "raster":
             r = open_raster(name, catalog=cat)
             click.echo(f"raster: {r.width}×{r.height} px, {r.res[0]:g} m, nodata {r.nodata}, {r.crs.name}")
