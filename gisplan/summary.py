@@ -20,8 +20,9 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
     Returns
     -------
     DataFrame with one row per catalog entry: ``layer``, ``type``, ``title_vi``, ``year``,
-    ``features`` (vector features, or observed pixels for rasters), ``crs``, ``measure`` (total
-    area in ha for polygons, length in km for lines, pixel size for rasters), ``errors``,
+    ``features`` (vector features; None for rasters), ``crs``, ``measure`` (total area in ha for
+    polygons, length in km for lines; for rasters the size, pixel size and observed pixels and
+    ha), ``errors``,
     ``warnings``, ``status`` (ok / missing / the error message). Areas and lengths are computed
     in the layer's CRS after reading (EPSG:9213 by default).
     """
@@ -40,9 +41,9 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
                 with src.open() as ds:
                     observed = sum(int(np.count_nonzero(ds.read_masks(1, window=w)))
                                    for _, w in ds.block_windows(1))
-                row.update(features=observed, crs=f"EPSG:{src.crs.to_epsg()}",
+                row.update(crs=f"EPSG:{src.crs.to_epsg()}",
                            measure=f"{src.width}×{src.height} px of {src.res[0]:g} m, "
-                                   f"{observed * src.pixel_area_ha:,.0f} ha observed")
+                                   f"{observed:,} px = {observed * src.pixel_area_ha:,.0f} ha observed")
             else:
                 gdf = read_catalog_layer(catalog, entry.name, strict=False)
                 issues = gdf.attrs["gisplan"]["issues"]

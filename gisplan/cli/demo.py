@@ -26,7 +26,9 @@ def _summary(ctx: dict) -> None:
 
     table = summarize_catalog(ctx["catalog"])
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
-        click.echo(table.drop(columns=["title_vi"]).to_string(index=False))
+        shown = table.drop(columns=["title_vi"]).astype({"features": "object"})
+        shown["features"] = [f"{int(n):,}" if n == n and n is not None else "—" for n in table["features"]]
+        click.echo(shown.to_string(index=False))
     bad = table[table["status"] != "ok"]
     if len(bad):
         raise click.ClickException(f"{len(bad)} layer(s) could not be read: {', '.join(bad['layer'])}")
