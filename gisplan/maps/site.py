@@ -207,11 +207,21 @@ def _index_page(catalog: Catalog, results, cards, md: str) -> str:
 <footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(results.meta.get('reference_date', ''))}</footer></body></html>"""
 
 
+def _vn_date(text: str) -> str:
+    """An ISO date as Vietnamese documents write it (31/12/2025); anything else unchanged."""
+    import datetime as dt
+
+    try:
+        return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
+    except ValueError:
+        return text
+
+
 def _metadata_page(catalog: Catalog, results) -> str:
     h = html.escape
     rows = "".join(
         f"<tr><td>{h(e.name)}</td><td>{h(catalog.layer_type(e.type).title_vi)}</td><td>{h(str(e.year or ''))}</td>"
-        f"<td>{h(e.source)}</td><td>{h(e.licence)}</td><td>{h(e.date)}</td></tr>" for e in catalog)
+        f"<td>{h(e.source)}</td><td>{h(e.licence)}</td><td class='num'>{h(_vn_date(e.date))}</td></tr>" for e in catalog)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)}</p>" if catalog.synthetic else ""
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Nguồn dữ liệu — gisplan</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head><body>
