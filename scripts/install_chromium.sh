@@ -4,15 +4,9 @@ set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then
     exit 0
 fi
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-        echo "chromium is missing and this user cannot install it (not root, no sudo)." >&2
-        echo "Install Debian's chromium package, or the browser tests will be skipped (CI fails instead)." >&2
-        exit 0
-    fi
+. "$(dirname "$0")/apt_install.sh"
+if ! apt_install "the browser tests" chromium fonts-dejavu-core; then
+    echo "Install it, or the browser tests will be skipped (CI fails instead)." >&2
+    exit 0
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 echo "installed $(chromium --version)"
