@@ -41,6 +41,7 @@ class _Layers:
         self.catalog = catalog
         self.strict = strict
         self._cache: dict[str, object] = {}
+        self.derived: dict[str, object] = {}  # frames built from layers, computed once per run
 
     def entries(self, type_id: str):
         return [e for e in self.catalog.of_type(type_id) if e.path.exists()]
@@ -302,8 +303,10 @@ def _canopy_step(L: _Layers, entry, threshold, mmu_ha, progress, forest_classes=
 def _pa_units(L: _Layers):
     """Protected areas as units, clipped to the province when the catalog has it (forest data
     cover the province only, so the part inside is the denominator)."""
-    prov = _optional(L, "province")
-    return forest.protected_area_units(L.get("protected_areas"), within=prov)
+    if "pa_units" not in L.derived:
+        prov = _optional(L, "province")
+        L.derived["pa_units"] = forest.protected_area_units(L.get("protected_areas"), within=prov)
+    return L.derived["pa_units"]
 
 
 def _optional(L: _Layers, type_id: str):
