@@ -65,3 +65,23 @@ class AssumedCRSWarning(GisplanWarning):
 
 class RepairWarning(GisplanWarning):
     """Geometries or text were repaired on read."""
+
+
+class DataMissingError(GisplanError, LookupError):
+    """Data an indicator or map needs is absent: no layer of a type in the catalog, its file is
+    missing, or an optional column it needs holds no value. ``run_indicators`` skips an
+    indicator only on this error (with its message as the reason); any other error fails."""
+
+
+class OptionError(GisplanError, ValueError):
+    """An option is out of its range or malformed (``threshold=-5``, ``mmu_ha=-1``)."""
+
+
+class MissingDependencyError(GisplanError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install
+    (``pip install "gisplan[maps]"``)."""
+
+
+class OutputError(GisplanError, OSError):
+    """An output cannot be written where asked (the folder cannot be created, the output is one
+    of the run's own inputs)."""
