@@ -78,7 +78,7 @@ def _parcels(province, n: int) -> None:
     import geopandas as gpd
     import shapely
 
-    from gisplan._demo_geometry import random_points_in, voronoi_tiling
+    from gisplan.demo.geometry import random_points_in, voronoi_tiling
 
     rng = np.random.default_rng(SEED)
     pts = random_points_in(province, n, rng)
@@ -94,7 +94,7 @@ def _sites(province, n: int) -> None:
     import geopandas as gpd
     import shapely
 
-    from gisplan._demo_geometry import random_points_in
+    from gisplan.demo.geometry import random_points_in
 
     rng = np.random.default_rng(SEED)
     pts = random_points_in(province, n, rng)

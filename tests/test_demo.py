@@ -10,7 +10,7 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from gisplan._demo_geometry import lonlat
+from gisplan.demo.geometry import lonlat
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.cli.main import cli
 from gisplan.demo import MANIFEST, build_demo, is_built

@@ -18,7 +18,7 @@ from rasterio.features import rasterize
 from rasterio.transform import from_origin
 
 from gisplan._atomic import atomic_path
-from gisplan._demo_geometry import blob, lonlat
+from gisplan.demo.geometry import blob, lonlat
 from gisplan.catalog import SYNTHETIC_NOTE
 
 CANOPY_NODATA = 255

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from gisplan._atomic import write_text
-from gisplan._demo_geometry import (
+from gisplan.demo.geometry import (
     blob,
     clip,
     lonlat,
@@ -35,7 +35,7 @@ from gisplan._demo_geometry import (
     split_line,
     voronoi_tiling,
 )
-from gisplan._demo_rasters import write_rasters
+from gisplan.demo.rasters import write_rasters
 from gisplan.catalog import INSTALLED, LAYERS_DIR, SYNTHETIC_NOTE, Catalog
 from gisplan.io import write_layer
 
