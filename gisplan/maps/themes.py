@@ -1,0 +1,311 @@
+"""The themes of the plan's maps: one registry for the web maps, the print maps, the site and the CLI.
+
+Each :class:`Theme` names its titles (web and print, Vietnamese and English), the layer types it
+needs, the indicator tables it shows, its choropleth class scheme and its legend entries. The
+drawing code lives in :mod:`gisplan.maps.interactive` (``BUILDERS``) and
+:mod:`gisplan.maps.printmap` (``_draw``); adding a theme is one entry here plus its drawing code.
+
+Shared helpers: :func:`indicator` (an indicator table from the results, computed from the layer
+store when no results were passed), :func:`option` (an option the indicators were computed with),
+:func:`theme_classes` (deterministic choropleth classes, identical on web and print maps),
+:func:`with_columns` (optional columns a layer lacks added as missing values) and the "no data"
+wording and colour.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from gisplan.catalog import Catalog, LayerType, load_layer_types
+from gisplan.errors import DataMissingError, GisplanError, OptionError
+
+#: wording of a missing value (an optional column absent or empty), by language
+NO_DATA = {"vi": "không có số liệu", "en": "no data"}
+#: neutral grey of a missing value in every map and legend
+NO_DATA_COLOR = "#cccccc"
+
+
+def no_data(lang: str = "vi") -> str:
+    """The words for a missing value: ``"không có số liệu"`` (vi) or ``"no data"`` (en)."""
+    return NO_DATA["vi" if lang == "vi" else "en"]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A classed choropleth: the indicator ``column`` in ``k`` classes (Fisher–Jenks, deterministic)
+    coloured with ``palette``; ``center`` splits a diverging palette (e.g. 0 ha of net change)."""
+
+    column: str
+    k: int
+    palette: str
+    unit: str
+    center: float | None = None
+    decimals: int = 0
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """A categorical legend section: the colours of ``column`` of ``type_id`` drawn as ``shape``
+    (``box``, ``line`` or ``circle``)."""
+
+    type_id: str
+    column: str
+    shape: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One themed map of the plan."""
+
+    id: str
+    title_vi: str
+    title_en: str
+    print_title_vi: str
+    print_title_en: str
+    #: layer types the map cannot be drawn without
+    layers: tuple[str, ...] = ()
+    #: layer types drawn when present
+    optional_layers: tuple[str, ...] = ()
+    #: indicator tables (names in :class:`~gisplan.indicators.run.IndicatorResults`) the map shows
+    tables: tuple[str, ...] = ()
+    scheme: Scheme | None = None
+    legend: tuple[LegendEntry, ...] = ()
+
+    def title(self, lang: str = "vi", *, print_map: bool = False) -> str:
+        """The web title (``print_map=False``) or the capitalised print title."""
+        if print_map:
+            return self.print_title_vi if lang == "vi" else self.print_title_en
+        return self.title_vi if lang == "vi" else self.title_en
+
+
+_REFERENCE = ("province", "communes")
+THEMES: dict[str, Theme] = {t.id: t for t in (
+    Theme("overview", "Tổng quan các lớp dữ liệu môi trường", "Overview of the plan's layers",
+          "BẢN ĐỒ TỔNG QUAN CÁC LỚP DỮ LIỆU MÔI TRƯỜNG", "OVERVIEW OF THE PLAN'S LAYERS",
+          optional_layers=(*_REFERENCE, "protected_areas", "urban_areas", "industrial_zones", "river_sections",
+                           "mines", "waste_sites", "monitoring_stations"),
+          legend=(LegendEntry("protected_areas", "category", "box"), LegendEntry("urban_areas", "urban_class", "box"),
+                  LegendEntry("industrial_zones", "wwtp_status", "box"),
+                  LegendEntry("river_sections", "qcvn_class", "line"), LegendEntry("mines", "licence_status", "circle"),
+                  LegendEntry("waste_sites", "site_type", "circle"),
+                  LegendEntry("monitoring_stations", "medium", "circle"))),
+    Theme("forest_cover", "Tỷ lệ che phủ rừng theo xã, phường", "Forest cover by commune/ward",
+          "BẢN ĐỒ TỶ LỆ CHE PHỦ RỪNG THEO XÃ, PHƯỜNG", "FOREST COVER BY COMMUNE/WARD",
+          layers=("communes",), optional_layers=("province", "forest_status", "protected_areas"),
+          tables=("forest_cover_communes",), scheme=Scheme("forest_pct", 5, "forest", "%")),
+    Theme("protected_areas", "Khu bảo tồn thiên nhiên và các điểm xung đột", "Protected areas and conflicts",
+          "BẢN ĐỒ KHU BẢO TỒN THIÊN NHIÊN VÀ CÁC ĐIỂM XUNG ĐỘT", "PROTECTED AREAS AND CONFLICTS",
+          layers=("protected_areas",), optional_layers=(*_REFERENCE, "mines", "industrial_zones"),
+          tables=("conflicts",), legend=(LegendEntry("protected_areas", "zone", "box"),)),
+    Theme("mines", "Mỏ khoáng sản theo tình trạng giấy phép", "Mines by licence status",
+          "BẢN ĐỒ MỎ KHOÁNG SẢN THEO TÌNH TRẠNG GIẤY PHÉP", "MINES BY LICENCE STATUS",
+          layers=("mines",), optional_layers=(*_REFERENCE, "river_sections"),
+          legend=(LegendEntry("mines", "licence_status", "circle"),)),
+    Theme("industry", "Khu, cụm công nghiệp và xử lý nước thải tập trung", "Industrial zones and wastewater treatment",
+          "BẢN ĐỒ KHU, CỤM CÔNG NGHIỆP VÀ XỬ LÝ NƯỚC THẢI TẬP TRUNG", "INDUSTRIAL ZONES AND WASTEWATER TREATMENT",
+          layers=("industrial_zones",), optional_layers=(*_REFERENCE, "river_sections"),
+          legend=(LegendEntry("industrial_zones", "wwtp_status", "box"),
+                  LegendEntry("river_sections", "qcvn_class", "line"))),
+    Theme("rivers", "Chất lượng nước sông (QCVN 08:2023, VN_WQI)", "River water quality (QCVN 08:2023, VN_WQI)",
+          "BẢN ĐỒ CHẤT LƯỢNG NƯỚC SÔNG THEO QCVN 08:2023/BTNMT", "RIVER WATER QUALITY (QCVN 08:2023)",
+          layers=("river_sections",), optional_layers=(*_REFERENCE, "monitoring_stations"),
+          legend=(LegendEntry("river_sections", "qcvn_class", "line"),)),
+    Theme("waste", "Bãi chôn lấp và khu xử lý chất thải rắn", "Landfills and waste-treatment sites",
+          "BẢN ĐỒ BÃI CHÔN LẤP VÀ KHU XỬ LÝ CHẤT THẢI RẮN", "LANDFILLS AND WASTE-TREATMENT SITES",
+          layers=("waste_sites",), optional_layers=_REFERENCE,
+          legend=(LegendEntry("waste_sites", "site_type", "circle"),)),
+    Theme("air", "Quan trắc không khí tại các đô thị", "Air-quality monitoring in towns",
+          "BẢN ĐỒ QUAN TRẮC KHÔNG KHÍ TẠI CÁC ĐÔ THỊ", "AIR-QUALITY MONITORING IN TOWNS",
+          layers=("urban_areas", "monitoring_stations"), optional_layers=_REFERENCE, tables=("air_monitoring",),
+          legend=(LegendEntry("urban_areas", "urban_class", "box"),)),
+    Theme("forest_change", "Biến động rừng giữa hai kỳ", "Forest change between two years",
+          "BẢN ĐỒ BIẾN ĐỘNG RỪNG THEO XÃ, PHƯỜNG", "FOREST CHANGE BY COMMUNE/WARD",
+          layers=("communes",), optional_layers=("province", "forest_status"),
+          tables=("forest_change_communes",), scheme=Scheme("net_ha", 6, "change", "ha", center=0.0)),
+)}
+
+
+def theme_ids() -> list[str]:
+    """The theme ids in registry order (the CLI's choices, the site's cards)."""
+    return list(THEMES)
+
+
+def get_theme(theme: str | Theme) -> Theme:
+    """The registry entry of ``theme``.
+
+    Raises
+    ------
+    OptionError naming the known themes when ``theme`` is not one of them.
+    """
+    if isinstance(theme, Theme):
+        return theme
+    try:
+        return THEMES[theme]
+    except (KeyError, TypeError):
+        raise OptionError(f"unknown theme {theme!r}; themes: {', '.join(THEMES)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+def make_store(catalog: Catalog | None = None, layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+               store=None):
+    """The layer store a map reads from: ``store`` when given, else one over ``catalog`` and the
+    caller's ``layers`` (default catalog when neither is given)."""
+    if store is not None:
+        return store
+    try:
+        from gisplan.store import LayerStore
+    except ImportError:  # until gisplan.store lands
+        LayerStore = _InterimStore  # noqa: N806
+    if catalog is None and layers is None:
+        from gisplan.catalog import load_catalog
+
+        catalog = load_catalog()
+    return LayerStore(catalog, layers=layers)
+
+
+class _InterimStore:
+    """The part of the layer-store API the maps use, over :class:`gisplan.maps.layers.MapLayers`."""
+
+    def __init__(self, catalog, *, layers=None, strict=False):
+        from gisplan.maps.layers import MapLayers
+
+        self.catalog = catalog
+        self._layers = MapLayers(catalog, layers)
+        self.derived: dict = {}
+
+    def entries(self, type_id):
+        return [] if self.catalog is None else [e for e in self.catalog.of_type(type_id) if e.path.exists()]
+
+    def optional(self, type_id, index=-1):
+        return self._layers.get(type_id, index)
+
+    def get(self, type_id, index=-1):
+        gdf = self.optional(type_id, index)
+        if gdf is None:
+            raise DataMissingError(f"no '{type_id}' layer in the catalog (or its file is missing)")
+        return gdf
+
+
+def layer_type(store, type_id: str) -> LayerType:
+    """The layer type, from the store's catalog when there is one (else the packaged types)."""
+    catalog = getattr(store, "catalog", None)
+    return catalog.layer_type(type_id) if catalog is not None else load_layer_types()[type_id]
+
+
+def with_columns(gdf: gpd.GeoDataFrame | None, type_id: str) -> gpd.GeoDataFrame | None:
+    """A copy of ``gdf`` with every attribute of the layer type it lacks (optional columns) added
+    as missing values, so drawing code can read any column; the caller's frame is unchanged."""
+    if gdf is None:
+        return None
+    missing = [c for c in load_layer_types()[type_id].attributes if c not in gdf.columns]
+    if not missing:
+        return gdf
+    out = gdf.copy()
+    for col in missing:
+        out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    return out
+
+
+def is_missing(value) -> bool:
+    """True for None, NaN, NaT and pandas.NA."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+def option(results, key: str, fn: Callable, param: str) -> float:
+    """An option the results were computed with (``results.meta[key]`` or
+    ``results.meta["options"][key]``), else the default of ``param`` in the indicator ``fn``."""
+    meta = getattr(results, "meta", None) or {}
+    for src in (meta, meta.get("options") or {}):
+        if isinstance(src, Mapping) and src.get(key) is not None:
+            return float(src[key])
+    return float(inspect.signature(fn).parameters[param].default)
+
+
+def _conflicts(store, results):
+    from gisplan.indicators.protected import conflicts
+
+    return conflicts(store.get("protected_areas"), mines=store.optional("mines"),
+                     industrial_zones=store.optional("industrial_zones"),
+                     buffer_m=option(results, "buffer_m", conflicts, "buffer_m"))
+
+
+def _air(store, results):
+    from gisplan.indicators.water import air_monitoring_coverage
+
+    return air_monitoring_coverage(store.get("urban_areas"), store.get("monitoring_stations"),
+                                   distance_m=option(results, "air_distance_m", air_monitoring_coverage, "distance_m"))
+
+
+def _forest_cover(store, results):
+    from gisplan.indicators.forest import forest_cover_from_status
+
+    return forest_cover_from_status(store.get("forest_status"), store.get("communes"), unit_id="code")
+
+
+def _forest_change(store, results):
+    from gisplan.indicators.change import forest_change_status
+
+    before, after = store.optional("forest_status", 0), store.optional("forest_status", -1)
+    if before is None or after is None or before is after:
+        raise DataMissingError("the forest_change map needs two forest_status layers (two years)")
+    return forest_change_status(before, after, store.get("communes"), unit_id="code")
+
+
+#: how a map computes an indicator table it shows when no results were passed
+_COMPUTE: dict[str, Callable] = {
+    "conflicts": _conflicts,
+    "air_monitoring": _air,
+    "forest_cover_communes": _forest_cover,
+    "forest_change_communes": _forest_change,
+}
+
+
+def indicator(name: str, *, results=None, store=None) -> pd.DataFrame | None:
+    """The indicator table ``name`` a map shows: from ``results`` when they hold it; None when the
+    results skipped it (its data are absent); else computed from the ``store`` with the options
+    of ``results`` (None when its layers are absent)."""
+    tables = getattr(results, "tables", None) or {}
+    if name in tables:
+        return tables[name]
+    if name in (getattr(results, "skipped", None) or {}):
+        return None
+    if store is None or name not in _COMPUTE:
+        return None
+    try:
+        return _COMPUTE[name](store, results)
+    except DataMissingError:
+        return None
+
+
+def skip_reason(name: str, results, lang: str = "vi") -> str | None:
+    """Why the results skipped ``name`` (Vietnamese when the results carry ``skipped_vi``)."""
+    if results is None:
+        return None
+    if lang == "vi":
+        vi = getattr(results, "skipped_vi", None) or {}
+        if name in vi:
+            return vi[name]
+    return (getattr(results, "skipped", None) or {}).get(name)
+
+
+def theme_classes(theme: str | Theme, values, lang: str = "vi"):
+    """The choropleth classes of ``theme`` for ``values`` (deterministic Fisher–Jenks edges: the
+    same data give the same classes on the web map, the print map and every run)."""
+    from gisplan.maps.style import classify
+
+    scheme = get_theme(theme).scheme
+    if scheme is None:
+        raise GisplanError(f"theme {get_theme(theme).id} has no choropleth")
+    return classify(values, k=scheme.k, palette=scheme.palette, unit=scheme.unit, decimals=scheme.decimals,
+                    center=scheme.center, lang=lang)
