@@ -147,6 +147,18 @@ def _rounded(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
     return df.assign(**{c: df[c].round(decimals) for c in floats}) if len(floats) else df
 
 
+def round_table(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` rounded as every written output is (float columns to 4 decimals), so the CSVs, the
+    workbook and the GeoPackage hold the same numbers."""
+    return _rounded(df)
+
+
+def column_titles(name: str) -> dict[str, str]:
+    """Vietnamese column headers of table ``name`` (per-table overrides applied)."""
+    override = next((v for k, v in OVERRIDES.items() if k == name or (k.endswith("_") and name.startswith(k))), {})
+    return {**COLUMNS_VI, **override}
+
+
 def table_titles(name: str) -> tuple[str, str, str]:
     """(sheet name, Vietnamese title, English title) of a table id."""
     if name in TABLES:
@@ -172,8 +184,7 @@ def labelled_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda v, m=mapping: m.get(v, v))
         elif out[col].dtype == bool or str(out[col].dtype) == "boolean":
             out[col] = out[col].map(lambda v: "" if pd.isna(v) else ("Có" if v else "Không"))
-    override = next((v for k, v in OVERRIDES.items() if k == name or (k.endswith("_") and name.startswith(k))), {})
-    heads = {**COLUMNS_VI, **override}
+    heads = column_titles(name)
     return out.rename(columns={c: heads.get(c, c) for c in out.columns})
 
 
