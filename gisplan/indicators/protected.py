@@ -37,11 +37,16 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     official = protected_areas[protected_areas["zone"] != "buffer"].groupby("pa_id")["official_area_ha"]
     out["official_area_ha"] = out["pa_id"].map(official.sum(min_count=1)) if "official_area_ha" in protected_areas else np.nan
     out["area_ha"] = units.area.to_numpy() / 1e4
+    if "full_area_ha" in protected_areas:  # clipped to the study area: the mapped area before
+        core = protected_areas[protected_areas["zone"] != "buffer"]
+        full = core.groupby("pa_id")["full_area_ha"].sum(min_count=1)
+        out["area_ha"] = out["pa_id"].map(full).fillna(out["area_ha"]).to_numpy()
     inside_geoms = shapely.intersection(units.geometry.to_numpy(), prov)
     out["in_province_ha"] = shapely.area(inside_geoms) / 1e4
     out["in_province_pct"] = out["in_province_ha"] / out["area_ha"] * 100
     buf = protected_areas[protected_areas["zone"] == "buffer"]
-    out["buffer_zone_ha"] = out["pa_id"].map(buf.assign(_a=buf.area / 1e4).groupby("pa_id")["_a"].sum()).fillna(0.0)
+    buf_ha = buf["full_area_ha"] if "full_area_ha" in buf else buf.area / 1e4
+    out["buffer_zone_ha"] = out["pa_id"].map(buf.assign(_a=buf_ha).groupby("pa_id")["_a"].sum()).fillna(0.0)
     if parcels is not None:  # forest inventories stop at the provincial boundary: the part inside
         inside = units.set_geometry(inside_geoms)
         fc = forest_cover_from_status(parcels, inside, unit_id="pa_id", name_column=None).set_index("pa_id")

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalog import Catalog, load_catalog
-from gisplan.errors import GisplanError
+from gisplan.errors import DataMissingError, GisplanError
 from gisplan.indicators import canopy, change, forest, industry, protected, targets, water
-from gisplan.io import read_catalog_layer
+from gisplan.store import LayerStore, data_missing, missing_layer
 
 log = logging.getLogger(__name__)
 
@@ -34,51 +34,14 @@ class IndicatorResults:
         return name in self.tables
 
 
-class _Layers:
-    """Reads catalog layers on first use (latest year of a type unless told otherwise)."""
-
-    def __init__(self, catalog: Catalog, strict: bool = False):
-        self.catalog = catalog
-        self.strict = strict
-        self._cache: dict[str, object] = {}
-        self.derived: dict[str, object] = {}  # frames built from layers, computed once per run
-
-    def entries(self, type_id: str):
-        return [e for e in self.catalog.of_type(type_id) if e.path.exists()]
-
-    def get(self, type_id: str, index: int = -1):
-        entries = self.entries(type_id)
-        if not entries:
-            raise _Missing(type_id)
-        name = entries[index].name
-        if name not in self._cache:
-            self._cache[name] = read_catalog_layer(self.catalog, name, strict=self.strict)
-        return self._cache[name]
-
-    def quality(self) -> list[dict]:
-        """Validation errors and warnings of every layer read (what the indicators stand on)."""
-        rows = []
-        for name, gdf in self._cache.items():
-            issues = getattr(gdf, "attrs", {}).get("gisplan", {}).get("issues", [])
-            errors = [i for i in issues if i.get("severity") == "error"]
-            warnings = [i for i in issues if i.get("severity") == "warning"]
-            rows.append({"layer": name, "errors": len(errors), "warnings": len(warnings),
-                         "examples": [i.get("message", "") for i in (errors or warnings)[:3]]})
-        return rows
-
-
-class _Missing(Exception):
-    def __init__(self, type_id: str):
-        super().__init__(f"no '{type_id}' layer in the catalog (or its file is missing)")
-
-
 def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                    reference_date: dt.date | None = None, buffer_m: float = 1000.0,
                    river_buffer_m: float = 2000.0, river_reach_km: float = 10.0,
                    air_distance_m: float = 5000.0, riverbed_distance_m: float = 500.0,
                    new_since: int = 2025, threshold: float = 10.0, mmu_ha: float = 0.3,
                    official_area: bool = False, strict: bool = False,
-                   target_values: dict[str, float] | None = None) -> IndicatorResults:
+                   target_values: dict[str, float] | None = None,
+                   store: LayerStore | None = None) -> IndicatorResults:
     """Compute every indicator the catalog's layers allow.
 
     Parameters
@@ -95,6 +58,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     official_area : divide forest area by the units' official natural area
         (``area_km2_official``, as published in land statistics) instead of the mapped area.
     target_values : user-supplied target values (default ``layers/target_values.csv``).
+    store : the run's layers (:class:`gisplan.store.LayerStore`), shared with the maps so each
+        layer is read once; default: a new store over ``catalog``.
     strict : refuse layers with validation errors (:class:`~gisplan.errors.ValidationError`).
         By default they are used as repaired, and their errors are listed in
         ``meta["layer_quality"]`` (and in the reports) so no table hides them.
@@ -104,9 +69,10 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     IndicatorResults. Areas in ha, lengths in km, distances in m, shares in %. ``meta["options"]``
     records the options above (maps label their distances from it).
     """
-    catalog = catalog or load_catalog()
+    if catalog is None:
+        catalog = store.catalog if store is not None and store.catalog is not None else load_catalog()
     ref = reference_date or catalog.reference_date
-    L = _Layers(catalog, strict=strict)
+    L = store if store is not None else LayerStore(catalog, strict=strict)
     res = IndicatorResults(meta={"catalog": str(catalog.path), "title": catalog.title,
                                  "synthetic": catalog.synthetic, "reference_date": ref.isoformat(),
                                  "crs": "EPSG:9213", "created": dt.date.today().isoformat(),
@@ -148,14 +114,14 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
 
     def fc_change():
         if len(L.entries("forest_status")) < 2:
-            raise _Missing("forest_status (a second year)")
+            raise missing_layer("forest_status", "a second year is needed")
         return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
                                            L.get("communes"), unit_id="code")
     add("forest_change_communes", fc_change)
 
     def fc_change_pa():
         if len(L.entries("forest_status")) < 2:
-            raise _Missing("forest_status (a second year)")
+            raise missing_layer("forest_status", "a second year is needed")
         return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
                                            _pa_units(L), unit_id="pa_id")
     add("forest_change_protected_areas", fc_change_pa)
@@ -185,7 +151,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                     if L.entries("protected_areas"):
                         sets["protected_areas"] = (_pa_units(L), "pa_id")
                     if not sets:
-                        raise _Missing("communes")
+                        raise missing_layer("communes")
                     fs = None
                     if fs_entries := L.entries("forest_status"):
                         earlier = [i for i, e in enumerate(fs_entries)
@@ -198,13 +164,13 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                     cache["tables"] = canopy.forest_change_raster_sets(
                         _raster_source(catalog, tc[0]), _raster_source(catalog, tc[-1]), sets, forest_status=fs,
                         threshold=threshold, mmu_ha=mmu_ha, progress=progress)
-                except (_Missing, GisplanError, KeyError) as exc:
+                except (GisplanError, KeyError) as exc:
                     cache["error"] = exc
             if "error" in cache:
                 raise cache["error"]
             tables = cache["tables"]
             if key not in tables:
-                raise _Missing("forest_status" if key == canopy.PURPOSE_TABLE else key)
+                raise missing_layer("forest_status" if key == canopy.PURPOSE_TABLE else key)
             return tables[key]
 
         add(f"canopy_change_{y0}_{y1}", lambda: raster_change("communes"))
@@ -215,9 +181,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
 
     # protected areas
     add("protected_areas", lambda: protected.protected_area_summary(
-        L.get("protected_areas"), L.get("province"), parcels=_optional(L, "forest_status")))
-    add("conflicts", lambda: protected.conflicts(L.get("protected_areas"), mines=_optional(L, "mines"),
-                                                 industrial_zones=_optional(L, "industrial_zones"), buffer_m=buffer_m))
+        L.get("protected_areas"), L.get("province"), parcels=L.optional("forest_status")))
+    add("conflicts", lambda: protected.conflicts(L.get("protected_areas"), mines=L.optional("mines"),
+                                                 industrial_zones=L.optional("industrial_zones"), buffer_m=buffer_m))
 
     def expired():
         t = protected.expired_operating_mines(L.get("mines"), reference_date=ref)
@@ -244,7 +210,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     add("river_quality_communes", lambda: water.polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
                                                                         unit_id="code"))
     add("pressures_upstream", lambda: water.pressures_upstream(
-        L.get("river_sections"), {"industrial_zone": _optional(L, "industrial_zones"), "mine": _optional(L, "mines"),
+        L.get("river_sections"), {"industrial_zone": L.optional("industrial_zones"), "mine": L.optional("mines"),
                                   "waste_site": _landfills(L)}, buffer_m=river_buffer_m, reach_km=river_reach_km))
 
     def waste():
@@ -269,7 +235,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
             table = fn()
             if table is not None:
                 res.tables[name] = table.reset_index(drop=True)
-        except _Missing as exc:
+        except DataMissingError as exc:
             res.skipped[name] = str(exc)
         except (GisplanError, KeyError) as exc:
             log.warning("indicator %s skipped: %s", name, exc)
@@ -291,7 +257,7 @@ def _raster_source(catalog: Catalog, entry):
     return open_raster(entry.path, catalog=catalog, layer_type=entry.type, crs=entry.crs)
 
 
-def _canopy_step(L: _Layers, entry, threshold, mmu_ha, progress, forest_classes=None):
+def _canopy_step(L: LayerStore, entry, threshold, mmu_ha, progress, forest_classes=None):
     def step():
         t = canopy.forest_cover(_raster_source(L.catalog, entry), L.get("communes"), id_column="code",
                                 threshold=threshold, mmu_ha=mmu_ha, forest_classes=forest_classes, progress=progress)
@@ -300,22 +266,15 @@ def _canopy_step(L: _Layers, entry, threshold, mmu_ha, progress, forest_classes=
     return step
 
 
-def _pa_units(L: _Layers):
+def _pa_units(L: LayerStore):
     """Protected areas as units, clipped to the province when the catalog has it (forest data
     cover the province only, so the part inside is the denominator)."""
     if "pa_units" not in L.derived:
-        prov = _optional(L, "province")
+        prov = L.optional("province")
         L.derived["pa_units"] = forest.protected_area_units(L.get("protected_areas"), within=prov)
     return L.derived["pa_units"]
 
 
-def _optional(L: _Layers, type_id: str):
-    try:
-        return L.get(type_id)
-    except _Missing:
-        return None
-
-
-def _landfills(L: _Layers):
-    ws = _optional(L, "waste_sites")
+def _landfills(L: LayerStore):
+    ws = L.optional("waste_sites")
     return None if ws is None else ws[ws["site_type"].isin(["landfill", "open_dump"])]

@@ -1,0 +1,339 @@
+"""The layers of one run: each catalog layer read, validated and clipped to the study area once.
+
+:class:`LayerStore` is shared by the indicators (:func:`gisplan.indicators.run.run_indicators`),
+the maps and the site, so a layer is read once per run and every consumer sees the same
+(clipped) features.
+
+Study area
+----------
+Every vector layer is clipped to the study area before any indicator or map sees it. The study
+area is, in order: the catalog's ``study_area`` (the name of a catalog entry, or the path of a
+polygon file, relative to the catalog file), else the union of the ``province`` layer, else
+nothing (no clipping). The ``province`` and ``communes`` layers are not clipped by the province
+they define (they are clipped only by an explicit ``study_area``).
+
+Clipping (in EPSG:9213, metres):
+
+- features wholly inside are kept as they are;
+- features wholly outside are dropped;
+- polygons and lines crossing the boundary keep their inside part; a polygon whose inside part
+  is under :data:`SLIVER_SHARE` (1 %) of its area is a border sliver of a neighbouring unit and
+  is dropped too; points are kept when inside (or on the boundary).
+
+The counts (``kept``, ``cut``, ``dropped_outside``, ``dropped_slivers``) are in
+``gdf.attrs["gisplan"]["clip"]`` and in :meth:`LayerStore.quality`. Protected areas get a
+``full_area_ha`` column with each feature's mapped area before clipping, so the total area of an
+area that is only partly inside stays known.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from gisplan.catalog import Catalog, CatalogEntry
+from gisplan.crs import TARGET_CRS, require_projected
+from gisplan.errors import DataMissingError, LayerNotFoundError, SchemaError
+
+log = logging.getLogger(__name__)
+
+#: A polygon keeping less than this share of its area inside the study area is dropped (sliver).
+SLIVER_SHARE = 0.01
+#: Layer types not clipped by the province they define (only by an explicit study area).
+NOT_CLIPPED_BY_PROVINCE = ("province", "communes")
+#: Layer types whose unclipped area is kept as ``full_area_ha``.
+FULL_AREA_TYPES = ("protected_areas",)
+
+
+def missing_layer(type_id: str, detail: str = "") -> DataMissingError:
+    """The :class:`DataMissingError` for a layer type absent from the catalog, with an English
+    message and a Vietnamese one in ``reason_vi``."""
+    extra_en = f" ({detail})" if detail else ""
+    exc = DataMissingError(f"no '{type_id}' layer in the catalog (or its file is missing){extra_en}")
+    exc.reason_vi = f"thiếu lớp dữ liệu '{type_id}' trong danh mục (hoặc thiếu tệp)"
+    return exc
+
+
+def data_missing(message_en: str, message_vi: str) -> DataMissingError:
+    """A :class:`DataMissingError` with its Vietnamese reason in ``reason_vi``."""
+    exc = DataMissingError(message_en)
+    exc.reason_vi = message_vi
+    return exc
+
+
+class LayerStore:
+    """Each layer of a catalog read, validated and clipped to the study area once per run.
+
+    Parameters
+    ----------
+    catalog : the catalog to read from (None: only ``layers``).
+    strict : refuse layers with validation errors (:class:`~gisplan.errors.ValidationError`);
+        by default they are used as repaired and their issues listed by :meth:`quality`.
+    layers : frames given by the caller, by layer type (``"mines"``) or type and index
+        (``"forest_status:0"``); they take precedence over the catalog and are clipped like
+        catalog layers when they are in EPSG:9213.
+
+    Attributes
+    ----------
+    derived : frames computed from layers once per run (e.g. protected areas as units).
+    """
+
+    def __init__(self, catalog: Catalog | None, *, strict: bool = False,
+                 layers: Mapping[str, gpd.GeoDataFrame] | None = None):
+        self.catalog = catalog
+        self.strict = strict
+        self.given = dict(layers or {})
+        self.derived: dict = {}
+        self._cache: dict[str, gpd.GeoDataFrame] = {}
+        self._raw: dict[str, gpd.GeoDataFrame] = {}
+        self._study: tuple[shapely.Geometry | None, str] | None = None
+
+    # -- entries ---------------------------------------------------------------------------
+    def entries(self, type_id: str) -> list[CatalogEntry]:
+        """Catalog entries of ``type_id`` whose file exists, oldest first ([] without a catalog
+        or for a type the catalog does not define)."""
+        if self.catalog is None or type_id not in self.catalog.types:
+            return []
+        return [e for e in self.catalog.of_type(type_id) if e.path.exists()]
+
+    def _given(self, type_id: str, index: int) -> gpd.GeoDataFrame | None:
+        key = f"{type_id}:{index}"
+        if key in self.given:
+            return self.given[key]
+        if index == -1 and type_id in self.given:
+            return self.given[type_id]
+        return None
+
+    def has(self, type_id: str) -> bool:
+        """True when a layer of ``type_id`` is given or in the catalog with its file."""
+        return any(k == type_id or k.startswith(f"{type_id}:") for k in self.given) or bool(self.entries(type_id))
+
+    # -- layers ----------------------------------------------------------------------------
+    def get(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
+        """The layer of ``type_id`` (the latest year by default; ``index`` counts the entries
+        oldest first), in EPSG:9213, clipped to the study area.
+
+        Raises
+        ------
+        DataMissingError when no such layer is given or in the catalog (or its file is missing).
+        Any error of reading it (:class:`~gisplan.errors.ValidationError` with ``strict`` …).
+        """
+        key = f"{type_id}:{index}"
+        if key in self._cache:
+            return self._cache[key]
+        raw = self._raw_layer(type_id, index)
+        clipped = self._clip(type_id, raw)
+        self._cache[key] = clipped
+        return clipped
+
+    def optional(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame | None:
+        """Like :meth:`get`, but None when the layer is absent (other errors propagate)."""
+        try:
+            return self.get(type_id, index)
+        except DataMissingError:
+            return None
+
+    def _raw_layer(self, type_id: str, index: int) -> gpd.GeoDataFrame:
+        """The layer as read (not clipped), cached."""
+        key = f"{type_id}:{index}"
+        if key in self._raw:
+            return self._raw[key]
+        given = self._given(type_id, index)
+        if given is not None:
+            gdf = given
+        else:
+            entries = self.entries(type_id)
+            if not entries:
+                raise missing_layer(type_id)
+            if index >= len(entries) or index < -len(entries):
+                n = len(entries)
+                raise data_missing(
+                    f"the catalog has {n} '{type_id}' layer(s); layer {index} was asked for",
+                    f"danh mục chỉ có {n} lớp '{type_id}'; cần thêm một năm dữ liệu")
+            from gisplan.io import read_catalog_layer
+
+            gdf = read_catalog_layer(self.catalog, entries[index].name, strict=self.strict)
+            gdf.attrs.setdefault("gisplan", {})["entry"] = entries[index].name
+        self._raw[key] = gdf
+        return gdf
+
+    # -- study area ------------------------------------------------------------------------
+    @property
+    def study_area(self) -> shapely.Geometry | None:
+        """The study area (EPSG:9213): the catalog's ``study_area``, else the union of the
+        province layer, else None."""
+        if self._study is None:
+            self._study = self._find_study_area()
+        return self._study[0]
+
+    @property
+    def study_area_source(self) -> str:
+        """Where the study area comes from: ``"study_area"``, ``"province"`` or ``"none"``."""
+        if self._study is None:
+            self._study = self._find_study_area()
+        return self._study[1]
+
+    def _find_study_area(self) -> tuple[shapely.Geometry | None, str]:
+        spec = getattr(self.catalog, "study_area", None) if self.catalog is not None else None
+        if spec:
+            return _union(self._read_study_area(str(spec))), "study_area"
+        try:
+            prov = self._raw_layer("province", -1)
+        except DataMissingError:
+            return None, "none"
+        return _union(prov), "province"
+
+    def _read_study_area(self, spec: str) -> gpd.GeoDataFrame:
+        from gisplan.io import read_catalog_layer, read_layer
+
+        if spec in self.catalog.entries:
+            gdf = read_catalog_layer(self.catalog, spec, strict=False)
+        else:
+            path = Path(spec)
+            if not path.is_absolute() and self.catalog.path is not None:
+                path = self.catalog.path.parent / path
+            if not path.exists():
+                raise LayerNotFoundError(
+                    f"{self.catalog.path}: study_area {spec!r} is neither a layer of the catalog nor "
+                    f"an existing file; give a catalog entry name or a polygon file path")
+            gdf = read_layer(os.fspath(path), strict=False)
+        if gdf.empty or not np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), (3, 6)).any():
+            raise SchemaError(f"study_area {spec!r} has no polygon; it must be the area's boundary polygon(s)")
+        return gdf
+
+    # -- clipping --------------------------------------------------------------------------
+    def _clip(self, type_id: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        area = self.study_area
+        if area is None or (self.study_area_source == "province" and type_id in NOT_CLIPPED_BY_PROVINCE):
+            return gdf
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+            return gdf
+        if not gdf.crs.equals(TARGET_CRS):
+            area = gpd.GeoSeries([area], crs=TARGET_CRS).to_crs(gdf.crs).iloc[0]
+        out = clip_to_area(gdf, area, what=f"layer '{type_id}'",
+                           keep_full_area=type_id in FULL_AREA_TYPES)
+        return out
+
+    # -- quality ---------------------------------------------------------------------------
+    def quality(self) -> list[dict]:
+        """Per layer read: validation ``errors`` and ``warnings`` (counts), up to three
+        ``examples`` (messages) and, when clipped to the study area, ``clip`` (counts kept /
+        cut / dropped_outside / dropped_slivers)."""
+        rows = []
+        for key, gdf in self._cache.items():
+            meta = getattr(gdf, "attrs", {}).get("gisplan", {})
+            issues = meta.get("issues", [])
+            errors = [i for i in issues if i.get("severity") == "error"]
+            warnings = [i for i in issues if i.get("severity") == "warning"]
+            row = {"layer": meta.get("entry", key.split(":")[0]), "errors": len(errors),
+                   "warnings": len(warnings),
+                   "examples": [i.get("message", "") for i in (errors or warnings)[:3]]}
+            if "clip" in meta:
+                row["clip"] = dict(meta["clip"])
+            rows.append(row)
+        return rows
+
+
+def _union(gdf: gpd.GeoDataFrame) -> shapely.Geometry | None:
+    if gdf.crs is not None and not gdf.crs.equals(TARGET_CRS):
+        gdf = gdf.to_crs(TARGET_CRS)
+    geoms = gdf.geometry.to_numpy()
+    polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]
+    if not len(polys):
+        return None
+    area = shapely.union_all(shapely.make_valid(polys))
+    return None if area.is_empty else area
+
+
+def clip_to_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, what: str = "layer",
+                 keep_full_area: bool = False, sliver_share: float = SLIVER_SHARE) -> gpd.GeoDataFrame:
+    """Features of ``gdf`` inside ``area`` (same projected CRS, metres): wholly inside kept,
+    crossing ones cut to their inside part, wholly outside dropped, polygons keeping under
+    ``sliver_share`` of their area dropped as slivers. Points are kept when inside or on the
+    boundary.
+
+    With ``keep_full_area``, polygons get ``full_area_ha``: their area (ha) before clipping.
+
+    Returns
+    -------
+    GeoDataFrame (the original index labels of the features kept) whose
+    ``attrs["gisplan"]["clip"]`` holds ``kept``, ``cut``, ``dropped_outside``,
+    ``dropped_slivers`` (counts of features).
+    """
+    require_projected(gdf.crs, what)
+    geoms = gdf.geometry.to_numpy()
+    n = len(geoms)
+    if keep_full_area:
+        gdf = gdf.assign(full_area_ha=shapely.area(geoms) / 1e4)
+    shapely.prepare(area)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    hit = np.zeros(n, bool)
+    idx = np.flatnonzero(valid)
+    if len(idx):
+        cand = shapely.STRtree(geoms[idx]).query(area, predicate="intersects")
+        hit[idx[cand]] = True
+    inside = np.zeros(n, bool)
+    inside[hit] = shapely.covered_by(geoms[hit], area)
+    cross = np.flatnonzero(hit & ~inside)
+    new = geoms.copy()
+    keep = inside.copy()
+    slivers = 0
+    if len(cross):
+        tid = shapely.get_type_id(geoms[cross])
+        is_poly = np.isin(tid, (3, 6))
+        is_line = np.isin(tid, (1, 2, 5))
+        pieces = _intersection(geoms[cross], area)
+        pieces = _keep_dimension(pieces, is_poly, is_line)
+        size = np.where(is_poly, shapely.area(pieces), np.where(is_line, shapely.length(pieces), 0.0))
+        full = np.where(is_poly, shapely.area(geoms[cross]), 1.0)
+        sliver = is_poly & (size > 0) & (size < sliver_share * full)
+        slivers = int(sliver.sum())
+        # points on the boundary are covered (kept above); other geometry types need a size
+        ok = (size > 0) & ~sliver
+        keep[cross[ok]] = True
+        new[cross[ok]] = pieces[ok]
+    out = gdf.set_geometry(new)[keep] if len(cross) else gdf[keep]
+    out = gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
+    counts = {"kept": int(inside.sum()), "cut": int(keep.sum() - inside.sum()),
+              "dropped_outside": int(n - keep.sum() - slivers), "dropped_slivers": slivers}
+    out.attrs = {k: v for k, v in gdf.attrs.items()}
+    out.attrs["gisplan"] = {**gdf.attrs.get("gisplan", {}), "clip": counts}
+    if counts["cut"] or counts["dropped_outside"] or counts["dropped_slivers"]:
+        log.info("%s clipped to the study area: %s", what, counts)
+    return out
+
+
+def _intersection(geoms: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """Exact intersections, repairing inputs GEOS refuses (invalid rings) with make_valid."""
+    try:
+        return shapely.intersection(geoms, area)
+    except shapely.errors.GEOSException:
+        out = np.empty(len(geoms), dtype=object)
+        for i, g in enumerate(geoms):
+            try:
+                out[i] = shapely.intersection(g, area)
+            except shapely.errors.GEOSException:
+                out[i] = shapely.intersection(shapely.make_valid(g), area)
+        return out
+
+
+def _keep_dimension(pieces: np.ndarray, is_poly: np.ndarray, is_line: np.ndarray) -> np.ndarray:
+    """Keep only the parts of each piece of the original dimension (an intersection may add
+    stray points or lines in a GeometryCollection)."""
+    mixed = np.flatnonzero(shapely.get_type_id(pieces) == 7)
+    out = pieces.copy()
+    for i in mixed:
+        parts = shapely.get_parts(pieces[i])
+        want = (3, 6) if is_poly[i] else (1, 2, 5) if is_line[i] else (0, 4)
+        parts = parts[np.isin(shapely.get_type_id(parts), want)]
+        out[i] = shapely.union_all(parts) if len(parts) else shapely.GeometryCollection()
+    return out
+
+
+__all__ = ["LayerStore", "clip_to_area", "missing_layer", "data_missing", "SLIVER_SHARE"]
