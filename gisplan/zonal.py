@@ -10,14 +10,15 @@ exactextract computes), holes and multi-part polygons included. Only cells that 
 crosses are stored; between two such cells in a row the coverage is constant (0 or 1), so the
 interior is kept as runs of whole cells.
 
-Zonal sums then stream the raster in strips: for each class a row-wise prefix sum gives the
+Zonal sums then stream the raster in strips, reading only the rows and columns the zones cover
+(plus the minimum-area halo), so memory follows the zones, not the raster: for each class a row-wise prefix sum gives the
 count of any interior run with two lookups, and boundary cells add their fractions. Zones may
 overlap each other: every zone is counted independently.
 
 The minimum-mapping-unit rule (contiguous forest patches smaller than a given area are not
-forest) is applied per strip with a halo of rows: a patch smaller than N pixels spans fewer than
-N rows, so a patch that does not reach the halo's outer edge is seen whole, and one that does is
-at least N pixels and is kept. The result equals the whole-raster answer.
+forest) is applied per strip with a halo of rows and columns: a patch smaller than N pixels spans
+fewer than N rows and columns, so a patch that does not reach the halo's outer edge is seen whole,
+and one that does is at least N pixels and is kept. The result equals the whole-raster answer.
 
 All areas are in the raster's CRS units squared; callers convert to ha.
 """
@@ -37,7 +38,7 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 from scipy import ndimage
 
-from gisplan.errors import CRSError
+from gisplan.errors import CRSError, DataMissingError
 
 log = logging.getLogger(__name__)
 
@@ -210,10 +211,15 @@ def min_patch_pixels(mmu_area: float, pixel_area: float) -> int:
 
 
 def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
-                open_top: bool = False, open_bottom: bool = False) -> np.ndarray:
+                open_top: bool = False, open_bottom: bool = False,
+                open_left: bool = False, open_right: bool = False,
+                pixel_area: np.ndarray | None = None, min_area: float | None = None) -> np.ndarray:
     """``mask`` without connected patches of fewer than ``n_min`` pixels.
 
-    Patches touching an ``open`` edge (a strip boundary with unseen rows beyond) are kept.
+    Patches touching an ``open`` edge (a window boundary with unseen pixels beyond) are kept.
+    With ``pixel_area`` (area of each pixel, broadcastable to ``mask``: per row for a
+    geographic grid) and ``min_area``, a patch is dropped when its area is below ``min_area``
+    instead of its pixel count below ``n_min``.
     """
     if n_min <= 1 or not mask.any():
         return mask
@@ -221,64 +227,130 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
     labels, n = ndimage.label(mask, structure=structure)
     if n == 0:
         return mask
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    small = sizes < n_min
+    if pixel_area is not None and min_area is not None:
+        areas = np.broadcast_to(pixel_area, mask.shape)
+        small = np.bincount(labels.ravel(), weights=areas.ravel(), minlength=n + 1) < min_area * (1 - 1e-12)
+    else:
+        small = np.bincount(labels.ravel(), minlength=n + 1) < n_min
     small[0] = False
-    if open_top:
-        small[np.unique(labels[0])] = False
-    if open_bottom:
-        small[np.unique(labels[-1])] = False
+    for is_open, edge in ((open_top, labels[0]), (open_bottom, labels[-1]),
+                          (open_left, labels[:, 0]), (open_right, labels[:, -1])):
+        if is_open:
+            small[np.unique(edge)] = False
     if not small.any():
         return mask
     return mask & ~small[labels]
 
 
+@dataclass(frozen=True)
+class Strip:
+    """The window read for one strip, given to ``classify`` in :func:`class_sums`.
+
+    ``row0``, ``col0``: raster row and column of the arrays' first pixel. ``top``, ``bottom``,
+    ``left``, ``right``: halo rows/columns around the core (the cells that are counted).
+    ``open_*``: the raster has more pixels beyond that edge of the window (a patch touching it
+    may continue).
+    """
+
+    row0: int
+    col0: int
+    top: int
+    bottom: int
+    left: int
+    right: int
+    open_top: bool
+    open_bottom: bool
+    open_left: bool
+    open_right: bool
+
+    def core(self, a: np.ndarray) -> np.ndarray:
+        """The core part of an array read for this strip."""
+        return a[self.top: a.shape[0] - self.bottom, self.left: a.shape[1] - self.right]
+
+
+def zones_window(cov: Coverage) -> tuple[int, int, int, int] | None:
+    """Rows and columns ``(r0, r1, c0, c1)`` (end exclusive) of the cells the zones cover, or
+    None when they cover none (``cov`` clipped to the raster)."""
+    rows = np.r_[cov.b_row, cov.r_row]
+    if rows.size == 0:
+        return None
+    c0 = min(cov.b_col.min(initial=np.iinfo(np.int64).max), cov.r_c0.min(initial=np.iinfo(np.int64).max))
+    c1 = max(cov.b_col.max(initial=-1) + 1, cov.r_c1.max(initial=-1))
+    return int(rows.min()), int(rows.max()) + 1, int(c0), int(c1)
+
+
 def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callable, n_classes: int, *,
-               halo_rows: int = 0, strip_rows: int = DEFAULT_STRIP_ROWS, band: int = 1,
-               progress=None) -> np.ndarray:
+               halo: int = 0, strip_rows: int = DEFAULT_STRIP_ROWS, band: int = 1,
+               progress=None, row_weights: np.ndarray | None = None,
+               crs_name: str = "the raster's CRS") -> np.ndarray:
     """Coverage-weighted pixel counts per zone and class, streaming the raster(s) in strips.
+
+    Only the rows and columns the zones cover (plus ``halo`` on each side) are read, so memory
+    and time follow the zones, not the raster's extent.
 
     Parameters
     ----------
     sources : raster paths on the same grid (e.g. two years).
     zones_geoms : polygons in the rasters' CRS.
-    classify : ``f(arrays, masks, top_halo, bottom_halo, open_top, open_bottom) -> int array``
-        of classes for the core rows of the strip (``arrays``/``masks``: one per source, with
-        ``top_halo``/``bottom_halo`` extra rows; ``open_*``: rows exist beyond the window's
-        edge). Class 0 is not counted.
+    classify : ``f(arrays, masks, strip) -> int array`` of classes for the core cells of the
+        strip (``arrays``/``masks``: one per source, the window with its halo; ``strip``: a
+        :class:`Strip`, whose ``core()`` cuts the halo off). Class 0 is not counted.
     n_classes : number of classes (including 0).
-    halo_rows : extra rows read above and below each strip (for the minimum-area rule).
+    halo : extra rows and columns read around the zones' window and each strip (for the
+        minimum-area rule).
+    row_weights : weight of a cell per raster row (e.g. cell areas in m² of a geographic grid);
+        the sums are then weighted.
+    crs_name : name of the rasters' CRS, for the error message.
 
     Returns
     -------
-    array (n_zones, n_classes) of counts in pixels (fractional at zone edges).
+    array (n_zones, n_classes) of counts in pixels (fractional at zone edges), or weighted sums.
+
+    Raises
+    ------
+    DataMissingError
+        When the raster covers none of the zones.
     """
     with rasterio.open(sources[0]) as ds0:
-        transform, height, width = ds0.transform, ds0.height, ds0.width
+        transform, height, width, rbounds = ds0.transform, ds0.height, ds0.width, tuple(ds0.bounds)
     n_zones = len(zones_geoms)
     cov = coverage(zones_geoms, transform).clip(height, width)
+    win = zones_window(cov)
+    if win is None:
+        zb = shapely.total_bounds(np.asarray(zones_geoms, dtype=object))
+        raise DataMissingError(
+            f"raster {sources[0]} covers none of the {n_zones} zones: raster bounds "
+            f"{_fmt_bounds(rbounds)}, zones' bounds {_fmt_bounds(zb)} (both in {crs_name}); "
+            f"use a raster that covers the zones, or check the zones' and the raster's CRS")
+    r_lo, r_hi, c_lo, c_hi = win
+    w0, w1 = max(0, c_lo - halo), min(width, c_hi + halo)
     out = np.zeros((n_zones, n_classes))
     datasets = [rasterio.open(s) for s in sources]
     strips = []
-    for r0 in range(0, height, strip_rows):
-        r1 = min(height, r0 + strip_rows)
-        strips.append((r0, r1, max(0, r0 - halo_rows), min(height, r1 + halo_rows)))
+    for r0 in range(r_lo, r_hi, strip_rows):
+        r1 = min(r_hi, r0 + strip_rows)
+        h0, h1 = max(0, r0 - halo), min(height, r1 + halo)
+        strips.append((r0, r1, Strip(h0, w0, r0 - h0, h1 - r1, c_lo - w0, w1 - c_hi,
+                                     h0 > 0, h1 < height, w0 > 0, w1 < width)))
+    if progress is not None and hasattr(progress, "reset"):
+        progress.reset(total=r_hi - r_lo)
 
-    def read(strip):
-        _, _, h0, h1 = strip
-        win = Window(0, h0, width, h1 - h0)
-        return [_read_with_mask(ds, band, win) for ds in datasets]
+    def read(item):
+        r0, r1, s = item
+        window = Window(w0, s.row0, w1 - w0, s.top + (r1 - r0) + s.bottom)
+        return [_read_with_mask(ds, band, window) for ds in datasets]
 
     # decode the next strip (GDAL releases the GIL) while the current one is counted
     with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
         try:
             pending = pool.submit(read, strips[0]) if strips else None
-            for i, (r0, r1, h0, h1) in enumerate(strips):
+            for i, (r0, r1, strip) in enumerate(strips):
                 data = pending.result()
                 pending = pool.submit(read, strips[i + 1]) if i + 1 < len(strips) else None
                 arrays, masks = [d for d, _ in data], [m for _, m in data]
-                cls = classify(arrays, masks, r0 - h0, h1 - r1, h0 > 0, h1 < height)
-                _accumulate(out, cov, cls, r0, r1, width, n_classes)
+                cls = classify(arrays, masks, strip)
+                _accumulate(out, cov, cls, r0, r1, c_lo, n_classes, row_weights)
                 if progress is not None:
                     progress.update(r1 - r0)
         finally:
@@ -289,38 +361,47 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
     return out
 
 
+def _fmt_bounds(b) -> str:
+    return "(" + ", ".join(f"{v:.5f}" if abs(v) < 1000 else f"{v:.0f}" for v in b) + ")"
+
+
 def _read_with_mask(ds, band: int, win: Window) -> tuple[np.ndarray, np.ndarray]:
     """Band values and validity of a window, decoding the data once when validity comes
-    from a nodata value (``read_masks`` would decode it a second time)."""
+    from a nodata value (``read_masks`` would decode it a second time). In a float raster NaN
+    and ±inf are nodata whether or not a nodata value is declared."""
     data = ds.read(band, window=win)
     flags = ds.mask_flag_enums[band - 1]
     if MaskFlags.all_valid in flags:
-        return data, np.ones(data.shape, bool)
-    if MaskFlags.nodata in flags and ds.nodata is not None:
-        nd = ds.nodata
-        valid = ~np.isnan(data) if isinstance(nd, float) and np.isnan(nd) else data != nd
-        if np.issubdtype(data.dtype, np.floating):
-            valid &= ~np.isnan(data)
-        return data, valid
-    return data, ds.read_masks(band, window=win) > 0
+        valid = np.ones(data.shape, bool)
+    elif MaskFlags.nodata in flags and ds.nodata is not None:
+        valid = data != ds.nodata  # a NaN nodata matches nothing here; isfinite below drops it
+    else:
+        valid = ds.read_masks(band, window=win) > 0
+    if np.issubdtype(data.dtype, np.floating):
+        valid &= np.isfinite(data)
+    return data, valid
 
 
-def _accumulate(out, cov: Coverage, cls, r0, r1, width, n_classes) -> None:
-    h = r1 - r0
+def _accumulate(out, cov: Coverage, cls, r0, r1, c_off, n_classes, row_weights=None) -> None:
+    """Add the strip's classes (core rows ``r0 … r1 - 1``, columns from ``c_off``) to ``out``."""
+    h, w = cls.shape
     # boundary cells
     sel = (cov.b_row >= r0) & (cov.b_row < r1)
     if sel.any():
-        c = cls[cov.b_row[sel] - r0, cov.b_col[sel]]
-        np.add.at(out, (cov.b_zone[sel], c), cov.b_frac[sel])
+        c = cls[cov.b_row[sel] - r0, cov.b_col[sel] - c_off]
+        frac = cov.b_frac[sel] if row_weights is None else cov.b_frac[sel] * row_weights[cov.b_row[sel]]
+        np.add.at(out, (cov.b_zone[sel], c), frac)
     # interior runs, one pass per group of non-overlapping zones
     rsel = (cov.r_row >= r0) & (cov.r_row < r1)
     if not rsel.any():
         return
-    zone, row, c0, c1 = cov.r_zone[rsel], cov.r_row[rsel] - r0, cov.r_c0[rsel], cov.r_c1[rsel]
+    zone, row = cov.r_zone[rsel], cov.r_row[rsel] - r0
+    c0, c1 = cov.r_c0[rsel] - c_off, cov.r_c1[rsel] - c_off
+    rw = None if row_weights is None else row_weights[cov.r_row[rsel]]
     # per class, a row-wise prefix sum of its pixels: a run's count is P[row, c1] - P[row, c0]
     # (zones may overlap: every run is counted for its own zone)
-    prefix = np.zeros((h, width + 1), dtype=np.int32)
+    prefix = np.zeros((h, w + 1), dtype=np.int32)
     for c in range(1, n_classes):
         np.cumsum(cls == c, axis=1, dtype=np.int32, out=prefix[:, 1:])
         counts = prefix[row, c1] - prefix[row, c0]
-        out[:, c] += np.bincount(zone, weights=counts, minlength=out.shape[0])
+        out[:, c] += np.bincount(zone, weights=counts if rw is None else counts * rw, minlength=out.shape[0])

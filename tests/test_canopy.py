@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
-from gisplan.errors import CRSError, SchemaError
+from gisplan.errors import CRSError, DataMissingError, GisplanWarning, SchemaError
 from gisplan.indicators.canopy import forest_change_raster, forest_cover
 
 X0, Y0, RES = 430_000.0, 2_390_000.0, 30.0
@@ -91,11 +91,16 @@ def test_nodata_is_neither_observed_nor_forest(tmp_path):
     data[0:5, 0:10] = 255  # cloud over the top half
     path = write(tmp_path / "c.tif", data)
     z = shapely.box(X0, Y0 - 300, X0 + 300, Y0)
-    res = forest_cover(path, zones(z), id_column="code").iloc[0]
+    res = forest_cover(path, zones(z), id_column="code", min_observed_pct=50).iloc[0]
     assert res.observed_ha == pytest.approx(50 * 0.09)
     assert res.forest_ha == pytest.approx(50 * 0.09)
     assert res.forest_pct == pytest.approx(100.0)
-    assert res.observed_pct == pytest.approx(50.0)
+    assert res.observed_pct == pytest.approx(50.0) and res.observed_ok
+    # under the default 90 % observed, the zone is flagged and gets no percentage
+    with pytest.warns(GisplanWarning, match=r"1 of 1 zones.*Z0 \(50\.0 %\)"):
+        flagged = forest_cover(path, zones(z), id_column="code").iloc[0]
+    assert not flagged.observed_ok and np.isnan(flagged.forest_pct)
+    assert flagged.forest_ha == pytest.approx(50 * 0.09)
 
 
 def test_minimum_area_patches_just_under_and_over(tmp_path):
@@ -134,11 +139,14 @@ def test_zone_partly_outside_and_other_crs(tmp_path):
     data = np.full((10, 10), 50)
     path = write(tmp_path / "c.tif", data)
     z = shapely.box(X0 - 150, Y0 - 300, X0 + 150, Y0)  # half outside the raster
-    res = forest_cover(path, zones(z), id_column="code").iloc[0]
+    with pytest.warns(GisplanWarning, match="Z0 \\(50.0 %\\)"):
+        res = forest_cover(path, zones(z), id_column="code").iloc[0]
     assert res.area_ha == pytest.approx(9.0) and res.observed_ha == pytest.approx(4.5)
+    assert res.observed_pct == pytest.approx(50.0) and not res.observed_ok and np.isnan(res.forest_pct)
     # the same zone given in WGS 84 is reprojected to the raster's CRS
     ll = zones(z).to_crs(4326)
-    res_ll = forest_cover(path, ll, id_column="code").iloc[0]
+    with pytest.warns(GisplanWarning, match="Z0"):
+        res_ll = forest_cover(path, ll, id_column="code").iloc[0]
     assert res_ll.observed_ha == pytest.approx(4.5, rel=1e-5)
     assert ll.geometry.iloc[0].equals(zones(z).to_crs(4326).geometry.iloc[0])  # caller's data unchanged
 
@@ -176,9 +184,18 @@ def test_bad_inputs(tmp_path):
     nocrs = write(tmp_path / "n.tif", np.zeros((4, 4)), crs=None)
     with pytest.raises(CRSError, match="no CRS"):
         forest_cover(nocrs, zones(shapely.box(X0, Y0 - 60, X0 + 60, Y0)), id_column="code")
+    # a raster that misses every zone: an error naming both extents in the raster's CRS
     deg = write(tmp_path / "d.tif", np.zeros((4, 4)), crs="EPSG:4326", transform=from_origin(105.8, 21.6, 0.001, 0.001))
-    with pytest.raises(CRSError, match="degrees"):
+    with pytest.raises(DataMissingError, match=r"d\.tif covers none of the 1 zones: raster bounds "
+                                               r"\(105\.80000, 21\.59600, 105\.80400, 21\.60000\), zones' bounds "
+                                               r"\(105\.8\d+, 21\.6\d+, .*WGS 84"):
         forest_cover(deg, zones(shapely.box(X0, Y0 - 60, X0 + 60, Y0)), id_column="code")
+    far = zones(shapely.box(X0 + 10_000, Y0 - 60, X0 + 10_060, Y0))
+    with pytest.raises(DataMissingError, match=r"raster bounds \(430000, 2389880, 430120, 2390000\), "
+                                               r"zones' bounds \(440000, 2389940, 440060, 2390000\)"):
+        forest_cover(path, far, id_column="code")
+    with pytest.raises(DataMissingError, match="covers none"):
+        forest_change_raster(path, path, far, id_column="code")
 
 
 @settings(max_examples=25, deadline=None)
@@ -194,10 +211,14 @@ def test_invariants(seed, threshold, mmu):
         path = write(Path(d) / "c.tif", data)
         cx, cy = rng.uniform(X0, X0 + 450), rng.uniform(Y0 - 450, Y0)
         z = shapely.affinity.rotate(shapely.box(cx - 100, cy - 150, cx + 120, cy + 90), rng.uniform(0, 90))
-        res = forest_cover(path, zones(z), id_column="code", threshold=threshold, mmu_ha=mmu).iloc[0]
-    assert 0 <= res.forest_ha <= res.observed_ha + 1e-9 <= res.area_ha + 2e-9
+        res = forest_cover(path, zones(z), id_column="code", threshold=threshold, mmu_ha=mmu,
+                           min_observed_pct=0).iloc[0]
+    assert res.observed_ok and res.observed_pct == pytest.approx(res.observed_ha / res.area_ha * 100)
     if res.observed_ha > 0:
+        assert 0 <= res.forest_ha <= res.observed_ha + 1e-9 <= res.area_ha + 2e-9
         assert 0 <= res.forest_pct <= 100 + 1e-9
+    else:
+        assert np.isnan(res.forest_ha) and np.isnan(res.forest_pct)
 
 
 # --- CRS declared outside the file (catalog entry / open_raster(crs=…) / crs=) ------------------
@@ -375,10 +396,16 @@ def test_change_sets_in_one_pass_equal_separate_calls(tmp_path):
 
     # (here summed from the communes' pieces, which cover every purpose zone; with only the
     # protected area, which does not, the purpose zones are counted themselves)
-    direct = forest_change_raster(p0, p1, purpose_zones(fs), id_column="purpose")
-    pd.testing.assert_frame_equal(got[PURPOSE_TABLE], direct, rtol=1e-9)
+    # (zones must have a geometry: the absent special-use zone is left out of the direct call)
+    pz = purpose_zones(fs)
+    with pytest.raises(SchemaError, match=r"without a geometry .* row\(s\) 0 \('special_use'\)"):
+        forest_change_raster(p0, p1, pz, id_column="purpose")
+    direct = forest_change_raster(p0, p1, pz[~pz.is_empty], id_column="purpose").reset_index(drop=True)
+    present = got[PURPOSE_TABLE].iloc[1:].reset_index(drop=True)
+    pd.testing.assert_frame_equal(present, direct, rtol=1e-9)
     only_pa = forest_change_raster_sets(p0, p1, {"pas": (pas, "pa_id")}, forest_status=fs)
-    pd.testing.assert_frame_equal(only_pa[PURPOSE_TABLE], direct, rtol=1e-12)
+    pd.testing.assert_frame_equal(only_pa[PURPOSE_TABLE].iloc[1:].reset_index(drop=True), direct, rtol=1e-12)
+    assert not only_pa[PURPOSE_TABLE]["observed_ok"].iloc[0] and np.isnan(only_pa[PURPOSE_TABLE]["loss_ha"].iloc[0])
     pd.testing.assert_frame_equal(only_pa["pas"], got["pas"], rtol=1e-12)
 
 

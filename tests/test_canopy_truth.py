@@ -24,6 +24,7 @@ from rasterio.transform import from_origin
 from scipy import ndimage
 
 import gisplan
+import gisplan.errors
 from gisplan.cli.main import cli
 from gisplan.indicators.canopy import forest_change_raster
 
@@ -66,8 +67,10 @@ def kept_forest(forest, n_min):
     return keep[labels]
 
 
-def truth_table(units, ids, data, transform, *, forest_values, mmu_ha=0.3):
-    """area_ha, observed_ha, forest_ha, forest_pct per unit (units in the raster's CRS)."""
+def truth_table(units, ids, data, transform, *, forest_values, mmu_ha=0.3, min_observed_pct=90.0):
+    """area_ha, observed_ha, forest_ha, forest_pct, observed_pct, observed_ok per unit (units in
+    the raster's CRS). A unit observed below ``min_observed_pct`` % of its area has no
+    percentage; one not observed at all has no forest area either (unknown, not 0)."""
     pixel_m2 = abs(transform.a * transform.e)
     valid = data != NODATA
     forest = kept_forest(forest_values & valid, min_pixels(mmu_ha, pixel_m2))
@@ -77,17 +80,22 @@ def truth_table(units, ids, data, transform, *, forest_values, mmu_ha=0.3):
         frac = fractions(unit, boxes, pixel_m2)
         observed = (frac * valid.ravel()).sum() * pixel_m2 / 1e4
         forest_ha = (frac * forest.ravel()).sum() * pixel_m2 / 1e4
-        rows.append({"unit": uid, "area_ha": unit.area / 1e4, "observed_ha": observed, "forest_ha": forest_ha,
-                     "forest_pct": forest_ha / observed * 100 if observed > 0 else np.nan})
+        share = observed / (unit.area / 1e4) * 100
+        ok = share >= min_observed_pct
+        rows.append({"unit": uid, "area_ha": unit.area / 1e4, "observed_ha": observed,
+                     "forest_ha": forest_ha if observed > 0 else np.nan,
+                     "forest_pct": forest_ha / observed * 100 if observed > 0 and ok else np.nan,
+                     "observed_pct": share, "observed_ok": ok})
     return pd.DataFrame(rows)
 
 
 def assert_matches(got: pd.DataFrame, want: pd.DataFrame):
     got = got.set_index(got.columns[0]).loc[want["unit"]]
     want = want.set_index("unit")
-    for col in ("area_ha", "observed_ha", "forest_ha"):
+    for col in ("area_ha", "observed_ha", "forest_ha", "observed_pct"):
         np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, atol=1e-9,
                                    err_msg=col)
+    assert list(got["observed_ok"].astype(bool)) == list(want["observed_ok"])
     g, w = got["forest_pct"].to_numpy(float), want["forest_pct"].to_numpy(float)
     assert (np.isnan(g) == np.isnan(w)).all(), (g, w)
     ok = ~np.isnan(w)
@@ -167,6 +175,11 @@ def run_cli(*args):
     return result
 
 
+def api(*args, **kw):
+    """gisplan.forest_cover with every unit's percentage (no observed-share flag)."""
+    return gisplan.forest_cover(*args, min_observed_pct=0, **kw)
+
+
 @pytest.fixture(params=[10.0, 30.0], ids=["10m", "30m"])
 def case(request, tmp_path):
     res = request.param
@@ -211,35 +224,54 @@ def test_the_raster_holds_the_hard_cases(case):
 
 def test_cli_matches_truth(case):
     out = case["tmp"] / "result.csv"
-    run_cli("--raster", case["path"], "--zones", case["zpath"], "--id-column", "unit", "--out", out)
+    result = run_cli("--raster", case["path"], "--zones", case["zpath"], "--id-column", "unit", "--out", out)
     got = pd.read_csv(out)
     assert list(got.columns[:5]) == ["unit", "area_ha", "observed_ha", "forest_ha", "forest_pct"]
     want = truth_table(case["units"].geometry, case["units"]["unit"], case["data"], case["transform"],
                        forest_values=case["data"] >= 10)
     assert_matches(got, want)
     assert want.set_index("unit").loc["cloud", "observed_ha"] == 0 and np.isnan(got.set_index("unit").loc["cloud", "forest_pct"])
+    # units observed below 90 % are flagged, with no percentage, and named in one warning line
+    flagged = list(want.loc[~want["observed_ok"], "unit"])
+    assert {"outside", "cloud"} <= set(flagged) and "offgrid" not in flagged
+    line = [ln for ln in result.output.splitlines() if ln.startswith("warning:")]
+    assert len(line) == 1 and f"{len(flagged)} of 6 zones" in line[0]
+    assert all(f"{u} (" in line[0] for u in flagged)
+    # every unit's percentage through the CLI with the flag switched off
+    out0 = case["tmp"] / "result0.csv"
+    run_cli("--raster", case["path"], "--zones", case["zpath"], "--id-column", "unit", "--min-observed-pct", 0,
+            "--out", out0)
+    assert_matches(pd.read_csv(out0), truth_table(case["units"].geometry, case["units"]["unit"], case["data"],
+                                                  case["transform"], forest_values=case["data"] >= 10,
+                                                  min_observed_pct=0))
 
 
 @pytest.mark.parametrize("strip_rows", [3, 7, 1024])
 def test_python_api_matches_truth(case, strip_rows):
-    got = gisplan.forest_cover(case["path"], case["zpath"], id_column="unit", strip_rows=strip_rows)
+    got = api(case["path"], case["zpath"], id_column="unit", strip_rows=strip_rows)
     want = truth_table(case["units"].geometry, case["units"]["unit"], case["data"], case["transform"],
-                       forest_values=case["data"] >= 10)
+                       forest_values=case["data"] >= 10, min_observed_pct=0)
     assert_matches(got, want)
     # the minimum-area rule made a difference here, and switching it off matches the truth too
-    off = gisplan.forest_cover(case["path"], case["units"], id_column="unit", mmu_ha=0, strip_rows=strip_rows)
+    off = api(case["path"], case["units"], id_column="unit", mmu_ha=0, strip_rows=strip_rows)
     want_off = truth_table(case["units"].geometry, case["units"]["unit"], case["data"], case["transform"],
-                           forest_values=case["data"] >= 10, mmu_ha=0)
+                           forest_values=case["data"] >= 10, mmu_ha=0, min_observed_pct=0)
     assert_matches(off, want_off)
     assert (want_off["forest_ha"] > want["forest_ha"] + 1e-9).sum() >= 2
+    # with the default 90 %, the same numbers where observed enough, NaN % elsewhere, one warning
+    with pytest.warns(gisplan.errors.GisplanWarning, match="zones are observed") as rec:
+        flagged = gisplan.forest_cover(case["path"], case["zpath"], id_column="unit", strip_rows=strip_rows)
+    assert len(rec) == 1
+    assert_matches(flagged, truth_table(case["units"].geometry, case["units"]["unit"], case["data"],
+                                        case["transform"], forest_values=case["data"] >= 10))
 
 
 def test_threshold_option_matches_truth(case):
     out = case["tmp"] / "t40.csv"
     run_cli("--raster", case["path"], "--zones", case["zpath"], "--id-column", "unit", "--threshold", 40,
-            "--mmu-ha", 0.5, "--out", out)
+            "--mmu-ha", 0.5, "--min-observed-pct", 0, "--out", out)
     want = truth_table(case["units"].geometry, case["units"]["unit"], case["data"], case["transform"],
-                       forest_values=case["data"] >= 40, mmu_ha=0.5)
+                       forest_values=case["data"] >= 40, mmu_ha=0.5, min_observed_pct=0)
     assert_matches(pd.read_csv(out), want)
 
 
@@ -251,13 +283,13 @@ def test_class_raster_matches_truth(case, tmp_path):
     lc[canopy == NODATA] = 0
     path, transform = write_raster(tmp_path / "lc.tif", lc, case["res"], nodata=0)
     out = tmp_path / "lc.csv"
-    run_cli("--raster", path, "--zones", case["zpath"], "--id-column", "unit", "--forest-classes", "1,2", "--out", out)
+    run_cli("--raster", path, "--zones", case["zpath"], "--id-column", "unit", "--forest-classes", "1,2",
+            "--min-observed-pct", 0, "--out", out)
     valid = lc != 0
     want = truth_table(case["units"].geometry, case["units"]["unit"], np.where(valid, lc, NODATA), transform,
-                       forest_values=np.isin(lc, [1, 2]))
+                       forest_values=np.isin(lc, [1, 2]), min_observed_pct=0)
     assert_matches(pd.read_csv(out), want)
-    api = gisplan.forest_cover(path, case["units"], id_column="unit", forest_classes=[1, 2])
-    assert_matches(api, want)
+    assert_matches(api(path, case["units"], id_column="unit", forest_classes=[1, 2]), want)
 
 
 def test_units_in_another_crs_match_truth_in_the_raster_crs(case, tmp_path):
@@ -267,21 +299,22 @@ def test_units_in_another_crs_match_truth_in_the_raster_crs(case, tmp_path):
     zpath = tmp_path / "units_wgs84.gpkg"
     ll.to_file(zpath, driver="GPKG")
     out = tmp_path / "ll.csv"
-    run_cli("--raster", case["path"], "--zones", zpath, "--id-column", "unit", "--out", out)
+    run_cli("--raster", case["path"], "--zones", zpath, "--id-column", "unit", "--min-observed-pct", 0, "--out", out)
     back = gpd.read_file(zpath).to_crs(9213)
-    want = truth_table(back.geometry, back["unit"], case["data"], case["transform"], forest_values=case["data"] >= 10)
+    want = truth_table(back.geometry, back["unit"], case["data"], case["transform"], forest_values=case["data"] >= 10,
+                       min_observed_pct=0)
     assert_matches(pd.read_csv(out), want)
-    assert_matches(gisplan.forest_cover(case["path"], ll, id_column="unit"), want)
+    assert_matches(api(case["path"], ll, id_column="unit"), want)
 
 
 def test_declared_crs_matches_truth(case, tmp_path):
     """A raster without a CRS in the file, declared EPSG:9213 (crs= or open_raster)."""
     path, transform = write_raster(tmp_path / "nocrs.tif", case["data"], case["res"], crs=None)
     want = truth_table(case["units"].geometry, case["units"]["unit"], case["data"], transform,
-                       forest_values=case["data"] >= 10)
-    assert_matches(gisplan.forest_cover(path, case["units"], id_column="unit", crs="EPSG:9213"), want)
+                       forest_values=case["data"] >= 10, min_observed_pct=0)
+    assert_matches(api(path, case["units"], id_column="unit", crs="EPSG:9213"), want)
     src = gisplan.open_raster(path, crs="EPSG:9213")
-    assert_matches(gisplan.forest_cover(src, case["units"], id_column="unit"), want)
+    assert_matches(api(src, case["units"], id_column="unit"), want)
 
 
 def test_change_and_loss_by_purpose_match_truth(case, tmp_path):
@@ -307,7 +340,8 @@ def test_change_and_loss_by_purpose_match_truth(case, tmp_path):
             purposes.append(("special_use", "protection", "production")[(i + j) % 3])
     fs = gpd.GeoDataFrame({"purpose": purposes}, geometry=parcels, crs=9213)
     z = case["units"]
-    got = forest_change_raster(p0, p1, z, id_column="unit", forest_status=fs)
+    with pytest.warns(gisplan.errors.GisplanWarning, match=r"forest change: \d of 6 zones.*cloud \(0\.0 %\)"):
+        got = forest_change_raster(p0, p1, z, id_column="unit", forest_status=fs)
 
     px = res * res
     n_min = case["n_min"]
@@ -324,10 +358,15 @@ def test_change_and_loss_by_purpose_match_truth(case, tmp_path):
     for uid, unit in zip(z["unit"], z.geometry, strict=True):
         frac = fractions(unit, boxes, px)
         row = got.loc[uid]
+        assert row.observed_ha == pytest.approx((frac * both).sum() * px / 1e4, rel=1e-9, abs=1e-9)
+        assert row.observed_pct == pytest.approx((frac * both).sum() * px / unit.area * 100, rel=1e-9)
+        assert row.observed_ok == ((frac * both).sum() * px / unit.area * 100 >= 90)
+        if (frac * both).sum() == 0:  # nothing observed in both years: unknown, not 0
+            assert uid == "cloud" and row[["loss_ha", "gain_ha", "net_ha", "loss_special_use_ha"]].isna().all()
+            continue
         assert row.loss_ha == pytest.approx((frac * loss).sum() * px / 1e4, rel=1e-9, abs=1e-9)
         assert row.gain_ha == pytest.approx((frac * gain).sum() * px / 1e4, rel=1e-9, abs=1e-9)
         assert row.net_ha == pytest.approx(row.gain_ha - row.loss_ha, abs=1e-12)
-        assert row.observed_ha == pytest.approx((frac * both).sum() * px / 1e4, rel=1e-9, abs=1e-9)
         for purpose, zone in zones_by_purpose.items():
             f = fractions(shapely.intersection(unit, zone), boxes, px)
             assert row[f"loss_{purpose}_ha"] == pytest.approx((f * loss).sum() * px / 1e4, rel=1e-9, abs=1e-9)

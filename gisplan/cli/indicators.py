@@ -9,7 +9,8 @@ import click
 
 from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
-from gisplan.errors import OutputExistsError
+from gisplan.errors import OptionError, OutputError, OutputExistsError
+from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
 
 
 @click.command("indicators")
@@ -59,36 +60,83 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
 
 @click.command("forest-cover")
 @click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Canopy-cover (%) or land-cover class GeoTIFF, in a projected CRS.")
+              help="Canopy-cover (%) or land-cover class GeoTIFF, projected or in degrees.")
 @click.option("--zones", type=click.Path(exists=True, path_type=Path), required=True,
               help="Polygons (any vector format, any CRS; reprojected to the raster's CRS).")
-@click.option("--id-column", required=True, help="The zones' id column.")
-@click.option("--threshold", default=10.0, show_default=True, help="Canopy cover (%) from which a pixel is forest.")
-@click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch in ha (0: off).")
+@click.option("--layer", default=None, help="Layer inside a multi-layer zones file (GeoPackage, KML …).")
+@click.option("--encoding", default="auto", show_default=True,
+              help="Text encoding of the zones' attributes: auto, tcvn3, vni, cp1258, utf-8 …")
+@click.option("--id-column", required=True, help="The zones' id column (unique per zone).")
+@click.option("--threshold", type=float, default=FOREST.threshold, show_default=True,
+              help="Canopy cover (%, 0–100) from which a pixel is forest.")
+@click.option("--mmu-ha", type=float, default=FOREST.mmu_ha, show_default=True,
+              help="Minimum forest patch in ha (0: off).")
 @click.option("--forest-classes", default=None, help="Class codes that are forest, e.g. 1,2 (class rasters).")
 @click.option("--connectivity", type=click.Choice(["8", "4"]), default="8", show_default=True)
+@click.option("--min-observed-pct", type=float, default=MIN_OBSERVED_PCT, show_default=True,
+              help="Zones the raster observes over less of their area (%) get no forest_pct (flagged in "
+                   "observed_ok).")
 @click.option("--raster-crs", default=None,
               help="CRS of a raster whose file carries none, e.g. EPSG:9213 (an error if the file has another).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Result CSV.")
-@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
-def forest_cover_cmd(raster, zones, id_column, threshold, mmu_ha, forest_classes, connectivity, raster_crs, out,
-                     overwrite):
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists (never one of the inputs).")
+def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_ha, forest_classes, connectivity,
+                     min_observed_pct, raster_crs, out, overwrite):
     """Forest cover per zone from a raster: exact edge fractions, nodata excluded, small patches
-    dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct."""
+    dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct, observed_ok."""
+    import warnings
+
     from gisplan._atomic import atomic_path
     from gisplan.indicators.canopy import forest_cover
 
+    _refuse_input_as_output(out, {"raster": raster, "zones": zones})
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
-    classes = [int(c) for c in forest_classes.split(",")] if forest_classes else None
-    table = forest_cover(raster, zones, id_column=id_column, threshold=threshold, mmu_ha=mmu_ha,
-                         forest_classes=classes, connectivity=int(connectivity), crs=raster_crs)
+    classes = _parse_classes(forest_classes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = forest_cover(raster, zones, id_column=id_column, threshold=threshold, mmu_ha=mmu_ha,
+                             forest_classes=classes, connectivity=int(connectivity),
+                             min_observed_pct=min_observed_pct, crs=raster_crs, layer=layer, encoding=encoding)
+    for w in caught:  # one line per warning, never a source line
+        click.echo(f"warning: {' '.join(str(w.message).split())}", err=True)
     with atomic_path(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     total_obs = table["observed_ha"].sum()
     pct = table["forest_ha"].sum() / total_obs * 100 if total_obs else float("nan")
+    flagged = int((~table["observed_ok"]).sum())
     click.echo(f"{len(table)} zones; forest {table['forest_ha'].sum():,.1f} ha of {total_obs:,.1f} ha observed "
-               f"({pct:.2f} %) → {out}")
+               f"({pct:.2f} %)" + (f"; {flagged} zone(s) observed below {min_observed_pct:g} % have no forest_pct"
+                                  if flagged else "") + f" → {out}")
+
+
+def _parse_classes(text: str | None) -> list[int] | None:
+    """``"1,2"`` → ``[1, 2]``; anything else is an OptionError naming the value."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        classes = [int(p) for p in parts]
+    except ValueError:
+        raise OptionError(f"--forest-classes {text!r}: give integer class codes separated by commas, "
+                          f"e.g. --forest-classes 1,2") from None
+    return classes
+
+
+def _refuse_input_as_output(out: Path, inputs: dict[str, Path]) -> None:
+    """An output that is one of the inputs (or a Shapefile's part) is refused, even with
+    --overwrite."""
+    target = out.resolve()
+    for what, path in inputs.items():
+        src = path.resolve()
+        same = target == src or (src.suffix.lower() == ".shp" and target.parent == src.parent
+                                 and target.stem == src.stem and target.suffix.lower() in _SHP_PARTS)
+        if same:
+            raise OutputError(f"--out {out} is the {what} input {path}; gisplan never writes over its inputs: "
+                              f"choose another output file")
+
+
+_SHP_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}
 
 
 def register(group: click.Group) -> None:

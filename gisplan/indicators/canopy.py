@@ -7,11 +7,21 @@ area (default 0.3 ha) are not forest; patches are taken whole across zone bounda
 zone edges count by the exact fraction of the pixel inside the zone (as exactextract's
 coverage fractions), nodata pixels count neither as observed nor as forest.
 
+Every table reports the share of each zone the raster observed (``observed_pct``: valid
+pixels' exact coverage ÷ zone area); a zone observed below ``min_observed_pct`` (default 90 %)
+is flagged (``observed_ok`` False), its percentages are NaN (never a number computed from a
+sliver of the zone) and a :class:`~gisplan.errors.GisplanWarning` names it. A zone the raster
+did not observe at all has NaN forest areas too: unknown is never shown as 0. In a float raster
+NaN and ±inf are nodata whether or not a nodata value is declared.
+
 Zones are reprojected to the raster's CRS (any CRS pyproj accepts); the raster is never
-resampled. A raster without a CRS in the file is used only when its CRS is declared (a
-:class:`gisplan.io.RasterSource` from ``open_raster(..., crs=…)`` or a catalog entry, or the
-``crs`` argument); otherwise it is an error. Rasters are streamed in strips, so they may be
-larger than memory.
+resampled. Rasters in a projected CRS have one pixel area; rasters in geographic coordinates
+(degrees, e.g. MODIS or SRTM tiles in WGS 84) are measured with the exact ellipsoidal area of
+each row's cells and zone areas on the ellipsoid. A raster without a CRS in the file is used
+only when its CRS is declared (a :class:`gisplan.io.RasterSource` from
+``open_raster(..., crs=…)`` or a catalog entry, or the ``crs`` argument); otherwise it is an
+error. Only the window of the raster that the zones cover is read, in strips, so rasters may
+be larger than memory and a province's zones on a national raster cost what the province costs.
 
 Forest change can be split by the purpose of forest land (special-use / protection / production,
 from a forest-status layer): the purpose parcels are dissolved into one zone per purpose
@@ -22,8 +32,12 @@ pass as the units.
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import os
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -31,12 +45,12 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Geod
 
 from gisplan import zonal
 from gisplan.crs import to_crs
-from gisplan.errors import CRSError, LayerNotFoundError, SchemaError
-from gisplan.io import RasterSource
+from gisplan.errors import CRSError, GisplanWarning, LayerNotFoundError, OptionError, SchemaError
+from gisplan.io import RasterSource, read_layer
 from gisplan.overlay import clip_by_units
 
 log = logging.getLogger(__name__)
@@ -46,18 +60,94 @@ PURPOSES = ("special_use", "protection", "production")
 
 Raster = str | os.PathLike | RasterSource
 
+#: zones observed below this share (%) of their area are flagged and get no percentages
+MIN_OBSERVED_PCT = 90.0
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise OptionError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise OptionError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
+def _percent(name: str, value: Any) -> float:
+    v = _real(name, value)
+    if not 0 <= v <= 100:
+        raise OptionError(f"{name}={value!r} is outside 0–100 (%)")
+    return v
+
+
+@dataclass(frozen=True)
+class ForestDefinition:
+    """What counts as forest on a raster: canopy cover ≥ ``threshold`` % (Law on Forestry
+    16/2017/QH14 Art. 2.3: canopy closure ≥ 0.1) in a contiguous patch of ≥ ``mmu_ha`` ha
+    (≥ 0.3 ha). The defaults of every raster forest function come from here.
+
+    Raises
+    ------
+    OptionError
+        ``threshold`` outside 0–100, ``mmu_ha`` negative or not finite.
+    """
+
+    threshold: float = 10.0
+    mmu_ha: float = 0.3
+
+    def __post_init__(self) -> None:
+        _percent("threshold", self.threshold)
+        if _real("mmu_ha", self.mmu_ha) < 0:
+            raise OptionError(f"mmu_ha={self.mmu_ha!r} must be ≥ 0 (ha; 0 switches the minimum area off)")
+
+
+#: the legal definition (canopy ≥ 10 %, patch ≥ 0.3 ha)
+FOREST = ForestDefinition()
+
+
+def check_options(*, threshold: Any = FOREST.threshold, mmu_ha: Any = FOREST.mmu_ha,
+                  forest_classes: Any = None, connectivity: Any = 8,
+                  min_observed_pct: Any = MIN_OBSERVED_PCT) -> tuple[ForestDefinition, list[int] | None]:
+    """Range-check the raster forest options; returns the definition and the forest classes as
+    a list of ints (or None).
+
+    Raises
+    ------
+    OptionError
+        ``threshold`` or ``min_observed_pct`` outside 0–100, ``mmu_ha`` negative or not
+        finite, ``forest_classes`` not a non-empty list of integers, ``connectivity`` not 4 or 8.
+    """
+    definition = ForestDefinition(threshold, mmu_ha)
+    _percent("min_observed_pct", min_observed_pct)
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+        raise OptionError(f"connectivity={connectivity!r} must be 4 or 8 (pixels sharing an edge, or an edge "
+                          f"or a corner)")
+    classes = None
+    if forest_classes is not None:
+        bad = isinstance(forest_classes, (str, bytes)) or not isinstance(forest_classes, (Sequence, np.ndarray))
+        items = [] if bad else list(forest_classes)
+        if bad or not items or not all(isinstance(c, numbers.Integral) and not isinstance(c, bool)
+                                       for c in items):
+            raise OptionError(f"forest_classes must be a non-empty list of integer class codes (e.g. [1, 2]), "
+                              f"got {forest_classes!r}")
+        classes = [int(c) for c in items]
+    return definition, classes
+
 
 def forest_cover(
     raster: Raster,
     zones: str | os.PathLike | gpd.GeoDataFrame,
     *,
     id_column: str,
-    threshold: float = 10,
-    mmu_ha: float = 0.3,
+    threshold: float = FOREST.threshold,
+    mmu_ha: float = FOREST.mmu_ha,
     forest_classes: Sequence[int] | None = None,
     band: int = 1,
     connectivity: int = 8,
+    min_observed_pct: float = MIN_OBSERVED_PCT,
     crs: Any = None,
+    layer: str | None = None,
+    encoding: str = "auto",
     progress: bool = False,
     strip_rows: int = zonal.DEFAULT_STRIP_ROWS,
 ) -> pd.DataFrame:
@@ -65,61 +155,98 @@ def forest_cover(
 
     Parameters
     ----------
-    raster : path of a GeoTIFF in a projected CRS (pixel areas in m²), or a
+    raster : path of a GeoTIFF (projected CRS, or geographic: cell areas on the ellipsoid), or a
         :class:`gisplan.io.RasterSource` (``open_raster``), whose CRS — read from the file or
         declared — is used.
-    zones : polygons (GeoDataFrame or a vector file), any CRS; reprojected to the raster's CRS.
-    id_column : the zones' id column, copied to the result.
-    threshold : canopy cover (%) from which a pixel is forest (``value >= threshold``).
-    mmu_ha : minimum forest patch area in ha; patches with an area below it are dropped before
-        counting (``0`` switches the rule off).
+    zones : polygons, any CRS (reprojected to the raster's): a GeoDataFrame, or a vector file
+        read with :func:`gisplan.io.read_layer` (``layer``, ``encoding``; no-.prj recognition,
+        legacy text, geometry checks).
+    id_column : the zones' id column, copied to the result; its values must be unique.
+    threshold : canopy cover (%) from which a pixel is forest (``value >= threshold``), 0–100.
+    mmu_ha : minimum forest patch area in ha (≥ 0); patches with an area below it are dropped
+        before counting (``0`` switches the rule off).
     forest_classes : class codes that are forest (class rasters); ``threshold`` is then ignored.
     band : raster band.
     connectivity : 8 (default) or 4, for patches.
+    min_observed_pct : zones whose observed share is below it (%) get ``observed_ok`` False,
+        ``forest_pct`` NaN and a :class:`~gisplan.errors.GisplanWarning` naming them.
     crs : the raster's CRS when the file carries none (anything pyproj accepts, e.g.
         ``"EPSG:9213"``, as a catalog entry's ``crs``). A CRS that contradicts the file's is an
         error.
+    layer, encoding : for a zones file (see :func:`gisplan.io.read_layer`).
     progress : show a progress bar.
 
     Returns
     -------
-    DataFrame with ``id_column``, ``area_ha`` (zone area in the raster's CRS), ``observed_ha``
-    (area with valid data), ``forest_ha``, ``forest_pct`` (forest_ha / observed_ha × 100) and
-    ``observed_pct`` (observed_ha / area_ha × 100), in the zones' order.
+    DataFrame with ``id_column``, ``area_ha`` (zone area, in the raster's CRS or on its
+    ellipsoid), ``observed_ha`` (area with valid data), ``forest_ha`` (NaN when nothing was
+    observed), ``forest_pct`` (forest_ha / observed_ha × 100; NaN when not ``observed_ok``),
+    ``observed_pct`` (observed_ha / area_ha × 100) and ``observed_ok``, in the zones' order.
 
     Raises
     ------
+    OptionError
+        An option out of its range.
     CRSError
-        When the raster has no CRS and none is declared, or is in degrees.
+        When the raster has no CRS and none is declared.
+    SchemaError
+        ``id_column`` missing, duplicated or null ids, null or empty zone geometries.
+    DataMissingError
+        When the raster covers none of the zones.
 
     Examples
     --------
     >>> forest_cover("tree_cover_2024.tif", "communes.gpkg", id_column="code")  # doctest: +SKIP
     """
+    definition, classes = check_options(threshold=threshold, mmu_ha=mmu_ha, forest_classes=forest_classes,
+                                        connectivity=connectivity, min_observed_pct=min_observed_pct)
     path, rcrs, _ = _raster_info(raster, crs)
-    gdf, geoms, info = _prepare(path, rcrs, zones, id_column)
-    n_min = zonal.min_patch_pixels(mmu_ha * 1e4, info["pixel_m2"])
+    gdf, geoms, info = _prepare(path, rcrs, zones, id_column, layer=layer, encoding=encoding,
+                                mmu_ha=definition.mmu_ha)
 
-    def classify(arrays, masks, top, bottom, open_top, open_bottom):
-        forest = _forest_mask(arrays[0], masks[0], threshold, forest_classes, n_min, connectivity,
-                              open_top, open_bottom)
+    def classify(arrays, masks, strip):
+        forest = _forest_mask(arrays[0], masks[0], definition.threshold, classes, info, connectivity, strip)
         cls = masks[0].astype(np.int8) + forest
-        return cls[top: cls.shape[0] - bottom]
+        return strip.core(cls)
 
-    sums = _run([path], geoms, classify, 3, n_min, band, progress, strip_rows, info)
-    px_ha = info["pixel_m2"] / 1e4
-    area_ha = gdf.geometry.area.to_numpy() / 1e4
-    observed = (sums[:, 1] + sums[:, 2]) * px_ha
-    forest = sums[:, 2] * px_ha
+    sums = _run([path], geoms, classify, 3, band, progress, strip_rows, info)
+    area_ha = info["zone_m2"] / 1e4
+    observed = (sums[:, 1] + sums[:, 2]) * info["sum_m2"] / 1e4
+    forest = sums[:, 2] * info["sum_m2"] / 1e4
+    observed_pct, ok = _observed_share(area_ha, observed, min_observed_pct)
+    ids = gdf[id_column].to_numpy()
+    _warn_unobserved("forest cover", path, ids, area_ha, observed_pct, ok, min_observed_pct)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame({
-            id_column: gdf[id_column].to_numpy(),
+            id_column: ids,
             "area_ha": area_ha,
             "observed_ha": observed,
-            "forest_ha": forest,
-            "forest_pct": np.where(observed > 0, forest / observed * 100, np.nan),
-            "observed_pct": np.where(area_ha > 0, observed / area_ha * 100, np.nan),
+            "forest_ha": np.where(observed > 0, forest, np.nan),
+            "forest_pct": np.where(ok & (observed > 0), forest / observed * 100, np.nan),
+            "observed_pct": observed_pct,
+            "observed_ok": ok,
         })
+
+
+def _observed_share(area_ha: np.ndarray, observed_ha: np.ndarray, min_pct: float) -> tuple[np.ndarray, np.ndarray]:
+    """(observed %, observed_ok) per zone; a zone of no area is not ok (nothing to observe)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(area_ha > 0, observed_ha / area_ha * 100, np.nan)
+    # exact coverage sums equal the zone's area to ~1e-9: a fully observed zone passes 100 %
+    return pct, np.nan_to_num(pct, nan=-1.0) >= min_pct - 1e-6
+
+
+def _warn_unobserved(what: str, path, ids, area_ha, observed_pct, ok, min_pct: float) -> None:
+    """One :class:`GisplanWarning` naming the zones (with area) observed below ``min_pct``."""
+    bad = np.flatnonzero(~ok & (area_ha > 0))
+    if not len(bad):
+        return
+    shown = ", ".join(f"{ids[i]} ({observed_pct[i]:.1f} %)" for i in bad[:12])
+    more = f" and {len(bad) - 12} more" if len(bad) > 12 else ""
+    warnings.warn(
+        f"{what}: {len(bad)} of {len(ids)} zones are observed by raster {path} over less than {min_pct:g} % of "
+        f"their area, so their percentages are left empty (NaN) and observed_ok is False: {shown}{more}",
+        GisplanWarning, stacklevel=3)
 
 
 def forest_change_raster(
@@ -131,11 +258,12 @@ def forest_change_raster(
     name_column: str | None = "name",
     forest_status: gpd.GeoDataFrame | None = None,
     purpose_column: str = "purpose",
-    threshold: float = 10,
-    mmu_ha: float = 0.3,
+    threshold: float = FOREST.threshold,
+    mmu_ha: float = FOREST.mmu_ha,
     forest_classes: Sequence[int] | None = None,
     band: int = 1,
     connectivity: int = 8,
+    min_observed_pct: float = MIN_OBSERVED_PCT,
     crs: Any = None,
     progress: bool = False,
     strip_rows: int = zonal.DEFAULT_STRIP_ROWS,
@@ -162,9 +290,11 @@ def forest_change_raster(
     Returns
     -------
     DataFrame with ``id_column``, ``name`` (when ``name_column`` is in the zones), ``area_ha``,
-    ``observed_ha`` (observed in both years), ``forest_before_ha``, ``forest_after_ha``,
-    ``loss_ha``, ``gain_ha``, ``net_ha`` (gain − loss) and ``net_pct`` (net change as % of the
-    forest before); with ``forest_status`` also ``loss_special_use_ha``,
+    ``observed_ha`` (observed in both years), ``observed_pct`` (% of the zone), ``observed_ok``
+    (observed_pct ≥ ``min_observed_pct``, see :func:`forest_cover`), ``forest_before_ha``,
+    ``forest_after_ha``, ``loss_ha``, ``gain_ha``, ``net_ha`` (gain − loss) and ``net_pct`` (net
+    change as % of the forest before; NaN when not ``observed_ok``); the areas are NaN for a zone
+    observed nowhere in both years. With ``forest_status`` also ``loss_special_use_ha``,
     ``loss_protection_ha``, ``loss_production_ha`` (always) and ``loss_<purpose>_ha`` for any
     other purpose present (e.g. ``outside_planning``). Loss outside every purpose parcel is
     ``loss_ha`` minus their sum.
@@ -174,12 +304,14 @@ def forest_change_raster(
     CRSError
         When the two rasters are not on the same grid (resample one onto the other first:
         gisplan never resamples silently), or a raster has no CRS and none is declared.
+    OptionError, SchemaError, DataMissingError
+        As :func:`forest_cover`.
     """
     return forest_change_raster_sets(
         raster_before, raster_after, {"zones": (zones, id_column)}, name_column=name_column,
         forest_status=forest_status, purpose_column=purpose_column, purpose_table=False, threshold=threshold,
-        mmu_ha=mmu_ha, forest_classes=forest_classes, band=band, connectivity=connectivity, crs=crs,
-        progress=progress, strip_rows=strip_rows)["zones"]
+        mmu_ha=mmu_ha, forest_classes=forest_classes, band=band, connectivity=connectivity,
+        min_observed_pct=min_observed_pct, crs=crs, progress=progress, strip_rows=strip_rows)["zones"]
 
 
 #: key of the per-purpose table in :func:`forest_change_raster_sets`' result
@@ -195,11 +327,12 @@ def forest_change_raster_sets(
     forest_status: gpd.GeoDataFrame | None = None,
     purpose_column: str = "purpose",
     purpose_table: bool = True,
-    threshold: float = 10,
-    mmu_ha: float = 0.3,
+    threshold: float = FOREST.threshold,
+    mmu_ha: float = FOREST.mmu_ha,
     forest_classes: Sequence[int] | None = None,
     band: int = 1,
     connectivity: int = 8,
+    min_observed_pct: float = MIN_OBSERVED_PCT,
     crs: Any = None,
     progress: bool = False,
     strip_rows: int = zonal.DEFAULT_STRIP_ROWS,
@@ -220,6 +353,8 @@ def forest_change_raster_sets(
     -------
     ``{key: DataFrame}`` with the columns of :func:`forest_change_raster`, areas in ha.
     """
+    definition, classes = check_options(threshold=threshold, mmu_ha=mmu_ha, forest_classes=forest_classes,
+                                        connectivity=connectivity, min_observed_pct=min_observed_pct)
     path0, crs0, grid0 = _raster_info(raster_before, crs)
     path1, crs1, grid1 = _raster_info(raster_after, crs)
     if not crs0.equals(crs1) or grid0 != grid1:
@@ -228,9 +363,9 @@ def forest_change_raster_sets(
             f"size differ); warp one onto the other's grid before comparing years"
         )
     if not zone_sets:
-        raise ValueError("no zone sets given")
+        raise OptionError("no zone sets given")
     if forest_status is not None and purpose_table and PURPOSE_TABLE in zone_sets:
-        raise ValueError(f"zone set key {PURPOSE_TABLE!r} is taken by the per-purpose table; rename the set")
+        raise OptionError(f"zone set key {PURPOSE_TABLE!r} is taken by the per-purpose table; rename the set")
     # every zone of every set, then every piece (zone ∩ purpose), then the purpose zones: one list
     # of polygons counted in one raster pass; ``parts`` records which rows belong to what
     geoms: list[np.ndarray] = []
@@ -242,7 +377,7 @@ def forest_change_raster_sets(
         if not CRS.from_user_input(pz.crs).equals(crs0):
             pz = pz.to_crs(crs0)
     for key, (zones, id_column) in zone_sets.items():
-        gdf, g, info = _prepare(path0, crs0, zones, id_column)
+        gdf, g, info = _prepare(path0, crs0, zones, id_column, mmu_ha=definition.mmu_ha)
         part = {"gdf": gdf, "id": id_column, "rows": slice(start, start + len(g))}
         geoms.append(g)
         start += len(g)
@@ -267,20 +402,16 @@ def forest_change_raster_sets(
         if donor is None:
             geoms.append(pz.geometry.to_numpy())
             start += len(pz)
-    n_min = zonal.min_patch_pixels(mmu_ha * 1e4, info["pixel_m2"])
-
-    def classify(arrays, masks, top, bottom, open_top, open_bottom):
-        f0 = _forest_mask(arrays[0], masks[0], threshold, forest_classes, n_min, connectivity,
-                          open_top, open_bottom)
-        f1 = _forest_mask(arrays[1], masks[1], threshold, forest_classes, n_min, connectivity,
-                          open_top, open_bottom)
+    def classify(arrays, masks, strip):
+        f0 = _forest_mask(arrays[0], masks[0], definition.threshold, classes, info, connectivity, strip)
+        f1 = _forest_mask(arrays[1], masks[1], definition.threshold, classes, info, connectivity, strip)
         both = masks[0] & masks[1]
         # 0 not observed in both, 1 stable non-forest, 2 stable forest, 3 loss, 4 gain
         cls = np.where(~both, 0, np.where(f0 & f1, 2, np.where(f0, 3, np.where(f1, 4, 1)))).astype(np.int8)
-        return cls[top: cls.shape[0] - bottom]
+        return strip.core(cls)
 
-    sums = _run([path0, path1], np.concatenate(geoms), classify, 5, n_min, band, progress, strip_rows, info)
-    px_ha = info["pixel_m2"] / 1e4
+    sums = _run([path0, path1], np.concatenate(geoms), classify, 5, band, progress, strip_rows, info)
+    px_ha = info["sum_m2"] / 1e4
     purposes = list(pz["purpose"]) if pz is not None else []
     out = {}
     if donor is not None:
@@ -289,35 +420,47 @@ def forest_change_raster_sets(
         np.add.at(by_purpose, part["piece_purpose"], sums[part["pieces"]])
     for key, part in parts.items():
         rows = by_purpose if key == PURPOSE_TABLE and donor is not None else sums[part["rows"]]
-        table = _change_table(part["gdf"], part["id"], name_column, rows, px_ha)
+        zone_m2 = _zone_m2(part["gdf"], crs0)
+        table = _change_table(part["gdf"], part["id"], name_column, rows, px_ha, zone_m2, min_observed_pct)
+        unobserved = ~(table["observed_ha"].to_numpy() > 0)
         if "pieces" in part:
             by = np.zeros((len(table), len(purposes)))
             np.add.at(by, (part["piece_zone"], part["piece_purpose"]), sums[part["pieces"], 3] * px_ha)
+            by[unobserved] = np.nan
             for j, purpose in enumerate(purposes):
                 table[f"loss_{purpose}_ha"] = by[:, j]
+        what = "forest change" if len(parts) == 1 else f"forest change ({key})"
+        _warn_unobserved(what, path0, table[part["id"]].to_numpy(), table["area_ha"].to_numpy(),
+                         table["observed_pct"].to_numpy(), table["observed_ok"].to_numpy(), min_observed_pct)
         out[key] = table
     return out
 
 
-def _change_table(gdf, id_column, name_column, sums, px_ha) -> pd.DataFrame:
+def _change_table(gdf, id_column, name_column, sums, px_ha, zone_m2, min_observed_pct) -> pd.DataFrame:
     """Change table from per-zone pixel sums of classes 0 unobserved, 1 stable non-forest,
-    2 stable forest, 3 loss, 4 gain."""
+    2 stable forest, 3 loss, 4 gain (``px_ha``: ha per summed unit)."""
     before = (sums[:, 2] + sums[:, 3]) * px_ha
     after = (sums[:, 2] + sums[:, 4]) * px_ha
     loss, gain = sums[:, 3] * px_ha, sums[:, 4] * px_ha
+    area_ha = zone_m2 / 1e4
+    observed = sums[:, 1:].sum(axis=1) * px_ha
+    observed_pct, ok = _observed_share(area_ha, observed, min_observed_pct)
+    seen = observed > 0
     out = pd.DataFrame({id_column: gdf[id_column].to_numpy()})
     if name_column and name_column in gdf.columns and name_column != id_column:
         out["name"] = gdf[name_column].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         return out.assign(**{
-            "area_ha": gdf.geometry.area.to_numpy() / 1e4,
-            "observed_ha": sums[:, 1:].sum(axis=1) * px_ha,
-            "forest_before_ha": before,
-            "forest_after_ha": after,
-            "loss_ha": loss,
-            "gain_ha": gain,
-            "net_ha": gain - loss,
-            "net_pct": np.where(before > 0, (gain - loss) / before * 100, np.nan),
+            "area_ha": area_ha,
+            "observed_ha": observed,
+            "observed_pct": observed_pct,
+            "observed_ok": ok,
+            "forest_before_ha": np.where(seen, before, np.nan),
+            "forest_after_ha": np.where(seen, after, np.nan),
+            "loss_ha": np.where(seen, loss, np.nan),
+            "gain_ha": np.where(seen, gain, np.nan),
+            "net_ha": np.where(seen, gain - loss, np.nan),
+            "net_pct": np.where(ok & (before > 0), (gain - loss) / before * 100, np.nan),
         })
 
 
@@ -421,48 +564,136 @@ def _raster_info(raster: Raster, crs: Any = None) -> tuple[str, CRS, tuple]:
     return path, declared, grid
 
 
-def _prepare(path, crs: CRS, zones, id_column):
-    if not crs.is_projected:
-        raise CRSError(f"raster {path} is in {crs.name} (degrees); warp it to a projected CRS "
-                       f"such as EPSG:9213 so that pixel areas are in m²")
-    with rasterio.open(path) as ds:
-        transform, height = ds.transform, ds.height
-    gdf = zones if isinstance(zones, gpd.GeoDataFrame) else gpd.read_file(zones)
+def _prepare(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None, encoding="auto"):
+    """Zones checked and in the raster's CRS, their geometries, and the grid's measures
+    (``info``: see :func:`_grid`, plus ``zone_m2``)."""
+    info = _grid(path, crs, mmu_ha)
+    if isinstance(zones, gpd.GeoDataFrame):
+        gdf, where = zones, "zones"
+    else:
+        # the one reader: no-.prj recognition, legacy text decoding, geometry repair and checks
+        gdf, where = read_layer(zones, layer=layer, encoding=encoding, crs=None), f"zones {zones}"
     if gdf.crs is None:
-        raise CRSError("the zones have no CRS; set one (e.g. gdf.set_crs(9213)) first")
+        raise CRSError(f"{where} have no CRS; set one (e.g. gdf.set_crs(9213)) first")
     if id_column not in gdf.columns:
-        raise SchemaError(f"zones have no column {id_column!r}; columns: {', '.join(map(str, gdf.columns))}")
+        raise SchemaError(f"{where} have no column {id_column!r}; columns: "
+                          f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
+    _check_zones(gdf, id_column, where)
     gdf = gdf.to_crs(crs) if not CRS.from_user_input(gdf.crs).equals(crs) else gdf.copy()
     kinds = set(gdf.geometry.geom_type)
     if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise SchemaError(f"zones must be polygons, got {', '.join(sorted(kinds))}")
-    info = {"pixel_m2": abs(transform.a * transform.e), "height_rows": height}
+        raise SchemaError(f"{where} must be polygons, got {', '.join(sorted(kinds))}")
+    info["zone_m2"] = _zone_m2(gdf, crs)
     return gdf, gdf.geometry.to_numpy(), info
 
 
-def _run(sources, geoms, classify, n_classes, n_min, band, progress, strip_rows, info):
+def _rows_text(rows: np.ndarray, ids=None) -> str:
+    shown = ", ".join(f"{r}" + (f" ({ids[r]!r})" if ids is not None else "") for r in rows[:10])
+    return shown + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+
+
+def _check_zones(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> None:
+    """Null or empty geometries, null and duplicated ids are errors naming the rows (0-based)."""
+    geoms = gdf.geometry.to_numpy()
+    ids = gdf[id_column].to_numpy()
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(missing):
+        raise SchemaError(f"{where}: {len(missing)} zone(s) without a geometry (null or empty) at row(s) "
+                          f"{_rows_text(missing, ids)}; fix or delete these features")
+    null = np.flatnonzero(pd.isna(gdf[id_column]).to_numpy())
+    if len(null):
+        raise SchemaError(f"{where}: {id_column!r} is empty at row(s) {_rows_text(null)}; every zone needs an id")
+    dup = gdf[id_column].duplicated(keep=False).to_numpy()
+    if dup.any():
+        groups = pd.Series(np.flatnonzero(dup)).groupby(ids[dup], sort=False).agg(list)
+        shown = "; ".join(f"{k!r} at rows {', '.join(map(str, v))}" for k, v in list(groups.items())[:10])
+        raise SchemaError(
+            f"{where}: {len(groups)} id(s) of {id_column!r} are used by more than one feature ({shown}); a zone "
+            f"stored as several features would be counted once per feature: merge them (dissolve by "
+            f"{id_column!r}) or give each its own id")
+
+
+def _zone_m2(gdf: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
+    """Zone areas in m²: planar in a projected CRS, on the CRS's ellipsoid in a geographic one."""
+    geoms = gdf.geometry.to_numpy()
+    if crs.is_projected:
+        return shapely.area(geoms) * _unit_m(crs) ** 2
+    geod = Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
+    return np.array([abs(geod.geometry_area_perimeter(g)[0]) if not g.is_empty else 0.0 for g in geoms])
+
+
+def _unit_m(crs: CRS) -> float:
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return float(factor or 1.0)
+
+
+def _grid(path, crs: CRS, mmu_ha: float) -> dict:
+    """Measures of the raster's grid: ``sum_m2`` (m² per summed unit), ``row_area`` (m² of a
+    cell per row on a geographic grid, else None), ``n_min`` (pixels of the smallest patch
+    kept; also the halo read around windows), ``mmu_m2``, ``height_rows``."""
+    with rasterio.open(path) as ds:
+        t, height, bounds = ds.transform, ds.height, ds.bounds
+    mmu_m2 = mmu_ha * 1e4
+    if crs.is_projected:
+        px = abs(t.a * t.e) * _unit_m(crs) ** 2
+        return {"sum_m2": px, "row_area": None, "n_min": zonal.min_patch_pixels(mmu_m2, px), "mmu_m2": mmu_m2,
+                "height_rows": height, "crs_name": crs.name}
+    if not crs.is_geographic or "degree" not in (crs.axis_info[0].unit_name or "").lower():
+        raise CRSError(f"raster {path} is in {crs.name}, neither projected nor in degrees; warp it to a "
+                       f"projected CRS such as EPSG:9213")
+    if not (-180 <= bounds.left < bounds.right <= 360 and -90 <= bounds.bottom < bounds.top <= 90):
+        raise CRSError(f"raster {path} is in {crs.name} (degrees) but its bounds "
+                       f"({bounds.left:.0f}, {bounds.bottom:.0f}, {bounds.right:.0f}, {bounds.top:.0f}) are not "
+                       f"longitudes and latitudes; declare the CRS the coordinates are in (e.g. EPSG:9213)")
+    row_area = _cell_areas(t, height, crs.ellipsoid.semi_major_metre, crs.ellipsoid.semi_minor_metre)
+    return {"sum_m2": 1.0, "row_area": row_area, "n_min": zonal.min_patch_pixels(mmu_m2, row_area.min()),
+            "mmu_m2": mmu_m2, "height_rows": height, "crs_name": crs.name}
+
+
+def _cell_areas(t, height: int, a: float, b: float) -> np.ndarray:
+    """Exact area (m²) on the ellipsoid (semi-axes ``a``, ``b`` in m) of one cell of each row of
+    a north-up grid in degrees: the zone between two parallels times the cell's longitude span."""
+    e2 = 1 - (b / a) ** 2
+    e = math.sqrt(e2)
+    lat = np.radians(t.f + t.e * np.arange(height + 1))
+    sin = np.sin(lat)
+    if e == 0:
+        q = 2 * sin
+    else:  # authalic q(φ), Snyder (1987) eq. 3-12
+        q = (1 - e2) * (sin / (1 - e2 * sin**2) - np.log((1 - e * sin) / (1 + e * sin)) / (2 * e))
+    return np.abs(np.diff(q)) * a**2 / 2 * abs(math.radians(t.a))
+
+
+def _run(sources, geoms, classify, n_classes, band, progress, strip_rows, info):
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=info["height_rows"], unit="rows", desc="forest cover")
     try:
-        return zonal.class_sums(sources, geoms, classify, n_classes, halo_rows=n_min, band=band,
-                                strip_rows=strip_rows, progress=bar)
+        return zonal.class_sums(sources, geoms, classify, n_classes, halo=info["n_min"], band=band,
+                                strip_rows=strip_rows, progress=bar, row_weights=info["row_area"],
+                                crs_name=info.get("crs_name", "the raster's CRS"))
     finally:
         if bar is not None:
             bar.close()
 
 
-def _forest_mask(values, valid, threshold, forest_classes, n_min, connectivity, open_top, open_bottom):
+def _forest_mask(values, valid, threshold, forest_classes, info, connectivity, strip: zonal.Strip):
     """Forest pixels of a strip after the minimum-area rule.
 
-    The strip carries ``n_min`` halo rows on each side that has more rows beyond (``open_*``):
-    a patch that reaches such an edge spans more than ``n_min`` rows, hence has at least
-    ``n_min`` pixels, and is kept; any other patch is seen whole.
+    The strip carries ``n_min`` halo rows and columns on each side that has more pixels beyond
+    (``strip.open_*``): a patch that reaches such an edge spans more than ``n_min`` rows or
+    columns, hence has at least ``n_min`` pixels, and is kept; any other patch is seen whole.
+    On a geographic grid patches are measured by their cells' areas.
     """
     if forest_classes is not None:
         forest = np.isin(values, np.asarray(forest_classes)) & valid
     else:
         forest = (values >= threshold) & valid
-    return zonal.sieve_small(forest, n_min, connectivity=connectivity, open_top=open_top, open_bottom=open_bottom)
+    area = None
+    if info["row_area"] is not None:
+        area = info["row_area"][strip.row0: strip.row0 + forest.shape[0], None]
+    return zonal.sieve_small(forest, info["n_min"], connectivity=connectivity, open_top=strip.open_top,
+                             open_bottom=strip.open_bottom, open_left=strip.open_left,
+                             open_right=strip.open_right, pixel_area=area, min_area=info["mmu_m2"])
