@@ -76,6 +76,12 @@ def require_projected(crs: Any, what: str = "data") -> CRS:
             f"{what} is in {crs.name} (degrees); reproject to a projected CRS such as "
             f"EPSG:9213 (VN-2000 / TM-3 106°30') before computing areas or lengths"
         )
+    unit = crs.axis_info[0] if crs.axis_info else None
+    if unit is not None and abs(unit.unit_conversion_factor - 1.0) > 1e-12:
+        raise CRSError(
+            f"{what} is in {crs.name}, whose unit is the {unit.unit_name}, not the metre; reproject "
+            f"to EPSG:9213 (VN-2000 / TM-3 106°30', metres) before computing areas or lengths"
+        )
     return crs
 
 
