@@ -44,6 +44,7 @@ _EXPORTS = {
     "make_map": "gisplan.maps.interactive",
     "print_map": "gisplan.maps.printmap",
     "publish_site": "gisplan.maps.site",
+    "export_results": "gisplan.export",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,0 +1,292 @@
+"""Every indicator that has a place, as a styled GeoPackage layer (EPSG:9213).
+
+:func:`indicator_layers` joins each indicator table back to the geometry it is about — communes
+and the province by ``code``, protected areas by ``pa_id`` (the part in the study area, as the
+indicators measure it), mines, industrial zones, waste sites, towns and river sections by their
+id, rivers by name — and draws each conflict as the shortest line between the site and the
+protected area. Tables with no place (the 2030 target tracker, the wastewater summary) are
+attribute tables. Field names and values are those of the CSVs (the same rounding).
+
+:func:`write_geopackage` writes them all to one GeoPackage with a default style per layer (QML and
+SLD in ``layer_styles``, from the theme registry and ``layers/types.toml``: the classes and
+colours of the web and print maps, Vietnamese field aliases, labels on names), atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisplan.crs import TARGET_CRS
+from gisplan.errors import DataMissingError
+from gisplan.export.styles import LayerStyle, StyleCategory, classes_from_edges, write_layer_styles
+
+GPKG = "gisplan_chi_tieu.gpkg"
+
+#: table id (or prefix ending in "_") -> (group of the QGIS project, Vietnamese group title)
+GROUPS = {
+    "forest": "Rừng",
+    "protected": "Khu bảo tồn",
+    "mines": "Khoáng sản",
+    "industry": "Khu, cụm công nghiệp",
+    "water": "Nước mặt",
+    "waste": "Chất thải rắn",
+    "air": "Không khí",
+    "reference": "Ranh giới hành chính",
+    "tables": "Bảng không có vị trí",
+}
+_TABLE_GROUP = [("forest_cover_protected_areas", "protected"), ("forest_change_protected_areas", "protected"),
+                ("canopy_change_protected_areas_", "protected"), ("forest_", "forest"), ("canopy_", "forest"),
+                ("land_cover_", "forest"), ("protected_areas", "protected"), ("conflicts", "protected"),
+                ("expired_mines", "mines"), ("riverbed_mines", "mines"), ("zones_", "industry"),
+                ("wastewater", "tables"), ("river_", "water"), ("pressures_", "water"),
+                ("waste_", "waste"), ("air_", "air"), ("targets", "tables"), ("communes", "reference"),
+                ("province", "reference"), ("monitoring_stations", "air")]
+#: id column -> layer type whose features it names
+_PLACES = {"mine_id": "mines", "zone_id": "industrial_zones", "site_id": "waste_sites",
+           "urban_id": "urban_areas", "section_id": "river_sections"}
+#: choropleth tables -> the theme whose class scheme they are drawn with
+_CHOROPLETH = [("forest_cover_communes", "forest_cover"), ("canopy_forest_cover_", "forest_cover"),
+               ("land_cover_forest_", "forest_cover"), ("forest_change_communes", "forest_change"),
+               ("canopy_change_2", "forest_change")]
+
+
+@dataclass(frozen=True)
+class ExportLayer:
+    """One layer of the GeoPackage: its data (GeoDataFrame, or DataFrame for a table with no
+    place), the QGIS group and title, and its style (None for attribute tables)."""
+
+    name: str
+    data: pd.DataFrame
+    group: str
+    title: str
+    style: LayerStyle | None
+
+
+def group_of(name: str) -> str:
+    """The project group of a layer (``forest``, ``protected`` …, ``tables``)."""
+    for prefix, group in _TABLE_GROUP:
+        if name == prefix or (prefix.endswith("_") and name.startswith(prefix)):
+            return group
+    return "tables"
+
+
+def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
+    """Every indicator table of ``results`` joined to its geometry from ``store`` (a
+    :class:`gisplan.store.LayerStore`), plus the river sections with their class and index and
+    the monitoring stations. Values rounded as in the CSVs."""
+    from gisplan.reports import round_table, table_titles
+
+    out = []
+    for name, table in results.tables.items():
+        table = round_table(table)
+        geom = _place(name, table, store)
+        data = table if geom is None else gpd.GeoDataFrame(table, geometry=geom, crs=TARGET_CRS)
+        title = table_titles(name)[1 if lang == "vi" else 2]
+        style = None if geom is None else _style(name, data, store, lang)
+        out.append(ExportLayer(name, data, group_of(name), title, style))
+    for type_id in ("river_sections", "monitoring_stations"):
+        gdf = store.optional(type_id)
+        if gdf is None:
+            continue
+        lt = store.catalog.layer_type(type_id) if store.catalog else None
+        data = round_table(_with_wqi_band(gdf) if type_id == "river_sections" else gdf)
+        data = data[[c for c in data.columns if c in (lt.attributes if lt else data.columns)
+                     or c in ("wqi_band", data.geometry.name)]]
+        title = lt.title(lang) if lt else type_id
+        out.append(ExportLayer(type_id, data, group_of(type_id), title, _style(type_id, data, store, lang)))
+    return out
+
+
+def write_geopackage(results, store, path: str | os.PathLike, *, lang: str = "vi",
+                     overwrite: bool = False, layers: list[ExportLayer] | None = None) -> Path:
+    """Write :func:`indicator_layers` to one GeoPackage with their default styles.
+
+    The file is built beside ``path`` under a temporary name and moved into place when complete;
+    an existing ``path`` is replaced only with ``overwrite=True``.
+
+    Returns
+    -------
+    The path written.
+    """
+    from gisplan._atomic import atomic_path
+
+    if layers is None:
+        layers = indicator_layers(results, store, lang=lang)
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        for layer in layers:
+            _write(layer, tmp)
+        write_layer_styles(tmp, {ly.name: ly.style for ly in layers if ly.style is not None})
+    return Path(path)
+
+
+def _write(layer: ExportLayer, path: Path) -> None:
+    import pyogrio
+
+    data = layer.data
+    for col in data.columns:  # GeoPackage has no boolean-with-missing: keep them as text
+        if str(data[col].dtype) == "boolean" or (data[col].dtype == object and _is_bool(data[col])):
+            data = data.assign(**{col: data[col].map(lambda v: None if pd.isna(v) else bool(v))})
+    # GeoPackage 1.2: what QGIS 3.22 / GDAL 3.6 (Debian 12) read without a warning
+    kw = dict(layer=layer.name, driver="GPKG", append=path.exists(), layer_options={"DESCRIPTION": layer.title},
+              dataset_options=None if path.exists() else {"VERSION": "1.2"})
+    if isinstance(data, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(data, path, **kw)
+    else:
+        pyogrio.write_dataframe(pd.DataFrame(data), path, **kw)
+
+
+def _is_bool(s: pd.Series) -> bool:
+    vals = s.dropna()
+    return len(vals) > 0 and vals.map(lambda v: isinstance(v, bool | np.bool_)).all()
+
+
+# ------------------------------------------------------------------------------- geometry
+def _place(name: str, table: pd.DataFrame, store) -> np.ndarray | None:
+    """The geometry of each row of ``table`` (EPSG:9213), or None for a table with no place."""
+    if name == "conflicts":
+        return _conflict_lines(table, store)
+    cols = list(table.columns)
+    if "code" in cols:
+        for type_id in ("communes", "province"):
+            g = _lookup(store, type_id, "code", table["code"])
+            if g is not None:
+                return g
+        return None
+    if "pa_id" in cols:
+        units = _pa_units(store)
+        return None if units is None else _match(units, "pa_id", table["pa_id"])
+    for col in cols:
+        if col in _PLACES:
+            g = _lookup(store, _PLACES[col], col, table[col])
+            if g is not None:
+                return g
+    if "river_name" in cols and name.startswith("river_quality"):
+        rivers = store.optional("river_sections")
+        if rivers is None:
+            return None
+        merged = rivers.dissolve("river_name").geometry
+        return merged.reindex(table["river_name"]).to_numpy()
+    return None
+
+
+def _lookup(store, type_id: str, key: str, ids: pd.Series) -> np.ndarray | None:
+    try:
+        gdf = store.optional(type_id)
+    except DataMissingError:
+        return None
+    if gdf is None or key not in gdf.columns or not set(ids.astype(str)) <= set(gdf[key].astype(str)):
+        return None
+    return _match(gdf, key, ids)
+
+
+def _match(gdf: gpd.GeoDataFrame, key: str, ids: pd.Series) -> np.ndarray:
+    by = pd.Series(gdf.geometry.to_numpy(), index=gdf[key].astype(str))
+    by = by[~by.index.duplicated()]
+    return by.reindex(ids.astype(str)).to_numpy()
+
+
+def _pa_units(store) -> gpd.GeoDataFrame | None:
+    from gisplan.indicators.forest import protected_area_units
+
+    pas = store.optional("protected_areas")
+    if pas is None:
+        return None
+    if "pa_units" not in store.derived:
+        store.derived["pa_units"] = protected_area_units(pas, within=store.optional("province"))
+    return store.derived["pa_units"]
+
+
+def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
+    """The shortest line from each site to its protected area (a point where the site is inside)."""
+    units = _pa_units(store)
+    if units is None or not len(table):
+        return None
+    pa = _match(units, "pa_id", table["pa_id"])
+    site = np.empty(len(table), dtype=object)
+    for site_type, type_id, key in (("mine", "mines", "mine_id"), ("industrial_zone", "industrial_zones", "zone_id")):
+        rows = (table["site_type"] == site_type).to_numpy()
+        if rows.any():
+            g = _lookup(store, type_id, key, table.loc[rows, "site_id"])
+            if g is not None:
+                site[rows] = g
+    ok = np.array([a is not None and b is not None for a, b in zip(site, pa, strict=True)])
+    lines = np.full(len(table), None, dtype=object)
+    lines[ok] = shapely.shortest_line(site[ok], pa[ok])
+    return lines
+
+
+def _with_wqi_band(rivers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from gisplan.indicators.water import wqi_band
+
+    if "wqi" not in rivers.columns:
+        return rivers
+    return rivers.assign(wqi_band=wqi_band(rivers["wqi"]))
+
+
+# --------------------------------------------------------------------------------- styles
+def _geometry_kind(gdf: gpd.GeoDataFrame) -> str:
+    types = set(gdf.geometry.dropna().geom_type)
+    if types & {"Polygon", "MultiPolygon"}:
+        return "polygon"
+    if types & {"LineString", "MultiLineString"}:
+        return "line"
+    return "point"
+
+
+def _aliases(name: str, data: pd.DataFrame) -> dict[str, str]:
+    from gisplan.reports import column_titles
+
+    heads = column_titles(name)
+    return {c: heads[c] for c in data.columns if c in heads}
+
+
+def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
+    from gisplan.maps.style import categories
+    from gisplan.maps.themes import NO_DATA_COLOR, no_data, theme_classes
+
+    kind = _geometry_kind(gdf)
+    common = dict(geometry=kind, aliases=_aliases(name, gdf), no_data=(no_data(lang), NO_DATA_COLOR),
+                  label_field="name" if "name" in gdf.columns else None)
+    for prefix, theme in _CHOROPLETH:
+        if name == prefix or (prefix.endswith("_") or prefix.endswith("2")) and name.startswith(prefix):
+            column = "forest_pct" if theme == "forest_cover" else "net_ha"
+            if column in gdf.columns:
+                cl = theme_classes(theme, gdf[column], lang=lang)
+                return LayerStyle("graduated", column=column, title=name,
+                                  classes=classes_from_edges(cl.edges, cl.colors, cl.labels), **common)
+    if name == "conflicts":
+        return LayerStyle("single", color="#d7191c", dashed=True, title=name, **common)
+    type_id = _styled_type(name, gdf)
+    if type_id is not None:
+        lt = store.catalog.layer_type(type_id) if store.catalog else None
+        column = (lt.style.get("column") if lt else None)
+        if column and column in gdf.columns:
+            cats = tuple(StyleCategory(c.code, c.color, c.label) for c in categories(type_id, column, lang=lang))
+            return LayerStyle("categorized", column=column, categories=cats, title=name,
+                              dashed=False, **common)
+    return LayerStyle("single", color="#2b8cbe" if kind == "line" else "#74a9cf", title=name, **common)
+
+
+def _styled_type(name: str, gdf: pd.DataFrame) -> str | None:
+    if name in ("river_sections", "monitoring_stations"):
+        return name
+    if name in ("protected_areas", "forest_cover_protected_areas"):
+        return "protected_areas"
+    for col, type_id in _PLACES.items():
+        if col in gdf.columns:
+            return type_id
+    return None
+
+
+def layer_groups(layers: list[ExportLayer] | Mapping[str, str]) -> dict[str, list[str]]:
+    """{Vietnamese group title: [layer names]} in the order of :data:`GROUPS`."""
+    by = {ly.name: ly.group for ly in layers} if isinstance(layers, list) else dict(layers)
+    return {GROUPS[g]: [n for n, gg in by.items() if gg == g] for g in GROUPS if g in by.values()}
