@@ -35,13 +35,16 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
 
     Raises
     ------
-    CRSError when the CRSs differ or are geographic; SchemaError when ``unit_id`` is missing.
+    CRSError when the CRSs differ or are not projected in metres; SchemaError when ``unit_id``
+    is missing, or when a feature cannot be intersected even after ``make_valid`` (naming its
+    ``parcel_id``/``section_id``/``feature_id``, else its index label). GEOS errors never escape.
     """
     require_projected(features.crs, "features")
     if units.crs is None or not units.crs.equals(features.crs):
         raise CRSError(f"features ({features.crs}) and units ({units.crs}) must share one CRS; reproject first")
     if unit_id not in units.columns:
         raise SchemaError(f"units have no column {unit_id!r}")
+    require_projected(units.crs, "units")
     fg = features.geometry.to_numpy()
     ug = units.geometry.to_numpy()
     # the few (complex) units are prepared once and tested against the many features
@@ -53,15 +56,9 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
     pieces = fg[fi].copy()
     todo = np.flatnonzero(~covered)
     if len(todo):
-        # cut the unit to the feature's bounding box first: the intersection then works on a
-        # few unit vertices instead of the whole (surveyed, detailed) boundary
-        # (clip_by_rect takes scalar bounds, hence the loop over the crossing pairs only)
-        b = shapely.bounds(fg[fi[todo]]) + np.array([-1.0, -1.0, 1.0, 1.0])  # 1 m margin (lines)
-        local = np.array([shapely.clip_by_rect(g, *bb) for g, bb in zip(ug[ui[todo]], b, strict=True)], dtype=object)
-        bad = ~shapely.is_valid(local)
-        if bad.any():  # clip_by_rect may return invalid output on rare inputs
-            local[bad] = shapely.make_valid(local[bad])
-        pieces[todo] = shapely.intersection(fg[fi[todo]], local)
+        id_col = next((c for c in ("parcel_id", "section_id", "feature_id", "id") if c in features.columns), None)
+        fids = (features[id_col] if id_col else features.index).to_numpy()[fi[todo]]
+        pieces[todo] = _intersect_pairs(fg[fi[todo]], ug[ui[todo]], fids, units[unit_id].to_numpy()[ui[todo]])
     line = np.isin(shapely.get_type_id(fg[fi]), (1, 5))
     size = np.where(line, shapely.length(pieces), shapely.area(pieces))
     keep = size > 0
@@ -71,6 +68,63 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
     for col in (unit_id, *unit_columns):
         out[col] = units[col].to_numpy()[ui]
     return gpd.GeoDataFrame(out, geometry=pieces, crs=features.crs)
+
+
+def _intersect_pairs(fg: np.ndarray, ug: np.ndarray, feature_ids: np.ndarray, unit_ids: np.ndarray) -> np.ndarray:
+    """Exact intersections of features with the units they cross.
+
+    Each unit is first cut to the feature's bounding box (``clip_by_rect``), so the intersection
+    works on a few unit vertices instead of the whole surveyed boundary. ``clip_by_rect`` is not
+    robust (it can return invalid rings, or raise "Invalid number of points in LinearRing"), so
+    a cut that fails or is invalid is replaced by the whole unit; an intersection GEOS refuses is
+    retried on the ``make_valid`` geometries, and a pair that still fails raises
+    :class:`SchemaError` naming the feature and the unit.
+    """
+    b = shapely.bounds(fg) + np.array([-1.0, -1.0, 1.0, 1.0])  # 1 m margin (lines)
+    local = np.empty(len(fg), dtype=object)
+    for k, (g, bb) in enumerate(zip(ug, b, strict=True)):  # clip_by_rect takes scalar bounds
+        try:
+            local[k] = shapely.clip_by_rect(g, *bb)
+        except shapely.errors.GEOSException:
+            local[k] = g
+    bad = ~shapely.is_valid(local)
+    local[bad] = ug[bad]
+    try:
+        return shapely.intersection(fg, local)
+    except shapely.errors.GEOSException:
+        pass
+    out = np.empty(len(fg), dtype=object)
+    for k in range(len(fg)):
+        try:
+            out[k] = shapely.intersection(fg[k], local[k])
+            continue
+        except shapely.errors.GEOSException:
+            pass
+        try:
+            out[k] = shapely.intersection(fg[k], ug[k])
+        except shapely.errors.GEOSException:
+            try:
+                out[k] = shapely.intersection(shapely.make_valid(fg[k]), shapely.make_valid(ug[k]))
+            except shapely.errors.GEOSException as exc:
+                raise SchemaError(
+                    f"feature {feature_ids[k]!r} cannot be intersected with unit {unit_ids[k]!r} "
+                    f"({exc}); repair its geometry (gisplan layers validate) and run again") from exc
+    return out
+
+
+def require_unique_ids(units, unit_id: str, what: str = "units") -> None:
+    """Raise :class:`SchemaError` naming the duplicated values of ``unit_id`` (a unit stored as
+    two features would be counted twice: 200 % forest cover in one part, a share of the other)."""
+    if unit_id not in units.columns:
+        raise SchemaError(f"{what} have no column {unit_id!r}")
+    ids = units[unit_id]
+    dup = ids[ids.duplicated(keep=False) & ids.notna()].unique()
+    if len(dup):
+        shown = ", ".join(repr(v) for v in sorted(map(str, dup))[:10])
+        more = f" and {len(dup) - 10} more" if len(dup) > 10 else ""
+        raise SchemaError(
+            f"{what}: {unit_id} is not unique: {shown}{more} appear(s) more than once; merge the "
+            f"features of each unit into one (dissolve by {unit_id}) or fix the codes")
 
 
 def _keep_dimension(pieces: np.ndarray, is_line: np.ndarray) -> np.ndarray:
