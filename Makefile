@@ -9,7 +9,7 @@ PIP := $(PY) -m pip
 # pip flags for the package installs (quiet by default; `make V=1` shows everything)
 PIPFLAGS := $(if $(V),,-q) --disable-pip-version-check
 
-.PHONY: demo test venv install-demo install-test browser lint bench clean
+.PHONY: demo test venv install-demo install-test test-tools lint bench clean
 
 $(VENV)/bin/python:
 	@bash scripts/ensure_python_venv.sh $(PYTHON)
@@ -30,19 +30,19 @@ venv: $(VENV)/.stamp-demo
 demo: $(VENV)/.stamp-demo
 	$(VENV)/bin/gisplan demo
 
-# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium;
-# it never downloads a browser of its own).
-browser:
-	@bash scripts/install_chromium.sh
+# Debian programs the tests drive: chromium (Playwright drives /usr/bin/chromium;
+# it never downloads a browser of its own), QGIS (python3-qgis) and pdftotext.
+test-tools:
+	@bash scripts/install_test_tools.sh
 
-test: $(VENV)/.stamp-test browser
+test: $(VENV)/.stamp-test test-tools
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.stamp-test
 	$(PIP) install $(PIPFLAGS) ruff
 	$(VENV)/bin/ruff check gisplan tests scripts benchmarks
 
-bench: $(VENV)/.stamp-test browser
+bench: $(VENV)/.stamp-test test-tools
 	$(PIP) install $(PIPFLAGS) -e ".[bench]"
 	$(PY) benchmarks/run.py
 

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian tools the tests drive when they are missing: chromium (headless, for the
-# browser tests) and poppler-utils (pdftotext/pdftoppm, to read the text of print maps back).
+# Installs the Debian programs the tests drive as real clients, when they are missing:
+#   chromium       headless, for the browser tests of the published site (Playwright drives it)
+#   python3-qgis   QGIS's Python API, run by /usr/bin/python3, to open the exported GeoPackage
+#                  and QGIS project headless
+#   poppler-utils  pdftotext/pdftoppm, to read print maps back
+# Without root or sudo it says what is missing; those tests are then skipped (CI fails instead).
 set -euo pipefail
 . "$(dirname "$0")/apt_install.sh"
-if ! command -v pdftotext >/dev/null 2>&1; then
-    apt_install "reading print maps back in the tests" poppler-utils \
-        || echo "Without pdftotext the print-map text checks are skipped." >&2
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if ! QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1; then
+    missing+=(python3-qgis)
 fi
-if command -v chromium >/dev/null 2>&1; then
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! apt_install "the tests that drive real clients (browser, QGIS, PDF text)" "${missing[@]}"; then
+    echo "Install them, or the tests that need them will be skipped (CI fails instead)." >&2
     exit 0
 fi
-if ! apt_install "the browser tests" chromium fonts-dejavu-core; then
-    echo "Install it, or the browser tests will be skipped (CI fails instead)." >&2
-    exit 0
-fi
-echo "installed $(chromium --version)"
+echo "installed: ${missing[*]}"

@@ -17,7 +17,14 @@ def pytest_sessionstart(session):
     chromium is a failure there, not a skip."""
     if os.environ.get("GISPLAN_REQUIRE_BROWSER") == "1" and not CHROMIUM.exists():
         pytest.exit(f"{CHROMIUM} is missing but GISPLAN_REQUIRE_BROWSER=1: install Debian's 'chromium' "
-                    "(scripts/install_chromium.sh does it as root or through sudo)", returncode=3)
+                    "(scripts/install_test_tools.sh does it as root or through sudo)", returncode=3)
+    if os.environ.get("GISPLAN_REQUIRE_QGIS") == "1":
+        from gisplan.export import qgis_python
+
+        if qgis_python() is None:
+            pytest.exit("QGIS's Python API is missing but GISPLAN_REQUIRE_QGIS=1: install Debian's "
+                        "'python3-qgis' (scripts/install_test_tools.sh does it as root or through sudo)",
+                        returncode=3)
 
 
 @pytest.fixture(scope="session")
