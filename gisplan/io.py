@@ -751,12 +751,16 @@ def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
     raster_crs = to_crs(declared) if file_crs is None else CRS.from_user_input(file_crs)
     cat = catalog if catalog is not None else Catalog(None)
     ltype = cat.types.get(ltype_id) if ltype_id else None
+    floating = np.issubdtype(np.dtype(info["dtype"]), np.floating)
     if info["nodata"] is None:
-        warnings.warn(f"raster {path} declares no nodata value: every pixel counts as observed",
+        counted = "every finite pixel (NaN and ±inf are nodata)" if floating else "every pixel"
+        warnings.warn(f"raster {path} declares no nodata value: {counted} counts as observed",
                       RepairWarning, stacklevel=2)
     if ltype is not None and ltype.raster.get("values") == "continuous":
         lo, hi = ltype.raster.get("min"), ltype.raster.get("max")
         vals = samples[samples != info["nodata"]] if info["nodata"] is not None else samples
+        if floating:
+            vals = vals[np.isfinite(vals)]
         if vals.size and ((lo is not None and vals.min() < lo) or (hi is not None and vals.max() > hi)):
             warnings.warn(
                 f"raster {path}: sampled values {vals.min()}–{vals.max()} fall outside the "

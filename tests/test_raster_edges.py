@@ -363,3 +363,17 @@ def test_raster_in_degrees_uses_ellipsoidal_areas(tmp_path):
     in_9213 = z.to_crs(9213)
     again = forest_cover(path, in_9213, id_column="code", mmu_ha=0).iloc[0]
     assert again.forest_ha == pytest.approx(got.forest_ha, rel=1e-3)
+
+
+def test_open_raster_says_nan_is_nodata_in_float_rasters(tmp_path):
+    from gisplan.errors import RepairWarning
+    from gisplan.io import open_raster
+
+    data = np.full((8, 8), 40.0, dtype="float32")
+    data[0] = np.nan
+    path = write(tmp_path / "f.tif", data, nodata=None, dtype="float32")
+    with pytest.warns(RepairWarning, match=r"every finite pixel \(NaN and ±inf are nodata\) counts as observed"):
+        open_raster(path)
+    ints = write(tmp_path / "i.tif", np.full((8, 8), 40), nodata=None)
+    with pytest.warns(RepairWarning, match="declares no nodata value: every pixel counts as observed"):
+        open_raster(ints)
