@@ -10,14 +10,14 @@ from __future__ import annotations
 import html
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from gisplan._atomic import atomic_path, write_text
+from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_dir, input_files
 from gisplan.catalog import SYNTHETIC_NOTE, load_layer_types
-from gisplan.errors import OutputExistsError
 from gisplan.indicators.run import IndicatorResults
 from gisplan.indicators.water import WQI_BANDS
 
@@ -105,39 +105,65 @@ SPECIAL_LABELS = {
 }
 
 
-def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False) -> dict[str, Path]:
+def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False,
+                  inputs: Iterable[str | os.PathLike] | None = None) -> dict[str, Path]:
     """Write every indicator table: ``csv/<id>.csv``, the workbook and the summary.
 
     Parameters
     ----------
     results : from :func:`gisplan.indicators.run.run_indicators`.
-    out_dir : folder to write into (created).
-    overwrite : replace the files of an earlier run (CSVs of tables this run did not produce are
-        removed from ``csv/``); without it an existing workbook is an error.
+    out_dir : folder to write into (created). The files written are listed in its
+        ``.gisplan-manifest.json``; other files in it are never replaced nor removed.
+    overwrite : replace the files of an earlier run (and remove the CSVs of tables this run did
+        not produce, when the manifest lists them); without it an existing output is an error.
+    inputs : files the run read, never written onto nor removed (default: the catalog named in
+        ``results.meta["catalog"]`` and its layer files).
 
     CSV values are rounded to 4 decimals (ha, km, m, %); the workbook keeps full precision and
     shows 2 decimals.
+
+    Raises
+    ------
+    OutputExistsError when an output exists and ``overwrite`` is false; OutputError when an
+    output would replace an input or a file gisplan did not write, or the folder cannot be
+    created. Every output is checked before the first one is written.
 
     Returns
     -------
     {"csv": folder, "excel": path, "markdown": path, "html": path}
     """
     out = Path(out_dir)
-    if (out / WORKBOOK).exists() and not overwrite:
-        raise OutputExistsError(f"{out} already holds reports; pass overwrite=True (CLI: --overwrite)")
-    (out / "csv").mkdir(parents=True, exist_ok=True)
-    labelled = {name: labelled_table(name, df) for name, df in results.tables.items()}
-    for name, df in results.tables.items():
-        with atomic_path(out / "csv" / f"{name}.csv", overwrite=True) as tmp:
-            _rounded(df).to_csv(tmp, index=False, encoding="utf-8-sig")
-    for stale in (out / "csv").glob("*.csv"):  # tables of an earlier run that this one did not produce
-        if stale.stem not in results.tables:
-            stale.unlink()
-    excel = _write_workbook(results, labelled, out / WORKBOOK)
-    md, page = summary(results)
-    paths = {"csv": out / "csv", "excel": excel,
-             "markdown": write_text(out / "tom_tat.md", md), "html": write_text(out / "tom_tat.html", page)}
+    inputs = _run_inputs(results) if inputs is None else input_files(inputs)
+    csvs = {name: f"csv/{name}.csv" for name in results.tables}
+    with OutputFolder(out, inputs=inputs, overwrite=overwrite) as folder:
+        folder.check([WORKBOOK, "tom_tat.md", "tom_tat.html", *csvs.values()])
+        ensure_dir(out / "csv")
+        labelled = {name: labelled_table(name, df) for name, df in results.tables.items()}
+        for name, df in results.tables.items():
+            with folder.write(csvs[name]) as tmp:
+                _rounded(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+        if overwrite:
+            folder.prune("csv")  # tables of an earlier run that this one did not produce
+        with folder.write(WORKBOOK) as tmp:
+            _write_workbook(results, labelled, tmp)
+        md, page = summary(results)
+        paths = {"csv": out / "csv", "excel": out / WORKBOOK,
+                 "markdown": folder.write_text("tom_tat.md", md), "html": folder.write_text("tom_tat.html", page)}
     return paths
+
+
+def _run_inputs(results: IndicatorResults) -> set[Path]:
+    """The catalog of a run and its layer files (empty when the catalog cannot be read)."""
+    from gisplan.catalog import Catalog
+    from gisplan.errors import GisplanError
+
+    path = results.meta.get("catalog")
+    if not path or path == "None" or not Path(path).is_file():
+        return set()
+    try:
+        return catalog_inputs(Catalog(path))
+    except GisplanError:
+        return input_files([path])
 
 
 def _rounded(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:

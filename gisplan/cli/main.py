@@ -1,49 +1,149 @@
-"""Entry point of the ``gisplan`` command: the group, logging and shared options.
+"""Entry point of the ``gisplan`` command: the group, logging, warnings and error handling.
 
-Subcommand families live in their own modules (``layers``, ``demo``, ``indicators``, ``maps``);
-each exposes ``register(group)``.
+Subcommand families live in their own modules (``layers``, ``demo``, ``indicators``, ``maps``,
+``printing``, ``crosswalk``); each exposes ``register(group)``.
+
+No command prints a Python traceback (unless ``--debug``). Every failure ends in one line on
+stderr and a non-zero exit code:
+
+====  ==============================================================================
+ 2    ``Error: …`` — a :class:`~gisplan.errors.GisplanError` (bad input, missing data, output
+      that cannot be written), a missing optional package, an ``OSError`` (permission, disk
+      full) naming the path, or ``MemoryError``
+ 3    ``internal error: <type>: <message>`` — any other exception: a bug in gisplan
+ 130  ``interrupted`` — Ctrl-C
+====  ==============================================================================
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
+import traceback
+import warnings
 
 import click
 
 from gisplan import __version__
-from gisplan.errors import GisplanError
+from gisplan.errors import GisplanError, GisplanWarning
+
+EXIT_ERROR = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+#: top-level module → the extra of ``pyproject.toml`` ([project.optional-dependencies]) installing it
+MODULE_EXTRAS = {
+    "folium": "maps", "branca": "maps", "mapclassify": "maps", "matplotlib": "maps",
+    "openpyxl": "reports",
+    "nbclient": "notebooks", "nbformat": "notebooks", "ipykernel": "notebooks",
+}
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some space or write somewhere else",
+    errno.EDQUOT: "free some space or write somewhere else",
+    errno.EACCES: "choose a file or folder you may read and write",
+    errno.EPERM: "choose a file or folder you may read and write",
+    errno.EROFS: "write somewhere else",
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
+    errno.EISDIR: "give a file, not a folder",
+}
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: its non-empty lines joined with "; "."""
+    return "; ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def missing_dependency_message(exc: ModuleNotFoundError) -> str:
+    """What to install for a missing module, naming the gisplan extra that brings it."""
+    module = (exc.name or str(exc)).split(".")[0]
+    extra = MODULE_EXTRAS.get(module)
+    if extra:
+        return (f"the optional package {module!r} is not installed; "
+                f'install it with: pip install "gisplan[{extra}]"')
+    return (f"the package {module!r} is not installed; reinstall gisplan with its dependencies "
+            f"(pip install gisplan)")
+
+
+def os_error_message(exc: OSError) -> str:
+    """An ``OSError`` as one line naming the path(s) and what to do."""
+    paths = " → ".join(str(p) for p in (exc.filename, exc.filename2) if p)
+    reason = exc.strerror or one_line(str(exc)) or type(exc).__name__
+    hint = _OS_HINTS.get(exc.errno or 0)
+    return (f"{paths}: " if paths else "") + reason + (f" — {hint}" if hint else "")
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """One line per warning: ``warning: …`` (gisplan's own), ``warning: Category: …`` (others)."""
+    if issubclass(category, GisplanWarning):
+        return f"warning: {one_line(message)}\n"
+    return f"warning: {category.__name__}: {one_line(message)}\n"
 
 
 class _Group(click.Group):
-    """Turns gisplan errors into a one-line message and exit code 2, instead of a traceback."""
+    """Turns every failure into one line and a documented exit code instead of a traceback."""
 
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except GisplanError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+        debug = bool(ctx.params.get("debug"))
+        formatter = warnings.formatwarning  # catch_warnings does not restore it
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.formatwarning = _format_warning
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+                raise
+            except GisplanError as exc:
+                self._fail(ctx, f"Error: {one_line(exc)}", EXIT_ERROR, debug)
+            except KeyboardInterrupt:
+                self._fail(ctx, "interrupted", EXIT_INTERRUPTED, debug)
+            except MemoryError:
+                self._fail(ctx, "Error: out of memory; work on a smaller area (fewer communes, a clipped "
+                                "layer) or a windowed/coarser raster, or use a machine with more memory",
+                           EXIT_ERROR, debug)
+            except ModuleNotFoundError as exc:
+                self._fail(ctx, f"Error: {missing_dependency_message(exc)}", EXIT_ERROR, debug)
+            except OSError as exc:
+                self._fail(ctx, f"Error: {os_error_message(exc)}", EXIT_ERROR, debug)
+            except Exception as exc:  # noqa: BLE001 - anything else is a bug, said so in one line
+                msg = one_line(exc) or "(no message)"
+                self._fail(ctx, f"internal error: {type(exc).__name__}: {msg} — this is a bug in gisplan; "
+                                "run again with --debug for the traceback", EXIT_BUG, debug)
+            finally:
+                warnings.formatwarning = formatter
+
+    @staticmethod
+    def _fail(ctx: click.Context, message: str, code: int, debug: bool) -> None:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        click.echo(message, err=True)
+        ctx.exit(code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gisplan")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", count=True, help="Less log output.")
-def cli(verbose: int, quiet: int) -> None:
+@click.option("-q", "--quiet", count=True, help="Less log output (-q also hides warnings).")
+@click.option("--debug", is_flag=True, help="Print the Python traceback of a failure (for bug reports).")
+def cli(verbose: int, quiet: int, debug: bool) -> None:
     """gisplan: layers, indicators and maps of the Thái Nguyên environmental plan to 2030.
 
     Data are read and computed in VN-2000 / TM-3 106°30' (EPSG:9213) unless told otherwise.
+    A failure prints one line and exits with 2 (bad input or environment), 3 (a bug in gisplan)
+    or 130 (interrupted).
     """
     level = max(logging.DEBUG, logging.WARNING - 10 * verbose + 10 * quiet)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.captureWarnings(True)
+    if quiet:
+        warnings.simplefilter("ignore", GisplanWarning)
 
 
 def _register() -> None:
-    from gisplan.cli import demo, indicators, layers, maps, printing
+    from gisplan.cli import crosswalk, demo, indicators, layers, maps, printing
 
-    for module in (layers, demo, indicators, maps, printing):
+    for module in (layers, demo, indicators, maps, printing, crosswalk):
         module.register(cli)
 
 
