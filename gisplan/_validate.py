@@ -263,6 +263,8 @@ def _coerce(s: pd.Series, attr: Attribute) -> pd.Series:
                 v = int(v)
             return str(v).strip()
         return s.map(to_str).astype(object)
+    if t in ("int", "float"):
+        s = _decimal_commas(s)
     if t == "int":
         num = pd.to_numeric(s, errors="coerce")
         whole = num.notna() & (num % 1 == 0)
@@ -283,6 +285,26 @@ def _coerce(s: pd.Series, attr: Attribute) -> pd.Series:
     if t == "date":
         return s.map(_to_date).astype(object)
     raise ValueError(t)  # pragma: no cover - types are checked when the catalog loads
+
+
+def _decimal_commas(s: pd.Series) -> pd.Series:
+    """Text numbers written with a decimal comma (``"12,5"``, Vietnamese and European tables)
+    as ``"12.5"``; text with both separators (``"1.234,5"``) as ``"1234.5"``."""
+    if s.dtype != object:
+        return s
+    text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    is_txt = text.map(lambda v: isinstance(v, str) and "," in v)
+    if not is_txt.any():
+        return s
+
+    def fix(v: str) -> str:
+        if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d*", v):
+            return v.replace(".", "").replace(",", ".")
+        if re.fullmatch(r"[+-]?\d*,\d+", v):
+            return v.replace(",", ".")
+        return v
+
+    return text.where(~is_txt, text[is_txt].map(fix))
 
 
 def _to_date(v) -> dt.date | None:
@@ -326,12 +348,44 @@ def _map_labels(s: pd.Series, attr: Attribute) -> tuple[pd.Series, int]:
 
 
 def _check_duplicates(df, layer_type, ids, report) -> None:
+    """Every feature whose id is used by another feature is an error naming the id and the
+    0-based rows that share it: a commune stored as two features counts its forest twice
+    (forest cover of 200 %)."""
     col = layer_type.id_column
     if not col or col not in df.columns:
         return
-    dup = df[col].notna() & df[col].duplicated(keep=False)
-    _report_rows(report, "error", "duplicate_id", dup, ids, col,
-                 lambda p: f"id {df[col].iloc[p]!r} is used by more than one feature")
+    values = df[col]
+    dup = values.notna() & values.duplicated(keep=False)
+    if not dup.any():
+        return
+    positions = pd.Series(np.arange(len(df)), index=df.index)[dup.to_numpy()]
+    rows_of = positions.groupby(values[dup].astype(str).to_numpy()).agg(list).to_dict()
+    unit = layer_type.id in ("province", "communes", "communes_pre2025")
+    why = (" A unit stored as several features is counted several times (forest cover over 100 %): "
+           "merge its parts into one (multi)polygon, or give each unit its own code") if unit else \
+        " Give each feature its own id, or merge the features that are one"
+
+    def message(p):
+        rows = rows_of[str(values.iloc[p])]
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        return (f"{col} {values.iloc[p]!r} is used by {len(rows)} features (rows {shown}, counted "
+                f"from 0); {col} must be unique.{why}")
+
+    _report_rows(report, "error", "duplicate_id", dup, ids, col, message)
+
+
+def nonfinite_rows(geoms) -> np.ndarray:
+    """Boolean mask of the geometries with a NaN or infinite coordinate (missing ones: False)."""
+    arr = np.asarray(geoms, dtype=object)
+    bad = np.zeros(len(arr), dtype=bool)
+    if not len(arr):
+        return bad
+    coords, index = shapely.get_coordinates(arr, include_z=True, return_index=True)
+    if len(coords):
+        # x and y must be finite; z may be NaN (2-D geometries report z as NaN) but not infinite
+        ok = np.isfinite(coords[:, 0]) & np.isfinite(coords[:, 1]) & ~np.isinf(coords[:, 2])
+        bad[np.unique(index[~ok])] = True
+    return bad
 
 
 def _check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) -> gpd.GeoDataFrame:
@@ -341,7 +395,15 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) -
     if layer_type.geometry_optional and missing.all():
         return gdf
     _report_rows(report, "error", "empty_geometry", missing, ids, "geometry",
-                 lambda p: "geometry is empty or missing")
+                 lambda p: "geometry is empty or missing (null)")
+    nonfinite = ~missing & nonfinite_rows(arr)
+    if nonfinite.any():
+        _report_rows(report, "error", "nonfinite_coordinates", nonfinite, ids, "geometry",
+                     lambda p: "coordinates are not finite numbers (NaN or infinite); the geometry is "
+                               "left out (empty) in what is returned: fix the coordinates in the source")
+        arr = arr.copy()
+        arr[nonfinite] = None
+        missing = missing | nonfinite
     families = {_FAMILY[g] for g in layer_type.geometry}
     invalid = ~missing & ~shapely.is_valid(arr)
     if invalid.any():

@@ -7,6 +7,8 @@ A catalog file is TOML::
     title = "Thái Nguyên — sở NN&MT"
     base = "../data"            # folder that relative paths start from (default: the file's)
     reference_date = "2025-12-31"   # "today" for licence expiry checks (default: today)
+    study_area = "province"     # area every layer is cut to: a catalog entry name, or a polygon
+                                # file (relative to base); default: the province layer
 
     [layers.communes]
     type = "communes"           # a layer type id from types.toml
@@ -19,13 +21,33 @@ A catalog file is TOML::
     year = 2025
     source = "Sở NN&MT"
     licence = "CC-BY-4.0"
+    where = "TEN_XA LIKE 'Kim H%'"  # keep only the features matching this filter (optional)
 
 Several entries may share a type (``tree_cover_2020``, ``tree_cover_2024``).
+
+``where`` is an SQL WHERE expression (SQLite syntax: ``=``, ``<>``, ``LIKE`` with ``%`` and ``_``,
+``IN (…)``, ``AND``/``OR``/``NOT``, ``IS NULL``) over the **file's own column names** (before
+``columns`` renames them) and its text **after** legacy decoding, so a TCVN3 file is filtered
+with Unicode words. ``LIKE`` ignores case for Vietnamese letters too (``'vườn quốc gia%'``
+matches ``Vườn Quốc gia Ba Bể``). :func:`gisplan.io.read_catalog_layer` applies it before
+validation and records the filter and the features kept and dropped in
+``gdf.attrs["gisplan"]["where"]``; a filter that keeps nothing is a
+:class:`~gisplan.errors.DataMissingError`, a malformed one a :class:`CatalogError`.
+
+``study_area`` (``Catalog.study_area``: the entry name, the absolute path of a file, or None)
+names the area the layer store cuts layers to; without it the ``province`` layer is used.
+
+Every mistake in a catalog file is a :class:`CatalogError` naming the entry and the key: an
+unknown key (with the closest known one), a value of the wrong kind (``year = "2024"``), a bad
+``reference_date``, an unknown ``encoding``, an invalid ``crs``, a missing or unknown ``type``.
+Paths are checked by :meth:`Catalog.check_paths` / ``load_catalog(path, check_paths=True)``
+(every command of the CLI that reads the catalog's layers does).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -33,7 +55,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gisplan.errors import CatalogError, LayerNotFoundError, UnknownLayerTypeError
+from gisplan.encoding import normalize_encoding
+from gisplan.errors import CatalogError, EncodingError, LayerNotFoundError, UnknownLayerTypeError
 
 _SOURCE_LAYERS = Path(__file__).resolve().parents[1] / "layers"  # a source checkout (or editable install)
 _PACKAGED_LAYERS = Path(__file__).resolve().parent / "_layers"  # the copy inside an installed wheel
@@ -154,6 +177,8 @@ class CatalogEntry:
     date: str = ""
     synthetic: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: attribute filter (SQL WHERE on the file's own column names), applied by read_catalog_layer
+    where: str | None = None
 
 
 class Catalog:
@@ -171,6 +196,10 @@ class Catalog:
         self.title = ""
         self.synthetic = False
         self.reference_date: dt.date = dt.date.today()
+        self.base: Path | None = self.path.parent if self.path is not None else None
+        #: ``study_area`` of ``[catalog]``: an entry name, or the absolute path of a polygon file
+        #: (relative paths start at ``base``); None when not given (the province layer is used)
+        self.study_area: str | None = None
         self.entries: dict[str, CatalogEntry] = {}
         if self.path is not None:
             self._load(self.path)
@@ -183,42 +212,130 @@ class Catalog:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
+        _check_keys(doc, _TOP_KEYS, f"{path}", "section")
         meta = doc.get("catalog", {})
-        self.title = meta.get("title", path.stem)
-        self.synthetic = bool(meta.get("synthetic", False))
+        if not isinstance(meta, Mapping):
+            raise CatalogError(f"{path}: 'catalog' must be a table ([catalog])")
+        _check_keys(meta, _CATALOG_KEYS, f"{path}: [catalog]", "key")
+        self.title = _typed(meta, "title", str, f"{path}: [catalog]", path.stem)
+        self.synthetic = _typed(meta, "synthetic", bool, f"{path}: [catalog]", False)
         if "reference_date" in meta:
-            rd = meta["reference_date"]
-            self.reference_date = rd if isinstance(rd, dt.date) else dt.date.fromisoformat(str(rd))
-        base = (path.parent / meta.get("base", ".")).resolve()
-        for name, raw in doc.get("layers", {}).items():
+            self.reference_date = _date(meta["reference_date"], f"{path}: [catalog]", "reference_date")
+        base = (path.parent / _typed(meta, "base", str, f"{path}: [catalog]", ".")).resolve()
+        self.base = base
+        layers = doc.get("layers", {})
+        if not isinstance(layers, Mapping):
+            raise CatalogError(f"{path}: 'layers' must be tables ([layers.<name>])")
+        for name, raw in layers.items():
+            if not isinstance(raw, Mapping):
+                raise CatalogError(f"{path}: [layers.{name}] must be a table with type, path …; "
+                                   f"got {raw!r}")
             self.entries[name] = self._entry(path, base, name, raw)
+        study = _typed(meta, "study_area", str, f"{path}: [catalog]", None)
+        if study is not None:
+            if not study.strip():
+                raise CatalogError(f"{path}: [catalog] key 'study_area' is empty; give the name of a "
+                                   f"catalog entry or the path of a polygon file, or delete the key")
+            self.study_area = study if study in self.entries else str((base / study).resolve())
 
     def _entry(self, path: Path, base: Path, name: str, raw: Mapping[str, Any]) -> CatalogEntry:
         where = f"{path}: [layers.{name}]"
-        ltype = raw.get("type", name)
-        if ltype not in self.types:
-            raise CatalogError(f"{where}: unknown type {ltype!r}; known: {', '.join(self.types)}")
+        _check_keys(raw, _ENTRY_KEYS, where, "key")
+        if "type" not in raw:
+            raise CatalogError(f"{where}: key 'type' is missing; give the layer type, one of: "
+                               f"{', '.join(self.types)}")
+        ltype = raw["type"]
+        if not isinstance(ltype, str) or ltype not in self.types:
+            hint = _did_you_mean(str(ltype), self.types)
+            raise CatalogError(f"{where}: key 'type': unknown type {ltype!r}{hint}; known: {', '.join(self.types)}")
         if "path" not in raw:
-            raise CatalogError(f"{where}: 'path' is missing")
-        known = {"type", "path", "layer", "columns", "crs", "encoding", "year", "title_vi",
-                 "title_en", "source", "licence", "date", "synthetic"}
+            raise CatalogError(f"{where}: key 'path' is missing; give the file, relative to {base}")
+        file = _typed(raw, "path", str, where, None)
+        if not file.strip():
+            raise CatalogError(f"{where}: key 'path' is empty")
+        columns = _str_table(raw, "columns", where)
+        defaults = raw.get("defaults", {})
+        if not isinstance(defaults, Mapping):
+            raise CatalogError(f"{where}: key 'defaults' must be a table, e.g. defaults = {{ zone = \"whole\" }}; "
+                               f"got {defaults!r}")
+        crs = _typed(raw, "crs", str, where, None)
+        if crs is not None:
+            from gisplan.crs import to_crs
+            from gisplan.errors import CRSError
+
+            try:
+                to_crs(crs)
+            except CRSError as exc:
+                raise CatalogError(f"{where}: key 'crs': {exc}") from None
+        encoding = _typed(raw, "encoding", str, where, "auto")
+        try:
+            encoding = normalize_encoding(encoding)
+        except EncodingError as exc:
+            raise CatalogError(f"{where}: key 'encoding': {exc}") from None
+        year = raw.get("year")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+            raise CatalogError(f"{where}: key 'year' must be a whole number such as 2024; got {year!r}")
+        date = raw.get("date", "")
+        if date != "" and not isinstance(date, (str, dt.date)):
+            raise CatalogError(f"{where}: key 'date' must be a date such as \"2025-06-30\"; got {date!r}")
+        filt = _typed(raw, "where", str, where, None)
+        if filt is not None and not filt.strip():
+            raise CatalogError(f"{where}: key 'where' is empty; give an attribute filter such as "
+                               f"\"name = 'Ba Bể'\", or delete the key")
         return CatalogEntry(
             name=name,
             type=ltype,
-            path=(base / raw["path"]).resolve(),
-            layer=raw.get("layer"),
-            columns=dict(raw.get("columns", {})),
-            crs=raw.get("crs"),
-            encoding=raw.get("encoding", "auto"),
-            year=raw.get("year"),
-            title_vi=raw.get("title_vi"),
-            title_en=raw.get("title_en"),
-            source=raw.get("source", ""),
-            licence=raw.get("licence", ""),
-            date=str(raw.get("date", "")),
-            synthetic=bool(raw.get("synthetic", self.synthetic)),
-            options={k: v for k, v in raw.items() if k not in known},
+            path=(base / file).resolve(),
+            layer=_typed(raw, "layer", str, where, None),
+            columns=columns,
+            crs=crs,
+            encoding=encoding,
+            year=year,
+            title_vi=_typed(raw, "title_vi", str, where, None),
+            title_en=_typed(raw, "title_en", str, where, None),
+            source=_typed(raw, "source", str, where, ""),
+            licence=_typed(raw, "licence", str, where, ""),
+            date=str(date),
+            synthetic=_typed(raw, "synthetic", bool, where, self.synthetic),
+            where=filt,
+            options={"defaults": dict(defaults)} if defaults else {},
         )
+
+    def missing_paths(self) -> list[CatalogEntry]:
+        """The entries whose file does not exist (in catalog order)."""
+        return [e for e in self.entries.values() if not e.path.exists()]
+
+    def check_paths(self) -> None:
+        """Raise :class:`CatalogError` naming the first entry whose ``path`` does not exist (and
+        every other missing one), or a ``study_area`` file that does not exist. For the built-in
+        demo catalog not built yet, the message says to run ``gisplan demo`` first."""
+        missing = self.missing_paths()
+        study_missing = (self.study_area is not None and self.study_area not in self.entries
+                         and not Path(self.study_area).exists())
+        if not missing and not study_missing:
+            return
+        if self.is_demo:
+            raise CatalogError(
+                f"the demo data are not built yet ({missing[0].path if missing else self.study_area} "
+                f"does not exist): run `gisplan demo` first, or give your own catalog with --catalog"
+            )
+        if study_missing:
+            raise CatalogError(f"{self.path}: [catalog] key 'study_area': {self.study_area} does not "
+                               f"exist; give the name of a catalog entry or the path of a polygon file")
+        first = missing[0]
+        more = ""
+        if len(missing) > 1:
+            more = f" (also missing: {', '.join(e.name for e in missing[1:])})"
+        raise CatalogError(
+            f"{self.path}: [layers.{first.name}] key 'path': {first.path} does not exist{more}. Fix the "
+            f"path (relative paths start at {self.base}), or delete the entry: the indicators that "
+            f"need it are then skipped with the reason"
+        )
+
+    @property
+    def is_demo(self) -> bool:
+        """True for the built-in demo catalog (``layers/demo.toml``)."""
+        return self.path is not None and self.path == (LAYERS_DIR / "demo.toml").resolve()
 
     # -- access --------------------------------------------------------------------------
     def layer_type(self, type_id: str) -> LayerType:
@@ -309,6 +426,69 @@ def default_catalog_path() -> Path:
     return LAYERS_DIR / "demo.toml"
 
 
-def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
-    """Load a catalog file (default: :func:`default_catalog_path`)."""
-    return Catalog(path or default_catalog_path())
+def load_catalog(path: str | os.PathLike | None = None, check_paths: bool = False) -> Catalog:
+    """Load a catalog file (default: :func:`default_catalog_path`).
+
+    With ``check_paths``, every entry's file (and a ``study_area`` file) must exist: otherwise a
+    :class:`CatalogError` names the entry, the key ``path`` and the resolved path (for the demo
+    catalog not built yet: run ``gisplan demo`` first). Without it, missing files show up when
+    a layer is read (:meth:`Catalog.missing_paths` lists them).
+    """
+    cat = Catalog(path or default_catalog_path())
+    if check_paths:
+        cat.check_paths()
+    return cat
+
+
+# ---------------------------------------------------------------------------------------------
+# checking catalog files
+_TOP_KEYS = ("catalog", "layers")
+_CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area")
+_ENTRY_KEYS = ("type", "path", "layer", "columns", "defaults", "crs", "encoding", "year", "title_vi",
+               "title_en", "source", "licence", "date", "synthetic", "where")
+_TYPE_NAMES = {str: "text (in quotes)", bool: "true or false", int: "a whole number"}
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_keys(raw: Mapping[str, Any], known: tuple[str, ...], where: str, what: str) -> None:
+    for key in raw:
+        if key not in known:
+            raise CatalogError(f"{where}: unknown {what} {key!r}{_did_you_mean(key, known)}; "
+                               f"known {what}s: {', '.join(known)}")
+
+
+def _typed(raw: Mapping[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
+    if key not in raw:
+        return default
+    value = raw[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise CatalogError(f"{where}: key {key!r} must be {_TYPE_NAMES[kind]}; got {value!r}")
+    return value
+
+
+def _str_table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise CatalogError(f"{where}: key {key!r} must be a table of source column = canonical name, "
+                           f"e.g. {key} = {{ MA_XA = \"code\" }}; got {value!r}")
+    bad = [k for k, v in value.items() if not isinstance(v, str)]
+    if bad:
+        raise CatalogError(f"{where}: key {key!r}: {bad[0]!r} must map to a column name in quotes; "
+                           f"got {value[bad[0]]!r}")
+    return dict(value)
+
+
+def _date(value: Any, where: str, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise CatalogError(f"{where}: key {key!r} must be a date written YYYY-MM-DD (e.g. 2025-12-31); "
+                           f"got {value!r}") from None

@@ -248,7 +248,8 @@ def recognise_vn2000(crs: Any, bounds: tuple[float, float, float, float]) -> CRS
 
     MapInfo has no datum code for VN-2000, so a TAB/MIF file written in VN-2000 / TM-3 or
     VN-2000 / UTM comes back from GDAL as the same projection on WGS 84 (or on an unnamed
-    datum): read as such, every coordinate moves ~224 m in Thái Nguyên. This returns the VN-2000
+    datum); Shapefiles of VN-2000 data often carry such a ``.prj`` too (the projection chosen
+    on the WGS 84 datum). Read as such, every coordinate moves ~224 m in Thái Nguyên. This returns the VN-2000
     CRS when
 
     - ``crs`` is a Transverse Mercator in metres on the WGS 84 ellipsoid whose datum is WGS 84,
@@ -305,8 +306,8 @@ def recognise_vn2000(crs: Any, bounds: tuple[float, float, float, float]) -> CRS
     label = f"{vn.name} (EPSG:{code})" if code else vn.name
     name = crs.name if crs.name not in ("unnamed", "unknown", "") else "a Transverse Mercator projection"
     return CRSGuess(vn, f"the file declares {name} on {what} with the projection parameters of {label}; "
-                        f"its coordinates lie in Vietnam and MapInfo cannot record the VN-2000 datum, "
-                        f"so it is read as VN-2000")
+                        f"its coordinates lie in Vietnam, and MapInfo files (and Shapefile .prj files written "
+                        f"by many tools) cannot record the VN-2000 datum, so it is read as VN-2000")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -104,6 +104,43 @@ _TONED = {c for c in _VN_LOWER if any(m in unicodedata.normalize("NFD", c) for m
 _WORD = re.compile(r"[^\s\d\-–,.;:()/\\'\"_&+]+")
 
 
+_LEGACY_ALIASES = {"tcvn3": "tcvn3", "abc": "tcvn3", "tcvn": "tcvn3", "tcvn-3": "tcvn3", "tcvn5712": "tcvn3",
+                   "vni": "vni", "vni-windows": "vni", "vniwin": "vni", "vni-win": "vni"}
+
+
+def normalize_encoding(name: str | None) -> str:
+    """The canonical name of a text encoding given by a user, case-insensitively.
+
+    ``"auto"`` (also None or ``""``), gisplan's legacy encodings ``"tcvn3"`` (aliases ``abc``,
+    ``tcvn``) and ``"vni"`` (``vni-windows``), or Python's name of a codec (``"UTF-8"`` →
+    ``"utf-8"``, ``"CP1258"`` / ``"windows-1258"`` → ``"cp1258"``, ``"Latin1"`` → ``"iso8859-1"``).
+
+    Raises
+    ------
+    EncodingError
+        For a name that is none of these, listing the accepted ones.
+
+    Examples
+    --------
+    >>> normalize_encoding("TCVN3"), normalize_encoding("Vni"), normalize_encoding("UTF8")
+    ('tcvn3', 'vni', 'utf-8')
+    """
+    import codecs
+
+    key = str(name or "auto").strip().lower().replace("_", "-")
+    if key == "auto":
+        return "auto"
+    if key in _LEGACY_ALIASES:
+        return _LEGACY_ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        raise EncodingError(
+            f"unknown text encoding {name!r}: give auto, tcvn3 (ABC), vni (VNI-Windows), utf-8, "
+            f"cp1258 or another Python codec name (case does not matter)"
+        ) from None
+
+
 def decode_legacy(text: str, encoding: str) -> str:
     """Decode a byte string (characters ≤ U+00FF) written in a legacy encoding to Unicode NFC.
 
@@ -123,10 +160,10 @@ def decode_legacy(text: str, encoding: str) -> str:
     """
     if text is None:
         return text
-    enc = encoding.lower().replace("_", "-")
-    if enc in ("tcvn3", "abc", "tcvn"):
+    enc = normalize_encoding(encoding)
+    if enc == "tcvn3":
         out = text.translate(_TCVN3_DECODE)
-    elif enc in ("vni", "vni-windows"):
+    elif enc == "vni":
         out = _VNI_PATTERN.sub(lambda m: _VNI_DECODE[m.group(0)], text)
     else:
         out = _to_bytes(text).decode(enc)
@@ -146,7 +183,7 @@ def encode_legacy(text: str, encoding: str) -> str:
     'Vöôøn Quoác gia Ba Beå'
     """
     text = unicodedata.normalize("NFC", text)
-    enc = encoding.lower()
+    enc = normalize_encoding(encoding)
     if enc == "tcvn3":
         out = []
         for ch in text:
@@ -155,7 +192,7 @@ def encode_legacy(text: str, encoding: str) -> str:
         return "".join(out)
     if enc == "vni":
         return "".join(_VNI_ENCODE.get(ch, ch) for ch in text)
-    if enc.replace("_", "-") in ("cp1258", "windows-1258"):
+    if enc == "cp1258":
         return _cp1258_form(text).encode("cp1258").decode("latin-1")
     return text.encode(enc).decode("latin-1")
 
@@ -268,6 +305,7 @@ def fix_text_columns(df: pd.DataFrame, *, encoding: str = "auto") -> tuple[pd.Da
     EncodingError
         When a forced encoding cannot decode a value (names the column and row).
     """
+    encoding = normalize_encoding(encoding)
     out = df.copy()
     done: dict[str, str] = {}
     for col in out.columns:
