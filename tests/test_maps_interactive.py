@@ -23,7 +23,7 @@ def test_every_theme_renders_with_legend_and_note(catalog, theme):
     page = make_map(theme, catalog=catalog).get_root().render()
     assert "data-gisplan-legend" in page
     assert SYNTHETIC_NOTE in page
-    assert THEMES[theme][0] in page
+    assert THEMES[theme].title_vi in page
     local = localize(page)
     assert not re.findall(r'(?:src|href)="https?://[^"]+\.(?:js|css)"', local)
     for rel in CDN_MAP.values():
@@ -154,7 +154,8 @@ def test_air_map_distance_and_station_colours(catalog):
     [towns] = _layers_of(m, "urban_areas")
     assert "Có trạm quan trắc không khí (≤ 3 km)" in _popup_aliases(towns)
     [layer] = _layers_of(m, "monitoring_stations")
-    air = stations[stations["medium"] == "air"].set_index("name")["mode"]
+    province = read_catalog_layer(catalog, "province").union_all()  # the map shows what lies in the province
+    air = stations[(stations["medium"] == "air") & stations.geometry.covered_by(province)].set_index("name")["mode"]
     seen = {f["properties"]["name"]: layer.style_function(f)["fillColor"] for f in layer.data["features"]}
     assert seen == {name: st.style["mode_colors"][mode] for name, mode in air.items()}
     for code in set(air):
@@ -166,19 +167,24 @@ def test_air_map_distance_and_station_colours(catalog):
 def test_forest_change_diverging_classes_in_ha(catalog):
     from gisplan.maps.style import PALETTES
 
+    from gisplan.indicators.change import forest_change_status
+
     m = make_map("forest_change", catalog=catalog)
     [layer] = _layers_of(m, "communes")
+    table = forest_change_status(read_catalog_layer(catalog, "forest_status_2020"),
+                                 read_catalog_layer(catalog, "forest_status_2024"),
+                                 read_catalog_layer(catalog, "communes"), unit_id="code").set_index("code")
     low, high = PALETTES["change"][:3], PALETTES["change"][4:]
     signs = set()
     for f in layer.data["features"]:
-        net, fill = f["properties"]["net_ha"], layer.style_function(f)["fillColor"]
-        if net is None:
+        net, fill = table["net_ha"].get(f["properties"]["code"]), layer.style_function(f)["fillColor"]
+        if net is None or net != net:
             continue
         assert fill in (low if net <= 0 else high), (net, fill)  # loss red/orange, gain green
         signs.add(net > 0)
     assert signs == {True, False}  # the demo has both losses and gains
     page = m.get_root().render()
-    assert re.search(r"-[\d,]+ – 0 ha", page) and re.search(r"0 – [\d,]+ ha", page)  # 0 is a class edge; ha
+    assert re.search(r"-[\d.]+ – 0 ha", page) and re.search(r"0 – [\d.]+ ha", page)  # 0 is a class edge; ha
 
 
 def test_classify_centre_and_ramp_by_hand():
@@ -206,6 +212,7 @@ def test_rivers_continuous_wqi_layer_and_gradient_legend(catalog):
     for f in layer.data["features"]:
         wqi = rivers[f["properties"]["section_id"]]
         assert layer.style_function(f)["color"] == wqi_ramp().color_of([round(wqi, 2)])[0]
+        assert f["properties"]["wqi"] == f"{wqi:.0f}"  # formatted in Python, integer VN_WQI
     classed = make_map("forest_cover", catalog=catalog).get_root().render()
     assert "data-gisplan-gradient" not in classed  # the choropleth keeps its classed legend
 

@@ -42,7 +42,10 @@ def test_index_tracker_shows_current_target_gap_and_status(demo_small, tmp_path)
     cur = t.loc["industrial_wastewater", "current"]
     row = re.search(r"<tr><td>Tích cực rà soát.*?</tr>", page).group(0)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    assert cells[1:4] == [f"{cur:.1f} %", "≥ 100.0 %", f"{100 - cur:.1f} %"]
+    def vi(x):  # Vietnamese number format, one decimal, no thousands in these shares
+        return f"{x:.1f}".replace(".", ",")
+
+    assert cells[1:4] == [f"{vi(cur)} %", "≥ 100,0 %", f"{vi(100 - cur)} %"]
     # counts are whole numbers with their unit
     n = int(t.loc["expired_mines_closed", "current"])
     row = re.search(r"<tr><td>Thực hiện đóng cửa các mỏ.*?</tr>", page).group(0)

@@ -8,10 +8,10 @@ import click
 
 from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
-from gisplan.errors import OutputExistsError
+from gisplan.maps.themes import theme_ids
 
-THEME_IDS = ["overview", "forest_cover", "protected_areas", "mines", "industry", "rivers", "waste", "air",
-             "forest_change"]
+#: the themes of the registry (:mod:`gisplan.maps.themes`), the choices of `map` and `print`
+THEME_IDS = theme_ids()
 
 
 @click.command("map")
@@ -24,22 +24,22 @@ THEME_IDS = ["overview", "forest_cover", "protected_areas", "mines", "industry",
 def map_cmd(theme, out, catalog_path, lang, cdn, overwrite):
     """Write the interactive map of THEME to an HTML file (scripts in an assets/ folder beside
     it, so it opens offline; --cdn for a single self-contained file with CDN links)."""
-    import shutil
-
-    from gisplan._atomic import write_text
+    from gisplan._atomic import OutputFolder, catalog_inputs, check_output, ensure_dir, write_text
     from gisplan.maps.interactive import make_map
     from gisplan.maps.site import VENDOR, localize
 
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
-    m = make_map(theme, catalog=load_catalog(catalog_path), lang=lang)
+    catalog = load_catalog(catalog_path)
+    inputs = catalog_inputs(catalog)  # never written onto, with or without --overwrite
+    check_output(out, overwrite=overwrite, inputs=inputs)
+    ensure_dir(out.parent)
+    m = make_map(theme, catalog=catalog, lang=lang)
     page = m.get_root().render()
+    folder = OutputFolder(out.parent, inputs=inputs)
     if not cdn:
-        vendor = out.parent / "assets" / "vendor"
-        if not vendor.exists():
-            shutil.copytree(VENDOR, vendor, ignore=shutil.ignore_patterns("README.md"))
+        folder.copy_tree(VENDOR, "assets/vendor", ignore=("README.md",))
         page = localize(page)
-    write_text(out, page)
+    write_text(out, page, overwrite=overwrite, inputs=inputs)
+    folder.record(out.name)
     click.echo(f"map {theme} → {out}")
 
 

@@ -8,11 +8,11 @@ import click
 
 from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
-from gisplan.cli.maps import THEME_IDS
+from gisplan.maps.themes import theme_ids
 
 
 @click.command("print")
-@click.argument("theme", type=click.Choice(THEME_IDS))
+@click.argument("theme", type=click.Choice(theme_ids()))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .pdf or .png.")
 @click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
 @click.option("--orientation", type=click.Choice(["auto", "landscape", "portrait"]), default="auto", show_default=True,

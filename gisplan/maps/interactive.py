@@ -1,17 +1,19 @@
 """Interactive folium maps, one per theme of the plan.
 
-Layers are read from the catalog (or passed in), reprojected to WGS 84 only here, at the edge,
+Themes come from the registry :mod:`gisplan.maps.themes`; layers from the layer store
+(:class:`gisplan.store.LayerStore`: read, validated and clipped once per run), reprojected to WGS 84 only here, at the edge,
 simplified for the web (communes with a coverage-preserving simplification, so neighbours do
 not gap or overlap), coordinates rounded to ~1 m, unused attributes dropped. The caller's data
 are never modified. Colours and labels come from the layer types; indicator values from
 :mod:`gisplan.indicators`. Overlays are grouped in the layer control (reference layers, theme
 layers; basemaps as the base layers) and the search box finds features of the theme's layers
-and communes by name.
+and communes by name. Popup values are formatted in Python (``1.234,5`` in Vietnamese); a missing
+value reads "không có số liệu" / "no data" and is drawn in grey, never as 0.
 """
 
 from __future__ import annotations
 
-import inspect
+import datetime as dt
 import logging
 from collections.abc import Mapping
 
@@ -24,27 +26,18 @@ import shapely
 from branca.element import MacroElement, Template
 from folium.elements import JSCSSMixin
 
-from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog, load_layer_types
-from gisplan.errors import GisplanError, LayerNotFoundError
+from gisplan._format import fmt_number
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_layer_types
+from gisplan.errors import DataMissingError
 from gisplan.maps import legend, parcels_layer
-from gisplan.maps.layers import MapLayers
 from gisplan.maps.legend import Gradient
-from gisplan.maps.style import categories, classify, wqi_categories, wqi_ramp
+from gisplan.maps.style import NO_DATA_COLOR, categories, wqi_categories, wqi_ramp
+from gisplan.maps.themes import (THEMES, format_distance, get_theme, indicator, is_missing, layer_type, make_store, no_data,
+                                 option, skip_reason, theme_classes, with_columns)
 
 log = logging.getLogger(__name__)
 
-#: theme id -> (Vietnamese title, English title)
-THEMES = {
-    "overview": ("Tổng quan các lớp dữ liệu môi trường", "Overview of the plan's layers"),
-    "forest_cover": ("Tỷ lệ che phủ rừng theo xã, phường", "Forest cover by commune/ward"),
-    "protected_areas": ("Khu bảo tồn thiên nhiên và các điểm xung đột", "Protected areas and conflicts"),
-    "mines": ("Mỏ khoáng sản theo tình trạng giấy phép", "Mines by licence status"),
-    "industry": ("Khu, cụm công nghiệp và xử lý nước thải tập trung", "Industrial zones and wastewater treatment"),
-    "rivers": ("Chất lượng nước sông (QCVN 08:2023, VN_WQI)", "River water quality (QCVN 08:2023, VN_WQI)"),
-    "waste": ("Bãi chôn lấp và khu xử lý chất thải rắn", "Landfills and waste-treatment sites"),
-    "air": ("Quan trắc không khí tại các đô thị", "Air-quality monitoring in towns"),
-    "forest_change": ("Biến động rừng giữa hai kỳ", "Forest change between two years"),
-}
+__all__ = ["THEMES", "BASEMAPS", "make_map", "format_distance"]
 CENTER = (22.02, 105.85)
 BASEMAPS = [
     ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "OpenStreetMap",
@@ -171,18 +164,21 @@ class _Search(JSCSSMixin, MacroElement):
         self.not_found = "Không tìm thấy" if vi else "Not found"
 
 
-def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: str = "vi",
+def make_map(theme: str, *, catalog: Catalog | None = None, results=None, store=None, lang: str = "vi",
              layers: Mapping[str, gpd.GeoDataFrame] | None = None, parcels_data: str | None = "inline",
              synthetic: bool | None = None) -> folium.Map:
     """Build the interactive map of a theme.
 
     Parameters
     ----------
-    theme : one of ``overview``, ``forest_cover``, ``protected_areas``, ``mines``, ``industry``,
-        ``rivers``, ``waste``, ``air``, ``forest_change``.
+    theme : a theme id of :data:`gisplan.maps.themes.THEMES` (``overview``, ``forest_cover``,
+        ``protected_areas``, ``mines``, ``industry``, ``rivers``, ``waste``, ``air``, ``forest_change``).
     catalog : where the layers come from (default: :func:`gisplan.catalog.load_catalog`).
     results : :class:`gisplan.indicators.run.IndicatorResults`; when absent, the indicator the
-        theme shows is computed from the layers.
+        theme shows is computed from the layers. A table the results skipped (its data are
+        absent) is shown as "không có số liệu" / "no data".
+    store : the :class:`gisplan.store.LayerStore` to read layers from (one per run, shared with
+        the indicators); default: a store over ``catalog`` and ``layers``.
     lang : ``"vi"`` (default) or ``"en"`` for titles, labels and popups.
     layers : GeoDataFrames by layer type id (``{"communes": gdf, …}``) used instead of the
         catalog; any CRS (EPSG:9213 expected for the indicators).
@@ -194,31 +190,35 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, lang: 
     Returns
     -------
     folium.Map (CDN links; :func:`gisplan.maps.site.publish_site` rewrites them to local copies).
+    ``m.gisplan_classes`` holds the choropleth :class:`~gisplan.maps.style.Classes` (or None).
+
+    Raises
+    ------
+    OptionError for an unknown theme; DataMissingError when a layer the theme needs is absent.
     """
-    if theme not in THEMES:
-        raise GisplanError(f"unknown theme {theme!r}; themes: {', '.join(THEMES)}")
-    if catalog is None and layers is None:
-        catalog = load_catalog()
-    data = MapLayers(catalog, layers)
+    spec = get_theme(theme)
+    data = make_store(catalog, layers, store)
+    catalog = data.catalog
     vi = lang == "vi"
     m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     m._gisplan_parcels = parcels_data
+    m.gisplan_classes = None
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     for tiles, name, attr in BASEMAPS:
         folium.TileLayer(tiles, name=name, attr=attr, show=name == "OpenStreetMap", control=True).add_to(m)
     folium.TileLayer("", name="Không có nền" if vi else "No basemap", attr=" ", show=False).add_to(m)
-    title = THEMES[theme][0 if vi else 1]
+    title = spec.title(lang)
     legend.add_title(m, title)
     syn = synthetic if synthetic is not None else bool(catalog.synthetic if catalog is not None else False)
     if syn:
         legend.add_note(m, SYNTHETIC_NOTE)
-    province = data.get("province")
+    province = data.optional("province")
     if province is not None:
         _add(m, province, "province", [], lang, style=lambda f: {"color": "#222", "weight": 3, "fill": False},
              name="Ranh giới tỉnh" if vi else "Province boundary", tooltip=False, group="reference")
-    sections = BUILDERS[theme](m, data, results, lang)
-    legend.add_legend(m, title, sections)
+    sections = BUILDERS[spec.id](m, data, results, lang)
+    legend.add_legend(m, title, sections, lang=lang)
     searchable = [c for c in m._children.values() if isinstance(c, folium.GeoJson) and getattr(c, "_gisplan_search", False)]
     if searchable:  # the theme's layers first, then communes (a name found in both: the theme's feature)
         searchable.sort(key=lambda c: getattr(c, "_gisplan_group", "theme") == "theme")
@@ -262,21 +262,54 @@ def _web(gdf: gpd.GeoDataFrame, keep: list[str], layer: str, *, coverage: bool =
             continue
         s = out[col]
         if s.dtype == bool or str(s.dtype) == "boolean":
-            out[col] = s.map(lambda v: "" if pd.isna(v) else ("Có" if v else "Không"))
+            out[col] = s.map(lambda v: None if pd.isna(v) else bool(v)).astype(object)
         elif pd.api.types.is_float_dtype(s):
-            out[col] = s.round(2)
+            out[col] = s.round(2).astype(object).where(s.notna(), None)
         elif s.dtype == object:
-            out[col] = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+            out[col] = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else (None if is_missing(v) else v))
     return out
 
 
+#: decimals of numeric popup values by column (default: 1 for measures, 0 for counts and metres)
+DECIMALS = {"wqi": 0, "distance_m": 0, "air_stations": 0, "population": 0, "wwtp_capacity_m3_day": 0,
+            "capacity_t_day": 0, "official_area_ha": 1}
+
+
+def display(value, column: str, lang: str) -> str:
+    """A popup value as text: numbers in the format of ``lang`` (``1.234,5``), years as
+    written, yes/no in words, dates as 31/12/2025 in Vietnamese, a missing value as
+    "không có số liệu" / "no data" (never 0)."""
+    vi = lang == "vi"
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return no_data(lang)
+    if isinstance(value, (bool, np.bool_)):
+        return ("Có" if value else "Không") if vi else ("Yes" if value else "No")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if "year" in column:
+            return str(int(value))
+        if column in DECIMALS:
+            return fmt_number(value, lang, DECIMALS[column])
+        whole = float(value) == round(float(value)) and isinstance(value, (int, np.integer))
+        return fmt_number(value, lang, 0 if whole or column.endswith("_m") else 1)
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return f"{value:%d/%m/%Y}" if vi else value.isoformat()[:10]
+    text = str(value)
+    if vi and len(text) == 10 and text[4] == "-" and text[7] == "-":  # ISO date
+        try:
+            return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
+        except ValueError:
+            return text
+    return text
+
+
 def _labels(gdf: pd.DataFrame, type_id: str, lang: str) -> pd.DataFrame:
-    """Replace coded values by their labels (new ``*_label`` columns)."""
+    """Coded values with their labels (new ``*_label`` columns; "không có số liệu" / "no data"
+    for a missing value); optional columns the layer lacks are added as missing."""
     lt = load_layer_types()[type_id]
-    out = gdf.copy()
+    out = with_columns(gdf, type_id).copy()
     for col, attr in lt.attributes.items():
         if attr.allowed and col in out.columns:
-            out[f"{col}_label"] = out[col].map(lambda v, a=attr: a.label(v, lang) if v is not None else "")
+            out[f"{col}_label"] = out[col].map(lambda v, a=attr: no_data(lang) if is_missing(v) else a.label(v, lang))
     return out
 
 
@@ -297,17 +330,28 @@ def _aliases(type_id: str, fields: list[str], lang: str, extra: Mapping[str, str
 
 def _add(m, gdf, layer: str, fields: list[str], lang: str, *, style, type_id: str | None = None, name: str,
          aliases: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True, marker=None,
-         coverage: bool = False, search: bool = False, highlight: bool = True, group: str = "theme"):
-    """Add ``gdf`` as a GeoJson overlay (web copy, see :func:`_web`) with a popup of ``fields``,
-    a name tooltip, ``search`` by name and its layer-control ``group`` (``reference``/``theme``)."""
+         coverage: bool = False, search: bool = False, highlight: bool = True, group: str = "theme",
+         keep: tuple[str, ...] = ()):
+    """Add ``gdf`` as a GeoJson overlay (web copy, see :func:`_web`) with a popup of ``fields``
+    (formatted as text in Python, see :func:`display`), a name tooltip, ``search`` by name and its
+    layer-control ``group`` (``reference``/``theme``); ``keep`` lists extra columns the style reads."""
     if gdf is None or len(gdf) == 0:
         return None
-    web = _web(gdf, fields + ["name"] + STYLE_COLUMNS, layer, coverage=coverage)
-    fields = [f for f in fields if f in web.columns]
+    web = _web(gdf, fields + ["name"] + STYLE_COLUMNS + list(keep), layer, coverage=coverage)
+    if type_id is not None:
+        attrs = load_layer_types()[type_id].attributes
+        fields = [f for f in fields if f in web.columns or f in attrs]
+    else:
+        fields = [f for f in fields if f in web.columns]
     kw = {}
     if fields:
         al = _aliases(type_id or layer, fields, lang, aliases) if type_id or layer in load_layer_types() else fields
-        kw["popup"] = folium.GeoJsonPopup(fields=fields, aliases=al, localize=True, labels=True, max_width=380)
+        shown = {f: f"{f}_txt" if f in STYLE_COLUMNS or f in keep or f == "name" else f for f in fields}
+        for f, col in shown.items():
+            values = web[f] if f in web.columns else pd.Series([None] * len(web), index=web.index, dtype=object)
+            web[col] = [display(v, f, lang) for v in values]
+        fields = list(shown.values())
+        kw["popup"] = folium.GeoJsonPopup(fields=fields, aliases=al, localize=False, labels=True, max_width=380)
     if tooltip and "name" in web.columns:
         kw["tooltip"] = folium.GeoJsonTooltip(fields=["name"], labels=False)
     if highlight:
@@ -325,10 +369,11 @@ def _point_marker():
 
 
 def _cat_style(type_id: str, column: str, *, fill_opacity=0.6, weight=1.5, line=False, radius=None):
+    """Style by the category of ``column`` (colours from the layer type; missing values grey)."""
     colors = {c.code: c.color for c in categories(type_id, column)}
 
     def style(f):
-        color = colors.get(f["properties"].get(column), "#888888")
+        color = colors.get(f["properties"].get(column), NO_DATA_COLOR)
         if line:
             return {"color": color, "weight": weight, "opacity": 0.95}
         s = {"color": "#333" if radius else color, "fillColor": color, "weight": weight if not radius else 1,
@@ -339,90 +384,96 @@ def _cat_style(type_id: str, column: str, *, fill_opacity=0.6, weight=1.5, line=
     return style
 
 
-def _cat_section(type_id, column, lang, shape, title=None, present=None):
+def _cat_section(type_id, column, lang, shape, title=None, values=None):
+    """A legend section of the categories of ``column``: those present in ``values`` (all when
+    None), plus "không có số liệu" / "no data" in grey when a value is missing or not a code."""
     cats = categories(type_id, column, lang=lang)
-    if present is not None:
-        cats = [c for c in cats if c.code in set(present)]
-    return (title, [(c.color, c.label, shape) for c in cats])
+    items = []
+    if values is not None:
+        vals = pd.Series(list(values), dtype=object)
+        present = set(vals[~vals.map(is_missing)])
+        cats = [c for c in cats if c.code in present]
+        if vals.map(is_missing).any() or present - {c.code for c in categories(type_id, column)}:
+            items = [(NO_DATA_COLOR, no_data(lang), shape)]
+    return (title, [(c.color, c.label, shape) for c in cats] + items)
+
+
+def _layer(data, type_id: str, index: int = -1):
+    """A layer from the store with every attribute of its type (missing optional columns added
+    as missing values), or None when the catalog has none."""
+    return with_columns(data.optional(type_id, index), type_id)
 
 
 def _communes_outline(m, data, lang):
-    communes = data.get("communes")
+    communes = data.optional("communes")
     if communes is not None:
         _add(m, communes, "communes", ["code", "name"], lang, type_id="communes", coverage=True, search=True,
              style=lambda f: {"color": "#666", "weight": 0.7, "fillOpacity": 0.0, "fill": True},
              name="Xã, phường" if lang == "vi" else "Communes and wards", highlight=False, group="reference")
 
 
-def _table(results, name):
-    if results is not None and name in getattr(results, "tables", {}):
-        return results.tables[name]
-    return None
-
-
-def _layer_type(data: MapLayers, type_id: str):
-    """The layer type, from the map's catalog when there is one."""
-    return data.catalog.layer_type(type_id) if data.catalog is not None else load_layer_types()[type_id]
-
-
-def _option(results, key: str, fn, param: str) -> float:
-    """An indicator option the results were computed with (``results.meta[key]`` or
-    ``results.meta["options"][key]``), else the default of ``param`` in ``fn``."""
-    meta = getattr(results, "meta", None) or {}
-    for src in (meta, meta.get("options") or {}):
-        if isinstance(src, Mapping) and src.get(key) is not None:
-            return float(src[key])
-    return float(inspect.signature(fn).parameters[param].default)
-
-
-def format_distance(metres: float, lang: str = "vi") -> str:
-    """A distance for labels: ``"500 m"``, ``"1 km"``, ``"1,5 km"`` (``"1.5 km"`` in English)."""
-    if metres < 1000:
-        return f"{metres:,.0f} m"
-    text = f"{metres / 1000:.2f}".rstrip("0").rstrip(".")
-    return f"{text.replace('.', ',') if lang == 'vi' else text} km"
+def _no_data_section(title: str | None, text: str, reason: str | None = None, shape: str = "box"):
+    """A legend section of one grey item saying the data are absent (with the reason when known)."""
+    return (title, [(NO_DATA_COLOR, text + (f" ({reason})" if reason else ""), shape)])
 
 
 # ---------------------------------------------------------------------------------------------
 def _overview(m, data, results, lang):
     _communes_outline(m, data, lang)
     sections = []
-    for type_id, fields, kind in (
-        ("protected_areas", ["name", "category_label", "zone_label", "official_area_ha"], "box"),
-        ("urban_areas", ["name", "urban_class_label", "population"], "box"),
-        ("industrial_zones", ["name", "zone_type_label", "status_label", "wwtp_status_label"], "box"),
-        ("river_sections", ["river_name", "section_id", "qcvn_class_label", "wqi"], "line"),
-        ("mines", ["name", "mineral", "licence_status_label", "licence_expiry"], "circle"),
-        ("waste_sites", ["name", "site_type_label", "status_label"], "circle"),
-        ("monitoring_stations", ["name", "medium_label", "mode_label"], "circle"),
-    ):
-        gdf = data.get(type_id)
+    fields = {
+        "protected_areas": ["name", "category_label", "zone_label", "official_area_ha"],
+        "urban_areas": ["name", "urban_class_label", "population"],
+        "industrial_zones": ["name", "zone_type_label", "status_label", "wwtp_status_label"],
+        "river_sections": ["river_name", "section_id", "qcvn_class_label", "wqi"],
+        "mines": ["name", "mineral", "licence_status_label", "licence_expiry"],
+        "waste_sites": ["name", "site_type_label", "status_label"],
+        "monitoring_stations": ["name", "medium_label", "mode_label"],
+    }
+    for entry in get_theme("overview").legend:
+        type_id, col, kind = entry.type_id, entry.column, entry.shape
+        gdf = data.optional(type_id)
         if gdf is None:
             continue
         lt = load_layer_types()[type_id]
-        col = lt.style.get("column")
         gdf = _labels(gdf, type_id, lang)
-        _add(m, gdf, type_id, fields, lang, type_id=type_id, name=lt.title(lang), search=True,
+        _add(m, gdf, type_id, fields[type_id], lang, type_id=type_id, name=lt.title(lang), search=True,
              style=_cat_style(type_id, col, line=kind == "line", weight=3 if kind == "line" else 1.2,
                               radius=6 if kind == "circle" else None, fill_opacity=0.5),
              marker=_point_marker() if kind == "circle" else None)
-        sections.append(_cat_section(type_id, col, lang, kind, lt.title(lang), present=gdf[col].dropna().unique()))
+        sections.append(_cat_section(type_id, col, lang, kind, lt.title(lang), values=gdf[col]))
     return sections
+
+
+def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: list[str], aliases: dict,
+                layer_name: str, head: str):
+    """Communes coloured by an indicator column (classes of the theme's scheme); communes without
+    a value, or every commune when the indicator's data are absent, in grey as "no data"."""
+    spec = get_theme(theme)
+    col = spec.scheme.column
+    communes = data.optional("communes")
+    if communes is None:
+        raise DataMissingError(f"the {theme} map needs the communes layer")
+    table = indicator(table_name, results=results, store=data)
+    if table is not None:
+        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
+    else:
+        joined = communes.assign(**{c: np.nan for c in fields if c not in communes.columns and c != "name"})
+    cls = theme_classes(spec, joined[col], lang)
+    m.gisplan_classes = cls
+    colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
+    _add(m, joined, "communes", fields, lang, type_id="communes", aliases=aliases, coverage=True, search=True,
+         name=layer_name, style=lambda f: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
+                                           "color": "#555", "weight": 0.8, "fillOpacity": 0.75})
+    items = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
+    if joined[col].isna().any():
+        reason = None if table is not None else skip_reason(table_name, results, lang)
+        items += _no_data_section(None, no_data(lang), reason)[1]
+    return [(head, items)]
 
 
 def _forest_cover(m, data, results, lang):
     vi = lang == "vi"
-    communes = data.get("communes")
-    table = _table(results, "forest_cover_communes")
-    if table is None and communes is not None and data.get("forest_status") is not None:
-        from gisplan.indicators.forest import forest_cover_from_status
-
-        table = forest_cover_from_status(data.get("forest_status"), communes, unit_id="code")
-    if communes is None or table is None:
-        raise LayerNotFoundError("the forest_cover map needs the communes and forest_status layers")
-    joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-    cls = classify(joined["forest_pct"], k=5, palette="forest", unit="%")
-    colors = dict(zip(joined["code"], cls.color_of(joined["forest_pct"]), strict=True))
     fields = ["name", "code", "area_ha", "forest_ha", "forest_pct", "natural_ha", "plantation_ha"]
     al = {"area_ha": "Diện tích tự nhiên (ha)" if vi else "Natural area (ha)",
           "forest_ha": "Diện tích rừng (ha)" if vi else "Forest (ha)",
@@ -430,18 +481,16 @@ def _forest_cover(m, data, results, lang):
           "natural_ha": "Rừng tự nhiên (ha)" if vi else "Natural forest (ha)",
           "plantation_ha": "Rừng trồng (ha)" if vi else "Plantation (ha)",
           "name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code"}
-    _add(m, joined, "communes", fields, lang, type_id="communes", aliases=al, coverage=True, search=True,
-         name="Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune",
-         style=lambda f: {"fillColor": colors.get(f["properties"].get("code"), "#ccc"), "color": "#555",
-                          "weight": 0.8, "fillOpacity": 0.75})
-    pas = data.get("protected_areas")
+    sections = _choropleth(m, data, results, lang, "forest_cover", "forest_cover_communes", fields, al,
+                           "Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune",
+                           "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)")
+    pas = data.optional("protected_areas")
     if pas is not None:
         core = pas[pas["zone"] != "buffer"]
         _add(m, _labels(core, "protected_areas", lang), "protected_areas", ["name", "category_label"], lang,
              type_id="protected_areas", name=load_layer_types()["protected_areas"].title(lang), show=False,
              group="reference", style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
-    sections = [("Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)", [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)])]
-    parcels = data.get("forest_status")
+    parcels = data.optional("forest_status")
     if parcels is not None and getattr(m, "_gisplan_parcels", "inline") is not None:
         sections.append(parcels_layer.add_parcels(m, parcels, lang, data_path=getattr(m, "_gisplan_parcels", "inline")))
     return sections
@@ -449,11 +498,11 @@ def _forest_cover(m, data, results, lang):
 
 def _protected_areas(m, data, results, lang):
     vi = lang == "vi"
-    pas = data.get("protected_areas")
+    pas = data.optional("protected_areas")
     if pas is None:
-        raise LayerNotFoundError("the protected_areas map needs the protected_areas layer")
+        raise DataMissingError("the protected_areas map needs the protected_areas layer")
     _communes_outline(m, data, lang)
-    lt = _layer_type(data, "protected_areas")
+    lt = layer_type(data, "protected_areas")
     zone_colors = lt.style["zone_colors"]
     web = _labels(pas, "protected_areas", lang)
     _add(m, web, "protected_areas", ["name", "category_label", "zone_label", "level_label", "decision",
@@ -469,16 +518,21 @@ def _protected_areas(m, data, results, lang):
                   if z in set(pas["zone"])])]
     from gisplan.indicators.protected import conflicts
 
-    buffer_m = _option(results, "buffer_m", conflicts, "buffer_m")
-    near = format_distance(buffer_m, lang)
+    near = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
     conflict_colors = lt.style["conflict_colors"]
-    table = _table(results, "conflicts")
-    if table is None:
-        table = conflicts(pas, mines=data.get("mines"), industrial_zones=data.get("industrial_zones"), buffer_m=buffer_m)
+    table = indicator("conflicts", results=results, store=data)
     for site_type, type_id, id_col in (("mine", "mines", "mine_id"), ("industrial_zone", "industrial_zones", "zone_id")):
-        sites = data.get(type_id)
+        color = conflict_colors[site_type]
+        what = ("Xung đột: " if vi else "Conflict: ") + load_layer_types()[type_id].title(lang).lower()
+        sites = data.optional(type_id)
+        if sites is None or table is None:  # unknown, not "no conflict"
+            reason = skip_reason("conflicts", results, lang) if table is None else None
+            sections.append(_no_data_section(None, f"{what}: {no_data(lang)}", reason, "circle"))
+            continue
         hits = table[table["site_type"] == site_type] if len(table) else table
-        if sites is None or len(hits) == 0:
+        sections.append((None, [(color, what + (f" (trong, vùng đệm hoặc ≤ {near})" if vi
+                                                else f" (inside, buffer zone or ≤ {near})"), "circle")]))
+        if len(hits) == 0:
             continue
         first = hits.sort_values("distance_m").drop_duplicates("site_id").set_index("site_id")
         conf = sites[sites[id_col].isin(first.index)].copy()
@@ -488,29 +542,26 @@ def _protected_areas(m, data, results, lang):
                "within_distance": f"Gần (≤ {near})" if vi else f"Near (≤ {near})"}
         conf["relation"] = conf[id_col].map(first["relation"]).map(rel)
         conf["distance_m"] = conf[id_col].map(first["distance_m"]).round(0)
-        color = conflict_colors[site_type]
         _add(m, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"], lang,
              aliases={"name": "Tên" if vi else "Name", "pa_name": "Khu bảo tồn" if vi else "Protected area",
                       "relation": "Vị trí" if vi else "Relation", "distance_m": "Khoảng cách (m)" if vi else "Distance (m)"},
              name=("Xung đột: " if vi else "Conflicts: ") + load_layer_types()[type_id].title(lang),
              marker=_point_marker(), style=lambda f, c=color: {"fillColor": c, "color": "#000", "radius": 7, "weight": 1,
                                                                 "fillOpacity": 0.95})
-        sections.append((None, [(color, ("Xung đột: " if vi else "Conflict: ") + load_layer_types()[type_id].title(lang).lower()
-                                 + (f" (trong, vùng đệm hoặc ≤ {near})" if vi else f" (inside, buffer zone or ≤ {near})"),
-                                 "circle")]))
     return sections
 
 
-def _points_theme(type_id, fields, extra=None):
+def _points_theme(theme, fields, extra=None):
     def build(m, data, results, lang):
-        gdf = data.get(type_id)
+        entry = get_theme(theme).legend[0]
+        type_id, col = entry.type_id, entry.column
+        gdf = data.optional(type_id)
         if gdf is None:
-            raise LayerNotFoundError(f"this map needs the {type_id} layer")
+            raise DataMissingError(f"the {theme} map needs the {type_id} layer")
         _communes_outline(m, data, lang)
         if extra:
             extra(m, data, results, lang)
         lt = load_layer_types()[type_id]
-        col = lt.style["column"]
         web = _labels(gdf, type_id, lang)
         is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
         if (~is_point).any():
@@ -519,12 +570,12 @@ def _points_theme(type_id, fields, extra=None):
                  style=_cat_style(type_id, col, fill_opacity=0.6))
         _add(m, web[is_point], type_id, fields, lang, type_id=type_id, name=lt.title(lang), search=True,
              marker=_point_marker(), style=_cat_style(type_id, col, radius=7))
-        return [_cat_section(type_id, col, lang, "circle", lt.attributes[col].title(lang), present=gdf[col].unique())]
+        return [_cat_section(type_id, col, lang, "circle", lt.attributes[col].title(lang), values=web[col])]
     return build
 
 
 def _rivers_under(m, data, results, lang):
-    rivers = data.get("river_sections")
+    rivers = data.optional("river_sections")
     if rivers is not None:
         _add(m, _labels(rivers, "river_sections", lang), "river_sections", ["river_name", "qcvn_class_label"], lang,
              type_id="river_sections", name=load_layer_types()["river_sections"].title(lang), show=True,
@@ -532,25 +583,31 @@ def _rivers_under(m, data, results, lang):
 
 
 def _industry(m, data, results, lang):
-    sections = _points_theme("industrial_zones", ["name", "zone_type_label", "status_label", "wwtp_status_label",
-                                                  "wwtp_capacity_m3_day", "established_year"], _rivers_under)(m, data, results, lang)
-    sections.append(_cat_section("river_sections", "qcvn_class", lang, "line",
-                                 load_layer_types()["river_sections"].attributes["qcvn_class"].title(lang)))
+    sections = _points_theme("industry", ["name", "zone_type_label", "status_label", "wwtp_status_label",
+                                          "wwtp_capacity_m3_day", "established_year"], _rivers_under)(m, data, results, lang)
+    rivers = _layer(data, "river_sections")
+    if rivers is not None:
+        sections.append(_cat_section("river_sections", "qcvn_class", lang, "line",
+                                     load_layer_types()["river_sections"].attributes["qcvn_class"].title(lang),
+                                     values=rivers["qcvn_class"]))
     return sections
 
 
 def _rivers(m, data, results, lang):
     vi = lang == "vi"
-    rivers = data.get("river_sections")
+    rivers = data.optional("river_sections")
     if rivers is None:
-        raise LayerNotFoundError("the rivers map needs the river_sections layer")
+        raise DataMissingError("the rivers map needs the river_sections layer")
     _communes_outline(m, data, lang)
     from gisplan.indicators.water import wqi_band
 
     web = _labels(rivers, "river_sections", lang)
-    web["wqi_band"] = wqi_band(web["wqi"]) if "wqi" in web else None
+    wqi = pd.to_numeric(web["wqi"], errors="coerce").astype(float)
+    web["wqi_band"] = wqi_band(wqi)
     bands = {c.code: c for c in wqi_categories(lang)}
-    web["wqi_band_label"] = web["wqi_band"].map(lambda b: bands[b].label if b in bands else "")
+    web["wqi_band_label"] = web["wqi_band"].map(lambda b: bands[b].label if b in bands else no_data(lang))
+    ramp = wqi_ramp()
+    web["wqi_color"] = ramp.color_of(wqi.round(2).to_numpy())
     web["name"] = web["river_name"].astype(str) + " – " + web["section_id"].astype(str)  # searched, tooltip
     fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
     al = {"wqi_band_label": "Mức VN_WQI" if vi else "VN_WQI band"}
@@ -559,87 +616,73 @@ def _rivers(m, data, results, lang):
          style=_cat_style("river_sections", "qcvn_class", line=True, weight=5))
     _add(m, web, "river_sections_wqi", fields, lang, type_id="river_sections", aliases=al, show=False,
          name="Mức VN_WQI" if vi else "VN_WQI band",
-         style=lambda f: {"color": bands.get(f["properties"].get("wqi_band")).color if f["properties"].get("wqi_band") in bands else "#999",
-                          "weight": 5})
-    ramp = wqi_ramp()
+         style=lambda f: {"color": bands[f["properties"]["wqi_band"]].color
+                          if f["properties"].get("wqi_band") in bands else NO_DATA_COLOR, "weight": 5})
     _add(m, web, "river_sections_wqi_value", fields, lang, type_id="river_sections", aliases=al, show=False,
-         name="Giá trị VN_WQI (0–100)" if vi else "VN_WQI value (0–100)",
-         style=lambda f: {"color": ramp.color_of([_num(f["properties"].get("wqi"))])[0], "weight": 5})
-    return [_cat_section("river_sections", "qcvn_class", lang, "line", "QCVN 08:2023/BTNMT"),
-            ("VN_WQI (QĐ 1460/QĐ-TCMT)", [(c.color, c.label, "line") for c in wqi_categories(lang)]),
-            ("Giá trị VN_WQI (lớp ẩn, bật trong bảng lớp)" if vi else "VN_WQI value (hidden layer, see the layer control)",
-             Gradient.from_ramp(ramp, ticks=[0, 25, 50, 75, 100]))]
-
-
-def _num(v) -> float:
-    """A feature property as a float (NaN when missing)."""
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
+         name="Giá trị VN_WQI (0–100)" if vi else "VN_WQI value (0–100)", keep=("wqi_color",),
+         style=lambda f: {"color": f["properties"].get("wqi_color") or NO_DATA_COLOR, "weight": 5})
+    present = set(web["wqi_band"].dropna())
+    wqi_items = [(c.color, c.label, "line") for c in wqi_categories(lang) if c.code in present]
+    if wqi.isna().any():
+        wqi_items.append((NO_DATA_COLOR, no_data(lang), "line"))
+    sections = [_cat_section("river_sections", "qcvn_class", lang, "line", "QCVN 08:2023/BTNMT", values=web["qcvn_class"]),
+                ("VN_WQI (QĐ 1460/QĐ-TCMT)", wqi_items)]
+    if wqi.notna().any():
+        sections.append(("Giá trị VN_WQI (lớp ẩn, bật trong bảng lớp)" if vi
+                         else "VN_WQI value (hidden layer, see the layer control)",
+                         Gradient.from_ramp(ramp, ticks=[0, 25, 50, 75, 100], lang=lang)))
+    return sections
 
 
 def _air(m, data, results, lang):
     vi = lang == "vi"
-    urban, stations = data.get("urban_areas"), data.get("monitoring_stations")
+    urban, stations = data.optional("urban_areas"), data.optional("monitoring_stations")
     if urban is None or stations is None:
-        raise LayerNotFoundError("the air map needs the urban_areas and monitoring_stations layers")
+        raise DataMissingError("the air map needs the urban_areas and monitoring_stations layers")
     _communes_outline(m, data, lang)
     from gisplan.indicators.water import air_monitoring_coverage
 
-    distance_m = _option(results, "air_distance_m", air_monitoring_coverage, "distance_m")
-    within = format_distance(distance_m, lang)
-    table = _table(results, "air_monitoring")
-    if table is None:
-        table = air_monitoring_coverage(urban, stations, distance_m=distance_m)
+    within = format_distance(option(results, "air_distance_m", air_monitoring_coverage, "distance_m"), lang)
+    table = indicator("air_monitoring", results=results, store=data)
     u = _labels(urban, "urban_areas", lang)
-    cov = table.set_index("urban_id")
-    u["covered"] = u["urban_id"].map(cov["covered"]).map({True: "Có" if vi else "Yes", False: "Chưa có" if vi else "No"})
-    u["air_stations"] = u["urban_id"].map(cov["air_stations"])
+    if table is not None:
+        cov = table.set_index("urban_id")
+        u["covered"] = u["urban_id"].map(cov["covered"]).map(
+            {True: "Có" if vi else "Yes", False: "Chưa có" if vi else "No"})
+        u["air_stations"] = u["urban_id"].map(cov["air_stations"])
+    else:
+        u["covered"], u["air_stations"] = None, np.nan
     _add(m, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lang, type_id="urban_areas",
          aliases={"covered": f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}",
                   "air_stations": "Số trạm" if vi else "Stations"}, search=True,
          name=load_layer_types()["urban_areas"].title(lang), style=_cat_style("urban_areas", "urban_class", fill_opacity=0.45))
     air = stations[stations["medium"] == "air"]
     air = _labels(air, "monitoring_stations", lang)
-    st = _layer_type(data, "monitoring_stations")
+    st = layer_type(data, "monitoring_stations")
     mode_colors, outline = st.style["mode_colors"], st.style.get("outline_color", "#333333")
     _add(m, air, "monitoring_stations", ["name", "mode_label"], lang, type_id="monitoring_stations", search=True,
          name="Trạm quan trắc không khí" if vi else "Air-monitoring stations", marker=_point_marker(),
-         style=lambda f: {"fillColor": mode_colors.get(f["properties"].get("mode"), "#888888"),
+         style=lambda f: {"fillColor": mode_colors.get(f["properties"].get("mode"), NO_DATA_COLOR),
                           "color": outline, "radius": 7, "weight": 2, "fillOpacity": 0.95})
-    return [_cat_section("urban_areas", "urban_class", lang, "box", load_layer_types()["urban_areas"].attributes["urban_class"].title(lang),
-                         present=urban["urban_class"].unique()),
-            ("Trạm không khí" if vi else "Air stations",
-             [(mode_colors[code], st.attributes["mode"].label(code, lang), "circle") for code in st.attributes["mode"].allowed
-              if code in mode_colors])]
+    station_items = [(mode_colors[code], st.attributes["mode"].label(code, lang), "circle")
+                     for code in st.attributes["mode"].allowed if code in mode_colors]
+    if not len(air):
+        station_items = [(NO_DATA_COLOR, no_data(lang), "circle")]
+    return [_cat_section("urban_areas", "urban_class", lang, "box",
+                         load_layer_types()["urban_areas"].attributes["urban_class"].title(lang), values=u["urban_class"]),
+            ("Trạm không khí" if vi else "Air stations", station_items)]
 
 
 def _forest_change(m, data, results, lang):
     vi = lang == "vi"
-    communes = data.get("communes")
-    table = _table(results, "forest_change_communes")
-    if table is None:
-        before, after = data.get("forest_status", 0), data.get("forest_status", -1)
-        if communes is None or before is None or after is None:
-            raise LayerNotFoundError("the forest_change map needs communes and two forest_status years")
-        from gisplan.indicators.change import forest_change_status
-
-        table = forest_change_status(before, after, communes, unit_id="code")
-    joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-    cls = classify(joined["net_ha"], k=6, palette="change", unit="ha", center=0.0)  # loss red, gain green
-    fill = dict(zip(joined["code"], cls.color_of(joined["net_ha"]), strict=True))
     al = {"forest_before_ha": "Rừng đầu kỳ (ha)" if vi else "Forest before (ha)",
           "forest_after_ha": "Rừng cuối kỳ (ha)" if vi else "Forest after (ha)",
           "loss_ha": "Mất rừng (ha)" if vi else "Loss (ha)", "gain_ha": "Tăng rừng (ha)" if vi else "Gain (ha)",
           "net_ha": "Biến động thuần (ha)" if vi else "Net change (ha)", "name": "Tên" if vi else "Name"}
-    _add(m, joined, "communes", ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"], lang,
-         type_id="communes", aliases=al, coverage=True, search=True,
-         name="Biến động rừng theo xã" if vi else "Forest change by commune",
-         style=lambda f: {"fillColor": fill.get(f["properties"].get("code"), "#ccc"), "color": "#555", "weight": 0.8,
-                          "fillOpacity": 0.75})
-    return [("Biến động thuần (ha)" if vi else "Net change (ha)",
-             [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)])]
+    return _choropleth(m, data, results, lang, "forest_change", "forest_change_communes",
+                       ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"], al,
+                       "Biến động rừng theo xã" if vi else "Forest change by commune",
+                       "Biến động thuần (ha)" if vi else "Net change (ha)")
 
 
 BUILDERS = {
@@ -650,17 +693,18 @@ BUILDERS = {
                                      "operating", "riverbed"], _rivers_under),
     "industry": _industry,
     "rivers": _rivers,
-    "waste": _points_theme("waste_sites", ["name", "site_type_label", "status_label", "needs_remediation",
-                                           "capacity_t_day"]),
+    "waste": _points_theme("waste", ["name", "site_type_label", "status_label", "needs_remediation",
+                                     "capacity_t_day"]),
     "air": _air,
     "forest_change": _forest_change,
 }
+assert set(BUILDERS) == set(THEMES), "every theme of the registry has its drawing code"
 
 
-def _bounds(data: MapLayers):
-    prov = data.get("province")
+def _bounds(data):
+    prov = data.optional("province")
     if prov is None:
-        prov = data.get("communes")
+        prov = data.optional("communes")
     if prov is None:
         return None
     minx, miny, maxx, maxy = prov.to_crs(4326).total_bounds

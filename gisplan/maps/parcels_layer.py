@@ -16,8 +16,10 @@ import numpy as np
 import shapely
 from branca.element import Element, MacroElement, Template
 
+from gisplan._format import fmt_number
 from gisplan.catalog import load_layer_types
 from gisplan.maps.style import categories
+from gisplan.maps.themes import no_data
 
 MIN_ZOOM = 12
 SCALE = 1e5  # 1e-5 degree ≈ 1.1 m
@@ -58,7 +60,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi") -> dict:
         "origin": origin.tolist(), "scale": SCALE, "cell": CELL, "minZoom": MIN_ZOOM,
         "ids": parcels["parcel_id"].astype(str).tolist(),
         "meets": parcels["meets_criteria"].astype(bool).astype(int).tolist(),
-        "ha": np.round(parcels.area.to_numpy() / 1e4, 2).tolist() if parcels.crs and parcels.crs.is_projected else [],
+        "ha": _hectares(parcels.area.to_numpy() / 1e4, lang) if parcels.crs and parcels.crs.is_projected else [],
         "cx": cell[:, 0].tolist(), "cy": cell[:, 1].tolist(),
         "attrs": cols, "geom": geom,
         "colors": {c.code: c.color for c in categories("forest_status", "origin")},
@@ -67,12 +69,23 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi") -> dict:
     }
 
 
+def _hectares(ha: np.ndarray, lang: str) -> list[str]:
+    """Areas (ha) as popup text with two decimals in the number format of ``lang``."""
+    text = np.char.mod("%.2f", ha)
+    if lang == "vi":
+        text = np.char.replace(text, ".", ",")
+    big = np.flatnonzero(np.abs(ha) >= 1000)  # thousands separators: the few large parcels
+    text = text.astype(object)
+    text[big] = [fmt_number(v, lang, 2) for v in ha[big]]
+    return text.tolist()
+
+
 def _texts(lang):
     vi = lang == "vi"
     return {"id": "Mã lô" if vi else "Parcel", "origin": "Nguồn gốc" if vi else "Origin",
             "purpose": "Mục đích" if vi else "Purpose", "forest_type": "Trạng thái" if vi else "Forest type",
             "meets": "Đạt tiêu chí thành rừng" if vi else "Meets forest criteria", "yes": "Có" if vi else "Yes",
-            "no": "Không" if vi else "No", "ha": "Diện tích (ha)" if vi else "Area (ha)",
+            "no": "Không" if vi else "No", "ha": "Diện tích (ha)" if vi else "Area (ha)", "noData": no_data(lang),
             "zoomHint": ("Phóng to (mức ≥ %d) để xem từng lô rừng" if vi else "Zoom in (level ≥ %d) to see parcels") % MIN_ZOOM}
 
 
@@ -109,7 +122,7 @@ _JS = Template("""
     }
     return out;
   }
-  function label(col, i) { var v = D.attrs[col].values[i]; return v >= 0 ? D.attrs[col].labels[v] : ''; }
+  function label(col, i) { var v = D.attrs[col].values[i]; return v >= 0 ? D.attrs[col].labels[v] : D.text.noData; }
   function popup(i) {
     var t = D.text;
     return '<b>' + t.id + ': ' + D.ids[i] + '</b><br>' + t.origin + ': ' + label('origin', i) + '<br>' +

@@ -12,11 +12,11 @@ import html
 import logging
 import os
 import re
-import shutil
 import warnings
 from pathlib import Path
 
-from gisplan._atomic import write_text
+from gisplan._atomic import OutputFolder, catalog_inputs, ensure_dir
+from gisplan._format import MISSING, fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog
 from gisplan.errors import GisplanError, GisplanWarning, OutputExistsError
 
@@ -63,80 +63,116 @@ def localize(page: str, prefix: str = "assets/vendor/") -> str:
 
 def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "maps", *, results=None,
                  cdn: bool = False, lang: str = "vi", overwrite: bool = False,
-                 page_limit_mb: float = PAGE_LIMIT_MB, themes=None) -> Path:
+                 page_limit_mb: float = PAGE_LIMIT_MB, themes=None, store=None) -> Path:
     """Build the static site and return the path of ``index.html``.
+
+    Every page is built before anything is written: a failure while building leaves no
+    half-built ``assets/`` or pages behind.
 
     Parameters
     ----------
     catalog : the layers (default: :func:`gisplan.catalog.load_catalog`).
     out_dir : the site folder (``maps/`` in the repository is the publishable site).
-    results : indicator results for the tables and the maps (computed when absent).
+    results : indicator results for the tables and the maps (computed when absent, from the same
+        layer store as the maps).
     cdn : link scripts and styles to public CDNs instead of the vendored copies.
     page_limit_mb : a page (with its data files) over this size gets a warning naming its
         largest layer.
-    themes : the themes to publish (default: all).
+    themes : the themes to publish (default: every theme of :mod:`gisplan.maps.themes`).
+    store : the :class:`gisplan.store.LayerStore` to read layers from (default: one over
+        ``catalog``, shared by the indicators and every map, so each layer is read once).
     """
     from gisplan.indicators.run import run_indicators
     from gisplan.maps import parcels_layer
-    from gisplan.maps.interactive import THEMES, make_map
-    from gisplan.reports import summary
+    from gisplan.maps.interactive import make_map
+    from gisplan.maps.themes import THEMES, get_theme, make_store
 
-    catalog = catalog or load_catalog()
+    catalog = catalog or (store.catalog if store is not None and store.catalog is not None else load_catalog())
     out = Path(out_dir)
     if (out / "index.html").exists() and not overwrite:
         raise OutputExistsError(f"{out} already holds a site; pass overwrite=True (CLI: --overwrite)")
-    out.mkdir(parents=True, exist_ok=True)
-    results = results if results is not None else run_indicators(catalog)
-    assets = out / "assets"
-    if not cdn:
-        if (assets / "vendor").exists():
-            shutil.rmtree(assets / "vendor")
-        shutil.copytree(VENDOR, assets / "vendor", ignore=shutil.ignore_patterns("README.md"))
-    (assets / "data").mkdir(parents=True, exist_ok=True)
-    write_text(assets / "site.css", _CSS)
-    themes = list(themes or THEMES)
+    themes = [get_theme(t).id for t in (themes or THEMES)]
+    # only files a site wrote (listed in out/.gisplan-manifest.json) are ever replaced; never an input
+    folder = OutputFolder(out, inputs=catalog_inputs(catalog), overwrite=overwrite)
+    folder.check(["index.html", "metadata.html", "assets/site.css", "assets/data/forest_status.js",
+                  *(f"{t}.html" for t in themes)])
+    store = make_store(catalog, None, store)
+    if results is None:
+        results = _run(run_indicators, catalog, store)
+
+    # 1. build every page in memory
+    files: dict[str, str] = {}
     cards = []
     for theme in themes:
-        data_file = None
+        spec = get_theme(theme)
+        data_rel = None
         if theme == "forest_cover":
-            fs = [e for e in catalog.of_type("forest_status") if e.path.exists()]
-            if fs:
-                from gisplan.io import read_catalog_layer
-
-                parcels = read_catalog_layer(catalog, fs[-1].name, strict=False)
-                data_file = assets / "data" / "forest_status.js"
-                write_text(data_file, parcels_layer.to_script(parcels_layer.encode_parcels(parcels, lang)))
+            parcels = store.optional("forest_status")
+            if parcels is not None:
+                data_rel = "assets/data/forest_status.js"
+                files[data_rel] = parcels_layer.to_script(parcels_layer.encode_parcels(parcels, lang))
         try:
-            m = make_map(theme, catalog=catalog, results=results, lang=lang,
-                         parcels_data="assets/data/forest_status.js" if data_file else None)
+            m = make_map(theme, catalog=catalog, results=results, store=store, lang=lang, parcels_data=data_rel)
         except GisplanError as exc:
             log.warning("map %s not published: %s", theme, exc)
+            cards.append((spec, _unavailable(spec, store, exc, lang)))
             continue
-        page = m.get_root().render()
-        page = _decorate(page, THEMES[theme][0] if lang == "vi" else THEMES[theme][1])
+        page = _decorate(m.get_root().render(), spec.title(lang), lang)
         if not cdn:
             page = localize(page)
-        path = write_text(out / f"{theme}.html", page)
-        _check_size(path, data_file, page_limit_mb)
-        cards.append((theme, THEMES[theme]))
-    md, _ = summary(results)
-    write_text(out / "metadata.html", _metadata_page(catalog, results))
-    index = write_text(out / "index.html", _index_page(catalog, results, cards, md))
-    return index
+        files[f"{theme}.html"] = page
+        _check_size(f"{theme}.html", page, data_rel, files.get(data_rel), page_limit_mb)
+        cards.append((spec, None))
+    files["metadata.html"] = _metadata_page(catalog, results)
+    files["index.html"] = _index_page(catalog, results, cards, lang)
+
+    # 2. write them (the index last: a site without its index is not taken for a finished one)
+    ensure_dir(out)
+    if not cdn:
+        folder.copy_tree(VENDOR, "assets/vendor", ignore=("README.md",))
+    folder.write_text("assets/site.css", _CSS)
+    for rel, text in files.items():
+        if rel != "index.html":
+            folder.write_text(rel, text)
+    return folder.write_text("index.html", files["index.html"])
 
 
-def _decorate(page: str, title: str) -> str:
+def _run(run_indicators, catalog, store):
+    """The indicators computed on the site's layer store (the layers are read once)."""
+    import inspect
+
+    if "store" in inspect.signature(run_indicators).parameters:
+        return run_indicators(catalog, store=store)
+    return run_indicators(catalog)
+
+
+def _unavailable(spec, store, exc: Exception, lang: str) -> str:
+    """Why a theme's map is not published: the layers it needs that the catalog lacks, else the
+    error's message."""
+    from gisplan.maps.themes import layer_type, no_data
+
+    missing = [t for t in spec.layers if store.optional(t) is None]
+    if missing:
+        names = ", ".join(layer_type(store, t).title(lang) for t in missing)
+        return f"{no_data(lang).capitalize()}: {'thiếu lớp' if lang == 'vi' else 'missing layer'} {names}"
+    return f"{no_data(lang).capitalize()}: {exc}"
+
+
+def _decorate(page: str, title: str, lang: str = "vi") -> str:
     page = page.replace("<head>", f"<head>\n<title>{html.escape(title)} — gisplan</title>"
                                   "\n<link rel=\"icon\" href=\"data:,\">", 1)
-    return page.replace("<html>", "<html lang=\"vi\">", 1)
+    return page.replace("<html>", f"<html lang=\"{'vi' if lang == 'vi' else 'en'}\">", 1)
 
 
-def _check_size(page: Path, data_file: Path | None, limit_mb: float) -> None:
-    size = page.stat().st_size + (data_file.stat().st_size if data_file else 0)
+def _check_size(page_name: str, page: str, data_rel: str | None, data: str | None, limit_mb: float) -> None:
+    """Warn when a page and its data file weigh more than ``limit_mb`` MB (UTF-8 bytes)."""
+    page_b = len(page.encode("utf-8"))
+    data_b = len(data.encode("utf-8")) if data else 0
+    size = page_b + data_b
     if size > limit_mb * 1e6:
-        biggest = f"forest_status ({data_file.name}, {data_file.stat().st_size / 1e6:.1f} MB)" if data_file \
-            and data_file.stat().st_size > page.stat().st_size else f"the layers inside {page.name}"
-        warnings.warn(f"{page.name} weighs {size / 1e6:.1f} MB (limit {limit_mb} MB); largest layer: {biggest}",
+        biggest = f"forest_status ({Path(data_rel).name}, {data_b / 1e6:.1f} MB)" if data_b > page_b \
+            else f"the layers inside {page_name}"
+        warnings.warn(f"{page_name} weighs {size / 1e6:.1f} MB (limit {limit_mb} MB); largest layer: {biggest}",
                       GisplanWarning, stacklevel=3)
 
 
@@ -150,7 +186,11 @@ header p{margin:6px 0 0;opacity:.9}main{max-width:1150px;margin:0 auto;padding:1
 .card:hover{box-shadow:0 2px 10px rgba(0,0,0,.3)}.card h3{margin:0 0 6px;font-size:16px}.card p{margin:0;color:#555;font-size:13px}
 table{border-collapse:collapse;background:#fff;margin:10px 0;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 th{background:#e8f1ea}td.num{text-align:right;white-space:nowrap}.met{color:#1a7f37;font-weight:bold}.notmet{color:#c00000;font-weight:bold}
+.card.nodata{background:#eee;color:#555;box-shadow:none;border:1px dashed #999}.card.nodata .why{color:#7a4b00;margin-top:6px}
+.scroll{overflow-x:auto;max-width:100%}
 footer{color:#666;font-size:12px;padding:20px}
+@media (max-width:600px){header{padding:12px 14px}header h1{font-size:18px}main{padding:10px}
+ .cards{grid-template-columns:1fr}table{font-size:12px}}
 """
 
 
@@ -161,18 +201,21 @@ def _missing(v) -> bool:
     return v is None or v != v
 
 
-def _value(v, unit: str) -> str:
-    """A number for the site: shares with one decimal, counts as integers, "—" when missing."""
+def _value(v, unit: str, lang: str = "vi") -> str:
+    """A number for the site in the format of ``lang`` (``1.234,5``): shares with one decimal,
+    counts as integers; "không có số liệu" / "no data" when missing (never 0)."""
     if _missing(v):
-        return "—"
+        return MISSING["vi" if lang == "vi" else "en"]
     v = float(v)
     if unit == "%":
-        return f"{v:,.1f} %"
-    text = f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
+        return f"{fmt_number(v, lang, 1)} %"
+    text = fmt_number(v, lang, 0 if v == round(v) else 1)
     return f"{text} {unit}".strip()
 
 
-def _index_page(catalog: Catalog, results, cards, md: str) -> str:
+def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
+    """The site's home page: a card per theme (a map, or why there is none), headline numbers,
+    the 2030 tracker and the indicators that could not be computed, with the reason."""
     from gisplan.reports import SPECIAL_LABELS
 
     h = html.escape
@@ -180,9 +223,9 @@ def _index_page(catalog: Catalog, results, cards, md: str) -> str:
     for r in results.tables.get("targets", []).itertuples() if "targets" in results.tables else []:
         cls = {"met": "met", "not met": "notmet"}.get(r.status, "")
         unit = str(r.unit)
-        cur = _value(r.current, unit)
-        tgt = "chưa nêu số" if _missing(r.target) else f"{_CMP.get(r.comparison, r.comparison)} {_value(r.target, unit)}"
-        gap = _value(r.gap, unit)
+        cur = _value(r.current, unit, lang)
+        tgt = "chưa nêu số" if _missing(r.target) else f"{_CMP.get(r.comparison, r.comparison)} {_value(r.target, unit, lang)}"
+        gap = _value(r.gap, unit, lang)
         rows.append(f"<tr><td>{h(r.wording_vi)}</td><td class='num'>{h(cur)}</td><td class='num'>{h(tgt)}</td>"
                     f"<td class='num'>{h(gap)}</td>"
                     f"<td class='{cls}'>{h(SPECIAL_LABELS['status'].get(r.status, r.status))}</td>"
@@ -193,18 +236,47 @@ def _index_page(catalog: Catalog, results, cards, md: str) -> str:
            ("Mỏ hết hạn giấy phép còn hoạt động", head.get("expired_mines_still_operating"), "mỏ"),
            ("Bãi chôn lấp cần cải tạo, phục hồi", head.get("landfills_needing_remediation"), "bãi"),
            ("Đô thị loại I, II có trạm quan trắc không khí", head.get("air_monitored_towns_pct"), "%")]
-    keyrows = "".join(f"<tr><td>{h(k)}</td><td class='num'>{h(_value(v, u))}</td></tr>" for k, v, u in key)
-    card_html = "".join(f"<a class='card' href='{t}.html'><h3>{h(vi)}</h3><p>{h(en)}</p></a>" for t, (vi, en) in cards)
+    keyrows = "".join(f"<tr><td>{h(k)}</td><td class='num'>{h(_value(v, u, lang))}</td></tr>" for k, v, u in key)
+    card_html = "".join(
+        f"<a class='card' href='{spec.id}.html'><h3>{h(spec.title_vi)}</h3><p>{h(spec.title_en)}</p></a>" if why is None
+        else f"<div class='card nodata' data-theme='{spec.id}'><h3>{h(spec.title_vi)}</h3><p>{h(spec.title_en)}</p>"
+             f"<p class='why'>{h(why)}</p></div>" for spec, why in cards)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)} — số liệu minh họa, không dùng cho báo cáo chính thức.</p>" if catalog.synthetic else ""
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Bản đồ môi trường tỉnh Thái Nguyên — gisplan</title><link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head>
 <body><header><h1>Bản đồ thực hiện Kế hoạch bảo vệ môi trường tỉnh Thái Nguyên đến năm 2030</h1>
 <p>Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP · {h(catalog.title)}</p></header>
 <main>{note}<h2>Bản đồ chuyên đề</h2><div class="cards">{card_html}</div>
-<h2>Số liệu chính</h2><table><tr><th>Chỉ tiêu</th><th>Giá trị</th></tr>{keyrows}</table>
-<h2>Theo dõi mục tiêu đến năm 2030</h2><table><tr><th>Mục tiêu (trích Kế hoạch)</th><th>Hiện trạng</th><th>Mục tiêu</th><th>Còn thiếu</th><th>Tình trạng</th><th>Cơ quan chủ trì</th></tr>{''.join(rows)}</table>
+<h2>Số liệu chính</h2><div class="scroll"><table><tr><th>Chỉ tiêu</th><th>Giá trị</th></tr>{keyrows}</table></div>
+<h2>Theo dõi mục tiêu đến năm 2030</h2><div class="scroll"><table><tr><th>Mục tiêu (trích Kế hoạch)</th><th>Hiện trạng</th><th>Mục tiêu</th><th>Còn thiếu</th><th>Tình trạng</th><th>Cơ quan chủ trì</th></tr>{''.join(rows)}</table></div>
+{_skipped_section(results, lang)}
 <p><a href="metadata.html">Nguồn dữ liệu, giấy phép, hệ tọa độ</a></p></main>
-<footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(results.meta.get('reference_date', ''))}</footer></body></html>"""
+<footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(_vn_date(results.meta.get('reference_date', '')))}</footer></body></html>"""
+
+
+def skipped_reasons(results, lang: str = "vi") -> dict[str, str]:
+    """``{indicator: reason}`` of the indicators the results skipped; Vietnamese reasons
+    (``results.skipped_vi``) for Vietnamese pages when the results carry them."""
+    skipped = dict(getattr(results, "skipped", None) or {})
+    if lang == "vi":
+        vi = getattr(results, "skipped_vi", None) or {}
+        skipped = {name: vi.get(name, reason) for name, reason in skipped.items()}
+    return skipped
+
+
+def _skipped_section(results, lang: str = "vi") -> str:
+    """The table of indicators not computed and why (nothing when every indicator was computed)."""
+    from gisplan.reports import table_titles
+
+    skipped = skipped_reasons(results, lang)
+    if not skipped:
+        return ""
+    h = html.escape
+    rows = "".join(f"<tr><td>{h(table_titles(name)[1 if lang == 'vi' else 2])}</td><td>{h(reason)}</td></tr>"
+                   for name, reason in skipped.items())
+    return (f"<h2 id='skipped'>Chỉ tiêu chưa tính được ({len(skipped)})</h2><p>Thiếu dữ liệu đầu vào: các chỉ tiêu "
+            f"này không hiển thị là 0 mà được liệt kê cùng lý do.</p><div class='scroll'><table data-skipped='1'>"
+            f"<tr><th>Chỉ tiêu</th><th>Lý do</th></tr>{rows}</table></div>")
 
 
 def _vn_date(text: str) -> str:

@@ -3,17 +3,26 @@
 Category colours and labels come from the layer types (``layers/types.toml`` ``style`` and
 ``labels_vi``), so one category has one colour everywhere; VN_WQI bands use the colours of
 Decision 1460/QĐ-TCMT; choropleths are classed with mapclassify (diverging classes split at a
-centre value, e.g. 0 ha of net change); continuous values get a linear :class:`Ramp`.
+centre value, e.g. 0 ha of net change) with deterministic Fisher–Jenks breaks, so the same data
+give the same classes on the web and print maps and on every run; continuous values get a linear
+:class:`Ramp`. Missing values are drawn in a neutral grey (``NO_DATA_COLOR``) and labelled "không có
+số liệu" / "no data", never classed as 0.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from gisplan._format import fmt_number
 from gisplan.catalog import LayerType, load_layer_types
 from gisplan.indicators.water import WQI_BANDS
+
+NO_DATA_COLOR = "#cccccc"
+#: above this many values, breaks are computed on evenly spaced order statistics (deterministic)
+JENKS_MAX_VALUES = 1000
 
 #: sequential palettes (light → dark), 5 classes; diverging ones (low → high)
 PALETTES = {
@@ -44,9 +53,11 @@ class Classes:
         """Colour of each value; classes are closed on the right, ``(a, b]`` (the first one
         ``[a, b]``); missing values get grey."""
         v = np.asarray(values, dtype=float)
+        if not self.colors:
+            return np.full(v.shape, NO_DATA_COLOR, dtype=object)
         idx = np.clip(np.searchsorted(self.edges[1:-1], v, side="left"), 0, len(self.colors) - 1)
         out = np.array(self.colors, dtype=object)[idx]
-        out[np.isnan(v)] = "#cccccc"
+        out[np.isnan(v)] = NO_DATA_COLOR
         return out
 
 
@@ -75,7 +86,7 @@ class Ramp:
         chan = [np.interp(x, self.stops, rgb[:, i]) for i in range(3)]
         out = np.array(["#{:02x}{:02x}{:02x}".format(*(int(round(c[j])) for c in chan)) for j in range(v.size)],
                        dtype=object).reshape(v.shape)
-        out[np.isnan(v)] = "#cccccc"
+        out[np.isnan(v)] = NO_DATA_COLOR
         return out
 
     def css_stops(self) -> list[tuple[str, float]]:
@@ -107,9 +118,11 @@ def wqi_categories(lang: str = "vi") -> list[Category]:
                      "#{:02x}{:02x}{:02x}".format(*rgb)) for code, lo, vi, en, rgb in WQI_BANDS]
 
 
-def classify(values, *, k: int = 5, scheme: str = "NaturalBreaks", palette: str = "forest",
-             unit: str = "%", decimals: int = 0, center: float | None = None) -> Classes:
-    """Class edges for a choropleth (mapclassify), rounded to ``decimals`` for readable labels.
+def classify(values, *, k: int = 5, scheme: str = "FisherJenks", palette: str = "forest",
+             unit: str = "%", decimals: int = 0, center: float | None = None, lang: str = "vi") -> Classes:
+    """Class edges for a choropleth (mapclassify, deterministic Fisher–Jenks by default), rounded
+    to ``decimals`` for readable labels written in the number format of ``lang``
+    (``"1.234–2.000 ha"`` in Vietnamese, ``"1,234–2,000 ha"`` in English).
 
     With ``center`` (a diverging palette, e.g. net change around 0), ``center`` is a class
     edge, the values below and above it are classed separately (about ``k // 2`` classes each)
@@ -118,12 +131,13 @@ def classify(values, *, k: int = 5, scheme: str = "NaturalBreaks", palette: str 
 
     Returns
     -------
-    Classes with labels such as ``"40–60 %"`` (``"-120 – 0 ha"`` when a value is negative).
+    Classes with labels such as ``"40–60 %"`` (``"-120 – 0 ha"`` when a value is negative); no
+    class at all when every value is missing (each is then drawn as "no data").
     """
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size == 0:
-        return Classes((0.0, 1.0), (PALETTES[palette][0],), ("—",))
+        return Classes((), (), ())
     scale = 10.0**decimals
     lo, hi = np.floor(v.min() * scale) / scale, np.ceil(v.max() * scale) / scale
     if center is None or not lo < center < hi:
@@ -138,9 +152,8 @@ def classify(values, *, k: int = 5, scheme: str = "NaturalBreaks", palette: str 
         edges = below + above[1:]
         low_half, high_half = _halves(PALETTES[palette])
         colors = _pick(low_half, len(below) - 1) + _pick(high_half, len(above) - 1)
-    fmt = f"{{:,.{decimals}f}}"
     dash = " – " if edges[0] < 0 else "–"
-    labels = tuple(f"{fmt.format(a)}{dash}{fmt.format(b)} {unit}".strip()
+    labels = tuple(f"{fmt_number(a, lang, decimals)}{dash}{fmt_number(b, lang, decimals)} {unit}".strip()
                    for a, b in zip(edges[:-1], edges[1:], strict=True))
     return Classes(tuple(edges), tuple(colors), labels)
 
@@ -149,7 +162,15 @@ def _edges(v: np.ndarray, k: int, scheme: str, decimals: int, lo: float, hi: flo
     import mapclassify
 
     k = max(1, min(k, len(np.unique(v))))
-    inner = [] if k == 1 else [round(float(b), decimals) for b in getattr(mapclassify, scheme)(v, k=k).bins[:-1]]
+    if v.size > JENKS_MAX_VALUES:  # Fisher–Jenks is O(k n²): evenly spaced order statistics
+        v = np.sort(v)[np.round(np.linspace(0, v.size - 1, JENKS_MAX_VALUES)).astype(int)]
+        k = max(1, min(k, len(np.unique(v))))
+    if k == 1:
+        inner = []
+    else:
+        with warnings.catch_warnings():  # mapclassify's note that numba would be faster
+            warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+            inner = [round(float(b), decimals) for b in getattr(mapclassify, scheme)(v, k=k).bins[:-1]]
     return sorted({float(lo), *[e for e in inner if lo < e < hi], float(hi)})
 
 

@@ -157,38 +157,13 @@ def make_store(catalog: Catalog | None = None, layers: Mapping[str, gpd.GeoDataF
     caller's ``layers`` (default catalog when neither is given)."""
     if store is not None:
         return store
-    try:
-        from gisplan.store import LayerStore
-    except ImportError:  # until gisplan.store lands
-        LayerStore = _InterimStore  # noqa: N806
+    from gisplan.store import LayerStore
+
     if catalog is None and layers is None:
         from gisplan.catalog import load_catalog
 
         catalog = load_catalog()
     return LayerStore(catalog, layers=layers)
-
-
-class _InterimStore:
-    """The part of the layer-store API the maps use, over :class:`gisplan.maps.layers.MapLayers`."""
-
-    def __init__(self, catalog, *, layers=None, strict=False):
-        from gisplan.maps.layers import MapLayers
-
-        self.catalog = catalog
-        self._layers = MapLayers(catalog, layers)
-        self.derived: dict = {}
-
-    def entries(self, type_id):
-        return [] if self.catalog is None else [e for e in self.catalog.of_type(type_id) if e.path.exists()]
-
-    def optional(self, type_id, index=-1):
-        return self._layers.get(type_id, index)
-
-    def get(self, type_id, index=-1):
-        gdf = self.optional(type_id, index)
-        if gdf is None:
-            raise DataMissingError(f"no '{type_id}' layer in the catalog (or its file is missing)")
-        return gdf
 
 
 def layer_type(store, type_id: str) -> LayerType:
@@ -256,8 +231,10 @@ def _forest_cover(store, results):
 def _forest_change(store, results):
     from gisplan.indicators.change import forest_change_status
 
-    before, after = store.optional("forest_status", 0), store.optional("forest_status", -1)
-    if before is None or after is None or before is after:
+    catalog_years = len(store.entries("forest_status"))
+    before, after = (None, None) if 0 < catalog_years < 2 else \
+        (store.optional("forest_status", 0), store.optional("forest_status", -1))
+    if before is None or after is None:
         raise DataMissingError("the forest_change map needs two forest_status layers (two years)")
     return forest_change_status(before, after, store.get("communes"), unit_id="code")
 
@@ -297,6 +274,17 @@ def skip_reason(name: str, results, lang: str = "vi") -> str | None:
         if name in vi:
             return vi[name]
     return (getattr(results, "skipped", None) or {}).get(name)
+
+
+def format_distance(metres: float, lang: str = "vi") -> str:
+    """A distance for labels: ``"500 m"``, ``"1 km"``, ``"1,5 km"`` (``"1.5 km"`` in English)."""
+    from gisplan._format import fmt_number
+
+    if metres < 1000:
+        return f"{fmt_number(metres, lang, 0)} m"
+    text = fmt_number(metres / 1000, lang, 2)
+    sep = "," if lang == "vi" else "."
+    return f"{text.rstrip('0').rstrip(sep) if sep in text else text} km"
 
 
 def theme_classes(theme: str | Theme, values, lang: str = "vi"):
