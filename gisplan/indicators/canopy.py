@@ -420,7 +420,7 @@ def forest_change_raster_sets(
         np.add.at(by_purpose, part["piece_purpose"], sums[part["pieces"]])
     for key, part in parts.items():
         rows = by_purpose if key == PURPOSE_TABLE and donor is not None else sums[part["rows"]]
-        zone_m2 = _zone_m2(part["gdf"], crs0)
+        zone_m2 = _zone_m2(part["gdf"], crs0, info)
         table = _change_table(part["gdf"], part["id"], name_column, rows, px_ha, zone_m2, min_observed_pct)
         unobserved = ~(table["observed_ha"].to_numpy() > 0)
         if "pieces" in part:
@@ -583,7 +583,7 @@ def _prepare(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None, enc
     kinds = set(gdf.geometry.geom_type)
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise SchemaError(f"{where} must be polygons, got {', '.join(sorted(kinds))}")
-    info["zone_m2"] = _zone_m2(gdf, crs)
+    info["zone_m2"] = _zone_m2(gdf, crs, info)
     return gdf, gdf.geometry.to_numpy(), info
 
 
@@ -613,13 +613,22 @@ def _check_zones(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> None:
             f"{id_column!r}) or give each its own id")
 
 
-def _zone_m2(gdf: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
-    """Zone areas in m²: planar in a projected CRS, on the CRS's ellipsoid in a geographic one."""
+def _zone_m2(gdf: gpd.GeoDataFrame, crs: CRS, info: dict) -> np.ndarray:
+    """Zone areas in m²: planar in a projected CRS; on a grid in degrees, Σ coverage × cell area
+    on the ellipsoid over every cell the zone covers (inside the raster or not), so that a fully
+    observed zone is observed over exactly 100 % of its area."""
     geoms = gdf.geometry.to_numpy()
-    if crs.is_projected:
+    if info["row_area"] is None:
         return shapely.area(geoms) * _unit_m(crs) ** 2
-    geod = Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
-    return np.array([abs(geod.geometry_area_perimeter(g)[0]) if not g.is_empty else 0.0 for g in geoms])
+    t = info["transform"]
+    cov = zonal.coverage(geoms, t)
+    rows = np.r_[cov.b_row, cov.r_row]
+    if rows.size == 0:
+        return np.zeros(len(geoms))
+    lo = int(rows.min())
+    area = _cell_areas(t.f + lo * t.e, t.e, t.a, int(rows.max()) - lo + 1, *info["ellipsoid"])
+    return (np.bincount(cov.b_zone, weights=cov.b_frac * area[cov.b_row - lo], minlength=len(geoms))
+            + np.bincount(cov.r_zone, weights=(cov.r_c1 - cov.r_c0) * area[cov.r_row - lo], minlength=len(geoms)))
 
 
 def _unit_m(crs: CRS) -> float:
@@ -645,23 +654,26 @@ def _grid(path, crs: CRS, mmu_ha: float) -> dict:
         raise CRSError(f"raster {path} is in {crs.name} (degrees) but its bounds "
                        f"({bounds.left:.0f}, {bounds.bottom:.0f}, {bounds.right:.0f}, {bounds.top:.0f}) are not "
                        f"longitudes and latitudes; declare the CRS the coordinates are in (e.g. EPSG:9213)")
-    row_area = _cell_areas(t, height, crs.ellipsoid.semi_major_metre, crs.ellipsoid.semi_minor_metre)
+    ellipsoid = (crs.ellipsoid.semi_major_metre, crs.ellipsoid.semi_minor_metre)
+    row_area = _cell_areas(t.f, t.e, t.a, height, *ellipsoid)
     return {"sum_m2": 1.0, "row_area": row_area, "n_min": zonal.min_patch_pixels(mmu_m2, row_area.min()),
-            "mmu_m2": mmu_m2, "height_rows": height, "crs_name": crs.name}
+            "mmu_m2": mmu_m2, "height_rows": height, "crs_name": crs.name, "transform": t,
+            "ellipsoid": ellipsoid}
 
 
-def _cell_areas(t, height: int, a: float, b: float) -> np.ndarray:
-    """Exact area (m²) on the ellipsoid (semi-axes ``a``, ``b`` in m) of one cell of each row of
-    a north-up grid in degrees: the zone between two parallels times the cell's longitude span."""
+def _cell_areas(top: float, dlat: float, dlon: float, height: int, a: float, b: float) -> np.ndarray:
+    """Exact area (m²) on the ellipsoid (semi-axes ``a``, ``b`` in m) of one cell of each of
+    ``height`` rows of a north-up grid in degrees starting at latitude ``top`` (rows ``dlat``
+    apart, cells ``dlon`` wide): the zone between two parallels times the longitude span."""
     e2 = 1 - (b / a) ** 2
     e = math.sqrt(e2)
-    lat = np.radians(t.f + t.e * np.arange(height + 1))
+    lat = np.radians(np.clip(top + dlat * np.arange(height + 1), -90.0, 90.0))
     sin = np.sin(lat)
     if e == 0:
         q = 2 * sin
     else:  # authalic q(φ), Snyder (1987) eq. 3-12
         q = (1 - e2) * (sin / (1 - e2 * sin**2) - np.log((1 - e * sin) / (1 + e * sin)) / (2 * e))
-    return np.abs(np.diff(q)) * a**2 / 2 * abs(math.radians(t.a))
+    return np.abs(np.diff(q)) * a**2 / 2 * abs(math.radians(dlon))
 
 
 def _run(sources, geoms, classify, n_classes, band, progress, strip_rows, info):
