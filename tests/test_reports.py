@@ -129,6 +129,8 @@ def test_layer_errors_are_reported_with_the_indicators_and_strict_refuses_them(d
     assert "expired_mines" in results.tables
     md, _ = summary(results)
     assert "Chất lượng dữ liệu đầu vào" in md and "mines: " in md
-    strict = run_indicators(load_catalog(bad), strict=True)
-    assert "expired_mines" not in strict.tables and "ValidationError" in strict.skipped["expired_mines"]
-    assert "forest_cover_communes" in strict.tables  # layers without errors still count
+    # strict: a layer with errors is refused and the run stops naming it (only absent data skips)
+    from gisplan.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="mines"):
+        run_indicators(load_catalog(bad), strict=True)

@@ -28,8 +28,8 @@ from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
 @click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="'Today' for licence expiry (default: the catalog's reference_date).")
 @click.option("--strict", is_flag=True,
-              help="Skip indicators whose layers have validation errors (default: use the repaired layers "
-                   "and list their errors in the reports).")
+              help="Stop with an error naming the layer when a layer has validation errors (default: use the "
+                   "repaired layers and list their errors in the reports).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
 def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, air_distance_m, threshold,
                    mmu_ha, official_area, reference_date, strict, progress):

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
-from gisplan.overlay import clip_by_units
+from gisplan.overlay import clip_by_units, require_unique_ids
 
 
 def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,
@@ -30,8 +30,11 @@ def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, unit
     ``net_ha``, ``loss_special_use_ha``, ``loss_protection_ha`` (by the year-1 purpose).
     """
     require_projected(before.crs, "forest status (before)")
-    f0 = before[before["meets_criteria"].astype(bool)].reset_index(drop=True)
-    f1 = after[after["meets_criteria"].astype(bool)].reset_index(drop=True)
+    require_projected(after.crs, "forest status (after)")
+    require_projected(units.crs, "units (forest_change_status)")
+    require_unique_ids(units, unit_id, "units (forest_change_status)")
+    f0 = before[before["meets_criteria"].eq(True)].reset_index(drop=True)
+    f1 = after[after["meets_criteria"].eq(True)].reset_index(drop=True)
     kept = _kept(f0, f1)
     units = units.reset_index(drop=True)
     ids = pd.Series(units[unit_id].to_numpy())

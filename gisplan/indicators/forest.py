@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.overlay import clip_by_units
+from gisplan.crs import require_projected
+from gisplan.overlay import clip_by_units, require_unique_ids
 
 ORIGINS = ("natural", "plantation")
 PURPOSES = ("special_use", "protection", "production", "outside_planning")
@@ -41,6 +42,11 @@ def forest_cover_from_status(
         the unit polygon's area.
     exclude_not_meeting_criteria : count only parcels with ``meets_criteria`` (official rule).
 
+    Raises
+    ------
+    SchemaError when ``unit_id`` is not unique (a unit stored as several features: dissolve it);
+    CRSError when a CRS is not projected in metres.
+
     Returns
     -------
     DataFrame, one row per unit: ``unit_id``, name, ``area_ha`` (natural area), ``forest_ha``,
@@ -48,11 +54,14 @@ def forest_cover_from_status(
     ``production_ha``, ``outside_planning_ha`` (forest counted, by origin and purpose) and
     ``not_meeting_criteria_ha`` (young plantations, not counted when excluded).
     """
+    require_projected(parcels.crs, "forest-status parcels (forest_cover_from_status)")
+    require_projected(units.crs, "units (forest_cover_from_status)")
+    require_unique_ids(units, unit_id, "units (forest_cover_from_status)")
     units = units.reset_index(drop=True)
     pieces = clip_by_units(parcels[["origin", "purpose", "meets_criteria", parcels.geometry.name]], units,
                            unit_id=unit_id)
     pieces["ha"] = pieces.area / 1e4
-    meets = pieces["meets_criteria"].astype(bool)
+    meets = pieces["meets_criteria"].eq(True)  # unknown (null) is neither forest nor young
     counted = pieces[meets] if exclude_not_meeting_criteria else pieces
     out = pd.DataFrame({unit_id: units[unit_id].to_numpy()})
     if name_column and name_column in units.columns:
@@ -69,7 +78,7 @@ def forest_cover_from_status(
         for v in values:
             series = by[v] if v in by.columns else pd.Series(dtype=float)
             out[f"{v}_ha"] = out[unit_id].map(series).fillna(0.0).to_numpy()
-    young = pieces[~meets].groupby(unit_id)["ha"].sum()
+    young = pieces[pieces["meets_criteria"].eq(False)].groupby(unit_id)["ha"].sum()
     out["not_meeting_criteria_ha"] = out[unit_id].map(young).fillna(0.0).to_numpy()
     return out
 

@@ -12,7 +12,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.crs import require_projected
+from gisplan.errors import CRSError
 from gisplan.indicators.water import wqi_band
+from gisplan.store import data_missing
 
 
 def wastewater_compliance(zones: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -56,7 +59,15 @@ def zones_without_compliant_plant(zones: gpd.GeoDataFrame, *, new_since: int = 2
 
 
 def nearest_river(zones: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataFrame:
-    """For each zone the nearest river section, its distance (m), QCVN 08:2023 class and VN_WQI."""
+    """For each zone the nearest river section, its distance (m), QCVN 08:2023 class and VN_WQI
+    (NaN / None when the section has none). Both layers in one CRS projected in metres."""
+    require_projected(zones.crs, "industrial zones (nearest_river)")
+    require_projected(rivers.crs, "river sections (nearest_river)")
+    if not zones.crs.equals(rivers.crs):
+        raise CRSError(f"industrial zones ({zones.crs}) and river sections ({rivers.crs}) must share one CRS")
+    if rivers.empty:
+        raise data_missing("no river section in the study area: the nearest river is unknown",
+                           "không có đoạn sông nào trong vùng nghiên cứu: không xác định được sông gần nhất")
     tree = shapely.STRtree(rivers.geometry.to_numpy())
     (zi, ri), dist = tree.query_nearest(zones.geometry.to_numpy(), return_distance=True, all_matches=False)
     out = pd.DataFrame({
@@ -64,7 +75,7 @@ def nearest_river(zones: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataF
         "wwtp_status": zones["wwtp_status"].to_numpy()[zi],
         "section_id": rivers["section_id"].to_numpy()[ri], "river_name": rivers["river_name"].to_numpy()[ri],
         "distance_m": dist,
-        "qcvn_class": rivers["qcvn_class"].to_numpy()[ri] if "qcvn_class" in rivers else None,
+        "qcvn_class": rivers["qcvn_class"].to_numpy()[ri] if "qcvn_class" in rivers else np.nan,
         "wqi": rivers["wqi"].to_numpy()[ri] if "wqi" in rivers else np.nan,
     })
     out["wqi_band"] = wqi_band(out["wqi"])

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
+from gisplan.errors import CRSError
 from gisplan.indicators.forest import forest_cover_from_status, protected_area_units, union_by
 
 
@@ -67,7 +68,7 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
     ``distance_m`` (m to the protected area without its buffer zone; 0 when inside or touching), ``status`` (licence status of a mine, operating
     status of a zone), ``operating`` (mines), sorted by distance.
     """
-    require_projected(protected_areas.crs, "protected areas")
+    require_projected(protected_areas.crs, "protected areas (conflicts)")
     units = protected_area_units(protected_areas)
     ug = units.geometry.to_numpy()
     core_tree = shapely.STRtree(ug)
@@ -82,6 +83,8 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
                                                  ("industrial_zone", industrial_zones, "zone_id", "status")):
         if sites is None or len(sites) == 0:
             continue
+        require_projected(sites.crs, f"{site_type.replace('_', ' ')}s (conflicts)")
+        _same_crs(protected_areas, sites, "protected areas", f"{site_type.replace('_', ' ')}s")
         sg = sites.geometry.to_numpy()
         si, ui = core_tree.query(sg, predicate="dwithin", distance=buffer_m)
         if bz_tree is not None:  # sites in an official buffer zone, however far from the core
@@ -115,17 +118,25 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
 
 def expired_operating_mines(mines: gpd.GeoDataFrame, *, reference_date: dt.date) -> pd.DataFrame:
     """Mines still marked operating whose licence has expired (expiry date before
-    ``reference_date``) or is recorded as expired/revoked — candidates for closure (plan II.2.b)."""
-    expiry = mines["licence_expiry"] if "licence_expiry" in mines else pd.Series(None, index=mines.index)
-    lapsed = expiry.map(lambda d: d is not None and not pd.isna(d) and d < reference_date).astype(bool)
-    bad_status = mines["licence_status"].isin(["expired", "revoked"])
-    sel = mines[(lapsed | bad_status) & mines["operating"].astype(bool)]
+    ``reference_date``) or is recorded as expired/revoked — candidates for closure (plan II.2.b).
+
+    Without ``licence_expiry`` (an optional column) only the recorded status counts, and
+    ``days_expired`` is NaN (unknown).
+    """
+    idx = mines.index
+    expiry = (pd.to_datetime(mines["licence_expiry"], errors="coerce") if "licence_expiry" in mines
+              else pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]"))
+    ref = pd.Timestamp(reference_date)
+    lapsed = (expiry < ref).fillna(False).to_numpy(dtype=bool)
+    bad_status = mines["licence_status"].isin(["expired", "revoked"]).to_numpy()
+    sel = mines[(lapsed | bad_status) & mines["operating"].eq(True).to_numpy()]
+    exp = expiry.loc[sel.index]
     out = pd.DataFrame({
         "mine_id": sel["mine_id"], "name": sel["name"], "mineral": sel["mineral"],
         "licence_no": sel["licence_no"] if "licence_no" in sel else None,
-        "licence_expiry": expiry.loc[sel.index], "licence_status": sel["licence_status"],
-        "days_expired": [(reference_date - d).days if d is not None and not pd.isna(d) else np.nan
-                         for d in expiry.loc[sel.index]],
+        "licence_expiry": exp.dt.date.where(exp.notna(), None) if len(exp) else exp,
+        "licence_status": sel["licence_status"],
+        "days_expired": (ref - exp).dt.days.astype("float64"),
     })
     return out.sort_values("days_expired", ascending=False).reset_index(drop=True)
 
@@ -133,11 +144,20 @@ def expired_operating_mines(mines: gpd.GeoDataFrame, *, reference_date: dt.date)
 def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *, max_distance_m: float = 500.0) -> pd.DataFrame:
     """Riverbed sand/gravel mines with their nearest river section and distance (m);
     ``on_river`` is False for a riverbed licence farther than ``max_distance_m`` from any
-    mapped river (a position to check)."""
-    rb = mines[mines["riverbed"].astype(bool)]
+    mapped river (a position to check), and for every riverbed mine when no river is mapped
+    (``distance_m`` then NaN). Both layers in one CRS projected in metres."""
+    require_projected(mines.crs, "mines (riverbed_mines)")
+    require_projected(rivers.crs, "river sections (riverbed_mines)")
+    _same_crs(mines, rivers, "mines", "river sections")
+    rb = mines[mines["riverbed"].eq(True)]
     cols = ["mine_id", "name", "licence_status", "operating", "section_id", "river_name", "distance_m", "on_river"]
-    if rb.empty or rivers.empty:
+    if rb.empty:
         return pd.DataFrame(columns=cols)
+    if rivers.empty:
+        return pd.DataFrame({"mine_id": rb["mine_id"].to_numpy(), "name": rb["name"].to_numpy(),
+                             "licence_status": rb["licence_status"].to_numpy(),
+                             "operating": rb["operating"].to_numpy(), "section_id": None, "river_name": None,
+                             "distance_m": np.nan, "on_river": False})[cols]
     tree = shapely.STRtree(rivers.geometry.to_numpy())
     (mi, ri), dist = tree.query_nearest(rb.geometry.to_numpy(), return_distance=True, all_matches=False)
     return pd.DataFrame({
@@ -146,3 +166,8 @@ def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *, max_dis
         "section_id": rivers["section_id"].to_numpy()[ri], "river_name": rivers["river_name"].to_numpy()[ri],
         "distance_m": dist, "on_river": dist <= max_distance_m,
     })[cols].sort_values("distance_m").reset_index(drop=True)
+
+
+def _same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, name_a: str, name_b: str) -> None:
+    if a.crs is None or b.crs is None or not a.crs.equals(b.crs):
+        raise CRSError(f"{name_a} ({a.crs}) and {name_b} ({b.crs}) must share one CRS; reproject first")

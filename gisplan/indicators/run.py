@@ -18,14 +18,43 @@ from gisplan.store import LayerStore, data_missing, missing_layer
 log = logging.getLogger(__name__)
 
 
+#: Headline numbers every run reports: NaN (unknown) until an indicator computes them.
+HEADLINES = ("forest_cover_province_pct", "wastewater_compliant_pct", "new_zones_compliant_pct",
+             "air_monitored_towns_pct", "expired_mines_still_operating", "landfills_needing_remediation",
+             "polluted_river_km")
+
+
 @dataclass
 class IndicatorResults:
-    """Indicator tables (ordered), skipped indicators with reasons, headline numbers, metadata."""
+    """Indicator tables (ordered), skipped indicators with reasons, headline numbers, metadata.
+
+    ``skipped`` gives the English reason of each indicator skipped (data absent), ``skipped_vi``
+    the Vietnamese one. ``headline`` values are NaN when unknown (never 0). ``meta["notes"]`` /
+    ``meta["notes_vi"]`` hold, per table, what a reader must know to read it (e.g. which site
+    types the conflicts were checked against, rivers without water-quality data).
+    """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     headline: dict[str, float] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    skipped_vi: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tables
+
+    def note(self, name: str, en: str, vi: str) -> None:
+        """Attach a note to table ``name`` (English and Vietnamese)."""
+        self.meta.setdefault("notes", {}).setdefault(name, []).append(en)
+        self.meta.setdefault("notes_vi", {}).setdefault(name, []).append(vi)
+
+    def skip(self, name: str, exc: BaseException) -> None:
+        """Record indicator ``name`` as skipped for the data missing in ``exc``."""
+        self.skipped[name] = str(exc)
+        self.skipped_vi[name] = getattr(exc, "reason_vi", None) or f"thiếu dữ liệu: {exc}"
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -81,6 +110,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                                              "riverbed_distance_m": riverbed_distance_m, "new_since": new_since,
                                              "threshold": threshold, "mmu_ha": mmu_ha,
                                              "official_area": official_area, "strict": strict}})
+    res.headline.update({k: np.nan for k in HEADLINES})
     steps: list[tuple[str, Callable[[], pd.DataFrame | None]]] = []
 
     def add(name, fn):
@@ -177,17 +207,42 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         add(f"canopy_change_protected_areas_{y0}_{y1}", lambda: raster_change("protected_areas"))
         add(f"canopy_change_purpose_{y0}_{y1}", lambda: raster_change(canopy.PURPOSE_TABLE))
     else:
-        res.skipped["canopy_change"] = "needs two tree_cover rasters in the catalog"
+        res.skip("canopy_change", data_missing("needs two tree_cover rasters in the catalog",
+                                               "cần hai lớp ảnh độ che phủ tán cây (tree_cover) trong danh mục"))
 
     # protected areas
     add("protected_areas", lambda: protected.protected_area_summary(
         L.get("protected_areas"), L.get("province"), parcels=L.optional("forest_status")))
-    add("conflicts", lambda: protected.conflicts(L.get("protected_areas"), mines=L.optional("mines"),
-                                                 industrial_zones=L.optional("industrial_zones"), buffer_m=buffer_m))
+    def conflicts():
+        pa = L.get("protected_areas")
+        mines, zones = L.optional("mines"), L.optional("industrial_zones")
+        if mines is None and zones is None:
+            raise data_missing("no mines or industrial zones in the catalog",
+                               "danh mục không có lớp mỏ khoáng sản (mines) và khu/cụm công nghiệp "
+                               "(industrial_zones)")
+        checked = [t for t, g in (("mine", mines), ("industrial_zone", zones)) if g is not None]
+        res.meta["conflicts_site_types"] = checked
+        if mines is None:
+            res.note("conflicts", "checked against industrial zones only: no mines layer in the catalog",
+                     "chỉ kiểm tra khu/cụm công nghiệp: danh mục không có lớp mỏ khoáng sản")
+        elif zones is None:
+            res.note("conflicts", "checked against mines only: no industrial-zones layer in the catalog",
+                     "chỉ kiểm tra mỏ khoáng sản: danh mục không có lớp khu/cụm công nghiệp")
+        t = protected.conflicts(pa, mines=mines, industrial_zones=zones, buffer_m=buffer_m)
+        t.attrs["site_types_checked"] = checked
+        return t
+    add("conflicts", conflicts)
 
     def expired():
-        t = protected.expired_operating_mines(L.get("mines"), reference_date=ref)
+        mines = L.get("mines")
+        t = protected.expired_operating_mines(mines, reference_date=ref)
         res.headline["expired_mines_still_operating"] = float(len(t))
+        if "licence_expiry" not in mines or mines["licence_expiry"].isna().any():
+            n = len(mines) if "licence_expiry" not in mines else int(mines["licence_expiry"].isna().sum())
+            res.note("expired_mines", f"{n} mine(s) without a licence expiry date: only their recorded licence "
+                                      f"status is checked, so the count may be low",
+                     f"{n} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép đã ghi, "
+                     f"nên số đếm có thể thấp hơn thực tế")
         return t
     add("expired_mines", expired)
     add("riverbed_mines", lambda: protected.riverbed_mines(L.get("mines"), L.get("river_sections"),
@@ -206,7 +261,22 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     add("zones_nearest_river", lambda: industry.nearest_river(L.get("industrial_zones"), L.get("river_sections")))
 
     # rivers, waste, air
-    add("river_quality", lambda: water.river_length_by_class(L.get("river_sections")))
+    def river_quality():
+        rivers = L.get("river_sections")
+        t = water.river_length_by_class(rivers)
+        known = water.has_quality_data(rivers)
+        if not known.any():
+            res.note("river_quality", "no water-quality data (qcvn_class or wqi): polluted length unknown",
+                     "không có số liệu chất lượng nước (qcvn_class hoặc wqi): chưa biết chiều dài đoạn ô nhiễm")
+        else:
+            if not known.all():
+                res.note("river_quality", f"{int((~known).sum())} of {len(known)} river sections have no "
+                                          f"water-quality data (no_data_km); polluted_km counts assessed sections",
+                         f"{int((~known).sum())}/{len(known)} đoạn sông không có số liệu chất lượng nước "
+                         f"(no_data_km); polluted_km chỉ tính các đoạn đã đánh giá")
+            res.headline["polluted_river_km"] = float(t["polluted_km"].sum(min_count=1))
+        return t
+    add("river_quality", river_quality)
     add("river_quality_communes", lambda: water.polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
                                                                         unit_id="code"))
     add("pressures_upstream", lambda: water.pressures_upstream(
@@ -215,7 +285,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
 
     def waste():
         t = water.waste_sites_needing_action(L.get("waste_sites"))
-        res.headline["landfills_needing_remediation"] = float(t["needs_remediation"].astype(bool).sum())
+        res.headline["landfills_needing_remediation"] = float(t["needs_remediation"].eq(True).sum())
         return t
     add("waste_sites", waste)
 
@@ -235,11 +305,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
             table = fn()
             if table is not None:
                 res.tables[name] = table.reset_index(drop=True)
-        except DataMissingError as exc:
-            res.skipped[name] = str(exc)
-        except (GisplanError, KeyError) as exc:
-            log.warning("indicator %s skipped: %s", name, exc)
-            res.skipped[name] = f"{type(exc).__name__}: {exc}"
+        except DataMissingError as exc:  # data absent: the only reason to skip (others are bugs)
+            log.info("indicator %s skipped: %s", name, exc)
+            res.skip(name, exc)
         if bar is not None:
             bar.update(1)
     if bar is not None:

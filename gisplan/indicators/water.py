@@ -14,7 +14,9 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
-from gisplan.overlay import clip_by_units
+from gisplan.errors import CRSError
+from gisplan.overlay import clip_by_units, require_unique_ids
+from gisplan.store import data_missing
 
 #: VN_WQI bands of Decision 1460/QĐ-TCMT (2019): (code, lower bound, Vietnamese, English, RGB)
 WQI_BANDS = (
@@ -49,10 +51,22 @@ def wqi_band(wqi) -> pd.Series:
 
 def is_polluted(rivers: pd.DataFrame) -> pd.Series:
     """Sections in QCVN class C/D, or whose VN_WQI band is bad or worse (VN_WQI < 51 after
-    rounding, the same rule as :func:`wqi_band`)."""
-    cls = rivers["qcvn_class"].isin(POLLUTED_CLASSES) if "qcvn_class" in rivers else False
+    rounding, the same rule as :func:`wqi_band`). False also for sections without water-quality
+    data: see :func:`has_quality_data`."""
+    cls = rivers["qcvn_class"].isin(POLLUTED_CLASSES).to_numpy() if "qcvn_class" in rivers else False
     wqi = wqi_band(rivers["wqi"]).isin(POLLUTED_BANDS).to_numpy() if "wqi" in rivers else False
-    return pd.Series(cls | wqi, index=rivers.index)
+    return pd.Series(np.asarray(cls | wqi, dtype=bool) & np.ones(len(rivers), bool), index=rivers.index)
+
+
+def has_quality_data(rivers: pd.DataFrame) -> pd.Series:
+    """Sections with a QCVN 08:2023 class (A–D) or a VN_WQI value: the sections whose pollution
+    is known (the others are "no data", never "clean")."""
+    known = np.zeros(len(rivers), bool)
+    if "qcvn_class" in rivers:
+        known |= rivers["qcvn_class"].isin(("A", "B", "C", "D")).to_numpy()
+    if "wqi" in rivers:
+        known |= pd.to_numeric(rivers["wqi"], errors="coerce").notna().to_numpy()
+    return pd.Series(known, index=rivers.index)
 
 
 def river_length_by_class(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -60,15 +74,20 @@ def river_length_by_class(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame per ``river_name``: ``length_km``, ``class_A_km`` … ``class_D_km``,
-    ``wqi_<band>_km`` and ``polluted_km`` / ``polluted_pct``.
+    DataFrame per ``river_name``: ``length_km``, ``class_A_km`` … ``class_D_km`` (NaN when no
+    section has a class), ``wqi_<band>_km`` (NaN when no section has a VN_WQI),
+    ``assessed_km`` (length with a class or a VN_WQI), ``no_data_km``, and ``polluted_km`` /
+    ``polluted_pct`` (of ``length_km``; NaN — unknown, not 0 — when no section of the river has
+    water-quality data).
     """
-    require_projected(rivers.crs, "river sections")
+    require_projected(rivers.crs, "river sections (river_length_by_class)")
     return _length_table(rivers.assign(_km=rivers.length / 1e3), ["river_name"])
 
 
 def polluted_length_by_unit(rivers: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id: str) -> pd.DataFrame:
-    """River length (km) by class per unit (commune), sections split exactly at unit borders."""
+    """River length (km) by class per unit (commune), sections split exactly at unit borders;
+    columns as :func:`river_length_by_class`."""
+    require_unique_ids(units, unit_id, "units (polluted_length_by_unit)")
     pieces = clip_by_units(rivers, units, unit_id=unit_id)
     table = _length_table(pieces.assign(_km=pieces.length / 1e3), [unit_id])
     if "name" in units:
@@ -77,17 +96,30 @@ def polluted_length_by_unit(rivers: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *
 
 
 def _length_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    df = df.assign(_band=wqi_band(df["wqi"]) if "wqi" in df else None, _pol=is_polluted(df))
-    out = df.groupby(keys)["_km"].sum().rename("length_km").to_frame()
-    if "qcvn_class" in df:
+    known = has_quality_data(df)
+    df = df.assign(_pol=is_polluted(df), _known=known)
+    g = df.groupby(keys)
+    out = g["_km"].sum().rename("length_km").to_frame()
+    has_class = "qcvn_class" in df and df["qcvn_class"].isin(("A", "B", "C", "D")).any()
+    if has_class:
         by = df.groupby([*keys, "qcvn_class"])["_km"].sum().unstack(fill_value=0.0)
-        for c in ("A", "B", "C", "D"):
-            out[f"class_{c}_km"] = by[c] if c in by else 0.0
-    by = df.groupby([*keys, "_band"])["_km"].sum().unstack(fill_value=0.0)
+    for c in ("A", "B", "C", "D"):
+        out[f"class_{c}_km"] = (by[c] if c in by else 0.0) if has_class else np.nan
+    has_wqi = "wqi" in df and pd.to_numeric(df["wqi"], errors="coerce").notna().any()
+    if has_wqi:
+        by = df.assign(_band=wqi_band(df["wqi"]).to_numpy()).groupby([*keys, "_band"])["_km"].sum().unstack(fill_value=0.0)
     for code, *_ in WQI_BANDS:
-        out[f"wqi_{code}_km"] = by[code] if code in by else 0.0
-    out["polluted_km"] = df[df["_pol"]].groupby(keys)["_km"].sum()
-    out = out.fillna(0.0)
+        out[f"wqi_{code}_km"] = (by[code] if code in by else 0.0) if has_wqi else np.nan
+    if has_class:
+        cols = [f"class_{c}_km" for c in "ABCD"]
+        out[cols] = out[cols].fillna(0.0)
+    if has_wqi:
+        cols = [f"wqi_{b[0]}_km" for b in WQI_BANDS]
+        out[cols] = out[cols].fillna(0.0)
+    out["assessed_km"] = df[df["_known"]].groupby(keys)["_km"].sum().reindex(out.index).fillna(0.0)
+    out["no_data_km"] = out["length_km"] - out["assessed_km"]
+    polluted = df[df["_pol"]].groupby(keys)["_km"].sum().reindex(out.index).fillna(0.0)
+    out["polluted_km"] = polluted.where(out["assessed_km"] > 0)
     out["polluted_pct"] = out["polluted_km"] / out["length_km"] * 100
     return out.reset_index()
 
@@ -108,7 +140,16 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
     ``site_id``, ``site_name``, ``distance_m`` (site to river), ``upstream_km`` (0 when beside
     the section).
     """
-    require_projected(rivers.crs, "river sections")
+    require_projected(rivers.crs, "river sections (pressures_upstream)")
+    if not has_quality_data(rivers).any():
+        raise data_missing(
+            "no water-quality data (qcvn_class or wqi) in the river sections: polluted sections, "
+            "and so the pressures upstream of them, are unknown",
+            "các đoạn sông không có số liệu chất lượng nước (qcvn_class hoặc wqi): không xác định "
+            "được đoạn ô nhiễm và các nguồn áp lực phía thượng nguồn")
+    for site_type, gdf in sites.items():
+        if gdf is not None and not gdf.empty:
+            require_projected(gdf.crs, f"{site_type} sites (pressures_upstream)")
     rows = []
     polluted = is_polluted(rivers)
     for river, secs in rivers.groupby("river_name", sort=False):
@@ -156,7 +197,7 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
 
 def waste_sites_needing_action(waste_sites: gpd.GeoDataFrame) -> pd.DataFrame:
     """Closed landfills and sites needing remediation (plan Danh mục I.3 and II.5)."""
-    sel = waste_sites[(waste_sites["status"] == "closed") | waste_sites["needs_remediation"].astype(bool)]
+    sel = waste_sites[(waste_sites["status"] == "closed") | waste_sites["needs_remediation"].eq(True)]
     return sel.drop(columns=sel.geometry.name).reset_index(drop=True)
 
 
@@ -171,6 +212,10 @@ def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoData
     DataFrame: ``urban_id``, ``name``, ``urban_class``, ``air_stations`` (count within the
     distance), ``automatic_stations``, ``nearest_station_m``, ``covered`` (at least one).
     """
+    require_projected(urban_areas.crs, "urban areas (air_monitoring_coverage)")
+    require_projected(stations.crs, "monitoring stations (air_monitoring_coverage)")
+    if not urban_areas.crs.equals(stations.crs):
+        raise CRSError(f"urban areas ({urban_areas.crs}) and stations ({stations.crs}) must share one CRS")
     towns = urban_areas[urban_areas["urban_class"].isin(classes)]
     air = stations[stations["medium"] == "air"]
     rows = []
