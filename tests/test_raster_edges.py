@@ -377,3 +377,57 @@ def test_open_raster_says_nan_is_nodata_in_float_rasters(tmp_path):
     ints = write(tmp_path / "i.tif", np.full((8, 8), 40), nodata=None)
     with pytest.warns(RepairWarning, match="declares no nodata value: every pixel counts as observed"):
         open_raster(ints)
+
+
+# --- real rasters over the 92 wards of 2025 ----------------------------------------------------------
+WARDS = "bando2025_thanglequoc/thai_nguyen_2025_wards.gpkg"
+
+
+def test_real_modis_land_cover_over_the_wards(real_data, tmp_path):
+    """MCD12C1 2019 (IGBP, 0.05°, Clarke 1866-labelled degrees) covers the whole province: every
+    ward is observed, and forest classes 1–5 make about the 30 % of the province that SOURCE.md
+    counts by pixel centres."""
+    raster = real_data / "modis_mcd12c1_2019_igbp/mcd12c1_2019_igbp_thai_nguyen_window.tif"
+    out = tmp_path / "mcd.csv"
+    res = cli_run("forest-cover", "--raster", raster, "--zones", real_data / WARDS, "--id-column", "code",
+                  "--forest-classes", "1,2,3,4,5", "--out", out)
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out, dtype={"code": str})
+    assert len(t) == 92 and t["code"].is_unique and t["observed_ok"].all()
+    np.testing.assert_allclose(t["observed_pct"], 100.0, atol=1e-6)
+    assert t["forest_ha"].sum() / t["observed_ha"].sum() * 100 == pytest.approx(30, abs=3)
+
+
+def test_real_srtm_and_modis_reflectance_flag_the_wards_they_do_not_cover(real_data, tmp_path):
+    """The SRTM tile covers lon 105–106° E, lat 21–22° N only; the MODIS Aqua composite is a float
+    raster with NaN outside its data and no nodata value. Wards outside them come out flagged with
+    NaN, never 0 %."""
+    wards = gpd.read_file(real_data / WARDS)
+    tile = shapely.box(104.99958333333333, 20.999583333333334, 106.00041666666667, 22.000416666666666)
+    inside = wards.geometry.within(tile).to_numpy()
+    outside = ~wards.geometry.intersects(tile).to_numpy()
+    assert inside.sum() >= 20 and outside.sum() >= 20
+    srtm = real_data / "srtm3_n21e105_vvnb/N21E105.hgt"
+    with pytest.warns(GisplanWarning, match=r"of 92 zones are observed"):
+        t = forest_cover(srtm, real_data / WARDS, id_column="code", threshold=100, mmu_ha=0)
+    assert (t.loc[outside, "observed_pct"] == 0).all() and t.loc[outside, ["forest_ha", "forest_pct"]].isna().all().all()
+    assert not t.loc[outside, "observed_ok"].any()
+    # inside the tile only SRTM voids (-32768) are unobserved: few, so those wards are all kept
+    assert (t.loc[inside, "observed_pct"] > 95).all() and t.loc[inside, "forest_pct"].notna().all()
+    aqua = real_data / "modis_aqua2019_aiproject/modis_aqua_2019_500m_south_thainguyen.tif"
+    with rasterio.open(aqua) as ds:
+        band = ds.read(1)
+        assert ds.nodata is None and np.isnan(band).any()
+        extent = shapely.box(*ds.bounds)
+        rows, cols = np.nonzero(np.isfinite(band))
+        xs, ys = rasterio.transform.xy(ds.transform, rows, cols)
+    finite_centres = shapely.points(np.c_[xs, ys])
+    with pytest.warns(GisplanWarning, match=r"92 of 92 zones"):
+        a = forest_cover(aqua, real_data / WARDS, id_column="code", threshold=20, mmu_ha=0)
+    # NaN pixels are not observed: wards inside the raster's extent without a finite pixel centre
+    # are observed (almost) nowhere, not over 100 % as non-forest
+    in_extent = wards.geometry.within(extent).to_numpy()
+    no_finite = ~np.array([shapely.intersects(g, finite_centres).any() for g in wards.geometry])
+    assert (in_extent & no_finite).sum() >= 5
+    assert (a.loc[in_extent & no_finite, "observed_pct"] < 5).all()
+    assert a["forest_pct"].isna().all() and not a["observed_ok"].any()
