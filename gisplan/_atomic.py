@@ -225,7 +225,7 @@ class OutputFolder:
 
     def save(self) -> None:
         """Write the manifest: listed files that still exist plus the files written now."""
-        if not self.root.is_dir():
+        if not self.root.is_dir() or not (self.written or self.manifest_path.exists()):
             return
         files = sorted(f for f in self.listed | self.written if (self.root / f).exists())
         from gisplan import __version__

@@ -97,12 +97,31 @@ def demo_cmd(data, seed, size, rebuild, summary_only, reports, site):
 
 
 def _catalog_for(data: Path) -> Catalog:
-    """A copy of the demo catalog pointing at another data folder (written beside the data)."""
+    """A copy of the demo catalog pointing at another data folder (written beside the data).
+
+    An existing ``catalog.toml`` there is replaced only when it is such a copy (the demo catalog
+    with another ``base``); a user's own catalog of that name is an error, never overwritten.
+    """
+    from gisplan._atomic import ensure_dir, write_text
+    from gisplan.errors import OutputError
+
     text = (LAYERS_DIR / "demo.toml").read_text(encoding="utf-8")
-    data.mkdir(parents=True, exist_ok=True)
+    ensure_dir(data)
     path = data / "catalog.toml"
-    path.write_text(text.replace('base = "../data/demo"', f'base = "{data.resolve().as_posix()}"'), encoding="utf-8")
+    new = text.replace('base = "../data/demo"', f'base = "{data.resolve().as_posix()}"')
+    if path.exists():
+        old = path.read_text(encoding="utf-8", errors="replace")
+        if old == new:
+            return Catalog(path)
+        if _without_base(old) != _without_base(text):
+            raise OutputError(f"{path} exists and is not a copy of the demo catalog; gisplan demo does not "
+                              "replace it: choose another --out folder for the demo data or move that file")
+    write_text(path, new, overwrite=True)
     return Catalog(path)
+
+
+def _without_base(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.startswith("base = ")]
 
 
 def register(group: click.Group) -> None:
