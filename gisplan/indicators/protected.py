@@ -35,8 +35,11 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     units = protected_area_units(protected_areas)
     prov = shapely.union_all(province.geometry.to_numpy())
     out = units.drop(columns=units.geometry.name).copy()
-    official = protected_areas[protected_areas["zone"] != "buffer"].groupby("pa_id")["official_area_ha"]
-    out["official_area_ha"] = out["pa_id"].map(official.sum(min_count=1)) if "official_area_ha" in protected_areas else np.nan
+    if "official_area_ha" in protected_areas:  # optional: NaN (unknown) when not given
+        official = protected_areas[protected_areas["zone"] != "buffer"].groupby("pa_id")["official_area_ha"]
+        out["official_area_ha"] = out["pa_id"].map(official.sum(min_count=1))
+    else:
+        out["official_area_ha"] = np.nan
     out["area_ha"] = units.area.to_numpy() / 1e4
     if "full_area_ha" in protected_areas:  # clipped to the study area: the mapped area before
         core = protected_areas[protected_areas["zone"] != "buffer"]

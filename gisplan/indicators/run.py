@@ -99,7 +99,10 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     records the options above (maps label their distances from it).
     """
     if catalog is None:
-        catalog = store.catalog if store is not None and store.catalog is not None else load_catalog()
+        if store is None:
+            catalog = load_catalog()
+        else:  # the store's layers only (an empty catalog when it has none)
+            catalog = store.catalog if store.catalog is not None else Catalog()
     ref = reference_date or catalog.reference_date
     L = store if store is not None else LayerStore(catalog, strict=strict)
     res = IndicatorResults(meta={"catalog": str(catalog.path), "title": catalog.title,

@@ -1,0 +1,207 @@
+"""Unknown is never shown as zero: every indicator on layers holding only their required columns
+(``layers/types.toml``), skips only for absent data, NaN for unknown values."""
+
+import datetime as dt
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from gisplan.catalog import load_layer_types
+from gisplan.errors import CRSError, DataMissingError, SchemaError
+from gisplan.indicators import change, forest, industry, protected, water
+from gisplan.indicators.run import HEADLINES, run_indicators
+from gisplan.store import LayerStore
+
+CRS = 9213
+X0, Y0 = 430_000.0, 2_390_000.0
+
+
+def box(x0, y0, x1, y1):
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def pt(x, y):
+    return shapely.Point(X0 + x, Y0 + y)
+
+
+def frame(rows, geoms):
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
+
+
+# only the required columns of each layer type
+PROVINCE = frame({"code": ["19"], "name": ["Tỉnh"]}, [box(0, 0, 2000, 1000)])
+COMMUNES = frame({"code": ["00001", "00002"], "name": ["Xã Tây", "Xã Đông"], "unit_type": ["xa", "xa"]},
+                 [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)])
+FOREST = frame({"parcel_id": ["p1", "p2"], "origin": ["natural", "plantation"],
+                "purpose": ["special_use", "production"], "meets_criteria": [True, True], "year": [2024, 2024]},
+               [box(0, 0, 500, 1000), box(1500, 0, 2000, 200)])
+PA = frame({"feature_id": ["A"], "pa_id": ["A"], "name": ["Khu A"], "category": ["nature_reserve"],
+            "zone": ["whole"]}, [box(0, 0, 400, 400)])
+MINES = frame({"mine_id": ["m1", "m2"], "name": ["Mỏ 1", "Mỏ 2"], "mineral": ["cát", "đá"],
+               "licence_status": ["expired", "valid"], "operating": [True, True], "riverbed": [True, False]},
+              [pt(100, 500), pt(1900, 900)])
+ZONES = frame({"zone_id": ["z1"], "name": ["KCN 1"], "zone_type": ["kcn"], "status": ["operating"],
+               "wwtp_status": ["compliant"]}, [box(1200, 600, 1400, 800)])
+RIVERS = frame({"section_id": ["s1", "s2"], "river_name": ["Sông Cầu", "Sông Cầu"]},
+               [shapely.LineString([(X0, Y0 + 500), (X0 + 1000, Y0 + 500)]),
+                shapely.LineString([(X0 + 1000, Y0 + 500), (X0 + 2000, Y0 + 500)])])
+WASTE = frame({"site_id": ["w1"], "name": ["Bãi 1"], "site_type": ["landfill"], "status": ["closed"],
+               "needs_remediation": [True]}, [pt(1800, 100)])
+STATIONS = frame({"station_id": ["k1"], "name": ["Trạm 1"], "medium": ["air"], "mode": ["manual"]}, [pt(300, 300)])
+URBAN = frame({"urban_id": ["u1"], "name": ["TP"], "urban_class": ["I"]}, [box(0, 0, 600, 600)])
+
+LAYERS = {"province": PROVINCE, "communes": COMMUNES, "forest_status": FOREST, "protected_areas": PA,
+          "mines": MINES, "industrial_zones": ZONES, "river_sections": RIVERS, "waste_sites": WASTE,
+          "monitoring_stations": STATIONS, "urban_areas": URBAN}
+
+
+def test_fixtures_hold_exactly_the_required_columns():
+    types = load_layer_types()
+    for type_id, gdf in LAYERS.items():
+        assert set(gdf.columns) - {"geometry"} == set(types[type_id].required_columns), type_id
+
+
+def test_each_indicator_works_on_required_columns_only():
+    fc = forest.forest_cover_from_status(FOREST, COMMUNES, unit_id="code").set_index("code")
+    assert fc["forest_ha"].to_dict() == pytest.approx({"00001": 50.0, "00002": 10.0})
+    ch = change.forest_change_status(FOREST, FOREST, COMMUNES, unit_id="code")
+    assert ch["loss_ha"].sum() == 0 and ch["gain_ha"].sum() == 0
+    pas = protected.protected_area_summary(PA, PROVINCE, parcels=FOREST).iloc[0]
+    assert math.isnan(pas["official_area_ha"])           # not given: unknown, not 0
+    assert pas["area_ha"] == pytest.approx(16.0) and pas["forest_ha"] == pytest.approx(16.0)
+    conf = protected.conflicts(PA, mines=MINES, industrial_zones=ZONES, buffer_m=200)
+    assert list(conf["site_id"]) == ["m1"] and conf["distance_m"].iloc[0] == pytest.approx(100)
+    assert conf["operating"].iloc[0] == True  # noqa: E712
+    exp = protected.expired_operating_mines(MINES, reference_date=dt.date(2025, 12, 31))
+    assert list(exp["mine_id"]) == ["m1"] and math.isnan(exp["days_expired"].iloc[0])
+    rb = protected.riverbed_mines(MINES, RIVERS)
+    assert list(rb["mine_id"]) == ["m1"] and rb["distance_m"].iloc[0] == pytest.approx(0)
+    ww = industry.wastewater_compliance(ZONES).set_index("group")
+    assert ww.loc["all", "compliant_pct"] == 100 and math.isnan(ww.loc["ccn", "compliant_pct"])
+    assert industry.zones_without_compliant_plant(ZONES).empty
+    near = industry.nearest_river(ZONES, RIVERS).iloc[0]
+    assert near["distance_m"] == pytest.approx(100)
+    assert pd.isna(near["qcvn_class"]) and math.isnan(near["wqi"]) and near["wqi_band"] is None
+    assert list(water.waste_sites_needing_action(WASTE)["site_id"]) == ["w1"]
+    air = water.air_monitoring_coverage(URBAN, STATIONS).iloc[0]
+    assert air["air_stations"] == 1 and air["automatic_stations"] == 0
+
+
+def test_no_water_quality_is_unknown_not_zero():
+    t = water.river_length_by_class(RIVERS).iloc[0]
+    assert t["length_km"] == pytest.approx(2.0)
+    assert math.isnan(t["polluted_km"]) and math.isnan(t["polluted_pct"])
+    assert math.isnan(t["class_C_km"]) and math.isnan(t["wqi_good_km"])
+    assert t["assessed_km"] == 0 and t["no_data_km"] == pytest.approx(2.0)
+    by_unit = water.polluted_length_by_unit(RIVERS, COMMUNES, unit_id="code")
+    assert by_unit["length_km"].to_list() == pytest.approx([1.0, 1.0]) and by_unit["polluted_km"].isna().all()
+    with pytest.raises(DataMissingError, match="water-quality") as info:
+        water.pressures_upstream(RIVERS, {"mine": MINES})
+    assert "chất lượng nước" in info.value.reason_vi
+
+
+def test_partly_assessed_rivers():
+    # s1 class C (polluted, 1 km), s2 without data: 1 km polluted, 1 km unknown
+    rivers = RIVERS.assign(qcvn_class=["C", None])
+    t = water.river_length_by_class(rivers).iloc[0]
+    assert t["polluted_km"] == pytest.approx(1.0) and t["no_data_km"] == pytest.approx(1.0)
+    assert t["class_C_km"] == pytest.approx(1.0) and t["class_A_km"] == 0
+    assert math.isnan(t["wqi_good_km"])  # no VN_WQI anywhere: unknown
+    units = water.polluted_length_by_unit(rivers, COMMUNES, unit_id="code").set_index("code")
+    assert units.loc["00001", "polluted_km"] == pytest.approx(1.0)
+    assert math.isnan(units.loc["00002", "polluted_km"])  # only the unassessed section
+
+
+def test_unknown_booleans_are_neither_true_nor_false():
+    fs = FOREST.assign(meets_criteria=pd.array([True, None], dtype="boolean"))
+    fc = forest.forest_cover_from_status(fs, COMMUNES, unit_id="code").set_index("code")
+    assert fc.loc["00002", "forest_ha"] == 0 and fc.loc["00002", "not_meeting_criteria_ha"] == 0
+    ws = WASTE.assign(needs_remediation=[None], status=["operating"])
+    assert water.waste_sites_needing_action(ws).empty
+
+
+def test_duplicated_unit_codes_are_an_error():
+    dup = pd.concat([COMMUNES, COMMUNES.iloc[[1]]], ignore_index=True)
+    with pytest.raises(SchemaError, match="'00002'"):
+        forest.forest_cover_from_status(FOREST, dup, unit_id="code")
+    with pytest.raises(SchemaError, match="'00002'"):
+        change.forest_change_status(FOREST, FOREST, dup, unit_id="code")
+    with pytest.raises(SchemaError, match="'00002'"):
+        water.polluted_length_by_unit(RIVERS.assign(wqi=[40.0, 80.0]), dup, unit_id="code")
+
+
+@pytest.mark.parametrize("crs, unit", [(2263, "foot"), (4326, "degrees")])
+def test_distances_and_areas_need_metres(crs, unit):
+    def re(g):
+        return g.set_crs(crs, allow_override=True)
+    calls = {
+        "urban areas": lambda: water.air_monitoring_coverage(re(URBAN), re(STATIONS)),
+        "mines": lambda: protected.riverbed_mines(re(MINES), re(RIVERS)),
+        "industrial zones": lambda: industry.nearest_river(re(ZONES), re(RIVERS)),
+        "protected areas": lambda: protected.conflicts(re(PA), mines=re(MINES)),
+        "forest-status parcels": lambda: forest.forest_cover_from_status(re(FOREST), re(COMMUNES), unit_id="code"),
+        "river sections": lambda: water.river_length_by_class(re(RIVERS)),
+    }
+    for what, call in calls.items():
+        with pytest.raises(CRSError, match=f"{what}.*{unit}"):
+            call()
+
+
+def test_conflict_sites_must_be_projected_too():
+    with pytest.raises(CRSError, match="mines"):
+        protected.conflicts(PA, mines=MINES.set_crs(2263, allow_override=True))
+
+
+# -- run_indicators -------------------------------------------------------------------------
+def run(**layers):
+    return run_indicators(store=LayerStore(None, layers=layers), target_values={})
+
+
+def test_run_without_mines_or_zones_skips_conflicts_with_the_reason():
+    res = run(**{k: v for k, v in LAYERS.items() if k not in ("mines", "industrial_zones")})
+    assert "conflicts" not in res.tables
+    assert res.skipped["conflicts"] == "no mines or industrial zones in the catalog"
+    assert "mỏ khoáng sản" in res.skipped_vi["conflicts"]
+    assert set(res.skipped) == set(res.skipped_vi)
+    assert "thiếu lớp dữ liệu 'mines'" in res.skipped_vi["expired_mines"]
+    for key in ("expired_mines_still_operating", "wastewater_compliant_pct"):
+        assert math.isnan(res.headline[key])  # unknown, not 0
+
+
+def test_run_with_one_site_type_says_which_was_checked():
+    res = run(**{k: v for k, v in LAYERS.items() if k != "industrial_zones"})
+    assert res.meta["conflicts_site_types"] == ["mine"]
+    assert res["conflicts"].attrs["site_types_checked"] == ["mine"]
+    assert "mines only" in res.meta["notes"]["conflicts"][0]
+    assert "chỉ kiểm tra mỏ" in res.meta["notes_vi"]["conflicts"][0]
+
+
+def test_run_without_water_quality():
+    res = run(**LAYERS)
+    assert set(HEADLINES) <= set(res.headline)
+    assert res["river_quality"]["polluted_km"].isna().all()
+    assert math.isnan(res.headline["polluted_river_km"])
+    assert "no water-quality data" in res.meta["notes"]["river_quality"][0]
+    assert "pressures_upstream" in res.skipped and "chất lượng nước" in res.skipped_vi["pressures_upstream"]
+    # what is known is computed by hand: 1 of 1 class-I towns has an air station within 5 km
+    assert res.headline["air_monitored_towns_pct"] == 100.0
+    assert res.headline["landfills_needing_remediation"] == 1.0
+    assert res.headline["expired_mines_still_operating"] == 1.0
+    assert "licence expiry" in res.meta["notes"]["expired_mines"][0]
+    targets = res["targets"].set_index("indicator")
+    assert targets.loc["forest_cover_province_pct", "current"] == pytest.approx(60 / 200 * 100)
+
+
+def test_a_bug_is_not_a_skip():
+    broken = MINES.drop(columns="mineral")  # given layers are not validated: a KeyError is a bug
+    with pytest.raises(KeyError):
+        run(**{**LAYERS, "mines": broken})
+
+
+def test_empty_rivers_give_nan_distances():
+    rb = protected.riverbed_mines(MINES, RIVERS.iloc[:0])
+    assert list(rb["mine_id"]) == ["m1"] and np.isnan(rb["distance_m"].iloc[0]) and not rb["on_river"].iloc[0]
