@@ -38,7 +38,7 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 from scipy import ndimage
 
-from gisplan.errors import CRSError, DataMissingError
+from gisplan.errors import CRSError, DataMissingError, OptionError, ReadError
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +313,8 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
     """
     with rasterio.open(sources[0]) as ds0:
         transform, height, width, rbounds = ds0.transform, ds0.height, ds0.width, tuple(ds0.bounds)
+        if not 1 <= band <= ds0.count:
+            raise OptionError(f"band={band} does not exist in {sources[0]}, which has {ds0.count} band(s)")
     n_zones = len(zones_geoms)
     cov = coverage(zones_geoms, transform).clip(height, width)
     win = zones_window(cov)
@@ -338,7 +340,14 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
     def read(item):
         r0, r1, s = item
         window = Window(w0, s.row0, w1 - w0, s.top + (r1 - r0) + s.bottom)
-        return [_read_with_mask(ds, band, window) for ds in datasets]
+        out = []
+        for src, ds in zip(sources, datasets, strict=True):
+            try:
+                out.append(_read_with_mask(ds, band, window))
+            except rasterio.errors.RasterioIOError as exc:
+                raise ReadError(f"cannot decode rows {s.row0}–{s.row0 + window.height - 1} of raster {src}: "
+                                f"{str(exc).rstrip('.')}. The file may be truncated or damaged") from exc
+        return out
 
     # decode the next strip (GDAL releases the GIL) while the current one is counted
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -8,6 +8,7 @@ pixels written or, for rasters in degrees, from geodesic polygon areas (pyproj.G
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,13 +21,12 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 from scipy import ndimage
 
-import geopandas as gpd
 from gisplan.cli.main import cli
 from gisplan.errors import (
     AssumedCRSWarning,
-    DataMissingError,
     GisplanWarning,
     OptionError,
+    ReadError,
     SchemaError,
     ValidationError,
 )
@@ -431,3 +431,30 @@ def test_real_srtm_and_modis_reflectance_flag_the_wards_they_do_not_cover(real_d
     assert (in_extent & no_finite).sum() >= 5
     assert (a.loc[in_extent & no_finite, "observed_pct"] < 5).all()
     assert a["forest_pct"].isna().all() and not a["observed_ok"].any()
+
+
+def test_unreadable_rasters_and_missing_bands_are_errors_not_tracebacks(tmp_path):
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 100, (256, 256)).astype("uint8")
+    good = tmp_path / "good.tif"
+    with rasterio.open(good, "w", driver="GTiff", width=256, height=256, count=1, dtype="uint8", crs="EPSG:9213",
+                       transform=from_origin(X0, Y0, RES, RES), tiled=True, blockxsize=16, blockysize=16,
+                       compress="deflate", nodata=255) as ds:
+        ds.write(data, 1)
+    truncated = tmp_path / "truncated.tif"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    text = tmp_path / "table.tif"
+    text.write_text("a,b\n1,2\n", encoding="utf-8")
+    z = zones(box_px(0, 0, 256, 256))
+    z.to_file(tmp_path / "z.gpkg")
+    with pytest.raises(ReadError, match=r"cannot decode rows .* of raster .*truncated\.tif.*truncated or damaged"):
+        forest_cover(truncated, z, id_column="code")
+    with pytest.raises(ReadError, match=r"cannot read raster .*table\.tif"):
+        forest_cover(text, z, id_column="code")
+    with pytest.raises(OptionError, match=r"band=3 does not exist in .*good\.tif, which has 1 band"):
+        forest_cover(good, z, id_column="code", band=3)
+    for raster in (truncated, text):
+        res = cli_run("forest-cover", "--raster", raster, "--zones", tmp_path / "z.gpkg", "--id-column", "code",
+                      "--out", tmp_path / "o.csv")
+        assert res.exit_code == 2 and "Traceback" not in res.output and "Error: cannot" in res.output
+    assert not (tmp_path / "o.csv").exists()

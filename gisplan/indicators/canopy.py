@@ -45,11 +45,18 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
-from pyproj import CRS, Geod
+from pyproj import CRS
 
 from gisplan import zonal
 from gisplan.crs import to_crs
-from gisplan.errors import CRSError, GisplanWarning, LayerNotFoundError, OptionError, SchemaError
+from gisplan.errors import (
+    CRSError,
+    GisplanWarning,
+    LayerNotFoundError,
+    OptionError,
+    ReadError,
+    SchemaError,
+)
 from gisplan.io import RasterSource, read_layer
 from gisplan.overlay import clip_by_units
 
@@ -548,9 +555,12 @@ def _raster_info(raster: Raster, crs: Any = None) -> tuple[str, CRS, tuple]:
         path = raster
     if not os.path.exists(path):
         raise LayerNotFoundError(f"raster {path} does not exist")
-    with rasterio.open(path) as ds:
-        file_crs = ds.crs
-        grid = (tuple(ds.transform), ds.height, ds.width)
+    try:
+        with rasterio.open(path) as ds:
+            file_crs = ds.crs
+            grid = (tuple(ds.transform), ds.height, ds.width)
+    except rasterio.errors.RasterioIOError as exc:
+        raise ReadError(f"cannot read raster {path}: {str(exc).rstrip('.')}. Give a GeoTIFF (or another raster GDAL reads)") from exc
     if file_crs is None and declared is None:
         raise CRSError(f"raster {path} has no CRS; declare it (crs = \"EPSG:9213\" in the catalog entry, "
                        f"open_raster(..., crs=…) or crs=…) or write it into the file (gdal_edit.py -a_srs EPSG:9213 …)")
