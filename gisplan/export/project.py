@@ -26,7 +26,8 @@ CANDIDATES = (sys.executable, "/usr/bin/python3")
 
 _SCRIPT = r"""
 import json, sys
-from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsVectorLayer)
+from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRectangle,
+                       QgsReferencedRectangle, QgsVectorLayer)
 spec = json.loads(sys.stdin.read())
 app = QgsApplication([], False)
 app.initQgis()
@@ -43,9 +44,17 @@ for group, layers in spec["groups"]:
             bad.append(name)
             continue
         project.addMapLayer(layer, False)
-        node.addLayer(layer)
-        if not spec["expanded"]:
-            node.findLayer(layer.id()).setExpanded(False)
+        tree = node.addLayer(layer)
+        tree.setExpanded(name in spec["visible"])
+        tree.setItemVisibilityChecked(name in spec["visible"])
+    node.setExpanded(any(n in spec["visible"] for n, _ in layers))
+extent = QgsRectangle()
+for layer in project.mapLayers().values():
+    if layer.isSpatial() and layer.featureCount():
+        extent.combineExtentWith(layer.extent())
+if not extent.isEmpty():
+    extent.scale(1.05)
+    project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(extent, project.crs()))
 ok = project.write(spec["out"])
 print(json.dumps({"ok": bool(ok), "invalid": bad, "layers": len(project.mapLayers())}))
 app.exitQgis()
@@ -70,9 +79,12 @@ def qgis_python() -> str | None:
 
 def write_qgis_project(gpkg: str | os.PathLike, out: str | os.PathLike,
                        groups: Mapping[str, Sequence[tuple[str, str]]], *, title: str,
-                       crs: str = "EPSG:9213", overwrite: bool = False) -> Path:
+                       crs: str = "EPSG:9213", visible: Sequence[str] = ("forest_cover_communes",),
+                       overwrite: bool = False) -> Path:
     """Write a QGIS project ``out`` (``.qgz``) with the layers of ``gpkg`` in ``groups``
-    ({group title: [(layer name, layer title)]}), each styled by its default style.
+    ({group title: [(layer name, layer title)]}), each styled by its default style. The project
+    opens on the extent of all layers with only the ``visible`` layers ticked (the others are one
+    click away), so overlapping choropleths do not hide each other.
 
     Raises
     ------
@@ -93,7 +105,7 @@ def write_qgis_project(gpkg: str | os.PathLike, out: str | os.PathLike,
         # final place so the relative path holds after the move
         spec = {"gpkg": str(gpkg), "out": str(Path(tmp).resolve()), "title": title, "crs": crs,
                 "groups": [[g, [list(x) for x in layers]] for g, layers in groups.items()],
-                "expanded": False}
+                "visible": list(visible)}
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
         proc = subprocess.run([exe, "-c", _SCRIPT], input=json.dumps(spec), capture_output=True,
                               text=True, env=env, timeout=600)
