@@ -1,0 +1,304 @@
+"""The theme registry shared by the web maps, the print maps, the site and the CLI; maps on layers
+that hold only their required columns; deterministic classes shared by web and print maps;
+Vietnamese number format; skipped indicators shown; no half-built site after a failure."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import pytest
+from click.testing import CliRunner
+
+from gisplan._format import fmt_number
+from gisplan.catalog import load_catalog, load_layer_types
+from gisplan.cli.main import cli
+from gisplan.errors import GisplanError, OptionError
+from gisplan.io import read_catalog_layer
+from gisplan.maps.interactive import BUILDERS, make_map
+from gisplan.maps.printmap import render_figure
+from gisplan.maps.style import NO_DATA_COLOR, classify
+from gisplan.maps.themes import THEMES, get_theme, theme_classes, theme_ids
+
+NO_DATA_VI, NO_DATA_EN = "không có số liệu", "no data"
+
+
+@pytest.fixture(scope="module")
+def catalog(demo_small):
+    return load_catalog(demo_small)
+
+
+@pytest.fixture(scope="module")
+def required_only(demo_small, tmp_path_factory) -> Path:
+    """The demo catalog with every vector layer rewritten holding only its type's required
+    columns (``required = true`` in layers/types.toml); rasters copied as they are."""
+    src_catalog = load_catalog(demo_small)
+    types = load_layer_types()
+    out = tmp_path_factory.mktemp("required_only")
+    data = out / "data"
+    data.mkdir()
+    for entry in src_catalog:
+        target = data / entry.path.name
+        if entry.path.suffix == ".gpkg":
+            gdf = gpd.read_file(entry.path)
+            keep = [c for c in types[entry.type].required_columns if c in gdf.columns]
+            dropped = [c for c in types[entry.type].attributes if c in gdf.columns and c not in keep]
+            assert set(types[entry.type].required_columns) <= set(gdf.columns), entry.name
+            gdf[keep + [gdf.geometry.name]].to_file(target, driver="GPKG")
+            assert not (set(dropped) & set(gpd.read_file(target).columns))
+        else:
+            shutil.copy(entry.path, target)
+    text = Path(demo_small).read_text(encoding="utf-8")
+    base = re.search(r'^base = "(.*)"$', text, flags=re.M).group(1)
+    path = out / "catalog.toml"
+    path.write_text(text.replace(f'base = "{base}"', f'base = "{data.as_posix()}"'), encoding="utf-8")
+    return path
+
+
+# --- one registry ------------------------------------------------------------------------------
+def test_one_registry_for_web_print_site_and_cli():
+    from gisplan.cli.maps import map_cmd
+    from gisplan.cli.printing import print_cmd
+    from gisplan.maps import interactive
+
+    assert interactive.THEMES is THEMES
+    assert set(BUILDERS) == set(THEMES) == set(theme_ids())
+    for cmd in (map_cmd, print_cmd):
+        [theme_arg] = [p for p in cmd.params if p.name == "theme"]
+        assert list(theme_arg.type.choices) == theme_ids()
+    types = load_layer_types()
+    for t in THEMES.values():
+        assert t.title("vi") == t.title_vi and t.title("en", print_map=True) == t.print_title_en
+        assert t.print_title_vi.startswith("BẢN ĐỒ")
+        for type_id in (*t.layers, *t.optional_layers):
+            assert type_id in types, (t.id, type_id)
+        for entry in t.legend:
+            assert types[entry.type_id].attributes[entry.column].allowed, (t.id, entry)
+    with pytest.raises(OptionError, match="unknown theme 'forests'.*forest_cover"):
+        get_theme("forests")
+    with pytest.raises(GisplanError, match="unknown theme"):
+        render_figure("forests")
+    bad = CliRunner().invoke(cli, ["map", "forests", "--out", "x.html"])
+    assert bad.exit_code == 2 and "forest_cover" in bad.output
+
+
+# --- optional columns absent --------------------------------------------------------------------
+def _features(m, layer: str) -> list[dict]:
+    return [f for c in m._children.values() if getattr(c, "data", None) and isinstance(c.data, dict)
+            for f in c.data.get("features", []) if f["properties"].get("_layer") == layer]
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_every_theme_draws_with_required_columns_only(required_only, theme):
+    catalog = load_catalog(required_only)
+    for lang, words in (("vi", NO_DATA_VI), ("en", NO_DATA_EN)):
+        m = make_map(theme, catalog=catalog, lang=lang)
+        page = m.get_root().render()
+        assert "data-gisplan-legend" in page
+        if theme in ("overview", "rivers", "industry"):  # rivers without QCVN class: a legend entry
+            assert words in page
+        if theme == "mines":  # popups: the licence number and expiry are unknown, in words
+            feats = _features(m, "mines")
+            assert feats and all(f["properties"]["licence_no"] == words for f in feats)
+        fig = render_figure(theme, catalog=catalog, lang=lang)
+        texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+        if theme in ("overview", "rivers", "industry"):  # the rivers' QCVN class is unknown
+            assert words in texts, texts
+        plt.close(fig)
+
+
+def test_missing_water_quality_is_grey_no_data_never_zero(required_only, catalog):
+    m = make_map("rivers", catalog=load_catalog(required_only))
+    n = len(read_catalog_layer(catalog, "river_sections"))
+    for layer in ("river_sections", "river_sections_wqi", "river_sections_wqi_value"):
+        feats = _features(m, layer)
+        assert len(feats) == n
+        [gj] = [c for c in m._children.values() if getattr(c, "data", None) and c.data.get("features")
+                and c.data["features"][0]["properties"]["_layer"] == layer]
+        for f in feats:
+            p = f["properties"]
+            assert p["wqi"] == NO_DATA_VI and p["qcvn_class_label"] == NO_DATA_VI
+            assert p["monitoring_date"] == NO_DATA_VI
+            assert gj.style_function(f)["color"] == NO_DATA_COLOR
+    page = m.get_root().render()
+    assert "data-gisplan-gradient" not in page  # no VN_WQI value at all: no 0–100 colour bar
+
+
+def test_cli_publish_map_and_print_with_required_columns_only(required_only, tmp_path):
+    runner = CliRunner()
+    site = tmp_path / "site"
+    res = runner.invoke(cli, ["publish", "--catalog", str(required_only), "--out", str(site)])
+    assert res.exit_code == 0, res.output
+    assert NO_DATA_VI in (site / "rivers.html").read_text(encoding="utf-8")
+    res = runner.invoke(cli, ["map", "overview", "--catalog", str(required_only), "--out", str(tmp_path / "o.html")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, ["print", "rivers", "--catalog", str(required_only), "--out", str(tmp_path / "r.png"),
+                              "--dpi", "40"])
+    assert res.exit_code == 0, res.output
+
+
+# --- classes -------------------------------------------------------------------------------------
+def test_classes_are_the_natural_groups_by_hand():
+    # three clear groups: Fisher–Jenks must break between them, every time
+    values = [1, 2, 3, 10, 11, 12, 30, 31, 32]
+    for _ in range(3):
+        c = classify(values, k=3, unit="%")
+        assert c.edges == (1.0, 3.0, 12.0, 32.0)
+    assert c.labels == ("1–3 %", "3–12 %", "12–32 %")
+    empty = classify([float("nan")] * 3)
+    assert empty.edges == () and list(empty.color_of([1.0, float("nan")])) == [NO_DATA_COLOR] * 2
+
+
+@pytest.mark.parametrize("theme", ["forest_cover", "forest_change"])
+def test_web_and_print_maps_share_their_classes_across_runs(catalog, theme):
+    web1 = make_map(theme, catalog=catalog, parcels_data=None).gisplan_classes
+    web2 = make_map(theme, catalog=catalog, parcels_data=None).gisplan_classes
+    fig = render_figure(theme, catalog=catalog)
+    printed = fig.gisplan["classes"]
+    assert web1.edges == web2.edges == printed.edges and len(web1.edges) >= 4
+    assert web1.labels == printed.labels
+    texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+    assert all(label in texts for label in printed.labels)
+    plt.close(fig)
+    # the same values classed directly give the same edges
+    table = {"forest_cover": "forest_cover_communes", "forest_change": "forest_change_communes"}[theme]
+    from gisplan.maps.themes import indicator
+    from gisplan.store import LayerStore
+
+    values = indicator(table, store=LayerStore(catalog))[get_theme(theme).scheme.column]
+    assert theme_classes(theme, values).edges == web1.edges
+
+
+# --- number format ------------------------------------------------------------------------------
+def test_fmt_number_by_hand():
+    assert fmt_number(1234.5, "vi", 1) == "1.234,5"
+    assert fmt_number(1234.5, "en", 1) == "1,234.5"
+    assert fmt_number(1234567, "vi", 0) == "1.234.567"
+    assert fmt_number(0.25, "vi", 2) == "0,25"
+    assert fmt_number(None, "vi") == NO_DATA_VI and fmt_number(float("nan"), "en") == NO_DATA_EN
+
+
+def test_vietnamese_numbers_in_popups_legends_and_print_axes(catalog):
+    fc = make_map("forest_cover", catalog=catalog, parcels_data=None)
+    feats = _features(fc, "communes")
+    big = [f for f in feats if "." in f["properties"]["area_ha"]]
+    assert big, "some commune is over 1,000 ha"
+    for f in big[:5]:
+        assert re.fullmatch(r"\d{1,3}(\.\d{3})+,\d", f["properties"]["area_ha"]), f["properties"]["area_ha"]
+    en = _features(make_map("forest_cover", catalog=catalog, parcels_data=None, lang="en"), "communes")
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d", f["properties"]["area_ha"]) for f in en)
+    # legends: the forest-change classes reach beyond ±1,000 ha in the demo
+    change = make_map("forest_change", catalog=catalog)
+    vi_labels = change.gisplan_classes.labels
+    assert any(re.search(r"\d\.\d{3} ha", lab) for lab in vi_labels), vi_labels
+    assert any(re.search(r"\d,\d{3} ha", lab) for lab in make_map("forest_change", catalog=catalog,
+                                                                   lang="en").gisplan_classes.labels)
+    # print map: grid labels in km (EPSG:9213 northings are over 2,000 km)
+    for lang, pattern in (("vi", r"\d\.\d{3}"), ("en", r"\d,\d{3}")):
+        fig = render_figure("rivers", catalog=catalog, lang=lang)
+        ylabels = [t.get_text() for t in fig.gisplan["ax"].get_yticklabels()]
+        assert ylabels and all(re.fullmatch(pattern, y) for y in ylabels), ylabels
+        plt.close(fig)
+
+
+# --- skipped indicators, absent data ----------------------------------------------------------
+def test_index_lists_skipped_indicators_in_vietnamese(catalog, tmp_path):
+    from gisplan.indicators.run import IndicatorResults, run_indicators
+    from gisplan.maps.site import publish_site
+
+    results = run_indicators(catalog)
+    tables = dict(results.tables)
+    tables.pop("conflicts")
+    skipped = IndicatorResults(tables=tables, headline=results.headline, meta=results.meta,
+                               skipped={"conflicts": "no mines layer"},
+                               skipped_vi={"conflicts": "thiếu lớp mỏ khoáng sản"})
+    index = publish_site(catalog, tmp_path / "site", results=skipped, themes=["protected_areas"])
+    page = index.read_text(encoding="utf-8")
+    section = page[page.index("id='skipped'"):]
+    assert "thiếu lớp mỏ khoáng sản" in section and "no mines layer" not in section
+    # the map of conflicts says "no data" instead of drawing an empty layer as if there were none
+    pa = (tmp_path / "site" / "protected_areas.html").read_text(encoding="utf-8")
+    assert f"{NO_DATA_VI} (thiếu lớp mỏ khoáng sản)" in pa
+    m = make_map("protected_areas", catalog=catalog, results=skipped)
+    assert not _features(m, "conflict_mines")
+
+
+def test_missing_theme_layer_gives_a_card_with_the_reason(required_only, tmp_path):
+    from gisplan.maps.site import publish_site
+
+    text = Path(required_only).read_text(encoding="utf-8")
+    start = text.index("[layers.mines]")
+    end = text.index("[layers.", start + 1)
+    no_mines = tmp_path / "catalog.toml"
+    no_mines.write_text(text[:start] + text[end:], encoding="utf-8")
+    index = publish_site(load_catalog(no_mines), tmp_path / "site", themes=["mines", "rivers"])
+    page = index.read_text(encoding="utf-8")
+    card = re.search(r"<div class='card nodata' data-theme='mines'>.*?</div>", page).group(0)
+    assert "Không có số liệu: thiếu lớp Mỏ khoáng sản" in card, card
+    assert not (tmp_path / "site" / "mines.html").exists()
+    assert "href='rivers.html'" in page
+
+
+# --- no half-built output ----------------------------------------------------------------------
+def test_a_failed_publish_leaves_no_half_built_site(catalog, tmp_path, monkeypatch):
+    from gisplan.indicators.run import run_indicators
+    from gisplan.maps import interactive, site
+
+    results = run_indicators(catalog)
+    real = interactive.make_map
+
+    def failing(theme, **kw):
+        if theme == "rivers":
+            raise RuntimeError("disk on fire")
+        return real(theme, **kw)
+
+    monkeypatch.setattr(interactive, "make_map", failing)
+    out = tmp_path / "site"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        site.publish_site(catalog, out, results=results, themes=["mines", "rivers"])
+    assert not out.exists() or not any(out.iterdir())
+    # an earlier site survives a failed rebuild unchanged
+    monkeypatch.setattr(interactive, "make_map", real)
+    index = site.publish_site(catalog, out, results=results, themes=["mines"])
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(interactive, "make_map", failing)
+    with pytest.raises(RuntimeError):
+        site.publish_site(catalog, out, results=results, themes=["mines", "rivers"], overwrite=True)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before and index.exists()
+
+
+# --- conflicts on the print map -------------------------------------------------------------------
+def test_print_conflicts_use_the_buffer_of_the_results(catalog):
+    from gisplan.indicators.run import IndicatorResults
+
+    pas = read_catalog_layer(catalog, "protected_areas")
+    mines = read_catalog_layer(catalog, "mines")
+    province = read_catalog_layer(catalog, "province").union_all()
+    mines = mines[mines.geometry.covered_by(province)]
+    core = pas[pas["zone"] != "buffer"].geometry.intersection(province)
+    buffer_zone = pas[pas["zone"] == "buffer"].geometry.intersection(province)
+
+    def near(d):  # mines inside, within d m of a protected area, or in its buffer zone (by hand)
+        return sum(1 for g in mines.geometry if core.distance(g).min() <= d or buffer_zone.intersects(g).any())
+
+    def drawn(results):
+        fig = render_figure("protected_areas", catalog=catalog, results=results)
+        ax = fig.gisplan["ax"]
+        conflict_colour = catalog.layer_type("protected_areas").style["conflict_colors"]["mine"]
+        from matplotlib.colors import to_hex
+
+        n = sum(len(c.get_offsets()) for c in ax.collections
+                if len(c.get_facecolors()) and to_hex(c.get_facecolors()[0]) == conflict_colour.lower())
+        texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+        plt.close(fig)
+        return n, texts
+
+    n1, texts1 = drawn(None)
+    n2, texts2 = drawn(IndicatorResults(meta={"options": {"buffer_m": 2000}}))
+    assert n1 == near(1000) and n2 == near(2000) > near(1000)
+    assert any("≤ 1 km" in t for t in texts1) and any("≤ 2 km" in t for t in texts2)
+    assert not any("≤ 1 km" in t for t in texts2)
