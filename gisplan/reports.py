@@ -248,21 +248,34 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
         row += 1
         sheet, vi, _en = table_titles(name)
         cover.cell(row=row, column=1, value=f"{sheet}: {vi}")
-    flawed = [q for q in results.meta.get("layer_quality", []) if q["errors"] or q["warnings"]]
+    flawed = [q for q in results.meta.get("layer_quality", []) if q["errors"] or q["warnings"] or _clipped(q)]
+    if meta.get("study_area") in ("province", "study_area"):
+        row += 2
+        what = _SUMMARY_TEXT["vi"]["study_what"][meta["study_area"]]
+        cover.cell(row=row, column=1, value=f"Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính")
     if flawed:
         row += 2
-        cover.cell(row=row, column=1, value="Chất lượng dữ liệu đầu vào (lỗi đã sửa hoặc cần kiểm tra)").font = Font(bold=True)
+        cover.cell(row=row, column=1, value="Chất lượng dữ liệu đầu vào (lỗi đã sửa, cần kiểm tra, đối tượng cắt theo vùng nghiên cứu)").font = Font(bold=True)
         for q in flawed:
             row += 1
             c = cover.cell(row=row, column=1, value=_quality_line(q))
             if q["errors"]:
                 c.font = Font(color="C00000")
+    notes = meta.get("notes_vi", {})
+    if notes:
+        row += 2
+        cover.cell(row=row, column=1, value="Lưu ý khi đọc các bảng").font = Font(bold=True)
+        for name, ns in notes.items():
+            for n in ns:
+                row += 1
+                cover.cell(row=row, column=1, value=f"{table_titles(name)[0]}: {n}")
     if results.skipped:
         row += 2
-        cover.cell(row=row, column=1, value="Chỉ tiêu chưa tính được (thiếu lớp dữ liệu)").font = Font(bold=True)
+        cover.cell(row=row, column=1, value="Chỉ tiêu chưa tính được (thiếu dữ liệu)").font = Font(bold=True)
+        reasons = getattr(results, "skipped_vi", {})
         for name, reason in results.skipped.items():
             row += 1
-            cover.cell(row=row, column=1, value=f"{name}: {reason}")
+            cover.cell(row=row, column=1, value=f"{name}: {reasons.get(name, reason)}")
     cover.column_dimensions["A"].width = 120
 
     head_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -306,56 +319,142 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
     return path
 
 
-def summary(results: IndicatorResults) -> tuple[str, str]:
-    """A short summary of the results, as (Markdown, HTML)."""
+_SUMMARY_TEXT = {
+    "vi": {
+        "title": "# Tóm tắt chỉ tiêu — Kế hoạch 125/KH-UBND tỉnh Thái Nguyên",
+        "synthetic": "số liệu minh họa, không dùng cho báo cáo chính thức",
+        "data": "Dữ liệu: {title} · ngày tham chiếu {ref} · hệ tọa độ VN-2000 / TM-3 106°30' (EPSG:9213)",
+        "study": "Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính.",
+        "study_what": {"province": "ranh giới tỉnh (lớp province)", "study_area": "study_area của danh mục"},
+        "key": "## Số liệu chính", "head": "| Chỉ tiêu | Giá trị |",
+        "targets": "## Mục tiêu đến năm 2030",
+        "targets_head": "| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |",
+        "quality": "## Chất lượng dữ liệu đầu vào",
+        "quality_intro": "Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra, hoặc có đối tượng bị cắt theo vùng "
+                         "nghiên cứu; số liệu dùng các lớp có lỗi cần được rà soát (chạy `gisplan validate` để xem "
+                         "từng đối tượng).",
+        "notes": "## Lưu ý khi đọc các bảng", "skipped": "## Chỉ tiêu chưa tính được", "tables": "## Các bảng",
+        "headlines": [
+            ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", 2),
+            ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)", 2),
+            ("new_zones_compliant_pct", "KCN, CCN đầu tư mới có HTXLNT đạt quy chuẩn (%)", 2),
+            ("expired_mines_still_operating", "Mỏ hết hạn giấy phép còn hoạt động (mỏ)", 0),
+            ("landfills_needing_remediation", "Bãi chôn lấp cần cải tạo, phục hồi (bãi)", 0),
+            ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)", 2),
+            ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)", 2),
+        ],
+    },
+    "en": {
+        "title": "# Indicator summary — Plan 125/KH-UBND, Thái Nguyên province",
+        "synthetic": "illustrative numbers, not for official reporting",
+        "data": "Data: {title} · reference date {ref} · CRS VN-2000 / TM-3 106°30' (EPSG:9213)",
+        "study": "Study area: {what}; every layer is clipped to it before any indicator.",
+        "study_what": {"province": "the province boundary (province layer)", "study_area": "the catalog's study_area"},
+        "key": "## Headline numbers", "head": "| Indicator | Value |",
+        "targets": "## 2030 targets", "targets_head": "| Target | Current | Target | Status |",
+        "quality": "## Input data quality",
+        "quality_intro": "The layers below have validation errors or warnings, or features clipped to the study "
+                         "area; numbers from layers with errors need checking (`gisplan validate` lists every "
+                         "feature).",
+        "notes": "## Notes on the tables", "skipped": "## Indicators not computed", "tables": "## Tables",
+        "headlines": [
+            ("forest_cover_province_pct", "Forest cover of the province (%)", 2),
+            ("wastewater_compliant_pct", "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
+            ("new_zones_compliant_pct", "New industrial zones/clusters with a compliant WWTP (%)", 2),
+            ("expired_mines_still_operating", "Mines operating on an expired licence (mines)", 0),
+            ("landfills_needing_remediation", "Landfills needing remediation (sites)", 0),
+            ("air_monitored_towns_pct", "Class I–II towns with an air-monitoring station (%)", 2),
+            ("polluted_river_km", "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
+        ],
+    },
+}
+_STATUS_EN = {"met": "Met", "not met": "Not met", "no data": "No data", "no target": "No target set"}
+
+
+def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
+    """A short summary of the results, as (Markdown, HTML), in Vietnamese (``lang="vi"``,
+    numbers as ``1.234,5``) or English (``"en"``, ``1,234.5``). Unknown values are written as
+    "không có số liệu" / "no data", never 0; skipped indicators and notes give their reasons in
+    the language of the summary."""
+    lang = "en" if lang == "en" else "vi"
+    T = _SUMMARY_TEXT[lang]
     meta = results.meta
     h = results.headline
-    md = ["# Tóm tắt chỉ tiêu — Kế hoạch 125/KH-UBND tỉnh Thái Nguyên", ""]
+    md = [T["title"], ""]
     if meta.get("synthetic"):
-        md += [f"> **{SYNTHETIC_NOTE}** — số liệu minh họa, không dùng cho báo cáo chính thức.", ""]
-    md += [f"Dữ liệu: {meta.get('title', '')} · ngày tham chiếu {meta.get('reference_date', '')} · "
-           f"hệ tọa độ VN-2000 / TM-3 106°30' (EPSG:9213)", "", "## Số liệu chính", ""]
-    key = [("Tỷ lệ che phủ rừng toàn tỉnh (%)", h.get("forest_cover_province_pct")),
-           ("KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)", h.get("wastewater_compliant_pct")),
-           ("KCN, CCN đầu tư mới có HTXLNT đạt quy chuẩn (%)", h.get("new_zones_compliant_pct")),
-           ("Mỏ hết hạn giấy phép còn hoạt động (mỏ)", h.get("expired_mines_still_operating")),
-           ("Bãi chôn lấp cần cải tạo, phục hồi (bãi)", h.get("landfills_needing_remediation")),
-           ("Đô thị loại I, II có trạm quan trắc không khí (%)", h.get("air_monitored_towns_pct"))]
-    md += ["| Chỉ tiêu | Giá trị |", "|---|---:|"]
-    md += [f"| {k} | {_fmt(v)} |" for k, v in key]
+        md += [f"> **{SYNTHETIC_NOTE}** — {T['synthetic']}.", ""]
+    md += [T["data"].format(title=meta.get("title", ""), ref=meta.get("reference_date", ""))]
+    if meta.get("study_area") in T["study_what"]:
+        md += ["", T["study"].format(what=T["study_what"][meta["study_area"]])]
+    md += ["", T["key"], "", T["head"], "|---|---:|"]
+    md += [f"| {label} | {_fmt(h.get(k), lang, dec)} |" for k, label, dec in T["headlines"]]
     if "targets" in results.tables:
         t = results.tables["targets"]
-        md += ["", "## Mục tiêu đến năm 2030", "", "| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |", "|---|---:|---:|---|"]
+        md += ["", T["targets"], "", T["targets_head"], "|---|---:|---:|---|"]
         for r in t.itertuples():
-            status = SPECIAL_LABELS["status"].get(r.status, r.status)
-            md.append(f"| {r.wording_vi} | {_fmt(r.current)} {r.unit} | {r.comparison} {_fmt(r.target)} {r.unit} | {status} |")
-    flawed = [q for q in meta.get("layer_quality", []) if q["errors"] or q["warnings"]]
+            status = (SPECIAL_LABELS["status"] if lang == "vi" else _STATUS_EN).get(r.status, r.status)
+            unit = f" {r.unit}" if r.unit else ""
+            cur = _fmt(r.current, lang) + ("" if _missing(r.current) else unit)
+            tgt = "" if _missing(r.target) else f"{r.comparison} {_fmt(r.target, lang)}{unit}"
+            md.append(f"| {r.wording_vi} | {cur} | {tgt} | {status} |")
+    flawed = [q for q in meta.get("layer_quality", []) if q["errors"] or q["warnings"] or _clipped(q)]
     if flawed:
-        md += ["", "## Chất lượng dữ liệu đầu vào", "",
-               "Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra; số liệu dùng các lớp có lỗi cần được rà soát "
-               "(chạy `gisplan validate` để xem từng đối tượng).", ""]
-        md += [f"- {_quality_line(q)}" for q in flawed]
+        md += ["", T["quality"], "", T["quality_intro"], ""]
+        md += [f"- {_quality_line(q, lang)}" for q in flawed]
+    notes = meta.get("notes_vi" if lang == "vi" else "notes", {})
+    if notes:
+        md += ["", T["notes"], ""]
+        md += [f"- `{k}`: {n}" for k, ns in notes.items() for n in ns]
     if results.skipped:
-        md += ["", "## Chỉ tiêu chưa tính được", ""]
-        md += [f"- `{k}`: {v}" for k, v in results.skipped.items()]
-    md += ["", "## Các bảng", ""]
-    md += [f"- {table_titles(n)[1]} (`csv/{n}.csv`)" for n in results.tables]
+        reasons = getattr(results, "skipped_vi", {}) if lang == "vi" else {}
+        md += ["", T["skipped"], ""]
+        md += [f"- `{k}`: {reasons.get(k, v)}" for k, v in results.skipped.items()]
+    md += ["", T["tables"], ""]
+    md += [f"- {table_titles(n)[1 if lang == 'vi' else 2]} (`csv/{n}.csv`)" for n in results.tables]
     text = "\n".join(md) + "\n"
-    return text, _html(text)
+    return text, _html(text, lang)
 
 
-def _quality_line(q: dict) -> str:
-    text = f"{q['layer']}: {q['errors']} lỗi, {q['warnings']} cảnh báo"
+def _clipped(q: dict) -> bool:
+    c = q.get("clip") or {}
+    return bool(c.get("cut") or c.get("dropped_outside") or c.get("dropped_slivers"))
+
+
+def _quality_line(q: dict, lang: str = "vi") -> str:
+    from gisplan._format import fmt_number
+
+    def n(v):
+        return fmt_number(v, lang, 0)
+    if lang == "en":
+        text = f"{q['layer']}: {n(q['errors'])} error(s), {n(q['warnings'])} warning(s)"
+    else:
+        text = f"{q['layer']}: {n(q['errors'])} lỗi, {n(q['warnings'])} cảnh báo"
+    if _clipped(q):
+        c = q["clip"]
+        if lang == "en":
+            text += (f"; clipped to the study area: {n(c['kept'])} kept, {n(c['cut'])} cut at the boundary, "
+                     f"{n(c['dropped_outside'])} outside and {n(c['dropped_slivers'])} border sliver(s) dropped")
+        else:
+            text += (f"; cắt theo vùng nghiên cứu: giữ {n(c['kept'])}, cắt theo ranh giới {n(c['cut'])}, "
+                     f"bỏ {n(c['dropped_outside'])} đối tượng bên ngoài và {n(c['dropped_slivers'])} mảnh "
+                     f"vụn ven ranh giới")
     return text + (f" — {'; '.join(q['examples'])}" if q["examples"] else "")
 
 
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "—"
-    return f"{v:,.2f}" if isinstance(v, float) and not float(v).is_integer() else f"{v:,.0f}"
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
 
 
-def _html(md: str) -> str:
+def _fmt(v, lang: str = "vi", decimals: int | None = None) -> str:
+    """A number in the summary's language (``1.234,56`` / ``1,234.56``); unknown in words."""
+    from gisplan._format import fmt_number
+
+    if decimals is None:
+        decimals = 0 if _missing(v) or float(v).is_integer() else 2
+    return fmt_number(v, lang, decimals)
+
+
+def _html(md: str, lang: str = "vi") -> str:
     """A minimal, dependency-free rendering of the summary Markdown (headings, tables, lists)."""
     out, in_table = [], False
     for line in md.splitlines():
@@ -387,5 +486,6 @@ def _html(md: str) -> str:
     style = ("body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:960px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px}"
              "th{background:#ddebf7}.note{color:#c00000;font-weight:bold}")
-    return (f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Tóm tắt chỉ tiêu</title>"
+    title = "Tóm tắt chỉ tiêu" if lang == "vi" else "Indicator summary"
+    return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{style}</style></head><body>{''.join(out)}</body></html>")

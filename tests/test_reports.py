@@ -134,3 +134,47 @@ def test_layer_errors_are_reported_with_the_indicators_and_strict_refuses_them(d
 
     with pytest.raises(ValidationError, match="mines"):
         run_indicators(load_catalog(bad), strict=True)
+
+
+def _hand_results():
+    from gisplan.indicators.run import IndicatorResults
+
+    res = IndicatorResults(meta={"title": "Thử", "reference_date": "2025-12-31", "study_area": "province",
+                                 "layer_quality": [{"layer": "rivers", "errors": 0, "warnings": 0, "examples": [],
+                                                    "clip": {"kept": 1200, "cut": 3, "dropped_outside": 11_308,
+                                                             "dropped_slivers": 2}}]})
+    res.headline = {"forest_cover_province_pct": 1234.5, "wastewater_compliant_pct": float("nan"),
+                    "expired_mines_still_operating": 0.0}
+    res.skipped["conflicts"] = "no mines or industrial zones in the catalog"
+    res.skipped_vi["conflicts"] = "danh mục không có lớp mỏ khoáng sản"
+    res.note("river_quality", "no water-quality data", "không có số liệu chất lượng nước")
+    return res
+
+
+def test_summary_numbers_unknowns_and_reasons_in_the_output_language():
+    res = _hand_results()
+    md, page = summary(res)
+    assert "| Tỷ lệ che phủ rừng toàn tỉnh (%) | 1.234,50 |" in md
+    assert "| KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%) | không có số liệu |" in md
+    assert "| Mỏ hết hạn giấy phép còn hoạt động (mỏ) | 0 |" in md  # a known zero stays 0
+    assert "`conflicts`: danh mục không có lớp mỏ khoáng sản" in md
+    assert "không có số liệu chất lượng nước" in md
+    assert "bỏ 11.308 đối tượng bên ngoài" in md and "Vùng nghiên cứu: ranh giới tỉnh" in md
+    assert "lang='vi'" in page
+    en, page_en = summary(res, lang="en")
+    assert "| Forest cover of the province (%) | 1,234.50 |" in en and "| no data |" in en
+    assert "`conflicts`: no mines or industrial zones in the catalog" in en
+    assert "11,308 outside" in en and "lang='en'" in page_en
+
+
+def test_cover_sheet_lists_vietnamese_skip_reasons_and_notes(tmp_path):
+    from openpyxl import load_workbook
+
+    from gisplan.reports import _write_workbook
+
+    res = _hand_results()
+    path = _write_workbook(res, {}, tmp_path / "b.xlsx")
+    cover = [c.value for c in load_workbook(path)["Thông tin"]["A"] if c.value]
+    assert "conflicts: danh mục không có lớp mỏ khoáng sản" in cover
+    assert any("không có số liệu chất lượng nước" in v for v in cover)
+    assert any("bỏ 11.308 đối tượng bên ngoài" in v for v in cover)

@@ -317,6 +317,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         bar.close()
     res.tables["targets"] = targets.track_targets(res.headline, values=target_values)
     res.meta["layer_quality"] = L.quality()
+    res.meta["study_area"] = L.study_area_source
     return res
 
 
