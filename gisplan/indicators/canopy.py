@@ -217,9 +217,10 @@ def forest_cover(
         return strip.core(cls)
 
     sums = _run([path], geoms, classify, 3, band, progress, strip_rows, info)
+    px_ha = info["sum_m2"] / 1e4
     area_ha = info["zone_m2"] / 1e4
-    observed = (sums[:, 1] + sums[:, 2]) * info["sum_m2"] / 1e4
-    forest = sums[:, 2] * info["sum_m2"] / 1e4
+    observed = (sums[:, 1] + sums[:, 2]) * px_ha
+    forest = sums[:, 2] * px_ha
     observed_pct, ok = _observed_share(area_ha, observed, min_observed_pct)
     ids = gdf[id_column].to_numpy()
     _warn_unobserved("forest cover", path, ids, area_ha, observed_pct, ok, min_observed_pct)
@@ -629,7 +630,8 @@ def _zone_m2(gdf: gpd.GeoDataFrame, crs: CRS, info: dict) -> np.ndarray:
     observed zone is observed over exactly 100 % of its area."""
     geoms = gdf.geometry.to_numpy()
     if info["row_area"] is None:
-        return shapely.area(geoms) * _unit_m(crs) ** 2
+        unit = _unit_m(crs)
+        return shapely.area(geoms) * unit**2 if unit != 1.0 else shapely.area(geoms)
     t = info["transform"]
     cov = zonal.coverage(geoms, t)
     rows = np.r_[cov.b_row, cov.r_row]
