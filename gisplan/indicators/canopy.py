@@ -280,7 +280,8 @@ def forest_change_raster(
 
     Each year's forest follows :func:`forest_cover` (threshold or classes, minimum area);
     only pixels observed in both years count. Areas are measured in the rasters' CRS (projected,
-    m²) and reported in ha; zones in another CRS are reprojected to it.
+    m²; or on the ellipsoid for rasters in degrees) and reported in ha; zones in another CRS are
+    reprojected to it. Only the window of the rasters that the zones cover is read.
 
     Parameters
     ----------
@@ -293,6 +294,8 @@ def forest_change_raster(
         earlier year), adding ``loss_<purpose>_ha`` columns. Parcels of one purpose are
         dissolved, cut exactly by the zones, and the pieces counted by exact coverage in the
         same raster pass.
+    threshold, mmu_ha, forest_classes, band, connectivity, min_observed_pct : as
+        :func:`forest_cover` (defaults from :data:`FOREST`, range-checked).
     crs : the rasters' CRS when the files carry none (see :func:`forest_cover`).
 
     Returns
