@@ -458,3 +458,17 @@ def test_unreadable_rasters_and_missing_bands_are_errors_not_tracebacks(tmp_path
                       "--out", tmp_path / "o.csv")
         assert res.exit_code == 2 and "Traceback" not in res.output and "Error: cannot" in res.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_summary_never_shows_unknown_as_zero(tmp_path):
+    data = np.full((10, 10), 255)  # all nodata
+    path = write(tmp_path / "c.tif", data)
+    zones(box_px(0, 0, 10, 10)).to_file(tmp_path / "z.gpkg")
+    res = cli_run("forest-cover", "--raster", path, "--zones", tmp_path / "z.gpkg", "--id-column", "code",
+                  "--out", tmp_path / "o.csv")
+    assert res.exit_code == 0, res.output
+    assert "no valid pixel in any zone (forest unknown)" in res.output and "0.0 ha" not in res.output
+    t = pd.read_csv(tmp_path / "o.csv")
+    assert t[["forest_ha", "forest_pct"]].isna().all().all() and t["observed_ha"].eq(0).all()
+    assert [ln for ln in res.output.splitlines() if ln.startswith("warning:")] == [
+        ln for ln in res.output.splitlines() if "zones are observed" in ln]

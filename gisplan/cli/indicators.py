@@ -103,11 +103,15 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
     with atomic_path(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     total_obs = table["observed_ha"].sum()
-    pct = table["forest_ha"].sum() / total_obs * 100 if total_obs else float("nan")
     flagged = int((~table["observed_ok"]).sum())
-    click.echo(f"{len(table)} zones; forest {table['forest_ha'].sum():,.1f} ha of {total_obs:,.1f} ha observed "
-               f"({pct:.2f} %)" + (f"; {flagged} zone(s) observed below {min_observed_pct:g} % have no forest_pct"
-                                  if flagged else "") + f" → {out}")
+    if total_obs > 0:
+        pct = table["forest_ha"].sum() / total_obs * 100
+        summary = f"forest {table['forest_ha'].sum():,.1f} ha of {total_obs:,.1f} ha observed ({pct:.2f} %)"
+    else:
+        summary = "the raster has no valid pixel in any zone (forest unknown)"
+    if flagged:
+        summary += f"; {flagged} zone(s) observed below {min_observed_pct:g} % have no forest_pct"
+    click.echo(f"{len(table)} zones; {summary} → {out}")
 
 
 def _parse_classes(text: str | None) -> list[int] | None:
