@@ -1,5 +1,7 @@
 """LayerStore: layers read once and clipped to the study area (geometry built by hand)."""
 
+import math
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -118,3 +120,102 @@ def test_given_layers_and_no_study_area():
     store = LayerStore(None, layers={"mines": pts})
     assert store.study_area is None and store.get("mines") is pts
     assert store.optional("communes") is None
+
+
+# -- real public data: nationwide and regional layers cut to the province ---------------------
+def _real_catalog(tmp_path, real, pa_source="heritage"):
+    pa = {
+        "heritage": """[layers.protected_areas]
+type = "protected_areas"
+path = "legocity_odv/heritage.geojson"
+columns = { Ten = "name", Kieu_BT = "kind" }
+defaults = { pa_id = "$name", feature_id = "$name", category = "national_park", zone = "whole" }
+""",
+        "osm": """[layers.protected_areas]
+type = "protected_areas"
+path = "osm_geofabrik2018_vvnb/osm2018_thai_nguyen.gpkg"
+layer = "nature_reserves_all_extract"
+columns = { osm_id = "feature_id" }
+defaults = { pa_id = "$feature_id", category = "national_park", zone = "whole" }
+""",
+    }[pa_source]
+    text = f"""[catalog]
+title = "real"
+base = "{real.as_posix()}"
+reference_date = "2025-12-31"
+
+[layers.province]
+type = "province"
+path = "bando2025_thanglequoc/thai_nguyen_2025_province.geojson"
+columns = {{ fullName = "name_full", areaKm2 = "area_km2_official" }}
+
+[layers.communes]
+type = "communes"
+path = "bando2025_thanglequoc/thai_nguyen_2025_wards.gpkg"
+columns = {{ fullName = "name", name = "short_name", areaKm2 = "area_km2_official" }}
+
+[layers.river_sections]
+type = "river_sections"
+path = "hydroviet_gms/gms_rivers_north_vn.gpkg"
+columns = {{ ARCID = "section_id", Sub_Name = "river_name" }}
+
+{pa}"""
+    (tmp_path / "real.toml").write_text(text, encoding="utf-8")
+    return Catalog(tmp_path / "real.toml")
+
+
+def _quiet(fn):
+    import warnings
+
+    from gisplan.errors import GisplanWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GisplanWarning)  # real wards overlap by a few m²
+        return fn()
+
+
+def test_real_nationwide_layers_are_cut_to_the_province(tmp_path, real_data):
+    from gisplan.indicators.run import run_indicators
+
+    store = LayerStore(_real_catalog(tmp_path, real_data))
+    prov = gpd.read_file(real_data / "bando2025_thanglequoc/thai_nguyen_2025_province.geojson").to_crs(CRS)
+    # heritage: 14 sites of all Vietnam, only Ba Bể (Ramsar, ~10,048 ha) in the province
+    pa = store.get("protected_areas")
+    assert list(pa["name"]) == ["Vườn quốc gia Ba Bể"]
+    raw = gpd.read_file(real_data / "legocity_odv/heritage.geojson").to_crs(CRS)
+    ba_be = raw.loc[raw["Ten"] == "Vườn quốc gia Ba Bể"].area.iloc[0] / 1e4
+    assert pa["full_area_ha"].iloc[0] == pytest.approx(ba_be, rel=1e-9)
+    assert pa["full_area_ha"].iloc[0] == pytest.approx(10_048, rel=0.02)  # outline 9,941 ha
+    # rivers of northern Vietnam and China (11,308 km) → the province's few hundred km,
+    # checked against geopandas' own clip
+    rivers = store.get("river_sections")
+    whole = gpd.read_file(real_data / "hydroviet_gms/gms_rivers_north_vn.gpkg").to_crs(CRS)
+    assert whole.length.sum() / 1e3 == pytest.approx(11_308, rel=1e-3)
+    expected = gpd.clip(whole, prov).length.sum() / 1e3
+    assert rivers.length.sum() / 1e3 == pytest.approx(expected, rel=1e-6)
+    assert 200 < expected < 600
+    res = _quiet(lambda: run_indicators(store=store))
+    t = res["protected_areas"].set_index("name")
+    assert list(t.index) == ["Vườn quốc gia Ba Bể"] and math.isnan(t["official_area_ha"].iloc[0])
+    assert res["river_quality"]["length_km"].sum() == pytest.approx(expected, rel=1e-6)
+    assert res["river_quality"]["polluted_km"].isna().all()  # GMS rivers carry no water quality
+    assert "conflicts" in res.skipped and "pressures_upstream" in res.skipped
+
+
+def test_real_protected_area_partly_inside_keeps_its_full_area(tmp_path, real_data):
+    from gisplan.indicators.run import run_indicators
+
+    cat = _real_catalog(tmp_path, real_data, "osm")
+    res = _quiet(lambda: run_indicators(cat))
+    t = res["protected_areas"].set_index("name")
+    assert "Vườn quốc gia Tam Đảo" in t.index and "Vườn quốc gia Cát Bà" not in t.index
+    raw = gpd.read_file(real_data / "osm_geofabrik2018_vvnb/osm2018_thai_nguyen.gpkg",
+                        layer="nature_reserves_all_extract").to_crs(CRS)
+    prov = gpd.read_file(real_data / "bando2025_thanglequoc/thai_nguyen_2025_province.geojson").to_crs(CRS)
+    tam_dao = raw[raw["name"] == "Vườn quốc gia Tam Đảo"]
+    full = tam_dao.area.sum() / 1e4
+    inside = gpd.overlay(tam_dao, prov[["geometry"]], how="intersection").area.sum() / 1e4
+    row = t.loc["Vườn quốc gia Tam Đảo"]
+    assert row["area_ha"] == pytest.approx(full, rel=1e-6)
+    assert row["in_province_ha"] == pytest.approx(inside, rel=1e-6)
+    assert 0 < row["in_province_pct"] < 60
