@@ -290,8 +290,9 @@ def _coerce(s: pd.Series, attr: Attribute) -> pd.Series:
 def _decimal_commas(s: pd.Series) -> pd.Series:
     """Text numbers written with a decimal comma (``"12,5"``, Vietnamese and European tables)
     as ``"12.5"``; text with both separators (``"1.234,5"``) as ``"1234.5"``."""
-    if s.dtype != object:
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
         return s
+    s = s.astype(object)
     text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
     is_txt = text.map(lambda v: isinstance(v, str) and "," in v)
     if not is_txt.any():
@@ -409,7 +410,10 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) -
     if invalid.any():
         reasons = shapely.is_valid_reason(arr[invalid])
         fixed = shapely.make_valid(arr[invalid])
-        fixed = np.array([_keep_family(g, families) for g in fixed], dtype=object)
+        # keep the family the feature had (a polygon stays polygonal even in a layer of any type)
+        own = [_FAMILY.get(g.geom_type) for g in arr[invalid]]
+        fixed = np.array([_keep_family(g, {f} if f in families else families)
+                          for g, f in zip(fixed, own, strict=True)], dtype=object)
         reason_of = dict(zip(np.flatnonzero(invalid), reasons, strict=True))
         _report_rows(report, "warning", "geometry_repaired", invalid, ids, "geometry",
                      lambda p: f"invalid geometry ({reason_of[p]}) repaired with make_valid")
@@ -498,11 +502,11 @@ def _keep_family(geom, families: set[str]):
     parts = [p for p in shapely.get_parts(geom) if _FAMILY.get(p.geom_type) in families]
     if not parts:
         return shapely.from_wkt("POLYGON EMPTY") if "polygon" in families else shapely.from_wkt("POINT EMPTY")
-    if "polygon" in families:
-        polys = [q for p in parts for q in shapely.get_parts(p)]
-        return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
-    if "line" in families:
-        lines = [q for p in parts for q in shapely.get_parts(p)]
-        return lines[0] if len(lines) == 1 else shapely.multilinestrings(lines)
-    pts = [q for p in parts for q in shapely.get_parts(p)]
-    return pts[0] if len(pts) == 1 else shapely.multipoints(pts)
+    singles = [q for p in parts for q in shapely.get_parts(p)]
+    for fam, make in (("polygon", shapely.multipolygons), ("line", shapely.multilinestrings),
+                      ("point", shapely.multipoints)):
+        if fam in families:
+            same = [q for q in singles if _FAMILY.get(q.geom_type) == fam]
+            if same:
+                return same[0] if len(same) == 1 else make(same)
+    return shapely.from_wkt("POLYGON EMPTY")  # pragma: no cover - parts is not empty

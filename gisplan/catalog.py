@@ -426,16 +426,22 @@ def default_catalog_path() -> Path:
     return LAYERS_DIR / "demo.toml"
 
 
+class CatalogPath(type(Path())):
+    """The path of a catalog whose files must exist: :func:`load_catalog` checks the paths of a
+    catalog given as a ``CatalogPath`` (the CLI's ``--catalog`` option gives one)."""
+
+
 def load_catalog(path: str | os.PathLike | None = None, check_paths: bool = False) -> Catalog:
     """Load a catalog file (default: :func:`default_catalog_path`).
 
     With ``check_paths``, every entry's file (and a ``study_area`` file) must exist: otherwise a
     :class:`CatalogError` names the entry, the key ``path`` and the resolved path (for the demo
     catalog not built yet: run ``gisplan demo`` first). Without it, missing files show up when
-    a layer is read (:meth:`Catalog.missing_paths` lists them).
+    a layer is read (:meth:`Catalog.missing_paths` lists them). A :class:`CatalogPath` is
+    always checked.
     """
     cat = Catalog(path or default_catalog_path())
-    if check_paths:
+    if check_paths or isinstance(path, CatalogPath):
         cat.check_paths()
     return cat
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import logging
 import os
+import re
 import shutil
+import sqlite3
 import tempfile
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,17 +35,20 @@ from pyproj import CRS
 from rasterio.windows import Window
 
 from gisplan._atomic import SHAPEFILE_PARTS, atomic_path, check_output, ensure_dir, input_files
-from gisplan._validate import ValidationReport, validate_frame
+from gisplan._validate import ValidationReport, nonfinite_rows, validate_frame
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crosswalk import unit_type_of
 from gisplan.crs import TARGET_CRS, check_axis_order, guess_crs, recognise_vn2000, to_crs
-from gisplan.encoding import fix_text_columns
+from gisplan.encoding import fix_text_columns, normalize_encoding
 from gisplan.errors import (
     AssumedCRSWarning,
+    CatalogError,
     CRSError,
+    DataMissingError,
     GisplanError,
     GisplanWarning,
     LayerNotFoundError,
+    OptionError,
     OutputError,
     ReadError,
     RepairWarning,
@@ -60,6 +67,10 @@ _WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom")
 # column names that do not say which axis they hold: Vietnamese survey tables write X = northing
 _AMBIGUOUS_XY = ({"x", "toa_do_x", "toado_x"}, {"y", "toa_do_y", "toado_y"})
 _MAPINFO_SUFFIXES = {".tab", ".mif"}
+#: formats whose projection may carry a VN-2000 projection on a WGS 84 datum (MapInfo cannot
+#: record VN-2000; Shapefile .prj files are often written with WGS 84 for VN-2000 data)
+_LOST_DATUM_SUFFIXES = _MAPINFO_SUFFIXES | {".shp", ".dbf"}
+_GEOJSON_SUFFIXES = {".geojson", ".json"}
 #: Layer type used when read_layer is given none: any geometry, no attribute schema.
 ANY_LAYER = LayerType(id="any", title_vi="Lớp dữ liệu", title_en="vector layer", kind="vector",
                       geometry=("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
@@ -81,6 +92,7 @@ def read_layer(
     defaults: Mapping[str, Any] | None = None,
     strict: bool = True,
     overlap_tolerance_m2: float | None = None,
+    where: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read one thematic layer, clean and validate it, and return it in the target CRS.
 
@@ -125,6 +137,20 @@ def read_layer(
     overlap_tolerance_m2 : overlaps between polygons of one forest_status / communes /
         communes_pre2025 layer larger than this (m², measured in EPSG:9213 for geographic data)
         are errors; default :data:`gisplan._validate.OVERLAP_TOLERANCE_M2` (1 m²).
+    where : keep only the features matching this attribute filter, an SQL WHERE expression over
+        the file's own column names and its decoded (Unicode) text, e.g. ``"name = 'Ba Bể'"``
+        or ``"ten LIKE 'Kim H%'"`` (``LIKE`` ignores case, Vietnamese letters included). For a
+        catalog entry, its ``where`` key. A filter keeping nothing raises
+        :class:`~gisplan.errors.DataMissingError`; ``attrs["gisplan"]["where"]`` records the
+        filter and the features kept and dropped.
+
+    Geometry checks on every read: a null or empty geometry and a geometry with NaN/infinite
+    coordinates are errors naming the file, layer and rows (with ``strict=False`` the row is
+    kept with an empty geometry, never dropped); so are coordinates that are not finite after
+    reprojection (e.g. latitudes beyond 90°). A GeoJSON whose coordinates are not degrees
+    (|x| > 180 or |y| > 90), which RFC 7946 requires, is treated as data without a CRS. A
+    Shapefile whose ``.prj`` puts a VN-2000 TM-3 or UTM 48N/49N projection on the WGS 84 datum
+    is read as VN-2000, like MapInfo files (above). A file with several layers needs ``layer``.
 
     Returns
     -------
@@ -133,15 +159,17 @@ def read_layer(
 
     Raises
     ------
-    LayerNotFoundError, ReadError, CRSError, SchemaError, ValidationError
+    LayerNotFoundError, ReadError, CRSError, SchemaError, ValidationError, EncodingError,
+    DataMissingError (``where`` kept nothing)
     """
     return _read_layer(source, layer_type=layer_type, layer=layer, catalog=catalog, crs=crs,
                        assume_crs=assume_crs, encoding=encoding, columns=columns, defaults=defaults,
-                       strict=strict, overlap_tolerance_m2=overlap_tolerance_m2, quiet=False)
+                       strict=strict, overlap_tolerance_m2=overlap_tolerance_m2, quiet=False, where=where)
 
 
 def _read_layer(source, *, layer_type, layer, catalog, crs, assume_crs, encoding, columns, defaults,
-                strict, overlap_tolerance_m2, quiet) -> gpd.GeoDataFrame:
+                strict, overlap_tolerance_m2, quiet, where=None) -> gpd.GeoDataFrame:
+    encoding = normalize_encoding(encoding)
     if catalog is None and not Path(source).exists():
         try:
             catalog = load_catalog()
@@ -150,11 +178,12 @@ def _read_layer(source, *, layer_type, layer, catalog, crs, assume_crs, encoding
     if catalog is not None and isinstance(source, str) and source in catalog and not Path(source).exists():
         return read_catalog_layer(catalog, source, crs=crs, strict=strict, encoding=encoding,
                                   assume_crs=assume_crs, columns=columns, defaults=defaults,
-                                  overlap_tolerance_m2=overlap_tolerance_m2, _quiet=quiet)
+                                  overlap_tolerance_m2=overlap_tolerance_m2, _quiet=quiet,
+                                  **({"where": where} if where is not None else {}))
     ltype = _layer_type(layer_type, catalog, source)
     return _read(Path(source), ltype, layer=layer, crs=crs, assume_crs=assume_crs,
                  encoding=encoding, columns=columns or {}, defaults=defaults or {}, strict=strict,
-                 entry=None, overlap_tolerance_m2=overlap_tolerance_m2, quiet=quiet)
+                 entry=None, overlap_tolerance_m2=overlap_tolerance_m2, quiet=quiet, where=where)
 
 
 def read(source: str | os.PathLike, *, catalog: Catalog | None = None, layer_type: str | None = None,
@@ -182,7 +211,16 @@ def read(source: str | os.PathLike, *, catalog: Catalog | None = None, layer_typ
 
 def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFrame:
     """Read the catalog entry ``name`` with :func:`read_layer` (entry options apply: layer,
-    columns, defaults, crs declared for data without one, encoding, year, source, licence)."""
+    columns, defaults, crs declared for data without one, encoding, ``where`` filter, year,
+    source, licence).
+
+    The entry's ``where`` (``where=`` overrides it) is an SQL WHERE expression over the file's own
+    column names (before ``columns`` renames them) and its decoded Unicode text; see
+    :func:`read_layer`. A filter that keeps no feature raises
+    :class:`~gisplan.errors.DataMissingError` naming the entry and the filter; a malformed one
+    (bad syntax, unknown column) a :class:`~gisplan.errors.CatalogError` naming the entry and
+    the key ``where``.
+    """
     entry = catalog.entry(name)
     ltype = catalog.layer_type(entry.type)
     if ltype.kind != "vector":
@@ -190,13 +228,15 @@ def read_catalog_layer(catalog: Catalog, name: str, **kw: Any) -> gpd.GeoDataFra
     columns = {**entry.columns, **(kw.pop("columns", None) or {})}
     defaults = {**entry.options.get("defaults", {}), **(kw.pop("defaults", None) or {})}
     assume = kw.pop("assume_crs", None) or entry.crs
-    encoding = kw.pop("encoding", "auto")
+    encoding = normalize_encoding(kw.pop("encoding", "auto"))
     if encoding == "auto":
         encoding = entry.encoding
+    where = kw.pop("where", entry.where)
     return _read(entry.path, ltype, layer=kw.pop("layer", entry.layer), assume_crs=assume,
                  encoding=encoding, columns=columns, defaults=defaults, entry=entry,
                  crs=kw.pop("crs", TARGET_CRS), strict=kw.pop("strict", True),
-                 overlap_tolerance_m2=kw.pop("overlap_tolerance_m2", None), quiet=kw.pop("_quiet", False))
+                 overlap_tolerance_m2=kw.pop("overlap_tolerance_m2", None), quiet=kw.pop("_quiet", False),
+                 where=where)
 
 
 def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalog: Catalog | None = None,
@@ -211,7 +251,7 @@ def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalo
     """
     report = ValidationReport(file=str(source))
     kw = dict(layer=None, crs=TARGET_CRS, assume_crs=None, encoding="auto", columns=None,
-              defaults=None, overlap_tolerance_m2=None)
+              defaults=None, overlap_tolerance_m2=None, where=None)
     unknown = set(read_kw) - set(kw)
     if unknown:
         raise TypeError(f"validate() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
@@ -220,7 +260,7 @@ def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GisplanWarning)
             gdf = _read_layer(source, layer_type=layer_type, catalog=catalog, strict=False, quiet=True, **kw)
-    except (ReadError, LayerNotFoundError, SchemaError, CRSError) as exc:
+    except GisplanError as exc:  # unreadable, no CRS, missing column, undecodable text …
         report.add("error", type(exc).__name__, str(exc))
         return report
     report.issues = [_issue_from_record(r) for r in gdf.attrs["gisplan"]["issues"]]
@@ -273,7 +313,8 @@ def _layer_type(layer_type, catalog, source) -> LayerType:
 
 def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, columns, strict,
           entry: CatalogEntry | None, defaults: Mapping[str, Any] | None = None,
-          overlap_tolerance_m2: float | None = None, quiet: bool = False) -> gpd.GeoDataFrame:
+          overlap_tolerance_m2: float | None = None, quiet: bool = False,
+          where: str | None = None) -> gpd.GeoDataFrame:
     columns = dict(columns or {})
     coord_names = set(_X_COLUMNS) | set(_Y_COLUMNS)
     axes = {k: v for k, v in columns.items() if str(v).lower() in coord_names} if path.suffix.lower() == ".csv" else {}
@@ -281,6 +322,9 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         columns.pop(k)
     raw, layer, notes = _open_vector(path, layer, ltype, encoding, assume_crs=assume_crs, axes=axes)
     raw, decoded = fix_text_columns(raw, encoding=encoding if encoding else "auto")
+    where_note = None
+    if where is not None:
+        raw, where_note = _apply_where(raw, where, path, layer, entry)
     report = ValidationReport(file=str(path), layer=layer)
     if decoded:
         msg = f"{path}: text decoded to Unicode from " + ", ".join(f"{c} ({e})" for c, e in decoded.items())
@@ -312,7 +356,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     if isinstance(fixed, gpd.GeoDataFrame) and crs is not None and fixed.crs is not None:
         target = to_crs(crs)
         if not fixed.crs.equals(target):
-            fixed = fixed.to_crs(target)
+            fixed = _reproject(fixed, target, ltype, report)
     keep = [c for c in ltype.attributes if c in fixed.columns]
     extra = [c for c in fixed.columns if c not in keep and c != getattr(fixed, "_geometry_column_name", None)]
     fixed = fixed[keep + extra + ([fixed.geometry.name] if isinstance(fixed, gpd.GeoDataFrame) else [])]
@@ -324,6 +368,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         "source_crs": source_crs,
         "crs_assumed": crs_note,
         "axes_swapped": next((m for c, m, _ in notes if c == "axes_swapped"), None),
+        "where": where_note,
         "encoding": decoded or None,
         "year": entry.year if entry else None,
         "synthetic": bool(entry.synthetic) if entry else False,
@@ -397,6 +442,15 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str,
     if suffix in RASTER_SUFFIXES:
         raise SchemaError(f"{path} is a raster; layer type {ltype.id!r} is a vector layer "
                           "(rasters: open_raster() or gisplan.read())")
+    if path.is_file() and path.stat().st_size == 0:
+        raise ReadError(f"cannot read {path}: the file is empty (0 bytes); it was not written or not "
+                        f"copied completely: copy it again from its source")
+    if suffix == ".shp":
+        for part in (".dbf", ".shx"):
+            comp = next((c for c in (path.with_suffix(part), path.with_suffix(part.upper())) if c.exists()), None)
+            if comp is not None and comp.stat().st_size == 0:
+                raise ReadError(f"cannot read {path}: its {comp.name} is empty (0 bytes); copy the "
+                                f"Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) again from its source")
     try:
         if suffix == ".csv":
             df, notes = _read_csv(path, ltype, assume_crs=assume_crs, axes=axes or {})
@@ -441,19 +495,29 @@ def _check_shp_length(path: Path) -> None:
 
 
 def _pick_layer(target: str, path: Path, layer: str | None, ltype: LayerType) -> str | None:
+    """The layer to read: ``layer`` when given (it must exist), else the only layer, else the
+    only layer with geometries, else the layer named like the layer type; several candidates
+    are a :class:`LayerNotFoundError` listing them."""
     try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(target)]
+        listed = pyogrio.list_layers(target)
     except Exception as exc:
         raise ReadError(f"cannot open {path}: {exc}. The file may be truncated or corrupt") from exc
+    layers = [str(row[0]) for row in listed]
     if layer is not None:
         if layer not in layers:
             raise LayerNotFoundError(f"{path} has no layer {layer!r}; layers: {', '.join(layers)}")
         return layer
     if len(layers) <= 1:
         return layers[0] if layers else None
+    spatial = [str(row[0]) for row in listed if row[1] is not None]
+    if len(spatial) == 1:
+        return spatial[0]
     if ltype.id in layers:
         return ltype.id
-    raise LayerNotFoundError(f"{path} has several layers ({', '.join(layers)}); choose one with layer=… / --layer")
+    shown = ", ".join(spatial or layers)
+    raise LayerNotFoundError(
+        f"{path} has {len(spatial or layers)} layers ({shown}); say which one to read: "
+        f"layer=\"…\" (Python), --layer … (CLI) or layer = \"…\" in the catalog entry")
 
 
 def _read_csv(path: Path, ltype: LayerType, *, assume_crs=None,
@@ -471,10 +535,11 @@ def _read_csv(path: Path, ltype: LayerType, *, assume_crs=None,
     -------
     (frame without CRS, notes as (code, message, column))
     """
+    sep = _csv_separator(path)
     try:
-        text_df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        text_df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, sep=sep)
     except UnicodeDecodeError:
-        text_df = pd.read_csv(path, encoding="latin1", dtype=str, keep_default_na=False)
+        text_df = pd.read_csv(path, encoding="latin1", dtype=str, keep_default_na=False, sep=sep)
     text_df = text_df.replace({"": None})
     lower = {c.lower().strip(): c for c in text_df.columns}
     declared = {}
@@ -508,10 +573,23 @@ def _read_csv(path: Path, ltype: LayerType, *, assume_crs=None,
                                 crs=None), notes
     if ltype.geometry_optional:
         return text_df, []
+    needs = (f"layer type {ltype.id!r} needs geometries" if ltype.id != ANY_LAYER.id else
+             "a layer read without a layer type needs geometries (a plain table: read it with pandas, "
+             "or give its layer type when it has one, e.g. communes_pre2025)")
     raise SchemaError(
-        f"{path}: no coordinate columns found (x/y, lon/lat, kinh_do/vi_do or a WKT column) and "
-        f"layer type {ltype.id!r} needs geometries"
+        f"{path}: no coordinate columns found (x/y, lon/lat, kinh_do/vi_do or a WKT column); "
+        f"columns: {', '.join(map(str, text_df.columns))}; {needs}"
     )
+
+
+def _csv_separator(path: Path) -> str:
+    """``;`` for tables written with semicolons (spreadsheets in locales with a decimal comma,
+    ``105,83``), tab for tab-separated ones, else ``,``: judged from the header line."""
+    with open(path, "rb") as f:
+        head = f.readline().decode("latin-1")
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
 
 
 def _axis_order(path: Path, xcol: str, ycol: str, x: pd.Series, y: pd.Series, assume_crs):
@@ -609,16 +687,25 @@ def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame
     if not isinstance(df, gpd.GeoDataFrame):
         return df, None, False
     geoms = df.geometry
-    valid = geoms[~(geoms.is_empty | geoms.isna())]
+    valid = geoms[~(geoms.is_empty | geoms.isna()).to_numpy() & ~nonfinite_rows(geoms.values)]
     bounds = tuple(float(b) for b in valid.total_bounds) if len(valid) else None
+    not_degrees = None
+    if (df.crs is not None and df.crs.is_geographic and path.suffix.lower() in _GEOJSON_SUFFIXES
+            and bounds is not None and not _degrees(bounds)):
+        # RFC 7946: GeoJSON is WGS 84 degrees, so GDAL labels every GeoJSON EPSG:4326; these
+        # coordinates are not degrees: the file was written in a projected CRS without saying so
+        not_degrees = (f"{path} is GeoJSON, which RFC 7946 defines as WGS 84 degrees, but its "
+                       f"coordinates (bounds {tuple(round(b, 3) for b in bounds)}) are not degrees "
+                       f"(|x| > 180 or |y| > 90): it is read as data without a CRS")
+        df = df.set_crs(None, allow_override=True)
     if df.crs is not None:
-        if path.suffix.lower() in _MAPINFO_SUFFIXES and bounds is not None:
+        if path.suffix.lower() in _LOST_DATUM_SUFFIXES and bounds is not None:
             vn = recognise_vn2000(df.crs, bounds)
             if vn is not None and assume_crs is not None:
                 crs = to_crs(assume_crs)
                 return (df.set_crs(crs, allow_override=True),
-                        f"declared {crs.name} (EPSG:{crs.to_epsg()}) for a MapInfo file whose datum "
-                        f"is not recorded", False)
+                        f"declared {crs.name} (EPSG:{crs.to_epsg()}) for a file whose projection "
+                        f"lacks the VN-2000 datum", False)
             if vn is not None:
                 code = vn.crs.to_epsg()
                 note = f"assumed {vn.crs.name}{f' (EPSG:{code})' if code else ''}: {vn.reason}"
@@ -635,17 +722,145 @@ def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame
     guess = guess_crs(bounds) if bounds is not None else None
     if guess is None:
         shown = tuple(round(b, 3) for b in bounds) if bounds is not None else "empty"
+        what = (f"{not_degrees}, and its coordinates do not fit " if not_degrees else
+                f"{path} has no CRS (no .prj / no CRS in the file) and its coordinates "
+                f"(bounds {shown}) do not fit ")
+        add = "" if not_degrees else ", or add a .prj file"
         raise CRSError(
-            f"{path} has no CRS (no .prj / no CRS in the file) and its coordinates "
-            f"(bounds {shown}) do not fit "
-            f"VN-2000 / TM-3 106°30', VN-2000 / UTM 48N or WGS 84 degrees over the province. "
+            f"{what}VN-2000 / TM-3 106°30', VN-2000 / UTM 48N or WGS 84 degrees over the province. "
             f"Declare it: --assume-crs EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, "
-            f"assume_crs=… (Python), or add a .prj file"
+            f"assume_crs=… (Python){add}"
         )
     note = f"assumed {guess.crs.name} (EPSG:{guess.crs.to_epsg()}): {guess.reason}"
-    warnings.warn(f"{path} has no CRS; {note}. Pass assume_crs / crs = … to override.",
-                  AssumedCRSWarning, stacklevel=5)
+    if not_degrees:
+        note = f"{note} (GeoJSON whose coordinates are not degrees)"
+        warnings.warn(f"{not_degrees}; {note}. Pass assume_crs / crs = … to override.",
+                      AssumedCRSWarning, stacklevel=5)
+    else:
+        warnings.warn(f"{path} has no CRS; {note}. Pass assume_crs / crs = … to override.",
+                      AssumedCRSWarning, stacklevel=5)
     return df.set_crs(guess.crs), note, True
+
+
+def _degrees(bounds: tuple[float, float, float, float]) -> bool:
+    """Whether bounds can be longitude/latitude degrees (|x| ≤ 180, |y| ≤ 90)."""
+    return max(abs(bounds[0]), abs(bounds[2])) <= 180.0 and max(abs(bounds[1]), abs(bounds[3])) <= 90.0
+
+
+def _reproject(gdf: gpd.GeoDataFrame, target: CRS, ltype: LayerType,
+               report: ValidationReport) -> gpd.GeoDataFrame:
+    """``gdf.to_crs(target)``; features whose coordinates are not finite afterwards (outside
+    the area where the source CRS can be transformed, e.g. latitudes beyond 90°) are errors
+    naming their rows, and are left with an empty geometry."""
+    src = gdf.crs
+    out = gdf.to_crs(target)
+    bad = nonfinite_rows(out.geometry.values)
+    if bad.any():
+        col = ltype.id_column
+        ids = (out[col].astype(object) if col and col in out.columns
+               else pd.Series(range(len(out)), index=out.index, dtype=object))
+        for pos in np.flatnonzero(bad):
+            report.add("error", "nonfinite_after_reprojection",
+                       f"coordinates are not finite after reprojection from {src.name} to {target.name} "
+                       f"(the feature lies where that transformation is not defined): check the "
+                       f"declared CRS; the geometry is left out (empty)",
+                       column="geometry", row=ids.iloc[pos] if pd.notna(ids.iloc[pos]) else int(pos))
+        geoms = out.geometry.values.copy()
+        geoms[bad] = None
+        out[out.geometry.name] = gpd.GeoSeries(geoms, index=out.index, crs=out.crs)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# attribute filter (catalog key `where`)
+def _apply_where(df: pd.DataFrame, where: str, path: Path, layer: str | None,
+                 entry: CatalogEntry | None) -> tuple[pd.DataFrame, dict]:
+    """Keep the rows of ``df`` (decoded text, the file's own column names) matching the SQL
+    WHERE expression ``where``, evaluated by SQLite with a ``LIKE`` that ignores case for every
+    letter (Vietnamese included). Returns (kept rows, {"filter", "kept", "dropped"})."""
+    label = f"catalog entry {entry.name!r}" if entry is not None else str(path)
+    in_file = f"{path}{f' (layer {layer})' if layer else ''}"
+    where = unicodedata.normalize("NFC", str(where)).strip()
+    geom = getattr(df, "_geometry_column_name", None)
+    cols = [c for c in df.columns if c != geom]
+
+    def refuse(why: str) -> CatalogError | OptionError:
+        msg = (f"{label}: key 'where': cannot apply the filter {where!r} to {in_file}: {why}. Write an "
+               f"SQL WHERE expression over the file's columns ({', '.join(map(str, cols)) or 'none'}), "
+               f"e.g. name = 'Ba Bể' or ten LIKE 'Kim H%'")
+        return CatalogError(msg) if entry is not None else OptionError(msg)
+
+    lowered = [str(c).lower() for c in cols]
+    if len(set(lowered)) < len(lowered):
+        raise refuse("the file has columns differing only in case, which SQL cannot tell apart")
+    table = pd.DataFrame({str(c): _sql_column(df[c]) for c in cols})
+    table["__gisplan_row__"] = np.arange(len(df))
+    con = sqlite3.connect(":memory:")
+    try:
+        con.create_function("like", 2, _sql_like, deterministic=True)
+        con.create_function("like", 3, _sql_like, deterministic=True)
+        table.to_sql("layer", con, index=False)
+        rows = [r[0] for r in con.execute(f"SELECT __gisplan_row__ FROM layer WHERE ({where})")]
+    except (sqlite3.Error, sqlite3.Warning) as exc:
+        raise refuse(str(exc)) from None
+    finally:
+        con.close()
+    if not rows:
+        raise DataMissingError(
+            f"{label}: the filter where = {where!r} keeps none of the {len(df)} features of {in_file}; "
+            f"check the column names and the values (text compares exactly, LIKE ignores case "
+            f"and takes % and _ as wildcards)")
+    kept = df.iloc[np.sort(np.asarray(rows, dtype=np.int64))]
+    note = {"filter": where, "kept": len(kept), "dropped": len(df) - len(kept)}
+    log.info("%s: where %s kept %d of %d features", label, where, len(kept), len(df))
+    return kept, note
+
+
+def _sql_column(s: pd.Series) -> pd.Series:
+    """A column as values SQLite stores: numbers, text, NULL (dates and other objects as text)."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("float64").where(s.notna(), None)
+    if pd.api.types.is_numeric_dtype(s):
+        return s
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").where(s.notna(), None)
+
+    def scalar(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+            return None
+        if isinstance(v, (str, int, float)):
+            return v
+        if isinstance(v, (dt.date, pd.Timestamp)):
+            return v.isoformat()
+        if isinstance(v, bytes):
+            return v.decode("latin-1")
+        return str(v)
+
+    return s.astype(object).map(scalar)
+
+
+@functools.lru_cache(maxsize=64)
+def _like_regex(pattern: str, escape: str | None) -> re.Pattern:
+    out = []
+    chars = iter(unicodedata.normalize("NFC", pattern).casefold())
+    for ch in chars:
+        if escape is not None and ch == escape:
+            out.append(re.escape(next(chars, "")))
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _sql_like(pattern, value, escape=None):
+    """SQL ``value LIKE pattern``, ignoring case for every letter (Python's casefold)."""
+    if pattern is None or value is None:
+        return None
+    rx = _like_regex(str(pattern), None if escape is None else str(escape).casefold())
+    return rx.fullmatch(unicodedata.normalize("NFC", str(value)).casefold()) is not None
 
 
 def _issue_from_record(r: dict):

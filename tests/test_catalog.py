@@ -64,3 +64,90 @@ def test_every_layer_type_states_its_source_licence_and_date():
     for tid in LAYER_TYPE_IDS:
         t = types[tid]
         assert t.source and t.licence and t.date, tid
+
+
+# ---------------------------------------------------------------------------------------------
+# mistakes in catalog files: CatalogError naming the entry and the key
+def _catalog(tmp_path, text):
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ENTRY = '[layers.xa]\ntype = "communes"\npath = "xa.gpkg"\n'
+
+
+@pytest.mark.parametrize(("text", "pattern"), [
+    (ENTRY + 'encodng = "tcvn3"\n', r"\[layers.xa\]: unknown key 'encodng' \(did you mean 'encoding'\?\)"),
+    (ENTRY + 'colums = { MA = "code" }\n', r"\[layers.xa\]: unknown key 'colums' \(did you mean 'columns'\?\)"),
+    ('[catalog]\ntitel = "x"\n' + ENTRY, r"\[catalog\]: unknown key 'titel' \(did you mean 'title'\?\)"),
+    ('[catalog]\nstudyarea = "xa"\n' + ENTRY, r"\[catalog\]: unknown key 'studyarea' \(did you mean 'study_area'\?\)"),
+    ('[layer.xa]\ntype = "communes"\npath = "xa.gpkg"\n', r"unknown section 'layer' \(did you mean 'layers'\?\)"),
+    (ENTRY + 'year = "2024"\n', r"\[layers.xa\]: key 'year' must be a whole number.*'2024'"),
+    (ENTRY + 'year = 2024.5\n', r"\[layers.xa\]: key 'year' must be a whole number"),
+    (ENTRY + 'columns = "MA_XA"\n', r"\[layers.xa\]: key 'columns' must be a table"),
+    (ENTRY + 'columns = { MA_XA = 1 }\n', r"\[layers.xa\]: key 'columns': 'MA_XA' must map to a column name"),
+    (ENTRY + 'defaults = "x"\n', r"\[layers.xa\]: key 'defaults' must be a table"),
+    ('[catalog]\nreference_date = "31/12/2025"\n' + ENTRY, r"\[catalog\]: key 'reference_date' must be a date"),
+    ('[catalog]\nreference_date = 2025\n' + ENTRY, r"\[catalog\]: key 'reference_date' must be a date"),
+    (ENTRY + 'encoding = "tcvn9"\n', r"\[layers.xa\]: key 'encoding': unknown text encoding 'tcvn9'"),
+    (ENTRY + 'crs = "EPSG:99999999"\n', r"\[layers.xa\]: key 'crs': 'EPSG:99999999' is not a CRS"),
+    (ENTRY + 'crs = 9213\n', r"\[layers.xa\]: key 'crs' must be text"),
+    ('[layers.xa]\npath = "xa.gpkg"\n', r"\[layers.xa\]: key 'type' is missing.*communes"),
+    ('[layers.xa]\ntype = "commune"\npath = "xa.gpkg"\n', r"key 'type': unknown type 'commune' \(did you mean 'communes'\?\)"),
+    ('[layers.xa]\ntype = "communes"\n', r"\[layers.xa\]: key 'path' is missing"),
+    (ENTRY + 'where = ""\n', r"\[layers.xa\]: key 'where' is empty"),
+    (ENTRY + 'where = 3\n', r"\[layers.xa\]: key 'where' must be text"),
+    ('[catalog]\nstudy_area = 1\n' + ENTRY, r"\[catalog\]: key 'study_area' must be text"),
+    ('[catalog]\nsynthetic = "no"\n' + ENTRY, r"\[catalog\]: key 'synthetic' must be true or false"),
+    ('[layers]\nxa = "xa.gpkg"\n', r"\[layers.xa\] must be a table"),
+])
+def test_catalog_mistakes_name_the_entry_and_the_key(tmp_path, text, pattern):
+    with pytest.raises(CatalogError, match=pattern):
+        load_catalog(_catalog(tmp_path, text))
+
+
+def test_catalog_values_are_normalised(tmp_path):
+    cat = load_catalog(_catalog(tmp_path, '[catalog]\nreference_date = 2025-12-31\n' + ENTRY
+                                + 'encoding = "TCVN3"\nyear = 2025\ndate = 2025-06-30\n'
+                                  'where = "TEN_XA LIKE \'Kim H%\'"\ndefaults = { unit_type = "commune" }\n'))
+    e = cat.entry("xa")
+    assert (e.encoding, e.year, e.date, e.where) == ("tcvn3", 2025, "2025-06-30", "TEN_XA LIKE 'Kim H%'")
+    assert e.options["defaults"] == {"unit_type": "commune"}
+    assert cat.reference_date.isoformat() == "2025-12-31" and cat.study_area is None
+
+
+def test_missing_paths_and_check_paths(tmp_path):
+    (tmp_path / "xa.gpkg").write_bytes(b"")
+    path = _catalog(tmp_path, ENTRY + '\n[layers.mines]\ntype = "mines"\npath = "data/mo.gpkg"\n\n'
+                              '[layers.rivers]\ntype = "river_sections"\npath = "song.gpkg"\n')
+    cat = load_catalog(path)  # the default does not check: other code reads what exists
+    assert [e.name for e in cat.missing_paths()] == ["mines", "rivers"]
+    with pytest.raises(CatalogError) as exc:
+        load_catalog(path, check_paths=True)
+    msg = str(exc.value)
+    assert "[layers.mines] key 'path'" in msg and str(tmp_path / "data" / "mo.gpkg") in msg
+    assert "also missing: rivers" in msg
+
+
+def test_study_area_is_an_entry_name_or_a_resolved_path(tmp_path):
+    by_name = load_catalog(_catalog(tmp_path, '[catalog]\nstudy_area = "xa"\n' + ENTRY))
+    assert by_name.study_area == "xa"
+    by_path = load_catalog(_catalog(tmp_path, '[catalog]\nbase = "data"\nstudy_area = "vung/ba_be.gpkg"\n' + ENTRY))
+    assert by_path.study_area == str(tmp_path / "data" / "vung" / "ba_be.gpkg")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "xa.gpkg").write_bytes(b"")
+    with pytest.raises(CatalogError, match=r"\[catalog\] key 'study_area'.*ba_be.gpkg does not exist"):
+        by_path.check_paths()
+    (tmp_path / "data" / "vung").mkdir()
+    (tmp_path / "data" / "vung" / "ba_be.gpkg").write_bytes(b"")
+    by_path.check_paths()
+    with pytest.raises(CatalogError, match="study_area' is empty"):
+        load_catalog(_catalog(tmp_path, '[catalog]\nstudy_area = " "\n' + ENTRY))
+
+
+def test_example_and_real_catalogs_use_only_known_keys():
+    from gisplan.catalog import LAYERS_DIR
+
+    for name in ("catalog.example.toml", "real.toml", "demo.toml"):
+        load_catalog(LAYERS_DIR / name)  # raises on an unknown key or a malformed value

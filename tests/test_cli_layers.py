@@ -1,5 +1,6 @@
 import warnings
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
@@ -38,10 +39,94 @@ def test_validate_reports_errors_and_exits_1(runner, tmp_path):
     assert "mine_id 1 Hòa Thủy" in res.output  # the row, by its id
 
 
-def test_validate_needs_a_type(runner, tmp_path):
-    path = write_layer(sample_frame(TYPES["mines"]), tmp_path / "mo.gpkg")
+def test_validate_without_type_checks_what_needs_no_schema(runner, tmp_path):
+    gdf = sample_frame(TYPES["mines"])
+    path = write_layer(gdf, tmp_path / "mo.gpkg")
     res = runner.invoke(cli, ["validate", str(path)])
-    assert res.exit_code == 2 and "--type" in res.output
+    assert res.exit_code == 0, res.output
+    assert "mo.gpkg [no type: file, CRS, geometry and text checked]: OK" in res.output
+    gdf["licence_status"] = ["valid", "bogus", "expired"]  # a schema error: not looked at without --type
+    gdf.geometry = [gdf.geometry.iloc[0], shapely.Point(np.nan, Y0), None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, tmp_path / "bad.gpkg")
+    res = runner.invoke(cli, ["validate", str(tmp_path / "bad.gpkg")])
+    assert res.exit_code == 1
+    assert "2 error(s)" in res.output and "not finite" in res.output and "empty or missing" in res.output
+    assert "bogus" not in res.output
+    typed = runner.invoke(cli, ["validate", str(tmp_path / "bad.gpkg"), "--type", "mines"])
+    assert typed.exit_code == 1 and "'bogus' is not one of" in typed.output
+    unknown = runner.invoke(cli, ["validate", str(path), "--type", "mine"])
+    assert unknown.exit_code == 2 and "unknown layer type 'mine'" in unknown.output
+
+
+def test_convert_any_tcvn3_shapefile_to_unicode_gpkg_in_vn2000(runner, tmp_path):
+    """A Shapefile with its own columns, TCVN3 text, in WGS 84: no --type needed."""
+    import unicodedata
+
+    from pyproj import Transformer
+
+    names = ["Khu bảo tồn Thần Sa - Phượng Hoàng", "Rừng đặc dụng Kim Hỷ"]
+    lonlat = [(105.95, 21.85), (106.1, 22.2)]
+    gdf = gpd.GeoDataFrame({"TEN": [encode_legacy(n, "tcvn3") for n in names], "DIEN_TICH": [1.5, 2.5]},
+                           geometry=[shapely.Point(p) for p in lonlat], crs=4326)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, tmp_path / "kbt_tcvn3.shp", encoding="latin1")
+    out = tmp_path / "kbt.gpkg"
+    with pytest.warns(RepairWarning, match="tcvn3"):
+        res = runner.invoke(cli, ["convert", str(tmp_path / "kbt_tcvn3.shp"), str(out), "--encoding", "Tcvn3"])
+    assert res.exit_code == 0, res.output
+    assert "wrote 2 features to" in res.output and "TEN from tcvn3" in res.output
+    raw = pyogrio.read_dataframe(out)  # as any other program sees it
+    assert list(raw["TEN"]) == names and all(unicodedata.is_normalized("NFC", v) for v in raw["TEN"])
+    assert list(raw["DIEN_TICH"]) == [1.5, 2.5]
+    assert raw.crs.to_epsg() == 9213
+    to_9213 = Transformer.from_crs(4326, 9213, always_xy=True)
+    truth = [shapely.Point(to_9213.transform(*p)) for p in lonlat]
+    assert shapely.distance(raw.geometry.values, truth).max() < 1e-6
+    # --crs for another output CRS; an unknown encoding is one line, exit 2
+    with pytest.warns(RepairWarning, match="tcvn3"):
+        utm = runner.invoke(cli, ["convert", str(tmp_path / "kbt_tcvn3.shp"), str(tmp_path / "utm.gpkg"),
+                                  "--crs", "EPSG:3405"])
+    assert utm.exit_code == 0 and pyogrio.read_dataframe(tmp_path / "utm.gpkg").crs.to_epsg() == 3405
+    bad = runner.invoke(cli, ["convert", str(tmp_path / "kbt_tcvn3.shp"), str(tmp_path / "x.gpkg"),
+                              "--encoding", "tcvn9"])
+    assert bad.exit_code == 2 and "unknown text encoding 'tcvn9'" in bad.output
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_commands_reading_the_catalog_check_its_paths(runner, tmp_path):
+    write_layer(sample_frame(TYPES["communes"]), tmp_path / "xa.gpkg")
+    cat = tmp_path / "catalog.toml"
+    cat.write_text('[layers.communes]\ntype = "communes"\npath = "xa.gpkg"\n\n'
+                   '[layers.mines]\ntype = "mines"\npath = "khoang_san/mo.gpkg"\n', encoding="utf-8")
+    res = runner.invoke(cli, ["indicators", "--catalog", str(cat), "--out", str(tmp_path / "r"), "--no-progress"])
+    assert res.exit_code == 2
+    assert "[layers.mines] key 'path'" in res.output and str(tmp_path / "khoang_san" / "mo.gpkg") in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "r").exists()
+    # validate and layers list do not need every file
+    assert "MISSING" in runner.invoke(cli, ["layers", "list", "--catalog", str(cat)]).output
+    assert runner.invoke(cli, ["validate", "communes", "--catalog", str(cat)]).exit_code == 0
+
+
+def test_demo_catalog_not_built_says_run_gisplan_demo(runner, tmp_path, monkeypatch):
+    import shutil
+
+    import gisplan.catalog as catalog_mod
+
+    layers = tmp_path / "layers"
+    layers.mkdir()
+    shutil.copy(catalog_mod.LAYERS_DIR / "types.toml", layers / "types.toml")
+    (layers / "demo.toml").write_text(
+        '[catalog]\nbase = "../data/demo"\n\n[layers.communes]\ntype = "communes"\npath = "communes.gpkg"\n',
+        encoding="utf-8")
+    monkeypatch.setattr(catalog_mod, "LAYERS_DIR", layers)
+    monkeypatch.delenv("GISPLAN_CATALOG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(cli, ["map", "overview", "--out", str(tmp_path / "m.html")])
+    assert res.exit_code == 2, res.output
+    assert "gisplan demo" in res.output and "not built" in res.output
 
 
 def test_validate_broken_file_is_an_error_row(runner, tmp_path):

@@ -8,13 +8,31 @@ import click
 import pandas as pd
 
 from gisplan import ValidationReport
-from gisplan.catalog import Catalog, load_catalog
+from gisplan.catalog import Catalog, CatalogPath, default_catalog_path, load_catalog
+from gisplan.encoding import normalize_encoding
 from gisplan.errors import GisplanError, OutputExistsError
-from gisplan.io import open_raster, read_layer, validate, write_layer
+from gisplan.io import RASTER_SUFFIXES, open_raster, read_layer, validate, write_layer
 
+NO_TYPE = "no type: file, CRS, geometry and text checked"
+
+def _checked_catalog(ctx, param, value):
+    """The catalog path as a :class:`~gisplan.catalog.CatalogPath`: ``load_catalog`` then checks
+    that every entry's file exists (a :class:`~gisplan.errors.CatalogError` naming the entry, the
+    key ``path`` and the resolved path; for the demo catalog not built yet: run `gisplan demo`)."""
+    return CatalogPath(value if value is not None else default_catalog_path())
+
+
+_CATALOG_HELP = "Catalog file (default: $GISPLAN_CATALOG, ./layers/catalog.toml, else the demo catalog)."
+#: ``--catalog`` of the commands that read the catalog's layers: every entry's file must exist.
 catalog_option = click.option(
     "--catalog", "catalog_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Catalog file (default: $GISPLAN_CATALOG, ./layers/catalog.toml, else the demo catalog).",
+    callback=_checked_catalog, help=_CATALOG_HELP,
+)
+#: ``--catalog`` of validate, convert and layers list/info, which need its layer types and
+#: entries but not every file (a missing file is reported for the entry asked for).
+types_catalog_option = click.option(
+    "--catalog", "catalog_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help=_CATALOG_HELP,
 )
 
 
@@ -24,6 +42,7 @@ def _catalog(path: Path | None) -> Catalog:
 
 def _type_for(source: str, given: str | None, cat: Catalog) -> str | None:
     if given:
+        cat.layer_type(given)  # unknown type: one line naming the known ones
         return given
     if source in cat:
         return cat.entry(source).type
@@ -36,15 +55,19 @@ def _type_for(source: str, given: str | None, cat: Catalog) -> str | None:
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--type", "layer_type", help="Layer type id of the files (e.g. communes, mines).")
+@click.option("--type", "layer_type",
+              help="Layer type id of the files (e.g. communes, mines): adds the schema checks. Without it "
+                   "(and for files the catalog does not list) only what needs no schema is checked: "
+                   "the file reads, its CRS, geometries and text encoding.")
 @click.option("--layer", help="Layer inside a multi-layer file.")
 @click.option("--assume-crs", "assume_crs",
               help="CRS of data that carries none, or of a MapInfo file whose datum is lost (e.g. EPSG:9213).")
 @click.option("--crs", "old_crs", hidden=True, help="Deprecated alias of --assume-crs.")
-@click.option("--encoding", default="auto", show_default=True, help="auto | tcvn3 | vni | utf-8 | cp1258 …")
+@click.option("--encoding", default="auto", show_default=True,
+              help="auto | tcvn3 | vni | utf-8 | cp1258 … (any case)")
 @click.option("--all", "show_all", is_flag=True,
               help=f"Print every row of every problem (default: {ValidationReport.print_limit} per problem, then a count).")
-@catalog_option
+@types_catalog_option
 def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_all, catalog_path):
     """Check layers against their layer type and print every problem.
 
@@ -57,15 +80,14 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_a
             raise click.UsageError("give the source CRS once: --assume-crs (--crs is its deprecated alias)")
         click.echo("Warning: `gisplan validate --crs` is deprecated; use --assume-crs", err=True)
         assume_crs = old_crs
+    encoding = normalize_encoding(encoding)
     cat = _catalog(catalog_path)
     rows, n_errors = [], 0
     for source in paths:
         ltype = _type_for(source, layer_type, cat)
-        if ltype is None:
-            raise click.UsageError(
-                f"{source}: which layer type is it? Give --type (one of: {', '.join(cat.types)})"
-            )
-        if cat.types[ltype].kind == "raster":
+        is_raster = (cat.types[ltype].kind == "raster" if ltype is not None
+                     else Path(source).suffix.lower() in RASTER_SUFFIXES)
+        if is_raster:
             try:
                 open_raster(source, catalog=cat, layer_type=ltype, crs=assume_crs)
                 issues = []
@@ -80,7 +102,7 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_a
             issues = [i.__dict__ for i in report.capped(None if show_all else ValidationReport.print_limit)]
         n_errors += counts[0]
         status = "OK" if not any(counts) else f"{counts[0]} error(s), {counts[1]} warning(s)"
-        click.echo(f"{source} [{ltype}]: {status}")
+        click.echo(f"{source} [{ltype or NO_TYPE}]: {status}")
         rows.extend(issues)
     if rows:
         table = pd.DataFrame(rows)[["severity", "column", "row", "message", "file", "layer"]]
@@ -92,31 +114,37 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_a
 @click.command("convert")
 @click.argument("src")
 @click.argument("dst", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--type", "layer_type", help="Layer type id (e.g. protected_areas).")
+@click.option("--type", "layer_type",
+              help="Layer type id (e.g. protected_areas): canonical columns and the schema checks. Without "
+                   "it the columns are kept as they are (text still decoded to Unicode, CRS and geometry "
+                   "checked).")
 @click.option("--layer", help="Layer inside a multi-layer input file.")
 @click.option("--crs", "out_crs", default="EPSG:9213", show_default=True,
               help="Output CRS: anything pyproj.CRS.from_user_input() accepts.")
 @click.option("--assume-crs", help="CRS of input data that carries none, or of a MapInfo file whose datum is lost.")
-@click.option("--encoding", default="auto", show_default=True, help="auto | tcvn3 | vni | utf-8 | cp1258 …")
+@click.option("--encoding", default="auto", show_default=True,
+              help="auto | tcvn3 | vni | utf-8 | cp1258 … (any case)")
 @click.option("--overwrite", is_flag=True, help="Replace DST if it exists.")
 @click.option("--lenient", is_flag=True, help="Write even when validation errors remain.")
-@catalog_option
+@types_catalog_option
 def convert_cmd(src, dst, layer_type, layer, out_crs, assume_crs, encoding, overwrite, lenient, catalog_path):
     """Write a cleaned copy of SRC to DST (GeoPackage by default): Unicode text, canonical
     columns, repaired geometry, in EPSG:9213 unless --crs says otherwise. SRC is never modified."""
+    encoding = normalize_encoding(encoding)
     cat = _catalog(catalog_path)
     ltype = _type_for(src, layer_type, cat)
-    if ltype is None:
-        raise click.UsageError(f"{src}: which layer type is it? Give --type (one of: {', '.join(cat.types)})")
+    if ltype is not None and cat.types[ltype].kind == "raster" or Path(src).suffix.lower() in RASTER_SUFFIXES:
+        raise click.UsageError(f"{src} is a raster: convert writes vector layers (use gdalwarp for rasters)")
     if Path(src).exists() and Path(src).resolve() == dst.resolve():
         raise click.UsageError("DST must differ from SRC: gisplan never overwrites its input")
     if dst.exists() and not overwrite:
         raise OutputExistsError(f"{dst} exists; add --overwrite to replace it")
     gdf = read_layer(src, layer_type=ltype, layer=layer, catalog=cat, crs=out_crs,
                      assume_crs=assume_crs, encoding=encoding, strict=not lenient)
-    write_layer(gdf, dst, layer=ltype, overwrite=overwrite)
+    write_layer(gdf, dst, layer=ltype or dst.stem, overwrite=overwrite)
     meta = gdf.attrs["gisplan"]
-    click.echo(f"wrote {len(gdf)} features of {ltype} to {dst} ({gdf.crs.name})")
+    what = f"features of {ltype}" if ltype else "features"
+    click.echo(f"wrote {len(gdf)} {what} to {dst} ({gdf.crs.name})")
     if meta.get("encoding"):
         click.echo("decoded text: " + ", ".join(f"{c} from {e}" for c, e in meta["encoding"].items()))
     if meta.get("crs_assumed"):
@@ -132,7 +160,7 @@ def layers_group():
 
 
 @layers_group.command("list")
-@catalog_option
+@types_catalog_option
 def list_cmd(catalog_path):
     """List the layer types and the layers of the catalog."""
     cat = _catalog(catalog_path)
@@ -148,7 +176,7 @@ def list_cmd(catalog_path):
 
 @layers_group.command("info")
 @click.argument("name")
-@catalog_option
+@types_catalog_option
 def info_cmd(name, catalog_path):
     """Describe a layer type or a catalog layer: attributes, allowed values, file."""
     cat = _catalog(catalog_path)
