@@ -72,6 +72,7 @@ def test_each_indicator_works_on_required_columns_only():
     assert ch["loss_ha"].sum() == 0 and ch["gain_ha"].sum() == 0
     pas = protected.protected_area_summary(PA, PROVINCE, parcels=FOREST).iloc[0]
     assert math.isnan(pas["official_area_ha"])           # not given: unknown, not 0
+    assert math.isnan(pas["buffer_zone_ha"])             # no buffer zone mapped at all: unknown
     assert pas["area_ha"] == pytest.approx(16.0) and pas["forest_ha"] == pytest.approx(16.0)
     conf = protected.conflicts(PA, mines=MINES, industrial_zones=ZONES, buffer_m=200)
     assert list(conf["site_id"]) == ["m1"] and conf["distance_m"].iloc[0] == pytest.approx(100)

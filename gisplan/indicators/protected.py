@@ -26,12 +26,16 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     Returns
     -------
     DataFrame per ``pa_id``: name, category, level, ``official_area_ha`` (sum over its zones as
-    decided, NaN when not given), ``area_ha`` (mapped, buffer zone excluded),
-    ``in_province_ha``, ``in_province_pct``, ``buffer_zone_ha``, and with ``parcels``:
+    decided, NaN when not given), ``area_ha`` (mapped, buffer zone excluded; the area before
+    clipping to the study area when the layer has ``full_area_ha``, see
+    :class:`gisplan.store.LayerStore`),
+    ``in_province_ha``, ``in_province_pct``, ``buffer_zone_ha`` (NaN when the layer maps no
+    buffer zone at all), and with ``parcels``:
     ``forest_ha`` (forest meeting the criteria inside the area and the province) and
     ``forest_pct`` (of ``in_province_ha``: the inventory covers the province only).
     """
-    require_projected(protected_areas.crs, "protected areas")
+    require_projected(protected_areas.crs, "protected areas (protected_area_summary)")
+    _same_crs(protected_areas, province, "protected areas", "province")
     units = protected_area_units(protected_areas)
     prov = shapely.union_all(province.geometry.to_numpy())
     out = units.drop(columns=units.geometry.name).copy()
@@ -50,7 +54,9 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     out["in_province_pct"] = out["in_province_ha"] / out["area_ha"] * 100
     buf = protected_areas[protected_areas["zone"] == "buffer"]
     buf_ha = buf["full_area_ha"] if "full_area_ha" in buf else buf.area / 1e4
-    out["buffer_zone_ha"] = out["pa_id"].map(buf.assign(_a=buf_ha).groupby("pa_id")["_a"].sum()).fillna(0.0)
+    buffer_ha = out["pa_id"].map(buf.assign(_a=buf_ha).groupby("pa_id")["_a"].sum())
+    # no buffer zone mapped in the whole layer: unknown (NaN), not "no buffer zone" (0)
+    out["buffer_zone_ha"] = buffer_ha.fillna(0.0) if len(buf) else np.nan
     if parcels is not None:  # forest inventories stop at the provincial boundary: the part inside
         inside = units.set_geometry(inside_geoms)
         fc = forest_cover_from_status(parcels, inside, unit_id="pa_id", name_column=None).set_index("pa_id")
