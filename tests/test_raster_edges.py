@@ -472,3 +472,19 @@ def test_cli_summary_never_shows_unknown_as_zero(tmp_path):
     assert t[["forest_ha", "forest_pct"]].isna().all().all() and t["observed_ha"].eq(0).all()
     assert [ln for ln in res.output.splitlines() if ln.startswith("warning:")] == [
         ln for ln in res.output.splitlines() if "zones are observed" in ln]
+
+
+def test_invalid_zone_polygons_are_repaired_with_a_warning(tmp_path):
+    from gisplan.errors import RepairWarning
+
+    data = np.full((10, 10), 80)
+    data[:, 5:] = 3
+    path = write(tmp_path / "c.tif", data)
+    # a bow-tie over rows 0..9: two triangles of 25 px each, meeting at the centre
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 300, Y0 - 300), (X0 + 300, Y0), (X0, Y0 - 300)])
+    assert not bowtie.is_valid
+    with pytest.warns(RepairWarning, match=r"1 invalid polygon\(s\) repaired .* row\(s\) 0 \('Z0'\)"):
+        t = forest_cover(path, zones(bowtie), id_column="code", mmu_ha=0).iloc[0]
+    # the left triangle (x < 150 m) lies on forest, the right one on non-forest: 2.25 ha each
+    assert t.area_ha == pytest.approx(2 * 0.5 * 300 * 150 / 1e4)
+    assert t.forest_ha == pytest.approx(0.5 * 300 * 150 / 1e4) and t.forest_pct == pytest.approx(50.0)

@@ -55,6 +55,7 @@ from gisplan.errors import (
     LayerNotFoundError,
     OptionError,
     ReadError,
+    RepairWarning,
     SchemaError,
 )
 from gisplan.io import RasterSource, read_layer
@@ -594,11 +595,32 @@ def _prepare(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None, enc
                           f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
     _check_zones(gdf, id_column, where)
     gdf = gdf.to_crs(crs) if not CRS.from_user_input(gdf.crs).equals(crs) else gdf.copy()
+    gdf = _repair(gdf, id_column, where)
     kinds = set(gdf.geometry.geom_type)
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise SchemaError(f"{where} must be polygons, got {', '.join(sorted(kinds))}")
     info["zone_m2"] = _zone_m2(gdf, crs, info)
     return gdf, gdf.geometry.to_numpy(), info
+
+
+def _repair(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> gpd.GeoDataFrame:
+    """Invalid polygons repaired with ``make_valid`` (a warning names the rows) and geometry
+    collections reduced to their polygons (e.g. a zone clipped to a boundary it touches)."""
+    geoms = gdf.geometry.to_numpy().copy()
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if len(invalid):
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        warnings.warn(f"{where}: {len(invalid)} invalid polygon(s) repaired with make_valid at row(s) "
+                      f"{_rows_text(invalid, gdf[id_column].to_numpy())}", RepairWarning, stacklevel=4)
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    for i in mixed:
+        parts = shapely.get_parts(geoms[i])
+        polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        if len(polys):
+            geoms[i] = shapely.union_all(polys)
+    if not len(invalid) and not len(mixed):
+        return gdf
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
 
 def _rows_text(rows: np.ndarray, ids=None) -> str:
