@@ -18,6 +18,8 @@ import pandas as pd
 
 from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_dir, input_files
 from gisplan.catalog import SYNTHETIC_NOTE, load_layer_types
+from gisplan.crosswalk import HEADERS_VI as CROSSWALK_HEADERS_VI
+from gisplan.crosswalk import METHODS_VI as CROSSWALK_METHODS_VI
 from gisplan.indicators.run import IndicatorResults
 from gisplan.indicators.water import WQI_BANDS
 
@@ -103,6 +105,13 @@ SPECIAL_LABELS = {
                "no target": "Chưa có chỉ tiêu cụ thể"},
     "source": {"computed": "Tính từ lớp bản đồ", "table": "Bảng số liệu"},
 }
+
+# the old→new commune crosswalk (gisplan.crosswalk), added by `gisplan indicators` and `gisplan demo`
+# when the catalog has a communes_pre2025 layer
+TABLES["crosswalk"] = ("Chuyển đổi xã cũ - mới", "Bảng chuyển đổi xã, phường, thị trấn trước và sau sắp xếp (1/7/2025)",
+                       "Pre-2025 → 2025 commune/ward crosswalk")
+OVERRIDES["crosswalk"] = CROSSWALK_HEADERS_VI
+SPECIAL_LABELS["match_method"] = CROSSWALK_METHODS_VI
 
 
 def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False,

@@ -35,11 +35,13 @@ def _summary(ctx: dict) -> None:
 
 
 def _indicators(ctx: dict) -> None:
+    from gisplan.crosswalk import add_crosswalk
     from gisplan.indicators.run import run_indicators
     from gisplan.reports import write_reports
 
     t = time.perf_counter()
     ctx["results"] = run_indicators(ctx["catalog"], progress=False)
+    add_crosswalk(ctx["results"], ctx["catalog"])
     paths = write_reports(ctx["results"], ctx["reports"], overwrite=True)
     click.echo(f"{len(ctx['results'].tables)} indicator tables in {time.perf_counter() - t:.1f} s")
     for name, reason in ctx["results"].skipped.items():

@@ -36,6 +36,7 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
     workbook (Vietnamese headers) and a summary. Indicators whose layers are missing are skipped
     with the reason."""
+    from gisplan.crosswalk import add_crosswalk
     from gisplan.indicators.run import run_indicators
     from gisplan.reports import WORKBOOK, write_reports
 
@@ -46,6 +47,7 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     results = run_indicators(catalog, progress=progress, reference_date=ref, buffer_m=buffer_m,
                              river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
                              threshold=threshold, mmu_ha=mmu_ha, official_area=official_area, strict=strict)
+    add_crosswalk(results, catalog)  # old→new commune table when the catalog has communes_pre2025
     paths = write_reports(results, out_dir, overwrite=overwrite)
     click.echo(f"{len(results.tables)} indicator tables written:")
     for what, path in paths.items():
