@@ -208,6 +208,12 @@ class LayerStore:
         return gdf
 
     # -- clipping --------------------------------------------------------------------------
+    def clip(self, type_id: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``gdf`` (a layer of ``type_id``) clipped to the study area as :meth:`get` clips it;
+        ``gdf`` itself when it is not clipped (no study area, or the province and communes
+        against the province)."""
+        return self._clip(type_id, gdf)
+
     def _clip(self, type_id: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         area = self.study_area
         if area is None or (self.study_area_source == "province" and type_id in NOT_CLIPPED_BY_PROVINCE):

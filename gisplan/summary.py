@@ -23,14 +23,25 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
     ``features`` (vector features; None for rasters), ``crs``, ``measure`` (total area in ha for
     polygons, length in km for lines; for rasters the size, pixel size and observed pixels and
     ha), ``errors``,
-    ``warnings``, ``status`` (ok / missing / the error message). Areas and lengths are computed
-    in the layer's CRS after reading (EPSG:9213 by default).
+    ``warnings``, ``status`` (ok / missing / the error message), ``study_area`` (features and
+    measure left once the layer is clipped to the study area, see :class:`gisplan.store.LayerStore`;
+    empty when the layer is not clipped). Areas and lengths are computed in the layer's CRS after
+    reading (EPSG:9213 by default).
     """
+    from gisplan.store import LayerStore
+
+    store = LayerStore(catalog)
+    try:
+        store.study_area  # noqa: B018 (read once, here, so a bad study area is one message)
+    except GisplanError as exc:
+        log.warning("study area not used: %s", exc)
+        store = None
     rows = []
     for entry in catalog:
         ltype = catalog.layer_type(entry.type)
         row = {"layer": entry.name, "type": entry.type, "title_vi": ltype.title_vi, "year": entry.year,
-               "features": None, "crs": None, "measure": "", "errors": 0, "warnings": 0, "status": "ok"}
+               "features": None, "crs": None, "measure": "", "errors": 0, "warnings": 0, "status": "ok",
+               "study_area": ""}
         if not entry.path.exists():
             row["status"] = f"missing: {entry.path}"
             rows.append(row)
@@ -51,6 +62,9 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
                            warnings=sum(i["severity"] == "warning" for i in issues),
                            crs=f"EPSG:{gdf.crs.to_epsg()}" if hasattr(gdf, "crs") and gdf.crs else "none",
                            measure=_measure(gdf))
+                clipped = store.clip(entry.type, gdf) if store is not None and hasattr(gdf, "geometry") else gdf
+                if clipped is not gdf:
+                    row["study_area"] = f"{len(clipped):,} of {len(gdf):,} features, {_measure(clipped)}"
         except GisplanError as exc:
             row["status"] = str(exc).splitlines()[0]
         rows.append(row)
@@ -65,4 +79,4 @@ def _measure(gdf) -> str:
         return f"{gdf.area.sum() / 1e4:,.0f} ha"
     if kinds & {"LineString", "MultiLineString"}:
         return f"{gdf.length.sum() / 1e3:,.1f} km"
-    return f"{len(gdf)} points"
+    return f"{len(gdf):,} point{'' if len(gdf) == 1 else 's'}"

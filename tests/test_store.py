@@ -219,3 +219,12 @@ def test_real_protected_area_partly_inside_keeps_its_full_area(tmp_path, real_da
     assert row["area_ha"] == pytest.approx(full, rel=1e-6)
     assert row["in_province_ha"] == pytest.approx(inside, rel=1e-6)
     assert 0 < row["in_province_pct"] < 60
+
+
+def test_catalog_summary_shows_what_is_left_in_the_study_area(catalog):
+    from gisplan.summary import summarize_catalog
+
+    t = summarize_catalog(catalog).set_index("layer")
+    assert t.loc["protected_areas", "study_area"] == "1 of 2 features, 400 ha"  # 2 × 2 km inside
+    assert t.loc["mines", "study_area"] == "1 of 2 features, 1 point"
+    assert t.loc["communes", "study_area"] == ""  # not clipped by the province
