@@ -3,9 +3,14 @@
 Every page is served from 127.0.0.1 and every other request is aborted, basemap tiles
 included: the only console errors allowed are Chromium's "Failed to load resource" for tiles
 of the basemaps gisplan configures, and the only requests leaving the server are those tiles.
-Checked: the number of features drawn per layer (worked out from the demo layers), the legend,
-the synthetic-data note, a click on a named feature of each theme's main layer opening a popup
-with its name, and the search box finding a feature by name.
+Checked: the number of features drawn per layer (worked out from the demo layers cut to the
+province), the legend, the synthetic-data note, a click on a named feature of each theme's main
+layer opening a popup with its name, the search box finding a feature by name, and the layout on
+a phone (390 × 844): folded legend with its button, title clear of the layer control, the
+synthetic-data note in view.
+
+No fixed waits: every step waits for the state it needs (the map's final view, a popup, a search
+tip) with generous limits, so a busy machine makes the tests slower, not red.
 """
 
 import functools
@@ -15,11 +20,14 @@ import re
 import threading
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 
 from gisplan.catalog import load_catalog
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import BASEMAPS, THEMES
+from gisplan.maps.interactive import BASEMAPS
+from gisplan.maps.themes import THEMES
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -38,6 +46,9 @@ TILE_TEMPLATES = (
 TILE_URL = re.compile("|".join(
     re.escape(t).replace(r"\{z\}", r"\d+").replace(r"\{x\}", r"\d+").replace(r"\{y\}", r"\d+") for t in TILE_TEMPLATES))
 BUFFER_M = 1000.0  # conflicts: within 1 km of a protected area (run_indicators' default)
+WAIT_MS = 60_000  # upper limit of any wait for a state of the page (reached in well under a second)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def test_the_allowlist_is_the_configured_basemaps():
@@ -78,8 +89,9 @@ class _Page:
     """A page with every request outside ``base`` aborted; console errors and outside
     requests recorded."""
 
-    def __init__(self, browser, url, base):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, url, base, viewport=DESKTOP):
+        self.page = browser.new_page(viewport=viewport)
+        self.page.set_default_timeout(WAIT_MS)
         self.console, self.page_errors, self.outside = [], [], []
         self.page.on("console", lambda m: self.console.append(m) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
@@ -90,11 +102,10 @@ class _Page:
             self.outside.append(r.request.url)
             return r.abort()
         self.page.route("**/*", route)
-        self.page.goto(url)
+        self.page.goto(url, wait_until="load")
         if "index.html" not in url:
             self.page.wait_for_function("window.gisplanCounts !== undefined")
-            self.page.wait_for_function("() => !window.gisplanMap._animatingZoom")  # Leaflet ignores setView meanwhile
-        self.page.wait_for_timeout(300)
+            self.wait_still()
 
     def errors(self) -> list[str]:
         """Console errors other than an aborted basemap tile, and uncaught exceptions."""
@@ -105,10 +116,19 @@ class _Page:
     def not_tiles(self) -> list[str]:
         return [u for u in self.outside if not TILE_URL.fullmatch(u)]
 
+    def wait_still(self, lat=None, lon=None, zoom=None):
+        """Wait until the map is at rest (no zoom animation, no pan under way) and, when given,
+        at ``zoom`` centred on (lat, lon): Leaflet ignores a setView during an animation."""
+        target = "true" if zoom is None else (
+            f"Math.abs(m.getZoom() - {zoom}) < 1e-9 && m.getCenter().distanceTo([{lat}, {lon}]) < 5")
+        self.page.wait_for_function(
+            f"() => {{ const m = window.gisplanMap; return !m._animatingZoom && !m._panAnim?._inProgress"
+            f" && {target}; }}")
+
     def click(self, lat, lon, zoom):
         """Centre the map on (lat, lon) at ``zoom`` and click there with the mouse."""
         self.page.evaluate(f"() => {{ window.gisplanMap.setView([{lat}, {lon}], {zoom}, {{animate: false}}); }}")
-        self.page.wait_for_timeout(400)
+        self.wait_still(lat, lon, zoom)
         xy = self.page.evaluate(f"() => {{ const p = window.gisplanMap.latLngToContainerPoint([{lat}, {lon}]);"
                                 f" const r = window.gisplanMap.getContainer().getBoundingClientRect();"
                                 f" return [p.x + r.left, p.y + r.top]; }}")
@@ -116,16 +136,36 @@ class _Page:
 
     def popup_text(self) -> str:
         popup = self.page.locator(".leaflet-popup-content")
-        popup.wait_for(timeout=3000)
+        popup.wait_for(timeout=WAIT_MS)
         return popup.inner_text()
+
+    def box(self, selector: str) -> dict:
+        """Bounding box of the first element matching ``selector`` (px, page coordinates)."""
+        b = self.page.locator(selector).first.bounding_box()
+        assert b is not None, f"{selector} is not displayed"
+        return b
+
+
+def _in_province(gdf: gpd.GeoDataFrame, province: shapely.Geometry) -> gpd.GeoDataFrame:
+    """The features a map of the province shows (EPSG:9213): points in it; lines with a length
+    inside it; polygons keeping at least 1 % of their area inside it (less is a border sliver)."""
+    g = gdf.geometry.to_numpy()
+    inside = shapely.intersection(g, province)
+    kind = shapely.get_type_id(g)
+    keep = np.where(np.isin(kind, (0, 4)), shapely.covered_by(g, province),
+                    np.where(np.isin(kind, (1, 2, 5)), shapely.length(inside) > 0,
+                             shapely.area(inside) >= 0.01 * shapely.area(g)))
+    return gdf[keep]
 
 
 @pytest.fixture(scope="module")
 def layers(demo_small):
     cat = load_catalog(demo_small)
-    return {name: read_catalog_layer(cat, name) for name in
-            ("province", "communes", "protected_areas", "mines", "industrial_zones", "river_sections", "waste_sites",
-             "monitoring_stations", "urban_areas")}
+    out = {name: read_catalog_layer(cat, name) for name in
+           ("province", "communes", "protected_areas", "mines", "industrial_zones", "river_sections", "waste_sites",
+            "monitoring_stations", "urban_areas")}
+    province = out["province"].union_all()
+    return {name: gdf if name in ("province", "communes") else _in_province(gdf, province) for name, gdf in out.items()}
 
 
 def _near(sites: gpd.GeoDataFrame, pas: gpd.GeoDataFrame) -> int:
@@ -251,7 +291,7 @@ def test_search_finds_a_feature_by_name(site, browser, layers, theme, type_id):
     box.press("a")  # a key up makes leaflet-search list the matches; the extra letter is then removed
     box.press("Backspace")
     box.press("Shift")
-    p.page.locator(".leaflet-control-search .search-tip").first.wait_for(timeout=3000)
+    p.page.locator(".leaflet-control-search .search-tip").first.wait_for(timeout=WAIT_MS)
     p.page.locator(".leaflet-control-search input.search-input").press("Enter")
     assert name in p.popup_text()
     assert not p.errors(), p.errors()
@@ -283,4 +323,71 @@ def test_index_and_pages_open_from_file(site, browser):
     assert p.page.evaluate("() => window.gisplanCounts()").get("river_sections", 0) > 0
     assert not p.errors(), p.errors()
     assert not p.not_tiles(), p.not_tiles()
+    p.page.close()
+
+
+# --- phone and desktop layout -------------------------------------------------------------------
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def _inside(a: dict, viewport: dict) -> bool:
+    return a["x"] >= 0 and a["y"] >= 0 and a["x"] + a["width"] <= viewport["width"] + 0.5 and \
+        a["y"] + a["height"] <= viewport["height"] + 0.5
+
+
+def _on_top(p: _Page, selector: str) -> bool:
+    """Whether the centre of ``selector`` shows that element (nothing drawn over it)."""
+    return p.page.evaluate(f"""() => {{ const e = document.querySelector({selector!r});
+        const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return e === hit || e.contains(hit); }}""")
+
+
+@pytest.mark.parametrize("theme", ["forest_cover", "rivers", "protected_areas"])
+def test_phone_layout_folds_the_legend_and_keeps_title_and_note_clear(site, browser, theme):
+    out, base = site
+    p = _Page(browser, f"{base}/{theme}.html", base, viewport=PHONE)
+    body, toggle = p.page.locator(".gisplan-legend-body"), p.page.locator(".gisplan-legend-toggle")
+    assert toggle.is_visible() and not body.is_visible()  # folded on a phone
+    title, layers_ctl, note = p.box(".gisplan-title"), p.box(".leaflet-control-layers"), p.box(".gisplan-note")
+    assert not _overlap(title, layers_ctl), (title, layers_ctl)
+    for box in (title, note, p.box(".gisplan-legend-toggle")):
+        assert _inside(box, PHONE), box
+    assert not _overlap(note, p.box(".gisplan-legend")) and _on_top(p, ".gisplan-note")
+    assert _on_top(p, ".gisplan-title") and _on_top(p, ".gisplan-legend-toggle")
+    p.page.screenshot(path=str(out / f"_phone_{theme}.png"))
+    toggle.click()
+    body.wait_for(state="visible")
+    legend = p.box(".gisplan-legend")
+    assert _inside(legend, PHONE) and legend["height"] <= 0.6 * PHONE["height"], legend
+    p.page.screenshot(path=str(out / f"_phone_{theme}_legend.png"))
+    toggle.click()
+    body.wait_for(state="hidden")
+    assert not p.errors(), p.errors()
+    p.page.close()
+
+
+def test_desktop_legend_open_and_foldable(site, browser):
+    out, base = site
+    p = _Page(browser, f"{base}/forest_cover.html", base)
+    body = p.page.locator(".gisplan-legend-body")
+    assert body.is_visible()
+    assert not _overlap(p.box(".gisplan-title"), p.box(".leaflet-control-layers"))
+    assert _on_top(p, ".gisplan-note")
+    p.page.locator(".gisplan-legend-toggle").click()
+    body.wait_for(state="hidden")
+    p.page.close()
+
+
+def test_phone_index_fits_the_screen(site, browser):
+    out, base = site
+    p = _Page(browser, f"{base}/index.html", base, viewport=PHONE)
+    assert p.page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    cards = p.page.locator(".card")
+    first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert second["y"] > first["y"] + first["height"] - 1  # one card per row
+    assert p.page.locator(".note").is_visible()
+    p.page.screenshot(path=str(out / "_phone_index.png"), full_page=True)
     p.page.close()

@@ -190,7 +190,7 @@ th{background:#e8f1ea}td.num{text-align:right;white-space:nowrap}.met{color:#1a7
 .scroll{overflow-x:auto;max-width:100%}
 footer{color:#666;font-size:12px;padding:20px}
 @media (max-width:600px){header{padding:12px 14px}header h1{font-size:18px}main{padding:10px}
- .cards{grid-template-columns:1fr}table{font-size:12px}}
+ .cards{grid-template-columns:1fr}table{font-size:12px}.scroll table{min-width:620px}}
 """
 
 
