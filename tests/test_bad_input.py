@@ -26,6 +26,7 @@ from gisplan.errors import (
     LayerNotFoundError,
     ReadError,
     RepairWarning,
+    SchemaError,
     ValidationError,
 )
 from gisplan.io import read_catalog_layer, read_layer, validate
@@ -345,3 +346,44 @@ def test_convert_output_text_is_nfc(tmp_path):
     back = read_layer(path)
     assert back["name"].iloc[0] == "Mỏ đá Núi Voi" and unicodedata.is_normalized("NFC", back["name"].iloc[0])
     assert isinstance(back, pd.DataFrame)
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. every vector file of the real public data, read without a layer type
+def _real_vector_layers(root):
+    for path in sorted(root.glob("*/*")):
+        if path.suffix.lower() not in (".gpkg", ".geojson", ".json", ".csv"):
+            continue
+        try:
+            listed = pyogrio.list_layers(path)
+        except Exception:  # a .json that is not GeoJSON (a table of names)
+            continue
+        for name, geometry_type in listed:
+            if geometry_type is not None or path.suffix.lower() == ".csv":
+                yield path, (str(name) if len(listed) > 1 else None)
+
+
+def test_every_real_vector_file_reads_without_a_type(real_data):
+    seen = 0
+    for path, layer in _real_vector_layers(real_data):
+        if path.suffix.lower() == ".csv" and not {"lon", "lat", "longitude", "latitude", "x", "y"} & {
+                c.lower() for c in pd.read_csv(path, nrows=0).columns}:
+            with pytest.raises(SchemaError, match="no coordinate columns"):  # a plain table
+                read_layer(path)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # assumed WGS 84 for CSV points, repaired rings
+            gdf = read_layer(path, layer=layer)
+        where = f"{path.name} {layer or ''}"
+        n = pyogrio.read_info(path, layer=layer)["features"]
+        assert len(gdf) == n, where  # nothing dropped
+        assert gdf.crs.to_epsg() == 9213 and np.isfinite(gdf.total_bounds).all(), where
+        assert not gdf.geometry.is_empty.any(), where
+        for col in gdf.columns.drop(gdf.geometry.name):
+            text = [v for v in gdf[col] if isinstance(v, str)]
+            assert all(unicodedata.is_normalized("NFC", v) for v in text), (where, col)
+        seen += 1
+    assert seen >= 18
+    osm = real_data / "osm_geofabrik2018_vvnb" / "osm2018_thai_nguyen.gpkg"
+    with pytest.raises(LayerNotFoundError, match="nature_reserves_all_extract.*--layer"):
+        read_layer(osm)
