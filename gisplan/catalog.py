@@ -282,6 +282,9 @@ class Catalog:
         if filt is not None and not filt.strip():
             raise CatalogError(f"{where}: key 'where' is empty; give an attribute filter such as "
                                f"\"name = 'Ba Bể'\", or delete the key")
+        if filt is not None and self.types[ltype].kind == "raster":
+            raise CatalogError(f"{where}: key 'where' filters features; {ltype!r} is a raster layer "
+                               f"type, which has none: delete the key")
         return CatalogEntry(
             name=name,
             type=ltype,

@@ -98,6 +98,7 @@ ENTRY = '[layers.xa]\ntype = "communes"\npath = "xa.gpkg"\n'
     ('[layers.xa]\ntype = "communes"\n', r"\[layers.xa\]: key 'path' is missing"),
     (ENTRY + 'where = ""\n', r"\[layers.xa\]: key 'where' is empty"),
     (ENTRY + 'where = 3\n', r"\[layers.xa\]: key 'where' must be text"),
+    ('[layers.tc]\ntype = "tree_cover"\npath = "tc.tif"\nwhere = "a = 1"\n', r"\[layers.tc\]: key 'where'.*raster"),
     ('[catalog]\nstudy_area = 1\n' + ENTRY, r"\[catalog\]: key 'study_area' must be text"),
     ('[catalog]\nsynthetic = "no"\n' + ENTRY, r"\[catalog\]: key 'synthetic' must be true or false"),
     ('[layers]\nxa = "xa.gpkg"\n', r"\[layers.xa\] must be a table"),
