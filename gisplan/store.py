@@ -77,7 +77,7 @@ class LayerStore:
         by default they are used as repaired and their issues listed by :meth:`quality`.
     layers : frames given by the caller, by layer type (``"mines"``) or type and index
         (``"forest_status:0"``); they take precedence over the catalog and are clipped like
-        catalog layers when they are in EPSG:9213.
+        catalog layers when they are in a projected CRS (frames in degrees are left as given).
 
     Attributes
     ----------
@@ -131,6 +131,11 @@ class LayerStore:
         clipped = self._clip(type_id, raw)
         self._cache[key] = clipped
         return clipped
+
+    def unclipped(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
+        """The layer as read, not clipped to the study area (e.g. protected areas of a
+        neighbouring province near the border, for distances). Raises DataMissingError."""
+        return self._raw_layer(type_id, index)
 
     def optional(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame | None:
         """Like :meth:`get`, but None when the layer is absent (other errors propagate)."""
@@ -218,8 +223,8 @@ class LayerStore:
         area = self.study_area
         if area is None or (self.study_area_source == "province" and type_id in NOT_CLIPPED_BY_PROVINCE):
             return gdf
-        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
-            return gdf
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or not gdf.crs.is_projected:
+            return gdf  # a table, or a frame given in degrees (maps): left as given
         if not gdf.crs.equals(TARGET_CRS):
             area = gpd.GeoSeries([area], crs=TARGET_CRS).to_crs(gdf.crs).iloc[0]
         out = clip_to_area(gdf, area, what=f"layer '{type_id}'",

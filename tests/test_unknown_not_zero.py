@@ -206,3 +206,15 @@ def test_a_bug_is_not_a_skip():
 def test_empty_rivers_give_nan_distances():
     rb = protected.riverbed_mines(MINES, RIVERS.iloc[:0])
     assert list(rb["mine_id"]) == ["m1"] and np.isnan(rb["distance_m"].iloc[0]) and not rb["on_river"].iloc[0]
+
+
+def test_conflicts_see_protected_areas_across_the_provincial_border():
+    # B lies wholly outside the province (x 2300–2600 m): out of the protected-area table, but the
+    # mine m2 inside the province at (1900, 900) is √(400² + 600²) = 721 m from it
+    pa = pd.concat([PA, frame({"feature_id": ["B"], "pa_id": ["B"], "name": ["Khu B"], "category": ["national_park"],
+                               "zone": ["whole"]}, [box(2300, 0, 2600, 300)])], ignore_index=True)
+    res = run(**{**LAYERS, "protected_areas": pa})
+    assert list(res["protected_areas"]["pa_id"]) == ["A"]
+    conf = res["conflicts"].set_index("site_id")
+    assert conf.loc["m2", "pa_id"] == "B"
+    assert conf.loc["m2", "distance_m"] == pytest.approx(math.hypot(400, 600))

@@ -217,7 +217,10 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     add("protected_areas", lambda: protected.protected_area_summary(
         L.get("protected_areas"), L.get("province"), parcels=L.optional("forest_status")))
     def conflicts():
-        pa = L.get("protected_areas")
+        # protected areas as mapped, not clipped: a mine inside the province 500 m from a national
+        # park of the neighbouring province is a conflict (the sites themselves are clipped)
+        L.get("protected_areas")  # read (and listed in the layer quality) like every layer
+        pa = L.unclipped("protected_areas")
         mines, zones = L.optional("mines"), L.optional("industrial_zones")
         if mines is None and zones is None:
             raise data_missing("no mines or industrial zones in the catalog",
