@@ -236,6 +236,11 @@ class Catalog:
             if not study.strip():
                 raise CatalogError(f"{path}: [catalog] key 'study_area' is empty; give the name of a "
                                    f"catalog entry or the path of a polygon file, or delete the key")
+            if study not in self.entries and not Path(study).suffix:
+                raise CatalogError(
+                    f"{path}: [catalog] key 'study_area': {study!r} is not an entry of this catalog"
+                    f"{_did_you_mean(study, self.entries)} nor a file path (a polygon file such as "
+                    f"\"vung/ba_be.gpkg\"); entries: {', '.join(self.entries) or '(none)'}")
             self.study_area = study if study in self.entries else str((base / study).resolve())
 
     def _entry(self, path: Path, base: Path, name: str, raw: Mapping[str, Any]) -> CatalogEntry:

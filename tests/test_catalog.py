@@ -143,6 +143,8 @@ def test_study_area_is_an_entry_name_or_a_resolved_path(tmp_path):
     (tmp_path / "data" / "vung").mkdir()
     (tmp_path / "data" / "vung" / "ba_be.gpkg").write_bytes(b"")
     by_path.check_paths()
+    with pytest.raises(CatalogError, match=r"'study_area': 'x' is not an entry of this catalog \(did you mean 'xa'\?\)"):
+        load_catalog(_catalog(tmp_path, '[catalog]\nstudy_area = "x"\n' + ENTRY))
     with pytest.raises(CatalogError, match="study_area' is empty"):
         load_catalog(_catalog(tmp_path, '[catalog]\nstudy_area = " "\n' + ENTRY))
 

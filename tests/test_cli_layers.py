@@ -90,6 +90,15 @@ def test_convert_any_tcvn3_shapefile_to_unicode_gpkg_in_vn2000(runner, tmp_path)
         utm = runner.invoke(cli, ["convert", str(tmp_path / "kbt_tcvn3.shp"), str(tmp_path / "utm.gpkg"),
                                   "--crs", "EPSG:3405"])
     assert utm.exit_code == 0 and pyogrio.read_dataframe(tmp_path / "utm.gpkg").crs.to_epsg() == 3405
+    # --where on the file's own columns and its decoded text
+    with pytest.warns(RepairWarning, match="tcvn3"):
+        one = runner.invoke(cli, ["convert", str(tmp_path / "kbt_tcvn3.shp"), str(tmp_path / "kh.gpkg"),
+                                  "--where", "TEN LIKE 'rừng đặc%'"])
+    assert one.exit_code == 0, one.output
+    assert "kept 1, left out 1" in one.output
+    assert list(pyogrio.read_dataframe(tmp_path / "kh.gpkg")["TEN"]) == [names[1]]
+    none = runner.invoke(cli, ["validate", str(tmp_path / "kbt_tcvn3.shp"), "--where", "TEN = 'x'"])
+    assert none.exit_code == 1 and "keeps none of the 2 features" in none.output
     bad = runner.invoke(cli, ["convert", str(tmp_path / "kbt_tcvn3.shp"), str(tmp_path / "x.gpkg"),
                               "--encoding", "tcvn9"])
     assert bad.exit_code == 2 and "unknown text encoding 'tcvn9'" in bad.output

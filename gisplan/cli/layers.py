@@ -65,10 +65,13 @@ def _type_for(source: str, given: str | None, cat: Catalog) -> str | None:
 @click.option("--crs", "old_crs", hidden=True, help="Deprecated alias of --assume-crs.")
 @click.option("--encoding", default="auto", show_default=True,
               help="auto | tcvn3 | vni | utf-8 | cp1258 … (any case)")
+@click.option("--where", "where", default=None,
+              help="Check only the features matching this SQL filter on the file's own columns, "
+                   "e.g. \"TEN LIKE 'Kim H%'\" (LIKE ignores case).")
 @click.option("--all", "show_all", is_flag=True,
               help=f"Print every row of every problem (default: {ValidationReport.print_limit} per problem, then a count).")
 @types_catalog_option
-def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_all, catalog_path):
+def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where, show_all, catalog_path):
     """Check layers against their layer type and print every problem.
 
     PATHS are files or catalog entry names. Exit code 1 when any error is found, 0 when the
@@ -97,7 +100,7 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_a
             counts = (len(issues), 0)
         else:
             report = validate(source, layer_type=ltype, catalog=cat, layer=layer,
-                              assume_crs=assume_crs, encoding=encoding)
+                              assume_crs=assume_crs, encoding=encoding, where=where)
             counts = (len(report.errors), len(report.warnings))
             issues = [i.__dict__ for i in report.capped(None if show_all else ValidationReport.print_limit)]
         n_errors += counts[0]
@@ -124,10 +127,14 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, show_a
 @click.option("--assume-crs", help="CRS of input data that carries none, or of a MapInfo file whose datum is lost.")
 @click.option("--encoding", default="auto", show_default=True,
               help="auto | tcvn3 | vni | utf-8 | cp1258 … (any case)")
+@click.option("--where", "where", default=None,
+              help="Write only the features matching this SQL filter on the file's own columns, "
+                   "e.g. \"TEN = 'Ba Bể'\" (LIKE ignores case).")
 @click.option("--overwrite", is_flag=True, help="Replace DST if it exists.")
 @click.option("--lenient", is_flag=True, help="Write even when validation errors remain.")
 @types_catalog_option
-def convert_cmd(src, dst, layer_type, layer, out_crs, assume_crs, encoding, overwrite, lenient, catalog_path):
+def convert_cmd(src, dst, layer_type, layer, out_crs, assume_crs, encoding, where, overwrite, lenient,
+                catalog_path):
     """Write a cleaned copy of SRC to DST (GeoPackage by default): Unicode text, canonical
     columns, repaired geometry, in EPSG:9213 unless --crs says otherwise. SRC is never modified."""
     encoding = normalize_encoding(encoding)
@@ -140,11 +147,14 @@ def convert_cmd(src, dst, layer_type, layer, out_crs, assume_crs, encoding, over
     if dst.exists() and not overwrite:
         raise OutputExistsError(f"{dst} exists; add --overwrite to replace it")
     gdf = read_layer(src, layer_type=ltype, layer=layer, catalog=cat, crs=out_crs,
-                     assume_crs=assume_crs, encoding=encoding, strict=not lenient)
+                     assume_crs=assume_crs, encoding=encoding, strict=not lenient, where=where)
     write_layer(gdf, dst, layer=ltype or dst.stem, overwrite=overwrite)
     meta = gdf.attrs["gisplan"]
     what = f"features of {ltype}" if ltype else "features"
     click.echo(f"wrote {len(gdf)} {what} to {dst} ({gdf.crs.name})")
+    if meta.get("where"):
+        w = meta["where"]
+        click.echo(f"filter {w['filter']}: kept {w['kept']}, left out {w['dropped']}")
     if meta.get("encoding"):
         click.echo("decoded text: " + ", ".join(f"{c} from {e}" for c, e in meta["encoding"].items()))
     if meta.get("crs_assumed"):
