@@ -102,17 +102,34 @@ class LayerStore:
             return []
         return [e for e in self.catalog.of_type(type_id) if e.path.exists()]
 
-    def _given(self, type_id: str, index: int) -> gpd.GeoDataFrame | None:
+    def _given_key(self, type_id: str, index: int) -> str | None:
         key = f"{type_id}:{index}"
         if key in self.given:
-            return self.given[key]
+            return key
         if index == -1 and type_id in self.given:
-            return self.given[type_id]
+            return type_id
         return None
 
     def has(self, type_id: str) -> bool:
         """True when a layer of ``type_id`` is given or in the catalog with its file."""
         return any(k == type_id or k.startswith(f"{type_id}:") for k in self.given) or bool(self.entries(type_id))
+
+    def _resolve(self, type_id: str, index: int) -> tuple[str, str | None]:
+        """(cache key, catalog entry name or None for a given frame) of a layer; one key per
+        file, however it is asked for (``index`` 0 and -1 of a single entry are one layer)."""
+        given = self._given_key(type_id, index)
+        if given is not None:
+            return f"given:{given}", None
+        entries = self.entries(type_id)
+        if not entries:
+            raise missing_layer(type_id)
+        if index >= len(entries) or index < -len(entries):
+            n = len(entries)
+            raise data_missing(
+                f"the catalog has {n} '{type_id}' layer(s); layer {index} was asked for",
+                f"danh mục chỉ có {n} lớp '{type_id}'; cần thêm một năm dữ liệu")
+        name = entries[index].name
+        return f"entry:{name}", name
 
     # -- layers ----------------------------------------------------------------------------
     def get(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
@@ -124,13 +141,10 @@ class LayerStore:
         DataMissingError when no such layer is given or in the catalog (or its file is missing).
         Any error of reading it (:class:`~gisplan.errors.ValidationError` with ``strict`` …).
         """
-        key = f"{type_id}:{index}"
-        if key in self._cache:
-            return self._cache[key]
-        raw = self._raw_layer(type_id, index)
-        clipped = self._clip(type_id, raw)
-        self._cache[key] = clipped
-        return clipped
+        key, _ = self._resolve(type_id, index)
+        if key not in self._cache:
+            self._cache[key] = self._clip(type_id, self._raw_layer(type_id, index))
+        return self._cache[key]
 
     def unclipped(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
         """The layer as read, not clipped to the study area (e.g. protected areas of a
@@ -146,27 +160,17 @@ class LayerStore:
 
     def _raw_layer(self, type_id: str, index: int) -> gpd.GeoDataFrame:
         """The layer as read (not clipped), cached."""
-        key = f"{type_id}:{index}"
-        if key in self._raw:
-            return self._raw[key]
-        given = self._given(type_id, index)
-        if given is not None:
-            gdf = given
-        else:
-            entries = self.entries(type_id)
-            if not entries:
-                raise missing_layer(type_id)
-            if index >= len(entries) or index < -len(entries):
-                n = len(entries)
-                raise data_missing(
-                    f"the catalog has {n} '{type_id}' layer(s); layer {index} was asked for",
-                    f"danh mục chỉ có {n} lớp '{type_id}'; cần thêm một năm dữ liệu")
-            from gisplan.io import read_catalog_layer
+        key, name = self._resolve(type_id, index)
+        if key not in self._raw:
+            if name is None:
+                self._raw[key] = self.given[key.removeprefix("given:")]
+            else:
+                from gisplan.io import read_catalog_layer
 
-            gdf = read_catalog_layer(self.catalog, entries[index].name, strict=self.strict)
-            gdf.attrs.setdefault("gisplan", {})["entry"] = entries[index].name
-        self._raw[key] = gdf
-        return gdf
+                gdf = read_catalog_layer(self.catalog, name, strict=self.strict)
+                gdf.attrs.setdefault("gisplan", {})["entry"] = name
+                self._raw[key] = gdf
+        return self._raw[key]
 
     # -- study area ------------------------------------------------------------------------
     @property
@@ -242,7 +246,7 @@ class LayerStore:
             issues = meta.get("issues", [])
             errors = [i for i in issues if i.get("severity") == "error"]
             warnings = [i for i in issues if i.get("severity") == "warning"]
-            row = {"layer": meta.get("entry", key.split(":")[0]), "errors": len(errors),
+            row = {"layer": meta.get("entry", key.split(":", 1)[1].split(":")[0]), "errors": len(errors),
                    "warnings": len(warnings),
                    "examples": [i.get("message", "") for i in (errors or warnings)[:3]]}
             if "clip" in meta:

@@ -228,3 +228,15 @@ def test_catalog_summary_shows_what_is_left_in_the_study_area(catalog):
     assert t.loc["protected_areas", "study_area"] == "1 of 2 features, 400 ha"  # 2 × 2 km inside
     assert t.loc["mines", "study_area"] == "1 of 2 features, 1 point"
     assert t.loc["communes", "study_area"] == ""  # not clipped by the province
+
+
+def test_one_entry_is_read_once_whatever_its_index(catalog, monkeypatch):
+    import gisplan.io
+
+    calls = []
+    real = gisplan.io.read_catalog_layer
+    monkeypatch.setattr(gisplan.io, "read_catalog_layer", lambda cat, name, **kw: calls.append(name) or real(cat, name, **kw))
+    store = LayerStore(catalog)
+    assert store.get("mines", 0) is store.get("mines", -1) is store.optional("mines")
+    assert calls.count("mines") == 1
+    assert [r["layer"] for r in store.quality()].count("mines") == 1
