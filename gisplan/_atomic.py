@@ -93,6 +93,21 @@ def check_not_input(out: str | os.PathLike, inputs: Iterable[str | os.PathLike])
     return out
 
 
+def check_creatable(folder: str | os.PathLike) -> Path:
+    """Raise :class:`OutputError` naming ``folder`` when it could not be created or written to
+    (a file is in the way, no permission); creates nothing. Used before long computations."""
+    folder = Path(folder)
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if existing is None:
+        return folder
+    if not existing.is_dir():
+        raise OutputError(f"cannot create the folder {folder}: {existing} is a file, not a folder; "
+                          "choose another output path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in {existing}: permission denied; choose a folder you may write to")
+    return folder
+
+
 def ensure_dir(folder: str | os.PathLike) -> Path:
     """Create ``folder`` (and its parents); :class:`OutputError` naming it when that is impossible
     (a file is in the way, no permission, read-only file system)."""
@@ -118,6 +133,7 @@ def check_output(path: str | os.PathLike, *, overwrite: bool = False,
     path = check_not_input(path, inputs)
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name")
+    check_creatable(path.parent)
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it")
     return path
@@ -207,6 +223,7 @@ class OutputFolder:
         check_not_input(self.root, self.inputs)
         if self.root.exists() and not self.root.is_dir():
             raise OutputError(f"{self.root} is a file, not a folder; choose a folder for the output")
+        check_creatable(self.root)
         self.listed: set[str] = self._load()
         self.written: set[str] = set()
         self._autosave = True

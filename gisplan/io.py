@@ -451,6 +451,12 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str,
             if comp is not None and comp.stat().st_size == 0:
                 raise ReadError(f"cannot read {path}: its {comp.name} is empty (0 bytes); copy the "
                                 f"Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) again from its source")
+        if not any(path.with_suffix(p).exists() for p in (".shx", ".SHX")):
+            raise ReadError(f"cannot read {path}: its index file {path.with_suffix('.shx').name} is missing; "
+                            "copy the Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) together from its source")
+    if path.is_dir() and suffix != ".gdb" and not any(path.glob("*.shp")):
+        raise ReadError(f"cannot read {path}: it is a folder, not a layer file; give the file inside it "
+                        "(e.g. .gpkg, .shp, .geojson)")
     try:
         if suffix == ".csv":
             df, notes = _read_csv(path, ltype, assume_crs=assume_crs, axes=axes or {})

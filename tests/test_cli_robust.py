@@ -154,3 +154,87 @@ def test_installed_gisplan_command_prints_no_traceback(tmp_path):
     assert "Traceback" not in res.stdout + res.stderr
     assert str(empty) in res.stdout + res.stderr
     assert climain.EXIT_BUG == 3
+
+
+# --- a newcomer's worst files: each ends in one clear line --------------------------------------
+def _error_line(res, *must) -> str:
+    """The failure's one line: exit 2, no traceback, starts with 'Error:' and names ``must``."""
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    line = res.stderr.strip().splitlines()[-1]
+    assert line.startswith("Error: "), res.stderr
+    for text in must:
+        assert str(text) in line, line
+    return line
+
+
+def test_zero_byte_geopackage(tmp_path):
+    empty = tmp_path / "xa.gpkg"
+    empty.write_bytes(b"")
+    res = CliRunner().invoke(cli, ["convert", str(empty), str(tmp_path / "o.gpkg"), "--type", "communes"])
+    assert "empty (0 bytes)" in _error_line(res, empty)
+    report = CliRunner().invoke(cli, ["validate", str(empty), "--type", "communes"])
+    assert report.exit_code == 1 and "empty (0 bytes)" in report.output and "Traceback" not in report.output
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_shapefile_without_its_shx(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    gdf = gpd.GeoDataFrame({"code": ["01000"], "name": ["Xã A"], "unit_type": ["xa"]},
+                           geometry=[shapely.box(428_000, 2_388_000, 429_000, 2_389_000)], crs=9213)
+    gdf.to_file(tmp_path / "xa.shp")
+    (tmp_path / "xa.shx").unlink()
+    res = CliRunner().invoke(cli, ["convert", str(tmp_path / "xa.shp"), str(tmp_path / "o.gpkg"), "--type", "communes"])
+    assert "xa.shx is missing" in _error_line(res, "xa.shp")
+
+
+def test_a_folder_given_as_a_layer_file(tmp_path):
+    folder = tmp_path / "xa.gpkg"
+    folder.mkdir()
+    res = CliRunner().invoke(cli, ["convert", str(folder), str(tmp_path / "o.gpkg"), "--type", "communes"])
+    assert "is a folder" in _error_line(res, folder)
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda t: t.replace('path = "communes.gpkg"', 'pth = "communes.gpkg"', 1), "pth"),
+    (lambda t: t.replace('type = "mines"', 'type = "mine"', 1), "mine"),
+    (lambda t: "[catalog\n" + t, "TOML"),
+])
+def test_catalog_with_a_typo(demo_small, tmp_path, edit, expected):
+    text = demo_small.read_text(encoding="utf-8")
+    bad = tmp_path / "catalog.toml"
+    bad.write_text(edit(text), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["indicators", "--catalog", str(bad), "--out", str(tmp_path / "r"), "--no-progress"])
+    _error_line(res, bad, expected)
+    assert not (tmp_path / "r").exists()
+
+
+def _under_a_file(tmp_path: Path) -> Path:
+    blocker = tmp_path / "ghi_chu.txt"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    return blocker
+
+
+@pytest.mark.parametrize("command", ["indicators", "publish", "map", "print", "crosswalk", "convert", "forest-cover"])
+def test_out_under_a_regular_file(demo_small, tmp_path, command):
+    """A folder that cannot be created (a file is in the way; also what an unwritable folder
+    looks like to a root user) is named before any computation, and nothing is written."""
+    blocker = _under_a_file(tmp_path)
+    data = demo_small.parent / "data"
+    cat = ["--catalog", str(demo_small)]
+    args = {
+        "indicators": ["indicators", *cat, "--out", str(blocker / "r"), "--no-progress"],
+        "publish": ["publish", *cat, "--out", str(blocker / "site")],
+        "map": ["map", "mines", *cat, "--out", str(blocker / "m.html")],
+        "print": ["print", "mines", *cat, "--out", str(blocker / "m.pdf")],
+        "crosswalk": ["crosswalk", *cat, "--out", str(blocker / "t.csv")],
+        "convert": ["convert", str(data / "mines.gpkg"), str(blocker / "m.gpkg"), "--type", "mines"],
+        "forest-cover": ["forest-cover", "--raster", str(data / "tree_cover_2024.tif"), "--zones",
+                         str(data / "communes.gpkg"), "--id-column", "code", "--out", str(blocker / "fc.csv")],
+    }[command]
+    res = CliRunner().invoke(cli, args)
+    assert "is a file, not a folder" in _error_line(res, blocker)
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ghi_chu.txt"]

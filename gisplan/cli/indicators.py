@@ -36,10 +36,12 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
     workbook (Vietnamese headers) and a summary. Indicators whose layers are missing are skipped
     with the reason."""
+    from gisplan._atomic import check_creatable
     from gisplan.crosswalk import add_crosswalk
     from gisplan.indicators.run import run_indicators
     from gisplan.reports import WORKBOOK, write_reports
 
+    check_creatable(out_dir)  # before the computation: a folder under a file, no permission
     if (out_dir / WORKBOOK).exists() and not overwrite:
         raise OutputExistsError(f"{out_dir} already holds reports; add --overwrite to replace them")
     catalog = load_catalog(catalog_path)
@@ -88,10 +90,11 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
     dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct, observed_ok."""
     import warnings
 
-    from gisplan._atomic import atomic_path
+    from gisplan._atomic import atomic_path, check_creatable
     from gisplan.indicators.canopy import forest_cover
 
     _refuse_input_as_output(out, {"raster": raster, "zones": zones})
+    check_creatable(out.parent)  # before the computation
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
     classes = _parse_classes(forest_classes)
