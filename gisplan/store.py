@@ -196,6 +196,14 @@ class LayerStore:
             prov = self._raw_layer("province", -1)
         except DataMissingError:
             return None, "none"
+        codes = prov["code"].dropna().unique() if "code" in prov.columns else []
+        if len(codes) > 1:
+            shown = ", ".join(map(str, sorted(map(str, codes))[:5]))
+            where = prov.attrs.get("gisplan", {}).get("entry", "province")
+            raise SchemaError(
+                f"layer '{where}' holds {len(codes)} provinces ({shown}{', …' if len(codes) > 5 else ''}), "
+                f"but the study area is one province: keep only it (e.g. where = \"code = '19'\" in the "
+                f"catalog entry) or set study_area in [catalog]")
         return _union(prov), "province"
 
     def _read_study_area(self, spec: str) -> gpd.GeoDataFrame:
@@ -288,6 +296,10 @@ def clip_to_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, what: str = "
         gdf = gdf.assign(full_area_ha=shapely.area(geoms) / 1e4)
     shapely.prepare(area)
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bad = valid & ~shapely.is_valid(geoms)
+    if bad.any():  # GEOS predicates may refuse invalid rings: test the repaired shapes
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
     hit = np.zeros(n, bool)
     idx = np.flatnonzero(valid)
     if len(idx):

@@ -240,3 +240,19 @@ def test_one_entry_is_read_once_whatever_its_index(catalog, monkeypatch):
     assert store.get("mines", 0) is store.get("mines", -1) is store.optional("mines")
     assert calls.count("mines") == 1
     assert [r["layer"] for r in store.quality()].count("mines") == 1
+
+
+def test_a_province_layer_of_several_provinces_is_refused(tmp_path):
+    from gisplan.errors import SchemaError
+
+    two = gpd.GeoDataFrame({"code": ["19", "20"], "name": ["A", "B"]},
+                           geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=CRS)
+    with pytest.raises(SchemaError, match="2 provinces.*where"):
+        LayerStore(None, layers={"province": two}).study_area  # noqa: B018
+
+
+def test_invalid_features_are_clipped_without_geos_errors():
+    bowtie = shapely.Polygon([(X0 - 500, Y0), (X0 + 500, Y0 + 1000), (X0 + 500, Y0), (X0 - 500, Y0 + 1000)])
+    gdf = gpd.GeoDataFrame({"id": [1]}, geometry=[bowtie], crs=CRS)
+    out = clip_to_area(gdf, AREA)
+    assert out.area.sum() == pytest.approx(1000 * 500 / 2)  # the right-hand triangle (x 0..500) inside
