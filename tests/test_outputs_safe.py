@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+from _samples import sample_frame
 from click.testing import CliRunner
 
 from gisplan._atomic import MANIFEST, OutputFolder, atomic_path, check_not_input, ensure_dir
@@ -19,8 +20,6 @@ from gisplan.errors import OutputError, OutputExistsError, ReadError
 from gisplan.indicators.run import IndicatorResults
 from gisplan.io import read_layer, write_layer
 from gisplan.reports import WORKBOOK, write_reports
-
-from _samples import sample_frame
 
 TYPES = load_layer_types()
 
@@ -220,3 +219,14 @@ def test_demo_never_replaces_a_users_catalog_toml(tmp_path):
     res = CliRunner().invoke(cli, ["demo", "--out", str(data), "--size", "small", "--summary-only"])
     assert res.exit_code == 2 and "catalog.toml" in res.stderr
     assert (data / "catalog.toml").read_text(encoding="utf-8") == "[catalog]\ntitle = 'của tôi'\n"
+
+
+def test_disk_full_while_writing_names_the_output(tmp_path):
+    import errno
+
+    target = tmp_path / "bang.csv"
+    with pytest.raises(OutputError, match=r"cannot write .*bang\.csv: No space left on device"), \
+            atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
