@@ -56,7 +56,15 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
         click.echo(f"  {what:9} {path}")
     for name, reason in results.skipped.items():
         click.echo(f"  skipped {name}: {reason}")
+    for name, notes in results.meta.get("notes", {}).items():
+        for note in notes:
+            click.echo(f"  note {name}: {note}")
     for q in results.meta.get("layer_quality", []):
+        c = q.get("clip") or {}
+        if c.get("cut") or c.get("dropped_outside") or c.get("dropped_slivers"):
+            click.echo(f"  layer {q['layer']} clipped to the study area: {c['kept']:,} inside, {c['cut']:,} cut at "
+                       f"the boundary, {c['dropped_outside']:,} outside and {c['dropped_slivers']:,} border "
+                       f"sliver(s) dropped")
         if q["errors"]:
             click.echo(f"  warning: layer {q['layer']} has {q['errors']} validation error(s), used as repaired "
                        f"(see the summary; `gisplan validate` lists them): {'; '.join(q['examples'])}", err=True)

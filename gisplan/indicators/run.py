@@ -145,16 +145,23 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     add("forest_cover_protected_areas", lambda: forest.forest_cover_from_status(
         L.get("forest_status"), _pa_units(L), unit_id="pa_id"))
 
+    def second_year():
+        n = len(L.entries("forest_status"))
+        if n == 0:
+            raise missing_layer("forest_status")
+        if n < 2:
+            raise data_missing("forest change needs two forest_status years in the catalog; it has one",
+                               "cần hai năm hiện trạng rừng (forest_status) trong danh mục để tính biến động; "
+                               "danh mục chỉ có một năm")
+
     def fc_change():
-        if len(L.entries("forest_status")) < 2:
-            raise missing_layer("forest_status", "a second year is needed")
+        second_year()
         return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
                                            L.get("communes"), unit_id="code")
     add("forest_change_communes", fc_change)
 
     def fc_change_pa():
-        if len(L.entries("forest_status")) < 2:
-            raise missing_layer("forest_status", "a second year is needed")
+        second_year()
         return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
                                            _pa_units(L), unit_id="pa_id")
     add("forest_change_protected_areas", fc_change_pa)
