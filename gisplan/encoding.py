@@ -341,6 +341,44 @@ def fix_text_columns(df: pd.DataFrame, *, encoding: str = "auto") -> tuple[pd.Da
     return out, done
 
 
+def decode_column_names(names: Iterable[str], encoding: str = "auto",
+                        hint: Iterable[str] = ()) -> dict[str, str]:
+    """``{name as read: Unicode NFC name}`` for column names that are legacy byte strings.
+
+    DBF field names are bytes: a Shapefile written with TCVN3 field names (``Tªn`` = ``Tên``)
+    comes back as Latin-1 look-alikes. ``encoding`` is forced when not ``"auto"``; with
+    ``"auto"`` it is detected from the names (:func:`detect_legacy`), else taken from ``hint``
+    (the encodings found in the text columns) when that is one legacy encoding. Names that do
+    not decode, or would collide with another column, are left as they are.
+
+    Examples
+    --------
+    >>> decode_column_names(["MA", "T\u00aan"], hint=["tcvn3"])
+    {'Tªn': 'Tên'}
+    """
+    names = [n for n in names if isinstance(n, str)]
+    cand = [n for n in names if not n.isascii() and _is_byte_string(n)]
+    if not cand:
+        return {}
+    enc = normalize_encoding(encoding)
+    if enc == "auto":
+        enc = detect_legacy(cand)
+        if enc is None:
+            legacy = {h for h in hint if h in LEGACY_ENCODINGS}
+            enc = legacy.pop() if len(legacy) == 1 else None
+    if enc is None:
+        return {}
+    out: dict[str, str] = {}
+    for name in cand:
+        try:
+            new = decode_legacy(name, enc)
+        except (UnicodeDecodeError, UnicodeEncodeError, LookupError):
+            continue
+        if new != name and new not in names and new not in out.values():
+            out[name] = new
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Names for joins
 _PREFIXES = (

@@ -39,7 +39,7 @@ from gisplan._validate import ValidationReport, nonfinite_rows, validate_frame
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crosswalk import unit_type_of
 from gisplan.crs import TARGET_CRS, check_axis_order, guess_crs, recognise_vn2000, to_crs
-from gisplan.encoding import fix_text_columns, normalize_encoding
+from gisplan.encoding import decode_column_names, fix_text_columns, normalize_encoding
 from gisplan.errors import (
     AssumedCRSWarning,
     CatalogError,
@@ -322,6 +322,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         columns.pop(k)
     raw, layer, notes = _open_vector(path, layer, ltype, encoding, assume_crs=assume_crs, axes=axes)
     raw, decoded = fix_text_columns(raw, encoding=encoding if encoding else "auto")
+    raw, decoded, columns, names_note = _decode_names(raw, path, encoding, decoded, columns)
     where_note = None
     if where is not None:
         raw, where_note = _apply_where(raw, where, path, layer, entry)
@@ -340,6 +341,8 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
                        column=_canonical_name(col, ltype, columns))
     for code, message, column in notes:
         report.add("warning", code, message, column=column)
+    if names_note:
+        report.add("warning", "text_decoded", names_note)
     renamed = _canonical_columns(raw, ltype, columns)
     renamed = _apply_defaults(renamed, defaults or {})
     renamed, derived = _derive_columns(renamed, ltype)
@@ -389,6 +392,24 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
             f"{ltype.id}:\n{ValidationReport(report.errors)}", report
         )
     return fixed
+
+
+def _decode_names(df, path: Path, encoding: str, decoded: dict, columns: dict):
+    """Column names of a Shapefile (DBF field names are bytes, read as Latin-1) written in
+    TCVN3, VNI or UTF-8 → Unicode NFC; ``columns`` may name them either way. Returns (frame,
+    decoded text columns under their new names, column mapping, note or None)."""
+    if path.suffix.lower() not in (".shp", ".dbf") or encoding not in ("auto", "tcvn3", "vni"):
+        return df, decoded, columns, None
+    geom = getattr(df, "_geometry_column_name", None)
+    new = decode_column_names([c for c in df.columns if c != geom], encoding, hint=decoded.values())
+    if not new:
+        return df, decoded, columns, None
+    lower = {str(k).lower(): v for k, v in new.items()}
+    columns = {lower.get(str(k).lower(), k): v for k, v in columns.items()}
+    decoded = {new.get(c, c): e for c, e in decoded.items()}
+    note = "column names decoded to Unicode: " + ", ".join(f"{a!r} → {b!r}" for a, b in new.items())
+    log.info("%s: %s", path, note)
+    return df.rename(columns=new), decoded, columns, note
 
 
 def _codec(name: str | None) -> str | None:

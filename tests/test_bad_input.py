@@ -387,3 +387,23 @@ def test_every_real_vector_file_reads_without_a_type(real_data):
     osm = real_data / "osm_geofabrik2018_vvnb" / "osm2018_thai_nguyen.gpkg"
     with pytest.raises(LayerNotFoundError, match="nature_reserves_all_extract.*--layer"):
         read_layer(osm)
+
+
+def test_tcvn3_field_names_of_a_shapefile_are_decoded(tmp_path):
+    """DBF field names are bytes: TCVN3 names (Tªn = Tên) come out in Unicode, and the catalog's
+    columns and where may use them (or the names as another program shows them)."""
+    names = ["Khu bảo tồn Kim Hỷ", "Vườn quốc gia Ba Bể"]
+    gdf = sample_frame(TYPES["mines"], n=2)[["geometry"]]
+    gdf[encode_legacy("Tên", "tcvn3")] = [encode_legacy(n, "tcvn3") for n in names]
+    gdf[encode_legacy("Diện_tích", "tcvn3")] = [12.5, 30.0]
+    _write_raw(gdf, tmp_path / "kbt.shp", encoding="latin1")
+    assert "T\u00aan" in pyogrio.read_dataframe(tmp_path / "kbt.shp", encoding="latin1").columns  # the bytes
+    with pytest.warns(RepairWarning, match="tcvn3"):
+        back = read_layer(tmp_path / "kbt.shp")
+    assert list(back.columns.drop("geometry")) == ["Tên", "Diện_tích"]
+    assert list(back["Tên"]) == names and list(back["Diện_tích"]) == [12.5, 30.0]
+    notes = [i["message"] for i in back.attrs["gisplan"]["issues"] if i["code"] == "text_decoded"]
+    assert any("'T\u00aan' → 'Tên'" in m for m in notes)
+    with pytest.warns(RepairWarning, match="tcvn3"):
+        one = read_layer(tmp_path / "kbt.shp", where="Tên LIKE 'vườn%'")
+    assert list(one["Diện_tích"]) == [30.0]
