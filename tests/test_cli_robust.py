@@ -56,6 +56,9 @@ def test_bug_is_one_line_with_exit_3_and_traceback_only_with_debug(run):
     assert dbg.exit_code == 3
     assert "Traceback (most recent call last)" in dbg.stderr and "ValueError: boom" in dbg.stderr
     assert dbg.stderr.rstrip().splitlines()[-1].startswith("internal error: ValueError: boom")
+    # also after the subcommand, where a user adds it when the message says so
+    monkey = CliRunner().invoke(cli, ["map", "overview", "--out", "m.html", "--debug"])
+    assert monkey.exit_code == 3 and "Traceback (most recent call last)" in monkey.stderr
 
 
 def test_interrupt_memory_missing_package_and_os_errors(run):

@@ -116,7 +116,7 @@ class _Group(click.Group):
 
     @staticmethod
     def _fail(ctx: click.Context, message: str, code: int, debug: bool) -> None:
-        if debug:
+        if debug or ctx.meta.get(_DEBUG_KEY):
             traceback.print_exc(file=sys.stderr)
         click.echo(message, err=True)
         ctx.exit(code)
@@ -140,11 +140,30 @@ def cli(verbose: int, quiet: int, debug: bool) -> None:
         warnings.simplefilter("ignore", GisplanWarning)
 
 
+_DEBUG_KEY = "gisplan.debug"
+
+
+def _set_debug(ctx: click.Context, param, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG_KEY] = True  # meta is shared by every context of the invocation
+
+
+def _accept_debug_anywhere(command: click.Command) -> None:
+    """``--debug`` also after the subcommand (``gisplan map … --debug``), as the error says."""
+    if not any("--debug" in p.opts for p in command.params):
+        command.params.append(click.Option(["--debug"], is_flag=True, hidden=True, expose_value=False,
+                                           is_eager=True, callback=_set_debug))
+    for sub in getattr(command, "commands", {}).values():
+        _accept_debug_anywhere(sub)
+
+
 def _register() -> None:
     from gisplan.cli import crosswalk, demo, indicators, layers, maps, printing
 
     for module in (layers, demo, indicators, maps, printing, crosswalk):
         module.register(cli)
+    for command in cli.commands.values():
+        _accept_debug_anywhere(command)
 
 
 _register()
