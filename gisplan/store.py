@@ -110,6 +110,14 @@ class LayerStore:
             return type_id
         return None
 
+    def count(self, type_id: str) -> int:
+        """How many layers of ``type_id`` there are (years): the given frames of that type
+        (``"forest_status:0"``, ``"forest_status:1"`` …) when there are any, else the catalog
+        entries whose file exists."""
+        given = {k.split(":", 1)[1] if ":" in k else "-1" for k in self.given
+                 if k == type_id or k.startswith(f"{type_id}:")}
+        return len(given) if given else len(self.entries(type_id))
+
     def has(self, type_id: str) -> bool:
         """True when a layer of ``type_id`` is given or in the catalog with its file."""
         return any(k == type_id or k.startswith(f"{type_id}:") for k in self.given) or bool(self.entries(type_id))

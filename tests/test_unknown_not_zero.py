@@ -218,3 +218,17 @@ def test_conflicts_see_protected_areas_across_the_provincial_border():
     conf = res["conflicts"].set_index("site_id")
     assert conf.loc["m2", "pa_id"] == "B"
     assert conf.loc["m2", "distance_m"] == pytest.approx(math.hypot(400, 600))
+
+
+def test_forest_change_needs_a_second_year():
+    res = run(**LAYERS)
+    assert "one" in res.skipped["forest_change_communes"] and "hai năm" in res.skipped_vi["forest_change_communes"]
+    # forest 2020 → 2024: p2 (10 ha, x 1500–2000, Xã Đông) lost, p3 (x 1000–1250 × 0–400 = 10 ha) gained
+    f24 = pd.concat([FOREST.iloc[[0]], frame({"parcel_id": ["p3"], "origin": ["plantation"], "purpose": ["production"],
+                                              "meets_criteria": [True], "year": [2024]}, [box(1000, 0, 1250, 400)])],
+                    ignore_index=True)
+    res = run(**{**LAYERS, "forest_status:0": FOREST.assign(year=2020), "forest_status:1": f24,
+                 "forest_status": f24})
+    t = res["forest_change_communes"].set_index("code")
+    assert t.loc["00002", "loss_ha"] == pytest.approx(10) and t.loc["00002", "gain_ha"] == pytest.approx(10)
+    assert t.loc["00001", "net_ha"] == pytest.approx(0)

@@ -146,7 +146,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         L.get("forest_status"), _pa_units(L), unit_id="pa_id"))
 
     def second_year():
-        n = len(L.entries("forest_status"))
+        n = L.count("forest_status")
         if n == 0:
             raise missing_layer("forest_status")
         if n < 2:
