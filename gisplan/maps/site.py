@@ -98,7 +98,7 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
                   *(f"{t}.html" for t in themes)])
     store = make_store(catalog, None, store)
     if results is None:
-        results = _run(run_indicators, catalog, store)
+        results = run_indicators(catalog, store=store)
 
     # 1. build every page in memory
     files: dict[str, str] = {}
@@ -135,15 +135,6 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
         if rel != "index.html":
             folder.write_text(rel, text)
     return folder.write_text("index.html", files["index.html"])
-
-
-def _run(run_indicators, catalog, store):
-    """The indicators computed on the site's layer store (the layers are read once)."""
-    import inspect
-
-    if "store" in inspect.signature(run_indicators).parameters:
-        return run_indicators(catalog, store=store)
-    return run_indicators(catalog)
 
 
 def _unavailable(spec, store, exc: Exception, lang: str) -> str:
