@@ -82,6 +82,20 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {category.__name__}: {one_line(message)}\n"
 
 
+class _LogFormatter(logging.Formatter):
+    """Log records as one line like the warnings: ``warning: …`` (with the logger's name when
+    verbose: ``info gisplan.io: …``)."""
+
+    def __init__(self, named: bool):
+        super().__init__()
+        self.named = named
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = record.levelname.lower()
+        where = f" {record.name}" if self.named else ""
+        return f"{level}{where}: {one_line(record.getMessage())}"
+
+
 class _Group(click.Group):
     """Turns every failure into one line and a documented exit code instead of a traceback."""
 
@@ -135,7 +149,9 @@ def cli(verbose: int, quiet: int, debug: bool) -> None:
     or 130 (interrupted).
     """
     level = max(logging.DEBUG, logging.WARNING - 10 * verbose + 10 * quiet)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter(named=verbose > 0 or debug))
+    logging.basicConfig(level=level, handlers=[handler])
     if quiet:
         warnings.simplefilter("ignore", GisplanWarning)
 
