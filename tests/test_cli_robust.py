@@ -128,12 +128,15 @@ def test_real_entry_point_bug_and_warning_lines(tmp_path):
         def warn_once():
             warnings.warn("xa.shp: 3 geometries repaired", RepairWarning, stacklevel=2)
             warnings.warn("numpy says hello", RuntimeWarning, stacklevel=2)
+            import logging
+            logging.getLogger("gisplan.io").warning("xa.gpkg: overlaps\nby 12 m²")
             click.echo("done")
         cli(["warn-once"])
     """, tmp_path)
     assert warned.returncode == 0, warned.stderr
     assert warned.stderr.splitlines() == ["warning: xa.shp: 3 geometries repaired",
-                                          "warning: RuntimeWarning: numpy says hello"]
+                                          "warning: RuntimeWarning: numpy says hello",
+                                          "warning: xa.gpkg: overlaps; by 12 m²"]
     quiet = _python("""
         import warnings
         from gisplan.cli.main import cli
