@@ -74,6 +74,8 @@ COLUMNS_VI = {
     "licence_status": "Tình trạng giấy phép", "days_expired": "Số ngày quá hạn", "section_id": "Mã đoạn sông",
     "river_name": "Tên sông", "on_river": "Trên sông", "group": "Nhóm", "compliant": "Đạt quy chuẩn",
     "non_compliant": "Chưa đạt quy chuẩn", "under_construction": "Đang xây dựng", "none": "Chưa có",
+    "unknown": "Chưa có thông tin", "assessed_km": "Chiều dài có số liệu chất lượng nước (km)",
+    "no_data_km": "Chiều dài chưa có số liệu chất lượng nước (km)", "full_area_ha": "Diện tích toàn khu (ha)",
     "compliant_pct": "Tỷ lệ đạt (%)", "target_pct": "Mục tiêu (%)", "gap_pct": "Còn thiếu (%)", "zone_id": "Mã khu/cụm",
     "zone_type": "Loại", "wwtp_status": "Hệ thống XLNT tập trung", "established_year": "Năm thành lập",
     "new": "Đầu tư mới", "qcvn_class": "Mức QCVN 08:2023", "wqi": "VN_WQI", "wqi_band": "Mức VN_WQI",

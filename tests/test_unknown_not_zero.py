@@ -232,3 +232,14 @@ def test_forest_change_needs_a_second_year():
     t = res["forest_change_communes"].set_index("code")
     assert t.loc["00002", "loss_ha"] == pytest.approx(10) and t.loc["00002", "gain_ha"] == pytest.approx(10)
     assert t.loc["00001", "net_ha"] == pytest.approx(0)
+
+
+def test_unknown_wwtp_status_is_not_non_compliant():
+    zones = pd.concat([ZONES, frame({"zone_id": ["z2", "z3"], "name": ["KCN 2", "KCN 3"], "zone_type": ["kcn", "kcn"],
+                                     "status": ["operating", "operating"], "wwtp_status": [None, "non_compliant"]},
+                                    [box(100, 100, 200, 200), box(300, 100, 400, 200)])], ignore_index=True)
+    t = industry.wastewater_compliance(zones).set_index("group")
+    assert t.loc["all", "unknown"] == 1 and t.loc["all", "compliant_pct"] == pytest.approx(50)  # 1 of 2 known
+    res = run(**{**LAYERS, "industrial_zones": zones})
+    assert res.headline["wastewater_compliant_pct"] == pytest.approx(50)
+    assert "without a WWTP status" in res.meta["notes"]["wastewater"][0]

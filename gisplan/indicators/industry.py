@@ -24,7 +24,8 @@ def wastewater_compliance(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame with rows ``kcn``, ``ccn`` and ``all``: ``operating`` (count), ``compliant``,
-    ``non_compliant``, ``under_construction``, ``none``, ``compliant_pct``, ``target_pct``
+    ``non_compliant``, ``under_construction``, ``none``, ``unknown`` (no WWTP status recorded),
+    ``compliant_pct`` (of the zones whose status is known; NaN when none is), ``target_pct``
     (100) and ``gap_pct``.
     """
     op = zones[zones["status"] == "operating"]
@@ -32,12 +33,14 @@ def wastewater_compliance(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     for group, sub in (("kcn", op[op["zone_type"] == "kcn"]), ("ccn", op[op["zone_type"] == "ccn"]), ("all", op)):
         counts = sub["wwtp_status"].value_counts()
         n = len(sub)
+        unknown = int(sub["wwtp_status"].isna().sum())
         comp = int(counts.get("compliant", 0))
         rows.append({"group": group, "operating": n, "compliant": comp,
                      "non_compliant": int(counts.get("non_compliant", 0)),
                      "under_construction": int(counts.get("under_construction", 0)),
-                     "none": int(counts.get("none", 0)),
-                     "compliant_pct": comp / n * 100 if n else np.nan, "target_pct": 100.0})
+                     "none": int(counts.get("none", 0)), "unknown": unknown,
+                     "compliant_pct": comp / (n - unknown) * 100 if n > unknown else np.nan,
+                     "target_pct": 100.0})
     out = pd.DataFrame(rows)
     out["gap_pct"] = out["target_pct"] - out["compliant_pct"]
     return out

@@ -266,6 +266,10 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         zones = L.get("industrial_zones")
         t = industry.wastewater_compliance(zones)
         res.headline["wastewater_compliant_pct"] = float(t.loc[t.group == "all", "compliant_pct"].iloc[0])
+        if n := int(t.loc[t.group == "all", "unknown"].iloc[0]):
+            res.note("wastewater", f"{n} operating zone(s) without a WWTP status: shares are of the zones whose "
+                                   f"status is known", f"{n} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
+                                   f"tỷ lệ tính trên các khu/cụm đã có thông tin")
         new = zones[zones["established_year"].fillna(0).astype(int) >= new_since] if "established_year" in zones else zones.iloc[:0]
         res.headline["new_zones_compliant_pct"] = float((new["wwtp_status"] == "compliant").mean() * 100) if len(new) else np.nan
         return t
