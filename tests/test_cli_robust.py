@@ -129,7 +129,7 @@ def test_real_entry_point_bug_and_warning_lines(tmp_path):
             warnings.warn("xa.shp: 3 geometries repaired", RepairWarning, stacklevel=2)
             warnings.warn("numpy says hello", RuntimeWarning, stacklevel=2)
             import logging
-            logging.getLogger("gisplan.io").warning("xa.gpkg: overlaps\nby 12 m²")
+            logging.getLogger("gisplan.io").warning("xa.gpkg: overlaps\\nby 12 m²")
             click.echo("done")
         cli(["warn-once"])
     """, tmp_path)
