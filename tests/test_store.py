@@ -256,3 +256,12 @@ def test_invalid_features_are_clipped_without_geos_errors():
     gdf = gpd.GeoDataFrame({"id": [1]}, geometry=[bowtie], crs=CRS)
     out = clip_to_area(gdf, AREA)
     assert out.area.sum() == pytest.approx(1000 * 500 / 2)  # the right-hand triangle (x 0..500) inside
+
+
+def test_features_on_the_boundary_are_inside_not_cut():
+    # a parcel along the boundary, its edge 1e-10 m outside (a province rebuilt from its communes)
+    parcel = shapely.box(X0 + 9000, Y0, X0 + 10_000 + 1e-10, Y0 + 1000)
+    gdf = gpd.GeoDataFrame({"id": [1]}, geometry=[parcel], crs=CRS)
+    out = clip_to_area(gdf, AREA)
+    assert out.attrs["gisplan"]["clip"] == {"kept": 1, "cut": 0, "dropped_outside": 0, "dropped_slivers": 0}
+    assert out.geometry.iloc[0].equals(parcel)  # left as it was
