@@ -199,7 +199,9 @@ class LayerStore:
     def _find_study_area(self) -> tuple[shapely.Geometry | None, str]:
         spec = getattr(self.catalog, "study_area", None) if self.catalog is not None else None
         if spec:
-            return _union(self._read_study_area(str(spec))), "study_area"
+            entry = self.catalog.entries.get(str(spec))
+            source = "province" if entry is not None and entry.type == "province" else "study_area"
+            return _union(self._read_study_area(str(spec))), source
         try:
             prov = self._raw_layer("province", -1)
         except DataMissingError:

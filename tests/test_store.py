@@ -265,3 +265,19 @@ def test_features_on_the_boundary_are_inside_not_cut():
     out = clip_to_area(gdf, AREA)
     assert out.attrs["gisplan"]["clip"] == {"kept": 1, "cut": 0, "dropped_outside": 0, "dropped_slivers": 0}
     assert out.geometry.iloc[0].equals(parcel)  # left as it was
+
+
+def test_study_area_from_the_catalog_file(catalog, tmp_path):
+    half = gpd.GeoDataFrame({"id": [1]}, geometry=[box(0, 0, 5000, 10_000)], crs=CRS)
+    _write(tmp_path, "area", half)
+    text = (tmp_path / "catalog.toml").read_text(encoding="utf-8")
+    (tmp_path / "c2.toml").write_text(text.replace("title = 't'", "title = 't'\nstudy_area = 'area.gpkg'"),
+                                      encoding="utf-8")
+    store = LayerStore(Catalog(tmp_path / "c2.toml"))
+    assert store.study_area.area == pytest.approx(5e7) and store.study_area_source == "study_area"
+    assert list(store.get("communes")["code"]) == ["00001"]
+    # the province entry named as the study area: communes are not clipped by it
+    (tmp_path / "c3.toml").write_text(text.replace("title = 't'", "title = 't'\nstudy_area = 'province'"),
+                                      encoding="utf-8")
+    store = LayerStore(Catalog(tmp_path / "c3.toml"))
+    assert store.study_area_source == "province" and len(store.get("communes")) == 2
