@@ -75,7 +75,7 @@ def test_area_is_conserved_on_warped_densified_units(seed, boxes, round_shapes):
     units = _grid_units(3, 3, 300.0, seed)
     feats = [shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes]
     if round_shapes:  # many-vertex polygons (263 vertices) across unit edges
-        feats = [shapely.Point(g.centroid).buffer(max(w, h) / 2, quad_segs=66) for g, (_, _, w, h) in zip(feats, boxes)]
+        feats = [shapely.Point(g.centroid).buffer(max(w, h) / 2, quad_segs=66) for g, (_, _, w, h) in zip(feats, boxes, strict=True)]
     feats.append(units.geometry.iloc[seed % 9])  # a feature sharing every edge with a unit
     parcels = gpd.GeoDataFrame({"parcel_id": [f"p{k}" for k in range(len(feats))]},
                                geometry=_warp(np.array(feats, dtype=object), 3.0, seed + 1), crs=9213)

@@ -56,12 +56,6 @@ class IndicatorResults:
         self.skipped[name] = str(exc)
         self.skipped_vi[name] = getattr(exc, "reason_vi", None) or f"thiếu dữ liệu: {exc}"
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.tables
-
 
 def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                    reference_date: dt.date | None = None, buffer_m: float = 1000.0,
