@@ -351,6 +351,7 @@ def test_phone_layout_folds_the_legend_and_keeps_title_and_note_clear(site, brow
     p = _Page(browser, f"{base}/{theme}.html", base, viewport=PHONE)
     body, toggle = p.page.locator(".gisplan-legend-body"), p.page.locator(".gisplan-legend-toggle")
     assert toggle.is_visible() and not body.is_visible()  # folded on a phone
+    assert toggle.get_attribute("aria-expanded") == "false"
     title, layers_ctl, note = p.box(".gisplan-title"), p.box(".leaflet-control-layers"), p.box(".gisplan-note")
     assert not _overlap(title, layers_ctl), (title, layers_ctl)
     for box in (title, note, p.box(".gisplan-legend-toggle")):
@@ -376,8 +377,11 @@ def test_desktop_legend_open_and_foldable(site, browser):
     assert body.is_visible()
     assert not _overlap(p.box(".gisplan-title"), p.box(".leaflet-control-layers"))
     assert _on_top(p, ".gisplan-note")
-    p.page.locator(".gisplan-legend-toggle").click()
+    toggle = p.page.locator(".gisplan-legend-toggle")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    toggle.click()
     body.wait_for(state="hidden")
+    assert toggle.get_attribute("aria-expanded") == "false"
     p.page.close()
 
 

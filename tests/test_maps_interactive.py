@@ -165,9 +165,8 @@ def test_air_map_distance_and_station_colours(catalog):
 
 
 def test_forest_change_diverging_classes_in_ha(catalog):
-    from gisplan.maps.style import PALETTES
-
     from gisplan.indicators.change import forest_change_status
+    from gisplan.maps.style import PALETTES
 
     m = make_map("forest_change", catalog=catalog)
     [layer] = _layers_of(m, "communes")

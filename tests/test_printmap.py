@@ -7,8 +7,8 @@ from matplotlib.font_manager import FontProperties, findfont
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.cli.main import cli
 from gisplan.errors import GisplanError, OutputExistsError
-from gisplan.maps.themes import THEMES
 from gisplan.maps.printmap import check_font, nice_scale_length, print_map, render_figure
+from gisplan.maps.themes import THEMES
 
 
 @pytest.fixture(scope="module")

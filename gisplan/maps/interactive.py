@@ -32,8 +32,20 @@ from gisplan.errors import DataMissingError
 from gisplan.maps import legend, parcels_layer
 from gisplan.maps.legend import Gradient
 from gisplan.maps.style import NO_DATA_COLOR, categories, wqi_categories, wqi_ramp
-from gisplan.maps.themes import (THEMES, format_distance, get_theme, indicator, is_missing, layer_type, make_store, no_data,
-                                 option, skip_reason, theme_classes, with_columns)
+from gisplan.maps.themes import (
+    THEMES,
+    format_distance,
+    get_theme,
+    indicator,
+    is_missing,
+    layer_type,
+    make_store,
+    no_data,
+    option,
+    skip_reason,
+    theme_classes,
+    with_columns,
+)
 
 log = logging.getLogger(__name__)
 

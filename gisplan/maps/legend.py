@@ -123,6 +123,10 @@ def legend_html(title: str, sections: list[tuple[str | None, list[tuple[str, str
             style = {"line": f"border-top-color:{color}", "dashed": f"background:{color}40"}.get(shape, f"background:{color}")
             parts.append(f"<div><i class='{shape}' style='{style}'></i>{html.escape(label)}</div>")
     parts.append("</div></div>")
+    # the button tells assistive technology whether the legend starts folded (phone) or open
+    parts.append("<script>(function(){var l=document.currentScript.previousElementSibling,"
+                 "b=l.querySelector('.gisplan-legend-body');l.querySelector('.gisplan-legend-toggle')"
+                 ".setAttribute('aria-expanded',String(getComputedStyle(b).display!=='none'));})();</script>")
     return "".join(parts)
 
 

@@ -31,8 +31,18 @@ from gisplan._format import fmt_number  # noqa: E402
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_layer_types  # noqa: E402
 from gisplan.errors import DataMissingError, GisplanError, OptionError  # noqa: E402
 from gisplan.maps.style import NO_DATA_COLOR, categories  # noqa: E402
-from gisplan.maps.themes import (format_distance, get_theme, indicator, is_missing, make_store,  # noqa: E402
-                                 no_data, option, skip_reason, theme_classes, with_columns)
+from gisplan.maps.themes import (  # noqa: E402
+    format_distance,
+    get_theme,
+    indicator,
+    is_missing,
+    make_store,
+    no_data,
+    option,
+    skip_reason,
+    theme_classes,
+    with_columns,
+)
 
 FONT = "DejaVu Sans"
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}
