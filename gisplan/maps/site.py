@@ -146,7 +146,8 @@ def _unavailable(spec, store, exc: Exception, lang: str) -> str:
     if missing:
         names = ", ".join(layer_type(store, t).title(lang) for t in missing)
         return f"{no_data(lang).capitalize()}: {'thiếu lớp' if lang == 'vi' else 'missing layer'} {names}"
-    return f"{no_data(lang).capitalize()}: {exc}"
+    reason = getattr(exc, "reason_vi", None) if lang == "vi" else None
+    return f"{no_data(lang).capitalize()}: {reason or exc}"
 
 
 def _decorate(page: str, title: str, lang: str = "vi") -> str:
