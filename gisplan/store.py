@@ -146,13 +146,23 @@ class LayerStore:
 
         Raises
         ------
-        DataMissingError when no such layer is given or in the catalog (or its file is missing).
-        Any error of reading it (:class:`~gisplan.errors.ValidationError` with ``strict`` …).
+        DataMissingError when no such layer is given or in the catalog (or its file is missing),
+        or when none of its features lies in the study area. Any error of reading it (:class:`~gisplan.errors.ValidationError` with ``strict`` …).
         """
-        key, _ = self._resolve(type_id, index)
+        key, name = self._resolve(type_id, index)
         if key not in self._cache:
             self._cache[key] = self._clip(type_id, self._raw_layer(type_id, index))
-        return self._cache[key]
+        gdf = self._cache[key]
+        clip = getattr(gdf, "attrs", {}).get("gisplan", {}).get("clip")
+        if clip and len(gdf) == 0 and clip["dropped_outside"] + clip["dropped_slivers"] > 0:
+            n = clip["dropped_outside"] + clip["dropped_slivers"]
+            what = name or type_id
+            raise data_missing(
+                f"none of the {n:,} features of layer '{what}' lies in the study area; check that the "
+                f"file covers the province (or the catalog's study_area)",
+                f"không có đối tượng nào trong {n:,} đối tượng của lớp '{what}' nằm trong vùng nghiên cứu; "
+                f"kiểm tra tệp có phủ địa bàn tỉnh không (hoặc study_area của danh mục)")
+        return gdf
 
     def unclipped(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
         """The layer as read, not clipped to the study area (e.g. protected areas of a

@@ -281,3 +281,16 @@ def test_study_area_from_the_catalog_file(catalog, tmp_path):
                                       encoding="utf-8")
     store = LayerStore(Catalog(tmp_path / "c3.toml"))
     assert store.study_area_source == "province" and len(store.get("communes")) == 2
+
+
+def test_a_layer_wholly_outside_the_study_area_is_missing_not_empty():
+    prov = gpd.GeoDataFrame({"code": ["19"], "name": ["T"]}, geometry=[AREA], crs=CRS)
+    far = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[shapely.Point(X0 - 9e4, Y0), shapely.Point(X0 - 8e4, Y0)], crs=CRS)
+    store = LayerStore(None, layers={"province": prov, "mines": far})
+    with pytest.raises(DataMissingError, match="none of the 2 features of layer 'mines'"):
+        store.get("mines")
+    assert store.optional("mines") is None
+    assert store.unclipped("mines") is far
+    assert {r["layer"]: r for r in store.quality()}["mines"]["clip"]["dropped_outside"] == 2
+    # an empty layer stays an empty layer (nothing was dropped)
+    assert LayerStore(None, layers={"province": prov, "mines": far.iloc[:0]}).get("mines").empty

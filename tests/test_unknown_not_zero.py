@@ -243,3 +243,21 @@ def test_unknown_wwtp_status_is_not_non_compliant():
     res = run(**{**LAYERS, "industrial_zones": zones})
     assert res.headline["wastewater_compliant_pct"] == pytest.approx(50)
     assert "without a WWTP status" in res.meta["notes"]["wastewater"][0]
+
+
+def test_distances_reach_rivers_and_stations_across_the_border():
+    # the river runs 300 m outside the province (y = -300): clipped away, yet the riverbed mine m1
+    # at (100, 500) is 800 m from it and the zone z1 (y 600–800) 900 m; the only air station
+    # stands 2 km outside, 2 km from the town (box 0–600)
+    river = frame({"section_id": ["b"], "river_name": ["Sông biên giới"]},
+                  [shapely.LineString([(X0 - 1000, Y0 - 300), (X0 + 3000, Y0 - 300)])])
+    station = frame({"station_id": ["k9"], "name": ["Trạm ngoài tỉnh"], "medium": ["air"], "mode": ["automatic"]},
+                    [pt(-2000, 300)])
+    res = run(**{**LAYERS, "river_sections": river, "monitoring_stations": station})
+    assert "none of the 1 features" in res.skipped["river_quality"]  # not a table of 0 km
+    assert "nằm trong vùng nghiên cứu" in res.skipped_vi["river_quality"]
+    rb = res["riverbed_mines"].set_index("mine_id")
+    assert rb.loc["m1", "distance_m"] == pytest.approx(800) and rb.loc["m1", "section_id"] == "b"
+    assert res["zones_nearest_river"]["distance_m"].iloc[0] == pytest.approx(900)
+    air = res["air_monitoring"].iloc[0]
+    assert air["nearest_station_m"] == pytest.approx(2000) and air["automatic_stations"] == 1

@@ -220,8 +220,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     def conflicts():
         # protected areas as mapped, not clipped: a mine inside the province 500 m from a national
         # park of the neighbouring province is a conflict (the sites themselves are clipped)
-        L.get("protected_areas")  # read (and listed in the layer quality) like every layer
-        pa = L.unclipped("protected_areas")
+        pa = _as_mapped(L, "protected_areas")
         mines, zones = L.optional("mines"), L.optional("industrial_zones")
         if mines is None and zones is None:
             raise data_missing("no mines or industrial zones in the catalog",
@@ -252,7 +251,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                      f"nên số đếm có thể thấp hơn thực tế")
         return t
     add("expired_mines", expired)
-    add("riverbed_mines", lambda: protected.riverbed_mines(L.get("mines"), L.get("river_sections"),
+    # distances to rivers and stations are measured to the layers as mapped (a river along the
+    # provincial border, a station just across it), the sites themselves are the province's
+    add("riverbed_mines", lambda: protected.riverbed_mines(L.get("mines"), _as_mapped(L, "river_sections"),
                                                           max_distance_m=riverbed_distance_m))
 
     # industry
@@ -269,7 +270,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         return t
     add("wastewater", ww)
     add("zones_without_plant", lambda: industry.zones_without_compliant_plant(L.get("industrial_zones"), new_since=new_since))
-    add("zones_nearest_river", lambda: industry.nearest_river(L.get("industrial_zones"), L.get("river_sections")))
+    add("zones_nearest_river", lambda: industry.nearest_river(L.get("industrial_zones"),
+                                                             _as_mapped(L, "river_sections")))
 
     # rivers, waste, air
     def river_quality():
@@ -301,7 +303,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     add("waste_sites", waste)
 
     def air():
-        t = water.air_monitoring_coverage(L.get("urban_areas"), L.get("monitoring_stations"), distance_m=air_distance_m)
+        t = water.air_monitoring_coverage(L.get("urban_areas"), _as_mapped(L, "monitoring_stations"),
+                                          distance_m=air_distance_m)
         res.headline["air_monitored_towns_pct"] = float(t["covered"].mean() * 100) if len(t) else np.nan
         return t
     add("air_monitoring", air)
@@ -353,6 +356,16 @@ def _pa_units(L: LayerStore):
         prov = L.optional("province")
         L.derived["pa_units"] = forest.protected_area_units(L.get("protected_areas"), within=prov)
     return L.derived["pa_units"]
+
+
+def _as_mapped(L: LayerStore, type_id: str):
+    """The layer not clipped to the study area (read through the store, so it is listed in the
+    layer quality like every other)."""
+    try:
+        L.get(type_id)
+    except DataMissingError:  # nothing inside the study area: what is outside still counts here
+        pass
+    return L.unclipped(type_id)
 
 
 def _landfills(L: LayerStore):
