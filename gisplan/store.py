@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, CatalogEntry
 from gisplan.crs import TARGET_CRS, require_projected
 from gisplan.errors import DataMissingError, LayerNotFoundError, SchemaError
@@ -160,7 +161,7 @@ class LayerStore:
             raise data_missing(
                 f"none of the {n:,} features of layer '{what}' lies in the study area; check that the "
                 f"file covers the province (or the catalog's study_area)",
-                f"không có đối tượng nào trong {n:,} đối tượng của lớp '{what}' nằm trong vùng nghiên cứu; "
+                f"không có đối tượng nào trong {fmt_number(n, 'vi', 0)} đối tượng của lớp '{what}' nằm trong vùng nghiên cứu; "
                 f"kiểm tra tệp có phủ địa bàn tỉnh không (hoặc study_area của danh mục)")
         return gdf
 

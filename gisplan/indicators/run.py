@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError, GisplanError
 from gisplan.indicators import canopy, change, forest, industry, protected, targets, water
@@ -245,9 +246,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         res.headline["expired_mines_still_operating"] = float(len(t))
         if "licence_expiry" not in mines or mines["licence_expiry"].isna().any():
             n = len(mines) if "licence_expiry" not in mines else int(mines["licence_expiry"].isna().sum())
-            res.note("expired_mines", f"{n} mine(s) without a licence expiry date: only their recorded licence "
+            res.note("expired_mines", f"{n:,} mine(s) without a licence expiry date: only their recorded licence "
                                       f"status is checked, so the count may be low",
-                     f"{n} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép đã ghi, "
+                     f"{fmt_number(n, 'vi', 0)} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép đã ghi, "
                      f"nên số đếm có thể thấp hơn thực tế")
         return t
     add("expired_mines", expired)
@@ -262,8 +263,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         t = industry.wastewater_compliance(zones)
         res.headline["wastewater_compliant_pct"] = float(t.loc[t.group == "all", "compliant_pct"].iloc[0])
         if n := int(t.loc[t.group == "all", "unknown"].iloc[0]):
-            res.note("wastewater", f"{n} operating zone(s) without a WWTP status: shares are of the zones whose "
-                                   f"status is known", f"{n} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
+            res.note("wastewater", f"{n:,} operating zone(s) without a WWTP status: shares are of the zones whose "
+                                   f"status is known", f"{fmt_number(n, 'vi', 0)} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
                                    f"tỷ lệ tính trên các khu/cụm đã có thông tin")
         new = zones[zones["established_year"].fillna(0).astype(int) >= new_since] if "established_year" in zones else zones.iloc[:0]
         res.headline["new_zones_compliant_pct"] = float((new["wwtp_status"] == "compliant").mean() * 100) if len(new) else np.nan
@@ -283,9 +284,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                      "không có số liệu chất lượng nước (qcvn_class hoặc wqi): chưa biết chiều dài đoạn ô nhiễm")
         else:
             if not known.all():
-                res.note("river_quality", f"{int((~known).sum())} of {len(known)} river sections have no "
+                res.note("river_quality", f"{int((~known).sum()):,} of {len(known):,} river sections have no "
                                           f"water-quality data (no_data_km); polluted_km counts assessed sections",
-                         f"{int((~known).sum())}/{len(known)} đoạn sông không có số liệu chất lượng nước "
+                         f"{fmt_number(int((~known).sum()), 'vi', 0)}/{fmt_number(len(known), 'vi', 0)} đoạn sông không có số liệu chất lượng nước "
                          f"(no_data_km); polluted_km chỉ tính các đoạn đã đánh giá")
             res.headline["polluted_river_km"] = float(t["polluted_km"].sum(min_count=1))
         return t
