@@ -243,7 +243,7 @@ def _vn2000_like(lon_0: float, k: float) -> CRS | None:
     return None
 
 
-def recognise_vn2000(crs: Any, bounds: tuple[float, float, float, float]) -> CRSGuess | None:
+def recognise_vn2000(crs: Any, bounds: tuple[float, float, float, float], *, utm: bool = True) -> CRSGuess | None:
     """Recognise a VN-2000 projection behind a CRS whose datum was lost.
 
     MapInfo has no datum code for VN-2000, so a TAB/MIF file written in VN-2000 / TM-3 or
@@ -264,6 +264,9 @@ def recognise_vn2000(crs: Any, bounds: tuple[float, float, float, float]) -> CRS
     ----------
     crs : the CRS the file declares (anything ``pyproj.CRS.from_user_input()`` accepts).
     bounds : the data's bounds in that CRS (metres).
+    utm : also recognise UTM 48N/49N on WGS 84 (MapInfo files, which cannot record VN-2000 at all).
+        Off for Shapefiles: a ``.prj`` saying WGS 84 / UTM 48N is what GPS and satellite
+        products really use, while nobody writes WGS 84 data in a TM-3 zone with k = 0.9999.
 
     Returns
     -------
@@ -288,7 +291,7 @@ def recognise_vn2000(crs: Any, bounds: tuple[float, float, float, float]) -> CRS
     kind = _datum_kind(crs)
     if kind not in ("wgs84", "unknown"):
         return None
-    if abs(p["k"] - 0.9996) < 1e-9 and round(p["lon_0"], 6) not in (105.0, 111.0):
+    if abs(p["k"] - 0.9996) < 1e-9 and (not utm or round(p["lon_0"], 6) not in (105.0, 111.0)):
         return None
     vn = _vn2000_like(p["lon_0"], p["k"])
     if vn is None:

@@ -727,7 +727,7 @@ def _resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame
         df = df.set_crs(None, allow_override=True)
     if df.crs is not None:
         if path.suffix.lower() in _LOST_DATUM_SUFFIXES and bounds is not None:
-            vn = recognise_vn2000(df.crs, bounds)
+            vn = recognise_vn2000(df.crs, bounds, utm=path.suffix.lower() in _MAPINFO_SUFFIXES)
             if vn is not None and assume_crs is not None:
                 crs = to_crs(assume_crs)
                 return (df.set_crs(crs, allow_override=True),

@@ -190,7 +190,7 @@ def test_geojson_in_degrees_is_read_as_wgs84_without_warning(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # 3. Shapefile .prj with a VN-2000 projection on the WGS 84 datum
-@pytest.mark.parametrize(("epsg", "prj"), [(9213, PRJ_TM3_WGS84), (3405, PRJ_UTM48_WGS84)])
+@pytest.mark.parametrize(("epsg", "prj"), [(9213, PRJ_TM3_WGS84)])
 def test_shapefile_prj_on_wgs84_datum_is_read_as_vn2000(tmp_path, epsg, prj):
     gdf = sample_frame(TYPES["mines"], n=3)  # EPSG:9213, the truth
     _write_raw(gdf.to_crs(epsg), tmp_path / "mo.shp")
@@ -210,6 +210,20 @@ def test_shapefile_prj_on_wgs84_datum_is_read_as_vn2000(tmp_path, epsg, prj):
         wgs = read_layer(tmp_path / "mo.shp", layer_type="mines",
                          assume_crs="EPSG:32648" if epsg == 3405 else PRJ_TM3_WGS84)
     assert shapely.distance(wgs.geometry.values, naive.geometry.values).max() < 0.01
+
+
+def test_shapefile_wgs84_utm_is_taken_as_declared(tmp_path):
+    # WGS 84 / UTM 48N is what GPS receivers and satellite products write: a .shp saying so is
+    # believed (only MapInfo, which cannot record VN-2000, has its UTM re-read as VN-2000)
+    gdf = sample_frame(TYPES["mines"], n=3)
+    truth = gdf.to_crs(32648)
+    _write_raw(truth, tmp_path / "gps.shp")
+    (tmp_path / "gps.prj").write_text(PRJ_UTM48_WGS84, encoding="ascii")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AssumedCRSWarning)
+        back = read_layer(tmp_path / "gps.shp", layer_type="mines")
+    assert shapely.distance(back.geometry.values, gdf.geometry.values).max() < 0.01
+    assert back.attrs["gisplan"]["crs_assumed"] is None
 
 
 def test_shapefile_prj_on_wgs84_outside_vietnam_is_left_alone(tmp_path):
