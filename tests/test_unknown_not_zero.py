@@ -133,6 +133,10 @@ def test_duplicated_unit_codes_are_an_error():
         change.forest_change_status(FOREST, FOREST, dup, unit_id="code")
     with pytest.raises(SchemaError, match="'00002'"):
         water.polluted_length_by_unit(RIVERS.assign(wqi=[40.0, 80.0]), dup, unit_id="code")
+    with pytest.raises(SchemaError, match="urban_id.*'u1'"):  # a town stored twice would count twice
+        water.air_monitoring_coverage(pd.concat([URBAN, URBAN], ignore_index=True), STATIONS)
+    with pytest.raises(SchemaError, match="zone_id.*'z1'"):
+        industry.wastewater_compliance(pd.concat([ZONES, ZONES], ignore_index=True))
 
 
 @pytest.mark.parametrize("crs, unit", [(2263, "foot"), (4326, "degrees")])

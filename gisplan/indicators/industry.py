@@ -15,6 +15,7 @@ import shapely
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError
 from gisplan.indicators.water import wqi_band
+from gisplan.overlay import require_unique_ids
 from gisplan.store import data_missing
 
 
@@ -28,6 +29,7 @@ def wastewater_compliance(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     ``compliant_pct`` (of the zones whose status is known; NaN when none is), ``target_pct``
     (100) and ``gap_pct``.
     """
+    require_unique_ids(zones, "zone_id", "industrial zones (wastewater_compliance)")
     op = zones[zones["status"] == "operating"]
     rows = []
     for group, sub in (("kcn", op[op["zone_type"] == "kcn"]), ("ccn", op[op["zone_type"] == "ccn"]), ("all", op)):

@@ -216,6 +216,7 @@ def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoData
     require_projected(stations.crs, "monitoring stations (air_monitoring_coverage)")
     if not urban_areas.crs.equals(stations.crs):
         raise CRSError(f"urban areas ({urban_areas.crs}) and stations ({stations.crs}) must share one CRS")
+    require_unique_ids(urban_areas, "urban_id", "urban areas (air_monitoring_coverage)")
     towns = urban_areas[urban_areas["urban_class"].isin(classes)]
     air = stations[stations["medium"] == "air"]
     rows = []
