@@ -302,3 +302,34 @@ def test_print_conflicts_use_the_buffer_of_the_results(catalog):
     assert n1 == near(1000) and n2 == near(2000) > near(1000)
     assert any("≤ 1 km" in t for t in texts1) and any("≤ 2 km" in t for t in texts2)
     assert not any("≤ 1 km" in t for t in texts2)
+
+
+def _without(catalog_path: Path, tmp_path: Path, *entries: str) -> Path:
+    """A copy of a catalog file without the named [layers.*] entries."""
+    text = Path(catalog_path).read_text(encoding="utf-8")
+    for name in entries:
+        start = text.index(f"[layers.{name}]")
+        nxt = text.find("[layers.", start + 1)
+        text = text[:start] + (text[nxt:] if nxt >= 0 else "")
+    out = tmp_path / "catalog.toml"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_path):
+    catalog = load_catalog(_without(demo_small, tmp_path, "forest_status_2020", "forest_status_2024"))
+    m = make_map("forest_cover", catalog=catalog)
+    feats = _features(m, "communes")
+    assert len(feats) == len(read_catalog_layer(catalog, "communes"))
+    [gj] = [c for c in m._children.values() if getattr(c, "data", None) and c.data.get("features")
+            and c.data["features"][0]["properties"]["_layer"] == "communes" and c.layer_name.startswith("Tỷ lệ")]
+    assert {gj.style_function(f)["fillColor"] for f in feats} == {NO_DATA_COLOR}
+    assert all(f["properties"]["forest_pct"] == NO_DATA_VI for f in feats)  # never 0 %
+    page = m.get_root().render()
+    assert re.search(r"không có số liệu \(.*forest_status", page)
+    assert m.gisplan_classes.edges == ()
+    for theme in ("forest_cover", "forest_change"):
+        fig = render_figure(theme, catalog=catalog, lang="en")
+        texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+        assert any(t.startswith("no data (") and "forest_status" in t for t in texts), texts
+        plt.close(fig)

@@ -37,12 +37,12 @@ from gisplan.maps.themes import (
     format_distance,
     get_theme,
     indicator,
+    indicator_and_reason,
     is_missing,
     layer_type,
     make_store,
     no_data,
     option,
-    skip_reason,
     theme_classes,
     with_columns,
 )
@@ -466,7 +466,7 @@ def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: lis
     communes = data.optional("communes")
     if communes is None:
         raise DataMissingError(f"the {theme} map needs the communes layer")
-    table = indicator(table_name, results=results, store=data)
+    table, reason = indicator_and_reason(table_name, results=results, store=data, lang=lang)
     if table is not None:
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
     else:
@@ -479,7 +479,6 @@ def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: lis
                                            "color": "#555", "weight": 0.8, "fillOpacity": 0.75})
     items = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
     if joined[col].isna().any():
-        reason = None if table is not None else skip_reason(table_name, results, lang)
         items += _no_data_section(None, no_data(lang), reason)[1]
     return [(head, items)]
 
@@ -532,14 +531,15 @@ def _protected_areas(m, data, results, lang):
 
     near = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
     conflict_colors = lt.style["conflict_colors"]
-    table = indicator("conflicts", results=results, store=data)
+    table, reason = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
     for site_type, type_id, id_col in (("mine", "mines", "mine_id"), ("industrial_zone", "industrial_zones", "zone_id")):
         color = conflict_colors[site_type]
         what = ("Xung đột: " if vi else "Conflict: ") + load_layer_types()[type_id].title(lang).lower()
         sites = data.optional(type_id)
         if sites is None or table is None:  # unknown, not "no conflict"
-            reason = skip_reason("conflicts", results, lang) if table is None else None
-            sections.append(_no_data_section(None, f"{what}: {no_data(lang)}", reason, "circle"))
+            why = reason if table is None else (f"thiếu lớp {load_layer_types()[type_id].title(lang)}" if vi
+                                                else f"missing layer: {load_layer_types()[type_id].title(lang)}")
+            sections.append(_no_data_section(None, f"{what}: {no_data(lang)}", why, "circle"))
             continue
         hits = table[table["site_type"] == site_type] if len(table) else table
         sections.append((None, [(color, what + (f" (trong, vùng đệm hoặc ≤ {near})" if vi

@@ -34,12 +34,11 @@ from gisplan.maps.style import NO_DATA_COLOR, categories  # noqa: E402
 from gisplan.maps.themes import (  # noqa: E402
     format_distance,
     get_theme,
-    indicator,
+    indicator_and_reason,
     is_missing,
     make_store,
     no_data,
     option,
-    skip_reason,
     theme_classes,
     with_columns,
 )
@@ -242,7 +241,7 @@ def _choropleth(theme, ax, data, results, lang):
     col, unit = spec.scheme.column, spec.scheme.unit
     name = spec.tables[0]
     communes = _need(data, "communes", theme)
-    table = indicator(name, results=results, store=data)
+    table, reason = indicator_and_reason(name, results=results, store=data, lang=lang)
     if table is not None:
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
     else:
@@ -254,7 +253,6 @@ def _choropleth(theme, ax, data, results, lang):
     h = [Patch(visible=False, label=f"{head} ({unit})")]
     h += [Patch(facecolor=c, edgecolor="#555", label=lab) for c, lab in zip(cls.colors, cls.labels, strict=True)]
     if joined[col].isna().any():
-        reason = skip_reason(name, results, lang) if table is None else None
         h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#555",
                        label=no_data(lang) + (f" ({reason})" if reason else "")))
     pas = data.optional("protected_areas")
@@ -287,7 +285,8 @@ def _draw(theme, ax, data, results, lang):
         h += _cat_layer(ax, pas, "protected_areas", lang, column="zone", title=lts["protected_areas"].attributes["zone"].title(lang))
         from gisplan.indicators.protected import conflicts
 
-        conf = indicator("conflicts", results=results, store=data)  # with the results' buffer_m
+        # computed with the buffer_m of the results' options when they lack the table
+        conf, why = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
         km = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
         conflict_colors = lts["protected_areas"].style["conflict_colors"]
         for site_type, type_id, id_col, vi_label, en_label in (
@@ -296,7 +295,8 @@ def _draw(theme, ax, data, results, lang):
             color = conflict_colors[site_type]
             sites = data.optional(type_id)
             if sites is None or conf is None:  # unknown, not "no conflict"
-                reason = skip_reason("conflicts", results, lang) if conf is None else None
+                reason = why if conf is None else (f"thiếu lớp {lts[type_id].title(lang)}" if vi
+                                                   else f"missing layer: {lts[type_id].title(lang)}")
                 h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor="#000",
                                 label=(f"Xung đột ({vi_label.lower()}): " if vi else f"Conflicts ({en_label.lower()}): ")
                                 + no_data(lang) + (f" ({reason})" if reason else "")))

@@ -235,7 +235,9 @@ def _forest_change(store, results):
     before, after = (None, None) if 0 < catalog_years < 2 else \
         (store.optional("forest_status", 0), store.optional("forest_status", -1))
     if before is None or after is None:
-        raise DataMissingError("the forest_change map needs two forest_status layers (two years)")
+        exc = DataMissingError("the forest_change map needs two forest_status layers (two years)")
+        exc.reason_vi = "cần hai lớp hiện trạng rừng (forest_status) của hai năm"
+        raise exc
     return forest_change_status(before, after, store.get("communes"), unit_id="code")
 
 
@@ -252,17 +254,25 @@ def indicator(name: str, *, results=None, store=None) -> pd.DataFrame | None:
     """The indicator table ``name`` a map shows: from ``results`` when they hold it; None when the
     results skipped it (its data are absent); else computed from the ``store`` with the options
     of ``results`` (None when its layers are absent)."""
+    return indicator_and_reason(name, results=results, store=store)[0]
+
+
+def indicator_and_reason(name: str, *, results=None, store=None,
+                         lang: str = "vi") -> tuple[pd.DataFrame | None, str | None]:
+    """Like :func:`indicator`, with why the table is absent (None when it is there or the reason
+    is unknown): the results' skip reason, or the message of the missing data (Vietnamese when
+    ``lang="vi"`` and a Vietnamese reason is known)."""
     tables = getattr(results, "tables", None) or {}
     if name in tables:
-        return tables[name]
+        return tables[name], None
     if name in (getattr(results, "skipped", None) or {}):
-        return None
+        return None, skip_reason(name, results, lang)
     if store is None or name not in _COMPUTE:
-        return None
+        return None, None
     try:
-        return _COMPUTE[name](store, results)
-    except DataMissingError:
-        return None
+        return _COMPUTE[name](store, results), None
+    except DataMissingError as exc:
+        return None, (getattr(exc, "reason_vi", None) if lang == "vi" else None) or str(exc)
 
 
 def skip_reason(name: str, results, lang: str = "vi") -> str | None:
