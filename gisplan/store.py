@@ -21,9 +21,10 @@ Clipping (in EPSG:9213, metres):
   is dropped too; points are kept when inside (or on the boundary).
 
 The counts (``kept``, ``cut``, ``dropped_outside``, ``dropped_slivers``) are in
-``gdf.attrs["gisplan"]["clip"]`` and in :meth:`LayerStore.quality`. Protected areas get a
-``full_area_ha`` column with each feature's mapped area before clipping, so the total area of an
-area that is only partly inside stays known.
+``gdf.attrs["gisplan"]["clip"]`` and in :meth:`LayerStore.quality`. Protected areas get
+``full_area_ha`` (each feature's mapped area before clipping), ``pa_area_ha`` and
+``pa_buffer_ha`` (the whole area and buffer zone of its ``pa_id``, zones wholly outside
+included), so the total area of an area that is only partly inside stays known.
 """
 
 from __future__ import annotations
@@ -260,6 +261,8 @@ class LayerStore:
             return gdf  # a table, or a frame given in degrees (maps): left as given
         if not gdf.crs.equals(TARGET_CRS):
             area = gpd.GeoSeries([area], crs=TARGET_CRS).to_crs(gdf.crs).iloc[0]
+        if type_id == "protected_areas":
+            gdf = protected_area_totals(gdf)
         out = clip_to_area(gdf, area, what=f"layer '{type_id}'",
                            keep_full_area=type_id in FULL_AREA_TYPES)
         return out
@@ -293,6 +296,24 @@ def _union(gdf: gpd.GeoDataFrame) -> shapely.Geometry | None:
         return None
     area = shapely.union_all(shapely.make_valid(polys))
     return None if area.is_empty else area
+
+
+def protected_area_totals(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` (protected-area zones, projected CRS in metres) with the totals of each area
+    before any clipping, on every one of its features: ``pa_area_ha`` (its zones other than the
+    buffer zone) and ``pa_buffer_ha`` (its buffer zone; NaN when the layer maps no buffer zone
+    at all). Zones of one area are assumed not to overlap."""
+    if not {"pa_id", "zone"} <= set(gdf.columns) or not len(gdf):
+        return gdf
+    require_projected(gdf.crs, "protected areas")
+    ha = shapely.area(gdf.geometry.to_numpy()) / 1e4
+    buffer = (gdf["zone"] == "buffer").to_numpy()
+    frame = gdf[["pa_id"]].assign(_core=np.where(buffer, 0.0, ha), _buf=np.where(buffer, ha, 0.0))
+    sums = frame.groupby("pa_id")[["_core", "_buf"]].sum()
+    out = gdf.assign(pa_area_ha=gdf["pa_id"].map(sums["_core"]).to_numpy(),
+                     pa_buffer_ha=gdf["pa_id"].map(sums["_buf"]).to_numpy() if buffer.any() else np.nan)
+    out.attrs = dict(gdf.attrs)
+    return out
 
 
 def clip_to_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, what: str = "layer",

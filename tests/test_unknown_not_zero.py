@@ -265,3 +265,15 @@ def test_distances_reach_rivers_and_stations_across_the_border():
     assert res["zones_nearest_river"]["distance_m"].iloc[0] == pytest.approx(900)
     air = res["air_monitoring"].iloc[0]
     assert air["nearest_station_m"] == pytest.approx(2000) and air["automatic_stations"] == 1
+
+
+def test_protected_area_zones_outside_the_province_still_count_in_its_totals():
+    # core zone inside (4 ha), restoration zone wholly outside (x 2100–2300: 4 ha), buffer zone
+    # wholly outside (x 2400–2600 × 0–300: 6 ha): 8 ha mapped, 4 ha inside, 6 ha buffer zone
+    pa = frame({"feature_id": ["c", "r", "b"], "pa_id": ["K"] * 3, "name": ["Khu K"] * 3,
+                "category": ["nature_reserve"] * 3, "zone": ["strict_protection", "ecological_restoration", "buffer"]},
+               [box(1000, 0, 1200, 200), box(2100, 0, 2300, 200), box(2400, 0, 2600, 300)])
+    res = run(**{**LAYERS, "protected_areas": pa})
+    row = res["protected_areas"].set_index("pa_id").loc["K"]
+    assert row["area_ha"] == pytest.approx(8) and row["in_province_ha"] == pytest.approx(4)
+    assert row["in_province_pct"] == pytest.approx(50) and row["buffer_zone_ha"] == pytest.approx(6)

@@ -27,7 +27,7 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     -------
     DataFrame per ``pa_id``: name, category, level, ``official_area_ha`` (sum over its zones as
     decided, NaN when not given), ``area_ha`` (mapped, buffer zone excluded; the area before
-    clipping to the study area when the layer has ``full_area_ha``, see
+    clipping to the study area when the layer has ``pa_area_ha``, see
     :class:`gisplan.store.LayerStore`),
     ``in_province_ha``, ``in_province_pct``, ``buffer_zone_ha`` (NaN when the layer maps no
     buffer zone at all), and with ``parcels``:
@@ -45,18 +45,19 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     else:
         out["official_area_ha"] = np.nan
     out["area_ha"] = units.area.to_numpy() / 1e4
-    if "full_area_ha" in protected_areas:  # clipped to the study area: the mapped area before
-        core = protected_areas[protected_areas["zone"] != "buffer"]
-        full = core.groupby("pa_id")["full_area_ha"].sum(min_count=1)
+    if "pa_area_ha" in protected_areas:  # clipped to the study area: the totals before
+        full = protected_areas.groupby("pa_id")["pa_area_ha"].first()
         out["area_ha"] = out["pa_id"].map(full).fillna(out["area_ha"]).to_numpy()
     inside_geoms = shapely.intersection(units.geometry.to_numpy(), prov)
     out["in_province_ha"] = shapely.area(inside_geoms) / 1e4
     out["in_province_pct"] = out["in_province_ha"] / out["area_ha"] * 100
-    buf = protected_areas[protected_areas["zone"] == "buffer"]
-    buf_ha = buf["full_area_ha"] if "full_area_ha" in buf else buf.area / 1e4
-    buffer_ha = out["pa_id"].map(buf.assign(_a=buf_ha).groupby("pa_id")["_a"].sum())
-    # no buffer zone mapped in the whole layer: unknown (NaN), not "no buffer zone" (0)
-    out["buffer_zone_ha"] = buffer_ha.fillna(0.0) if len(buf) else np.nan
+    if "pa_buffer_ha" in protected_areas:  # clipped: the buffer zones before (NaN: none mapped)
+        out["buffer_zone_ha"] = out["pa_id"].map(protected_areas.groupby("pa_id")["pa_buffer_ha"].first()).to_numpy()
+    else:
+        buf = protected_areas[protected_areas["zone"] == "buffer"]
+        buffer_ha = out["pa_id"].map(buf.assign(_a=buf.area / 1e4).groupby("pa_id")["_a"].sum())
+        # no buffer zone mapped in the whole layer: unknown (NaN), not "no buffer zone" (0)
+        out["buffer_zone_ha"] = buffer_ha.fillna(0.0) if len(buf) else np.nan
     if parcels is not None:  # forest inventories stop at the provincial boundary: the part inside
         inside = units.set_geometry(inside_geoms)
         fc = forest_cover_from_status(parcels, inside, unit_id="pa_id", name_column=None).set_index("pa_id")
