@@ -36,25 +36,32 @@ def _summary(ctx: dict) -> None:
 
 def _indicators(ctx: dict) -> None:
     from gisplan.crosswalk import add_crosswalk
+    from gisplan.export import export_results
     from gisplan.indicators.run import run_indicators
     from gisplan.reports import write_reports
+    from gisplan.store import LayerStore
 
     t = time.perf_counter()
-    ctx["results"] = run_indicators(ctx["catalog"], progress=False)
+    ctx["store"] = LayerStore(ctx["catalog"])  # every layer read once for the reports and the site
+    ctx["results"] = run_indicators(ctx["catalog"], progress=False, store=ctx["store"])
     add_crosswalk(ctx["results"], ctx["catalog"])
     paths = write_reports(ctx["results"], ctx["reports"], overwrite=True)
+    exported = export_results(ctx["results"], ctx["store"], ctx["reports"], overwrite=True)
     click.echo(f"{len(ctx['results'].tables)} indicator tables in {time.perf_counter() - t:.1f} s")
     for name, reason in ctx["results"].skipped.items():
         click.echo(f"  skipped {name}: {reason}")
     ctx["outputs"].update({"reports": ctx["reports"].resolve(), "workbook": paths["excel"].resolve(),
-                           "summary": paths["html"].resolve()})
+                           "summary": paths["html"].resolve(), "geopackage": exported["gpkg"].resolve()})
+    if "qgis" in exported:
+        ctx["outputs"]["qgis project"] = exported["qgis"].resolve()
 
 
 def _publish(ctx: dict) -> None:
     from gisplan.maps.site import publish_site
 
     t = time.perf_counter()
-    index = publish_site(ctx["catalog"], ctx["site"], results=ctx.get("results"), overwrite=True)
+    index = publish_site(ctx["catalog"], ctx["site"], results=ctx.get("results"), overwrite=True,
+                         store=ctx.get("store"))
     size = sum(p.stat().st_size for p in ctx["site"].rglob("*") if p.is_file())
     click.echo(f"site published in {time.perf_counter() - t:.1f} s ({size / 1e6:.1f} MB)")
     ctx["outputs"]["site"] = index.resolve()

@@ -34,11 +34,14 @@ from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
 def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, air_distance_m, threshold,
                    mmu_ha, official_area, reference_date, strict, progress):
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
-    workbook (Vietnamese headers) and a summary. Indicators whose layers are missing are skipped
-    with the reason."""
+    workbook (Vietnamese headers), a summary and gisplan_chi_tieu.gpkg (every indicator with a
+    place as a styled layer; plus gisplan.qgz where QGIS is installed). Indicators whose layers
+    are missing are skipped with the reason."""
     from gisplan._atomic import check_creatable
     from gisplan.crosswalk import add_crosswalk
+    from gisplan.export import export_results
     from gisplan.indicators.run import run_indicators
+    from gisplan.store import LayerStore
     from gisplan.reports import WORKBOOK, write_reports
 
     check_creatable(out_dir)  # before the computation: a folder under a file, no permission
@@ -46,11 +49,15 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
         raise OutputExistsError(f"{out_dir} already holds reports; add --overwrite to replace them")
     catalog = load_catalog(catalog_path)
     ref = reference_date.date() if isinstance(reference_date, dt.datetime) else None
+    store = LayerStore(catalog, strict=strict)
     results = run_indicators(catalog, progress=progress, reference_date=ref, buffer_m=buffer_m,
                              river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
-                             threshold=threshold, mmu_ha=mmu_ha, official_area=official_area, strict=strict)
+                             threshold=threshold, mmu_ha=mmu_ha, official_area=official_area, strict=strict,
+                             store=store)
     add_crosswalk(results, catalog)  # old→new commune table when the catalog has communes_pre2025
     paths = write_reports(results, out_dir, overwrite=overwrite)
+    # the same numbers as styled layers (and a QGIS project where QGIS is installed)
+    paths.update(export_results(results, store, out_dir, overwrite=overwrite))
     click.echo(f"{len(results.tables)} indicator tables written:")
     for what, path in paths.items():
         click.echo(f"  {what:9} {path}")

@@ -109,22 +109,27 @@ def write_geopackage(results, store, path: str | os.PathLike, *, lang: str = "vi
                      overwrite: bool = False, layers: list[ExportLayer] | None = None) -> Path:
     """Write :func:`indicator_layers` to one GeoPackage with their default styles.
 
-    The file is built beside ``path`` under a temporary name and moved into place when complete;
-    an existing ``path`` is replaced only with ``overwrite=True``.
+    The file is built beside ``path`` under a temporary name and moved into place when complete,
+    and listed in the folder's manifest; an existing ``path`` is replaced only with
+    ``overwrite=True`` and only when gisplan wrote it; a layer file of the catalog is never
+    written onto.
 
     Returns
     -------
     The path written.
     """
-    from gisplan._atomic import atomic_path
+    from gisplan._atomic import OutputFolder, catalog_inputs
 
+    path = Path(path)
     if layers is None:
         layers = indicator_layers(results, store, lang=lang)
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        for layer in layers:
-            _write(layer, tmp)
-        write_layer_styles(tmp, {ly.name: ly.style for ly in layers if ly.style is not None})
-    return Path(path)
+    inputs = catalog_inputs(store.catalog) if getattr(store, "catalog", None) is not None else ()
+    with OutputFolder(path.parent, inputs=inputs, overwrite=overwrite) as folder:
+        with folder.write(path.name) as tmp:
+            for layer in layers:
+                _write(layer, tmp)
+            write_layer_styles(tmp, {ly.name: ly.style for ly in layers if ly.style is not None})
+    return path
 
 
 def _write(layer: ExportLayer, path: Path) -> None:

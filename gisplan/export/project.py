@@ -91,7 +91,7 @@ def write_qgis_project(gpkg: str | os.PathLike, out: str | os.PathLike,
     MissingDependencyError when no Python with QGIS is found; GisplanError when QGIS cannot
     open a layer or write the project.
     """
-    from gisplan._atomic import atomic_path
+    from gisplan._atomic import OutputFolder
 
     exe = qgis_python()
     if exe is None:
@@ -99,8 +99,8 @@ def write_qgis_project(gpkg: str | os.PathLike, out: str | os.PathLike,
             "the QGIS project needs QGIS's Python API (Debian/Ubuntu: apt install python3-qgis; "
             "or set GISPLAN_QGIS_PYTHON to a Python that can import qgis.core); the GeoPackage "
             "opens styled in QGIS without it")
-    gpkg = Path(gpkg).resolve()
-    with atomic_path(out, overwrite=overwrite) as tmp:
+    gpkg, out = Path(gpkg).resolve(), Path(out)
+    with OutputFolder(out.parent, inputs=[gpkg], overwrite=overwrite) as folder, folder.write(out.name) as tmp:
         # QGIS stores paths relative to the project file: write it beside the GeoPackage's
         # final place so the relative path holds after the move
         spec = {"gpkg": str(gpkg), "out": str(Path(tmp).resolve()), "title": title, "crs": crs,
