@@ -10,10 +10,10 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from gisplan.demo.geometry import lonlat
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.cli.main import cli
 from gisplan.demo import MANIFEST, build_demo, is_built
+from gisplan.demo.geometry import lonlat
 from gisplan.io import open_raster, read_catalog_layer
 
 

@@ -41,8 +41,8 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     from gisplan.crosswalk import add_crosswalk
     from gisplan.export import export_results
     from gisplan.indicators.run import run_indicators
-    from gisplan.store import LayerStore
     from gisplan.reports import WORKBOOK, write_reports
+    from gisplan.store import LayerStore
 
     check_creatable(out_dir)  # before the computation: a folder under a file, no permission
     if (out_dir / WORKBOOK).exists() and not overwrite:

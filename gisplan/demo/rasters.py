@@ -18,8 +18,8 @@ from rasterio.features import rasterize
 from rasterio.transform import from_origin
 
 from gisplan._atomic import atomic_path
-from gisplan.demo.geometry import blob, lonlat
 from gisplan.catalog import SYNTHETIC_NOTE
+from gisplan.demo.geometry import blob, lonlat
 
 CANOPY_NODATA = 255
 LANDCOVER_NODATA = 0
