@@ -3,8 +3,11 @@
 import math
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gisplan.catalog import Catalog
 from gisplan.errors import DataMissingError
@@ -294,3 +297,22 @@ def test_a_layer_wholly_outside_the_study_area_is_missing_not_empty():
     assert {r["layer"]: r for r in store.quality()}["mines"]["clip"]["dropped_outside"] == 2
     # an empty layer stays an empty layer (nothing was dropped)
     assert LayerStore(None, layers={"province": prov, "mines": far.iloc[:0]}).get("mines").empty
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-3000, 12_000), st.floats(-3000, 12_000), st.floats(1, 4000), st.floats(1, 4000)),
+                min_size=1, max_size=8))
+def test_clipped_area_is_the_inside_area_except_slivers(boxes):
+    area = shapely.Point(X0 + 5000, Y0 + 5000).buffer(5000, quad_segs=64)  # a many-vertex "province"
+    geoms = [box(x, y, x + w, y + h) for x, y, w, h in boxes]
+    gdf = gpd.GeoDataFrame({"i": range(len(geoms))}, geometry=geoms, crs=CRS)
+    out = clip_to_area(gdf, area)
+    inside = shapely.area(shapely.intersection(np.array(geoms, dtype=object), area))
+    share = inside / shapely.area(np.array(geoms, dtype=object))
+    expected = np.where(share >= 0.01, inside, 0.0)
+    got = np.zeros(len(geoms))
+    got[out["i"].to_numpy()] = out.area.to_numpy()
+    assert got == pytest.approx(expected, rel=2e-9, abs=1e-6)  # whole if within 1e-9
+    c = out.attrs["gisplan"]["clip"]
+    assert sum(c.values()) == len(geoms)
+    assert c["dropped_slivers"] == int(((share > 0) & (share < 0.01)).sum())
