@@ -277,3 +277,13 @@ def test_protected_area_zones_outside_the_province_still_count_in_its_totals():
     row = res["protected_areas"].set_index("pa_id").loc["K"]
     assert row["area_ha"] == pytest.approx(8) and row["in_province_ha"] == pytest.approx(4)
     assert row["in_province_pct"] == pytest.approx(50) and row["buffer_zone_ha"] == pytest.approx(6)
+
+
+def test_a_zone_without_an_establishment_year_is_not_known_to_be_old():
+    zones = pd.concat([ZONES.assign(established_year=2026, wwtp_status="none", status="planned"),
+                       frame({"zone_id": ["z9"], "name": ["CCN 9"], "zone_type": ["ccn"], "status": ["operating"],
+                              "wwtp_status": ["none"], "established_year": [None]}, [box(10, 10, 20, 20)])],
+                      ignore_index=True)
+    t = industry.zones_without_compliant_plant(zones).set_index("zone_id")
+    assert t.loc["z1", "new"] == True and pd.isna(t.loc["z9", "new"])  # noqa: E712
+    assert pd.isna(t.loc["z9", "established_year"]) and t.loc["z1", "established_year"] == 2026

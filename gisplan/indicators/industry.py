@@ -52,13 +52,16 @@ def zones_without_compliant_plant(zones: gpd.GeoDataFrame, *, new_since: int = 2
     """Operating and new zones/clusters without a compliant centralised WWTP.
 
     ``new`` marks zones established in or after ``new_since`` (the plan requires a plant for
-    100 % of new zones), whatever their operating status.
+    100 % of new zones), whatever their operating status; it is empty (NA, unknown) for a zone
+    without an establishment year. Zones without a WWTP status are listed (to be checked).
     """
-    year = zones["established_year"] if "established_year" in zones else pd.Series(pd.NA, index=zones.index)
-    new = year.fillna(0).astype(int) >= new_since
-    sel = zones[((zones["status"] == "operating") | new) & (zones["wwtp_status"] != "compliant")]
+    year = (pd.to_numeric(zones["established_year"], errors="coerce") if "established_year" in zones
+            else pd.Series(np.nan, index=zones.index))
+    new = pd.array(np.where(year.isna(), None, year >= new_since), dtype="boolean")
+    new = pd.Series(new, index=zones.index)
+    sel = zones[((zones["status"] == "operating") | new.fillna(False)) & (zones["wwtp_status"] != "compliant")]
     out = sel[["zone_id", "name", "zone_type", "status", "wwtp_status"]].copy()
-    out["established_year"] = year.loc[sel.index]
+    out["established_year"] = year.loc[sel.index].astype("Int64")
     out["new"] = new.loc[sel.index].to_numpy()
     return out.sort_values(["new", "zone_type", "zone_id"], ascending=[False, True, True]).reset_index(drop=True)
 

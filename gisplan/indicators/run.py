@@ -266,7 +266,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
             res.note("wastewater", f"{n:,} operating zone(s) without a WWTP status: shares are of the zones whose "
                                    f"status is known", f"{fmt_number(n, 'vi', 0)} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
                                    f"tỷ lệ tính trên các khu/cụm đã có thông tin")
-        new = zones[zones["established_year"].fillna(0).astype(int) >= new_since] if "established_year" in zones else zones.iloc[:0]
+        year = pd.to_numeric(zones["established_year"], errors="coerce") if "established_year" in zones else None
+        new = zones[(year >= new_since).to_numpy()] if year is not None else zones.iloc[:0]  # unknown year: not counted
         res.headline["new_zones_compliant_pct"] = float((new["wwtp_status"] == "compliant").mean() * 100) if len(new) else np.nan
         return t
     add("wastewater", ww)
