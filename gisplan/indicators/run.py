@@ -268,7 +268,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                                    f"tỷ lệ tính trên các khu/cụm đã có thông tin")
         year = pd.to_numeric(zones["established_year"], errors="coerce") if "established_year" in zones else None
         new = zones[(year >= new_since).to_numpy()] if year is not None else zones.iloc[:0]  # unknown year: not counted
-        res.headline["new_zones_compliant_pct"] = float((new["wwtp_status"] == "compliant").mean() * 100) if len(new) else np.nan
+        known = new[new["wwtp_status"].notna()]  # a zone without a WWTP status is unknown, not non-compliant
+        res.headline["new_zones_compliant_pct"] = (float((known["wwtp_status"] == "compliant").mean() * 100)
+                                                   if len(known) else np.nan)
         return t
     add("wastewater", ww)
     add("zones_without_plant", lambda: industry.zones_without_compliant_plant(L.get("industrial_zones"), new_since=new_since))
