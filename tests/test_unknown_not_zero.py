@@ -244,8 +244,9 @@ def test_unknown_wwtp_status_is_not_non_compliant():
                                     [box(100, 100, 200, 200), box(300, 100, 400, 200)])], ignore_index=True)
     t = industry.wastewater_compliance(zones).set_index("group")
     assert t.loc["all", "unknown"] == 1 and t.loc["all", "compliant_pct"] == pytest.approx(50)  # 1 of 2 known
-    res = run(**{**LAYERS, "industrial_zones": zones})
+    res = run(**{**LAYERS, "industrial_zones": zones.assign(established_year=2026)})
     assert res.headline["wastewater_compliant_pct"] == pytest.approx(50)
+    assert res.headline["new_zones_compliant_pct"] == pytest.approx(50)  # z1 yes, z3 no, z2 unknown
     assert "without a WWTP status" in res.meta["notes"]["wastewater"][0]
 
 
