@@ -240,6 +240,9 @@ def test_missing_theme_layer_gives_a_card_with_the_reason(required_only, tmp_pat
     assert "Không có số liệu: thiếu lớp Mỏ khoáng sản" in card, card
     assert not (tmp_path / "site" / "mines.html").exists()
     assert "href='rivers.html'" in page
+    res = CliRunner().invoke(cli, ["map", "mines", "--catalog", str(no_mines), "--out", str(tmp_path / "m.html")])
+    assert res.exit_code == 2 and "needs the 'mines' layer: add a layer of type 'mines' to the catalog" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "m.html").exists()
 
 
 # --- no half-built output ----------------------------------------------------------------------

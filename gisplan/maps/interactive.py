@@ -28,7 +28,6 @@ from folium.elements import JSCSSMixin
 
 from gisplan._format import fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_layer_types
-from gisplan.errors import DataMissingError
 from gisplan.maps import legend, parcels_layer
 from gisplan.maps.legend import Gradient
 from gisplan.maps.style import NO_DATA_COLOR, categories, wqi_categories, wqi_ramp
@@ -41,6 +40,7 @@ from gisplan.maps.themes import (
     is_missing,
     layer_type,
     make_store,
+    missing_layers,
     no_data,
     option,
     theme_classes,
@@ -465,7 +465,7 @@ def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: lis
     col = spec.scheme.column
     communes = data.optional("communes")
     if communes is None:
-        raise DataMissingError(f"the {theme} map needs the communes layer")
+        raise missing_layers(theme, data)
     table, reason = indicator_and_reason(table_name, results=results, store=data, lang=lang)
     if table is not None:
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
@@ -511,7 +511,7 @@ def _protected_areas(m, data, results, lang):
     vi = lang == "vi"
     pas = data.optional("protected_areas")
     if pas is None:
-        raise DataMissingError("the protected_areas map needs the protected_areas layer")
+        raise missing_layers("protected_areas", data)
     _communes_outline(m, data, lang)
     lt = layer_type(data, "protected_areas")
     zone_colors = lt.style["zone_colors"]
@@ -569,7 +569,7 @@ def _points_theme(theme, fields, extra=None):
         type_id, col = entry.type_id, entry.column
         gdf = data.optional(type_id)
         if gdf is None:
-            raise DataMissingError(f"the {theme} map needs the {type_id} layer")
+            raise missing_layers(theme, data)
         _communes_outline(m, data, lang)
         if extra:
             extra(m, data, results, lang)
@@ -609,7 +609,7 @@ def _rivers(m, data, results, lang):
     vi = lang == "vi"
     rivers = data.optional("river_sections")
     if rivers is None:
-        raise DataMissingError("the rivers map needs the river_sections layer")
+        raise missing_layers("rivers", data)
     _communes_outline(m, data, lang)
     from gisplan.indicators.water import wqi_band
 
@@ -650,7 +650,7 @@ def _air(m, data, results, lang):
     vi = lang == "vi"
     urban, stations = data.optional("urban_areas"), data.optional("monitoring_stations")
     if urban is None or stations is None:
-        raise DataMissingError("the air map needs the urban_areas and monitoring_stations layers")
+        raise missing_layers("air", data)
     _communes_outline(m, data, lang)
     from gisplan.indicators.water import air_monitoring_coverage
 

@@ -29,7 +29,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 from gisplan._atomic import atomic_path, check_output  # noqa: E402
 from gisplan._format import fmt_number  # noqa: E402
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_layer_types  # noqa: E402
-from gisplan.errors import DataMissingError, GisplanError, OptionError  # noqa: E402
+from gisplan.errors import GisplanError, OptionError  # noqa: E402
 from gisplan.maps.style import NO_DATA_COLOR, categories  # noqa: E402
 from gisplan.maps.themes import (  # noqa: E402
     format_distance,
@@ -37,6 +37,7 @@ from gisplan.maps.themes import (  # noqa: E402
     indicator_and_reason,
     is_missing,
     make_store,
+    missing_layers,
     no_data,
     option,
     theme_classes,
@@ -229,7 +230,7 @@ def _communes(ax, data):
 def _need(data, type_id, theme):
     gdf = data.optional(type_id)
     if gdf is None:
-        raise DataMissingError(f"the {theme} print map needs the {type_id} layer")
+        raise missing_layers(theme, data, what="print map")
     return with_columns(gdf, type_id)
 
 

@@ -166,6 +166,21 @@ def make_store(catalog: Catalog | None = None, layers: Mapping[str, gpd.GeoDataF
     return LayerStore(catalog, layers=layers)
 
 
+def missing_layers(theme: str | Theme, store, *, what: str = "map") -> DataMissingError:
+    """The error for a theme whose layers are absent: names the layer types missing from the
+    store's catalog and what to add (``reason_vi`` holds the Vietnamese wording)."""
+    spec = get_theme(theme)
+    missing = [t for t in spec.layers if store.optional(t) is None] or list(spec.layers)
+    catalog = getattr(store, "catalog", None)
+    where = f" ({catalog.path})" if catalog is not None and getattr(catalog, "path", None) else ""
+    names = " and ".join(f"'{t}'" for t in missing)
+    many = len(missing) > 1
+    exc = DataMissingError(f"the {spec.id} {what} needs the {names} layer{'s' if many else ''}: "
+                           f"add {'layers' if many else 'a layer'} of type {names} to the catalog{where}")
+    exc.reason_vi = "thiếu lớp " + ", ".join(layer_type(store, t).title("vi") for t in missing)
+    return exc
+
+
 def layer_type(store, type_id: str) -> LayerType:
     """The layer type, from the store's catalog when there is one (else the packaged types)."""
     catalog = getattr(store, "catalog", None)
