@@ -168,8 +168,14 @@ def test_web_and_print_maps_share_their_classes_across_runs(catalog, theme):
     from gisplan.maps.themes import indicator
     from gisplan.store import LayerStore
 
-    values = indicator(table, store=LayerStore(catalog))[get_theme(theme).scheme.column]
+    store = LayerStore(catalog)
+    values = indicator(table, store=store)[get_theme(theme).scheme.column]
     assert theme_classes(theme, values).edges == web1.edges
+    # one store (one publish): the classes are computed once and shared by the web and print maps
+    web = make_map(theme, store=store, parcels_data=None).gisplan_classes
+    fig = render_figure(theme, store=store)
+    assert fig.gisplan["classes"] is web
+    plt.close(fig)
 
 
 # --- number format ------------------------------------------------------------------------------

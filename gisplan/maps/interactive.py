@@ -471,7 +471,7 @@ def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: lis
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
     else:
         joined = communes.assign(**{c: np.nan for c in fields if c not in communes.columns and c != "name"})
-    cls = theme_classes(spec, joined[col], lang)
+    cls = theme_classes(spec, joined[col], lang, store=data)
     m.gisplan_classes = cls
     colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
     _add(m, joined, "communes", fields, lang, type_id="communes", aliases=aliases, coverage=True, search=True,

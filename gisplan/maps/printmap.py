@@ -247,7 +247,7 @@ def _choropleth(theme, ax, data, results, lang):
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
     else:
         joined = communes.assign(**{col: float("nan")})
-    cls = theme_classes(spec, joined[col], lang)
+    cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
     head = ("Tỷ lệ che phủ rừng" if vi else "Forest cover") if theme == "forest_cover" else \
         ("Biến động thuần" if vi else "Net change")

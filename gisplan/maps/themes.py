@@ -312,13 +312,28 @@ def format_distance(metres: float, lang: str = "vi") -> str:
     return f"{text.rstrip('0').rstrip(sep) if sep in text else text} km"
 
 
-def theme_classes(theme: str | Theme, values, lang: str = "vi"):
+def theme_classes(theme: str | Theme, values, lang: str = "vi", *, store=None):
     """The choropleth classes of ``theme`` for ``values`` (deterministic Fisher–Jenks edges: the
-    same data give the same classes on the web map, the print map and every run)."""
+    same data give the same classes on the web map, the print map and every run). With a layer
+    ``store``, classes are computed once per run and data (kept in ``store.derived``) and reused
+    by every map drawn from it."""
+    import numpy as np
+
     from gisplan.maps.style import classify
 
-    scheme = get_theme(theme).scheme
+    spec = get_theme(theme)
+    scheme = spec.scheme
     if scheme is None:
-        raise GisplanError(f"theme {get_theme(theme).id} has no choropleth")
-    return classify(values, k=scheme.k, palette=scheme.palette, unit=scheme.unit, decimals=scheme.decimals,
-                    center=scheme.center, lang=lang)
+        raise GisplanError(f"theme {spec.id} has no choropleth")
+    derived = getattr(store, "derived", None)
+    key = None
+    if isinstance(derived, dict):
+        v = np.asarray(values, dtype=float)
+        key = ("classes", spec.id, lang, v.tobytes())
+        if key in derived:
+            return derived[key]
+    classes = classify(values, k=scheme.k, palette=scheme.palette, unit=scheme.unit, decimals=scheme.decimals,
+                       center=scheme.center, lang=lang)
+    if key is not None:
+        derived[key] = classes
+    return classes
