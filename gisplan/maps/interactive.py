@@ -277,8 +277,9 @@ def _web(gdf: gpd.GeoDataFrame, keep: list[str], layer: str, *, coverage: bool =
             out[col] = s.map(lambda v: None if pd.isna(v) else bool(v)).astype(object)
         elif pd.api.types.is_float_dtype(s):
             out[col] = s.round(2).astype(object).where(s.notna(), None)
-        elif s.dtype == object:
-            out[col] = s.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else (None if is_missing(v) else v))
+        elif s.dtype == object or pd.api.types.is_string_dtype(s):  # NaN/NA → null in the GeoJSON
+            out[col] = s.astype(object).map(
+                lambda v: v.isoformat() if hasattr(v, "isoformat") else (None if is_missing(v) else v))
     return out
 
 
