@@ -10,6 +10,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 CHROMIUM = Path("/usr/bin/chromium")
+# run by QGIS's own Python (tests/test_export.py), not importable by the test environment
+collect_ignore = ["qgis_probe.py"]
 
 
 def pytest_sessionstart(session):
