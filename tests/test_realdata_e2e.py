@@ -1,0 +1,144 @@
+"""The real public layers beside the repository (``layers/real.toml`` over ../shared/data/real),
+pointed at as a provincial office would: nationwide and regional files, unclipped, with their own
+column names and most optional columns missing. Every command must run without a traceback, and
+the numbers must match what is known independently of gisplan (SOURCE.md figures, official areas,
+and geometry computed here with shapely on the raw files). Skipped when ../shared is absent."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from gisplan.catalog import load_catalog
+from gisplan.cli.main import cli
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def real_catalog(real_data, tmp_path_factory) -> Path:
+    """``layers/real.toml`` with its base pointed at the real data wherever it is."""
+    text = (REPO / "layers" / "real.toml").read_text(encoding="utf-8")
+    assert 'base = "../../shared/data/real"' in text
+    text = text.replace('base = "../../shared/data/real"', f'base = "{real_data.as_posix()}"')
+    path = tmp_path_factory.mktemp("real_catalog") / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def province_raw(real_data) -> shapely.Geometry:
+    """The 2025 province polygon read with geopandas alone, in EPSG:9213."""
+    prov = gpd.read_file(real_data / "bando2025_thanglequoc" / "thai_nguyen_2025_province.geojson")
+    return shapely.union_all(prov.to_crs(9213).geometry.values)
+
+
+def _run(args: list[str]):
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def reports(real_catalog, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("real_reports") / "reports"
+    result = _run(["indicators", "--catalog", str(real_catalog), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _csv(reports: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(reports / "csv" / f"{name}.csv")
+
+
+def test_92_units_cover_the_official_area(real_catalog):
+    from gisplan.store import LayerStore
+
+    store = LayerStore(load_catalog(real_catalog))
+    communes = store.get("communes")
+    assert len(communes) == 92 and communes["code"].is_unique
+    # official natural area of the province: 8,375.21 km² (Resolution 202/2025/QH15)
+    assert communes.area.sum() / 1e6 == pytest.approx(8375.21, rel=0.005)
+
+
+def test_rivers_no_longer_than_their_clipped_length(reports, real_data, province_raw):
+    raw = gpd.read_file(real_data / "hydroviet_gms" / "gms_rivers_north_vn.gpkg").to_crs(9213)
+    assert raw.length.sum() / 1e3 > 10_000  # the file holds all northern Vietnam and south China
+    inside_km = float(np.sum(shapely.length(shapely.intersection(raw.geometry.values, province_raw)))) / 1e3
+    # SOURCE.md: Cầu 206.9 + Gâm 53.0 + Kỳ Cùng 42.6 + Hồng 7.1 km inside the 2025 polygon
+    assert inside_km == pytest.approx(206.9 + 53.0 + 42.6 + 7.1, rel=0.01)
+    table = _csv(reports, "river_quality")
+    total = table[table.columns[table.columns.str.contains("length_km|total_km")][0]].sum()
+    assert total <= inside_km * 1.001
+    assert total == pytest.approx(inside_km, rel=0.01)
+
+
+def test_water_quality_unknown_is_not_zero(reports):
+    # the GMS rivers carry no QCVN class and no VN_WQI: polluted length is not known
+    table = _csv(reports, "river_quality")
+    polluted = [c for c in table.columns if c.startswith("polluted")]
+    assert polluted, table.columns
+    for col in polluted:
+        assert table[col].isna().all(), table[[col]]
+    text = (reports / "tom_tat.md").read_text(encoding="utf-8")
+    assert "không có số liệu" in text.lower() or "chưa có số liệu" in text.lower()
+
+
+def test_nationwide_protected_areas_cut_to_the_province(reports):
+    table = _csv(reports, "protected_areas")
+    names = set(table["name"])
+    # OSM 2018 holds 24 Vietnamese national parks; only Ba Bể and Tam Đảo touch the province
+    assert names == {"Vườn quốc gia Ba Bể", "Vườn quốc gia Tam Đảo"}, names
+    inside = table.set_index("name")["in_province_ha"]
+    # SOURCE.md (osm_geofabrik2018_vvnb): 103.72 and 132.61 km² inside the 2025 polygon
+    assert inside["Vườn quốc gia Ba Bể"] == pytest.approx(10_372.3, rel=0.005)
+    assert inside["Vườn quốc gia Tam Đảo"] == pytest.approx(13_260.6, rel=0.005)
+
+
+def test_ba_be_from_the_ramsar_outline(real_catalog):
+    from gisplan.store import LayerStore
+
+    store = LayerStore(load_catalog(real_catalog))
+    ramsar = store.get("protected_areas", 0)  # the oldest entry: the nationwide Ramsar/heritage file
+    assert list(ramsar["name"]) == ["Vườn quốc gia Ba Bể"]  # Cát Bà, Cà Mau … dropped
+    # official core area 10,048 ha (FACTS.md); the Ramsar outline is 99.4 km², 99.7 % inside
+    assert ramsar.area.sum() / 1e4 == pytest.approx(10_048, rel=0.02)
+
+
+def test_indicators_without_data_are_skipped_not_zero(reports):
+    written = {p.stem for p in (reports / "csv").glob("*.csv")}
+    # no mines and no industrial zones in the public data: no conflicts table that reads "none"
+    for name in ("conflicts", "expired_mines", "wastewater", "waste_sites", "air_monitoring",
+                 "forest_cover_communes", "forest_cover_province"):
+        assert name not in written, name
+    targets = _csv(reports, "targets")
+    # a target whose value cannot be computed is not shown as 0 % achieved
+    values = targets[[c for c in targets.columns if c in ("current", "value")]].squeeze()
+    assert not (pd.to_numeric(values, errors="coerce") == 0).any(), targets
+
+
+def test_publish_and_print_on_real_data(real_catalog, tmp_path):
+    site = tmp_path / "site"
+    result = _run(["publish", "--catalog", str(real_catalog), "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    assert (site / "index.html").exists() and (site / "rivers.html").exists()
+    page = (site / "rivers.html").read_text(encoding="utf-8")
+    assert "không có số liệu" in page.lower()  # no QCVN class: "no data", not a colour class
+    for theme in ("rivers", "protected_areas", "overview"):
+        pdf = tmp_path / f"{theme}.pdf"
+        result = _run(["print", theme, "--catalog", str(real_catalog), "--out", str(pdf)])
+        assert result.exit_code == 0, result.output
+        assert pdf.stat().st_size > 10_000
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+            assert "Thái Nguyên" in text, text[:500]
