@@ -254,10 +254,11 @@ def crosswalk_counts(table: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def catalog_crosswalk(catalog, *, old=None, new=None) -> pd.DataFrame:
+def catalog_crosswalk(catalog, *, old=None, new=None, store=None) -> pd.DataFrame:
     """The crosswalk from a catalog's ``communes_pre2025`` and ``communes`` layers, or from the
     files ``old`` (any format read as ``communes_pre2025``; a table without geometry is fine)
-    and ``new`` (a CSV such as the composition table, or a communes layer).
+    and ``new`` (a CSV such as the composition table, or a communes layer). With ``store`` (the
+    run's :class:`~gisplan.store.LayerStore`) the communes already read by the run are used.
 
     Raises
     ------
@@ -284,12 +285,13 @@ def catalog_crosswalk(catalog, *, old=None, new=None) -> pd.DataFrame:
             raise DataMissingError(f"{getattr(catalog, 'path', None) or 'the catalog'} has no communes "
                                    "layer; give the 2025 units with --new FILE")
         _check_exists(catalog, entries[-1])
-        new_units = new_units_frame(read_catalog_layer(catalog, entries[-1].name, strict=False),
-                                    entries[-1].path)
+        communes = (store.get("communes") if store is not None
+                    else read_catalog_layer(catalog, entries[-1].name, strict=False))
+        new_units = new_units_frame(communes, entries[-1].path)
     return crosswalk_table(old_units, new_units)
 
 
-def add_crosswalk(results, catalog) -> None:
+def add_crosswalk(results, catalog, store=None) -> None:
     """Add the ``crosswalk`` table to indicator ``results`` when ``catalog`` has a
     ``communes_pre2025`` layer (and the table is not there yet); when the layers cannot give
     it, the reason goes to ``results.skipped["crosswalk"]``."""
@@ -298,7 +300,7 @@ def add_crosswalk(results, catalog) -> None:
     if "crosswalk" in results.tables or catalog is None or not catalog.of_type("communes_pre2025"):
         return
     try:
-        results.tables["crosswalk"] = catalog_crosswalk(catalog)
+        results.tables["crosswalk"] = catalog_crosswalk(catalog, store=store)
     except DataMissingError as exc:
         results.skipped["crosswalk"] = str(exc)
 

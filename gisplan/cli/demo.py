@@ -44,7 +44,7 @@ def _indicators(ctx: dict) -> None:
     t = time.perf_counter()
     ctx["store"] = LayerStore(ctx["catalog"])  # every layer read once for the reports and the site
     ctx["results"] = run_indicators(ctx["catalog"], progress=False, store=ctx["store"])
-    add_crosswalk(ctx["results"], ctx["catalog"])
+    add_crosswalk(ctx["results"], ctx["catalog"], ctx["store"])
     paths = write_reports(ctx["results"], ctx["reports"], overwrite=True)
     exported = export_results(ctx["results"], ctx["store"], ctx["reports"], overwrite=True)
     click.echo(f"{len(ctx['results'].tables)} indicator tables in {time.perf_counter() - t:.1f} s")

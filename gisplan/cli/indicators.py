@@ -54,7 +54,7 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
                              river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
                              threshold=threshold, mmu_ha=mmu_ha, official_area=official_area, strict=strict,
                              store=store)
-    add_crosswalk(results, catalog)  # old→new commune table when the catalog has communes_pre2025
+    add_crosswalk(results, catalog, store)  # old→new commune table when the catalog has communes_pre2025
     paths = write_reports(results, out_dir, overwrite=overwrite)
     # the same numbers as styled layers (and a QGIS project where QGIS is installed)
     paths.update(export_results(results, store, out_dir, overwrite=overwrite))
