@@ -497,7 +497,7 @@ def _open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str,
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             gdf = pyogrio.read_dataframe(target, layer=layer, **kw)
         return gdf, layer, []
-    except (LayerNotFoundError, SchemaError, CRSError):
+    except (LayerNotFoundError, SchemaError, CRSError, ReadError):
         raise
     except Exception as exc:  # pyogrio/GDAL/arrow errors: report the file, not the library
         raise ReadError(

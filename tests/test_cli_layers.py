@@ -252,3 +252,20 @@ def test_validate_prints_20_rows_per_problem_unless_all(runner, tmp_path):
     assert "… and 3 more rows with the same problem" in res.output
     full = runner.invoke(cli, ["validate", str(path), "--type", "urban_areas", "--all"])
     assert full.output.count("repaired with make_valid") == 23 and "more rows" not in full.output
+
+
+def test_validate_a_folder_checks_each_layer_file_in_it(runner, tmp_path):
+    folder = tmp_path / "giao_nop"
+    write_layer(sample_frame(TYPES["mines"]), folder / "mo.shp")
+    write_layer(sample_frame(TYPES["mines"]), folder / "mo2.gpkg")
+    (folder / "hong.shp").write_bytes(b"garbage")
+    res = runner.invoke(cli, ["validate", str(folder)])
+    assert res.exit_code == 1  # the broken file is an error row
+    out = " ".join(res.output.split())
+    # each layer file once (the Shapefile's .dbf/.shx are not layers of their own)
+    assert out.count("mo.shp [") == 1 and out.count("mo2.gpkg [") == 1 and "hong.shp" in out
+    assert "mo.dbf [" not in out and "index 0 is out of bounds" not in out
+    empty = tmp_path / "rong"
+    empty.mkdir()
+    res = runner.invoke(cli, ["validate", str(empty)])
+    assert res.exit_code == 2 and "no layer file" in res.output

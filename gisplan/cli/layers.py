@@ -11,7 +11,14 @@ from gisplan import ValidationReport
 from gisplan.catalog import Catalog, CatalogPath, default_catalog_path, load_catalog
 from gisplan.encoding import normalize_encoding
 from gisplan.errors import GisplanError, OutputExistsError
-from gisplan.io import RASTER_SUFFIXES, open_raster, read_layer, validate, write_layer
+from gisplan.io import (
+    RASTER_SUFFIXES,
+    VECTOR_SUFFIXES,
+    open_raster,
+    read_layer,
+    validate,
+    write_layer,
+)
 
 NO_TYPE = "no type: file, CRS, geometry and text checked"
 
@@ -53,6 +60,25 @@ def _type_for(source: str, given: str | None, cat: Catalog) -> str | None:
     return None
 
 
+def _expand_folders(paths) -> list[str]:
+    """Files and catalog names as given; a folder (a "Shapefile folder", a delivery) stands for
+    the layer files in it (a Shapefile once, not its .dbf/.shx), so each is checked on its own."""
+    out = []
+    for source in paths:
+        p = Path(source)
+        if not p.is_dir() or p.suffix.lower() in (".gdb",):
+            out.append(source)
+            continue
+        files = sorted(f for f in p.iterdir() if f.is_file()
+                       and f.suffix.lower() in (VECTOR_SUFFIXES | RASTER_SUFFIXES) - {".dbf"}
+                       and not (f.suffix.lower() == ".csv" and f.with_suffix(".shp").exists()))
+        if not files:
+            raise click.UsageError(f"{p} is a folder with no layer file in it "
+                                   f"(looked for {', '.join(sorted(VECTOR_SUFFIXES | RASTER_SUFFIXES))})")
+        out.extend(str(f) for f in files)
+    return out
+
+
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--type", "layer_type",
@@ -86,7 +112,7 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
     encoding = normalize_encoding(encoding)
     cat = _catalog(catalog_path)
     rows, n_errors = [], 0
-    for source in paths:
+    for source in _expand_folders(paths):
         ltype = _type_for(source, layer_type, cat)
         is_raster = (cat.types[ltype].kind == "raster" if ltype is not None
                      else Path(source).suffix.lower() in RASTER_SUFFIXES)
