@@ -61,6 +61,133 @@ def terrain_cmd(dem, zones, id_column, layer, steep_deg, min_observed_pct, dem_c
 def register(group: click.Group) -> None:
     """Add `terrain` and `hazard` to the `gisplan` group."""
     group.add_command(terrain_cmd)
-    hazard = globals().get("hazard_cmd")
-    if hazard is not None:
-        group.add_command(hazard)
+    group.add_command(hazard_cmd)
+
+
+def _population_table(value: str | None, communes_columns: list[str]):
+    """--population: a column of the communes, or a CSV with code and population columns."""
+    if value is None:
+        return None
+    if value in communes_columns:
+        return value
+    import pandas as pd
+
+    from gisplan.errors import LayerNotFoundError, SchemaError
+
+    path = Path(value)
+    if not path.exists():
+        raise LayerNotFoundError(f"--population {value}: neither a column of the communes nor an existing CSV")
+    table = pd.read_csv(path, dtype={"code": str}, encoding="utf-8-sig")
+    if "code" not in table.columns or "population" not in table.columns:
+        raise SchemaError(f"--population {path}: the table needs columns 'code' and 'population'; "
+                          f"it has {', '.join(table.columns)}")
+    return table.set_index("code")["population"]
+
+
+@click.command("hazard")
+@click.option("--dem", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="DEM in metres (projected, or in degrees: warped to EPSG:9213 at its resolution).")
+@click.option("--communes", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Commune/ward polygons, any CRS.")
+@click.option("--id-column", default="code", show_default=True, help="The communes' unique id column.")
+@click.option("--name-column", default="name", show_default=True, help="The communes' name column.")
+@click.option("--rivers", type=click.Path(dir_okay=False, path_type=Path), default=None, help="River lines.")
+@click.option("--land-cover", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Land-cover class raster (classes of layers/types.toml).")
+@click.option("--forest-status", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Forest-status polygons (used for land cover when no --land-cover).")
+@click.option("--roads", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Road lines (cut slopes; also the road length exposed).")
+@click.option("--faults", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fault lines.")
+@click.option("--geology", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Raster of geology/weathering scores 1–5.")
+@click.option("--rainfall", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Rainfall raster (mm).")
+@click.option("--urban-areas", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Urban-area polygons (area exposed).")
+@click.option("--buildings", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Buildings (points or polygons; count exposed).")
+@click.option("--population", default=None,
+              help="A population column of the communes, or a CSV with code and population.")
+@click.option("--events", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Event inventory (points with event_type landslide|flash_flood|flood): success rate.")
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Weights and class breaks (default layers/hazard.toml; copy it and edit).")
+@click.option("--hazard", "hazards", type=click.Choice(["landslide", "flash_flood"]), multiple=True,
+              help="Hazard(s) to compute (default both).")
+@click.option("--crs", "dem_crs", default=None, help="The DEM's CRS when the file carries none.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder: hazard_by_commune.csv, <hazard>_susceptibility.tif, event_success_rate.csv.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist (never one of the inputs).")
+def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest_status, roads, faults, geology,
+               rainfall, urban_areas, buildings, population, events, weights, hazards, dem_crs, out, overwrite):
+    """Landslide and flash-flood susceptibility classes (rất thấp … rất cao) and exposure per commune.
+
+    A weighted overlay of factor scores 1–5 (slope, local relief, distance to rivers, land
+    cover, upstream area and wetness index…; weights and breaks in layers/hazard.toml). It is a
+    relative susceptibility index, not a probability or a forecast: it says where slides and
+    flash floods are more likely than elsewhere, not when. A 90 m DEM cannot show small slides,
+    road cuts or narrow gullies. Population exposed assumes people spread evenly over a commune.
+    """
+    from gisplan._atomic import check_output, ensure_dir, input_files
+    from gisplan.indicators.hazard import (
+        HAZARDS,
+        NOTE,
+        event_success_rate,
+        exposure_by_unit,
+        susceptibility,
+    )
+    from gisplan.indicators.terrain import load_zones
+    from gisplan.io import read_layer
+
+    hazards = tuple(hazards) or HAZARDS
+    inputs = input_files([dem, communes, rivers, land_cover, forest_status, roads, faults, geology, rainfall,
+                          urban_areas, buildings, events, weights,
+                          Path(population) if population and Path(population).exists() else None])
+    folder = ensure_dir(out)
+    targets = [folder / "hazard_by_commune.csv"] + [folder / f"{h}_susceptibility.tif" for h in hazards]
+    if events is not None:
+        targets.append(folder / "event_success_rate.csv")
+    for t in targets:
+        check_output(t, overwrite=overwrite, inputs=inputs)
+    zones = read_layer(communes, crs=None)
+    zones = load_zones(zones, id_column, zones.crs)
+    pop = _population_table(population, list(zones.columns))
+
+    def vec(path):
+        return read_layer(path, crs=None) if path is not None else None
+
+    fs = vec(forest_status)
+    result = susceptibility(dem, rivers=vec(rivers), land_cover=land_cover, forest_status=fs, roads=vec(roads),
+                            faults=vec(faults), geology=geology, rainfall=rainfall, weights=weights, area=zones,
+                            hazards=hazards, crs=dem_crs)
+    table = exposure_by_unit(result, zones, id_column=id_column, name_column=name_column, population=pop,
+                             urban_areas=vec(urban_areas), buildings=vec(buildings), roads=vec(roads))
+    result.write(folder, overwrite=overwrite, inputs=inputs)
+    _write_csv(table, folder / "hazard_by_commune.csv", overwrite=overwrite, inputs=inputs)
+    click.echo(f"Method: {NOTE}.")
+    for hz in hazards:
+        used = ", ".join(f"{k} {v * 100:.0f} %" for k, v in result.factors[hz].items())
+        click.echo(f"{hz}: factors {used}")
+        sub = table[table["hazard"] == hz]
+        known = sub.dropna(subset=["exposed_pct"])
+        if len(known):
+            top = known.sort_values("exposed_pct", ascending=False).head(3)
+            label = "name" if "name" in top.columns else id_column
+            shown = ", ".join(f"{r[label]} ({r['exposed_pct']:.1f} %)" for _, r in top.iterrows())
+            click.echo(f"  largest share in the high and very high classes: {shown}")
+        unknown = int(sub["exposed_pct"].isna().sum())
+        if unknown:
+            click.echo(f"  {unknown} commune(s) not covered by the DEM: left empty, not 0")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if events is not None:
+        rate = event_success_rate(result, vec(events))
+        _write_csv(rate, folder / "event_success_rate.csv", overwrite=overwrite, inputs=inputs)
+        for hz in hazards:
+            sub = rate[(rate["hazard"] == hz) & rate["class"].isin(result.config.exposed)]
+            n = int(rate[(rate["hazard"] == hz) & (rate["class"] != "no_data")]["events"].sum())
+            if n:
+                click.echo(f"{hz}: {int(sub['events'].sum())} of {n} events in the high and very high classes, "
+                           f"which cover {sub['area_pct'].sum():.1f} % of the area")
+    click.echo(f"→ {folder}")
