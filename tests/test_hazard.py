@@ -276,3 +276,30 @@ def test_cli_hazard(tmp_path):
     assert again.exit_code == 2 and "exists" in again.output and "Traceback" not in again.output
     bad = runner.invoke(cli, args[:-2] + ["--weights", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o2")])
     assert bad.exit_code == 2 and "does not exist" in bad.output
+
+
+def test_demo_dem_and_event_inventory(demo_small):
+    """The demo's DEM has the Tam Đảo range and its events fall mostly in the high classes."""
+    from gisplan.catalog import load_catalog
+    from gisplan.indicators.terrain import terrain_stats
+    from gisplan.io import open_raster, read_catalog_layer
+
+    catalog = load_catalog(demo_small)
+    dem = open_raster("dem", catalog=catalog)
+    assert dem.crs.to_epsg() == 9213 and dem.nodata == -32768
+    pas = read_catalog_layer(catalog, "protected_areas")
+    relief = terrain_stats(dem, pas, id_column="feature_id").set_index("feature_id")
+    assert relief.loc["TAMDAO", "elevation_max_m"] > 1_200
+    assert relief["slope_mean_deg"].idxmax() in ("TAMDAO", "THANSA", "KIMHY")
+    communes = read_catalog_layer(catalog, "communes")
+    events = read_catalog_layer(catalog, "hazard_events")
+    assert set(events["event_type"]) <= {"landslide", "flash_flood", "flood"}
+    r = susceptibility(dem, rivers=read_catalog_layer(catalog, "river_sections"),
+                       land_cover=catalog.entry("land_cover_2024").path, area=communes)
+    rate = event_success_rate(r, events)
+    for hz in ("landslide", "flash_flood"):
+        high = rate[(rate["hazard"] == hz) & rate["class"].isin(["high", "very_high"])]
+        assert high["events_pct"].sum() > 2 * high["area_pct"].sum(), (hz, high)
+    out = exposure_by_unit(r, communes)
+    parts = out[[f"{k}_ha" for k in r.config.class_keys]].sum(axis=1) + out["nodata_ha"]
+    assert (np.abs(parts - out["area_ha"]) / out["area_ha"]).max() < 1e-3

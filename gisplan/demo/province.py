@@ -5,7 +5,8 @@
 old→new crosswalk, the seven protected areas the plan names at approximate positions, tens of
 thousands of forest-status parcels for 2020 and 2024, 30 m canopy rasters for both years and a
 land-cover raster, mines, industrial zones/clusters, river sections along a Cầu-like and a
-Công-like river, waste sites, monitoring stations and urban areas.
+Công-like river, waste sites, monitoring stations, urban areas, a 90 m DEM (Tam Đảo range,
+karst, river valleys) and an inventory of landslide and flood events (``gisplan.demo.dem``).
 
 Everything is **synthetic** (``Dữ liệu mô phỏng — synthetic demo data``): positions and sizes of
 the named protected areas and towns are approximate and clearly labelled; nothing else is real.
@@ -26,6 +27,8 @@ import pandas as pd
 import shapely
 
 from gisplan._atomic import write_text
+from gisplan.catalog import INSTALLED, LAYERS_DIR, SYNTHETIC_NOTE, Catalog
+from gisplan.demo.dem import write_terrain
 from gisplan.demo.geometry import (
     blob,
     clip,
@@ -36,12 +39,11 @@ from gisplan.demo.geometry import (
     voronoi_tiling,
 )
 from gisplan.demo.rasters import write_rasters
-from gisplan.catalog import INSTALLED, LAYERS_DIR, SYNTHETIC_NOTE, Catalog
 from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "3"  # 3: Tam Đảo clipped to the province
+GENERATOR_VERSION = "4"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events
 PROVINCE_AREA_KM2 = 8375.21
 MANIFEST = "demo_manifest.json"
 CRS = "EPSG:9213"
@@ -139,6 +141,7 @@ def build_demo(out_dir: str | os.PathLike | None = None, *, seed: int = 2030, si
         write_layer(gdf, out / f"{name}.gpkg", layer=name, overwrite=True)
         counts[name] = len(gdf)
     counts.update(write_rasters(out, layers, spec.raster_res_m, rng))
+    counts.update(write_terrain(out, layers, size, seed))
     files = sorted(p.name for p in out.iterdir() if p.suffix in (".gpkg", ".tif"))
     manifest = {"seed": seed, "size": size, "generator_version": GENERATOR_VERSION,
                 "note": SYNTHETIC_NOTE, "crs": CRS, "created": dt.date.today().isoformat(),
