@@ -55,7 +55,8 @@ def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, unit
 
 
 def _kept(f0: gpd.GeoDataFrame, f1: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Forest present in both years: intersections of year-1 and year-2 parcels (purpose of year 1)."""
+    """Forest present in both years: intersections of year-1 and year-2 parcels, with the
+    year-1 ``purpose`` and ``origin`` and the year-2 origin (``origin_after``)."""
     g0, g1 = f0.geometry.to_numpy(), f1.geometry.to_numpy()
     shapely.prepare(g1)
     i0, i1 = shapely.STRtree(g1).query(g0, predicate="intersects")
@@ -64,7 +65,94 @@ def _kept(f0: gpd.GeoDataFrame, f1: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if (~same).any():
         pieces[~same] = shapely.intersection(g0[i0][~same], g1[i1][~same])
     keep = shapely.area(pieces) > 0
-    return gpd.GeoDataFrame({"purpose": f0["purpose"].to_numpy()[i0[keep]]}, geometry=pieces[keep], crs=f0.crs)
+    return gpd.GeoDataFrame({"purpose": f0["purpose"].to_numpy()[i0[keep]],
+                             "origin": f0["origin"].to_numpy()[i0[keep]],
+                             "origin_after": f1["origin"].to_numpy()[i1[keep]]},
+                            geometry=pieces[keep], crs=f0.crs)
+
+
+PURPOSES = ("special_use", "protection", "production", "outside_planning")
+ORIGINS = ("natural", "plantation")
+
+
+def forest_conversion(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,
+                      unit_id: str, buffer_zones: gpd.GeoDataFrame | None = None,
+                      name_column: str | None = "name") -> pd.DataFrame:
+    """Forest loss between two forest-status years by origin and purpose, and natural forest
+    converted to plantation, per unit (plan III.4.đ: "hạn chế tối đa chuyển mục đích sử dụng
+    rừng tự nhiên").
+
+    Loss is forest (meeting the criteria) in year 1 that is not forest in year 2, attributed to
+    the year-1 parcel's origin (natural / plantation) and purpose (special-use / protection /
+    production / outside the three forest types); inside special-use forest means a year-1
+    purpose of special use. With ``buffer_zones`` (polygons, e.g. the protected areas' buffer
+    zones) the loss inside them is given too. Natural forest converted to plantation is land
+    natural forest in year 1 and plantation forest in year 2.
+
+    Parameters
+    ----------
+    before, after : forest-status parcels (``origin``, ``purpose``, ``meets_criteria``),
+        projected CRS (EPSG:9213).
+    units : communes or protected areas (same CRS), split exactly.
+
+    Returns
+    -------
+    DataFrame per unit (ha): ``natural_before_ha``, ``loss_ha``, ``loss_natural_ha``,
+    ``loss_plantation_ha``, ``loss_<origin>_<purpose>_ha`` for each origin and purpose,
+    ``loss_in_special_use_ha``, ``natural_to_plantation_ha``, ``natural_loss_pct`` (natural
+    forest lost or converted ÷ natural forest of year 1; NaN without natural forest) and, with
+    ``buffer_zones``, ``loss_in_buffer_ha`` and ``loss_natural_in_buffer_ha``.
+    """
+    for g, what in ((before, "forest status (before)"), (after, "forest status (after)"), (units, "units")):
+        require_projected(g.crs, f"{what} (forest_conversion)")
+    require_unique_ids(units, unit_id, "units (forest_conversion)")
+    f0 = before[before["meets_criteria"].eq(True)].reset_index(drop=True)
+    f1 = after[after["meets_criteria"].eq(True)].reset_index(drop=True)
+    kept = _kept(f0, f1)
+    units = units.reset_index(drop=True)
+    ids = pd.Series(units[unit_id].to_numpy())
+    out = pd.DataFrame({unit_id: ids})
+    if name_column and name_column in units:
+        out["name"] = units[name_column].to_numpy()
+
+    def loss(mask0, maskk, f0_=f0, kept_=kept):
+        return np.maximum(_sum_by_unit(f0_[mask0(f0_)], units, unit_id, ids)
+                          - _sum_by_unit(kept_[maskk(kept_)], units, unit_id, ids), 0.0)
+
+    nat = lambda d: d["origin"].eq("natural").to_numpy()  # noqa: E731
+    out["natural_before_ha"] = _sum_by_unit(f0[nat(f0)], units, unit_id, ids)
+    out["loss_ha"] = loss(lambda d: np.ones(len(d), bool), lambda d: np.ones(len(d), bool))
+    for o in ORIGINS:
+        out[f"loss_{o}_ha"] = loss(lambda d, o=o: d["origin"].eq(o).to_numpy(),
+                                   lambda d, o=o: d["origin"].eq(o).to_numpy())
+    for o in ORIGINS:
+        for p in PURPOSES:
+            m = lambda d, o=o, p=p: (d["origin"].eq(o) & d["purpose"].eq(p)).to_numpy()  # noqa: E731
+            out[f"loss_{o}_{p}_ha"] = loss(m, m)
+    su = lambda d: d["purpose"].eq("special_use").to_numpy()  # noqa: E731
+    out["loss_in_special_use_ha"] = loss(su, su)
+    conv = kept[kept["origin"].eq("natural") & kept["origin_after"].eq("plantation")]
+    out["natural_to_plantation_ha"] = _sum_by_unit(conv, units, unit_id, ids)
+    nb = out["natural_before_ha"].where(out["natural_before_ha"] > 0)
+    out["natural_loss_pct"] = (out["loss_natural_ha"] + out["natural_to_plantation_ha"]) / nb * 100
+    if buffer_zones is not None:
+        require_projected(buffer_zones.crs, "buffer zones (forest_conversion)")
+        zone = shapely.union_all(buffer_zones.geometry.to_numpy())
+        f0b, keptb = _within(f0, zone), _within(kept, zone)
+        every = lambda d: np.ones(len(d), bool)  # noqa: E731
+        out["loss_in_buffer_ha"] = loss(every, every, f0b, keptb)
+        out["loss_natural_in_buffer_ha"] = loss(nat, nat, f0b, keptb)
+    return out
+
+
+def _within(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
+    """The parts of ``gdf`` inside ``area`` (pieces of zero area dropped)."""
+    if gdf.empty or area is None or area.is_empty:
+        return gdf.iloc[:0]
+    pieces = shapely.intersection(gdf.geometry.to_numpy(), area)
+    keep = shapely.area(pieces) > 0
+    return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name)[keep].reset_index(drop=True),
+                            geometry=pieces[keep], crs=gdf.crs)
 
 
 def _sum_by_unit(gdf, units, unit_id, ids: pd.Series) -> np.ndarray:
