@@ -157,12 +157,16 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
     def vec(path):
         return read_layer(path, crs=None) if path is not None else None
 
-    fs = vec(forest_status)
-    result = susceptibility(dem, rivers=vec(rivers), land_cover=land_cover, forest_status=fs, roads=vec(roads),
-                            faults=vec(faults), geology=geology, rainfall=rainfall, weights=weights, area=zones,
-                            hazards=hazards, crs=dem_crs)
+    # every input is read and checked before anything is computed or written
+    fs, rv, rd, ft = vec(forest_status), vec(rivers), vec(roads), vec(faults)
+    ub, bd = vec(urban_areas), vec(buildings)
+    ev = read_layer(events, layer_type="hazard_events") if events is not None else None
+    result = susceptibility(dem, rivers=rv, land_cover=land_cover, forest_status=fs, roads=rd, faults=ft,
+                            geology=geology, rainfall=rainfall, weights=weights, area=zones, hazards=hazards,
+                            crs=dem_crs)
     table = exposure_by_unit(result, zones, id_column=id_column, name_column=name_column, population=pop,
-                             urban_areas=vec(urban_areas), buildings=vec(buildings), roads=vec(roads))
+                             urban_areas=ub, buildings=bd, roads=rd)
+    rate = event_success_rate(result, ev) if ev is not None else None
     result.write(folder, overwrite=overwrite, inputs=inputs)
     _write_csv(table, folder / "hazard_by_commune.csv", overwrite=overwrite, inputs=inputs)
     click.echo(f"Method: {NOTE}.")
@@ -181,8 +185,7 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
             click.echo(f"  {unknown} commune(s) not covered by the DEM: left empty, not 0")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    if events is not None:
-        rate = event_success_rate(result, vec(events))
+    if rate is not None:
         _write_csv(rate, folder / "event_success_rate.csv", overwrite=overwrite, inputs=inputs)
         for hz in hazards:
             sub = rate[(rate["hazard"] == hz) & rate["class"].isin(result.config.exposed)]

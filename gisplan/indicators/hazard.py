@@ -82,6 +82,13 @@ EVENT_HAZARD = {"landslide": "landslide", "flash_flood": "flash_flood", "flood":
 DEFAULT_WEIGHTS = LAYERS_DIR / "hazard.toml"
 LAND_COVER_CLASSES = {1: "forest_natural", 2: "forest_plantation", 3: "shrub", 4: "cropland", 5: "built_up",
                       6: "water", 7: "bare"}
+#: factors each hazard can use (``[<hazard>.factors.<name>]`` in hazard.toml)
+_COMMON = ("slope_deg", "relief_m", "river_distance_m", "land_cover", "road_distance_m", "fault_distance_m",
+           "geology", "rainfall_mm", "upstream_km2", "twi")
+KNOWN_FACTORS = {"landslide": _COMMON, "flash_flood": _COMMON}
+#: factors scored by breaks (the others: land cover by class, geology already 1–5)
+BROKEN_FACTORS = ("slope_deg", "relief_m", "river_distance_m", "road_distance_m", "fault_distance_m",
+                  "rainfall_mm", "upstream_km2", "twi")
 NOTE = ("relative susceptibility index (weighted overlay of factor scores), not a probability or a forecast; "
         "DEM cells smaller than small slides and road cuts cannot show them")
 
@@ -183,6 +190,10 @@ def load_config(weights: str | os.PathLike | Mapping | HazardConfig | None = Non
             for s in (*fs, *cl.values()):
                 if not 1 <= s <= 5:
                     raise OptionError(f"{where}: scores must be from 1 to 5, got {s:g}")
+            if name not in KNOWN_FACTORS[hz]:
+                raise OptionError(f"{where}: unknown factor; {hz} knows {', '.join(KNOWN_FACTORS[hz])}")
+            if name in BROKEN_FACTORS and not fb:
+                raise OptionError(f"{where}: needs breaks and scores (one score more than breaks)")
             params = {k: v for k, v in spec.items() if k not in ("weight", "breaks", "scores")}
             factors[hz][name] = Factor(name, w, fb, fs, cl, params)
     return HazardConfig(breaks, keys, tuple(cls.get("labels_vi", keys)), tuple(cls.get("labels_en", keys)),
