@@ -20,6 +20,9 @@ EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_prot
             "conflicts", "expired_mines", "riverbed_mines", "wastewater", "zones_without_plant",
             "zones_nearest_river", "river_quality", "river_quality_communes", "pressures_upstream",
             "waste_sites", "air_monitoring", "targets"}
+EXPECTED |= {"carbon_communes", "carbon_province", "carbon_protected_areas", "carbon_by_class",
+             "carbon_change_communes", "carbon_change_province", "forest_conversion_communes",
+             "forest_conversion_protected_areas", "forest_conversion_buffer_zones"}
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pandas as pd
 from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError, GisplanError
-from gisplan.indicators import canopy, change, forest, industry, protected, targets, water
+from gisplan.indicators import canopy, carbon, change, forest, industry, protected, targets, water
 from gisplan.store import LayerStore, data_missing, missing_layer
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
         return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
                                            _pa_units(L), unit_id="pa_id")
     add("forest_change_protected_areas", fc_change_pa)
+
+    _carbon_steps(L, res, add, second_year)
+    _conversion_steps(L, add, second_year)
 
     # canopy rasters (CRS from the file, or the catalog entry's declared `crs` for files without one)
     for entry in L.entries("tree_cover"):
@@ -334,6 +337,76 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     res.meta["layer_quality"] = L.quality()
     res.meta["study_area"] = L.study_area_source
     return res
+
+
+def _conversion_steps(L: LayerStore, add, second_year) -> None:
+    """Natural-forest conversion between the first and last forest-status years (plan III.4.đ):
+    per commune (with the loss inside protected-area buffer zones when the catalog maps them),
+    per protected area and per protected area's buffer zone."""
+    def buffers():
+        pa = L.optional("protected_areas")
+        if pa is None:
+            return None
+        buf = pa[pa["zone"] == "buffer"]
+        return forest.union_by(buf, "pa_id", keep=[c for c in ("name",) if c in buf]) if len(buf) else None
+
+    def conv(units_fn, unit_id, with_buffer):
+        def step():
+            second_year()
+            units = units_fn()
+            return change.forest_conversion(L.get("forest_status", 0), L.get("forest_status", -1), units,
+                                            unit_id=unit_id, buffer_zones=buffers() if with_buffer else None)
+        return step
+
+    def buffer_units():
+        b = buffers()
+        if b is None:
+            raise data_missing("no protected-area buffer zones (zone = 'buffer') in the protected_areas layer",
+                               "lớp khu bảo tồn (protected_areas) không có vùng đệm (zone = 'buffer')")
+        return b
+
+    add("forest_conversion_communes", conv(lambda: L.get("communes"), "code", True))
+    add("forest_conversion_protected_areas", conv(lambda: _pa_units(L), "pa_id", False))
+    add("forest_conversion_buffer_zones", conv(buffer_units, "pa_id", False))
+
+
+def _carbon_steps(L: LayerStore, res: IndicatorResults, add, second_year) -> None:
+    """Forest carbon estimates (stock per commune, province and protected area, by class, and
+    its change between the first and last forest-status years), each noted with its factors."""
+    factors: dict[str, pd.DataFrame] = {}
+
+    def noted(name, fn):
+        def step():
+            if "f" not in factors:
+                factors["f"] = carbon.load_carbon_factors()
+            t = fn(factors["f"])
+            en, vi = carbon.factors_note(factors["f"])
+            res.note(name, en, vi)
+            res.meta["carbon_factors"] = list(factors["f"]["factor_id"])
+            return t
+        return step
+
+    def province_units():
+        prov = L.get("province")
+        return forest.province_units(prov)
+
+    add("carbon_communes", noted("carbon_communes", lambda f: carbon.carbon_stock(
+        L.get("forest_status"), L.get("communes"), unit_id="code", factors=f)))
+    add("carbon_province", noted("carbon_province", lambda f: carbon.carbon_stock(
+        L.get("forest_status"), province_units(), unit_id="code", factors=f)))
+    add("carbon_protected_areas", noted("carbon_protected_areas", lambda f: carbon.carbon_stock(
+        L.get("forest_status"), _pa_units(L), unit_id="pa_id", factors=f)))
+    add("carbon_by_class", noted("carbon_by_class", lambda f: carbon.carbon_by_class(
+        L.get("forest_status"), factors=f)))
+
+    def change(units_fn, unit_id):
+        def fn(f):
+            second_year()
+            return carbon.carbon_change(L.get("forest_status", 0), L.get("forest_status", -1), units_fn(),
+                                        unit_id=unit_id, factors=f)
+        return fn
+    add("carbon_change_communes", noted("carbon_change_communes", change(lambda: L.get("communes"), "code")))
+    add("carbon_change_province", noted("carbon_change_province", change(province_units, "code")))
 
 
 def _raster_source(catalog: Catalog, entry):
