@@ -218,3 +218,35 @@ def test_cli_terrain(tmp_path):
     missing = runner.invoke(_cli(), ["terrain", "--dem", str(tmp_path / "none.tif"), "--zones", str(zones),
                                      "--id-column", "code", "--out", str(tmp_path / "x.csv")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_only_the_zones_window_is_read(tmp_path, monkeypatch):
+    t = from_origin(X0, Y0, RES, RES)
+    path = _write(tmp_path / "big.tif", np.zeros((1500, 1500)), t)
+    windows = []
+    real_read = rasterio.io.DatasetReader.read
+
+    def spy(self, *args, **kwargs):
+        windows.append(kwargs.get("window"))
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", spy)
+    terrain_stats(path, _zones([(X0 + 30_000, Y0 - 30_300, X0 + 30_300, Y0 - 30_000)]), id_column="code")
+    assert windows and all(w is not None and w.width * w.height <= 14 * 14 for w in windows)
+
+
+def test_real_srtm_mean_matches_exactextract(real_data):
+    exactextract = pytest.importorskip("exactextract")
+    hgt = real_data / "srtm3_n21e105_vvnb" / "N21E105.hgt"
+    wards = real_data / "bando2025_thanglequoc" / "thai_nguyen_2025_wards.gpkg"
+    if not hgt.exists() or not wards.exists():
+        pytest.skip("SRTM tile or wards file absent")
+    gdf = gpd.read_file(wards)
+    gdf = gdf[gdf["fullName"].isin(["Xã La Bằng", "Xã Quân Chu", "Xã Đại Phúc", "Phường Phan Đình Phùng"])]
+    # exactextract 0.3 stops on near-duplicate vertices of these polygons: snap both to 1e-7°
+    gdf = gdf.set_geometry(shapely.set_precision(gdf.geometry.values, 1e-7))
+    ours = terrain_stats(hgt, gdf, id_column="code").set_index("code")
+    ee = exactextract.exact_extract(str(hgt), gdf.to_crs(4326), ["mean"], include_cols=["code"],
+                                    output="pandas").set_index("code")
+    assert len(ee) == 4
+    assert ours.loc[ee.index, "elevation_mean_m"].to_numpy() == pytest.approx(ee["mean"].to_numpy(), abs=0.5)

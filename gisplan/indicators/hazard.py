@@ -314,6 +314,8 @@ def _unit(crs: CRS) -> float:
 
 def _bounds_in(bounds, crs: CRS):
     if isinstance(bounds, gpd.GeoDataFrame):
+        if bounds.crs is None:
+            raise CRSError("area (the communes) has no CRS; set one (e.g. gdf.set_crs(9213)) first")
         return tuple(bounds.to_crs(crs).total_bounds)
     return tuple(bounds)
 
