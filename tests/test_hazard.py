@@ -303,3 +303,39 @@ def test_demo_dem_and_event_inventory(demo_small):
     out = exposure_by_unit(r, communes)
     parts = out[[f"{k}_ha" for k in r.config.class_keys]].sum(axis=1) + out["nodata_ha"]
     assert (np.abs(parts - out["area_ha"]) / out["area_ha"]).max() < 1e-3
+
+
+def test_land_cover_and_forest_status_scores(tmp_path):
+    """Flat DEM, only the land-cover factor: bare land → very high, natural forest → very low."""
+    t = from_origin(X0, Y0, 30, 30)
+    dem = _write(tmp_path / "flat.tif", np.full((20, 20), 50.0), t)
+    lc = np.full((20, 20), 1, "uint8")
+    lc[:, 10:] = 7
+    lc_path = tmp_path / "lc.tif"
+    with rasterio.open(lc_path, "w", driver="GTiff", width=20, height=20, count=1, dtype="uint8", crs="EPSG:9213",
+                       transform=t, nodata=0) as ds:
+        ds.write(lc, 1)
+    cfg = _only(land_cover={"weight": 1, "scores": {"forest_natural": 1, "bare": 5},
+                            "forest_score": 1, "non_forest_score": 4})
+    r = susceptibility(dem, land_cover=lc_path, weights=cfg, hazards=["landslide"])
+    assert (r.classes["landslide"][:, :10] == 1).all() and (r.classes["landslide"][:, 10:] == 5).all()
+    forest = gpd.GeoDataFrame({"meets_criteria": [True, False]}, crs=9213,
+                              geometry=[shapely.box(X0, Y0 - 600, X0 + 300, Y0), shapely.box(X0 + 300, Y0 - 600,
+                                                                                                X0 + 600, Y0)])
+    r = susceptibility(dem, forest_status=forest, weights=cfg, hazards=["landslide"])
+    # score 1 (forest meeting the criteria) → very low; 4 elsewhere → high
+    assert (r.classes["landslide"][:, :10] == 1).all() and (r.classes["landslide"][:, 10:] == 4).all()
+
+
+def test_flash_flood_without_pysheds_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    from gisplan.errors import MissingDependencyError
+
+    t = from_origin(X0, Y0, 30, 30)
+    dem = _write(tmp_path / "flat.tif", np.full((20, 20), 50.0), t)
+    monkeypatch.setitem(sys.modules, "pysheds", None)
+    monkeypatch.setitem(sys.modules, "pysheds.grid", None)
+    with pytest.raises(MissingDependencyError, match=r"gisplan\[hazard\]"):
+        susceptibility(dem, hazards=["flash_flood"])
+    assert susceptibility(dem, hazards=["landslide"]).classes["landslide"].any()
