@@ -280,7 +280,7 @@ def _dem_grid(dem, crs, bounds, margin_m: float) -> tuple[np.ndarray, Any, CRS, 
                 raise DataMissingError(f"DEM {path} does not cover the communes (check both CRSs)")
             z = ds.read(1, window=rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0), masked=True)
             z = np.ma.filled(z.astype("float64"), np.nan)
-            t = src_t * src_t.translation(c0, r0)
+            t = src_t @ src_t.translation(c0, r0)
             if u != 1.0:
                 raise CRSError(f"DEM {path} is in {rcrs.name} with units of {u} m; warp it to EPSG:9213 first")
         else:
@@ -577,11 +577,28 @@ def _code_key(value) -> str:
     return str(int(number)) if math.isfinite(number) and number == int(number) else text
 
 
+def _xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of points (a point inside for polygons and lines); NaN for empty or missing."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    pts = np.where(bad, None, geoms)
+    pts = np.where(shapely.get_type_id(pts) == 0, pts, shapely.point_on_surface(pts))
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    ok = ~bad
+    if ok.any():
+        first = shapely.get_point(pts[ok], 0)
+        first = np.where(shapely.get_type_id(pts[ok]) == 4, first, pts[ok])  # MultiPoint: its first point
+        x[ok], y[ok] = shapely.get_x(first), shapely.get_y(first)
+    return x, y
+
+
 def _sample(result_cls: np.ndarray, t, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Class at points (0 outside the grid)."""
-    col = np.floor((x - t.c) / t.a).astype(np.int64)
-    row = np.floor((y - t.f) / t.e).astype(np.int64)
-    ok = (row >= 0) & (row < result_cls.shape[0]) & (col >= 0) & (col < result_cls.shape[1])
+    """Class at points (0 outside the grid, or for an empty point)."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    col = np.floor((np.where(finite, x, t.c - t.a) - t.c) / t.a).astype(np.int64)
+    row = np.floor((np.where(finite, y, t.f - t.e) - t.f) / t.e).astype(np.int64)
+    ok = finite & (row >= 0) & (row < result_cls.shape[0]) & (col >= 0) & (col < result_cls.shape[1])
     out = np.zeros(len(x), "uint8")
     out[ok] = result_cls[row[ok], col[ok]]
     return out
@@ -681,8 +698,8 @@ def exposure_by_unit(
             table["urban_ha"] = uarea / 1e4
             table["urban_exposed_ha"] = np.where(ok, sum(usums[k] for k in exposed) / 1e4, np.nan)
         if bld is not None:
-            pts = bld.geometry.values
-            pts = np.where(shapely.get_type_id(pts) == 0, pts, shapely.point_on_surface(pts))
+            bx, by = _xy(bld.geometry.values)
+            pts = shapely.points(bx, by)[np.isfinite(bx) & np.isfinite(by)]
             inside = gpd.GeoDataFrame(geometry=gpd.GeoSeries(pts, crs=result.crs)).sjoin(
                 gpd.GeoDataFrame({"_z": np.arange(n)}, geometry=gdf.geometry.values, crs=result.crs),
                 predicate="within")
@@ -759,9 +776,7 @@ def event_success_rate(result: SusceptibilityResult, events, *, type_column: str
     if unknown:
         warnings.warn(f"events: event_type values {', '.join(unknown)} are not landslide, flash_flood or flood "
                       f"and are not counted", GisplanWarning, stacklevel=2)
-    pts = ev.geometry.values
-    pts = np.where(shapely.get_type_id(pts) == 0, pts, shapely.point_on_surface(pts))
-    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    x, y = _xy(ev.geometry.values)
     cfg = result.config
     rows = []
     for hz in result.hazards:

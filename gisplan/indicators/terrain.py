@@ -82,7 +82,7 @@ class DemWindow:
 
     @property
     def window_transform(self):
-        return self.transform * self.transform.translation(self.col0, self.row0)
+        return self.transform @ self.transform.translation(self.col0, self.row0)
 
 
 def dem_info(dem: str | os.PathLike | RasterSource, crs: Any = None) -> tuple[str, CRS]:
