@@ -17,7 +17,7 @@ def test_wheel_ships_layers_and_works_outside_the_source_tree(tmp_path):
                     "-w", str(wheels)], check=True, capture_output=True, cwd=tmp_path)
     (wheel,) = wheels.glob("gisplan-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for f in ("types.toml", "targets.toml", "target_values.csv", "demo.toml", "catalog.example.toml"):
+    for f in ("types.toml", "targets.toml", "target_values.csv", "demo.toml", "catalog.example.toml", "hazard.toml"):
         assert f"gisplan/_layers/{f}" in names
     assert "gisplan/maps/static/vendor/leaflet-1.9.3/leaflet.js" in names
     site = tmp_path / "site"
@@ -31,7 +31,7 @@ def test_wheel_ships_layers_and_works_outside_the_source_tree(tmp_path):
         "from gisplan.indicators.targets import load_targets\n"
         "assert gisplan.__file__.startswith(sys.argv[1]), gisplan.__file__\n"
         "assert c.INSTALLED and c.LAYERS_DIR.name == '_layers'\n"
-        "assert len(c.load_layer_types()) == 13\n"
+        "assert len(c.load_layer_types()) == 15\n"
         "assert len(load_targets()) >= 10\n"
         "print(d.default_out_dir())\n"
     )
