@@ -82,7 +82,7 @@ INSTALLED = LAYERS_DIR == _PACKAGED_LAYERS
 LAYER_TYPE_IDS = (
     "province", "communes", "communes_pre2025", "protected_areas", "forest_status",
     "tree_cover", "land_cover", "mines", "industrial_zones", "river_sections", "waste_sites",
-    "monitoring_stations", "urban_areas",
+    "monitoring_stations", "urban_areas", "dem", "hazard_events",
 )
 _ATTR_TYPES = {"str", "int", "float", "bool", "date"}
 SYNTHETIC_NOTE = "Dữ liệu mô phỏng — synthetic demo data"
