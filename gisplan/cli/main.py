@@ -174,9 +174,9 @@ def _accept_debug_anywhere(command: click.Command) -> None:
 
 
 def _register() -> None:
-    from gisplan.cli import crosswalk, demo, export, indicators, layers, maps, printing
+    from gisplan.cli import crosswalk, demo, export, indicators, layers, maps, printing, terrain
 
-    for module in (layers, demo, indicators, maps, printing, export, crosswalk):
+    for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain):
         module.register(cli)
     for command in cli.commands.values():
         _accept_debug_anywhere(command)
