@@ -60,6 +60,7 @@ TABLES = {
     "forest_conversion_communes": ("Chuyển đổi rừng TN - xã", "Mất rừng theo nguồn gốc, loại rừng và rừng tự nhiên chuyển sang rừng trồng theo xã, phường", "Forest loss by origin and purpose, natural forest converted to plantation, per commune/ward"),
     "forest_conversion_protected_areas": ("Chuyển đổi rừng TN - KBT", "Mất rừng tự nhiên và chuyển đổi trong các khu bảo tồn", "Natural-forest loss and conversion inside protected areas"),
     "forest_conversion_buffer_zones": ("Chuyển đổi rừng - vùng đệm", "Mất rừng tự nhiên và chuyển đổi trong vùng đệm các khu bảo tồn", "Natural-forest loss and conversion in protected-area buffer zones"),
+    "mines_to_close": ("Mỏ cần đóng cửa", "Mỏ còn khai thác đã hết hạn giấy phép hoặc hết trữ lượng (cần đóng cửa)", "Operating mines whose licence or reserves have run out (to close)"),
     "targets": ("Mục tiêu 2030", "Theo dõi thực hiện mục tiêu đến năm 2030", "Progress towards the 2030 targets"),
 }
 
@@ -128,6 +129,8 @@ COLUMNS_VI = {
     "loss_plantation_protection_ha": "Mất rừng trồng - phòng hộ (ha)",
     "loss_plantation_production_ha": "Mất rừng trồng - sản xuất (ha)",
     "loss_plantation_outside_planning_ha": "Mất rừng trồng - ngoài quy hoạch 3 loại rừng (ha)",
+    "target_basis": "Căn cứ mục tiêu", "licence_expired": "Hết hạn giấy phép",
+    "reserves_exhausted": "Hết trữ lượng", "close_reason": "Lý do đóng cửa",
     "gap": "Còn thiếu", "source": "Nguồn số liệu", "deadline": "Thời hạn", "agency": "Cơ quan chủ trì",
 }
 for _c in ("A", "B", "C", "D"):
@@ -149,6 +152,10 @@ SPECIAL_LABELS = {
     "status": {"met": "Đạt", "not met": "Chưa đạt", "no data": "Chưa có số liệu",
                "no target": "Chưa có chỉ tiêu cụ thể"},
     "source": {"computed": "Tính từ lớp bản đồ", "table": "Bảng số liệu"},
+    "close_reason": {"licence_expired": "Hết hạn giấy phép", "reserves_exhausted": "Hết trữ lượng khai thác",
+                     "licence_expired_reserves_exhausted": "Hết hạn giấy phép và hết trữ lượng"},
+    "target_basis": {"stated": "Số liệu của Kế hoạch", "implied": "Toàn bộ (theo Kế hoạch)",
+                     "deliverable": "Sản phẩm (1 = hoàn thành)", "none": "Kế hoạch không nêu số"},
 }
 
 # the old→new commune crosswalk (gisplan.crosswalk), added by `gisplan indicators` and `gisplan demo`

@@ -247,6 +247,10 @@ def test_air_monitoring_coverage():
     assert list(t.index) == ["U1", "U2"]
     assert t.loc["U1", "covered"] and t.loc["U1", "nearest_station_m"] == pytest.approx(2000)
     assert not t.loc["U2", "covered"]
+    # by default a station counts only in the town: Q1 stands 2 km outside U1; one inside does
+    assert not air_monitoring_coverage(urban, st_).set_index("urban_id").loc["U1", "covered"]
+    inside = st_.assign(geometry=[shapely.Point(500, 500), shapely.Point(20500, 500)])
+    assert air_monitoring_coverage(urban, inside).set_index("urban_id")["covered"].to_dict() == {"U1": True, "U2": False}
 
 
 def test_target_tracker():

@@ -22,7 +22,7 @@ EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_prot
             "waste_sites", "air_monitoring", "targets"}
 EXPECTED |= {"carbon_communes", "carbon_province", "carbon_protected_areas", "carbon_by_class",
              "carbon_change_communes", "carbon_change_province", "forest_conversion_communes",
-             "forest_conversion_protected_areas", "forest_conversion_buffer_zones"}
+             "forest_conversion_protected_areas", "forest_conversion_buffer_zones", "mines_to_close"}
 
 
 @pytest.fixture(scope="module")

@@ -265,7 +265,13 @@ def test_distances_reach_rivers_and_stations_across_the_border():
     assert rb.loc["m1", "distance_m"] == pytest.approx(800) and rb.loc["m1", "section_id"] == "b"
     assert res["zones_nearest_river"]["distance_m"].iloc[0] == pytest.approx(900)
     air = res["air_monitoring"].iloc[0]
-    assert air["nearest_station_m"] == pytest.approx(2000) and air["automatic_stations"] == 1
+    # the distance is measured across the border; by default (air_distance_m 0) a station counts
+    # for a town only when it stands in it
+    assert air["nearest_station_m"] == pytest.approx(2000) and air["automatic_stations"] == 0
+    far = run_indicators(store=LayerStore(None, layers={**LAYERS, "river_sections": river,
+                                                        "monitoring_stations": station}),
+                         target_values={}, air_distance_m=2500)
+    assert far["air_monitoring"]["automatic_stations"].iloc[0] == 1
 
 
 def test_protected_area_zones_outside_the_province_still_count_in_its_totals():

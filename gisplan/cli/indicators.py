@@ -20,7 +20,8 @@ from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
 @click.option("--overwrite", is_flag=True, help="Replace the reports of an earlier run in --out.")
 @click.option("--buffer-m", default=1000.0, show_default=True, help="Distance (m) around protected areas for conflicts.")
 @click.option("--river-buffer-m", default=2000.0, show_default=True, help="Distance (m) of sites to a polluted river.")
-@click.option("--air-distance-m", default=5000.0, show_default=True, help="Distance (m) from a class I–II town to an air station.")
+@click.option("--air-distance-m", default=0.0, show_default=True,
+              help="Distance (m) from a class I–II town within which an air station counts for it (0: in the town).")
 @click.option("--threshold", default=10.0, show_default=True, help="Canopy cover (%) from which a pixel is forest.")
 @click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch (ha) on rasters.")
 @click.option("--official-area", is_flag=True,

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 #: Headline numbers every run reports: NaN (unknown) until an indicator computes them.
 HEADLINES = ("forest_cover_province_pct", "wastewater_compliant_pct", "new_zones_compliant_pct",
              "air_monitored_towns_pct", "expired_mines_still_operating", "landfills_needing_remediation",
-             "polluted_river_km")
+             "polluted_river_km", "closed_landfills_remediated_pct", "polluting_landfills_operating",
+             "auto_monitoring_zones_pct")
 
 
 @dataclass
@@ -61,7 +62,7 @@ class IndicatorResults:
 def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                    reference_date: dt.date | None = None, buffer_m: float = 1000.0,
                    river_buffer_m: float = 2000.0, river_reach_km: float = 10.0,
-                   air_distance_m: float = 5000.0, riverbed_distance_m: float = 500.0,
+                   air_distance_m: float = 0.0, riverbed_distance_m: float = 500.0,
                    new_since: int = 2025, threshold: float = 10.0, mmu_ha: float = 0.3,
                    official_area: bool = False, strict: bool = False,
                    target_values: dict[str, float] | None = None,
@@ -75,7 +76,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     buffer_m : distance (m) around protected areas for conflicts.
     river_buffer_m, river_reach_km : sites within this distance of a river and this far upstream
         of a polluted section.
-    air_distance_m : distance (m) from a class I–II town to an air-monitoring station.
+    air_distance_m : distance (m) from a class I–II town within which an air-monitoring station
+        counts for it (default 0: the station must be in the town).
     riverbed_distance_m : riverbed mines farther than this from a mapped river are flagged.
     new_since : zones established in or after this year are "new".
     threshold, mmu_ha : forest definition for canopy rasters (%, ha).
@@ -246,15 +248,22 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     def expired():
         mines = L.get("mines")
         t = protected.expired_operating_mines(mines, reference_date=ref)
-        res.headline["expired_mines_still_operating"] = float(len(t))
+        # the plan closes mines whose licence period OR reserves have run out (II.2.b)
+        res.headline["expired_mines_still_operating"] = float(len(targets.mines_to_close(mines, reference_date=ref)))
         if "licence_expiry" not in mines or mines["licence_expiry"].isna().any():
             n = len(mines) if "licence_expiry" not in mines else int(mines["licence_expiry"].isna().sum())
             res.note("expired_mines", f"{n:,} mine(s) without a licence expiry date: only their recorded licence "
                                       f"status is checked, so the count may be low",
                      f"{fmt_number(n, 'vi', 0)} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép đã ghi, "
                      f"nên số đếm có thể thấp hơn thực tế")
+        if "reserves_exhausted" not in mines or mines["reserves_exhausted"].isna().all():
+            res.note("expired_mines", "no mine records whether its reserves are exhausted (reserves_exhausted): "
+                                      "mines to close are counted by their licence only",
+                     "chưa có mỏ nào ghi nhận đã hết trữ lượng (reserves_exhausted): số mỏ cần đóng cửa chỉ "
+                     "tính theo giấy phép")
         return t
     add("expired_mines", expired)
+    add("mines_to_close", lambda: targets.mines_to_close(L.get("mines"), reference_date=ref))
     # distances to rivers and stations are measured to the layers as mapped (a river along the
     # provincial border, a station just across it), the sites themselves are the province's
     add("riverbed_mines", lambda: protected.riverbed_mines(L.get("mines"), _as_mapped(L, "river_sections"),
@@ -269,11 +278,9 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
             res.note("wastewater", f"{n:,} operating zone(s) without a WWTP status: shares are of the zones whose "
                                    f"status is known", f"{fmt_number(n, 'vi', 0)} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
                                    f"tỷ lệ tính trên các khu/cụm đã có thông tin")
-        year = pd.to_numeric(zones["established_year"], errors="coerce") if "established_year" in zones else None
-        new = zones[(year >= new_since).to_numpy()] if year is not None else zones.iloc[:0]  # unknown year: not counted
-        known = new[new["wwtp_status"].notna()]  # a zone without a WWTP status is unknown, not non-compliant
-        res.headline["new_zones_compliant_pct"] = (float((known["wwtp_status"] == "compliant").mean() * 100)
-                                                   if len(known) else np.nan)
+        # new zones count once they operate; unknown year or WWTP status: left out (not 0)
+        res.headline["new_zones_compliant_pct"] = targets.new_zones_compliant_pct(zones, new_since=new_since)
+        res.headline["auto_monitoring_zones_pct"] = targets.auto_monitoring_pct(zones)
         return t
     add("wastewater", ww)
     add("zones_without_plant", lambda: industry.zones_without_compliant_plant(L.get("industrial_zones"), new_since=new_since))
@@ -304,8 +311,18 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                                   "waste_site": _landfills(L)}, buffer_m=river_buffer_m, reach_km=river_reach_km))
 
     def waste():
-        t = water.waste_sites_needing_action(L.get("waste_sites"))
-        res.headline["landfills_needing_remediation"] = float(t["needs_remediation"].eq(True).sum())
+        ws = L.get("waste_sites")
+        t = water.waste_sites_needing_action(ws)
+        p = targets.landfill_progress(ws)
+        # closed sites to remediate (Danh mục I.3) apart from operating polluting ones (II.5)
+        res.headline["landfills_needing_remediation"] = p["closed_to_remediate"]
+        res.headline["closed_landfills_remediated_pct"] = p["closed_remediated_pct"]
+        res.headline["polluting_landfills_operating"] = p["operating_polluting"]
+        if p["closed_unknown"]:
+            n = int(p["closed_unknown"])
+            res.note("waste_sites", f"{n:,} closed site(s) without a recorded need for remediation: not counted",
+                     f"{fmt_number(n, 'vi', 0)} bãi đã đóng cửa chưa ghi nhận có cần cải tạo, phục hồi hay không: "
+                     f"chưa được tính")
         return t
     add("waste_sites", waste)
 

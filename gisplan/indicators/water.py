@@ -203,9 +203,10 @@ def waste_sites_needing_action(waste_sites: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
                             classes: tuple[str, ...] = ("special", "I", "II"),
-                            distance_m: float = 5000.0) -> pd.DataFrame:
+                            distance_m: float = 0.0) -> pd.DataFrame:
     """Urban areas of the given classes and the air-monitoring stations within ``distance_m``
-    of them (plan Danh mục I.4: stations in special, class I and II towns).
+    of them (plan Danh mục I.4: stations in special, class I and II towns). By default (0 m) a
+    station counts for a town only when it stands in it (or on its boundary).
 
     Returns
     -------
