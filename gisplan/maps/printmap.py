@@ -11,6 +11,7 @@ missing value is drawn in grey and listed as "không có số liệu" / "no data
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 from collections.abc import Mapping
@@ -19,9 +20,8 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import shapely
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties, findfont  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
@@ -45,6 +45,10 @@ from gisplan.maps.themes import (  # noqa: E402
 )
 
 FONT = "DejaVu Sans"
+#: matplotlib settings of every print map, applied only while gisplan draws and saves (nothing is
+#: changed globally, no backend is switched): the house font, and TrueType fonts embedded in PDFs
+#: (type 42) so the Vietnamese text can be searched, copied and read back
+RC = {"font.family": FONT, "pdf.fonttype": 42, "ps.fonttype": 42}
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}
 CRS_NOTE = {"vi": "Hệ tọa độ VN-2000, kinh tuyến trục 106°30', múi chiếu 3° (EPSG:9213)",
             "en": "VN-2000 / TM-3 106°30' (EPSG:9213)"}
@@ -79,6 +83,15 @@ def nice_scale_length(width_m: float) -> float:
     return float(exp)
 
 
+def _house_style(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(RC):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@_house_style
 def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, size: str = "A4",
                   orientation: str = "auto", lang: str = "vi",
                   layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None, store=None):
@@ -107,8 +120,8 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     w_mm, h_mm = PAPER_MM[size]
     if orientation == "portrait":
         w_mm, h_mm = h_mm, w_mm
-    plt.rcParams["font.family"] = FONT
-    fig = plt.figure(figsize=(w_mm / 25.4, h_mm / 25.4))
+    fig = Figure(figsize=(w_mm / 25.4, h_mm / 25.4))
+    FigureCanvasAgg(fig)  # a canvas of its own: text extents are measured without pyplot
     k = (w_mm / 297) ** 0.5  # text scale for A3
     portrait = orientation == "portrait"
     map_rect = [0.05, 0.2, 0.9, 0.66] if portrait else [0.04, 0.09, 0.64, 0.78]
@@ -155,6 +168,7 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     return fig
 
 
+@_house_style
 def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = None, results=None, size: str = "A4",
               orientation: str = "auto", dpi: int = 300, lang: str = "vi",
               layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
@@ -171,7 +185,7 @@ def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = N
             fig.savefig(tmp, dpi=dpi, format=out.suffix.lstrip(".").lower(),
                         metadata={"Title": fig.gisplan["title"].get_text(), "Creator": "gisplan"})
     finally:
-        plt.close(fig)
+        fig.clear()
     return out
 
 
