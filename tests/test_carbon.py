@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from gisplan.errors import CatalogError
+from gisplan.errors import CatalogError, DataMissingError
 from gisplan.indicators.carbon import (
     assign_factors,
     carbon_by_class,
@@ -148,3 +148,27 @@ def test_factor_without_source_refused(tmp_path):
                  'carbon_fraction = 0.47\n', encoding="utf-8")
     with pytest.raises(CatalogError, match="source"):
         load_carbon_factors(p)
+
+
+def test_missing_factors_file_is_data_missing(tmp_path):
+    with pytest.raises(DataMissingError, match="carbon factors"):
+        load_carbon_factors(tmp_path / "none.toml")
+
+
+def test_demo_forest_status_carries_the_factor_columns(demo_small):
+    from gisplan.catalog import load_catalog
+    from gisplan.indicators.forest import province_units
+    from gisplan.store import LayerStore
+
+    store = LayerStore(load_catalog(demo_small))
+    fs = store.get("forest_status")
+    assert {"forest_type", "volume_class", "plant_year", "site"} <= set(fs.columns)
+    by_class = carbon_by_class(fs)
+    prov = carbon_stock(fs, province_units(store.get("province")), unit_id="code").iloc[0]
+    # the province (parcels split by its outline) and the classes (whole parcels) agree
+    known = by_class[by_class["carbon_tc"].notna()]
+    assert prov["carbon_assessed_tc"] == pytest.approx(known["carbon_tc"].sum(), rel=1e-6)
+    assert prov["assessed_ha"] + prov["no_factor_ha"] == pytest.approx(prov["forest_ha"])
+    assert prov["forest_ha"] == pytest.approx(by_class["area_ha"].sum(), rel=1e-6)
+    # plantations have no factor in the shipped file: the province total is unknown, not 0
+    assert prov["no_factor_ha"] > 0 and math.isnan(prov["carbon_tc"])

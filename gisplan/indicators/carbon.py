@@ -24,6 +24,7 @@ from gisplan.catalog import LAYERS_DIR
 from gisplan.crs import require_projected
 from gisplan.errors import CatalogError
 from gisplan.overlay import clip_by_units, require_unique_ids
+from gisplan.store import data_missing
 
 #: tonnes CO2 per tonne C (molar masses 44/12)
 CO2_PER_C = 44.0 / 12.0
@@ -37,13 +38,17 @@ def load_carbon_factors(path: str | os.PathLike | None = None) -> pd.DataFrame:
     ``carbon_fraction`` (tC/ha). ``forest_type``/``volume_class`` are tuples or None (any).
 
     Raises CatalogError naming the file and factor when a key is missing or a number is not
-    positive (a factor without a source is refused: no number without its source).
+    positive (a factor without a source is refused: no number without its source);
+    DataMissingError when the file does not exist.
     """
     path = Path(path) if path else LAYERS_DIR / "carbon_factors.toml"
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
+    except FileNotFoundError as exc:
+        raise data_missing(f"no carbon factors file {path}: forest carbon cannot be estimated",
+                           f"không có tệp hệ số các-bon {path}: chưa ước tính được trữ lượng các-bon rừng") from exc
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read the carbon factors ({exc})") from exc
     rows = []
