@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 
 from gisplan._atomic import write_text
 from gisplan.catalog import INSTALLED, LAYERS_DIR, SYNTHETIC_NOTE, Catalog
@@ -43,7 +44,8 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "4"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events
+GENERATOR_VERSION = "5"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
+# 5: named sites at approximate positions kept inside the synthetic outline
 PROVINCE_AREA_KM2 = 8375.21
 MANIFEST = "demo_manifest.json"
 CRS = "EPSG:9213"
@@ -172,7 +174,7 @@ def _generate(rng: np.random.Generator, spec: DemoSize) -> dict[str, gpd.GeoData
         "industrial_zones": zones,
         "river_sections": rivers,
         "waste_sites": _waste_sites(province, communes, rng),
-        "monitoring_stations": _stations(rivers, zones, rng),
+        "monitoring_stations": _stations(province, rivers, zones, rng),
         "urban_areas": urban,
     }
 
@@ -500,7 +502,7 @@ def _waste_sites(province, communes, rng) -> gpd.GeoDataFrame:
     for i, (name, lon, lat, kind, status, rem) in enumerate(named):
         rows.append({"site_id": f"CT{i + 1:02d}", "name": name, "site_type": kind, "status": status,
                      "needs_remediation": rem, "capacity_t_day": float(rng.integers(50, 600))})
-        geoms.append(shapely.Point(lonlat(lon, lat)))
+        geoms.append(_inside(shapely.Point(lonlat(lon, lat)), province))
     for xy in random_points_in(province, 10, rng):
         i = len(rows) + 1
         commune = communes.iloc[int(np.argmin(communes.distance(shapely.Point(xy))))]
@@ -514,7 +516,16 @@ def _waste_sites(province, communes, rng) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
 
 
-def _stations(rivers, zones, rng) -> gpd.GeoDataFrame:
+def _inside(point: shapely.Point, province, margin_m: float = 500.0) -> shapely.Point:
+    """``point`` when it lies in the province, else the nearest point ``margin_m`` inside it: the
+    named sites are placed at approximate real positions, and the synthetic outline is not the
+    real one, so a few would fall just outside it."""
+    if province.contains(point):
+        return point
+    return shapely.ops.nearest_points(province.buffer(-margin_m), point)[0]
+
+
+def _stations(province, rivers, zones, rng) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     def add(name, medium, mode, pt):
         rows.append({"station_id": f"QT{len(rows) + 1:02d}", "name": name, "medium": medium, "mode": mode})
@@ -525,7 +536,7 @@ def _stations(rivers, zones, rng) -> gpd.GeoDataFrame:
                                  ("Trạm không khí Bắc Kạn", 105.835, 22.148, "manual"),
                                  ("Điểm quan trắc không khí Đại Từ", 105.64, 21.63, "manual"),
                                  ("Điểm quan trắc không khí Phú Bình", 105.98, 21.49, "manual")]:
-        add(name, "air", mode, shapely.Point(lonlat(lon, lat)))
+        add(name, "air", mode, _inside(shapely.Point(lonlat(lon, lat)), province))
     for k in rng.choice(len(rivers), min(10, len(rivers)), replace=False):
         sec = rivers.iloc[int(k)]
         add(f"Quan trắc nước {sec.river_name} ({sec.section_id})", "surface_water",
