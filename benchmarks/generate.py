@@ -4,7 +4,11 @@
 - canopy_30m.tif, canopy_10m.tif: canopy cover % over the province (uint8, nodata 255),
   patchy forest with many small clumps so that the minimum-area rule matters
 - forest_{30m,10m}.tif: the same thresholded at 10 % (0/1), the input the peers are given
-- parcels_200k.gpkg: 200,000 forest-status-like parcels tiling the province
+- parcels_200k.gpkg: 200,000 forest-status-like parcels tiling the province, plain Voronoi cells
+  (~6 vertices each)
+- parcels_real_200k.gpkg: the same tiling shaped like surveyed parcels: every edge densified
+  every 40 m and the vertices of the tiling displaced by one smooth field (~24 vertices, ~4.2 ha;
+  neighbours still share their edges exactly: a valid coverage, no gap, no overlap)
 - sites.gpkg: 20,000 point sites (mines/zones) for the conflicts benchmark
 """
 
@@ -46,6 +50,8 @@ def ensure(*, quick: bool = False) -> Path:
     detailed_units()
     if not (DATA / "parcels_200k.gpkg").exists():
         _parcels(province, 200_000)
+    if not (DATA / "parcels_real_200k.gpkg").exists():
+        realistic(gpd.read_file(DATA / "parcels_200k.gpkg")).to_file(DATA / "parcels_real_200k.gpkg")
     if not (DATA / "sites.gpkg").exists():
         _sites(province, 20_000)
     return DATA
@@ -90,6 +96,85 @@ def _parcels(province, n: int) -> None:
     gdf.to_file(DATA / "parcels_200k.gpkg")
 
 
+DENSIFY_M = 40.0  # vertex spacing along the edges of realistic parcels, m
+BEND_M = 12.0  # standard deviation of the smooth displacement, m
+BEND_WAVELENGTH_M = 400.0  # scale of the displacement field, m
+
+
+def densify_shared(geoms: np.ndarray, spacing: float = DENSIFY_M) -> np.ndarray:
+    """Polygons (no holes) with a vertex every ``spacing`` m or less along every edge.
+
+    Each segment is split in ``ceil(length / spacing)`` equal parts computed from its two end
+    points in a fixed order (the smaller coordinate pair first), so the edge a polygon shares
+    with its neighbour (traversed the other way) gets bit-identical vertices in both.
+    """
+    import shapely
+
+    polys, owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    last = np.r_[ring_of[1:] != ring_of[:-1], True]  # the closing vertex of each ring
+    a, b = xy[:-1][~last[:-1]], xy[1:][~last[:-1]]
+    seg_ring = ring_of[:-1][~last[:-1]]
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    lo, hi = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
+    n = np.maximum(np.ceil(np.hypot(*(hi - lo).T) / spacing).astype(np.int64), 1)
+    seg = np.repeat(np.arange(len(a)), n)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n)  # 0 .. n-1 from a towards b
+    ti = np.where(swap[seg], n[seg] - k, k)  # the same integer on both sides of a shared edge
+    t = (ti / n[seg])[:, None]
+    pts = lo[seg] + (hi[seg] - lo[seg]) * t
+    pts[k == 0] = a[seg[k == 0]]  # segment starts: the original vertex, exactly
+    ring_pts = seg_ring[seg]
+    closing = np.r_[ring_pts[1:] != ring_pts[:-1], True]
+    # close each ring with its first vertex
+    first = np.r_[0, np.flatnonzero(closing[:-1]) + 1]
+    out = np.insert(pts, np.flatnonzero(closing) + 1, pts[first], axis=0)
+    out_ring = np.insert(ring_pts, np.flatnonzero(closing) + 1, ring_pts[first])
+    return out, out_ring, ring_poly, owner
+
+
+def bend(xy: np.ndarray, seed: int = SEED, sigma: float = BEND_M,
+         wavelength: float = BEND_WAVELENGTH_M) -> np.ndarray:
+    """``xy`` (m) moved by a smooth random displacement field (a function of position only, so
+    a vertex shared by neighbours moves to the same place in both)."""
+    rng = np.random.default_rng(seed)
+    cell = wavelength / 4
+    x0, y0 = xy.min(axis=0) - 2 * cell
+    shape = (int((xy[:, 1].max() - y0) // cell) + 4, int((xy[:, 0].max() - x0) // cell) + 4)
+    out = xy.copy()
+    for axis in (0, 1):
+        field = ndimage.gaussian_filter(rng.normal(size=shape), 2.0)
+        field *= sigma / field.std()
+        rows, cols = (xy[:, 1] - y0) / cell, (xy[:, 0] - x0) / cell
+        out[:, axis] += ndimage.map_coordinates(field, [rows, cols], order=3, mode="nearest")
+    return out
+
+
+def realistic(plain):
+    """``plain`` (a coverage of polygons, EPSG:9213) shaped like surveyed parcels: edges densified
+    every ``DENSIFY_M`` m, then every vertex of the tiling displaced by one smooth field; the
+    attributes are kept. Raises when the result is not a valid coverage."""
+    import geopandas as gpd
+    import shapely
+
+    g = plain.geometry.to_numpy()
+    if shapely.get_num_interior_rings(shapely.get_parts(g)).any():
+        raise ValueError("parcels with holes are not supported here")
+    xy, ring_of, ring_poly, owner = densify_shared(g)
+    xy = bend(xy)
+    rings = shapely.linearrings(xy, indices=ring_of)
+    polys = shapely.polygons(rings)
+    geoms = shapely.multipolygons(polys, indices=owner[ring_poly])
+    one = shapely.get_num_geometries(geoms) == 1
+    geoms[one] = shapely.get_geometry(geoms[one], 0)
+    if not shapely.is_valid(geoms).all():
+        raise ValueError(f"{int((~shapely.is_valid(geoms)).sum())} invalid parcels after bending")
+    if not shapely.coverage_is_valid(geoms):
+        raise ValueError("the bent parcels are not a valid coverage (gap or overlap)")
+    return gpd.GeoDataFrame(plain.drop(columns="geometry"), geometry=geoms, crs=plain.crs)
+
+
 def _sites(province, n: int) -> None:
     import geopandas as gpd
     import shapely
@@ -103,9 +188,6 @@ def _sites(province, n: int) -> None:
                            geometry=shapely.points(pts), crs=9213)
     gdf.to_file(DATA / "sites.gpkg")
 
-
-if __name__ == "__main__":
-    print(ensure())
 
 
 def detailed_units() -> Path:
@@ -142,3 +224,7 @@ def detailed_units() -> Path:
     gdf["code"] = communes["code"].to_numpy()[gdf["idx"] - 1]
     gdf[["code", "geometry"]].to_file(path)
     return path
+
+
+if __name__ == "__main__":
+    print(ensure())

@@ -125,6 +125,13 @@ class _Page:
             f"() => {{ const m = window.gisplanMap; return !m._animatingZoom && !m._panAnim?._inProgress"
             f" && {target}; }}")
 
+    def goto_view(self, lat, lon, zoom):
+        """Centre the map on (lat, lon) at ``zoom`` and wait until the parcel cells in view are
+        loaded and drawn."""
+        self.page.evaluate(f"() => {{ window.gisplanMap.setView([{lat}, {lon}], {zoom}, {{animate: false}}); }}")
+        self.wait_still(lat, lon, zoom)
+        self.page.wait_for_function("() => !window.gisplanParcelsIdle || window.gisplanParcelsIdle()")
+
     def click(self, lat, lon, zoom):
         """Centre the map on (lat, lon) at ``zoom`` and click there with the mouse."""
         self.page.evaluate(f"() => {{ window.gisplanMap.setView([{lat}, {lon}], {zoom}, {{animate: false}}); }}")
@@ -303,10 +310,12 @@ def test_parcels_appear_when_zoomed_in_with_popups(site, browser, demo_small):
     p = _Page(browser, f"{base}/forest_cover.html", base)
     assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] == 0  # province view: choropleth only
     parcels = read_catalog_layer(load_catalog(demo_small), "forest_status_2024")
-    pt = parcels.to_crs(4326).geometry.iloc[0].representative_point()
-    p.click(pt.y, pt.x, 14)
+    big = parcels.loc[[parcels.area.idxmax()]]  # well inside it: clear of the simplified edges
+    pt = big.buffer(-20).to_crs(4326).iloc[0].representative_point()
+    p.goto_view(pt.y, pt.x, 14)  # the cells in view load, then are drawn
     assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] > 0
-    assert parcels["parcel_id"].iloc[0] in p.popup_text()
+    p.click(pt.y, pt.x, 14)
+    assert big["parcel_id"].iloc[0] in p.popup_text()
     assert not p.errors(), p.errors()
     p.page.close()
 

@@ -47,7 +47,7 @@ def test_forest_cover_choropleth_classes(catalog):
     m = make_map("forest_cover", catalog=catalog)
     page = m.get_root().render()
     assert "Tỷ lệ che phủ rừng (%)" in page and "Lô rừng" in page
-    assert "window.gisplanParcels=" in page  # inline parcels
+    assert "window.gisplanParcelCells=" in page  # inline parcels
     classes = classify([10.0, 20.0, 35.0, 60.0, 80.0, 90.0], k=3)
     assert classes.edges[0] <= 10 and classes.edges[-1] >= 90
     assert list(classes.color_of([10, 90])) == [classes.colors[0], classes.colors[-1]]

@@ -177,7 +177,8 @@ class _Search(JSCSSMixin, MacroElement):
 
 
 def make_map(theme: str, *, catalog: Catalog | None = None, results=None, store=None, lang: str = "vi",
-             layers: Mapping[str, gpd.GeoDataFrame] | None = None, parcels_data: str | None = "inline",
+             layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+             parcels_data: str | parcels_layer.EncodedParcels | None = "inline",
              synthetic: bool | None = None) -> folium.Map:
     """Build the interactive map of a theme.
 
@@ -195,8 +196,10 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, store=
     layers : GeoDataFrames by layer type id (``{"communes": gdf, …}``) used instead of the
         catalog; any CRS (EPSG:9213 expected for the indicators).
     parcels_data : for the forest-status parcels layer: ``"inline"`` embeds the data in the
-        page, a relative path (``"data/forest_status.js"``) makes the page load it as a script
-        (the published site), ``None`` leaves the parcels out.
+        page; a :class:`gisplan.maps.parcels_layer.EncodedParcels` (the published site, which
+        writes its cell scripts) or a folder relative to the page (``"assets/data/forest_status"``)
+        makes the page load each cell's script from there when it comes into view at zoom
+        ≥ ``parcels_layer.MIN_ZOOM``; ``None`` leaves the parcels out.
     synthetic : show the synthetic-data note (default: from the catalog).
 
     Returns

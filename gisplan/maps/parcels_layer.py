@@ -1,18 +1,31 @@
 """The forest-status parcels on a web map, at the scale of a provincial inventory.
 
-A plain GeoJSON layer of 200,000 parcels weighs hundreds of MB and takes tens of seconds to
-draw. Here the parcels are encoded compactly (coordinates quantised to 1e-5° ≈ 1 m and
-delta-encoded per ring, attributes as small integer codes), loaded as one script, and drawn on
-a canvas only when zoomed in (zoom ≥ ``MIN_ZOOM``) and only for the grid cells in view; each
-drawn parcel keeps its popup. At the province view the commune choropleth carries the message.
+A plain GeoJSON layer of 200,000 surveyed parcels weighs hundreds of MB and cannot be drawn.
+Here the parcels are
+
+- simplified as a coverage (``shapely.coverage_simplify``, in the layer's projected CRS, so an
+  edge two parcels share stays shared and no gap or overlap appears);
+- split into cells of ``CELL`` degrees (a parcel belongs to the cell holding the centre of its
+  bounding box), each cell its own small script (``assets/data/forest_status/<ix>_<iy>.js``
+  calling ``gisplanParcelCell(key, data)``: a ``<script>`` tag loads it, which works from
+  ``file://`` where fetch/XHR of local files is blocked) loaded only when the cell comes into
+  view at zoom ≥ ``MIN_ZOOM``: the page a visitor opens at the province view holds none of them;
+- quantised to 1e-5° (≈ 1 m) on one grid for the whole province, delta-encoded per ring;
+- drawn straight onto one canvas (no Leaflet object per parcel), a few cells per animation
+  frame so the page never freezes; a click finds the parcel under the pointer on the decoded
+  coordinates and opens its popup.
+
+At the province view the commune choropleth carries the message.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import Element, MacroElement, Template
 
@@ -22,51 +35,169 @@ from gisplan.maps.style import categories
 from gisplan.maps.themes import no_data
 
 MIN_ZOOM = 12
-SCALE = 1e5  # 1e-5 degree ≈ 1.1 m
-CELL = 0.02  # index cell, degrees
-SIMPLIFY_M = 5.0
+SCALE = 100_000  # quantisation: 1e-5 degree ≈ 1.1 m
+CELL = 0.05  # cell side, degrees (≈ 5 km: ~600 parcels of 4 ha)
+CELL_Q = round(CELL * SCALE)  # cell side in quantisation steps
+SIMPLIFY_M = 4.0  # coverage simplification tolerance, metres (projected layers only)
+FOLDER = "assets/data/forest_status"  # where the site writes the cell scripts
+ATTRS = ("origin", "purpose", "forest_type")
 
 
-def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi") -> dict:
-    """Compact, JSON-ready encoding of a forest-status layer (WGS 84, ~1 m precision)."""
+@dataclass
+class EncodedParcels:
+    """The parcels of a forest-status layer ready for the web.
+
+    ``meta``: what the page itself holds (cells and their parcel counts, labels, colours,
+    texts); ``cells``: the JSON payload of each cell by key ``"<ix>_<iy>"`` (cell ``ix`` spans
+    longitudes ``[ix·CELL, (ix+1)·CELL)``, ``iy`` latitudes likewise); ``folder``: where the cell
+    scripts are (relative to the page), or None when the payloads are inlined in the page.
+    """
+
+    meta: dict
+    cells: dict[str, str] = field(default_factory=dict)
+    folder: str | None = FOLDER
+
+    def files(self) -> dict[str, str]:
+        """``{relative path: script text}`` of the cell scripts (empty when inlined)."""
+        if self.folder is None:
+            return {}
+        return {f"{self.folder}/{key}.js": cell_script(key, payload) for key, payload in self.cells.items()}
+
+
+def cell_script(key: str, payload: str) -> str:
+    """The script of one cell: hands its payload to the page's registered callback."""
+    return f"gisplanParcelCell({json.dumps(key)},{payload});\n"
+
+
+def simplify_parcels(geoms: np.ndarray, tolerance: float = SIMPLIFY_M) -> np.ndarray:
+    """Parcels simplified by ``tolerance`` (in the units of their CRS, metres for EPSG:9213).
+
+    As a coverage (edges shared by neighbours simplified once, so they stay shared) when the
+    parcels form one; otherwise each parcel alone, topology preserved.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = geoms.copy()
+    try:
+        out[ok] = shapely.coverage_simplify(geoms[ok], tolerance)
+    except shapely.errors.GEOSException:  # not a coverage (overlaps, invalid rings): parcel by parcel
+        out[ok] = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
+    return out
+
+
+def _codes(values: pd.Series, allowed: list[str]) -> np.ndarray:
+    """Index of each value in ``allowed``; -1 for a missing or unknown value."""
+    codes = pd.Categorical(values.astype("object").where(values.notna(), None), categories=allowed).codes
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _meets(parcels: gpd.GeoDataFrame) -> np.ndarray:
+    """1 meets the forest criteria, 0 does not, -1 unknown."""
+    if "meets_criteria" not in parcels:
+        return np.full(len(parcels), -1)
+    v = parcels["meets_criteria"]
+    known = v.notna().to_numpy()
+    out = np.full(len(parcels), -1)
+    out[known] = v[known].astype(bool).astype(int).to_numpy()
+    return out
+
+
+def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str | None = FOLDER,
+                   tolerance: float = SIMPLIFY_M) -> EncodedParcels:
+    """Encode a forest-status layer by cell (WGS 84, coordinates to 1e-5° ≈ 1 m).
+
+    Areas in the popups are those of the parcels as given (projected CRS, before simplifying).
+    Per cell: ``id`` parcel ids, ``o``/``p``/``f`` origin/purpose/forest-type codes (-1: no
+    data), ``m`` meets the criteria (1/0/-1), ``h`` area text, ``r`` rings per parcel, ``v``
+    vertices per ring (closing vertex dropped), ``c`` coordinates: per ring the first vertex in
+    steps of 1e-5° from the cell's south-west corner, then the steps from vertex to vertex.
+    """
     lt = load_layer_types()["forest_status"]
     g = parcels.geometry.to_numpy()
-    if parcels.crs is not None and parcels.crs.is_projected:
-        g = shapely.simplify(g, SIMPLIFY_M, preserve_topology=True)
-    g = gpd.GeoSeries(g, crs=parcels.crs).to_crs(4326).to_numpy()
+    projected = parcels.crs is not None and parcels.crs.is_projected
+    ha = shapely.area(g) / 1e4 if projected else None
+    if projected and tolerance > 0:
+        g = simplify_parcels(g, tolerance)
+    if parcels.crs is not None and not parcels.crs.equals("EPSG:4326"):
+        g = gpd.GeoSeries(g, crs=parcels.crs).to_crs(4326).to_numpy()
+    n = len(parcels)
+    # cell of each parcel: the centre of its bounding box (parcels without geometry: none)
+    b = shapely.bounds(g)
+    has = ~np.isnan(b[:, 0])
+    mid = (b[:, :2] + b[:, 2:]) / 2
+    ix = np.where(has, np.floor(np.nan_to_num(mid[:, 0]) / CELL), 0).astype(np.int64)
+    iy = np.where(has, np.floor(np.nan_to_num(mid[:, 1]) / CELL), 0).astype(np.int64)
+    # rings and their quantised vertices; closing and repeated vertices dropped
     polys, owner = shapely.get_parts(g, return_index=True)
     rings, ring_poly = shapely.get_rings(polys, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    origin = np.floor(xy.min(axis=0) * 100) / 100
-    q = np.round((xy - origin) * SCALE).astype(np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(ring_of)) + 1]
-    d = np.diff(q, axis=0, prepend=q[:1])
-    d[starts] = q[starts]  # each ring starts with absolute (quantised) coordinates
+    q = np.round(xy * SCALE).astype(np.int64)
+    same_ring = np.r_[False, ring_of[1:] == ring_of[:-1]]
+    repeat = same_ring & np.r_[False, (q[1:] == q[:-1]).all(axis=1)]
+    closing = np.r_[ring_of[1:] != ring_of[:-1], True]
+    keep = ~repeat & ~closing
+    q, ring_of = q[keep], ring_of[keep]
+    nv = np.bincount(ring_of, minlength=len(rings))
+    ring_parcel = owner[ring_poly]
+    good = nv >= 3  # rings quantised to fewer than 3 vertices are dropped
+    vkeep = good[ring_of]
+    q, ring_of = q[vkeep], ring_of[vkeep]
+    ring_ids = np.flatnonzero(good)
+    nv, ring_parcel = nv[ring_ids], ring_parcel[ring_ids]
+    # order parcels by cell, rings and vertices with them
+    keys, cell_of = np.unique(np.c_[ix, iy][has], axis=0, return_inverse=True)
+    cell_of_parcel = np.full(n, -1)
+    cell_of_parcel[has] = cell_of.ravel()
+    order = np.argsort(cell_of_parcel, kind="stable")
+    order = order[cell_of_parcel[order] >= 0]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ring_order = np.argsort(rank[ring_parcel], kind="stable")
+    starts = np.r_[0, np.cumsum(nv)[:-1]]
+    nv_o = nv[ring_order]
+    vidx = np.repeat(starts[ring_order] - np.r_[0, np.cumsum(nv_o)[:-1]], nv_o) + np.arange(nv_o.sum())
+    q = q[vidx]
+    ring_parcel_o = ring_parcel[ring_order]
+    vcell = np.repeat(cell_of_parcel[ring_parcel_o], nv_o)
+    local = q - keys[vcell] * CELL_Q
+    d = np.diff(local, axis=0, prepend=local[:1])
+    rstart = np.r_[0, np.cumsum(nv_o)[:-1]]
+    d[rstart] = local[rstart]
     flat = d.ravel().tolist()
-    bounds = np.r_[starts, len(q)] * 2
-    ring_lists = [flat[a:b - 2] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]  # drop closing vertex
-    geom: list[list[list[int]]] = [[] for _ in range(len(parcels))]
-    for r, lst in enumerate(ring_lists):
-        geom[owner[ring_poly[r]]].append(lst)
-    cols = {}
-    for col in ("origin", "purpose", "forest_type"):
-        attr = lt.attributes[col]
-        codes = {c: i for i, c in enumerate(attr.allowed)}
-        cols[col] = {"labels": [attr.label(c, lang) for c in attr.allowed],
-                     "values": [codes.get(v, -1) for v in parcels[col].tolist()] if col in parcels else []}
-    ctr = shapely.get_coordinates(shapely.centroid(g))
-    cell = np.floor((ctr - origin) / CELL).astype(int)
-    return {
-        "origin": origin.tolist(), "scale": SCALE, "cell": CELL, "minZoom": MIN_ZOOM,
-        "ids": parcels["parcel_id"].astype(str).tolist(),
-        "meets": parcels["meets_criteria"].astype(bool).astype(int).tolist(),
-        "ha": _hectares(parcels.area.to_numpy() / 1e4, lang) if parcels.crs and parcels.crs.is_projected else [],
-        "cx": cell[:, 0].tolist(), "cy": cell[:, 1].tolist(),
-        "attrs": cols, "geom": geom,
-        "colors": {c.code: c.color for c in categories("forest_status", "origin")},
-        "notForest": lt.style.get("not_forest_color", "#fee08b"),
-        "text": _texts(lang),
-    }
+    nr = np.bincount(ring_parcel, minlength=n)
+    # attributes in cell order
+    ids = (parcels["parcel_id"].astype("string").fillna("") if "parcel_id" in parcels
+           else pd.Series([""] * n)).to_numpy()
+    attrs = {c: (_codes(parcels[c], list(lt.attributes[c].allowed)) if c in parcels else np.full(n, -1))
+             for c in ATTRS}
+    meets = _meets(parcels)
+    ha_text = _hectares(ha, lang) if ha is not None else None
+    # slice per cell
+    cells: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    pcount = np.bincount(cell_of_parcel[order], minlength=len(keys))
+    rcount = np.bincount(cell_of_parcel[ring_parcel_o], minlength=len(keys))
+    vcount = np.bincount(vcell, minlength=len(keys))
+    p0 = r0 = v0 = 0
+    nr_o, nv_list = nr[order].tolist(), nv_o.tolist()
+    for k, (cx, cy) in enumerate(keys.tolist()):
+        pi = order[p0:p0 + pcount[k]]
+        key = f"{cx}_{cy}"
+        payload = {"id": [str(i) for i in ids[pi]], "m": meets[pi].tolist(),
+                   **{c[0]: attrs[c][pi].tolist() for c in ATTRS},
+                   "h": [ha_text[i] for i in pi] if ha_text is not None else [],
+                   "r": nr_o[p0:p0 + pcount[k]], "v": nv_list[r0:r0 + rcount[k]],
+                   "c": flat[2 * v0:2 * (v0 + vcount[k])]}
+        cells[key] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        counts[key] = int(pcount[k])
+        p0, r0, v0 = p0 + pcount[k], r0 + rcount[k], v0 + vcount[k]
+    meta = {"cells": counts, "cell": CELL, "scale": SCALE, "minZoom": MIN_ZOOM,
+            "base": (folder.rstrip("/") + "/") if folder else None,
+            "labels": {c: [lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed] for c in ATTRS},
+            "origins": list(lt.attributes["origin"].allowed),
+            "colors": {c.code: c.color for c in categories("forest_status", "origin")},
+            "notForest": lt.style.get("not_forest_color", "#fee08b"), "text": _texts(lang)}
+    return EncodedParcels(meta=meta, cells=cells, folder=folder)
 
 
 def _hectares(ha: np.ndarray, lang: str) -> list[str]:
@@ -85,83 +216,190 @@ def _texts(lang):
     return {"id": "Mã lô" if vi else "Parcel", "origin": "Nguồn gốc" if vi else "Origin",
             "purpose": "Mục đích" if vi else "Purpose", "forest_type": "Trạng thái" if vi else "Forest type",
             "meets": "Đạt tiêu chí thành rừng" if vi else "Meets forest criteria", "yes": "Có" if vi else "Yes",
-            "no": "Không" if vi else "No", "ha": "Diện tích (ha)" if vi else "Area (ha)", "noData": no_data(lang),
-            "zoomHint": ("Phóng to (mức ≥ %d) để xem từng lô rừng" if vi else "Zoom in (level ≥ %d) to see parcels") % MIN_ZOOM}
-
-
-def to_script(data: dict) -> str:
-    """The encoded parcels as a script assigning ``window.gisplanParcels``."""
-    return "window.gisplanParcels=" + json.dumps(data, ensure_ascii=False, separators=(",", ":")) + ";"
+            "no": "Không" if vi else "No", "ha": "Diện tích (ha)" if vi else "Area (ha)", "noData": no_data(lang)}
 
 
 _JS = Template("""
 {% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
-  var D = window.gisplanParcels; if (!D) { return; }
+  var D = {{ this.meta_json }};
+  var INLINE = window.gisplanParcelCells || {};
+  var Z0 = D.minZoom, W = 256 * Math.pow(2, Z0), R2D = Math.PI / 180;
   if (!map.getPane('gisplanParcels')) { map.createPane('gisplanParcels').style.zIndex = 450; }
-  var renderer = L.canvas({padding: 0.3, pane: 'gisplanParcels'});
-  var group = L.layerGroup();
-  var drawn = {}, nDrawn = 0, buckets = null;
-  function index() {
-    buckets = {};
-    for (var i = 0; i < D.geom.length; i++) {
-      var k = D.cx[i] + ':' + D.cy[i];
-      (buckets[k] = buckets[k] || []).push(i);
-    }
+  var cells = {}, loading = {}, want = {}, queue = [], nDrawn = 0, frame = null, layer = null;
+  function px(lon) { return W * (lon + 180) / 360; }
+  function py(lat) {
+    lat = Math.max(Math.min(lat, 85.0511287798), -85.0511287798);
+    return W * (0.5 - Math.log(Math.tan(Math.PI / 4 + lat * R2D / 2)) / (2 * Math.PI));
   }
-  function latlngs(i) {
-    var out = [], rings = D.geom[i];
-    for (var r = 0; r < rings.length; r++) {
-      var a = rings[r], x = 0, y = 0, ring = [];
-      for (var j = 0; j < a.length; j += 2) {
-        x += a[j]; y += a[j + 1];
-        ring.push([D.origin[1] + y / D.scale, D.origin[0] + x / D.scale]);
+  function colorOf(c, i) {
+    if (c.m[i] === 0) { return D.notForest; }
+    var o = c.o[i];
+    return (o >= 0 && D.colors[D.origins[o]]) || '#74c476';
+  }
+  // decode a cell: vertices in pixels at zoom Z0 relative to the cell's south-west corner
+  function decode(key, c) {
+    var k = key.split('_'), lon0 = +k[0] * D.cell, lat0 = +k[1] * D.cell;
+    var ox = px(lon0), oy = py(lat0), n = c.r.length, nv = c.c.length / 2;
+    var xy = new Float64Array(nv * 2), box = new Float64Array(n * 4), rs = new Int32Array(n + 1);
+    var rv = new Int32Array(c.v.length + 1), paths = {}, j = 0, r = 0, lonStep = 1 / D.scale;
+    for (var q = 0; q < c.v.length; q++) { rv[q + 1] = rv[q] + c.v[q]; }
+    for (var i = 0; i < n; i++) {
+      rs[i] = r;
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, col = colorOf(c, i);
+      var path = paths[col] || (paths[col] = new Path2D());
+      for (var e = 0; e < c.r[i]; e++, r++) {
+        var qx = 0, qy = 0;
+        for (var v = rv[r]; v < rv[r + 1]; v++, j++) {
+          qx += c.c[2 * j]; qy += c.c[2 * j + 1];
+          var x = px(lon0 + qx * lonStep) - ox, y = py(lat0 + qy * lonStep) - oy;
+          xy[2 * j] = x; xy[2 * j + 1] = y;
+          if (v === rv[r]) { path.moveTo(x, y); } else { path.lineTo(x, y); }
+          if (x < x0) { x0 = x; } if (x > x1) { x1 = x; } if (y < y0) { y0 = y; } if (y > y1) { y1 = y; }
+        }
+        path.closePath();
       }
-      out.push(ring);
+      box[4 * i] = x0; box[4 * i + 1] = y0; box[4 * i + 2] = x1; box[4 * i + 3] = y1;
     }
-    return out;
+    rs[n] = r;
+    return {raw: c, n: n, lon0: lon0, lat0: lat0, ox: ox, oy: oy, xy: xy, box: box, rs: rs, rv: rv, paths: paths};
   }
-  function label(col, i) { var v = D.attrs[col].values[i]; return v >= 0 ? D.attrs[col].labels[v] : D.text.noData; }
-  function popup(i) {
-    var t = D.text;
-    return '<b>' + t.id + ': ' + D.ids[i] + '</b><br>' + t.origin + ': ' + label('origin', i) + '<br>' +
-      t.purpose + ': ' + label('purpose', i) + '<br>' + t.forest_type + ': ' + label('forest_type', i) + '<br>' +
-      t.meets + ': ' + (D.meets[i] ? t.yes : t.no) + (D.ha.length ? '<br>' + t.ha + ': ' + D.ha[i] : '');
+  var pending = {};
+  window.gisplanParcelCell = function (key, data) {  // called by each cell script
+    pending[key] = data; delete loading[key];
+    if (want[key]) { queue.push(key); schedule(); }
+  };
+  function load(key) {
+    if (cells[key] || pending[key] || loading[key]) { return; }
+    if (INLINE[key]) { pending[key] = INLINE[key]; return; }
+    loading[key] = true;
+    var s = document.createElement('script');
+    s.src = D.base + key + '.js';
+    s.onerror = function () { delete loading[key]; };
+    document.head.appendChild(s);
   }
-  function color(i) {
-    if (!D.meets[i]) { return D.notForest; }
-    var o = D.attrs.origin.values[i];
-    return o >= 0 ? D.colors[['natural', 'plantation'][o]] || '#74c476' : '#74c476';
-  }
-  function refresh() {
-    if (!map.hasLayer(group)) { return; }
-    if (map.getZoom() < D.minZoom) { group.clearLayers(); drawn = {}; nDrawn = 0; return; }
-    if (!buckets) { index(); }
-    var b = map.getBounds().pad(0.2);
-    var x0 = Math.floor((b.getWest() - D.origin[0]) / D.cell), x1 = Math.floor((b.getEast() - D.origin[0]) / D.cell);
-    var y0 = Math.floor((b.getSouth() - D.origin[1]) / D.cell), y1 = Math.floor((b.getNorth() - D.origin[1]) / D.cell);
-    var want = {};
-    for (var x = x0; x <= x1; x++) { for (var y = y0; y <= y1; y++) { want[x + ':' + y] = true; } }
-    for (var k in drawn) { if (!want[k]) { drawn[k].forEach(function (l) { group.removeLayer(l); }); nDrawn -= drawn[k].length; delete drawn[k]; } }
-    for (var k2 in want) {
-      if (drawn[k2] || !buckets[k2]) { continue; }
-      drawn[k2] = buckets[k2].map(function (i) {
-        var l = L.polygon(latlngs(i), {renderer: renderer, color: '#2d572c', weight: 0.6, fillColor: color(i), fillOpacity: 0.65});
-        l.bindPopup(function () { return popup(i); });
-        l.gisplanParcel = D.ids[i];
-        group.addLayer(l);
-        return l;
-      });
-      nDrawn += drawn[k2].length;
+  var Layer = L.Layer.extend({
+    onAdd: function () {
+      this._canvas = L.DomUtil.create('canvas', 'leaflet-zoom-animated');
+      this._canvas.style.pointerEvents = 'none';
+      map.getPane('gisplanParcels').appendChild(this._canvas);
+      this._reset();
+    },
+    onRemove: function () { L.DomUtil.remove(this._canvas); want = {}; queue = []; nDrawn = 0; },
+    getEvents: function () {
+      var e = {moveend: this._reset, viewreset: this._reset};
+      if (map._zoomAnimated) { e.zoomanim = this._animZoom; }
+      return e;
+    },
+    _animZoom: function (e) {
+      if (!this._bounds) { return; }
+      var scale = map.getZoomScale(e.zoom);
+      var offset = map._latLngBoundsToNewLayerBounds(this._bounds, e.zoom, e.center).min;
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+    _reset: function () {
+      var cv = this._canvas, size = map.getSize(), zoom = map.getZoom();
+      var pad = size.multiplyBy(0.25).round(), min = map.getPixelBounds().min.subtract(pad);
+      var w = size.x + 2 * pad.x, h = size.y + 2 * pad.y, dpr = window.devicePixelRatio || 1;
+      this._min = min; this._zoom = zoom; this._dpr = dpr;
+      this._bounds = L.latLngBounds(map.unproject(min.add([0, h]), zoom), map.unproject(min.add([w, 0]), zoom));
+      L.DomUtil.setPosition(cv, min.subtract(map.getPixelOrigin()));
+      cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr);
+      cv.style.width = w + 'px'; cv.style.height = h + 'px';
+      want = {}; queue = []; nDrawn = 0;
+      if (zoom < Z0) { return; }
+      var bb = this._bounds, c = D.cell;
+      var x0 = Math.floor(bb.getWest() / c) - 1, x1 = Math.floor(bb.getEast() / c) + 1;
+      var y0 = Math.floor(bb.getSouth() / c) - 1, y1 = Math.floor(bb.getNorth() / c) + 1;
+      for (var x = x0; x <= x1; x++) {
+        for (var y = y0; y <= y1; y++) {
+          var key = x + '_' + y;
+          if (D.cells[key]) { want[key] = true; load(key); if (!loading[key]) { queue.push(key); } }
+        }
+      }
+      schedule();
+    },
+    _drawCell: function (key) {
+      var cell = cells[key] || (cells[key] = decode(key, pending[key]));
+      delete pending[key];
+      var ctx = this._canvas.getContext('2d'), k = map.getZoomScale(this._zoom, Z0), r = this._dpr;
+      var o = map.project([cell.lat0, cell.lon0], this._zoom).subtract(this._min);
+      ctx.setTransform(k * r, 0, 0, k * r, o.x * r, o.y * r);
+      ctx.globalAlpha = 0.65;
+      for (var col in cell.paths) { ctx.fillStyle = col; ctx.fill(cell.paths[col], 'evenodd'); }
+      ctx.globalAlpha = 1; ctx.strokeStyle = '#2d572c'; ctx.lineWidth = 0.6 / k;
+      for (var col2 in cell.paths) { ctx.stroke(cell.paths[col2]); }
+      nDrawn += cell.n;
     }
+  });
+  function schedule() {
+    if (frame === null && queue.length) { frame = requestAnimationFrame(step); }
   }
-  window.gisplanParcelCount = function () { return nDrawn; };
-  window.gisplanParcelLayer = group;
-  group.addTo(map);
-  map.on('moveend zoomend overlayadd', refresh);
-  refresh();
-  {{ this.control_name }}
+  function step() {  // draw cells until ~12 ms of this frame are spent, the rest in later frames
+    frame = null;
+    var t = performance.now();
+    while (queue.length && performance.now() - t < 12) {
+      var key = queue.shift();
+      if (want[key] && layer && map.hasLayer(layer)) { layer._drawCell(key); }
+    }
+    schedule();
+  }
+  function inRing(cell, r, x, y) {
+    var a = cell.rv[r], b = cell.rv[r + 1], xy = cell.xy, inside = false;
+    for (var i = a, j = b - 1; i < b; j = i++) {
+      var xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j], yj = xy[2 * j + 1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) { inside = !inside; }
+    }
+    return inside;
+  }
+  function hit(latlng) {  // the parcel under ``latlng``: [cell, index] or null
+    var cx = Math.floor(latlng.lng / D.cell), cy = Math.floor(latlng.lat / D.cell);
+    for (var dx = -1; dx <= 1; dx++) {
+      for (var dy = -1; dy <= 1; dy++) {
+        var cell = cells[(cx + dx) + '_' + (cy + dy)];
+        if (!cell) { continue; }
+        var x = px(latlng.lng) - cell.ox, y = py(latlng.lat) - cell.oy;
+        for (var i = 0; i < cell.n; i++) {
+          var bx = cell.box;
+          if (x < bx[4 * i] || x > bx[4 * i + 2] || y < bx[4 * i + 1] || y > bx[4 * i + 3]) { continue; }
+          var inside = false;
+          for (var r = cell.rs[i]; r < cell.rs[i + 1]; r++) { if (inRing(cell, r, x, y)) { inside = !inside; } }
+          if (inside) { return [cell.raw, i]; }
+        }
+      }
+    }
+    return null;
+  }
+  function label(c, col, i) { var v = c[col[0]][i]; return v >= 0 ? D.labels[col][v] : D.text.noData; }
+  function popup(c, i) {
+    var t = D.text, m = c.m[i];
+    return '<b>' + t.id + ': ' + String(c.id[i]).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</b><br>' +
+      t.origin + ': ' + label(c, 'origin', i) + '<br>' + t.purpose + ': ' + label(c, 'purpose', i) + '<br>' +
+      t.forest_type + ': ' + label(c, 'forest_type', i) + '<br>' +
+      t.meets + ': ' + (m === 1 ? t.yes : m === 0 ? t.no : t.noData) + (c.h.length ? '<br>' + t.ha + ': ' + c.h[i] : '');
+  }
+  layer = new Layer();
+  // a click over a drawn parcel opens its popup; caught on the way down (capture) so the layers
+  // below (the commune choropleth) do not open theirs; controls and popups are left alone
+  map.getContainer().addEventListener('click', function (e) {
+    if (!map.hasLayer(layer) || map.getZoom() < Z0 || (map.dragging && map.dragging.moved())) { return; }
+    if (!map.getPane('mapPane').contains(e.target) || e.target.closest('.leaflet-popup')) { return; }
+    var ll = map.mouseEventToLatLng(e), h = hit(ll);
+    if (!h) { return; }
+    e.stopPropagation();
+    L.popup({maxWidth: 320}).setLatLng(ll).setContent(popup(h[0], h[1])).openOn(map);
+  }, true);
+  window.gisplanParcelCount = function () { return map.hasLayer(layer) ? nDrawn : 0; };
+  window.gisplanParcelAt = function (lat, lng) {  // id of the drawn parcel at a point, or null
+    var h = hit(L.latLng(lat, lng)); return h ? h[0].id[h[1]] : null;
+  };
+  window.gisplanParcelsIdle = function () {
+    for (var k in loading) { if (want[k]) { return false; } }
+    return queue.length === 0 && frame === null;
+  };
+  window.gisplanParcelLayer = layer;
+  layer.addTo(map);
 })();
 {% endmacro %}
 """)
@@ -170,24 +408,30 @@ _JS = Template("""
 class _ParcelsJS(MacroElement):
     _template = _JS
 
-    def __init__(self):
+    def __init__(self, meta: dict):
         super().__init__()
         self._name = "GisplanParcels"
-        self.control_name = ""
+        self.meta_json = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def add_parcels(m, parcels: gpd.GeoDataFrame, lang: str, *, data_path: str = "inline"):
+def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *,
+                data_path: str | EncodedParcels | None = "inline"):
     """Add the parcels layer to ``m``; returns its legend section.
 
-    ``data_path="inline"`` embeds the encoded data in the page; a relative path makes the page
-    load it with a ``<script src>`` (write the file with :func:`to_script`).
+    ``data_path``: ``"inline"`` embeds every cell in the page (a map saved as one file);
+    an :class:`EncodedParcels` (from :func:`encode_parcels`, whose cell scripts the caller writes
+    with :meth:`EncodedParcels.files`) or a folder path relative to the page makes the page
+    load each cell's script from that folder when the cell comes into view.
     """
     vi = lang == "vi"
-    if data_path == "inline":
-        m.get_root().html.add_child(Element(f"<script>{to_script(encode_parcels(parcels, lang))}</script>"))
+    if isinstance(data_path, EncodedParcels):
+        enc = data_path
     else:
-        m.get_root().html.add_child(Element(f'<script src="{data_path}"></script>'))
-    _ParcelsJS().add_to(m)
+        enc = encode_parcels(parcels, lang, folder=None if data_path == "inline" else str(data_path))
+    if enc.folder is None:
+        inline = ",".join(f"{json.dumps(k)}:{v}" for k, v in enc.cells.items()).replace("</", "<\\/")
+        m.get_root().html.add_child(Element(f"<script>window.gisplanParcelCells={{{inline}}};</script>"))
+    _ParcelsJS(enc.meta).add_to(m)
     cats = categories("forest_status", "origin", lang=lang)
     notf = load_layer_types()["forest_status"].style.get("not_forest_color", "#fee08b")
     title = ("Lô rừng (phóng to mức ≥ %d)" if vi else "Forest parcels (zoom ≥ %d)") % MIN_ZOOM

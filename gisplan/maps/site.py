@@ -94,8 +94,7 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     themes = [get_theme(t).id for t in (themes or THEMES)]
     # only files a site wrote (listed in out/.gisplan-manifest.json) are ever replaced; never an input
     folder = OutputFolder(out, inputs=catalog_inputs(catalog), overwrite=overwrite)
-    folder.check(["index.html", "metadata.html", "assets/site.css", "assets/data/forest_status.js",
-                  *(f"{t}.html" for t in themes)])
+    folder.check(["index.html", "metadata.html", "assets/site.css", *(f"{t}.html" for t in themes)])
     store = make_store(catalog, None, store)
     if results is None:
         results = run_indicators(catalog, store=store)
@@ -105,14 +104,17 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     cards = []
     for theme in themes:
         spec = get_theme(theme)
-        data_rel = None
+        data_rel, encoded = None, None
         if theme == "forest_cover":
             parcels = store.optional("forest_status")
-            if parcels is not None:
-                data_rel = "assets/data/forest_status.js"
-                files[data_rel] = parcels_layer.to_script(parcels_layer.encode_parcels(parcels, lang))
+            if parcels is not None:  # one script per cell, loaded by the page when in view
+                encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER)
+                cell_files = encoded.files()
+                folder.check(cell_files)
+                files.update(cell_files)
+                data_rel = parcels_layer.FOLDER
         try:
-            m = make_map(theme, catalog=catalog, results=results, store=store, lang=lang, parcels_data=data_rel)
+            m = make_map(theme, catalog=catalog, results=results, store=store, lang=lang, parcels_data=encoded)
         except GisplanError as exc:
             log.warning("map %s not published: %s", theme, exc)
             cards.append((spec, _unavailable(spec, store, exc, lang)))
@@ -121,7 +123,7 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
         if not cdn:
             page = localize(page)
         files[f"{theme}.html"] = page
-        _check_size(f"{theme}.html", page, data_rel, files.get(data_rel), page_limit_mb)
+        _check_size(f"{theme}.html", page, data_rel, None, page_limit_mb)  # cells load when in view
         cards.append((spec, None))
     files["metadata.html"] = _metadata_page(catalog, results)
     files["index.html"] = _index_page(catalog, results, cards, lang)
