@@ -159,7 +159,7 @@ def test_summary_numbers_unknowns_and_reasons_in_the_output_language():
     md, page = summary(res)
     assert "| Tỷ lệ che phủ rừng toàn tỉnh (%) | 1.234,50 |" in md
     assert "| KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%) | không có số liệu |" in md
-    assert "| Mỏ hết hạn giấy phép còn hoạt động (mỏ) | 0 |" in md  # a known zero stays 0
+    assert "| Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ) | 0 |" in md  # a known zero stays 0
     assert "`conflicts`: danh mục không có lớp mỏ khoáng sản" in md
     assert "không có số liệu chất lượng nước" in md
     assert "bỏ 11.308 đối tượng bên ngoài" in md and "Vùng nghiên cứu: ranh giới tỉnh" in md
