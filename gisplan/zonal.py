@@ -10,13 +10,16 @@ exactextract computes), holes and multi-part polygons included. Only cells that 
 crosses are stored; between two such cells in a row the coverage is constant (0 or 1), so the
 interior is kept as runs of whole cells.
 
-Zonal sums then stream the raster in strips, reading only the rows and columns the zones cover
-(plus the minimum-area halo), so memory follows the zones, not the raster: for each class a row-wise prefix sum gives the
+Zonal sums then stream the raster in windows (strips of rows cut into tiles of columns), reading
+only the windows that hold zone cells (plus the minimum-area halo), so memory follows the window
+and time the zones, not the raster. Every window gives partial sums, added in a fixed order, so
+the windows may run as tasks on a dask cluster (:mod:`gisplan.distributed`) with the same result
+to the last digit: for each class a row-wise prefix sum gives the
 count of any interior run with two lookups, and boundary cells add their fractions. Zones may
 overlap each other: every zone is counted independently.
 
 The minimum-mapping-unit rule (contiguous forest patches smaller than a given area are not
-forest) is applied per strip with a halo of rows and columns: a patch smaller than N pixels spans
+forest) is applied per window with a halo of rows and columns: a patch smaller than N pixels spans
 fewer than N rows and columns, so a patch that does not reach the halo's outer edge is seen whole,
 and one that does is at least N pixels and is kept. The result equals the whole-raster answer.
 
@@ -43,6 +46,8 @@ from gisplan.errors import CRSError, DataMissingError, OptionError, ReadError
 log = logging.getLogger(__name__)
 
 DEFAULT_STRIP_ROWS = 1024
+#: columns of a window's core (with DEFAULT_STRIP_ROWS: 4 Mi cells, ~60 MB of work arrays)
+DEFAULT_TILE_COLS = 4096
 
 
 @dataclass(frozen=True)
@@ -282,25 +287,33 @@ def zones_window(cov: Coverage) -> tuple[int, int, int, int] | None:
 def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callable, n_classes: int, *,
                halo: int = 0, strip_rows: int = DEFAULT_STRIP_ROWS, band: int = 1,
                progress=None, row_weights: np.ndarray | None = None,
-               crs_name: str = "the raster's CRS") -> np.ndarray:
-    """Coverage-weighted pixel counts per zone and class, streaming the raster(s) in strips.
+               crs_name: str = "the raster's CRS", tile_cols: int = DEFAULT_TILE_COLS,
+               client=None) -> np.ndarray:
+    """Coverage-weighted pixel counts per zone and class, streaming the raster(s) in windows.
 
-    Only the rows and columns the zones cover (plus ``halo`` on each side) are read, so memory
-    and time follow the zones, not the raster's extent.
+    Only the rows and columns the zones cover (plus ``halo`` on each side) are read, in windows
+    of ``strip_rows`` × ``tile_cols`` cells, and windows holding no zone cell are skipped, so
+    memory follows the window and time the zones, not the raster's extent. Each window gives
+    partial sums; they are added in a fixed (row-major) order, so the result is the same to the
+    last digit whether the windows run here or as tasks on a dask cluster (``client``).
 
     Parameters
     ----------
-    sources : raster paths on the same grid (e.g. two years).
+    sources : raster paths on the same grid (e.g. two years); with ``client`` each worker opens
+        them itself, so they must be readable from the workers (shared disk, or a GDAL URL such
+        as ``/vsicurl/https://…`` of a Cloud-Optimized GeoTIFF).
     zones_geoms : polygons in the rasters' CRS.
     classify : ``f(arrays, masks, strip) -> int array`` of classes for the core cells of the
-        strip (``arrays``/``masks``: one per source, the window with its halo; ``strip``: a
+        window (``arrays``/``masks``: one per source, the window with its halo; ``strip``: a
         :class:`Strip`, whose ``core()`` cuts the halo off). Class 0 is not counted.
     n_classes : number of classes (including 0).
-    halo : extra rows and columns read around the zones' window and each strip (for the
-        minimum-area rule).
+    halo : extra rows and columns read around every window (for the minimum-area rule).
+    strip_rows, tile_cols : core size of a window in rows and columns.
     row_weights : weight of a cell per raster row (e.g. cell areas in m² of a geographic grid);
         the sums are then weighted.
     crs_name : name of the rasters' CRS, for the error message.
+    client : a ``dask.distributed.Client``: the windows run as its tasks (see
+        :mod:`gisplan.distributed`); None runs them in this process.
 
     Returns
     -------
@@ -311,6 +324,8 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
     DataMissingError
         When the raster covers none of the zones.
     """
+    if strip_rows < 1 or tile_cols < 1:
+        raise OptionError(f"strip_rows={strip_rows} and tile_cols={tile_cols} must be ≥ 1 (cells)")
     with rasterio.open(sources[0]) as ds0:
         transform, height, width, rbounds = ds0.transform, ds0.height, ds0.width, tuple(ds0.bounds)
         if not 1 <= band <= ds0.count:
@@ -324,50 +339,141 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
             f"raster {sources[0]} covers none of the {n_zones} zones: raster bounds "
             f"{_fmt_bounds(rbounds)}, zones' bounds {_fmt_bounds(zb)} (both in {crs_name}); "
             f"use a raster that covers the zones, or check the zones' and the raster's CRS")
-    r_lo, r_hi, c_lo, c_hi = win
-    w0, w1 = max(0, c_lo - halo), min(width, c_hi + halo)
-    out = np.zeros((n_zones, n_classes))
-    datasets = [rasterio.open(s) for s in sources]
-    strips = []
-    for r0 in range(r_lo, r_hi, strip_rows):
-        r1 = min(r_hi, r0 + strip_rows)
-        h0, h1 = max(0, r0 - halo), min(height, r1 + halo)
-        strips.append((r0, r1, Strip(h0, w0, r0 - h0, h1 - r1, c_lo - w0, w1 - c_hi,
-                                     h0 > 0, h1 < height, w0 > 0, w1 < width)))
+    windows = plan_windows(cov, win, height, width, halo=halo, strip_rows=strip_rows, tile_cols=tile_cols)
     if progress is not None and hasattr(progress, "reset"):
-        progress.reset(total=r_hi - r_lo)
+        progress.reset(total=len(windows))
+    out = np.zeros((n_zones, n_classes))
+    if client is not None:
+        from gisplan.distributed import run_windows
 
-    def read(item):
-        r0, r1, s = item
-        window = Window(w0, s.row0, w1 - w0, s.top + (r1 - r0) + s.bottom)
-        out = []
-        for src, ds in zip(sources, datasets, strict=True):
-            try:
-                out.append(_read_with_mask(ds, band, window))
-            except rasterio.errors.RasterioIOError as exc:
-                raise ReadError(f"cannot decode rows {s.row0}–{s.row0 + window.height - 1} of raster {src}: "
-                                f"{str(exc).rstrip('.')}. The file may be truncated or damaged") from exc
-        return out
+        results = run_windows(client, list(sources), band, windows, classify, n_classes, row_weights)
+    else:
+        results = _run_here(list(sources), band, windows, classify, n_classes, row_weights)
+    for zones, part in results:  # fixed order: the windows' order
+        out[zones] += part
+        if progress is not None:
+            progress.update(1)
+    return out
 
-    # decode the next strip (GDAL releases the GIL) while the current one is counted
+
+
+@dataclass(frozen=True)
+class ZoneWindow:
+    """One window of :func:`class_sums`: core rows ``r0 … r1 - 1`` and columns ``c0 … c1 - 1``,
+    the :class:`Strip` read (core plus halo), and the zone cells inside the core (boundary cells
+    ``b_*`` and interior runs ``r_*`` cut at the window's columns, as in :class:`Coverage`)."""
+
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+    strip: Strip
+    cov: Coverage
+
+    @property
+    def pixels(self) -> int:
+        """Cells read (core and halo)."""
+        s = self.strip
+        return (s.top + self.r1 - self.r0 + s.bottom) * (s.left + self.c1 - self.c0 + s.right)
+
+
+def plan_windows(cov: Coverage, win: tuple[int, int, int, int], height: int, width: int, *, halo: int,
+                 strip_rows: int, tile_cols: int) -> list[ZoneWindow]:
+    """The windows (row-major) of the zones' window ``win`` that hold at least one zone cell,
+    each with its cells; interior runs crossing a window's column edge are cut there."""
+    r_lo, r_hi, c_lo, c_hi = win
+    n_tc = -(-(c_hi - c_lo) // tile_cols)
+    # runs cut at the tile columns
+    k0 = (cov.r_c0 - c_lo) // tile_cols
+    k1 = (cov.r_c1 - 1 - c_lo) // tile_cols
+    n = (k1 - k0 + 1).astype(np.int64)
+    idx = np.repeat(np.arange(len(n)), n)
+    k = np.repeat(k0, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    rc0 = np.maximum(cov.r_c0[idx], c_lo + k * tile_cols)
+    rc1 = np.minimum(cov.r_c1[idx], c_lo + (k + 1) * tile_cols)
+    r_key = ((cov.r_row[idx] - r_lo) // strip_rows) * n_tc + k
+    b_key = ((cov.b_row - r_lo) // strip_rows) * n_tc + (cov.b_col - c_lo) // tile_cols
+    b_order = np.argsort(b_key, kind="stable")
+    r_order = np.argsort(r_key, kind="stable")
+    b_key, r_key = b_key[b_order], r_key[r_order]
+    keys = np.union1d(b_key, r_key)
+    b_lo, b_hi = np.searchsorted(b_key, keys, "left"), np.searchsorted(b_key, keys, "right")
+    r_lo_i, r_hi_i = np.searchsorted(r_key, keys, "left"), np.searchsorted(r_key, keys, "right")
+    bz, br, bc, bf = (a[b_order] for a in (cov.b_zone, cov.b_row, cov.b_col, cov.b_frac))
+    rz, rr, rc0, rc1 = cov.r_zone[idx][r_order], cov.r_row[idx][r_order], rc0[r_order], rc1[r_order]
+    windows = []
+    for key, bl, bh, rl, rh in zip(keys.tolist(), b_lo.tolist(), b_hi.tolist(), r_lo_i.tolist(),
+                                   r_hi_i.tolist(), strict=True):
+        i, j = divmod(key, n_tc)
+        r0, c0 = r_lo + i * strip_rows, c_lo + j * tile_cols
+        r1, c1 = min(r_hi, r0 + strip_rows), min(c_hi, c0 + tile_cols)
+        h0, h1 = max(0, r0 - halo), min(height, r1 + halo)
+        w0, w1 = max(0, c0 - halo), min(width, c1 + halo)
+        strip = Strip(h0, w0, r0 - h0, h1 - r1, c0 - w0, w1 - c1, h0 > 0, h1 < height, w0 > 0, w1 < width)
+        cells = Coverage(bz[bl:bh], br[bl:bh], bc[bl:bh], bf[bl:bh], rz[rl:rh], rr[rl:rh], rc0[rl:rh], rc1[rl:rh])
+        windows.append(ZoneWindow(r0, r1, c0, c1, strip, cells))
+    return windows
+
+
+def window_sums(arrays: list[np.ndarray], masks: list[np.ndarray], w: ZoneWindow, classify: Callable,
+                n_classes: int, row_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Partial sums of one window: (zones present, array (len(zones), n_classes))."""
+    cls = classify(arrays, masks, w.strip)
+    zones, inv = np.unique(np.r_[w.cov.b_zone, w.cov.r_zone], return_inverse=True)
+    nb = len(w.cov.b_zone)
+    local = Coverage(inv[:nb], w.cov.b_row, w.cov.b_col, w.cov.b_frac, inv[nb:], w.cov.r_row, w.cov.r_c0,
+                     w.cov.r_c1)
+    part = np.zeros((len(zones), n_classes))
+    _accumulate(part, local, cls, w.r0, w.c0, n_classes, row_weights)
+    return zones, part
+
+
+def read_window(datasets, sources: Sequence[str], band: int, w: ZoneWindow) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Values and validity of the window (core and halo) in each source."""
+    s = w.strip
+    window = Window(s.col0, s.row0, s.left + (w.c1 - w.c0) + s.right, s.top + (w.r1 - w.r0) + s.bottom)
+    out = []
+    for src, ds in zip(sources, datasets, strict=True):
+        try:
+            out.append(_read_with_mask(ds, band, window))
+        except rasterio.errors.RasterioIOError as exc:
+            raise ReadError(f"cannot decode rows {s.row0}–{s.row0 + window.height - 1}, columns "
+                            f"{s.col0}–{s.col0 + window.width - 1} of raster {src}: "
+                            f"{str(exc).rstrip('.')}. The file may be truncated or damaged") from exc
+    return out
+
+
+def process_window(sources: Sequence[str], band: int, w: ZoneWindow, classify: Callable, n_classes: int,
+                   row_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Open the sources, read one window and return its partial sums (a task of a cluster)."""
+    datasets = [rasterio.open(s) for s in sources]
+    try:
+        data = read_window(datasets, sources, band, w)
+    finally:
+        for ds in datasets:
+            ds.close()
+    return window_sums([d for d, _ in data], [m for _, m in data], w, classify, n_classes, row_weights)
+
+
+def _run_here(sources, band, windows, classify, n_classes, row_weights):
+    """Partial sums of the windows, in order, in this process; the next window is decoded (GDAL
+    releases the GIL) while the current one is counted."""
+    datasets = [rasterio.open(s) for s in sources]
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
         try:
-            pending = pool.submit(read, strips[0]) if strips else None
-            for i, (r0, r1, strip) in enumerate(strips):
+            pending = pool.submit(read_window, datasets, sources, band, windows[0]) if windows else None
+            for i, w in enumerate(windows):
                 data = pending.result()
-                pending = pool.submit(read, strips[i + 1]) if i + 1 < len(strips) else None
-                arrays, masks = [d for d, _ in data], [m for _, m in data]
-                cls = classify(arrays, masks, strip)
-                _accumulate(out, cov, cls, r0, r1, c_lo, n_classes, row_weights)
-                if progress is not None:
-                    progress.update(r1 - r0)
+                pending = (pool.submit(read_window, datasets, sources, band, windows[i + 1])
+                           if i + 1 < len(windows) else None)
+                yield window_sums([d for d, _ in data], [m for _, m in data], w, classify, n_classes,
+                                  row_weights)
         finally:
             if pending is not None:
-                pending.result()
+                pending.exception()
             for ds in datasets:
                 ds.close()
-    return out
 
 
 def _fmt_bounds(b) -> str:
@@ -391,22 +497,21 @@ def _read_with_mask(ds, band: int, win: Window) -> tuple[np.ndarray, np.ndarray]
     return data, valid
 
 
-def _accumulate(out, cov: Coverage, cls, r0, r1, c_off, n_classes, row_weights=None) -> None:
-    """Add the strip's classes (core rows ``r0 … r1 - 1``, columns from ``c_off``) to ``out``."""
+def _accumulate(out, cov: Coverage, cls, r_off, c_off, n_classes, row_weights=None) -> None:
+    """Add the classes ``cls`` (core cells of a window whose first cell is row ``r_off``, column
+    ``c_off``) of the cells of ``cov`` (all inside the window) to ``out`` (rows: ``cov``'s zones)."""
     h, w = cls.shape
     # boundary cells
-    sel = (cov.b_row >= r0) & (cov.b_row < r1)
-    if sel.any():
-        c = cls[cov.b_row[sel] - r0, cov.b_col[sel] - c_off]
-        frac = cov.b_frac[sel] if row_weights is None else cov.b_frac[sel] * row_weights[cov.b_row[sel]]
-        np.add.at(out, (cov.b_zone[sel], c), frac)
-    # interior runs, one pass per group of non-overlapping zones
-    rsel = (cov.r_row >= r0) & (cov.r_row < r1)
-    if not rsel.any():
+    if len(cov.b_zone):
+        c = cls[cov.b_row - r_off, cov.b_col - c_off]
+        frac = cov.b_frac if row_weights is None else cov.b_frac * row_weights[cov.b_row]
+        np.add.at(out, (cov.b_zone, c), frac)
+    # interior runs
+    if not len(cov.r_zone):
         return
-    zone, row = cov.r_zone[rsel], cov.r_row[rsel] - r0
-    c0, c1 = cov.r_c0[rsel] - c_off, cov.r_c1[rsel] - c_off
-    rw = None if row_weights is None else row_weights[cov.r_row[rsel]]
+    zone, row = cov.r_zone, cov.r_row - r_off
+    c0, c1 = cov.r_c0 - c_off, cov.r_c1 - c_off
+    rw = None if row_weights is None else row_weights[cov.r_row]
     # per class, a row-wise prefix sum of its pixels: a run's count is P[row, c1] - P[row, c0]
     # (zones may overlap: every run is counted for its own zone)
     prefix = np.zeros((h, w + 1), dtype=np.int32)
