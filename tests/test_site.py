@@ -49,7 +49,7 @@ def test_index_tracker_shows_current_target_gap_and_status(demo_small, tmp_path)
     assert cells[1:4] == [f"{vi(cur)} %", "≥ 100,0 %", f"{vi(100 - cur)} %"]
     # counts are whole numbers with their unit
     n = int(t.loc["expired_mines_closed", "current"])
-    row = re.search(r"<tr><td>Thực hiện đóng cửa các mỏ.*?</tr>", page).group(0)
+    row = re.search(r"<tr><td>[Tt]hực hiện đóng cửa các mỏ.*?</tr>", page).group(0)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row)[1:4] == [f"{n} mỏ", "≤ 0 mỏ", f"{n} mỏ"]
 
 
