@@ -160,8 +160,9 @@ def test_air_map_distance_and_station_colours(catalog):
     assert seen == {name: st.style["mode_colors"][mode] for name, mode in air.items()}
     for code in set(air):
         assert st.attributes["mode"].label(code, "vi") in page  # legend label from types.toml
-    [towns] = _layers_of(make_map("air", catalog=catalog), "urban_areas")  # default of air_monitoring_coverage
-    assert "Có trạm quan trắc không khí (≤ 5 km)" in _popup_aliases(towns)
+    # default of air_monitoring_coverage (0 m): a station counts when it stands in the town
+    [towns] = _layers_of(make_map("air", catalog=catalog), "urban_areas")
+    assert "Có trạm quan trắc không khí trong đô thị" in _popup_aliases(towns)
 
 
 def test_forest_change_diverging_classes_in_ha(catalog):

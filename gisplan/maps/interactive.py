@@ -669,7 +669,9 @@ def _air(m, data, results, lang):
     else:
         u["covered"], u["air_stations"] = None, np.nan
     _add(m, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lang, type_id="urban_areas",
-         aliases={"covered": f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}",
+         aliases={"covered": (f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}")
+                  if option(results, "air_distance_m", air_monitoring_coverage, "distance_m") > 0
+                  else ("Có trạm quan trắc không khí trong đô thị" if vi else "Air station in the town"),
                   "air_stations": "Số trạm" if vi else "Stations"}, search=True,
          name=load_layer_types()["urban_areas"].title(lang), style=_cat_style("urban_areas", "urban_class", fill_opacity=0.45))
     air = stations[stations["medium"] == "air"]
