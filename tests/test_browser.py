@@ -404,3 +404,56 @@ def test_phone_index_fits_the_screen(site, browser):
     assert p.page.locator(".note").is_visible()
     p.page.screenshot(path=str(out / "_phone_index.png"), full_page=True)
     p.page.close()
+
+
+# --- the parcels layer at inventory detail --------------------------------------------------------
+def _surveyed_like(n_side: int, size: float = 150.0) -> gpd.GeoDataFrame:
+    """``n_side²`` parcels shaped like surveyed ones (EPSG:9213): squares of ``size`` m with a
+    vertex every 40 m along their edges, every vertex moved by a smooth function of its
+    position (neighbours keep sharing their edges)."""
+    x0, y0 = 430_000.0, 2_390_000.0
+    g = np.array([shapely.segmentize(shapely.box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size), 40.0)
+                  for i in range(n_side) for j in range(n_side)], dtype=object)
+    g = shapely.transform(g, lambda xy: xy + 12.0 * np.c_[np.sin(xy[:, 1] / 170.0), np.cos(xy[:, 0] / 130.0)])
+    n = len(g)
+    return gpd.GeoDataFrame({"parcel_id": [f"L{i:05d}" for i in range(n)], "origin": ["natural", "plantation"] * (n // 2) + ["natural"] * (n % 2),
+                             "purpose": "production", "forest_type": None, "meets_criteria": True}, geometry=g, crs=9213)
+
+
+def test_detailed_parcels_by_cell_from_file(browser, tmp_path):
+    from gisplan.maps import parcels_layer
+    from gisplan.maps.interactive import make_map
+    from gisplan.maps.site import VENDOR, localize
+
+    parcels = _surveyed_like(63)  # 3,969 parcels over 9.5 km: several cells of 0.05°
+    communes = gpd.GeoDataFrame({"code": ["A"], "name": ["Xã A"]}, geometry=[parcels.union_all().envelope], crs=9213)
+    enc = parcels_layer.encode_parcels(parcels, folder=parcels_layer.FOLDER)
+    assert len(enc.cells) > 1
+    for rel, text in enc.files().items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    import shutil
+    shutil.copytree(VENDOR, tmp_path / "assets" / "vendor")
+    m = make_map("forest_cover", layers={"communes": communes, "forest_status": parcels}, parcels_data=enc)
+    (tmp_path / "map.html").write_text(localize(m.get_root().render()), encoding="utf-8")
+    p = _Page(browser, (tmp_path / "map.html").as_uri(), "file://")
+    centre = parcels.union_all().centroid
+    c = gpd.GeoSeries([centre], crs=9213).to_crs(4326).iloc[0]
+    p.goto_view(c.y, c.x, 10)
+    assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] == 0  # not below zoom 12
+    p.goto_view(c.y, c.x, 12)  # all 9.5 km in view: every cell loaded and drawn
+    assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] == len(parcels)
+    # close in: a parcel's point well inside it opens that parcel's popup, its neighbour's the neighbour's
+    for i in (1000, 1001):
+        pt = gpd.GeoSeries([parcels.geometry.iloc[i].buffer(-30).representative_point()], crs=9213).to_crs(4326).iloc[0]
+        p.goto_view(pt.y, pt.x, 16)
+        assert 0 < p.page.evaluate("() => window.gisplanCounts()")["forest_status"] <= len(parcels)
+        p.click(pt.y, pt.x, 16)
+        popup = p.page.locator(".leaflet-popup-content", has_text=parcels["parcel_id"].iloc[i])
+        popup.wait_for(timeout=WAIT_MS)
+        assert "Rừng" in popup.inner_text()
+        p.page.evaluate("() => window.gisplanMap.closePopup()")  # it would cover the next point
+        p.page.locator(".leaflet-popup").wait_for(state="detached", timeout=WAIT_MS)  # faded out
+    assert not p.errors(), p.errors()
+    assert not p.not_tiles(), p.not_tiles()
+    p.page.close()
