@@ -158,3 +158,21 @@ def test_missing_dask_names_the_extra(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake)
     with pytest.raises(MissingDependencyError, match=r"gisplan\[dask\]"):
         distributed.get_client("local")
+
+
+def test_run_indicators_with_a_client_gives_the_same_canopy_tables(demo_small, client):
+    import warnings
+
+    from gisplan.catalog import load_catalog
+    from gisplan.indicators.run import run_indicators
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = run_indicators(load_catalog(demo_small))
+        dist = run_indicators(load_catalog(demo_small), client=client)
+    names = [n for n in plain.tables if n.startswith(("canopy_", "land_cover_forest_"))]
+    assert names
+    for n in names:
+        a, b = plain.tables[n], dist.tables[n]
+        num = a.select_dtypes("number").columns
+        np.testing.assert_array_equal(a[num].to_numpy(), b[num].to_numpy(), err_msg=n)

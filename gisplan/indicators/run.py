@@ -66,7 +66,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                    new_since: int = 2025, threshold: float = 10.0, mmu_ha: float = 0.3,
                    official_area: bool = False, strict: bool = False,
                    target_values: dict[str, float] | None = None,
-                   store: LayerStore | None = None) -> IndicatorResults:
+                   store: LayerStore | None = None, client=None) -> IndicatorResults:
     """Compute every indicator the catalog's layers allow.
 
     Parameters
@@ -89,6 +89,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     strict : refuse layers with validation errors (:class:`~gisplan.errors.ValidationError`).
         By default they are used as repaired, and their errors are listed in
         ``meta["layer_quality"]`` (and in the reports) so no table hides them.
+    client : a ``dask.distributed.Client`` (:func:`gisplan.distributed.get_client`): the canopy
+        rasters' windows run as its tasks (same numbers as without).
 
     Returns
     -------
@@ -168,11 +170,11 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
 
     # canopy rasters (CRS from the file, or the catalog entry's declared `crs` for files without one)
     for entry in L.entries("tree_cover"):
-        add(f"canopy_forest_cover_{entry.year or entry.name}", _canopy_step(L, entry, threshold, mmu_ha, progress))
+        add(f"canopy_forest_cover_{entry.year or entry.name}", _canopy_step(L, entry, threshold, mmu_ha, progress, client=client))
     for entry in L.entries("land_cover"):
         classes = catalog.layer_type("land_cover").raster.get("forest_classes", [1, 2])
         add(f"land_cover_forest_{entry.year or entry.name}",
-            _canopy_step(L, entry, threshold, mmu_ha, progress, forest_classes=classes))
+            _canopy_step(L, entry, threshold, mmu_ha, progress, forest_classes=classes, client=client))
     tc = L.entries("tree_cover")
     if len(tc) >= 2:
         y0, y1 = tc[0].year, tc[-1].year
@@ -203,7 +205,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
                             fs = None
                     cache["tables"] = canopy.forest_change_raster_sets(
                         _raster_source(catalog, tc[0]), _raster_source(catalog, tc[-1]), sets, forest_status=fs,
-                        threshold=threshold, mmu_ha=mmu_ha, progress=progress)
+                        threshold=threshold, mmu_ha=mmu_ha, progress=progress, client=client)
                 except (GisplanError, KeyError) as exc:
                     cache["error"] = exc
             if "error" in cache:
@@ -434,10 +436,11 @@ def _raster_source(catalog: Catalog, entry):
     return open_raster(entry.path, catalog=catalog, layer_type=entry.type, crs=entry.crs)
 
 
-def _canopy_step(L: LayerStore, entry, threshold, mmu_ha, progress, forest_classes=None):
+def _canopy_step(L: LayerStore, entry, threshold, mmu_ha, progress, forest_classes=None, client=None):
     def step():
         t = canopy.forest_cover(_raster_source(L.catalog, entry), L.get("communes"), id_column="code",
-                                threshold=threshold, mmu_ha=mmu_ha, forest_classes=forest_classes, progress=progress)
+                                threshold=threshold, mmu_ha=mmu_ha, forest_classes=forest_classes, progress=progress,
+                                client=client)
         t.insert(1, "name", L.get("communes")["name"].to_numpy())
         return t
     return step

@@ -1,0 +1,164 @@
+"""National benchmark: forest cover and change per commune over a national canopy mosaic (VRT of
+tiled GeoTIFFs), against the floor "decode once + one pass", against exactextract, peak memory,
+growth from one province to all, and dask workers.
+
+Every measurement runs in its own (niced) subprocess, so its peak memory (ru_maxrss) is its own.
+Data: ``benchmarks/national/generate.py`` (``--quick`` or ``--res 30`` / ``--res 10``).
+
+Usage::
+
+    nice -n 19 python benchmarks/national/bench.py --data benchmarks/_data/national/all_30m
+    nice -n 19 python benchmarks/national/bench.py --data … --only floor,cover,exactextract
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+YEARS = (2020, 2024)
+
+
+def _zones(data: Path, provinces: str | None):
+    import geopandas as gpd
+
+    z = gpd.read_file(data / "communes.gpkg", engine="pyogrio")
+    if provinces:
+        z = z[z["province"].isin(provinces.split(","))].reset_index(drop=True)
+    return z
+
+
+def _vrt(data: Path, year: int) -> str:
+    meta = json.loads((data / "meta.json").read_text(encoding="utf-8"))
+    return str(data / meta["vrts"][str(year)])
+
+
+def _windows(path: str, geoms):
+    import rasterio
+
+    from gisplan import zonal
+
+    with rasterio.open(path) as ds:
+        t, h, w = ds.transform, ds.height, ds.width
+    cov = zonal.coverage(geoms, t).clip(h, w)
+    return zonal.plan_windows(cov, zonal.zones_window(cov), h, w, halo=0, strip_rows=zonal.DEFAULT_STRIP_ROWS,
+                              tile_cols=zonal.DEFAULT_TILE_COLS)
+
+
+def case(name: str, data: Path, provinces: str | None, workers: int) -> dict:
+    """One measurement (in this process)."""
+    import numpy as np
+
+    z = _zones(data, provinces)
+    r0, r1 = _vrt(data, YEARS[0]), _vrt(data, YEARS[1])
+    out: dict = {"case": name, "communes": len(z), "provinces": provinces or "all"}
+    t0 = time.perf_counter()
+    if name == "floor":
+        # decode once every window holding commune cells (no halo) and one pass over it
+        import rasterio
+        from rasterio.windows import Window
+
+        wins = _windows(r0, z.geometry.to_numpy())
+        forest = 0
+        with rasterio.open(r0) as ds:
+            for w in wins:
+                a = ds.read(1, window=Window(w.c0, w.r0, w.c1 - w.c0, w.r1 - w.r0))
+                forest += int(np.count_nonzero((a >= 10) & (a != 255)))
+        out["pixels"] = int(sum((w.r1 - w.r0) * (w.c1 - w.c0) for w in wins))
+        out["forest_pixels"] = forest
+    elif name == "windows":
+        wins = _windows(r0, z.geometry.to_numpy())
+        out["pixels"] = int(sum((w.r1 - w.r0) * (w.c1 - w.c0) for w in wins))
+        out["windows"] = len(wins)
+    elif name in ("cover", "cover_dask"):
+        from gisplan.distributed import close_client, get_client
+        from gisplan.indicators.canopy import forest_cover
+
+        client = get_client("local", n_workers=workers) if name == "cover_dask" else None
+        t0 = time.perf_counter()  # the cluster's start-up is not counted
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = forest_cover(r0, z, id_column="code", client=client)
+        out["forest_ha"] = float(np.nansum(t["forest_ha"]))
+        out["workers"] = workers if client is not None else 0
+        out["seconds"] = time.perf_counter() - t0
+        close_client(client)
+    elif name == "change":
+        import warnings
+
+        from gisplan.indicators.canopy import forest_change_raster
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = forest_change_raster(r0, r1, z, id_column="code")
+        out["loss_ha"] = float(np.nansum(t["loss_ha"]))
+    elif name == "exactextract":
+        import rasterio
+        from exactextract import exact_extract
+
+        zz = z
+        with rasterio.open(r0) as ds:
+            zz = z.to_crs(ds.crs)
+            px_ha = abs(ds.transform.a * ds.transform.e) / 1e4
+        res = exact_extract(r0, zz, ["count", "unique", "frac"], output="pandas", strategy="raster-sequential")
+        forest = 0.0
+        for n, vals, fr in zip(res["count"], res["unique"], res["frac"], strict=True):
+            vals, fr = np.asarray(vals), np.asarray(fr)
+            forest += float(n * fr[(vals >= 10) & (vals != 255)].sum()) * px_ha
+        out["forest_ha_no_mmu"] = forest
+    out.setdefault("seconds", time.perf_counter() - t0)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run(name: str, data: Path, provinces: str | None = None, workers: int = 1) -> dict:
+    cmd = ["nice", "-n", "19", sys.executable, __file__, "--data", str(data), "--case", name,
+           "--workers", str(workers)] + (["--provinces", provinces] if provinces else [])
+    p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if p.returncode != 0:
+        return {"case": name, "error": p.stderr.strip().splitlines()[-1:] or ["?"]}
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    print(json.dumps(r), flush=True)
+    return r
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--case", default=None)
+    ap.add_argument("--provinces", default=None)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--only", default="floor,cover,change,exactextract,scaling,dask")
+    ap.add_argument("--out", type=Path, default=None, help="JSON results file")
+    a = ap.parse_args(argv)
+    if a.case:
+        print(json.dumps(case(a.case, a.data, a.provinces, a.workers)))
+        return
+    only = set(a.only.split(","))
+    results = {"data": json.loads((a.data / "meta.json").read_text(encoding="utf-8")),
+               "load_before": os.getloadavg()}
+    for name in ("floor", "cover", "change", "exactextract"):
+        if name in only:
+            results[name] = run(name, a.data)
+    if "scaling" in only:
+        sets = ["19", "19,20,04", "19,20,04,08,15,14,11,12,22,25,24,01", None]
+        results["scaling"] = [{**run("windows", a.data, s), "cover": run("cover", a.data, s)} for s in sets]
+    if "dask" in only:
+        results["dask"] = [run("cover_dask", a.data, None, w) for w in (1, 2)]
+    results["load_after"] = os.getloadavg()
+    out = a.out or (a.data / "bench_results.json")
+    out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"→ {out}")
+
+
+if __name__ == "__main__":
+    main()
