@@ -179,6 +179,6 @@ def mines_to_close(mines: gpd.GeoDataFrame, *, reference_date) -> pd.DataFrame:
     out = pd.DataFrame({"mine_id": mines["mine_id"].to_numpy()[sel], "name": mines["name"].to_numpy()[sel],
                         "mineral": mines["mineral"].to_numpy()[sel],
                         "licence_status": mines["licence_status"].to_numpy()[sel],
-                        "licence_expired": ex, "reserves_exhausted": exhausted[sel].to_numpy(),
+                        "licence_expired": ex, "reserves_exhausted": pd.array(exhausted.to_numpy()[sel], dtype="boolean"),
                         "close_reason": reason})
     return out.reset_index(drop=True)
