@@ -115,33 +115,36 @@ def forest_conversion(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: 
     if name_column and name_column in units:
         out["name"] = units[name_column].to_numpy()
 
-    def loss(mask0, maskk, f0_=f0, kept_=kept):
-        return np.maximum(_sum_by_unit(f0_[mask0(f0_)], units, unit_id, ids)
-                          - _sum_by_unit(kept_[maskk(kept_)], units, unit_id, ids), 0.0)
+    # each layer split by the units once; the categories are sums over the pieces
+    p0, pk = _pieces(f0, units, unit_id), _pieces(kept, units, unit_id)
+
+    def area(pieces, mask=None):
+        sel = pieces if mask is None else pieces[mask(pieces)]
+        return ids.map(sel.groupby(unit_id)["_ha"].sum()).fillna(0.0).to_numpy()
+
+    def loss(mask=None, before=p0, kept_=pk):
+        return np.maximum(area(before, mask) - area(kept_, mask), 0.0)
 
     nat = lambda d: d["origin"].eq("natural").to_numpy()  # noqa: E731
-    out["natural_before_ha"] = _sum_by_unit(f0[nat(f0)], units, unit_id, ids)
-    out["loss_ha"] = loss(lambda d: np.ones(len(d), bool), lambda d: np.ones(len(d), bool))
+    out["natural_before_ha"] = area(p0, nat)
+    out["loss_ha"] = loss()
     for o in ORIGINS:
-        out[f"loss_{o}_ha"] = loss(lambda d, o=o: d["origin"].eq(o).to_numpy(),
-                                   lambda d, o=o: d["origin"].eq(o).to_numpy())
+        out[f"loss_{o}_ha"] = loss(lambda d, o=o: d["origin"].eq(o).to_numpy())
     for o in ORIGINS:
         for p in PURPOSES:
-            m = lambda d, o=o, p=p: (d["origin"].eq(o) & d["purpose"].eq(p)).to_numpy()  # noqa: E731
-            out[f"loss_{o}_{p}_ha"] = loss(m, m)
-    su = lambda d: d["purpose"].eq("special_use").to_numpy()  # noqa: E731
-    out["loss_in_special_use_ha"] = loss(su, su)
-    conv = kept[kept["origin"].eq("natural") & kept["origin_after"].eq("plantation")]
-    out["natural_to_plantation_ha"] = _sum_by_unit(conv, units, unit_id, ids)
+            out[f"loss_{o}_{p}_ha"] = loss(lambda d, o=o, p=p: (d["origin"].eq(o) & d["purpose"].eq(p)).to_numpy())
+    out["loss_in_special_use_ha"] = loss(lambda d: d["purpose"].eq("special_use").to_numpy())
+    out["natural_to_plantation_ha"] = area(pk, lambda d: (d["origin"].eq("natural")
+                                                          & d["origin_after"].eq("plantation")).to_numpy())
     nb = out["natural_before_ha"].where(out["natural_before_ha"] > 0)
     out["natural_loss_pct"] = (out["loss_natural_ha"] + out["natural_to_plantation_ha"]) / nb * 100
     if buffer_zones is not None:
         require_projected(buffer_zones.crs, "buffer zones (forest_conversion)")
         zone = shapely.union_all(buffer_zones.geometry.to_numpy())
-        f0b, keptb = _within(f0, zone), _within(kept, zone)
-        every = lambda d: np.ones(len(d), bool)  # noqa: E731
-        out["loss_in_buffer_ha"] = loss(every, every, f0b, keptb)
-        out["loss_natural_in_buffer_ha"] = loss(nat, nat, f0b, keptb)
+        b0 = _pieces(_within(f0, zone), units, unit_id)
+        bk = _pieces(_within(kept, zone), units, unit_id)
+        out["loss_in_buffer_ha"] = loss(None, b0, bk)
+        out["loss_natural_in_buffer_ha"] = loss(nat, b0, bk)
     return out
 
 
@@ -153,6 +156,18 @@ def _within(gdf: gpd.GeoDataFrame, area: shapely.Geometry) -> gpd.GeoDataFrame:
     keep = shapely.area(pieces) > 0
     return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name)[keep].reset_index(drop=True),
                             geometry=pieces[keep], crs=gdf.crs)
+
+
+def _pieces(gdf: gpd.GeoDataFrame, units, unit_id: str) -> pd.DataFrame:
+    """``gdf`` split by the units: its ``purpose``/``origin``/``origin_after`` columns, the unit id
+    and ``_ha`` (area of each piece, ha)."""
+    cols = [c for c in ("parcel_id", "purpose", "origin", "origin_after") if c in gdf.columns]
+    if gdf.empty:
+        return pd.DataFrame({**{c: pd.Series(dtype=object) for c in [*cols, unit_id]},
+                             "_ha": pd.Series(dtype=float)})
+    pieces = clip_by_units(gdf[[*cols, gdf.geometry.name]], units, unit_id=unit_id)
+    return pd.DataFrame({**{c: pieces[c].to_numpy() for c in [*cols, unit_id]},
+                         "_ha": pieces.area.to_numpy() / 1e4})
 
 
 def _sum_by_unit(gdf, units, unit_id, ids: pd.Series) -> np.ndarray:
