@@ -69,3 +69,24 @@ def test_no_natural_forest_share_unknown():
     t = forest_conversion(BEFORE, AFTER, units, unit_id="code")
     assert t["loss_ha"].iloc[0] == 0 and math.isnan(t["natural_loss_pct"].iloc[0])
     assert "loss_in_buffer_ha" not in t
+
+
+def test_run_gives_conversion_and_skips_what_has_no_data():
+    from gisplan.indicators.run import run_indicators
+    from gisplan.store import LayerStore
+
+    prov = gpd.GeoDataFrame({"code": ["19"], "name": ["Tỉnh"]}, geometry=[shapely.box(0, 0, 2000, 1000)], crs=CRS)
+    layers = {"province": prov, "communes": UNITS.assign(unit_type="xa"),
+              "forest_status:0": BEFORE.assign(year=2020), "forest_status": AFTER.assign(year=2024)}
+    res = run_indicators(store=LayerStore(None, layers=layers), target_values={})
+    t = res["forest_conversion_communes"].set_index("code")
+    assert t.loc["A", "natural_to_plantation_ha"] == pytest.approx(50)
+    assert "loss_in_buffer_ha" not in t  # no protected areas: no buffer zones to look in
+    for name in ("forest_conversion_protected_areas", "forest_conversion_buffer_zones", "carbon_protected_areas"):
+        assert name in res.skipped and res.skipped_vi[name]
+    # carbon: no forest_type / volume_class columns, so no factor matches: unknown, and said so
+    c = res["carbon_province"].iloc[0]
+    # the latest year: 40 ha (n1) + 50 ha (q1) + 50 ha (p1)
+    assert math.isnan(c["carbon_tc"]) and c["no_factor_ha"] == pytest.approx(140)
+    assert "estimates" in res.meta["notes"]["carbon_province"][0]
+    assert "ước tính" in res.meta["notes_vi"]["carbon_province"][0]
