@@ -279,8 +279,9 @@ def zones_window(cov: Coverage) -> tuple[int, int, int, int] | None:
     rows = np.r_[cov.b_row, cov.r_row]
     if rows.size == 0:
         return None
-    c0 = min(cov.b_col.min(initial=np.iinfo(np.int64).max), cov.r_c0.min(initial=np.iinfo(np.int64).max))
-    c1 = max(cov.b_col.max(initial=-1) + 1, cov.r_c1.max(initial=-1))
+    c0 = min(int(cov.b_col.min(initial=np.iinfo(cov.b_col.dtype).max)),
+             int(cov.r_c0.min(initial=np.iinfo(cov.r_c0.dtype).max)))
+    c1 = max(int(cov.b_col.max(initial=-1)) + 1, int(cov.r_c1.max(initial=-1)))
     return int(rows.min()), int(rows.max()) + 1, int(c0), int(c1)
 
 
@@ -331,7 +332,7 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
         if not 1 <= band <= ds0.count:
             raise OptionError(f"band={band} does not exist in {sources[0]}, which has {ds0.count} band(s)")
     n_zones = len(zones_geoms)
-    cov = coverage(zones_geoms, transform).clip(height, width)
+    cov = coverage_in_batches(zones_geoms, transform, height, width)
     win = zones_window(cov)
     if win is None:
         zb = shapely.total_bounds(np.asarray(zones_geoms, dtype=object))
@@ -340,6 +341,7 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
             f"{_fmt_bounds(rbounds)}, zones' bounds {_fmt_bounds(zb)} (both in {crs_name}); "
             f"use a raster that covers the zones, or check the zones' and the raster's CRS")
     windows = plan_windows(cov, win, height, width, halo=halo, strip_rows=strip_rows, tile_cols=tile_cols)
+    del cov  # the windows hold their own (sorted) cells
     if progress is not None and hasattr(progress, "reset"):
         progress.reset(total=len(windows))
     out = np.zeros((n_zones, n_classes))
@@ -377,6 +379,31 @@ class ZoneWindow:
         return (s.top + self.r1 - self.r0 + s.bottom) * (s.left + self.c1 - self.c0 + s.right)
 
 
+#: zones whose coverage is computed together (bounds the temporary arrays of :func:`coverage`)
+ZONE_BATCH = 256
+
+
+def coverage_in_batches(geoms, transform, height: int, width: int, batch: int = ZONE_BATCH) -> Coverage:
+    """:func:`coverage` clipped to a ``height × width`` raster, computed for ``batch`` zones at a
+    time and stored compactly (32-bit indices), so that thousands of zones on a national grid
+    need memory for their cells, not for the edge pieces of all of them at once."""
+    geoms = np.asarray(geoms, dtype=object)
+    if height >= 2**31 or width >= 2**31 or len(geoms) >= 2**31:
+        return coverage(geoms, transform).clip(height, width)
+    parts = []
+    for i in range(0, len(geoms), batch):
+        c = coverage(geoms[i: i + batch], transform).clip(height, width)
+        parts.append(Coverage((c.b_zone + i).astype(np.int32), c.b_row.astype(np.int32), c.b_col.astype(np.int32),
+                              c.b_frac, (c.r_zone + i).astype(np.int32), c.r_row.astype(np.int32),
+                              c.r_c0.astype(np.int32), c.r_c1.astype(np.int32)))
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return coverage(geoms, transform).clip(height, width)
+    return Coverage(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                      ("b_zone", "b_row", "b_col", "b_frac", "r_zone", "r_row", "r_c0", "r_c1")))
+
+
 def plan_windows(cov: Coverage, win: tuple[int, int, int, int], height: int, width: int, *, halo: int,
                  strip_rows: int, tile_cols: int) -> list[ZoneWindow]:
     """The windows (row-major) of the zones' window ``win`` that hold at least one zone cell,
@@ -401,6 +428,7 @@ def plan_windows(cov: Coverage, win: tuple[int, int, int, int], height: int, wid
     r_lo_i, r_hi_i = np.searchsorted(r_key, keys, "left"), np.searchsorted(r_key, keys, "right")
     bz, br, bc, bf = (a[b_order] for a in (cov.b_zone, cov.b_row, cov.b_col, cov.b_frac))
     rz, rr, rc0, rc1 = cov.r_zone[idx][r_order], cov.r_row[idx][r_order], rc0[r_order], rc1[r_order]
+    del idx, b_order, r_order
     windows = []
     for key, bl, bh, rl, rh in zip(keys.tolist(), b_lo.tolist(), b_hi.tolist(), r_lo_i.tolist(),
                                    r_hi_i.tolist(), strict=True):
