@@ -432,6 +432,12 @@ _SUMMARY_TEXT = {
 _STATUS_EN = {"met": "Met", "not met": "Not met", "no data": "No data", "no target": "No target set"}
 
 
+def headline_labels(lang: str = "vi") -> list[tuple[str, str, int]]:
+    """The headline numbers every output shows: (key of ``results.headline``, label with its unit,
+    decimals), in the summary's order; the site's index uses the same list."""
+    return list(_SUMMARY_TEXT["vi" if lang == "vi" else "en"]["headlines"])
+
+
 def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
     """A short summary of the results, as (Markdown, HTML), in Vietnamese (``lang="vi"``,
     numbers as ``1.234,5``) or English (``"en"``, ``1,234.5``). Unknown values are written as

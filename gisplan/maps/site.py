@@ -225,11 +225,11 @@ def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
                     f"<td class='{cls}'>{h(SPECIAL_LABELS['status'].get(r.status, r.status))}</td>"
                     f"<td>{h(str(r.agency))}</td></tr>")
     head = results.headline
-    key = [("Tỷ lệ che phủ rừng toàn tỉnh", head.get("forest_cover_province_pct"), "%"),
-           ("KCN, CCN có HTXLNT tập trung đạt quy chuẩn", head.get("wastewater_compliant_pct"), "%"),
-           ("Mỏ hết hạn giấy phép còn hoạt động", head.get("expired_mines_still_operating"), "mỏ"),
-           ("Bãi chôn lấp cần cải tạo, phục hồi", head.get("landfills_needing_remediation"), "bãi"),
-           ("Đô thị loại I, II có trạm quan trắc không khí", head.get("air_monitored_towns_pct"), "%")]
+    from gisplan.reports import headline_labels
+
+    # the labels of the summary (one list): "… (%)" → the value's unit
+    key = [(label.rsplit(" (", 1)[0], head.get(k), label.rsplit(" (", 1)[1].rstrip(")") if " (" in label else "")
+           for k, label, _dec in headline_labels("vi")]
     keyrows = "".join(f"<tr><td>{h(k)}</td><td class='num'>{h(_value(v, u, lang))}</td></tr>" for k, v, u in key)
     card_html = "".join(
         f"<a class='card' href='{spec.id}.html'><h3>{h(spec.title_vi)}</h3><p>{h(spec.title_en)}</p></a>" if why is None
