@@ -143,29 +143,33 @@ def _densest_point(parcels, cell_m: float = 2000.0):
     return centre.x, centre.y
 
 
-def _pages(n: int, out: Path):
-    import warnings
+#: the last commit whose forest-cover page loads every parcel in one script (the previous page)
+PREV_COMMIT = "367a6b44d38e5388a485bdf31e18673d5d0f4b7e"
+#: the parcel sets: plain Voronoi cells (~6 vertices) and parcels shaped like surveyed ones (~24)
+SETS = {"plain": "parcels_200k.gpkg", "realistic": "parcels_real_200k.gpkg"}
+FOLIUM_CAP_S = 240  # a plain folium page not drawn by then is reported as not drawn
 
-    import folium
-    import geopandas as gpd
-
-    from gisplan.maps import parcels_layer
-    from gisplan.maps.interactive import make_map
-    from gisplan.maps.site import VENDOR, localize
-
-    parcels = gpd.read_file(DATA / "parcels_200k.gpkg").head(n)
-    parcels["parcel_id"] = parcels["parcel_id"].astype(str)
-    parcels["forest_type"] = None
-    units = gpd.read_file(DATA / "communes.gpkg")
-    units["name"] = units["code"]
-    out.mkdir(parents=True, exist_ok=True)
-    if (out / "assets" / "vendor").exists():
-        shutil.rmtree(out / "assets" / "vendor")
+_BUILD = r"""
+import json, shutil, sys, time, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+kind, src, n, out, tag, communes = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5], sys.argv[6]
+t0 = time.perf_counter()
+import folium, geopandas as gpd
+from gisplan.maps.site import VENDOR, localize
+parcels = gpd.read_file(src).head(n)
+parcels["parcel_id"] = parcels["parcel_id"].astype(str)
+parcels["forest_type"] = None
+units = gpd.read_file(communes)
+units["name"] = units["code"]
+out.mkdir(parents=True, exist_ok=True)
+if not (out / "assets" / "vendor").exists():
     shutil.copytree(VENDOR, out / "assets" / "vendor")
+READY = "<script>window.addEventListener('load',()=>{window.benchReady=performance.now();});</script>"
+if kind == "folium":
     wgs = parcels.to_crs(4326)
-    # baseline: what a user would write with folium
     m = folium.Map(location=[22.0, 105.85], zoom_start=9, tiles=None)
-    m.default_js = m.default_js[:1]  # leaflet only (the rest is not vendored and not needed here)
+    m.default_js = m.default_js[:1]
     m.default_css = m.default_css[:1]
     folium.GeoJson(wgs, name="parcels", popup=folium.GeoJsonPopup(fields=["parcel_id", "origin"]),
                    style_function=lambda f: {"color": "#2d572c", "weight": 0.5,
@@ -173,50 +177,154 @@ def _pages(n: int, out: Path):
     m.get_root().html.add_child(folium.Element(
         f"<script>window.addEventListener('load',()=>{{window.gisplanMap={m.get_name()};"
         "window.benchReady=performance.now();});</script>"))
-    base = out / f"folium_{n}.html"
-    base.write_text(localize(m.get_root().render()), encoding="utf-8")
-    # gisplan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        gm = make_map("forest_cover", layers={"communes": units, "forest_status": parcels},
-                      parcels_data=f"data_{n}.js", synthetic=True)
+    (out / f"{tag}.html").write_text(localize(m.get_root().render()), encoding="utf-8")
+    data = []
+else:
+    from gisplan.maps import parcels_layer
+    from gisplan.maps.interactive import make_map
+    if kind == "prev":  # one script with every parcel
+        rel = f"data_{tag}.js"
+        gm = make_map("forest_cover", layers={"communes": units, "forest_status": parcels}, parcels_data=rel, synthetic=True)
+        (out / rel).write_text(parcels_layer.to_script(parcels_layer.encode_parcels(parcels)), encoding="utf-8")
+        data = [rel]
+    else:  # one script per cell, loaded when in view
+        folder = f"cells_{tag}"
+        if (out / folder).exists():
+            shutil.rmtree(out / folder)
+        enc = parcels_layer.encode_parcels(parcels, folder=folder)
+        gm = make_map("forest_cover", layers={"communes": units, "forest_status": parcels}, parcels_data=enc, synthetic=True)
+        data = []
+        for rel, text in enc.files().items():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            (out / rel).write_text(text, encoding="utf-8")
+            data.append(rel)
     gm.get_root().html.add_child(folium.Element(READY))
-    (out / f"data_{n}.js").write_text(parcels_layer.to_script(parcels_layer.encode_parcels(parcels)), encoding="utf-8")
-    ours = out / f"gisplan_{n}.html"
-    ours.write_text(localize(gm.get_root().render()), encoding="utf-8")
-    return base, ours, _densest_point(parcels)
+    (out / f"{tag}.html").write_text(localize(gm.get_root().render()), encoding="utf-8")
+hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]
+print(json.dumps({"s": time.perf_counter() - t0, "peak_mb": int(hwm) / 1024,
+                  "data_mb": sum((out / r).stat().st_size for r in data) / 1e6}))
+"""
+
+_PUBLISH = r"""
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+t0 = time.perf_counter()
+from gisplan.catalog import load_catalog
+from gisplan.maps.site import publish_site
+publish_site(load_catalog(sys.argv[1]), sys.argv[2], overwrite=True, themes=["forest_cover"])
+hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]
+print(json.dumps({"s": time.perf_counter() - t0, "peak_mb": int(hwm) / 1024}))
+"""
 
 
-def _measure(p, url: str, *, ready: str = "window.benchReady !== undefined", zoom_to=None) -> dict:
+def _python(code: str, args: list, root: Path) -> dict:
+    """Run ``code`` in a fresh Python importing gisplan from ``root``; its last line of output (JSON)."""
+    import json
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    res = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(root)!r})\n" + code,
+                          *map(str, args)], capture_output=True, text=True, env=env, cwd=root)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-3000:])
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+class _Previous:
+    """A git worktree of :data:`PREV_COMMIT` in a temporary folder (removed on exit)."""
+
+    def __enter__(self) -> Path:
+        import subprocess
+        import tempfile
+
+        self.repo = Path(__file__).resolve().parents[1]
+        self.path = Path(tempfile.mkdtemp(prefix="gisplan-prev-")) / "tree"
+        subprocess.run(["git", "-C", str(self.repo), "worktree", "add", "--detach", str(self.path), PREV_COMMIT],
+                       check=True, capture_output=True)
+        return self.path
+
+    def __exit__(self, *exc):
+        import subprocess
+
+        subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", str(self.path)],
+                       capture_output=True)
+        shutil.rmtree(self.path.parent, ignore_errors=True)
+
+
+def _catalog_with(parcels: Path, out: Path) -> Path:
+    """The small demo's catalog with ``parcels`` as its 2024 forest-status layer."""
+    text = (DATA / "demo" / "catalog.toml").read_text(encoding="utf-8") if (DATA / "demo" / "catalog.toml").exists() \
+        else None
+    if text is None:
+        repo = Path(__file__).resolve().parents[1]
+        text = (repo / "layers" / "demo.toml").read_text(encoding="utf-8").replace(
+            'base = "../data/demo"', f'base = "{(DATA / "demo").as_posix()}"')
+    text = text.replace('path = "forest_status_2024.gpkg"', f'path = "{parcels.as_posix()}"')
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _densest_point(parcels, cell_m: float = 2000.0):
+    """(lon, lat) of the centre of the ``cell_m`` square (in the parcels' projected CRS, m)
+    holding most parcel centroids."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    c = shapely.get_coordinates(parcels.geometry.centroid.to_numpy())
+    keys, counts = np.unique(np.floor(c / cell_m).astype(np.int64), axis=0, return_counts=True)
+    i, j = keys[counts.argmax()]
+    centre = gpd.GeoSeries([shapely.Point((i + 0.5) * cell_m, (j + 0.5) * cell_m)], crs=parcels.crs).to_crs(4326).iloc[0]
+    return centre.x, centre.y
+
+
+IDLE = "() => !window.gisplanParcelsIdle || window.gisplanParcelsIdle()"
+
+
+def _measure(p, url: str, *, ready: str = "window.benchReady !== undefined", zoom_to=None,
+             cap_s: float = 900) -> dict:
     """Load ``url`` in a fresh browser; optionally zoom to ``zoom_to`` (lon, lat) at ``ZOOM``.
 
-    Returns load_s (navigation → load event and layers drawn, two animation frames later),
-    zoom_s (setView → drawn), drawn (gisplan parcels drawn after the zoom), heap_mb (JS heap
-    used), hwm_mb (peak RSS of the page's renderer: the largest VmHWM of the renderer
-    processes), rss_mb (peak of the VmRSS summed over all renderer processes, sampled; shared
-    pages counted once per process, so an upper bound).
+    Returns load_s (navigation → load event and layers drawn, two animation frames later; None
+    when not drawn within ``cap_s``), zoom_s (setView → the parcel cells in view loaded and
+    drawn), drawn (gisplan parcels drawn after the zoom), mb_view / mb_zoom (bytes received at
+    the province view / after the zoom), heap_mb (JS heap used), hwm_mb (peak RSS of the page's
+    renderer: the largest VmHWM of the renderer processes), rss_mb (peak of the VmRSS summed
+    over all renderer processes, sampled; shared pages counted once per process, an upper bound).
     """
     browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    got = [0]
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1") else r.abort())
+        page.on("response", lambda r: got.__setitem__(0, got[0] + int(r.headers.get("content-length") or 0)))
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
         mem = _RendererMemory().start()
         t0 = time.perf_counter()
-        page.goto(url, timeout=900_000)
-        page.wait_for_function(ready, timeout=900_000)
-        page.wait_for_function(SETTLED, timeout=900_000)
-        page.evaluate(FRAME)
-        out = {"load_s": time.perf_counter() - t0, "zoom_s": None, "drawn": None}
+        out = {"load_s": None, "zoom_s": None, "drawn": None, "mb_view": None, "mb_zoom": None}
+        try:
+            page.goto(url, timeout=cap_s * 1000)
+            page.wait_for_function(ready, timeout=cap_s * 1000)
+            page.wait_for_function(SETTLED, timeout=cap_s * 1000)
+            page.evaluate(FRAME)
+        except Exception:  # noqa: BLE001 - not drawn in time (plain folium at 200,000 parcels)
+            out["rss_mb"], out["hwm_mb"] = mem.stop()
+            out["heap_mb"] = None
+            return out
+        out["load_s"] = time.perf_counter() - t0
+        out["mb_view"] = got[0] / 1e6
         if zoom_to is not None:
             t1 = time.perf_counter()
             page.evaluate(f"() => {{ window.gisplanMap.setView([{zoom_to[1]}, {zoom_to[0]}], {ZOOM}, {{animate: false}}); }}")
+            page.wait_for_function(IDLE, timeout=900_000, polling="raf")
             page.evaluate(FRAME)
             out["zoom_s"] = time.perf_counter() - t1
+            out["mb_zoom"] = got[0] / 1e6
             assert page.evaluate("() => window.gisplanMap.getZoom()") == ZOOM, "the zoom did not happen"
             out["drawn"] = page.evaluate("() => window.gisplanParcelCount ? window.gisplanParcelCount() : null")
-            if "gisplan_" in url:
+            if "folium" not in url:
                 assert out["drawn"] > 0, "no parcel drawn after zooming in"
         out["heap_mb"] = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}["JSHeapUsedSize"] / 1e6
         out["rss_mb"], out["hwm_mb"] = mem.stop()
@@ -226,37 +334,74 @@ def _measure(p, url: str, *, ready: str = "window.benchReady !== undefined", zoo
     return out
 
 
-def _median(res: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in res)
+def _median(res: list[dict], key: str):
+    vals = [r[key] for r in res if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def _f(v, fmt: str, none: str = "—") -> str:
+    return none if v is None else format(v, fmt)
 
 
 def _parcels_rows(p, args) -> list[dict]:
+    import geopandas as gpd
+
     out = DATA / "site"
     rows = []
-    sizes = [20_000] if args.quick else [20_000, 200_000]
+    n = 20_000 if args.quick else 200_000
     reps = max(3, args.repeat // 2)  # at least 3 runs, the 200,000-parcel pages included
+    folium_reps = reps if n <= 20_000 else 1  # a plain folium page at 200,000 parcels takes minutes
+    publish_reps = 1 if args.quick else 3
     out.mkdir(parents=True, exist_ok=True)
+    repo = Path(__file__).resolve().parents[1]
     server = _Server(out)
     try:
-        for n in sizes:
-            base, ours, dense = _pages(n, out)
-            label = f"forest-status page, {n:,} parcels"
-            weight_b = base.stat().st_size / 1e6
-            weight_o = (ours.stat().st_size + (out / f"data_{n}.js").stat().st_size) / 1e6
-            for tool, page, weight in (("plain folium GeoJson", base, weight_b),
-                                       ("gisplan (canvas parcels by view)", ours, weight_o)):
-                res = [_measure(p, f"{server.url}/{page.name}", zoom_to=dense) for _ in range(reps)]
-                drawn = res[-1]["drawn"]
-                rows.append(row(label, tool, _median(res, "load_s"), reps, peak=_median(res, "hwm_mb"),
-                                check=f"page {weight:.1f} MB; zoom {ZOOM} over the densest area drawn in "
-                                      f"{_median(res, 'zoom_s'):.2f} s"
-                                      + (f" ({drawn:,} parcels)" if drawn is not None else " (all parcels)")
-                                      + f"; page's renderer peak RSS {_median(res, 'hwm_mb'):.0f} MB, all renderer "
-                                        f"processes summed {_median(res, 'rss_mb'):.0f} MB; "
-                                        f"JS heap {_median(res, 'heap_mb'):.0f} MB"))
+        with _Previous() as prev:
+            for name, fname in SETS.items():
+                src = DATA / fname
+                dense = _densest_point(gpd.read_file(src, rows=n))
+                label = f"forest-status page, {n:,} {name} parcels"
+                # publish (the forest-cover page of the small demo with these parcels as its 2024 layer)
+                catalog = _catalog_with(src if n == 200_000 else _head(src, n, out), out / f"catalog_{name}.toml")
+                for tool, root in (("gisplan publish (cells)", repo), ("previous publish (one script)", prev)):
+                    res = [_python(_PUBLISH, [catalog, out / f"published_{name}_{root.name}"], root)
+                           for _ in range(publish_reps)]
+                    rows.append(row(f"publish, demo + {n:,} {name} parcels (forest_cover page)", tool,
+                                    _median(res, "s"), publish_reps, peak=_median(res, "peak_mb"),
+                                    check="indicators and the forest-cover page, peak RSS of the process"))
+                for tool, kind, root, nrep in (("plain folium GeoJson", "folium", repo, folium_reps),
+                                               ("previous gisplan (one script of all parcels)", "prev", prev, reps),
+                                               ("gisplan (parcel cells loaded by view)", "new", repo, reps)):
+                    tag = f"{kind}_{name}_{n}"
+                    built = _python(_BUILD, [kind, src, n, out, tag, DATA / "communes.gpkg"], root)
+                    html = (out / f"{tag}.html").stat().st_size / 1e6
+                    cap = FOLIUM_CAP_S if kind == "folium" else 900
+                    res = [_measure(p, f"{server.url}/{tag}.html", zoom_to=dense, cap_s=cap) for _ in range(nrep)]
+                    drawn = res[-1]["drawn"]
+                    load = _median(res, "load_s")
+                    rows.append(row(label, tool, load if load is not None else float(cap), nrep, peak=_median(res, "hwm_mb"),
+                                    check=(f"NOT DRAWN in {cap} s; " if load is None else "")
+                                    + f"page {html:.2f} MB + data {built['data_mb']:.1f} MB"
+                                    + f"; received at province view {_f(_median(res, 'mb_view'), '.2f')} MB"
+                                    + f", after zoom {_f(_median(res, 'mb_zoom'), '.2f')} MB"
+                                    + f"; zoom {ZOOM} over the densest area drawn in {_f(_median(res, 'zoom_s'), '.2f')} s"
+                                    + (f" ({drawn:,} parcels)" if drawn is not None else " (all parcels)")
+                                    + f"; renderer peak RSS {_f(_median(res, 'hwm_mb'), '.0f')} MB, all renderers "
+                                      f"{_f(_median(res, 'rss_mb'), '.0f')} MB; JS heap {_f(_median(res, 'heap_mb'), '.0f')} MB"
+                                    + f"; page built in {built['s']:.1f} s, {built['peak_mb']:.0f} MB"))
     finally:
         server.close()
     return rows
+
+
+def _head(src: Path, n: int, out: Path) -> Path:
+    """The first ``n`` parcels of ``src`` as their own file (quick runs)."""
+    import geopandas as gpd
+
+    dst = out / f"{src.stem}_{n}.gpkg"
+    if not dst.exists():
+        gpd.read_file(src, rows=n).to_file(dst)
+    return dst
 
 
 def _demo_site_rows(p, args) -> list[dict]:
@@ -288,12 +433,11 @@ def _demo_site_rows(p, args) -> list[dict]:
         for html in sorted(site.glob("*.html")):
             is_map = html.stem not in ("index", "metadata")
             ready = "window.gisplanCounts !== undefined" if is_map else "document.readyState === 'complete'"
-            weight = html.stat().st_size + ((site / "assets" / "data" / "forest_status.js").stat().st_size
-                                            if html.stem == "forest_cover" else 0)
+            weight = html.stat().st_size
             res = [_measure(p, f"{server.url}/{html.name}", ready=ready) for _ in range(reps)]
             rows.append(row(f"demo site page {html.name}", "load and draw", _median(res, "load_s"), reps,
                             peak=_median(res, "hwm_mb"),
-                            check=f"page {weight / 1e6:.2f} MB, renderer peak RSS {_median(res, 'hwm_mb'):.0f} MB, "
+                            check=f"page {weight / 1e6:.2f} MB (parcel cells load from zoom {ZOOM}), renderer peak RSS {_median(res, 'hwm_mb'):.0f} MB, "
                                   f"JS heap {_median(res, 'heap_mb'):.0f} MB"))
     finally:
         server.close()

@@ -89,9 +89,9 @@ def _parcels(province, n: int) -> None:
     rng = np.random.default_rng(SEED)
     pts = random_points_in(province, n, rng)
     cells = voronoi_tiling(pts, province)
-    gdf = gpd.GeoDataFrame({"parcel_id": np.arange(n), "origin": rng.choice(["natural", "plantation"], n),
+    gdf = gpd.GeoDataFrame({"parcel_id": [f"L{i:06d}" for i in range(n)], "origin": rng.choice(["natural", "plantation"], n),
                             "purpose": rng.choice(["special_use", "protection", "production"], n),
-                            "meets_criteria": rng.uniform(size=n) < 0.93}, geometry=cells, crs=9213)
+                            "meets_criteria": rng.uniform(size=n) < 0.93, "year": 2024}, geometry=cells, crs=9213)
     gdf = gdf[~shapely.is_empty(gdf.geometry.values)]
     gdf.to_file(DATA / "parcels_200k.gpkg")
 

@@ -67,7 +67,7 @@ def test_round_trip_within_the_quantisation_and_cells_partition_the_parcels():
     enc = pl.encode_parcels(gdf, tolerance=0)
     decoded = _decode(enc)
     assert sorted(decoded) == sorted(gdf["parcel_id"])  # every parcel once
-    assert sum(enc.meta["cells"].values()) == len(gdf)
+    assert sum(c[0] for c in enc.meta["cells"].values()) == len(gdf)
     assert len(enc.cells) > 1
     to_wgs = Transformer.from_crs(9213, 4326, always_xy=True)
     for pid, geom in zip(gdf["parcel_id"], gdf.geometry, strict=True):
@@ -78,7 +78,8 @@ def test_round_trip_within_the_quantisation_and_cells_partition_the_parcels():
         for a, b in zip(got, want, strict=True):
             assert a.shape == b.shape
             assert np.abs(a - b).max() <= 0.5 / pl.SCALE + 1e-12  # half a quantisation step
-    # each parcel sits in the cell holding the centre of its bounding box (lon/lat)
+    # each parcel sits in the cell holding the centre of its bounding box (lon/lat), within the
+    # extent the page is given for that cell
     bounds = gdf.to_crs(4326).bounds.to_numpy()
     centre = (bounds[:, :2] + bounds[:, 2:]) / 2
     for key, payload in enc.cells.items():
@@ -86,6 +87,9 @@ def test_round_trip_within_the_quantisation_and_cells_partition_the_parcels():
         for pid in json.loads(payload)["id"]:
             cx, cy = centre[int(pid[1:])]
             assert ix * pl.CELL <= cx < (ix + 1) * pl.CELL and iy * pl.CELL <= cy < (iy + 1) * pl.CELL
+            w, s, e, n = enc.meta["cells"][key][1:]
+            x0, y0, x1, y1 = bounds[int(pid[1:])]
+            assert w <= x0 and s <= y0 and x1 <= e and y1 <= n
 
 
 def test_attributes_unknown_stays_unknown():
@@ -126,7 +130,7 @@ def test_files_are_written_per_cell_and_the_page_holds_none_of_them(tmp_path):
     for rel, text in files.items():
         key = rel.rsplit("/", 1)[1][:-3]
         assert text.startswith(f'gisplanParcelCell("{key}",')
-        assert len(json.loads(text[len(f'gisplanParcelCell("{key}",'):-3])["id"]) == enc.meta["cells"][key]
+        assert len(json.loads(text[len(f'gisplanParcelCell("{key}",'):-3])["id"]) == enc.meta["cells"][key][0]
     communes = gpd.GeoDataFrame({"code": ["A"], "name": ["Xã A"]}, geometry=[shapely.box(X0, Y0, X0 + 9000, Y0 + 9000)],
                                 crs=9213)
     page = make_map("forest_cover", layers={"communes": communes, "forest_status": gdf},

@@ -39,6 +39,7 @@ SCALE = 100_000  # quantisation: 1e-5 degree ≈ 1.1 m
 CELL = 0.05  # cell side, degrees (≈ 5 km: ~600 parcels of 4 ha)
 CELL_Q = round(CELL * SCALE)  # cell side in quantisation steps
 SIMPLIFY_M = 4.0  # coverage simplification tolerance, metres (projected layers only)
+BLOCK_PARCELS = 1_000  # parcels simplified together (see simplify_parcels)
 FOLDER = "assets/data/forest_status"  # where the site writes the cell scripts
 ATTRS = ("origin", "purpose", "forest_type")
 
@@ -47,8 +48,8 @@ ATTRS = ("origin", "purpose", "forest_type")
 class EncodedParcels:
     """The parcels of a forest-status layer ready for the web.
 
-    ``meta``: what the page itself holds (cells and their parcel counts, labels, colours,
-    texts); ``cells``: the JSON payload of each cell by key ``"<ix>_<iy>"`` (cell ``ix`` spans
+    ``meta``: what the page itself holds (per cell its parcel count and the extent of its
+    parcels, west, south, east, north in degrees; labels, colours, texts); ``cells``: the JSON payload of each cell by key ``"<ix>_<iy>"`` (cell ``ix`` spans
     longitudes ``[ix·CELL, (ix+1)·CELL)``, ``iy`` latitudes likewise); ``folder``: where the cell
     scripts are (relative to the page), or None when the payloads are inlined in the page.
     """
@@ -69,19 +70,36 @@ def cell_script(key: str, payload: str) -> str:
     return f"gisplanParcelCell({json.dumps(key)},{payload});\n"
 
 
-def simplify_parcels(geoms: np.ndarray, tolerance: float = SIMPLIFY_M) -> np.ndarray:
+def simplify_parcels(geoms: np.ndarray, tolerance: float = SIMPLIFY_M, *,
+                     block_parcels: int = BLOCK_PARCELS) -> np.ndarray:
     """Parcels simplified by ``tolerance`` (in the units of their CRS, metres for EPSG:9213).
 
-    As a coverage (edges shared by neighbours simplified once, so they stay shared) when the
-    parcels form one; otherwise each parcel alone, topology preserved.
+    As a coverage (an edge shared by neighbours is simplified once, so it stays shared) when the
+    parcels form one; otherwise each parcel alone, topology preserved. GEOS's coverage
+    simplification grows faster than the number of parcels, so the parcels are simplified in
+    square blocks of about ``block_parcels`` (by the centre of their bounding box) with each
+    block's outer boundary kept as it is: an edge between two blocks is left unsimplified in
+    both, so it stays shared too.
     """
     geoms = np.asarray(geoms, dtype=object)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     out = geoms.copy()
-    try:
-        out[ok] = shapely.coverage_simplify(geoms[ok], tolerance)
-    except shapely.errors.GEOSException:  # not a coverage (overlaps, invalid rings): parcel by parcel
-        out[ok] = shapely.simplify(geoms[ok], tolerance, preserve_topology=True)
+    ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if not len(ok):
+        return out
+    b = shapely.bounds(geoms[ok])
+    mid = (b[:, :2] + b[:, 2:]) / 2
+    side = np.sqrt(np.mean((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])) * block_parcels)
+    blk = np.floor((mid - mid.min(axis=0)) / max(side, 1e-9)).astype(np.int64)
+    _, block = np.unique(blk, axis=0, return_inverse=True)
+    block = block.ravel()
+    order = np.argsort(block, kind="stable")
+    bounds = np.r_[0, np.flatnonzero(np.diff(block[order])) + 1, len(order)]
+    for a, z in zip(bounds[:-1], bounds[1:], strict=True):
+        idx = ok[order[a:z]]
+        try:
+            out[idx] = shapely.coverage_simplify(geoms[idx], tolerance, simplify_boundary=False)
+        except shapely.errors.GEOSException:  # not a coverage (overlaps, invalid rings)
+            out[idx] = shapely.simplify(geoms[idx], tolerance, preserve_topology=True)
     return out
 
 
@@ -174,7 +192,14 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
     ha_text = _hectares(ha, lang) if ha is not None else None
     # slice per cell
     cells: dict[str, str] = {}
-    counts: dict[str, int] = {}
+    counts: dict[str, list] = {}
+    # each cell's extent (lon/lat, rounded outwards to 1e-4°): its parcels may spill over its edges
+    ext = np.full((len(keys), 4), np.nan)
+    pc = cell_of_parcel[has]
+    for j, fn in enumerate((np.fmin, np.fmin, np.fmax, np.fmax)):
+        fn.at(ext[:, j], pc, b[has, j])
+    ext[:, :2] = np.floor(ext[:, :2] * 1e4) / 1e4
+    ext[:, 2:] = np.ceil(ext[:, 2:] * 1e4) / 1e4
     pcount = np.bincount(cell_of_parcel[order], minlength=len(keys))
     rcount = np.bincount(cell_of_parcel[ring_parcel_o], minlength=len(keys))
     vcount = np.bincount(vcell, minlength=len(keys))
@@ -189,7 +214,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
                    "r": nr_o[p0:p0 + pcount[k]], "v": nv_list[r0:r0 + rcount[k]],
                    "c": flat[2 * v0:2 * (v0 + vcount[k])]}
         cells[key] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        counts[key] = int(pcount[k])
+        counts[key] = [int(pcount[k]), *ext[k].round(4).tolist()]
         p0, r0, v0 = p0 + pcount[k], r0 + rcount[k], v0 + vcount[k]
     meta = {"cells": counts, "cell": CELL, "scale": SCALE, "minZoom": MIN_ZOOM,
             "base": (folder.rstrip("/") + "/") if folder else None,
@@ -309,14 +334,11 @@ _JS = Template("""
       cv.style.width = w + 'px'; cv.style.height = h + 'px';
       want = {}; queue = []; nDrawn = 0;
       if (zoom < Z0) { return; }
-      var bb = this._bounds, c = D.cell;
-      var x0 = Math.floor(bb.getWest() / c) - 1, x1 = Math.floor(bb.getEast() / c) + 1;
-      var y0 = Math.floor(bb.getSouth() / c) - 1, y1 = Math.floor(bb.getNorth() / c) + 1;
-      for (var x = x0; x <= x1; x++) {
-        for (var y = y0; y <= y1; y++) {
-          var key = x + '_' + y;
-          if (D.cells[key]) { want[key] = true; load(key); if (!loading[key]) { queue.push(key); } }
-        }
+      var bb = this._bounds, w = bb.getWest(), s = bb.getSouth(), e = bb.getEast(), n = bb.getNorth();
+      for (var key in D.cells) {  // the cells whose parcels reach into the canvas
+        var x = D.cells[key];
+        if (x[1] > e || x[3] < w || x[2] > n || x[4] < s) { continue; }
+        want[key] = true; load(key); if (!loading[key]) { queue.push(key); }
       }
       schedule();
     },

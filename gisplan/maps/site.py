@@ -110,7 +110,7 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
             if parcels is not None:  # one script per cell, loaded by the page when in view
                 encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER)
                 cell_files = encoded.files()
-                folder.check(cell_files)
+                folder.check([r for r in cell_files if (out / r).exists()])  # the others: checked on writing
                 files.update(cell_files)
                 data_rel = parcels_layer.FOLDER
         try:
