@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -471,15 +473,41 @@ def read_window(datasets, sources: Sequence[str], band: int, w: ZoneWindow) -> l
     return out
 
 
+_OPEN = threading.local()
+
+
+def _open_cached(sources: Sequence[str]) -> list:
+    """The sources opened by this thread, kept open between tasks (a worker thread reuses the
+    handles and GDAL's block cache, so the halo shared by neighbouring windows is decoded once);
+    a file replaced since it was opened (other size or time) is opened anew."""
+    cache = getattr(_OPEN, "datasets", None)
+    if cache is None:
+        cache = _OPEN.datasets = {}
+    out = []
+    for src in sources:
+        try:
+            st = os.stat(src)
+            stamp = (st.st_size, st.st_mtime_ns)
+        except OSError:  # a GDAL URL (/vsicurl/…): no stat
+            stamp = None
+        hit = cache.get(src)
+        if hit is None or hit[1] != stamp or hit[0].closed:
+            if hit is not None:
+                hit[0].close()
+            if len(cache) >= 16:
+                for ds, _ in cache.values():
+                    ds.close()
+                cache.clear()
+            hit = cache[src] = (rasterio.open(src), stamp)
+        out.append(hit[0])
+    return out
+
+
 def process_window(sources: Sequence[str], band: int, w: ZoneWindow, classify: Callable, n_classes: int,
                    row_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Open the sources, read one window and return its partial sums (a task of a cluster)."""
-    datasets = [rasterio.open(s) for s in sources]
-    try:
-        data = read_window(datasets, sources, band, w)
-    finally:
-        for ds in datasets:
-            ds.close()
+    """Read one window of the sources and return its partial sums (a task of a cluster; the
+    worker thread keeps the sources open between its tasks)."""
+    data = read_window(_open_cached(sources), sources, band, w)
     return window_sums([d for d, _ in data], [m for _, m in data], w, classify, n_classes, row_weights)
 
 

@@ -47,7 +47,7 @@ def _windows(path: str, geoms):
 
     with rasterio.open(path) as ds:
         t, h, w = ds.transform, ds.height, ds.width
-    cov = zonal.coverage(geoms, t).clip(h, w)
+    cov = zonal.coverage_in_batches(geoms, t, h, w)
     return zonal.plan_windows(cov, zonal.zones_window(cov), h, w, halo=0, strip_rows=zonal.DEFAULT_STRIP_ROWS,
                               tile_cols=zonal.DEFAULT_TILE_COLS)
 
@@ -66,6 +66,7 @@ def case(name: str, data: Path, provinces: str | None, workers: int) -> dict:
         from rasterio.windows import Window
 
         wins = _windows(r0, z.geometry.to_numpy())
+        out["plan_seconds"] = time.perf_counter() - t0
         forest = 0
         with rasterio.open(r0) as ds:
             for w in wins:
@@ -77,7 +78,7 @@ def case(name: str, data: Path, provinces: str | None, workers: int) -> dict:
         wins = _windows(r0, z.geometry.to_numpy())
         out["pixels"] = int(sum((w.r1 - w.r0) * (w.c1 - w.c0) for w in wins))
         out["windows"] = len(wins)
-    elif name in ("cover", "cover_dask"):
+    elif name in ("cover", "cover_dask", "cover_nommu"):
         from gisplan.distributed import close_client, get_client
         from gisplan.indicators.canopy import forest_cover
 
@@ -87,7 +88,7 @@ def case(name: str, data: Path, provinces: str | None, workers: int) -> dict:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t = forest_cover(r0, z, id_column="code", client=client)
+            t = forest_cover(r0, z, id_column="code", client=client, mmu_ha=0 if name == "cover_nommu" else 0.3)
         out["forest_ha"] = float(np.nansum(t["forest_ha"]))
         out["workers"] = workers if client is not None else 0
         out["seconds"] = time.perf_counter() - t0
@@ -137,7 +138,7 @@ def main(argv=None) -> None:
     ap.add_argument("--case", default=None)
     ap.add_argument("--provinces", default=None)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--only", default="floor,cover,change,exactextract,scaling,dask")
+    ap.add_argument("--only", default="floor,cover,cover_nommu,change,exactextract,scaling,dask")
     ap.add_argument("--out", type=Path, default=None, help="JSON results file")
     a = ap.parse_args(argv)
     if a.case:
@@ -146,7 +147,7 @@ def main(argv=None) -> None:
     only = set(a.only.split(","))
     results = {"data": json.loads((a.data / "meta.json").read_text(encoding="utf-8")),
                "load_before": os.getloadavg()}
-    for name in ("floor", "cover", "change", "exactextract"):
+    for name in ("floor", "cover", "cover_nommu", "change", "exactextract"):
         if name in only:
             results[name] = run(name, a.data)
     if "scaling" in only:
