@@ -13,7 +13,7 @@ import pandas as pd
 from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError, GisplanError
-from gisplan.indicators import canopy, carbon, change, forest, industry, protected, targets, water
+from gisplan.indicators import canopy, carbon, change, climate_run, forest, industry, protected, targets, water
 from gisplan.store import LayerStore, data_missing, missing_layer
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,7 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
 
     _carbon_steps(L, res, add, second_year)
     _conversion_steps(L, add, second_year)
+    climate_run.add_steps(add, L, res, res.meta["options"])
 
     # canopy rasters (CRS from the file, or the catalog entry's declared `crs` for files without one)
     for entry in L.entries("tree_cover"):

@@ -1,0 +1,152 @@
+"""Climate steps of :func:`gisplan.indicators.run.run_indicators`: terrain and landslide /
+flash-flood susceptibility per commune from the catalog's ``dem``.
+
+Tables (areas in ha, shares in %, population in people; computed in EPSG:9213):
+
+* ``terrain_communes`` — elevation and slope per commune (:func:`terrain.terrain_stats`);
+* ``hazard_landslide_communes`` / ``hazard_flash_flood_communes`` — area and share of each
+  susceptibility class, ``nodata_ha``, exposed area, population and urban area in the high and
+  very high classes per commune (:func:`hazard.exposure_by_unit`);
+* ``hazard_events_<hazard>`` — the inventory's events per class (:func:`hazard.event_success_rate`).
+
+The susceptibility is computed once per run and kept in ``store.derived["susceptibility"]`` so
+the maps and the site reuse the class rasters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gisplan.errors import MissingDependencyError
+from gisplan.indicators import hazard, terrain
+from gisplan.store import LayerStore, data_missing
+
+#: headline: communes with at least this share (%) of their area in the high / very high classes
+HIGH_SHARE_PCT = 10.0
+HEADLINE = "communes_landslide_high_ge10pct"
+DERIVED_KEY = "susceptibility"
+TABLES = ("terrain_communes", "hazard_landslide_communes", "hazard_flash_flood_communes",
+          "hazard_events_landslide", "hazard_events_flash_flood")
+
+
+def _dem_missing():
+    return data_missing("no 'dem' (digital elevation model) layer in the catalog: terrain and "
+                        "landslide / flash-flood susceptibility need one",
+                        "thiếu lớp mô hình số độ cao (DEM) trong danh mục: không tính được địa hình "
+                        "và mức độ nhạy cảm sạt lở đất, lũ quét")
+
+
+def dem_source(L: LayerStore):
+    """The catalog's (last) ``dem`` entry opened as a raster, or :class:`DataMissingError`."""
+    from gisplan.io import open_raster
+
+    entries = L.entries("dem")
+    if not entries:
+        raise _dem_missing()
+    entry = entries[-1]
+    return open_raster(entry.path, catalog=L.catalog, layer_type=entry.type, crs=entry.crs)
+
+
+def _land_cover_path(L: LayerStore):
+    entries = L.entries("land_cover")
+    return entries[-1].path if entries else None
+
+
+def susceptibility_for(L: LayerStore) -> dict:
+    """``{"result": SusceptibilityResult | None, "skipped": {hazard: DataMissingError}}``,
+    computed once per store (landslide alone when pysheds, needed for flash floods, is absent)."""
+    if DERIVED_KEY in L.derived:
+        return L.derived[DERIVED_KEY]
+    dem = dem_source(L)
+    communes = L.get("communes")
+    kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover_path(L),
+              forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None))
+    skipped = {}
+    try:
+        result = hazard.susceptibility(dem.path, hazards=hazard.HAZARDS, **kw)
+    except MissingDependencyError as exc:
+        result = hazard.susceptibility(dem.path, hazards=("landslide",), **kw)
+        reason = data_missing(f"flash-flood susceptibility needs pysheds: {exc}",
+                              "mức độ nhạy cảm lũ quét cần gói pysheds; cài đặt: "
+                              "pip install \"gisplan[hazard]\"")
+        skipped["flash_flood"] = reason
+    L.derived[DERIVED_KEY] = {"result": result, "skipped": skipped}
+    return L.derived[DERIVED_KEY]
+
+
+def high_share_count(table: pd.DataFrame, threshold_pct: float = HIGH_SHARE_PCT) -> float:
+    """Communes with ≥ ``threshold_pct`` of their area in the exposed (high + very high) classes;
+    NaN when the share of any commune is unknown."""
+    pct = pd.to_numeric(table["exposed_pct"], errors="coerce")
+    if pct.empty or pct.isna().any():
+        return np.nan
+    return float((pct >= threshold_pct - 1e-9).sum())
+
+
+def add_steps(add, L: LayerStore, res, options=None) -> None:
+    """Register the terrain and hazard steps with ``run_indicators``' ``add(name, fn)``."""
+    has_dem = bool(L.entries("dem"))
+    res.headline.setdefault(HEADLINE, np.nan)
+
+    def terrain_step():
+        dem = dem_source(L)
+        communes = L.get("communes")
+        t = terrain.terrain_stats(dem.path, communes, id_column="code", crs=getattr(dem, "crs", None))
+        t.insert(1, "name", communes["name"].to_numpy())
+        return t
+
+    def exposure(hz):
+        def step():
+            s = susceptibility_for(L)
+            if hz in s["skipped"]:
+                raise s["skipped"][hz]
+            urban = L.optional("urban_areas")
+            t = hazard.exposure_by_unit(_only(s["result"], hz), L.get("communes"), id_column="code",
+                                        name_column="name",
+                                        urban_areas=urban if urban is not None and len(urban) else None)
+            t = t.drop(columns=["hazard"])
+            res.note(f"hazard_{hz}_communes", hazard.NOTE + "; population in the high classes is in "
+                     "proportion to area",
+                     "chỉ số nhạy cảm tương đối (chồng xếp có trọng số các yếu tố), không phải xác suất "
+                     "hay dự báo; dân số trong vùng nhạy cảm cao tính theo tỷ lệ diện tích")
+            if hz == "landslide":
+                res.headline[HEADLINE] = high_share_count(t)
+            return t
+        return step
+
+    def events(hz):
+        def step():
+            ev = L.optional("hazard_events")
+            if ev is None:
+                raise data_missing("no 'hazard_events' layer in the catalog",
+                                   "thiếu lớp điểm sạt lở, lũ quét đã xảy ra (hazard_events) trong danh mục")
+            s = susceptibility_for(L)
+            if hz in s["skipped"]:
+                raise s["skipped"][hz]
+            t = hazard.event_success_rate(_only(s["result"], hz), ev)
+            return t.drop(columns=["hazard"])
+        return step
+
+    if not has_dem:
+        def missing():
+            raise _dem_missing()
+        for name in TABLES:
+            add(name, missing)
+        return
+    add("terrain_communes", terrain_step)
+    for hz in hazard.HAZARDS:
+        add(f"hazard_{hz}_communes", exposure(hz))
+    for hz in hazard.HAZARDS:
+        add(f"hazard_events_{hz}", events(hz))
+
+
+def _only(result: hazard.SusceptibilityResult, hz: str) -> hazard.SusceptibilityResult:
+    """The result restricted to one hazard (same grid, no copy of the arrays)."""
+    return hazard.SusceptibilityResult({hz: result.classes[hz]}, {hz: result.score[hz]}, result.transform,
+                                       result.crs, result.config, {hz: result.factors[hz]}, list(result.notes),
+                                       {k: v for k, v in result.paths.items() if k == hz})
+
+
+__all__ = ["HEADLINE", "HIGH_SHARE_PCT", "TABLES", "add_steps", "dem_source", "high_share_count",
+           "susceptibility_for"]
