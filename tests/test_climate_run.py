@@ -10,8 +10,8 @@ import shapely
 from rasterio.transform import from_origin
 
 from gisplan.catalog import load_catalog
-from gisplan.indicators import climate_run, hazard
 from gisplan.errors import DataMissingError
+from gisplan.indicators import climate_run, hazard
 from gisplan.indicators.run import IndicatorResults, run_indicators
 from gisplan.store import LayerStore
 

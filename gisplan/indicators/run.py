@@ -13,7 +13,17 @@ import pandas as pd
 from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError, GisplanError
-from gisplan.indicators import canopy, carbon, change, climate_run, forest, industry, protected, targets, water
+from gisplan.indicators import (
+    canopy,
+    carbon,
+    change,
+    climate_run,
+    forest,
+    industry,
+    protected,
+    targets,
+    water,
+)
 from gisplan.store import LayerStore, data_missing, missing_layer
 
 log = logging.getLogger(__name__)
