@@ -165,6 +165,41 @@ TABLES["crosswalk"] = ("Chuyển đổi xã cũ - mới", "Bảng chuyển đổ
 OVERRIDES["crosswalk"] = CROSSWALK_HEADERS_VI
 SPECIAL_LABELS["match_method"] = CROSSWALK_METHODS_VI
 
+# terrain and landslide / flash-flood susceptibility (gisplan.indicators.climate_run)
+TABLES.update({
+    "terrain_communes": ("Địa hình - xã", "Độ cao và độ dốc theo xã, phường (từ DEM)",
+                         "Elevation and slope per commune/ward (from the DEM)"),
+    "hazard_landslide_communes": ("Nhạy cảm sạt lở - xã", "Mức độ nhạy cảm sạt lở đất theo xã, phường "
+                                  "(chỉ số tương đối) và đối tượng chịu ảnh hưởng",
+                                  "Landslide susceptibility per commune/ward (relative index) and exposure"),
+    "hazard_flash_flood_communes": ("Nhạy cảm lũ quét - xã", "Mức độ nhạy cảm lũ quét theo xã, phường "
+                                    "(chỉ số tương đối) và đối tượng chịu ảnh hưởng",
+                                    "Flash-flood susceptibility per commune/ward (relative index) and exposure"),
+    "hazard_events_landslide": ("Kiểm chứng sạt lở", "Điểm sạt lở đã xảy ra theo mức độ nhạy cảm",
+                                "Recorded landslides per susceptibility class"),
+    "hazard_events_flash_flood": ("Kiểm chứng lũ quét", "Điểm lũ quét, ngập lụt đã xảy ra theo mức độ nhạy cảm",
+                                  "Recorded flash floods and floods per susceptibility class"),
+})
+_HAZARD_CLASSES_VI = {"very_low": "rất thấp", "low": "thấp", "moderate": "trung bình", "high": "cao",
+                      "very_high": "rất cao"}
+for _k, _vi in _HAZARD_CLASSES_VI.items():
+    COLUMNS_VI[f"{_k}_ha"] = f"Mức {_vi} (ha)"
+    COLUMNS_VI[f"{_k}_pct"] = f"Mức {_vi} (%)"
+COLUMNS_VI.update({
+    "elevation_mean_m": "Độ cao trung bình (m)", "elevation_max_m": "Độ cao lớn nhất (m)",
+    "slope_mean_deg": "Độ dốc trung bình (độ)", "steep_pct": "Diện tích dốc trên 25° (%)",
+    "observed_ok": "Đủ dữ liệu", "nodata_ha": "Không có số liệu (ha)",
+    "exposed_ha": "Mức cao và rất cao (ha)", "exposed_pct": "Mức cao và rất cao (%)",
+    "population": "Dân số (người)", "population_exposed": "Dân số trong vùng mức cao, rất cao (người, ước tính)",
+    "urban_ha": "Diện tích đô thị (ha)", "urban_exposed_ha": "Đô thị trong vùng mức cao, rất cao (ha)",
+    "buildings": "Số công trình", "buildings_exposed": "Công trình trong vùng mức cao, rất cao",
+    "roads_km": "Đường giao thông (km)", "roads_exposed_km": "Đường trong vùng mức cao, rất cao (km)",
+    "class": "Mức nhạy cảm", "class_vi": "Mức nhạy cảm", "events": "Số điểm đã xảy ra",
+    "events_pct": "Tỷ lệ số điểm (%)", "area_pct": "Tỷ lệ diện tích (%)",
+    "density_ratio": "Tỷ số mật độ (điểm % / diện tích %)",
+})
+OVERRIDES["hazard_events_"] = {"class": "Mã mức nhạy cảm"}
+
 
 def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False,
                   inputs: Iterable[str | os.PathLike] | None = None) -> dict[str, Path]:
@@ -429,6 +464,11 @@ _SUMMARY_TEXT = {
         ],
     },
 }
+_SUMMARY_TEXT["vi"]["headlines"].append(
+    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)", 0))
+_SUMMARY_TEXT["en"]["headlines"].append(
+    ("communes_landslide_high_ge10pct", "Communes/wards with ≥ 10 % of their area in high / very high landslide "
+     "susceptibility (communes)", 0))
 _STATUS_EN = {"met": "Met", "not met": "Not met", "no data": "No data", "no target": "No target set"}
 
 
