@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -72,11 +73,17 @@ def get_client(scheduler: str | None, *, n_workers: int | None = None, processes
         n = n_workers if n_workers is not None else (os.cpu_count() or 1)
         if n < 1:
             raise OptionError(f"n_workers={n_workers} must be ≥ 1")
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                           dashboard_address=None)
-        return distributed.Client(cluster)
+        # distributed warns about ports it picks itself (another cluster on the machine): not
+        # the user's business
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                               dashboard_address=":0")
+            return distributed.Client(cluster)
     try:
-        return distributed.Client(scheduler, timeout="20s")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return distributed.Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as exc:
         raise OptionError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}; give its address "
                           f"(tcp://host:8786) or 'local'") from exc
@@ -87,9 +94,11 @@ def close_client(client) -> None:
     if client is None:
         return
     cluster = getattr(client, "cluster", None)
-    client.close()
-    if cluster is not None:
-        cluster.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def run_windows(client, sources: list[str], band: int, windows: list, classify: Callable, n_classes: int,

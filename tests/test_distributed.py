@@ -176,3 +176,20 @@ def test_run_indicators_with_a_client_gives_the_same_canopy_tables(demo_small, c
         a, b = plain.tables[n], dist.tables[n]
         num = a.select_dtypes("number").columns
         np.testing.assert_array_equal(a[num].to_numpy(), b[num].to_numpy(), err_msg=n)
+
+
+def test_cli_forest_cover_scheduler_local_writes_the_same_table(rasters, tmp_path):
+    from click.testing import CliRunner
+
+    from gisplan.cli.main import cli
+
+    a_path, _, _, _ = rasters
+    zones = _zones()
+    zones.to_file(tmp_path / "zones.gpkg", layer="zones")
+    args = ["forest-cover", "--raster", a_path, "--zones", str(tmp_path / "zones.gpkg"), "--id-column", "code",
+            "--min-observed-pct", "0"]
+    runner = CliRunner()
+    r1 = runner.invoke(cli, [*args, "--out", str(tmp_path / "one.csv")])
+    r2 = runner.invoke(cli, [*args, "--out", str(tmp_path / "two.csv"), "--scheduler", "local", "--workers", "2"])
+    assert r1.exit_code == 0 and r2.exit_code == 0, (r1.output, r2.output)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()

@@ -9,6 +9,7 @@ import click
 
 from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
+from gisplan.cli.national import scheduler_option
 from gisplan.errors import OptionError, OutputError, OutputExistsError
 from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
 
@@ -100,8 +101,9 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
               help="CRS of a raster whose file carries none, e.g. EPSG:9213 (an error if the file has another).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Result CSV.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists (never one of the inputs).")
+@scheduler_option
 def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_ha, forest_classes, connectivity,
-                     min_observed_pct, raster_crs, out, overwrite):
+                     min_observed_pct, raster_crs, out, overwrite, scheduler, workers):
     """Forest cover per zone from a raster: exact edge fractions, nodata excluded, small patches
     dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct, observed_ok."""
     import warnings
@@ -114,11 +116,18 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
     classes = _parse_classes(forest_classes)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        table = forest_cover(raster, zones, id_column=id_column, threshold=threshold, mmu_ha=mmu_ha,
-                             forest_classes=classes, connectivity=int(connectivity),
-                             min_observed_pct=min_observed_pct, crs=raster_crs, layer=layer, encoding=encoding)
+    from gisplan.distributed import close_client, get_client
+
+    client = get_client(scheduler, n_workers=workers)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = forest_cover(raster, zones, id_column=id_column, threshold=threshold, mmu_ha=mmu_ha,
+                                 forest_classes=classes, connectivity=int(connectivity),
+                                 min_observed_pct=min_observed_pct, crs=raster_crs, layer=layer, encoding=encoding,
+                                 client=client)
+    finally:
+        close_client(client)
     for w in caught:  # one line per warning, never a source line
         click.echo(f"warning: {' '.join(str(w.message).split())}", err=True)
     with atomic_path(out, overwrite=overwrite) as tmp:
