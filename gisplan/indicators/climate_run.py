@@ -102,7 +102,7 @@ def add_steps(add, L: LayerStore, res, options=None) -> None:
             if hz in s["skipped"]:
                 raise s["skipped"][hz]
             urban = L.optional("urban_areas")
-            t = hazard.exposure_by_unit(_only(s["result"], hz), L.get("communes"), id_column="code",
+            t = hazard.exposure_by_unit(only_hazard(s["result"], hz), L.get("communes"), id_column="code",
                                         name_column="name",
                                         urban_areas=urban if urban is not None and len(urban) else None)
             t = t.drop(columns=["hazard"])
@@ -124,7 +124,7 @@ def add_steps(add, L: LayerStore, res, options=None) -> None:
             s = susceptibility_for(L)
             if hz in s["skipped"]:
                 raise s["skipped"][hz]
-            t = hazard.event_success_rate(_only(s["result"], hz), ev)
+            t = hazard.event_success_rate(only_hazard(s["result"], hz), ev)
             return t.drop(columns=["hazard"])
         return step
 
@@ -141,12 +141,12 @@ def add_steps(add, L: LayerStore, res, options=None) -> None:
         add(f"hazard_events_{hz}", events(hz))
 
 
-def _only(result: hazard.SusceptibilityResult, hz: str) -> hazard.SusceptibilityResult:
+def only_hazard(result: hazard.SusceptibilityResult, hz: str) -> hazard.SusceptibilityResult:
     """The result restricted to one hazard (same grid, no copy of the arrays)."""
     return hazard.SusceptibilityResult({hz: result.classes[hz]}, {hz: result.score[hz]}, result.transform,
                                        result.crs, result.config, {hz: result.factors[hz]}, list(result.notes),
                                        {k: v for k, v in result.paths.items() if k == hz})
 
 
-__all__ = ["HEADLINE", "HIGH_SHARE_PCT", "TABLES", "add_steps", "dem_source", "high_share_count",
+__all__ = ["HEADLINE", "HIGH_SHARE_PCT", "TABLES", "add_steps", "dem_source", "only_hazard", "high_share_count",
            "susceptibility_for"]

@@ -703,6 +703,107 @@ def _forest_change(m, data, results, lang):
                        "Biến động thuần (ha)" if vi else "Net change (ha)")
 
 
+DECIMALS.update({"population_exposed": 0, "events": 0})
+
+
+def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np.ndarray, list]:
+    """A class raster (uint8, 0 = no data) warped to Web Mercator (nearest neighbour, so the
+    image lies on the map as Leaflet draws it) as an RGBA array with ``colors[k - 1]`` for class
+    k and transparent no data, and its bounds ``[[south, west], [north, east]]`` in WGS 84."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+
+    h, w = classes.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + transform.a * w, top + transform.e * h
+    dst_t, dw, dh = calculate_default_transform(crs, "EPSG:3857", w, h, left, bottom, right, top)
+    out = np.zeros((dh, dw), "uint8")
+    reproject(classes, out, src_transform=transform, src_crs=crs, dst_transform=dst_t, dst_crs="EPSG:3857",
+              src_nodata=0, dst_nodata=0, resampling=Resampling.nearest)
+    lut = np.zeros((256, 4), "uint8")
+    for k, c in enumerate(colors, start=1):
+        c = c.lstrip("#")
+        lut[k] = (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), 200)
+    w3, s3 = dst_t.c, dst_t.f + dst_t.e * dh
+    e3, n3 = dst_t.c + dst_t.a * dw, dst_t.f
+    west, south, east, north = transform_bounds("EPSG:3857", "EPSG:4326", w3, s3, e3, n3)
+    return lut[out], [[south, west], [north, east]]
+
+
+def _hazard(m, data, results, lang):
+    """Susceptibility classes of each hazard as an image overlay (landslide shown, flash flood in
+    the layer control), communes coloured by their share in the high and very high classes
+    (popups with the exposure), and the recorded events as points."""
+    from gisplan.errors import DataMissingError
+    from gisplan.maps.themes import HAZARD_LAYERS, HAZARD_TITLES, hazard_result, theme_classes
+
+    vi = lang == "vi"
+    communes = data.optional("communes")
+    if communes is None:
+        raise missing_layers("hazard", data)
+    spec = get_theme("hazard")
+    col = spec.scheme.column
+    sections, drawn = [], []
+    for i, hz in enumerate(HAZARD_LAYERS):
+        try:
+            result = hazard_result(data, hz)
+        except DataMissingError as exc:
+            if i == 0:
+                raise
+            sections.append(_no_data_section(HAZARD_TITLES[hz][0 if vi else 1], no_data(lang),
+                                             getattr(exc, "reason_vi", None) if vi else str(exc)))
+            continue
+        cfg = result.config
+        name = HAZARD_TITLES[hz][0 if vi else 1]
+        rgba, bounds = class_overlay_wgs84(result.classes[hz], result.transform, result.crs, cfg.colors)
+        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}",
+                                          show=i == 0, mercator_project=False, interactive=False,
+                                          zindex=1).add_to(m)
+        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, store=data, lang=lang)
+        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left") \
+            if table is not None else communes.assign(**{col: np.nan})
+        cls = theme_classes(spec, joined[col], lang, store=data)
+        if i == 0:
+            m.gisplan_classes = cls
+        colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
+        fields = ["name", "code", "area_ha", "exposed_pct", "exposed_ha", "population", "population_exposed",
+                  "urban_ha", "urban_exposed_ha", "observed_pct"]
+        al = {"name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code",
+              "area_ha": "Diện tích tự nhiên (ha)" if vi else "Area (ha)",
+              "exposed_pct": "Mức cao và rất cao (% diện tích)" if vi else "High and very high (% of area)",
+              "exposed_ha": "Mức cao và rất cao (ha)" if vi else "High and very high (ha)",
+              "population": "Dân số (người)" if vi else "Population",
+              "population_exposed": "Dân số trong vùng mức cao, rất cao (người, ước tính)" if vi
+              else "People in high / very high (estimate)",
+              "urban_ha": "Diện tích đô thị (ha)" if vi else "Urban area (ha)",
+              "urban_exposed_ha": "Đô thị trong vùng mức cao, rất cao (ha)" if vi else "Urban area in high / very high (ha)",
+              "observed_pct": "Tỷ lệ có dữ liệu DEM (%)" if vi else "Observed by the DEM (%)"}
+        fields = [f for f in fields if f in joined.columns]
+        _add(m, joined, "communes", fields, lang, aliases=al, coverage=True, search=i == 0, show=i == 0,
+             name=f"{name}: {'tỷ lệ mức cao, rất cao theo xã' if vi else 'share high / very high by commune'}",
+             style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
+                                             "color": "#555", "weight": 0.8, "fillOpacity": 0.55})
+        items = [(c, lab, "box") for c, lab in zip(cfg.colors, cfg.labels_vi if vi else cfg.labels_en, strict=True)]
+        items.append((NO_DATA_COLOR, no_data(lang), "box"))
+        sections.append((f"{name}: {'mức độ nhạy cảm (chỉ số tương đối)' if vi else 'susceptibility (relative index)'}",
+                         items))
+        if i == 0:
+            share = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
+            if joined[col].isna().any():
+                share += _no_data_section(None, no_data(lang), reason)[1]
+            sections.append(("Tỷ lệ diện tích mức cao, rất cao theo xã (%)" if vi
+                             else "Share in high / very high by commune (%)", share))
+        drawn.append(hz)
+    events = data.optional("hazard_events")
+    if events is not None and len(events):
+        _add(m, _labels(events, "hazard_events", lang), "hazard_events",
+             ["event_id", "event_type_label", "date", "deaths"], lang, type_id="hazard_events",
+             name=load_layer_types()["hazard_events"].title(lang), marker=_point_marker(),
+             style=lambda f: {"color": "#222", "fillColor": "#6a3d9a", "radius": 5, "weight": 1, "fillOpacity": 0.9})
+        sections.append((load_layer_types()["hazard_events"].title(lang), [("#6a3d9a", load_layer_types()[
+            "hazard_events"].title(lang), "circle")]))
+    return sections
+
+
 BUILDERS = {
     "overview": _overview,
     "forest_cover": _forest_cover,
@@ -715,6 +816,7 @@ BUILDERS = {
                                      "capacity_t_day"]),
     "air": _air,
     "forest_change": _forest_change,
+    "hazard": _hazard,
 }
 assert set(BUILDERS) == set(THEMES), "every theme of the registry has its drawing code"
 

@@ -127,7 +127,17 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ BIẾN ĐỘNG RỪNG THEO XÃ, PHƯỜNG", "FOREST CHANGE BY COMMUNE/WARD",
           layers=("communes",), optional_layers=("province", "forest_status"),
           tables=("forest_change_communes",), scheme=Scheme("net_ha", 6, "change", "ha", center=0.0)),
+    # landslide / flash-flood susceptibility classes (raster from the catalog's dem) and the share of
+    # each commune in the high and very high classes
+    Theme("hazard", "Nhạy cảm sạt lở đất, lũ quét theo xã, phường", "Landslide and flash-flood susceptibility",
+          "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT, LŨ QUÉT", "LANDSLIDE AND FLASH-FLOOD SUSCEPTIBILITY",
+          layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections"),
+          tables=("hazard_landslide_communes", "hazard_flash_flood_communes"),
+          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1)),
 )}
+#: the hazards of the hazard theme, in layer-control order (the first shown)
+HAZARD_LAYERS = ("landslide", "flash_flood")
+HAZARD_TITLES = {"landslide": ("Sạt lở đất", "Landslide"), "flash_flood": ("Lũ quét", "Flash flood")}
 
 
 def theme_ids() -> list[str]:
@@ -256,12 +266,35 @@ def _forest_change(store, results):
     return forest_change_status(before, after, store.get("communes"), unit_id="code")
 
 
+def hazard_result(store, hazard: str):
+    """The susceptibility of ``hazard`` computed once per store (the catalog's ``dem``); raises
+    DataMissingError (with ``reason_vi``) when the DEM, or pysheds for flash floods, is absent."""
+    from gisplan.indicators import climate_run
+
+    s = climate_run.susceptibility_for(store)
+    if hazard in s["skipped"]:
+        raise s["skipped"][hazard]
+    return s["result"]
+
+
+def _hazard(store, hazard: str):
+    from gisplan.indicators import climate_run
+    from gisplan.indicators.hazard import exposure_by_unit
+
+    result = climate_run.only_hazard(hazard_result(store, hazard), hazard)
+    urban = store.optional("urban_areas")
+    return exposure_by_unit(result, store.get("communes"), urban_areas=urban if urban is not None and len(urban)
+                            else None).drop(columns=["hazard"])
+
+
 #: how a map computes an indicator table it shows when no results were passed
 _COMPUTE: dict[str, Callable] = {
     "conflicts": _conflicts,
     "air_monitoring": _air,
     "forest_cover_communes": _forest_cover,
     "forest_change_communes": _forest_change,
+    "hazard_landslide_communes": lambda store, results: _hazard(store, "landslide"),
+    "hazard_flash_flood_communes": lambda store, results: _hazard(store, "flash_flood"),
 }
 
 
