@@ -734,7 +734,7 @@ def _hazard(m, data, results, lang):
     the layer control), communes coloured by their share in the high and very high classes
     (popups with the exposure), and the recorded events as points."""
     from gisplan.errors import DataMissingError
-    from gisplan.maps.themes import HAZARD_LAYERS, HAZARD_TITLES, hazard_result, theme_classes
+    from gisplan.maps.themes import HAZARD_LAYERS, HAZARD_TITLES, hazard_classes, theme_classes
 
     vi = lang == "vi"
     communes = data.optional("communes")
@@ -745,7 +745,7 @@ def _hazard(m, data, results, lang):
     sections, drawn = [], []
     for i, hz in enumerate(HAZARD_LAYERS):
         try:
-            result = hazard_result(data, hz)
+            classes, result = hazard_classes(data, hz)
         except DataMissingError as exc:
             if i == 0:
                 raise
@@ -754,7 +754,7 @@ def _hazard(m, data, results, lang):
             continue
         cfg = result.config
         name = HAZARD_TITLES[hz][0 if vi else 1]
-        rgba, bounds = class_overlay_wgs84(result.classes[hz], result.transform, result.crs, cfg.colors)
+        rgba, bounds = class_overlay_wgs84(classes, result.transform, result.crs, cfg.colors)
         folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}",
                                           show=i == 0, mercator_project=False, interactive=False,
                                           zindex=1).add_to(m)
@@ -781,7 +781,7 @@ def _hazard(m, data, results, lang):
         _add(m, joined, "communes", fields, lang, aliases=al, coverage=True, search=i == 0, show=i == 0,
              name=f"{name}: {'tỷ lệ mức cao, rất cao theo xã' if vi else 'share high / very high by commune'}",
              style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
-                                             "color": "#555", "weight": 0.8, "fillOpacity": 0.55})
+                                             "color": "#555", "weight": 0.8, "fillOpacity": 0.35})
         items = [(c, lab, "box") for c, lab in zip(cfg.colors, cfg.labels_vi if vi else cfg.labels_en, strict=True)]
         items.append((NO_DATA_COLOR, no_data(lang), "box"))
         sections.append((f"{name}: {'mức độ nhạy cảm (chỉ số tương đối)' if vi else 'susceptibility (relative index)'}",

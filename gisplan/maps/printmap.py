@@ -277,11 +277,51 @@ def _choropleth(theme, ax, data, results, lang):
     return h, cls
 
 
+def _hazard(ax, data, results, lang, hazard: str = "landslide"):
+    """Landslide susceptibility classes (the raster in EPSG:9213, no data transparent), the
+    communes with their share in the high and very high classes as labels, recorded events."""
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    from gisplan.maps.themes import HAZARD_TITLES, hazard_classes
+
+    vi = lang == "vi"
+    communes = _need(data, "communes", "hazard")
+    cls, result = hazard_classes(data, hazard)
+    cfg = result.config
+    t = result.transform
+    extent = (t.c, t.c + t.a * cls.shape[1], t.f + t.e * cls.shape[0], t.f)
+    masked = np.ma.masked_equal(cls, 0)
+    ax.imshow(masked, extent=extent, cmap=ListedColormap(list(cfg.colors)), vmin=0.5, vmax=5.5,
+              interpolation="nearest", zorder=2)
+    # no data inside the communes in grey under the classes
+    communes.plot(ax=ax, color=NO_DATA_COLOR, edgecolor="none", zorder=1)
+    communes.boundary.plot(ax=ax, color="#444", linewidth=0.35, zorder=4)
+    h = [Patch(visible=False, label=(f"{HAZARD_TITLES[hazard][0 if vi else 1]}: "
+                                      + ("mức độ nhạy cảm" if vi else "susceptibility")))]
+    h += [Patch(facecolor=c, edgecolor="#555", label=lab)
+          for c, lab in zip(cfg.colors, cfg.labels_vi if vi else cfg.labels_en, strict=True)]
+    h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#555", label=no_data(lang)))
+    h.append(Line2D([], [], color="#444", linewidth=0.6, label="Ranh giới xã, phường" if vi else "Commune boundary"))
+    events = data.optional("hazard_events")
+    if events is not None and len(events):
+        sel = events[events["event_type"].astype(str).str.lower().eq("landslide")] if hazard == "landslide" \
+            else events[events["event_type"].astype(str).str.lower().isin(["flash_flood", "flood"])]
+        if len(sel):
+            sel.plot(ax=ax, color="#6a3d9a", edgecolor="white", markersize=14, linewidth=0.5, zorder=8)
+            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#6a3d9a", markeredgecolor="white",
+                            label=load_layer_types()["hazard_events"].attributes["event_type"].label(hazard, lang)
+                            + (" đã xảy ra" if vi else ", recorded")))
+    return h, None
+
+
 def _draw(theme, ax, data, results, lang):
     """Draw the theme's layers on ``ax``; returns (legend handles, choropleth classes or None)."""
     vi = lang == "vi"
     lts = load_layer_types()
     h = []
+    if theme == "hazard":
+        return _hazard(ax, data, results, lang)
     if get_theme(theme).scheme is not None:
         return _choropleth(theme, ax, data, results, lang)
     _communes(ax, data)

@@ -277,6 +277,27 @@ def hazard_result(store, hazard: str):
     return s["result"]
 
 
+def hazard_classes(store, hazard: str):
+    """(class raster of ``hazard`` with the cells outside the communes set to 0 (no data), the
+    result) — what the maps draw: the grid reaches beyond the province by the model's margin."""
+    import shapely
+    from rasterio.features import geometry_mask
+
+    result = hazard_result(store, hazard)
+    key = ("hazard_classes", hazard)
+    derived = getattr(store, "derived", None)
+    if isinstance(derived, dict) and key in derived:
+        return derived[key], result
+    cls = result.classes[hazard]
+    area = shapely.union_all(store.get("communes").to_crs(result.crs).geometry.values)
+    outside = geometry_mask([area], out_shape=cls.shape, transform=result.transform)
+    out = cls.copy()
+    out[outside] = 0
+    if isinstance(derived, dict):
+        derived[key] = out
+    return out, result
+
+
 def _hazard(store, hazard: str):
     from gisplan.indicators import climate_run
     from gisplan.indicators.hazard import exposure_by_unit
