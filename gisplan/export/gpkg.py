@@ -39,10 +39,11 @@ GROUPS = {
     "water": "Nước mặt",
     "waste": "Chất thải rắn",
     "air": "Không khí",
+    "hazard": "Thiên tai",
     "reference": "Ranh giới hành chính",
     "tables": "Bảng không có vị trí",
 }
-_TABLE_GROUP = [("forest_cover_protected_areas", "protected"), ("forest_change_protected_areas", "protected"),
+_TABLE_GROUP = [("hazard_events_", "tables"), ("hazard_", "hazard"), ("terrain_", "hazard"), ("forest_cover_protected_areas", "protected"), ("forest_change_protected_areas", "protected"),
                 ("canopy_change_protected_areas_", "protected"), ("forest_", "forest"), ("canopy_", "forest"),
                 ("land_cover_", "forest"), ("protected_areas", "protected"), ("conflicts", "protected"),
                 ("expired_mines", "mines"), ("riverbed_mines", "mines"), ("zones_", "industry"),
@@ -55,7 +56,10 @@ _PLACES = {"mine_id": "mines", "zone_id": "industrial_zones", "site_id": "waste_
 #: choropleth tables -> the theme whose class scheme they are drawn with
 _CHOROPLETH = [("forest_cover_communes", "forest_cover"), ("canopy_forest_cover_", "forest_cover"),
                ("land_cover_forest_", "forest_cover"), ("forest_change_communes", "forest_change"),
-               ("canopy_change_2", "forest_change")]
+               ("canopy_change_2", "forest_change"), ("hazard_landslide_communes", "hazard"),
+               ("hazard_flash_flood_communes", "hazard")]
+#: the column a choropleth theme is classed on (default: the theme scheme's column)
+_CHOROPLETH_COLUMN = {"forest_cover": "forest_pct", "forest_change": "net_ha"}
 
 
 @dataclass(frozen=True)
@@ -255,14 +259,14 @@ def _aliases(name: str, data: pd.DataFrame) -> dict[str, str]:
 
 def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
     from gisplan.maps.style import categories
-    from gisplan.maps.themes import NO_DATA_COLOR, no_data, theme_classes
+    from gisplan.maps.themes import NO_DATA_COLOR, get_theme, no_data, theme_classes
 
     kind = _geometry_kind(gdf)
     common = dict(geometry=kind, aliases=_aliases(name, gdf), no_data=(no_data(lang), NO_DATA_COLOR),
                   label_field="name" if "name" in gdf.columns else None)
     for prefix, theme in _CHOROPLETH:
         if name == prefix or (prefix.endswith("_") or prefix.endswith("2")) and name.startswith(prefix):
-            column = "forest_pct" if theme == "forest_cover" else "net_ha"
+            column = _CHOROPLETH_COLUMN.get(theme) or get_theme(theme).scheme.column
             if column in gdf.columns:
                 cl = theme_classes(theme, gdf[column], lang=lang)
                 return LayerStyle("graduated", column=column, title=name,
