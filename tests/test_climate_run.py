@@ -113,3 +113,26 @@ def test_constructed_dem_slope_classes(tmp_path):
     t2 = t.reset_index().copy()
     t2.loc[0, "exposed_pct"] = np.nan
     assert np.isnan(climate_run.high_share_count(t2))
+
+
+def test_without_pysheds_flash_flood_skipped_naming_the_extra(demo_small, monkeypatch):
+    from gisplan.errors import MissingDependencyError
+
+    real = hazard.susceptibility
+
+    def no_pysheds(dem, *, hazards=hazard.HAZARDS, **kw):
+        if "flash_flood" in hazards:
+            raise MissingDependencyError('pysheds is not installed; pip install "gisplan[hazard]"')
+        return real(dem, hazards=hazards, **kw)
+
+    monkeypatch.setattr(hazard, "susceptibility", no_pysheds)
+    store = LayerStore(load_catalog(demo_small))
+    res = IndicatorResults()
+    steps = []
+    climate_run.add_steps(lambda n, f: steps.append((n, f)), store, res)
+    fns = dict(steps)
+    assert len(fns["hazard_landslide_communes"]()) == len(store.get("communes"))
+    for name in ("hazard_flash_flood_communes", "hazard_events_flash_flood"):
+        with pytest.raises(DataMissingError) as info:
+            fns[name]()
+        assert "gisplan[hazard]" in str(info.value) and "gisplan[hazard]" in info.value.reason_vi
