@@ -36,6 +36,7 @@ EXIT_INTERRUPTED = 130
 MODULE_EXTRAS = {
     "folium": "maps", "branca": "maps", "mapclassify": "maps", "matplotlib": "maps",
     "openpyxl": "reports",
+    "dask": "dask", "pysheds": "hazard",
     "nbclient": "notebooks", "nbformat": "notebooks", "ipykernel": "notebooks",
 }
 
@@ -174,9 +175,9 @@ def _accept_debug_anywhere(command: click.Command) -> None:
 
 
 def _register() -> None:
-    from gisplan.cli import crosswalk, demo, export, indicators, layers, maps, printing, terrain
+    from gisplan.cli import crosswalk, demo, export, indicators, layers, maps, national, printing, terrain
 
-    for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain):
+    for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain, national):
         module.register(cli)
     for command in cli.commands.values():
         _accept_debug_anywhere(command)
