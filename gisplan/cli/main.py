@@ -175,7 +175,17 @@ def _accept_debug_anywhere(command: click.Command) -> None:
 
 
 def _register() -> None:
-    from gisplan.cli import crosswalk, demo, export, indicators, layers, maps, national, printing, terrain
+    from gisplan.cli import (
+        crosswalk,
+        demo,
+        export,
+        indicators,
+        layers,
+        maps,
+        national,
+        printing,
+        terrain,
+    )
 
     for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain, national):
         module.register(cli)
