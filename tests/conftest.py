@@ -14,7 +14,29 @@ CHROMIUM = Path("/usr/bin/chromium")
 collect_ignore = ["qgis_probe.py"]
 
 
+def _compile_flow_routing_once() -> None:
+    """pysheds compiles its routing with numba and caches it on disk; two test workers compiling
+    it at once on a fresh environment corrupt each other's cache. Compile it here, in the
+    controller, before the workers start."""
+    try:
+        import numpy as np
+        from pyproj import CRS
+        from rasterio.transform import from_origin
+
+        from gisplan.indicators.hazard import flow_accumulation
+    except ImportError:
+        return
+    y, x = np.mgrid[0:12, 0:12]
+    flow_accumulation((100.0 + x + 0.5 * y).astype("float64"), from_origin(400_000, 2_400_000, 90, 90),
+                      CRS.from_epsg(9213))
+
+
 def pytest_sessionstart(session):
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        try:
+            _compile_flow_routing_once()
+        except Exception as exc:  # the hazard tests will say what is wrong
+            print(f"pysheds warm-up failed: {exc}")
     """CI (``GISPLAN_REQUIRE_BROWSER=1``, set by ``.ci/run``) must run the browser tests: a missing
     chromium is a failure there, not a skip."""
     if os.environ.get("GISPLAN_REQUIRE_BROWSER") == "1" and not CHROMIUM.exists():
