@@ -29,18 +29,7 @@ def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, unit
     DataFrame per unit: ``forest_before_ha``, ``forest_after_ha``, ``loss_ha``, ``gain_ha``,
     ``net_ha``, ``loss_special_use_ha``, ``loss_protection_ha`` (by the year-1 purpose).
     """
-    require_projected(before.crs, "forest status (before)")
-    require_projected(after.crs, "forest status (after)")
-    require_projected(units.crs, "units (forest_change_status)")
-    require_unique_ids(units, unit_id, "units (forest_change_status)")
-    f0 = before[before["meets_criteria"].eq(True)].reset_index(drop=True)
-    f1 = after[after["meets_criteria"].eq(True)].reset_index(drop=True)
-    kept = _kept(f0, f1)
-    units = units.reset_index(drop=True)
-    ids = pd.Series(units[unit_id].to_numpy())
-    out = pd.DataFrame({unit_id: ids})
-    if name_column and name_column in units:
-        out["name"] = units[name_column].to_numpy()
+    f0, f1, kept, units, ids, out = _prepare(before, after, units, unit_id, name_column, "forest_change_status")
     out["forest_before_ha"] = _sum_by_unit(f0, units, unit_id, ids)
     out["forest_after_ha"] = _sum_by_unit(f1, units, unit_id, ids)
     kept_ha = _sum_by_unit(kept, units, unit_id, ids)
@@ -53,6 +42,22 @@ def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, unit
         out[f"loss_{purpose}_ha"] = np.maximum(before_p - kept_p, 0.0)
     return out
 
+
+
+def _prepare(before, after, units, unit_id, name_column, fn):
+    """Checks and frames shared by the change functions: both years' forest meeting the
+    criteria, the parcels kept as forest, the units and the output frame with ids (and names)."""
+    for g, what in ((before, "forest status (before)"), (after, "forest status (after)"), (units, "units")):
+        require_projected(g.crs, f"{what} ({fn})")
+    require_unique_ids(units, unit_id, f"units ({fn})")
+    f0 = before[before["meets_criteria"].eq(True)].reset_index(drop=True)
+    f1 = after[after["meets_criteria"].eq(True)].reset_index(drop=True)
+    units = units.reset_index(drop=True)
+    ids = pd.Series(units[unit_id].to_numpy())
+    out = pd.DataFrame({unit_id: ids})
+    if name_column and name_column in units:
+        out["name"] = units[name_column].to_numpy()
+    return f0, f1, _kept(f0, f1), units, ids, out
 
 def _kept(f0: gpd.GeoDataFrame, f1: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Forest present in both years: intersections of year-1 and year-2 parcels, with the
@@ -103,17 +108,7 @@ def forest_conversion(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: 
     forest lost or converted ÷ natural forest of year 1; NaN without natural forest) and, with
     ``buffer_zones``, ``loss_in_buffer_ha`` and ``loss_natural_in_buffer_ha``.
     """
-    for g, what in ((before, "forest status (before)"), (after, "forest status (after)"), (units, "units")):
-        require_projected(g.crs, f"{what} (forest_conversion)")
-    require_unique_ids(units, unit_id, "units (forest_conversion)")
-    f0 = before[before["meets_criteria"].eq(True)].reset_index(drop=True)
-    f1 = after[after["meets_criteria"].eq(True)].reset_index(drop=True)
-    kept = _kept(f0, f1)
-    units = units.reset_index(drop=True)
-    ids = pd.Series(units[unit_id].to_numpy())
-    out = pd.DataFrame({unit_id: ids})
-    if name_column and name_column in units:
-        out["name"] = units[name_column].to_numpy()
+    f0, f1, kept, units, ids, out = _prepare(before, after, units, unit_id, name_column, "forest_conversion")
 
     # each layer split by the units once; the categories are sums over the pieces
     p0, pk = _pieces(f0, units, unit_id), _pieces(kept, units, unit_id)
