@@ -16,14 +16,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import rasterio
 import shapely
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
 from rasterio.transform import from_origin
 from scipy import ndimage
 
-from gisplan._atomic import atomic_path
 from gisplan.catalog import SYNTHETIC_NOTE
 from gisplan.demo.geometry import lonlat
 
@@ -87,15 +85,11 @@ def make_dem(province: shapely.Geometry, rivers: gpd.GeoDataFrame, res: float,
 
 
 def write_dem(path: Path, z: np.ndarray, transform) -> None:
-    profile = dict(driver="GTiff", width=z.shape[1], height=z.shape[0], count=1, dtype="int16",
-                   crs="EPSG:9213", transform=transform, nodata=DEM_NODATA, tiled=True, blockxsize=256,
-                   blockysize=256, compress="deflate", predictor=2)
-    with atomic_path(path, overwrite=True) as tmp:
-        with rasterio.open(tmp, "w", **profile) as ds:
-            ds.write(z, 1)
-            ds.update_tags(gisplan_note=SYNTHETIC_NOTE, units="metres above sea level",
-                           resolution_m=str(abs(transform.a)))
-            ds.build_overviews([f for f in (2, 4, 8) if min(z.shape) // f >= 64], Resampling.average)
+    """The DEM as a tiled, deflate-compressed int16 GeoTIFF with overviews (EPSG:9213)."""
+    from gisplan.demo.rasters import write_raster
+
+    write_raster(path, z, transform, DEM_NODATA, {"gisplan_note": SYNTHETIC_NOTE, "units": "metres above sea level",
+                                                  "resolution_m": str(abs(transform.a))}, Resampling.average)
 
 
 def make_events(z: np.ndarray, transform, province: shapely.Geometry, rivers: gpd.GeoDataFrame,

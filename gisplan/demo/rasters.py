@@ -61,9 +61,9 @@ def write_rasters(out: Path, layers: dict[str, gpd.GeoDataFrame], res: float,
     cloud24 = blob(lonlat(105.70, 22.05), 90e6, rng)
     tags = {"gisplan_note": SYNTHETIC_NOTE, "units": "percent canopy cover", "resolution_m": str(res)}
     c20 = canopy(p20, cloud20)
-    _write(out / "tree_cover_2020.tif", c20, transform, CANOPY_NODATA, {**tags, "year": "2020"}, Resampling.average)
+    write_raster(out / "tree_cover_2020.tif", c20, transform, CANOPY_NODATA, {**tags, "year": "2020"}, Resampling.average)
     c24 = canopy(p24, cloud24)
-    _write(out / "tree_cover_2024.tif", c24, transform, CANOPY_NODATA, {**tags, "year": "2024"}, Resampling.average)
+    write_raster(out / "tree_cover_2024.tif", c24, transform, CANOPY_NODATA, {**tags, "year": "2024"}, Resampling.average)
     del c20
 
     lc = np.full(shape, 4, dtype="uint8")  # cropland by default
@@ -79,7 +79,7 @@ def write_rasters(out: Path, layers: dict[str, gpd.GeoDataFrame], res: float,
     rasterize(((g.buffer(max(res, 45)), 6) for g in layers["river_sections"].geometry.values), out=lc, transform=transform)
     rasterize(((g.buffer(max(res, 60)), 7) for g in layers["mines"].geometry.values), out=lc, transform=transform)
     lc[~inside] = LANDCOVER_NODATA
-    _write(out / "land_cover_2024.tif", lc, transform, LANDCOVER_NODATA,
+    write_raster(out / "land_cover_2024.tif", lc, transform, LANDCOVER_NODATA,
            {**tags, "units": "class code (layers/types.toml land_cover)", "year": "2024"}, Resampling.mode)
     n = int(inside.sum())
     return {"tree_cover_2020": n, "tree_cover_2024": n, "land_cover_2024": n}
@@ -100,8 +100,8 @@ def _clumps(grid: np.ndarray, background: np.ndarray, rng: np.random.Generator, 
                 grid[r + dr, c + dc] = 40 + rng.uniform(0, 30)
 
 
-def _write(path: Path, data: np.ndarray, transform, nodata: int, tags: dict, resampling) -> None:
-    profile = dict(driver="GTiff", width=data.shape[1], height=data.shape[0], count=1, dtype="uint8",
+def write_raster(path: Path, data: np.ndarray, transform, nodata: int, tags: dict, resampling) -> None:
+    profile = dict(driver="GTiff", width=data.shape[1], height=data.shape[0], count=1, dtype=data.dtype.name,
                    crs="EPSG:9213", transform=transform, nodata=nodata, tiled=True, blockxsize=256,
                    blockysize=256, compress="deflate", predictor=2)
     with atomic_path(path, overwrite=True) as tmp:
