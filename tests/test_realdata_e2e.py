@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import rasterio
+import rasterio.mask
 import shapely
 from click.testing import CliRunner
 
@@ -142,3 +144,30 @@ def test_publish_and_print_on_real_data(real_catalog, tmp_path):
         if shutil.which("pdftotext"):
             text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
             assert "Thái Nguyên" in text, text[:500]
+
+
+def test_terrain_on_a_dem_that_covers_part_of_the_province(reports, real_data):
+    """SRTM-3 N21E105 covers 105–106 °E, 21–22 °N only. A commune is observed exactly when ≥ 90 %
+    of its polygon lies in the tile (shapely on the raw wards file); the others get NaN, not 0 m."""
+    terrain = _csv(reports, "terrain_communes").set_index("code")
+    wards = gpd.read_file(real_data / "bando2025_thanglequoc" / "thai_nguyen_2025_wards.gpkg")
+    tile = shapely.box(105 - 1 / 2400, 21 - 1 / 2400, 106 + 1 / 2400, 22 + 1 / 2400)  # cell edges
+    eq = wards.to_crs(6933)  # equal-area, for the share inside the tile
+    share = eq.intersection(gpd.GeoSeries([tile], crs=4326).to_crs(6933).iloc[0]).area / eq.area
+    code = pd.to_numeric(wards["code"], errors="coerce").astype(int)
+    share.index = code
+    clear_in = share[share > 0.95].index  # well inside: observed
+    clear_out = share[share < 0.85].index  # well outside: unknown (margins left for the 90 % rule)
+    assert len(clear_in) > 20 and len(clear_out) > 40
+    assert terrain.loc[clear_in, "observed_ok"].all()
+    assert terrain.loc[clear_in, "elevation_mean_m"].notna().all()
+    assert not terrain.loc[clear_out, "observed_ok"].any()
+    assert terrain.loc[clear_out, ["elevation_mean_m", "slope_mean_deg"]].isna().all().all()
+    # the highest cell: the Tam Đảo ridge on the south-western border, read from the raw tile
+    # with rasterio over the wards (cells touched), unprojected
+    with rasterio.open(real_data / "srtm3_n21e105_vvnb" / "N21E105.hgt") as src:
+        cells, _ = rasterio.mask.mask(src, list(wards.to_crs(4326).geometry), all_touched=True,
+                                      crop=True, filled=False)
+    assert 1_500 < cells.max() < 1_600
+    assert terrain["elevation_max_m"].max() == pytest.approx(float(cells.max()), abs=1)
+    assert terrain.loc[clear_in, "elevation_mean_m"].min() < 100  # the plain south of the city
