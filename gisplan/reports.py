@@ -20,8 +20,8 @@ from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_di
 from gisplan.catalog import SYNTHETIC_NOTE, load_layer_types
 from gisplan.crosswalk import HEADERS_VI as CROSSWALK_HEADERS_VI
 from gisplan.crosswalk import METHODS_VI as CROSSWALK_METHODS_VI
+from gisplan.indicators.rivers import WQI_BANDS
 from gisplan.indicators.run import IndicatorResults
-from gisplan.indicators.water import WQI_BANDS
 
 log = logging.getLogger(__name__)
 

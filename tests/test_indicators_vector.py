@@ -6,6 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from gisplan.indicators.air import air_monitoring_coverage
 from gisplan.indicators.change import forest_change_status
 from gisplan.indicators.forest import forest_cover_from_status
 from gisplan.indicators.industry import (
@@ -19,14 +20,13 @@ from gisplan.indicators.protected import (
     protected_area_summary,
     riverbed_mines,
 )
-from gisplan.indicators.targets import load_targets, track_targets
-from gisplan.indicators.water import (
-    air_monitoring_coverage,
+from gisplan.indicators.rivers import (
     polluted_length_by_unit,
     pressures_upstream,
     river_length_by_class,
     wqi_band,
 )
+from gisplan.indicators.targets import load_targets, track_targets
 
 CRS = 9213
 # two 1 km × 1 km communes side by side (100 ha each)

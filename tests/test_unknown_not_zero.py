@@ -12,8 +12,15 @@ import shapely
 
 from gisplan.catalog import load_layer_types
 from gisplan.errors import CRSError, DataMissingError, SchemaError
-from gisplan.indicators import change, forest, industry, protected, water
+from gisplan.indicators import change, forest, industry, protected
+from gisplan.indicators.air import air_monitoring_coverage
+from gisplan.indicators.rivers import (
+    polluted_length_by_unit,
+    pressures_upstream,
+    river_length_by_class,
+)
 from gisplan.indicators.run import HEADLINES, run_indicators
+from gisplan.indicators.waste import waste_sites_needing_action
 from gisplan.store import LayerStore
 
 CRS = 9213
@@ -87,32 +94,32 @@ def test_each_indicator_works_on_required_columns_only():
     near = industry.nearest_river(ZONES, RIVERS).iloc[0]
     assert near["distance_m"] == pytest.approx(100)
     assert pd.isna(near["qcvn_class"]) and math.isnan(near["wqi"]) and near["wqi_band"] is None
-    assert list(water.waste_sites_needing_action(WASTE)["site_id"]) == ["w1"]
-    air = water.air_monitoring_coverage(URBAN, STATIONS).iloc[0]
+    assert list(waste_sites_needing_action(WASTE)["site_id"]) == ["w1"]
+    air = air_monitoring_coverage(URBAN, STATIONS).iloc[0]
     assert air["air_stations"] == 1 and air["automatic_stations"] == 0
 
 
 def test_no_water_quality_is_unknown_not_zero():
-    t = water.river_length_by_class(RIVERS).iloc[0]
+    t = river_length_by_class(RIVERS).iloc[0]
     assert t["length_km"] == pytest.approx(2.0)
     assert math.isnan(t["polluted_km"]) and math.isnan(t["polluted_pct"])
     assert math.isnan(t["class_C_km"]) and math.isnan(t["wqi_good_km"])
     assert t["assessed_km"] == 0 and t["no_data_km"] == pytest.approx(2.0)
-    by_unit = water.polluted_length_by_unit(RIVERS, COMMUNES, unit_id="code")
+    by_unit = polluted_length_by_unit(RIVERS, COMMUNES, unit_id="code")
     assert by_unit["length_km"].to_list() == pytest.approx([1.0, 1.0]) and by_unit["polluted_km"].isna().all()
     with pytest.raises(DataMissingError, match="water-quality") as info:
-        water.pressures_upstream(RIVERS, {"mine": MINES})
+        pressures_upstream(RIVERS, {"mine": MINES})
     assert "chất lượng nước" in info.value.reason_vi
 
 
 def test_partly_assessed_rivers():
     # s1 class C (polluted, 1 km), s2 without data: 1 km polluted, 1 km unknown
     rivers = RIVERS.assign(qcvn_class=["C", None])
-    t = water.river_length_by_class(rivers).iloc[0]
+    t = river_length_by_class(rivers).iloc[0]
     assert t["polluted_km"] == pytest.approx(1.0) and t["no_data_km"] == pytest.approx(1.0)
     assert t["class_C_km"] == pytest.approx(1.0) and t["class_A_km"] == 0
     assert math.isnan(t["wqi_good_km"])  # no VN_WQI anywhere: unknown
-    units = water.polluted_length_by_unit(rivers, COMMUNES, unit_id="code").set_index("code")
+    units = polluted_length_by_unit(rivers, COMMUNES, unit_id="code").set_index("code")
     assert units.loc["00001", "polluted_km"] == pytest.approx(1.0)
     assert math.isnan(units.loc["00002", "polluted_km"])  # only the unassessed section
 
@@ -122,7 +129,7 @@ def test_unknown_booleans_are_neither_true_nor_false():
     fc = forest.forest_cover_from_status(fs, COMMUNES, unit_id="code").set_index("code")
     assert fc.loc["00002", "forest_ha"] == 0 and fc.loc["00002", "not_meeting_criteria_ha"] == 0
     ws = WASTE.assign(needs_remediation=[None], status=["operating"])
-    assert water.waste_sites_needing_action(ws).empty
+    assert waste_sites_needing_action(ws).empty
 
 
 def test_duplicated_unit_codes_are_an_error():
@@ -132,9 +139,9 @@ def test_duplicated_unit_codes_are_an_error():
     with pytest.raises(SchemaError, match="'00002'"):
         change.forest_change_status(FOREST, FOREST, dup, unit_id="code")
     with pytest.raises(SchemaError, match="'00002'"):
-        water.polluted_length_by_unit(RIVERS.assign(wqi=[40.0, 80.0]), dup, unit_id="code")
+        polluted_length_by_unit(RIVERS.assign(wqi=[40.0, 80.0]), dup, unit_id="code")
     with pytest.raises(SchemaError, match="urban_id.*'u1'"):  # a town stored twice would count twice
-        water.air_monitoring_coverage(pd.concat([URBAN, URBAN], ignore_index=True), STATIONS)
+        air_monitoring_coverage(pd.concat([URBAN, URBAN], ignore_index=True), STATIONS)
     with pytest.raises(SchemaError, match="zone_id.*'z1'"):
         industry.wastewater_compliance(pd.concat([ZONES, ZONES], ignore_index=True))
 
@@ -144,12 +151,12 @@ def test_distances_and_areas_need_metres(crs, unit):
     def re(g):
         return g.set_crs(crs, allow_override=True)
     calls = {
-        "urban areas": lambda: water.air_monitoring_coverage(re(URBAN), re(STATIONS)),
+        "urban areas": lambda: air_monitoring_coverage(re(URBAN), re(STATIONS)),
         "mines": lambda: protected.riverbed_mines(re(MINES), re(RIVERS)),
         "industrial zones": lambda: industry.nearest_river(re(ZONES), re(RIVERS)),
         "protected areas": lambda: protected.conflicts(re(PA), mines=re(MINES)),
         "forest-status parcels": lambda: forest.forest_cover_from_status(re(FOREST), re(COMMUNES), unit_id="code"),
-        "river sections": lambda: water.river_length_by_class(re(RIVERS)),
+        "river sections": lambda: river_length_by_class(re(RIVERS)),
     }
     for what, call in calls.items():
         with pytest.raises(CRSError, match=f"{what}.*{unit}"):

@@ -233,7 +233,7 @@ def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
 
 
 def _with_wqi_band(rivers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from gisplan.indicators.water import wqi_band
+    from gisplan.indicators.rivers import wqi_band
 
     if "wqi" not in rivers.columns:
         return rivers

@@ -14,7 +14,7 @@ import shapely
 
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError
-from gisplan.indicators.water import wqi_band
+from gisplan.indicators.rivers import wqi_band
 from gisplan.overlay import require_unique_ids
 from gisplan.store import data_missing
 

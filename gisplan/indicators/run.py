@@ -22,8 +22,15 @@ from gisplan.indicators import (
     industry,
     protected,
     targets,
-    water,
 )
+from gisplan.indicators.air import air_monitoring_coverage
+from gisplan.indicators.rivers import (
+    has_quality_data,
+    polluted_length_by_unit,
+    pressures_upstream,
+    river_length_by_class,
+)
+from gisplan.indicators.waste import waste_sites_needing_action
 from gisplan.store import LayerStore, data_missing, missing_layer
 
 log = logging.getLogger(__name__)
@@ -303,8 +310,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     # rivers, waste, air
     def river_quality():
         rivers = L.get("river_sections")
-        t = water.river_length_by_class(rivers)
-        known = water.has_quality_data(rivers)
+        t = river_length_by_class(rivers)
+        known = has_quality_data(rivers)
         if not known.any():
             res.note("river_quality", "no water-quality data (qcvn_class or wqi): polluted length unknown",
                      "không có số liệu chất lượng nước (qcvn_class hoặc wqi): chưa biết chiều dài đoạn ô nhiễm")
@@ -317,15 +324,15 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
             res.headline["polluted_river_km"] = float(t["polluted_km"].sum(min_count=1))
         return t
     add("river_quality", river_quality)
-    add("river_quality_communes", lambda: water.polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
-                                                                        unit_id="code"))
-    add("pressures_upstream", lambda: water.pressures_upstream(
+    add("river_quality_communes", lambda: polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
+                                                                  unit_id="code"))
+    add("pressures_upstream", lambda: pressures_upstream(
         L.get("river_sections"), {"industrial_zone": L.optional("industrial_zones"), "mine": L.optional("mines"),
                                   "waste_site": _landfills(L)}, buffer_m=river_buffer_m, reach_km=river_reach_km))
 
     def waste():
         ws = L.get("waste_sites")
-        t = water.waste_sites_needing_action(ws)
+        t = waste_sites_needing_action(ws)
         p = targets.landfill_progress(ws)
         # closed sites to remediate (Danh mục I.3) apart from operating polluting ones (II.5)
         res.headline["landfills_needing_remediation"] = p["closed_to_remediate"]
@@ -340,8 +347,8 @@ def run_indicators(catalog: Catalog | None = None, *, progress: bool = False,
     add("waste_sites", waste)
 
     def air():
-        t = water.air_monitoring_coverage(L.get("urban_areas"), _as_mapped(L, "monitoring_stations"),
-                                          distance_m=air_distance_m)
+        t = air_monitoring_coverage(L.get("urban_areas"), _as_mapped(L, "monitoring_stations"),
+                                    distance_m=air_distance_m)
         res.headline["air_monitored_towns_pct"] = float(t["covered"].mean() * 100) if len(t) else np.nan
         return t
     add("air_monitoring", air)

@@ -615,7 +615,7 @@ def _rivers(m, data, results, lang):
     if rivers is None:
         raise missing_layers("rivers", data)
     _communes_outline(m, data, lang)
-    from gisplan.indicators.water import wqi_band
+    from gisplan.indicators.rivers import wqi_band
 
     web = _labels(rivers, "river_sections", lang)
     wqi = pd.to_numeric(web["wqi"], errors="coerce").astype(float)
@@ -656,7 +656,7 @@ def _air(m, data, results, lang):
     if urban is None or stations is None:
         raise missing_layers("air", data)
     _communes_outline(m, data, lang)
-    from gisplan.indicators.water import air_monitoring_coverage
+    from gisplan.indicators.air import air_monitoring_coverage
 
     within = format_distance(option(results, "air_distance_m", air_monitoring_coverage, "distance_m"), lang)
     table = indicator("air_monitoring", results=results, store=data)

@@ -18,7 +18,7 @@ import numpy as np
 
 from gisplan._format import fmt_number
 from gisplan.catalog import LayerType, load_layer_types
-from gisplan.indicators.water import WQI_BANDS
+from gisplan.indicators.rivers import WQI_BANDS
 from gisplan.maps.themes import NO_DATA_COLOR
 
 #: above this many values, breaks are computed on evenly spaced order statistics (deterministic)

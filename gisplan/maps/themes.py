@@ -241,7 +241,7 @@ def _conflicts(store, results):
 
 
 def _air(store, results):
-    from gisplan.indicators.water import air_monitoring_coverage
+    from gisplan.indicators.air import air_monitoring_coverage
 
     return air_monitoring_coverage(store.get("urban_areas"), store.get("monitoring_stations"),
                                    distance_m=option(results, "air_distance_m", air_monitoring_coverage, "distance_m"))

@@ -1,4 +1,4 @@
-"""Rivers, waste sites and air monitoring.
+"""River water quality: polluted length by class and band, and pressures upstream.
 
 Water quality follows QCVN 08:2023/BTNMT classes A–D (C and D: polluted for most uses) and the
 VN_WQI of Decision 1460/QĐ-TCMT (2019) with its six bands (not the 2011 five-band scale). River
@@ -14,7 +14,6 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
-from gisplan.errors import CRSError
 from gisplan.overlay import clip_by_units, require_unique_ids
 from gisplan.store import data_missing
 
@@ -193,42 +192,3 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
     cols = ["section_id", "river_name", "qcvn_class", "wqi", "site_type", "site_id", "site_name",
             "distance_m", "upstream_km"]
     return pd.DataFrame(rows, columns=cols).sort_values(["section_id", "upstream_km", "site_id"]).reset_index(drop=True)
-
-
-def waste_sites_needing_action(waste_sites: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Closed landfills and sites needing remediation (plan Danh mục I.3 and II.5)."""
-    sel = waste_sites[(waste_sites["status"] == "closed") | waste_sites["needs_remediation"].eq(True)]
-    return sel.drop(columns=sel.geometry.name).reset_index(drop=True)
-
-
-def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
-                            classes: tuple[str, ...] = ("special", "I", "II"),
-                            distance_m: float = 0.0) -> pd.DataFrame:
-    """Urban areas of the given classes and the air-monitoring stations within ``distance_m``
-    of them (plan Danh mục I.4: stations in special, class I and II towns). By default (0 m) a
-    station counts for a town only when it stands in it (or on its boundary).
-
-    Returns
-    -------
-    DataFrame: ``urban_id``, ``name``, ``urban_class``, ``air_stations`` (count within the
-    distance), ``automatic_stations``, ``nearest_station_m``, ``covered`` (at least one).
-    """
-    require_projected(urban_areas.crs, "urban areas (air_monitoring_coverage)")
-    require_projected(stations.crs, "monitoring stations (air_monitoring_coverage)")
-    if not urban_areas.crs.equals(stations.crs):
-        raise CRSError(f"urban areas ({urban_areas.crs}) and stations ({stations.crs}) must share one CRS")
-    require_unique_ids(urban_areas, "urban_id", "urban areas (air_monitoring_coverage)")
-    towns = urban_areas[urban_areas["urban_class"].isin(classes)]
-    air = stations[stations["medium"] == "air"]
-    rows = []
-    ag = air.geometry.to_numpy()
-    for t in towns.itertuples():
-        d = shapely.distance(ag, t.geometry) if len(ag) else np.array([])
-        within = d <= distance_m
-        rows.append({"urban_id": t.urban_id, "name": t.name, "urban_class": t.urban_class,
-                     "air_stations": int(within.sum()),
-                     "automatic_stations": int((within & (air["mode"].to_numpy() == "automatic")).sum()),
-                     "nearest_station_m": float(d.min()) if len(d) else np.nan,
-                     "covered": bool(within.any())})
-    return pd.DataFrame(rows, columns=["urban_id", "name", "urban_class", "air_stations",
-                                       "automatic_stations", "nearest_station_m", "covered"])
