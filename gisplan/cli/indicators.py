@@ -9,22 +9,25 @@ import click
 
 from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
-from gisplan.cli.national import scheduler_option
+from gisplan.cli.options import (
+    file_option,
+    folder_option,
+    forest_definition,
+    min_observed,
+    scheduler_option,
+)
 from gisplan.errors import OptionError, OutputError, OutputExistsError
-from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
 
 
 @click.command("indicators")
 @catalog_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the CSV files, the Excel workbook and the summary.")
+@folder_option("--out", "out_dir", help="Folder for the CSV files, the Excel workbook and the summary.")
 @click.option("--overwrite", is_flag=True, help="Replace the reports of an earlier run in --out.")
 @click.option("--buffer-m", default=1000.0, show_default=True, help="Distance (m) around protected areas for conflicts.")
 @click.option("--river-buffer-m", default=2000.0, show_default=True, help="Distance (m) of sites to a polluted river.")
 @click.option("--air-distance-m", default=0.0, show_default=True,
               help="Distance (m) from a class I–II town within which an air station counts for it (0: in the town).")
-@click.option("--threshold", default=10.0, show_default=True, help="Canopy cover (%) from which a pixel is forest.")
-@click.option("--mmu-ha", default=0.3, show_default=True, help="Minimum forest patch (ha) on rasters.")
+@forest_definition
 @click.option("--official-area", is_flag=True,
               help="Forest cover % over the official natural area (area_km2_official) instead of the mapped area.")
 @click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -80,26 +83,22 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
 
 
 @click.command("forest-cover")
-@click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Canopy-cover (%) or land-cover class GeoTIFF, projected or in degrees.")
+@file_option("--raster", "Canopy-cover (%) or land-cover class GeoTIFF, projected or in degrees.",
+             required=True, exists=True)
 @click.option("--zones", type=click.Path(exists=True, path_type=Path), required=True,
               help="Polygons (any vector format, any CRS; reprojected to the raster's CRS).")
 @click.option("--layer", default=None, help="Layer inside a multi-layer zones file (GeoPackage, KML …).")
 @click.option("--encoding", default="auto", show_default=True,
               help="Text encoding of the zones' attributes: auto, tcvn3, vni, cp1258, utf-8 …")
 @click.option("--id-column", required=True, help="The zones' id column (unique per zone).")
-@click.option("--threshold", type=float, default=FOREST.threshold, show_default=True,
-              help="Canopy cover (%, 0–100) from which a pixel is forest.")
-@click.option("--mmu-ha", type=float, default=FOREST.mmu_ha, show_default=True,
-              help="Minimum forest patch in ha (0: off).")
+@forest_definition
 @click.option("--forest-classes", default=None, help="Class codes that are forest, e.g. 1,2 (class rasters).")
 @click.option("--connectivity", type=click.Choice(["8", "4"]), default="8", show_default=True)
-@click.option("--min-observed-pct", type=float, default=MIN_OBSERVED_PCT, show_default=True,
-              help="Zones the raster observes over less of their area (%) get no forest_pct (flagged in "
-                   "observed_ok).")
+@min_observed("Zones the raster observes over less of their area (%) get no forest_pct (flagged in "
+              "observed_ok).")
 @click.option("--raster-crs", default=None,
               help="CRS of a raster whose file carries none, e.g. EPSG:9213 (an error if the file has another).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Result CSV.")
+@file_option("--out", "Result CSV.", required=True)
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists (never one of the inputs).")
 @scheduler_option
 def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_ha, forest_classes, connectivity,

@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
-
-
-def scheduler_option(f):
-    """``--scheduler local|ADDRESS`` and ``--workers N``: run the raster windows on dask."""
-    f = click.option("--workers", type=int, default=None,
-                     help="Workers of --scheduler local (default: one per CPU core).")(f)
-    return click.option("--scheduler", default=None, metavar="local|ADDRESS",
-                        help="Run the raster windows as dask.distributed tasks: 'local' starts a cluster on "
-                             "this machine, an address (tcp://host:8786) uses a running scheduler. Needs "
-                             'pip install "gisplan[dask]". Same numbers as without.')(f)
+from gisplan.cli.options import (
+    file_option,
+    folder_option,
+    forest_definition,
+    min_observed,
+    scheduler_option,
+)
 
 
 @click.command("national")
-@click.option("--catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="National catalog (TOML): [zones] path/id/province, [[rasters]] year/path.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder: national_summary.csv and provinces/<code>_<name>.csv.")
+@file_option("--catalog", "National catalog (TOML): [zones] path/id/province, [[rasters]] year/path.",
+             required=True, exists=True)
+@folder_option("--out", help="Output folder: national_summary.csv and provinces/<code>_<name>.csv.")
 @click.option("--years", default=None, help="Years to use, e.g. 2020,2024 (default: all in the catalog).")
-@click.option("--threshold", type=float, default=FOREST.threshold, show_default=True,
-              help="Canopy cover (%, 0–100) from which a pixel is forest.")
-@click.option("--mmu-ha", type=float, default=FOREST.mmu_ha, show_default=True,
-              help="Minimum forest patch in ha (0: off).")
-@click.option("--min-observed-pct", type=float, default=MIN_OBSERVED_PCT, show_default=True,
-              help="Communes and provinces observed over less of their area (%) get no percentages.")
+@forest_definition
+@min_observed("Communes and provinces observed over less of their area (%) get no percentages.")
 @scheduler_option
 @click.option("--overwrite", is_flag=True, help="Replace the outputs of an earlier run in --out.")
 @click.option("--progress/--no-progress", default=False, help="Show progress bars.")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from gisplan.cli.options import file_option, folder_option, min_observed
+
 SUFFIXES = (".csv",)
 
 
@@ -18,18 +20,16 @@ def _write_csv(table, out: Path, *, overwrite: bool, inputs) -> None:
 
 
 @click.command("terrain")
-@click.option("--dem", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="DEM in metres: GeoTIFF (projected, e.g. EPSG:9213, or in degrees) or SRTM .hgt.")
-@click.option("--zones", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Polygons (communes, protected areas…), any CRS.")
+@file_option("--dem", "DEM in metres: GeoTIFF (projected, e.g. EPSG:9213, or in degrees) or SRTM .hgt.",
+             required=True)
+@file_option("--zones", "Polygons (communes, protected areas…), any CRS.", required=True)
 @click.option("--id-column", required=True, help="The zones' unique id column.")
 @click.option("--layer", default=None, help="Layer inside the zones file (GeoPackage…).")
 @click.option("--steep-deg", type=float, default=25.0, show_default=True,
               help="Slope (degrees) above which a cell counts as steep.")
-@click.option("--min-observed-pct", type=float, default=90.0, show_default=True,
-              help="Zones the DEM covers over less of their area (%) get empty statistics.")
+@min_observed("Zones the DEM covers over less of their area (%) get empty statistics.")
 @click.option("--crs", "dem_crs", default=None, help="The DEM's CRS when the file carries none (e.g. EPSG:9213).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output table (.csv).")
+@file_option("--out", "Output table (.csv).", required=True)
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists (never one of the inputs).")
 def terrain_cmd(dem, zones, id_column, layer, steep_deg, min_observed_pct, dem_crs, out, overwrite):
     """Mean and maximum elevation (m), mean slope (°) and share steeper than --steep-deg per zone.
@@ -85,39 +85,29 @@ def _population_table(value: str | None, communes_columns: list[str]):
 
 
 @click.command("hazard")
-@click.option("--dem", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="DEM in metres (projected, or in degrees: warped to EPSG:9213 at its resolution).")
-@click.option("--communes", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Commune/ward polygons, any CRS.")
+@file_option("--dem", "DEM in metres (projected, or in degrees: warped to EPSG:9213 at its resolution).",
+             required=True)
+@file_option("--communes", "Commune/ward polygons, any CRS.", required=True)
 @click.option("--id-column", default="code", show_default=True, help="The communes' unique id column.")
 @click.option("--name-column", default="name", show_default=True, help="The communes' name column.")
-@click.option("--rivers", type=click.Path(dir_okay=False, path_type=Path), default=None, help="River lines.")
-@click.option("--land-cover", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Land-cover class raster (classes of layers/types.toml).")
-@click.option("--forest-status", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Forest-status polygons (used for land cover when no --land-cover).")
-@click.option("--roads", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Road lines (cut slopes; also the road length exposed).")
-@click.option("--faults", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Fault lines.")
-@click.option("--geology", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Raster of geology/weathering scores 1–5.")
-@click.option("--rainfall", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Rainfall raster (mm).")
-@click.option("--urban-areas", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Urban-area polygons (area exposed).")
-@click.option("--buildings", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Buildings (points or polygons; count exposed).")
+@file_option("--rivers", "River lines.")
+@file_option("--land-cover", "Land-cover class raster (classes of layers/types.toml).")
+@file_option("--forest-status", "Forest-status polygons (used for land cover when no --land-cover).")
+@file_option("--roads", "Road lines (cut slopes; also the road length exposed).")
+@file_option("--faults", "Fault lines.")
+@file_option("--geology", "Raster of geology/weathering scores 1–5.")
+@file_option("--rainfall", "Rainfall raster (mm).")
+@file_option("--urban-areas", "Urban-area polygons (area exposed).")
+@file_option("--buildings", "Buildings (points or polygons; count exposed).")
 @click.option("--population", default=None,
               help="A population column of the communes, or a CSV with code and population.")
-@click.option("--events", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Event inventory (points with event_type landslide|flash_flood|flood): success rate.")
-@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Weights and class breaks (default layers/hazard.toml; copy it and edit).")
+@file_option("--events", "Event inventory (points with event_type landslide|flash_flood|flood): success rate.")
+@file_option("--weights", "Weights and class breaks (default layers/hazard.toml; copy it and edit).")
 @click.option("--hazard", "hazards", type=click.Choice(["landslide", "flash_flood"]), multiple=True,
               help="Hazard(s) to compute (default both).")
 @click.option("--crs", "dem_crs", default=None, help="The DEM's CRS when the file carries none.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder: hazard_by_commune.csv, <hazard>_susceptibility.tif, event_success_rate.csv.")
+@folder_option("--out", help="Output folder: hazard_by_commune.csv, <hazard>_susceptibility.tif, "
+                             "event_success_rate.csv.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist (never one of the inputs).")
 def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest_status, roads, faults, geology,
                rainfall, urban_areas, buildings, population, events, weights, hazards, dem_crs, out, overwrite):

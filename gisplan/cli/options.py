@@ -1,0 +1,48 @@
+"""Options several commands share, each written once: file paths, the raster forest definition,
+the observed-share floor and the dask scheduler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
+
+
+def file_option(name: str, help: str, *, required: bool = False, exists: bool = False, **kwargs):
+    """A file path option (input or output; with ``exists`` click refuses a path that is not
+    there, otherwise an input's absence is reported by its reader, naming the file); None when
+    not given."""
+    return click.option(name, type=click.Path(exists=exists, dir_okay=False, path_type=Path),
+                        required=required, default=None, help=help, **kwargs)
+
+
+def folder_option(*decls: str, help: str):
+    """A required output folder option (created when absent); ``decls`` as ``click.option``'s
+    (``"--out", "out_dir"``)."""
+    return click.option(*decls, type=click.Path(file_okay=False, path_type=Path), required=True, help=help)
+
+
+def forest_definition(f):
+    """``--threshold`` (canopy %, 0–100) and ``--mmu-ha`` (minimum patch, ha), defaults from
+    :data:`gisplan.indicators.canopy.FOREST` (the legal definition)."""
+    f = click.option("--mmu-ha", type=float, default=FOREST.mmu_ha, show_default=True,
+                     help="Minimum forest patch in ha (0: off).")(f)
+    return click.option("--threshold", type=float, default=FOREST.threshold, show_default=True,
+                        help="Canopy cover (%, 0–100) from which a pixel is forest.")(f)
+
+
+def min_observed(help: str, default: float = MIN_OBSERVED_PCT):
+    """``--min-observed-pct``: zones observed over less of their area (%) get no percentages."""
+    return click.option("--min-observed-pct", type=float, default=default, show_default=True, help=help)
+
+
+def scheduler_option(f):
+    """``--scheduler local|ADDRESS`` and ``--workers N``: run the raster windows on dask."""
+    f = click.option("--workers", type=int, default=None,
+                     help="Workers of --scheduler local (default: one per CPU core).")(f)
+    return click.option("--scheduler", default=None, metavar="local|ADDRESS",
+                        help="Run the raster windows as dask.distributed tasks: 'local' starts a cluster on "
+                             "this machine, an address (tcp://host:8786) uses a running scheduler. Needs "
+                             'pip install "gisplan[dask]". Same numbers as without.')(f)
