@@ -184,10 +184,11 @@ def _register() -> None:
         maps,
         national,
         printing,
+        serve,
         terrain,
     )
 
-    for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain, national):
+    for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain, national, serve):
         module.register(cli)
     for command in cli.commands.values():
         _accept_debug_anywhere(command)

@@ -9,6 +9,7 @@ import click
 from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
 from gisplan.maps.themes import theme_ids
+from gisplan.maps.vector_tiles import FILE, MODES, PMTILES_THRESHOLD
 
 #: the themes of the registry (:mod:`gisplan.maps.themes`), the choices of `map` and `print`
 THEME_IDS = theme_ids()
@@ -50,12 +51,20 @@ def map_cmd(theme, out, catalog_path, lang, cdn, overwrite):
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--cdn", is_flag=True, help="Link Leaflet from public CDNs instead of the vendored copies.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier site in --out.")
-def publish_cmd(out_dir, catalog_path, lang, cdn, overwrite):
+@click.option("--large-layers", type=click.Choice(MODES), default="auto", show_default=True,
+              help="Forest-status parcels as a script per cell (cells: opens from file://) or as one "
+                   "PMTiles archive of vector tiles (pmtiles: needs a web server with Range requests, "
+                   f"e.g. gisplan serve; needs gisplan[tiles]); auto: pmtiles above {PMTILES_THRESHOLD:,} "
+                   "parcels when tippecanoe is installed.")
+def publish_cmd(out_dir, catalog_path, lang, cdn, overwrite, large_layers):
     """Build the static site: index with a card per map, indicator summary and 2030 targets,
     one page per themed map, and a metadata page."""
     from gisplan.maps.site import publish_site
 
-    index = publish_site(load_catalog(catalog_path), out_dir, lang=lang, cdn=cdn, overwrite=overwrite)
+    index = publish_site(load_catalog(catalog_path), out_dir, lang=lang, cdn=cdn, overwrite=overwrite,
+                         large_layers=large_layers)
+    if (out_dir / FILE).is_file():
+        click.echo(f"forest parcels: one PMTiles archive ({FILE}); preview the site with: gisplan serve {out_dir}")
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     click.echo(f"site: {index} ({size / 1e6:.1f} MB)")
 

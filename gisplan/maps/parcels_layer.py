@@ -33,6 +33,7 @@ from gisplan._format import fmt_number
 from gisplan.catalog import load_layer_types
 from gisplan.maps.style import categories
 from gisplan.maps.themes import no_data
+from gisplan.maps.vector_tiles import CODED
 
 MIN_ZOOM = 12
 SCALE = 100_000  # quantisation: 1e-5 degree ≈ 1.1 m
@@ -41,7 +42,7 @@ CELL_Q = round(CELL * SCALE)  # cell side in quantisation steps
 SIMPLIFY_M = 4.0  # coverage simplification tolerance, metres (projected layers only)
 BLOCK_PARCELS = 1_000  # parcels simplified together (see simplify_parcels)
 FOLDER = "assets/data/forest_status"  # where the site writes the cell scripts
-ATTRS = ("origin", "purpose", "forest_type")
+ATTRS = CODED  # the coded attributes the popup shows (one list for the cells and the tiles)
 
 
 @dataclass
@@ -219,10 +220,19 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
     meta = {"cells": counts, "cell": CELL, "scale": SCALE, "minZoom": MIN_ZOOM,
             "base": (folder.rstrip("/") + "/") if folder else None,
             "labels": {c: [lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed] for c in ATTRS},
-            "origins": list(lt.attributes["origin"].allowed),
+            **style_meta(lang)}
+    return EncodedParcels(meta=meta, cells=cells, folder=folder)
+
+
+def style_meta(lang: str = "vi") -> dict:
+    """What every web layer of the parcels draws them with (the cell scripts and the PMTiles
+    archive alike): the origin codes, the colour of each origin (the forest-status theme's
+    classes, ``layers/types.toml``), the colour of parcels not meeting the forest criteria and
+    the popup texts in ``lang``."""
+    lt = load_layer_types()["forest_status"]
+    return {"origins": list(lt.attributes["origin"].allowed),
             "colors": {c.code: c.color for c in categories("forest_status", "origin")},
             "notForest": lt.style.get("not_forest_color", "#fee08b"), "text": _texts(lang)}
-    return EncodedParcels(meta=meta, cells=cells, folder=folder)
 
 
 def _hectares(ha: np.ndarray, lang: str) -> list[str]:
@@ -244,6 +254,24 @@ def _texts(lang):
             "no": "Không" if vi else "No", "ha": "Diện tích (ha)" if vi else "Area (ha)", "noData": no_data(lang)}
 
 
+#: the colour and the popup of a parcel, shared by the cell layer and the PMTiles layer
+#: (:mod:`gisplan.maps.vector_tiles`): ``origin`` a code of the layer type, ``m`` meets the
+#: forest criteria 1 / 0 / -1 (unknown); ``v`` the popup's values, labels already in the page's
+#: language, ``h`` the area text or null
+COMMON_JS = """
+  function gisplanParcelColor(D, origin, m) {
+    if (m === 0) { return D.notForest; }
+    return (origin !== undefined && origin !== null && D.colors[origin]) || '#74c476';
+  }
+  function gisplanParcelPopup(t, v) {
+    var m = v.m;
+    return '<b>' + t.id + ': ' + String(v.id).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</b><br>' +
+      t.origin + ': ' + v.origin + '<br>' + t.purpose + ': ' + v.purpose + '<br>' +
+      t.forest_type + ': ' + v.forest_type + '<br>' +
+      t.meets + ': ' + (m === 1 ? t.yes : m === 0 ? t.no : t.noData) + (v.h !== null ? '<br>' + t.ha + ': ' + v.h : '');
+  }
+"""
+
 _JS = Template("""
 {% macro script(this, kwargs) %}
 (function () {
@@ -258,11 +286,8 @@ _JS = Template("""
     lat = Math.max(Math.min(lat, 85.0511287798), -85.0511287798);
     return W * (0.5 - Math.log(Math.tan(Math.PI / 4 + lat * R2D / 2)) / (2 * Math.PI));
   }
-  function colorOf(c, i) {
-    if (c.m[i] === 0) { return D.notForest; }
-    var o = c.o[i];
-    return (o >= 0 && D.colors[D.origins[o]]) || '#74c476';
-  }
+  {{ this.common_js }}
+  function colorOf(c, i) { return gisplanParcelColor(D, c.o[i] >= 0 ? D.origins[c.o[i]] : null, c.m[i]); }
   // decode a cell: vertices in pixels at zoom Z0 relative to the cell's south-west corner
   function decode(key, c) {
     var k = key.split('_'), lon0 = +k[0] * D.cell, lat0 = +k[1] * D.cell;
@@ -395,11 +420,8 @@ _JS = Template("""
   }
   function label(c, col, i) { var v = c[col[0]][i]; return v >= 0 ? D.labels[col][v] : D.text.noData; }
   function popup(c, i) {
-    var t = D.text, m = c.m[i];
-    return '<b>' + t.id + ': ' + String(c.id[i]).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</b><br>' +
-      t.origin + ': ' + label(c, 'origin', i) + '<br>' + t.purpose + ': ' + label(c, 'purpose', i) + '<br>' +
-      t.forest_type + ': ' + label(c, 'forest_type', i) + '<br>' +
-      t.meets + ': ' + (m === 1 ? t.yes : m === 0 ? t.no : t.noData) + (c.h.length ? '<br>' + t.ha + ': ' + c.h[i] : '');
+    return gisplanParcelPopup(D.text, {id: c.id[i], origin: label(c, 'origin', i), purpose: label(c, 'purpose', i),
+      forest_type: label(c, 'forest_type', i), m: c.m[i], h: c.h.length ? c.h[i] : null});
   }
   layer = new Layer();
   // a click over a drawn parcel opens its popup; caught on the way down (capture) so the layers
@@ -434,18 +456,23 @@ class _ParcelsJS(MacroElement):
         super().__init__()
         self._name = "GisplanParcels"
         self.meta_json = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        self.common_js = COMMON_JS
 
 
-def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *,
-                data_path: str | EncodedParcels | None = "inline"):
+def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline"):
     """Add the parcels layer to ``m``; returns its legend section.
 
     ``data_path``: ``"inline"`` embeds every cell in the page (a map saved as one file);
     an :class:`EncodedParcels` (from :func:`encode_parcels`, whose cell scripts the caller writes
     with :meth:`EncodedParcels.files`) or a folder path relative to the page makes the page
-    load each cell's script from that folder when the cell comes into view.
+    load each cell's script from that folder when the cell comes into view; a
+    :class:`gisplan.maps.vector_tiles.TiledParcels` draws the parcels from its PMTiles archive
+    (the caller writes the archive with :meth:`~gisplan.maps.vector_tiles.TiledParcels.write_into`).
     """
-    vi = lang == "vi"
+    from gisplan.maps import vector_tiles
+
+    if isinstance(data_path, vector_tiles.TiledParcels):  # one PMTiles archive, read by tiles
+        return vector_tiles.add_tiled_parcels(m, data_path, lang)
     if isinstance(data_path, EncodedParcels):
         enc = data_path
     else:
@@ -454,7 +481,13 @@ def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *,
         inline = ",".join(f"{json.dumps(k)}:{v}" for k, v in enc.cells.items()).replace("</", "<\\/")
         m.get_root().html.add_child(Element(f"<script>window.gisplanParcelCells={{{inline}}};</script>"))
     _ParcelsJS(enc.meta).add_to(m)
+    return legend_section(lang)
+
+
+def legend_section(lang: str = "vi", min_zoom: int = MIN_ZOOM) -> tuple[str, list]:
+    """The legend of the parcels layer: a box per origin class, one for parcels not yet forest."""
+    vi = lang == "vi"
     cats = categories("forest_status", "origin", lang=lang)
     notf = load_layer_types()["forest_status"].style.get("not_forest_color", "#fee08b")
-    title = ("Lô rừng (phóng to mức ≥ %d)" if vi else "Forest parcels (zoom ≥ %d)") % MIN_ZOOM
+    title = ("Lô rừng (phóng to mức ≥ %d)" if vi else "Forest parcels (zoom ≥ %d)") % min_zoom
     return (title, [(c.color, c.label, "box") for c in cats] + [(notf, "Chưa đạt tiêu chí thành rừng" if vi else "Not yet forest", "box")])

@@ -42,6 +42,8 @@ CDN_MAP = {
         "leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.css":
         "leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.css",
+    # the PMTiles parcels layer (gisplan.maps.vector_tiles): protomaps-leaflet with its PMTiles reader
+    "https://cdn.jsdelivr.net/npm/protomaps-leaflet@5.1.0/dist/protomaps-leaflet.js": "protomaps-leaflet-5.1.0/protomaps-leaflet.js",
 }
 _URL = re.compile(r'(?:src|href)="(https?://[^"]+\.(?:js|css))"')
 
@@ -63,7 +65,8 @@ def localize(page: str, prefix: str = "assets/vendor/") -> str:
 
 def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "maps", *, results=None,
                  cdn: bool = False, lang: str = "vi", overwrite: bool = False,
-                 page_limit_mb: float = PAGE_LIMIT_MB, themes=None, store=None) -> Path:
+                 page_limit_mb: float = PAGE_LIMIT_MB, themes=None, store=None,
+                 large_layers: str = "auto") -> Path:
     """Build the static site and return the path of ``index.html``.
 
     Every page is built before anything is written: a failure while building leaves no
@@ -81,9 +84,13 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     themes : the themes to publish (default: every theme of :mod:`gisplan.maps.themes`).
     store : the :class:`gisplan.store.LayerStore` to read layers from (default: one over
         ``catalog``, shared by the indicators and every map, so each layer is read once).
+    large_layers : how the forest-status parcels are published: ``"cells"`` (a script per cell,
+        works from ``file://``), ``"pmtiles"`` (one PMTiles archive of vector tiles, needs a web
+        server, e.g. ``gisplan serve``) or ``"auto"`` (the archive above
+        :data:`gisplan.maps.vector_tiles.PMTILES_THRESHOLD` parcels when tippecanoe is installed).
     """
     from gisplan.indicators.run import run_indicators
-    from gisplan.maps import parcels_layer
+    from gisplan.maps import parcels_layer, vector_tiles
     from gisplan.maps.interactive import make_map
     from gisplan.maps.themes import THEMES, get_theme, make_store
 
@@ -101,13 +108,19 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
 
     # 1. build every page in memory
     files: dict[str, str] = {}
+    archives = []  # PMTiles archives built in a temporary folder, moved in with the pages
     cards = []
     for theme in themes:
         spec = get_theme(theme)
         data_rel, encoded = None, None
         if theme == "forest_cover":
             parcels = store.optional("forest_status")
-            if parcels is not None:  # one script per cell, loaded by the page when in view
+            if parcels is not None and vector_tiles.choose_mode(len(parcels), large_layers) == "pmtiles":
+                encoded = vector_tiles.tile_parcels(parcels, lang)  # one archive, read by Range requests
+                folder.check([encoded.rel] if (out / encoded.rel).exists() else [])
+                archives.append(encoded)
+                data_rel = encoded.rel
+            elif parcels is not None:  # one script per cell, loaded by the page when in view
                 encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER)
                 cell_files = encoded.files()
                 folder.check([r for r in cell_files if (out / r).exists()])  # the others: checked on writing
@@ -136,6 +149,10 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     for rel, text in files.items():
         if rel != "index.html":
             folder.write_text(rel, text)
+    for archive in archives:
+        archive.write_into(folder)
+    if "forest_cover" in themes:  # the parcel data of an earlier run (cells or archive) not written now
+        folder.prune("assets/data")
     return folder.write_text("index.html", files["index.html"])
 
 
@@ -295,8 +312,8 @@ def _metadata_page(catalog: Catalog, results) -> str:
 <p>Hệ tọa độ tính toán: VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213). Chuyển sang WGS 84 (EPSG:4326) để hiển thị
 trên web bằng phép chuyển đổi 7 tham số chính thức (EPSG:6960). Diện tích (ha), chiều dài (km), khoảng cách (m).</p>
 <p>Nền bản đồ: © OpenStreetMap contributors; Esri. Thư viện bản đồ: Leaflet (BSD-2-Clause) và các tiện ích
-Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search, leaflet-groupedlayercontrol (MIT/BSD), kèm trong
-thư mục assets/vendor.</p>
+Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search, leaflet-groupedlayercontrol (MIT/BSD),
+protomaps-leaflet kèm PMTiles (BSD-3-Clause), kèm trong thư mục assets/vendor.</p>
 <table><tr><th>Lớp</th><th>Loại</th><th>Năm</th><th>Nguồn</th><th>Giấy phép</th><th>Ngày</th></tr>{rows}</table>
 <p>Ngày tham chiếu: {h(results.meta.get('reference_date', ''))} · lập ngày {h(results.meta.get('created', ''))}</p>
 <p><a href="index.html">← Trang chủ</a></p></main></body></html>"""
