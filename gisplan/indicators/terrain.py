@@ -41,16 +41,15 @@ from pyproj import CRS
 from rasterio.windows import Window
 
 from gisplan import zonal
-from gisplan.crs import to_crs
 from gisplan.errors import (
     CRSError,
     DataMissingError,
     GisplanWarning,
-    LayerNotFoundError,
     OptionError,
     ReadError,
     SchemaError,
 )
+from gisplan.indicators.raster_zones import cell_areas, raster_info, unit_m
 from gisplan.io import RasterSource, read_layer
 
 log = logging.getLogger(__name__)
@@ -86,43 +85,20 @@ class DemWindow:
 
 
 def dem_info(dem: str | os.PathLike | RasterSource, crs: Any = None) -> tuple[str, CRS]:
-    """(path, CRS) of a DEM: the file's CRS, else the declared one; never assumed silently.
+    """(path, CRS) of a DEM: the file's CRS, else the declared one; never assumed silently
+    (:func:`gisplan.indicators.raster_zones.raster_info`). The CRS must be projected or in degrees.
 
     Raises
     ------
     LayerNotFoundError, ReadError, CRSError
     """
-    declared = to_crs(crs) if crs is not None else None
-    if isinstance(dem, RasterSource):
-        declared, path = dem.crs, str(dem.path)
-    else:
-        path = str(dem)
-    if not os.path.exists(path):
-        raise LayerNotFoundError(f"DEM {path} does not exist")
-    try:
-        with rasterio.open(path) as ds:
-            file_crs = ds.crs
-    except rasterio.errors.RasterioIOError as exc:
-        raise ReadError(f"cannot read DEM {path}: {str(exc).rstrip('.')}. Give a GeoTIFF, an SRTM .hgt or "
-                        f"another raster GDAL reads") from exc
-    if file_crs is None and declared is None:
-        raise CRSError(f"DEM {path} has no CRS; declare it (crs=\"EPSG:9213\", or crs = … in the catalog entry) "
-                       f"or write it into the file (gdal_edit.py -a_srs EPSG:9213 …)")
-    if file_crs is not None:
-        fcrs = CRS.from_user_input(file_crs)
-        if declared is not None and not fcrs.equals(declared):
-            raise CRSError(f"DEM {path} is in {fcrs.name} but {declared.name} was declared for it")
-        declared = fcrs
+    path, declared, _ = raster_info(dem, crs, what="DEM", formats="a GeoTIFF, an SRTM .hgt or another raster "
+                                                                  "GDAL reads")
     if not declared.is_projected and not (declared.is_geographic and "degree" in
                                           (declared.axis_info[0].unit_name or "").lower()):
         raise CRSError(f"DEM {path} is in {declared.name}, neither projected nor in degrees; warp it to "
                        f"EPSG:9213 first")
-    return path, declared
-
-
-def _unit_m(crs: CRS) -> float:
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    return float(factor or 1.0)
+    return str(path), declared
 
 
 def _ellipsoid(crs: CRS) -> tuple[float, float]:
@@ -143,30 +119,17 @@ def degree_lengths_m(lat_deg: np.ndarray, a: float, b: float) -> tuple[np.ndarra
     return n * np.cos(phi) * math.pi / 180, m * math.pi / 180
 
 
-def _cell_areas(top: float, dlat: float, dlon: float, height: int, a: float, b: float) -> np.ndarray:
-    """Exact ellipsoidal area (m²) of one cell of each of ``height`` rows from latitude ``top``."""
-    e2 = 1 - (b / a) ** 2
-    e = math.sqrt(e2)
-    lat = np.radians(np.clip(top + dlat * np.arange(height + 1), -90.0, 90.0))
-    sin = np.sin(lat)
-    if e == 0:
-        q = 2 * sin
-    else:
-        q = (1 - e2) * (sin / (1 - e2 * sin**2) - np.log((1 - e * sin) / (1 + e * sin)) / (2 * e))
-    return np.abs(np.diff(q)) * a**2 / 2 * abs(math.radians(dlon))
-
-
 def grid_metres(transform, crs: CRS, row0: int, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cell width m per row, cell height m per row, cell area m² per row) of rows
     ``row0 … row0 + n_rows - 1`` of a north-up grid (projected: constant; degrees: ellipsoidal)."""
     if crs.is_projected:
-        u = _unit_m(crs)
+        u = unit_m(crs)
         dx, dy = abs(transform.a) * u, abs(transform.e) * u
         return np.full(n_rows, dx), np.full(n_rows, dy), np.full(n_rows, dx * dy)
     a, b = _ellipsoid(crs)
     lat = transform.f + transform.e * (row0 + np.arange(n_rows) + 0.5)
     lon_m, lat_m = degree_lengths_m(lat, a, b)
-    area = _cell_areas(transform.f + transform.e * row0, transform.e, transform.a, n_rows, a, b)
+    area = cell_areas(transform.f + transform.e * row0, transform.e, transform.a, n_rows, a, b)
     return lon_m * abs(transform.a), lat_m * abs(transform.e), area
 
 
@@ -262,7 +225,7 @@ def load_zones(zones, id_column: str, crs: CRS, *, layer=None, encoding="auto") 
 def zone_area_m2(geoms: np.ndarray, transform, crs: CRS) -> np.ndarray:
     """Zone areas in m²: planar (projected CRS) or Σ coverage × ellipsoidal cell area (degrees)."""
     if crs.is_projected:
-        return shapely.area(geoms) * _unit_m(crs) ** 2
+        return shapely.area(geoms) * unit_m(crs) ** 2
     cov = zonal.coverage(geoms, transform)
     rows = np.r_[cov.b_row, cov.r_row]
     if rows.size == 0:

@@ -1,0 +1,257 @@
+"""Zones on a raster grid, shared by the raster forest indicators: the raster's path, CRS and
+grid (never an assumed CRS), zones checked, repaired and reprojected to the raster's CRS, their
+areas (planar in a projected CRS, on the ellipsoid for a grid in degrees), the one pass that
+counts classes per zone by exact coverage (:func:`gisplan.zonal.class_sums`), and the observed
+share of each zone with the warning naming those observed too little.
+
+Areas in m² (``zone_m2``, ``cell_areas``) and ha in the tables; ``unit_m`` converts the CRS's
+linear unit to metres.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import warnings
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from pyproj import CRS
+
+from gisplan import zonal
+from gisplan.crs import to_crs
+from gisplan.errors import (
+    CRSError,
+    GisplanWarning,
+    LayerNotFoundError,
+    ReadError,
+    RepairWarning,
+    SchemaError,
+)
+from gisplan.io import RasterSource, read_layer
+
+log = logging.getLogger(__name__)
+
+Raster = str | os.PathLike | RasterSource
+
+
+def raster_info(raster: Raster, crs: Any = None, *, what: str = "raster",
+                formats: str = "a GeoTIFF (or another raster GDAL reads)") -> tuple[str, CRS, tuple]:
+    """(path, CRS, grid) of a raster: the file's CRS, else the declared one (``RasterSource``
+    from ``open_raster(..., crs=…)``/a catalog entry, or ``crs``). Never assumed silently.
+    ``grid`` is (transform coefficients, height, width); ``what`` names the raster in errors
+    ("raster", "DEM") and ``formats`` says what to give instead of an unreadable file.
+
+    Raises
+    ------
+    LayerNotFoundError, ReadError, CRSError
+        The file is absent or unreadable; it has no CRS and none is declared, or the declared
+        CRS contradicts the file's or the opened source's.
+    """
+    declared = to_crs(crs) if crs is not None else None
+    if isinstance(raster, RasterSource):
+        if declared is not None and not declared.equals(raster.crs):
+            raise CRSError(f"{what} {raster.path}: crs={declared.to_string()} contradicts the CRS of the opened "
+                           f"raster source ({raster.crs.to_string()})")
+        declared = raster.crs
+        path = raster.path
+    else:
+        path = raster
+    if not os.path.exists(path):
+        raise LayerNotFoundError(f"{what} {path} does not exist")
+    try:
+        with rasterio.open(path) as ds:
+            file_crs = ds.crs
+            grid = (tuple(ds.transform), ds.height, ds.width)
+    except rasterio.errors.RasterioIOError as exc:
+        raise ReadError(f"cannot read {what} {path}: {str(exc).rstrip('.')}. Give {formats}") from exc
+    if file_crs is None and declared is None:
+        raise CRSError(f"{what} {path} has no CRS; declare it (crs = \"EPSG:9213\" in the catalog entry, "
+                       f"open_raster(..., crs=…) or crs=…) or write it into the file (gdal_edit.py -a_srs EPSG:9213 …)")
+    if file_crs is not None:
+        fcrs = CRS.from_user_input(file_crs)
+        if declared is not None and not fcrs.equals(declared):
+            raise CRSError(f"{what} {path} is in {fcrs.name} but {declared.name} was declared for it; "
+                           f"drop the declaration or fix the file")
+        return path, fcrs, grid
+    log.info("%s %s has no CRS in the file; using the declared %s", what, path, declared.name)
+    return path, declared, grid
+
+
+def prepare_zones(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None, encoding="auto"):
+    """Zones checked and in the raster's CRS, their geometries, and the grid's measures
+    (``info``: see :func:`grid_measures`, plus ``zone_m2``)."""
+    info = grid_measures(path, crs, mmu_ha)
+    if isinstance(zones, gpd.GeoDataFrame):
+        gdf, where = zones, "zones"
+    else:
+        # the one reader: no-.prj recognition, legacy text decoding, geometry repair and checks
+        gdf, where = read_layer(zones, layer=layer, encoding=encoding, crs=None), f"zones {zones}"
+    if gdf.crs is None:
+        raise CRSError(f"{where} have no CRS; set one (e.g. gdf.set_crs(9213)) first")
+    if id_column not in gdf.columns:
+        raise SchemaError(f"{where} have no column {id_column!r}; columns: "
+                          f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
+    _check_zones(gdf, id_column, where)
+    gdf = gdf.to_crs(crs) if not CRS.from_user_input(gdf.crs).equals(crs) else gdf.copy()
+    gdf = _repair(gdf, id_column, where)
+    kinds = set(gdf.geometry.geom_type)
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise SchemaError(f"{where} must be polygons, got {', '.join(sorted(kinds))}")
+    info["zone_m2"] = zone_m2(gdf, crs, info)
+    return gdf, gdf.geometry.to_numpy(), info
+
+
+def _repair(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> gpd.GeoDataFrame:
+    """Invalid polygons repaired with ``make_valid`` (a warning names the rows) and geometry
+    collections reduced to their polygons (e.g. a zone clipped to a boundary it touches)."""
+    geoms = gdf.geometry.to_numpy().copy()
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if len(invalid):
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        warnings.warn(f"{where}: {len(invalid)} invalid polygon(s) repaired with make_valid at row(s) "
+                      f"{_rows_text(invalid, gdf[id_column].to_numpy())}", RepairWarning, stacklevel=4)
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    for i in mixed:
+        parts = shapely.get_parts(geoms[i])
+        polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        if len(polys):
+            geoms[i] = shapely.union_all(polys)
+    if not len(invalid) and not len(mixed):
+        return gdf
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+
+
+def _rows_text(rows: np.ndarray, ids=None) -> str:
+    shown = ", ".join(f"{r}" + (f" ({ids[r]!r})" if ids is not None else "") for r in rows[:10])
+    return shown + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+
+
+def _check_zones(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> None:
+    """Null or empty geometries, null and duplicated ids are errors naming the rows (0-based)."""
+    geoms = gdf.geometry.to_numpy()
+    ids = gdf[id_column].to_numpy()
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(missing):
+        raise SchemaError(f"{where}: {len(missing)} zone(s) without a geometry (null or empty) at row(s) "
+                          f"{_rows_text(missing, ids)}; fix or delete these features")
+    null = np.flatnonzero(pd.isna(gdf[id_column]).to_numpy())
+    if len(null):
+        raise SchemaError(f"{where}: {id_column!r} is empty at row(s) {_rows_text(null)}; every zone needs an id")
+    dup = gdf[id_column].duplicated(keep=False).to_numpy()
+    if dup.any():
+        groups = pd.Series(np.flatnonzero(dup)).groupby(ids[dup], sort=False).agg(list)
+        shown = "; ".join(f"{k!r} at rows {', '.join(map(str, v))}" for k, v in list(groups.items())[:10])
+        raise SchemaError(
+            f"{where}: {len(groups)} id(s) of {id_column!r} are used by more than one feature ({shown}); a zone "
+            f"stored as several features would be counted once per feature: merge them (dissolve by "
+            f"{id_column!r}) or give each its own id")
+
+
+def zone_m2(gdf: gpd.GeoDataFrame, crs: CRS, info: dict) -> np.ndarray:
+    """Zone areas in m²: planar in a projected CRS; on a grid in degrees, Σ coverage × cell area
+    on the ellipsoid over every cell the zone covers (inside the raster or not), so that a fully
+    observed zone is observed over exactly 100 % of its area."""
+    geoms = gdf.geometry.to_numpy()
+    if info["row_area"] is None:
+        unit = unit_m(crs)
+        return shapely.area(geoms) * unit**2 if unit != 1.0 else shapely.area(geoms)
+    t = info["transform"]
+    cov = zonal.coverage(geoms, t)
+    rows = np.r_[cov.b_row, cov.r_row]
+    if rows.size == 0:
+        return np.zeros(len(geoms))
+    lo = int(rows.min())
+    area = cell_areas(t.f + lo * t.e, t.e, t.a, int(rows.max()) - lo + 1, *info["ellipsoid"])
+    return (np.bincount(cov.b_zone, weights=cov.b_frac * area[cov.b_row - lo], minlength=len(geoms))
+            + np.bincount(cov.r_zone, weights=(cov.r_c1 - cov.r_c0) * area[cov.r_row - lo], minlength=len(geoms)))
+
+
+def unit_m(crs: CRS) -> float:
+    """Metres per unit of the CRS's first axis (1 for metres; 0.3048 for feet)."""
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return float(factor or 1.0)
+
+
+def grid_measures(path, crs: CRS, mmu_ha: float) -> dict:
+    """Measures of the raster's grid: ``sum_m2`` (m² per summed unit), ``row_area`` (m² of a
+    cell per row on a geographic grid, else None), ``n_min`` (pixels of the smallest patch
+    kept; also the halo read around windows), ``mmu_m2``, ``height_rows``."""
+    with rasterio.open(path) as ds:
+        t, height, bounds = ds.transform, ds.height, ds.bounds
+    mmu_m2 = mmu_ha * 1e4
+    if crs.is_projected:
+        px = abs(t.a * t.e) * unit_m(crs) ** 2
+        return {"sum_m2": px, "row_area": None, "n_min": zonal.min_patch_pixels(mmu_m2, px), "mmu_m2": mmu_m2,
+                "height_rows": height, "crs_name": crs.name}
+    if not crs.is_geographic or "degree" not in (crs.axis_info[0].unit_name or "").lower():
+        raise CRSError(f"raster {path} is in {crs.name}, neither projected nor in degrees; warp it to a "
+                       f"projected CRS such as EPSG:9213")
+    if not (-180 <= bounds.left < bounds.right <= 360 and -90 <= bounds.bottom < bounds.top <= 90):
+        raise CRSError(f"raster {path} is in {crs.name} (degrees) but its bounds "
+                       f"({bounds.left:.0f}, {bounds.bottom:.0f}, {bounds.right:.0f}, {bounds.top:.0f}) are not "
+                       f"longitudes and latitudes; declare the CRS the coordinates are in (e.g. EPSG:9213)")
+    ellipsoid = (crs.ellipsoid.semi_major_metre, crs.ellipsoid.semi_minor_metre)
+    row_area = cell_areas(t.f, t.e, t.a, height, *ellipsoid)
+    return {"sum_m2": 1.0, "row_area": row_area, "n_min": zonal.min_patch_pixels(mmu_m2, row_area.min()),
+            "mmu_m2": mmu_m2, "height_rows": height, "crs_name": crs.name, "transform": t,
+            "ellipsoid": ellipsoid}
+
+
+def cell_areas(top: float, dlat: float, dlon: float, height: int, a: float, b: float) -> np.ndarray:
+    """Exact area (m²) on the ellipsoid (semi-axes ``a``, ``b`` in m) of one cell of each of
+    ``height`` rows of a north-up grid in degrees starting at latitude ``top`` (rows ``dlat``
+    apart, cells ``dlon`` wide): the zone between two parallels times the longitude span."""
+    e2 = 1 - (b / a) ** 2
+    e = math.sqrt(e2)
+    lat = np.radians(np.clip(top + dlat * np.arange(height + 1), -90.0, 90.0))
+    sin = np.sin(lat)
+    if e == 0:
+        q = 2 * sin
+    else:  # authalic q(φ), Snyder (1987) eq. 3-12
+        q = (1 - e2) * (sin / (1 - e2 * sin**2) - np.log((1 - e * sin) / (1 + e * sin)) / (2 * e))
+    return np.abs(np.diff(q)) * a**2 / 2 * abs(math.radians(dlon))
+
+
+def count_classes(sources, geoms, classify, n_classes, band, progress, strip_rows, info, client=None):
+    """Per zone, the summed exact coverage of each class 0 … ``n_classes`` - 1 that ``classify``
+    gives the strips of ``sources`` (:func:`gisplan.zonal.class_sums`, halo of ``info["n_min"]``
+    rows; weighted by the ellipsoidal cell area per row on a grid in degrees)."""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=info["height_rows"], unit="windows", desc="forest cover")
+    try:
+        return zonal.class_sums(sources, geoms, classify, n_classes, halo=info["n_min"], band=band,
+                                strip_rows=strip_rows, progress=bar, row_weights=info["row_area"], client=client,
+                                crs_name=info.get("crs_name", "the raster's CRS"))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def observed_share(area_ha: np.ndarray, observed_ha: np.ndarray, min_pct: float) -> tuple[np.ndarray, np.ndarray]:
+    """(observed %, observed_ok) per zone; a zone of no area is not ok (nothing to observe)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(area_ha > 0, observed_ha / area_ha * 100, np.nan)
+    # exact coverage sums equal the zone's area to ~1e-9: a fully observed zone passes 100 %
+    return pct, np.nan_to_num(pct, nan=-1.0) >= min_pct - 1e-6
+
+
+def warn_unobserved(what: str, path, ids, area_ha, observed_pct, ok, min_pct: float) -> None:
+    """One :class:`GisplanWarning` naming the zones (with area) observed below ``min_pct``."""
+    bad = np.flatnonzero(~ok & (area_ha > 0))
+    if not len(bad):
+        return
+    shown = ", ".join(f"{ids[i]} ({observed_pct[i]:.1f} %)" for i in bad[:12])
+    more = f" and {len(bad) - 12} more" if len(bad) > 12 else ""
+    warnings.warn(
+        f"{what}: {len(bad)} of {len(ids)} zones are observed by raster {path} over less than {min_pct:g} % of "
+        f"their area, so their percentages are left empty (NaN) and observed_ok is False: {shown}{more}",
+        GisplanWarning, stacklevel=3)
