@@ -36,23 +36,16 @@ LEGACY_ENCODINGS = ("tcvn3", "vni")
 
 # --------------------------------------------------------------------------------------------
 # TCVN3 (ABC): byte -> letter
-_TCVN3 = {}
-for _b, _c in zip(range(0xA1, 0xA8), "ĂÂÊÔƠƯĐ", strict=True):
-    _TCVN3[_b] = _c
-for _b, _c in zip(range(0xA8, 0xAF), "ăâêôơưđ", strict=True):
-    _TCVN3[_b] = _c
-_TCVN3.update({0xB5: "à", 0xB6: "ả", 0xB7: "ã", 0xB8: "á", 0xB9: "ạ"})
-_TCVN3.update({0xBB: "ằ", 0xBC: "ẳ", 0xBD: "ẵ", 0xBE: "ắ", 0xC6: "ặ"})
-_TCVN3.update({0xC7: "ầ", 0xC8: "ẩ", 0xC9: "ẫ", 0xCA: "ấ", 0xCB: "ậ"})
-_TCVN3.update({0xCC: "è", 0xCE: "ẻ", 0xCF: "ẽ", 0xD0: "é", 0xD1: "ẹ"})
-_TCVN3.update({0xD2: "ề", 0xD3: "ể", 0xD4: "ễ", 0xD5: "ế", 0xD6: "ệ"})
-_TCVN3.update({0xD7: "ì", 0xD8: "ỉ", 0xDC: "ĩ", 0xDD: "í", 0xDE: "ị"})
-_TCVN3.update({0xDF: "ò", 0xE1: "ỏ", 0xE2: "õ", 0xE3: "ó", 0xE4: "ọ"})
-_TCVN3.update({0xE5: "ồ", 0xE6: "ổ", 0xE7: "ỗ", 0xE8: "ố", 0xE9: "ộ"})
-_TCVN3.update({0xEA: "ờ", 0xEB: "ở", 0xEC: "ỡ", 0xED: "ớ", 0xEE: "ợ"})
-_TCVN3.update({0xEF: "ù", 0xF1: "ủ", 0xF2: "ũ", 0xF3: "ú", 0xF4: "ụ"})
-_TCVN3.update({0xF5: "ừ", 0xF6: "ử", 0xF7: "ữ", 0xF8: "ứ", 0xF9: "ự"})
-_TCVN3.update({0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ"})
+#: Bytes of the toned vowels: per vowel, the bytes of its huyền, hỏi, ngã, sắc and nặng forms.
+_TCVN3_TONED = {
+    "a": "B5 B6 B7 B8 B9", "ă": "BB BC BD BE C6", "â": "C7 C8 C9 CA CB", "e": "CC CE CF D0 D1",
+    "ê": "D2 D3 D4 D5 D6", "i": "D7 D8 DC DD DE", "o": "DF E1 E2 E3 E4", "ô": "E5 E6 E7 E8 E9",
+    "ơ": "EA EB EC ED EE", "u": "EF F1 F2 F3 F4", "ư": "F5 F6 F7 F8 F9", "y": "FA FB FC FD FE",
+}
+_TCVN3 = dict(zip(range(0xA1, 0xAF), "ĂÂÊÔƠƯĐăâêôơưđ", strict=True))
+for _v, _codes in _TCVN3_TONED.items():
+    for _code, _mark in zip(_codes.split(), "\u0300\u0309\u0303\u0301\u0323", strict=True):
+        _TCVN3[int(_code, 16)] = unicodedata.normalize("NFC", _v + _mark)
 _TCVN3_DECODE = str.maketrans({chr(b): c for b, c in _TCVN3.items()})
 _TCVN3_ENCODE = {c: chr(b) for b, c in _TCVN3.items()}
 

@@ -104,3 +104,20 @@ def test_cp1258_encoding_writes_combining_tones_like_windows():
     for name in NAMES:
         assert decode_legacy(encode_legacy(name, "cp1258"), "cp1258") == unicodedata.normalize("NFC", name)
     assert detect_legacy([encode_legacy(n, "cp1258") for n in NAMES]) == "cp1258"
+
+
+def test_tcvn3_table_spot_checks_against_the_standard():
+    # bytes of TCVN 5712:1993 (ABC): the first and last byte of each group, and the codes that
+    # break the byte order (ặ after ắ at 0xC6; ỏ at 0xE1, skipping 0xE0)
+    standard = {0xA1: "Ă", 0xA7: "Đ", 0xA8: "ă", 0xAE: "đ", 0xB5: "à", 0xB9: "ạ", 0xC6: "ặ",
+                0xCC: "è", 0xCE: "ẻ", 0xDC: "ĩ", 0xDF: "ò", 0xE1: "ỏ", 0xEF: "ù", 0xF1: "ủ",
+                0xFE: "ỵ"}
+    for byte, letter in standard.items():
+        assert decode_legacy(chr(byte), "tcvn3") == letter
+        assert encode_legacy(letter, "tcvn3") == chr(byte)
+    # every toned lower-case vowel has its own byte: 12 vowels × 5 tones, all distinct
+    toned = [unicodedata.normalize("NFC", v + m) for v in "aăâeêioôơuưy"
+             for m in ("\u0300", "\u0309", "\u0303", "\u0301", "\u0323")]
+    codes = [encode_legacy(t, "tcvn3") for t in toned]
+    assert all(len(c) == 1 and 0xB5 <= ord(c) <= 0xFE for c in codes)
+    assert len(set(codes)) == 60
