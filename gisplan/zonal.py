@@ -217,6 +217,11 @@ def min_patch_pixels(mmu_area: float, pixel_area: float) -> int:
     return max(1, math.ceil(mmu_area / pixel_area - 1e-9))
 
 
+#: largest radius of the box sums that settle cells without labelling (box side 2·r + 3 ≤ 11:
+#: up to 121 cells, so the counts fit in uint8); a larger minimum falls back to plain labelling
+_SETTLE_MAX_RADIUS = 4
+
+
 def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
                 open_top: bool = False, open_bottom: bool = False,
                 open_left: bool = False, open_right: bool = False,
@@ -227,7 +232,193 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
     With ``pixel_area`` (area of each pixel, broadcastable to ``mask``: per row for a
     geographic grid) and ``min_area``, a patch is dropped when its area is below ``min_area``
     instead of its pixel count below ``n_min``.
+
+    Most cells are settled without labelling: box sums give each forest cell a lower bound of
+    its patch's size (see :func:`_unsettled`), and a cell next to a settled one is in the same
+    patch. Only the remaining cells (isolated pixels, thin or small patches: a few % of a
+    canopy map) are joined into components, as a sparse graph. The result is the same as
+    labelling the whole mask (:func:`sieve_small_labelled`).
     """
+    if n_min <= 1 or not mask.any():
+        return mask
+    weighted = pixel_area is not None and min_area is not None
+    areas = np.broadcast_to(pixel_area, mask.shape) if weighted else None
+    n_sure = _sure_count(n_min, areas, min_area)
+    radius = _settle_radius(n_sure, connectivity)
+    if radius is None:
+        return sieve_small_labelled(mask, n_min, connectivity=connectivity, open_top=open_top,
+                                    open_bottom=open_bottom, open_left=open_left, open_right=open_right,
+                                    pixel_area=pixel_area, min_area=min_area)
+    h, w = mask.shape
+    pad = radius + 2
+    grid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
+    grid[pad: pad + h, pad: pad + w] = mask
+    rest = _unsettled(grid, pad, n_sure, radius, connectivity)
+    cells = np.flatnonzero(rest)
+    if len(cells) == 0:
+        return mask
+    stride = grid.shape[1]
+    forest, restf = grid.ravel().view(bool), rest.ravel()
+    steps = _STEPS[connectivity]
+    # a component of the rest touching a kept cell belongs to a patch with a settled cell; a cell
+    # with no forest around it is a patch of its own
+    keep_cell = np.zeros(len(cells), bool)
+    linked = np.zeros(len(cells), bool)
+    for dr, dc in steps:
+        for sign in (1, -1):
+            nb = cells + sign * (dr * stride + dc)
+            around = forest[nb]
+            linked |= around
+            keep_cell |= around > restf[nb]
+    row, col = cells // stride - pad, cells % stride - pad
+    for is_open, edge in ((open_top, row == 0), (open_bottom, row == h - 1),
+                          (open_left, col == 0), (open_right, col == w - 1)):
+        if is_open:
+            keep_cell |= edge
+    comp, n_comp = _components(cells, linked, restf, stride, steps)
+    if weighted:
+        small = np.bincount(comp, weights=areas[row, col], minlength=n_comp) < min_area * (1 - 1e-12)
+    else:
+        small = np.bincount(comp, minlength=n_comp) < n_min
+    small[comp[keep_cell]] = False
+    drop = small[comp]
+    if not drop.any():
+        return mask
+    out = mask.copy()
+    out[row[drop], col[drop]] = False
+    return out
+
+
+#: forward neighbour steps (row, column) of each connectivity; the backward ones are their negatives
+_STEPS = {8: ((0, 1), (1, -1), (1, 0), (1, 1)), 4: ((0, 1), (1, 0))}
+
+
+def _sure_count(n_min: int, areas: np.ndarray | None, min_area: float | None) -> int:
+    """A pixel count that no patch of the rule can be dropped with: ``n_min``, or with cell
+    areas the count whose smallest possible area reaches the minimum area."""
+    if areas is None:
+        return n_min
+    smallest = float(areas.min())
+    if smallest <= 0:
+        return 1 << 30  # no count suffices: every patch is measured
+    n = max(1, math.ceil(min_area * (1 - 1e-12) / smallest))
+    while n * smallest < min_area * (1 - 1e-12):
+        n += 1
+    return n
+
+
+def _settle_radius(n: int, connectivity: int) -> int | None:
+    """Smallest radius ``r`` whose box sums can prove a patch of ``n`` cells (see
+    :func:`_settled`), or None above :data:`_SETTLE_MAX_RADIUS`."""
+    for r in range(_SETTLE_MAX_RADIUS + 1):
+        side = 2 * r + 3
+        reach = (9 if connectivity == 8 else 5) if r == 0 else side * side - (0 if connectivity == 8 else 4)
+        if n <= reach:
+            return r
+    return None
+
+
+#: rows of a band in :func:`_unsettled` (its work arrays stay in the CPU's cache)
+_BAND_ROWS = 48
+
+
+def _unsettled(grid: np.ndarray, pad: int, n: int, radius: int, connectivity: int) -> np.ndarray:
+    """Forest cells of ``grid`` (0/1 uint8, the mask padded with ``pad`` = radius + 2 zeros) that
+    are neither settled nor next to a settled cell (same shape as ``grid``).
+
+    A settled cell is certainly in a patch of at least ``n`` cells. 8-connectivity: every cell of
+    a cell's 3 × 3 box is its neighbour, so a forest cell with ``n`` forest cells in its box is
+    in a patch of ``n`` or more (radius 0). When the (2r+1)² box around a cell is all forest it
+    is one patch, and every cell of the next ring touches it: the forest cells of the (2r+3)²
+    box are all in the cell's patch (radius r). 4-connectivity: the cell and its 4 neighbours
+    (radius 0); a full box, plus the next ring but its 4 corners (which touch only the ring).
+    Computed in bands of rows.
+    """
+    h, w = grid.shape[0] - 2 * pad, grid.shape[1] - 2 * pad
+    flag = grid.view(bool)
+    rest = np.zeros(grid.shape, bool)
+    for a in range(0, h, _BAND_ROWS):
+        b = min(h, a + _BAND_ROWS)
+        # settled cells of rows a-1 … b and columns -1 … w (grid rows a+pad-1 …)
+        r0, r1, c0, c1 = a + pad - 1, b + pad + 1, pad - 1, pad + w + 1
+        if radius == 0 and connectivity == 4:
+            count = grid[r0 - 1: r1 - 1, c0: c1] + grid[r0 + 1: r1 + 1, c0: c1]
+            count += grid[r0: r1, c0 - 1: c1 - 1]
+            count += grid[r0: r1, c0 + 1: c1 + 1]
+            count += grid[r0: r1, c0: c1]
+            sure = count >= n
+        else:
+            sure = _box_sum(grid, radius + 1, r0, r1, c0, c1) >= (n if connectivity == 8 else n + 4)
+        if radius == 0:
+            sure &= flag[r0: r1, c0: c1]
+        else:
+            sure &= _box_sum(grid, radius, r0, r1, c0, c1) == (2 * radius + 1) ** 2
+        np.greater(flag[r0 + 1: r1 - 1, c0 + 1: c1 - 1], _grow(sure, connectivity),
+                   out=rest[r0 + 1: r1 - 1, c0 + 1: c1 - 1])
+    return rest
+
+
+def _box_sum(grid: np.ndarray, r: int, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """Sums of the (2r+1)² boxes centred on rows ``r0 … r1-1``, columns ``c0 … c1-1`` of ``grid``."""
+    rows = grid[r0 - r: r1 + r, c0 - r: c1 - r].copy()
+    for k in range(1, 2 * r + 1):
+        rows += grid[r0 - r: r1 + r, c0 - r + k: c1 - r + k]
+    out = rows[0: r1 - r0].copy()
+    for k in range(1, 2 * r + 1):
+        out += rows[k: k + r1 - r0]
+    return out
+
+
+def _grow(cells: np.ndarray, connectivity: int) -> np.ndarray:
+    """Inner cells (all but the outer row and column on each side) of ``cells`` grown by one step
+    of the connectivity."""
+    if connectivity == 4:
+        out = cells[:-2, 1:-1] | cells[2:, 1:-1]
+        out |= cells[1:-1, :-2]
+        out |= cells[1:-1, 2:]
+        out |= cells[1:-1, 1:-1]
+        return out
+    rows = cells[:, :-2] | cells[:, 1:-1]
+    rows |= cells[:, 2:]
+    out = rows[:-2] | rows[1:-1]
+    out |= rows[2:]
+    return out
+
+
+def _components(cells: np.ndarray, linked: np.ndarray, member: np.ndarray, stride: int,
+                steps) -> tuple[np.ndarray, int]:
+    """Connected components of a sparse set of cells (sorted flat indices into a padded grid
+    whose flat membership is ``member``; ``linked``: the cells with a member among their
+    neighbours, the others are components of one cell): (component of each cell, number of
+    components)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    comp = np.empty(len(cells), np.int64)
+    alone = ~linked
+    n_alone = int(alone.sum())
+    comp[alone] = np.arange(n_alone)
+    joined = cells[linked]
+    src, dst = [], []
+    for dr, dc in steps:
+        nb = joined + (dr * stride + dc)
+        hit = member[nb]
+        src.append(np.flatnonzero(hit))
+        dst.append(np.searchsorted(joined, nb[hit]))
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    n = len(joined)
+    graph = csr_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(n, n))
+    n_comp, sub = connected_components(graph, directed=False)
+    comp[linked] = n_alone + sub
+    return comp, n_alone + n_comp
+
+
+def sieve_small_labelled(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
+                         open_top: bool = False, open_bottom: bool = False,
+                         open_left: bool = False, open_right: bool = False,
+                         pixel_area: np.ndarray | None = None, min_area: float | None = None) -> np.ndarray:
+    """:func:`sieve_small` by labelling every patch of the mask (scipy ``ndimage.label``): the
+    path for minimum areas above the box sums' reach."""
     if n_min <= 1 or not mask.any():
         return mask
     structure = np.ones((3, 3), bool) if connectivity == 8 else ndimage.generate_binary_structure(2, 1)

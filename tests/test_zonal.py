@@ -1,4 +1,5 @@
-"""Exact coverage fractions and the minimum-area sieve, against hand-built truth and exactextract."""
+"""Exact coverage fractions and the minimum-area sieve, against hand-built truth, exactextract and
+plain scipy labelling."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,9 @@ import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
+from scipy import ndimage
 
+from gisplan import zonal
 from gisplan.zonal import coverage, min_patch_pixels, sieve_small
 
 
@@ -134,3 +137,128 @@ def test_vertices_and_edges_on_grid_lines_match_shapely(seed, snap):
     cells = shapely.box(-2 + cols.ravel(), 16 - rows.ravel() - 1, -1 + cols.ravel(), 16 - rows.ravel())
     want = shapely.area(shapely.intersection(poly, cells)).reshape(20, 20)
     np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+# --- the minimum-area sieve against plain labelling ------------------------------------------------
+
+def _labelled(mask, n_min, connectivity=8, opens=(False, False, False, False), pixel_area=None, min_area=None):
+    """The rule written directly: label every patch with scipy, drop those below the minimum that
+    touch no open edge (top, bottom, left, right)."""
+    structure = np.ones((3, 3), bool) if connectivity == 8 else None
+    labels, n = ndimage.label(mask, structure=structure)
+    if pixel_area is None:
+        size = ndimage.sum_labels(np.ones(mask.shape), labels, np.arange(1, n + 1))
+        small = size < n_min
+    else:
+        area = ndimage.sum_labels(np.broadcast_to(pixel_area, mask.shape), labels, np.arange(1, n + 1))
+        small = area < min_area * (1 - 1e-12)
+    edges = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
+    for is_open, edge in zip(opens, edges, strict=True):
+        if is_open:
+            small[edge[edge > 0] - 1] = False
+    out = mask.copy()
+    out[labels > 0] &= ~small[labels[labels > 0] - 1]
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_min=st.sampled_from([2, 3, 4, 5, 6, 9, 10, 21, 25, 26, 30, 49, 77, 130]),
+       connectivity=st.sampled_from([4, 8]), density=st.floats(0.05, 0.95),
+       shape=st.tuples(st.integers(1, 45), st.integers(1, 45)), opens=st.tuples(*[st.booleans()] * 4),
+       weighted=st.booleans())
+def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape, opens, weighted):
+    """Random masks (smooth blobs and noise, so that patches of every size and shape occur, many
+    touching the array's edges) give the same cells as labelling every patch: every minimum
+    (settled by 3 × 3 to 11 × 11 box sums, or labelled above), both connectivities, open edges,
+    cell areas per row."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    smooth = ndimage.uniform_filter(rng.uniform(size=(h, w)), size=int(rng.integers(1, 6)))
+    mask = np.where(rng.uniform(size=(h, w)) < 0.15, rng.uniform(size=(h, w)) < density,
+                    smooth > np.quantile(smooth, 1 - density))
+    pixel_area = rng.uniform(90, 110, (h, 1)) if weighted else None
+    min_area = n_min * 100.0 if weighted else None
+    got = sieve_small(mask, n_min, connectivity=connectivity, open_top=opens[0], open_bottom=opens[1],
+                      open_left=opens[2], open_right=opens[3], pixel_area=pixel_area, min_area=min_area)
+    want = _labelled(mask, n_min, connectivity, opens, pixel_area, min_area)
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n_min", [4, 30])
+def test_patch_of_exactly_the_minimum_is_kept_and_one_cell_less_dropped(n_min):
+    """By hand: 0.3 ha is 4 cells at 30 m (3.33 → 4) and 30 cells at 10 m. A compact block and a
+    one-cell-wide diagonal of exactly ``n_min`` cells are kept (8-connectivity); the same shapes
+    one cell short are dropped; with 4-connectivity a diagonal is ``n_min`` patches of one cell."""
+    rows = 2 if n_min == 4 else 5  # blocks 2 × 2 and 5 × 6
+    cols = n_min // rows
+    block = np.zeros((80, 80), bool)
+    block[2: 2 + rows, 2: 2 + cols] = True
+    short_block = np.zeros((80, 80), bool)
+    short_block[12: 12 + rows, 2: 2 + cols] = True
+    short_block[12 + rows - 1, 2 + cols - 1] = False
+    diag = np.zeros((80, 80), bool)
+    diag[22 + np.arange(n_min), 20 + np.arange(n_min)] = True
+    short_diag = np.zeros((80, 80), bool)  # running the other way, 3 or more cells from `diag`
+    short_diag[22 + np.arange(n_min - 1), 79 - np.arange(n_min - 1)] = True
+    m = block | short_block | diag | short_diag
+    assert [block.sum(), short_block.sum(), diag.sum(), short_diag.sum()] == [n_min, n_min - 1] * 2
+    assert m.sum() == 4 * n_min - 2
+    np.testing.assert_array_equal(sieve_small(m, n_min, connectivity=8), block | diag)
+    np.testing.assert_array_equal(sieve_small(m, n_min, connectivity=4), block)
+    # on a geographic grid (areas per row) the patch's area decides: n_min cells of 99 m² are below
+    # n_min × 100 m², the same cells of 101 m² reach it
+    for cell, want in ((99.0, np.zeros_like(m)), (101.0, block | diag)):
+        got = sieve_small(m, n_min, pixel_area=np.full((80, 1), cell), min_area=n_min * 100.0)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_box_sums_count_only_cells_joined_to_the_patch():
+    """Cells of another patch inside the box must not make a small patch look large. 8-connected:
+    a 5 × 5 block missing its corner plus 4 cells below (28 cells) and a lone cell touching only
+    the missing corner: 29 forest cells in the 7 × 7 box, but no patch of 29 (minimum 29: both
+    dropped). 4-connected: a 3 × 3 block and 4 lone cells on the corners of its 5 × 5 box (they
+    touch the block only diagonally): 13 cells in the box, patches of 9 and 1 (minimum 13)."""
+    m = np.zeros((20, 20), bool)
+    m[8:13, 8:13] = True
+    m[8, 8] = False
+    m[13, 9:13] = True
+    m[7, 7] = True
+    assert m.sum() == 29 and m[7:14, 7:14].sum() == 29
+    assert not sieve_small(m, 29, connectivity=8).any()
+    assert sieve_small(m, 28, connectivity=8).sum() == 28  # the block is kept, the lone cell dropped
+    m = np.zeros((20, 20), bool)
+    m[8:11, 8:11] = True
+    m[[7, 7, 11, 11], [7, 11, 7, 11]] = True
+    assert m[7:12, 7:12].sum() == 13
+    assert not sieve_small(m, 13, connectivity=4).any()
+    block = np.zeros_like(m)
+    block[8:11, 8:11] = True
+    np.testing.assert_array_equal(sieve_small(m, 9, connectivity=4), block)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_min=st.sampled_from([3, 4, 12, 30]), connectivity=st.sampled_from([4, 8]))
+def test_windowed_sieve_equals_whole_raster(tmp_path_factory, seed, n_min, connectivity):
+    """Streamed in small windows with a halo of ``n_min`` cells (patches cut by window edges and
+    by the halo's edge), the forest counted equals the sieve of the whole raster at once."""
+    import rasterio
+
+    rng = np.random.default_rng(seed)
+    h, w = 37, 41
+    smooth = ndimage.uniform_filter(rng.uniform(size=(h, w)), size=3)
+    data = np.where((smooth > 0.55) | (rng.uniform(size=(h, w)) < 0.12), 50, 0).astype("uint8")
+    path = tmp_path_factory.mktemp("sieve") / "c.tif"
+    t = from_origin(0, h * 10.0, 10, 10)
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=1, dtype="uint8", crs="EPSG:9213",
+                       transform=t) as ds:
+        ds.write(data, 1)
+
+    def classify(arrays, masks, strip):
+        kept = sieve_small(arrays[0] >= 10, n_min, connectivity=connectivity, open_top=strip.open_top,
+                           open_bottom=strip.open_bottom, open_left=strip.open_left, open_right=strip.open_right)
+        return strip.core(kept.astype(np.int8))
+
+    zone = np.array([shapely.box(0, 0, w * 10.0, h * 10.0)], dtype=object)
+    sums = zonal.class_sums([str(path)], zone, classify, 2, halo=n_min, strip_rows=int(rng.integers(3, 12)),
+                            tile_cols=int(rng.integers(3, 12)))
+    assert sums[0, 1] == _labelled(data >= 10, n_min, connectivity).sum()
