@@ -88,6 +88,25 @@ _ATTR_TYPES = {"str", "int", "float", "bool", "date"}
 SYNTHETIC_NOTE = "Dữ liệu mô phỏng — synthetic demo data"
 
 
+def read_toml(path: Path, what: str, *, invalid: type[Exception] = CatalogError, hint: str = "") -> dict:
+    """The TOML document at ``path`` (UTF-8). ``what`` names the file in errors ("catalog
+    file", "hazard weights file"); ``hint`` follows the "does not exist" message.
+
+    Raises
+    ------
+    LayerNotFoundError
+        The file does not exist.
+    ``invalid`` (CatalogError by default)
+        The file is not valid TOML or not UTF-8.
+    """
+    if not path.exists():
+        raise LayerNotFoundError(f"{what} {path} does not exist{hint}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise invalid(f"{what} {path} is not valid TOML: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class Attribute:
     """One attribute (column) of a layer type."""
@@ -206,12 +225,7 @@ class Catalog:
 
     # -- loading -------------------------------------------------------------------------
     def _load(self, path: Path) -> None:
-        if not path.exists():
-            raise LayerNotFoundError(f"catalog file {path} does not exist")
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
+        doc = read_toml(path, "catalog file")
         _check_keys(doc, _TOP_KEYS, f"{path}", "section")
         meta = doc.get("catalog", {})
         if not isinstance(meta, Mapping):
