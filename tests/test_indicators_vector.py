@@ -6,6 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from gisplan.errors import DataMissingError, SchemaError
 from gisplan.indicators.air import air_monitoring_coverage
 from gisplan.indicators.change import forest_change_status
 from gisplan.indicators.forest import forest_cover_from_status
@@ -264,3 +265,40 @@ def test_target_tracker():
     assert t.loc["forest_cover", "status"] == "no target" and t.loc["forest_cover", "current"] == 60
     assert len(load_targets()) == len(t)
     assert t.loc["hazardous_waste", "wording_vi"].startswith("98% chất thải nguy hại")
+
+
+# run_indicators skips an indicator only when its data are absent (DataMissingError); any other
+# exception inside an indicator is a bug and stops the run with that exception
+# one river section across both communes along y = 500: 1 km in each
+ACROSS = gpd.GeoDataFrame({"section_id": ["X1"], "river_name": ["Sông Công"], "qcvn_class": ["C"]},
+                          geometry=[shapely.LineString([(0, 500), (2000, 500)])], crs=CRS)
+
+
+def _river_run(monkeypatch, exc):
+    from gisplan.indicators import run as run_module
+    from gisplan.indicators.run import run_indicators
+    from gisplan.store import LayerStore
+
+    def broken(rivers):
+        raise exc
+
+    monkeypatch.setattr(run_module, "river_length_by_class", broken)
+    store = LayerStore(None, layers={"communes": UNITS, "river_sections": ACROSS})
+    return run_indicators(store=store, target_values={})
+
+
+@pytest.mark.parametrize("exc", [KeyError("qcvn_class"), ValueError("cannot convert"),
+                                 SchemaError("a gisplan error that is not missing data")])
+def test_a_bug_inside_an_indicator_stops_the_run(monkeypatch, exc):
+    with pytest.raises(type(exc), match=str(exc).strip("'")):
+        _river_run(monkeypatch, exc)
+
+
+def test_missing_data_inside_an_indicator_is_a_skip_and_the_rest_still_runs(monkeypatch):
+    res = _river_run(monkeypatch, DataMissingError("no river sections with water-quality data"))
+    assert "river_quality" not in res.tables
+    assert res.skipped["river_quality"] == "no river sections with water-quality data"
+    # the other river table of the same layers is still computed: 1 km of class C in each commune
+    by_unit = res["river_quality_communes"].set_index("code")
+    assert by_unit.loc["00001", "class_C_km"] == pytest.approx(1.0)
+    assert by_unit.loc["00002", "polluted_km"] == pytest.approx(1.0)
