@@ -256,13 +256,11 @@ def code_labels(lang: str = "vi") -> dict[str, dict[str, str]]:
 
 def file_note() -> str:
     """What the page says when opened from ``file://`` (HTML, Vietnamese then English)."""
-    return ("<b>Lớp lô rừng chưa hiển thị:</b> lớp này là tệp PMTiles, trình duyệt chỉ đọc được qua "
-            "máy chủ web hỗ trợ yêu cầu Range, không đọc được khi mở trang trực tiếp từ tệp (file://). "
-            "Xem trang bằng lệnh <code>gisplan serve THƯ_MỤC</code> rồi mở địa chỉ http://127.0.0.1:8000/ "
-            "mà lệnh in ra.<br><b>Forest parcels not shown:</b> this layer is a PMTiles archive, which "
-            "a browser reads only from a web server that supports HTTP Range requests, not from a page "
-            "opened as a file (file://). Preview the site with <code>gisplan serve FOLDER</code> and "
-            "open the http://127.0.0.1:8000/ address it prints.")
+    return ("<b>Lớp lô rừng chưa hiển thị:</b> tệp PMTiles chỉ đọc được qua máy chủ web hỗ trợ yêu cầu "
+            "Range, không đọc được khi mở trang từ tệp (file://). Chạy <code>gisplan serve THƯ_MỤC</code> "
+            "rồi mở http://127.0.0.1:8000/.<br><b>Forest parcels not shown:</b> a PMTiles archive needs "
+            "a web server with HTTP Range requests and cannot load from file://. Run "
+            "<code>gisplan serve FOLDER</code> and open http://127.0.0.1:8000/.")
 
 
 _JS = """
@@ -275,12 +273,16 @@ _JS = """
   if (location.protocol === 'file:') {  // a Range request needs a web server
     var Note = L.Control.extend({onAdd: function () {
       var div = L.DomUtil.create('div', 'gisplan-pmtiles-note leaflet-bar');
-      div.style.cssText = 'background:#fff3cd;color:#7a4b00;padding:6px 9px;max-width:340px;font-size:12px;line-height:1.35';
-      div.innerHTML = D.fileNote;
+      div.style.cssText = 'background:#fff3cd;color:#7a4b00;padding:6px 24px 6px 9px;font-size:12px;' +
+        'line-height:1.35;position:relative;max-width:min(360px, calc(100vw - 130px))';
+      div.innerHTML = D.fileNote + '<a href="#" role="button" title="Đóng / Close" style="position:absolute;' +
+        'top:3px;right:5px;width:auto;height:auto;line-height:1;background:none;border:none;font-size:16px;' +
+        'text-decoration:none;color:#7a4b00">×</a>';
       L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.on(div.lastChild, 'click', function (e) { L.DomEvent.preventDefault(e); L.DomUtil.remove(div); });
       return div;
     }});
-    new Note({position: 'bottomleft'}).addTo(map);
+    new Note({position: 'bottomleft'}).addTo(map);  // clear of the title and the legend button
     window.gisplanParcelLayer = L.layerGroup().addTo(map);
     window.gisplanParcelsIdle = function () { return true; };
     window.gisplanParcelCount = function () { return 0; };
