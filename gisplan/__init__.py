@@ -27,7 +27,7 @@ _EXPORTS = {
     "open_raster": "gisplan.io",
     "write_layer": "gisplan.io",
     "validate": "gisplan.io",
-    "ValidationReport": "gisplan._validate",
+    "ValidationReport": "gisplan.io",
     "decode_legacy": "gisplan.encoding",
     "normalize_name": "gisplan.encoding",
     # demo

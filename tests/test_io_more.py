@@ -271,7 +271,7 @@ def test_overlap_check_on_36000_parcels_finds_the_one_shifted():
     gdf = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(n * n)], "origin": "natural",
                             "purpose": "production", "meets_criteria": True, "year": 2024},
                            geometry=geoms, crs=9213)
-    from gisplan._validate import validate_frame
+    from gisplan.io import validate_frame
 
     _, report = validate_frame(gdf, TYPES["forest_status"])
     assert [(i.row, i.message.split(" (")[0]) for i in report.errors] == [("P5", "overlaps P6 by 3,000.0 m²")]

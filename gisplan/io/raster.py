@@ -1,0 +1,120 @@
+"""Rasters (GeoTIFF / COG, VRT): opened and checked from the header and a few sampled blocks,
+never read whole, as a :class:`RasterSource` for windowed reads.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from pyproj import CRS
+from rasterio.windows import Window
+
+from gisplan.catalog import Catalog
+from gisplan.crs import to_crs
+from gisplan.errors import CRSError, LayerNotFoundError, ReadError, RepairWarning
+from gisplan.io.sources import catalog_entry
+
+
+@dataclass(frozen=True)
+class RasterSource:
+    """A raster opened and checked (header and sampled windows only), ready for windowed reads.
+
+    ``crs`` is the raster's CRS (or the one declared in the catalog); ``res`` in CRS units.
+    """
+
+    path: Path
+    crs: CRS
+    transform: Any
+    width: int
+    height: int
+    res: tuple[float, float]
+    nodata: float | None
+    dtype: str
+    count: int
+    bounds: tuple[float, float, float, float]
+    layer_type: str | None = None
+    name: str | None = None
+    year: int | None = None
+    synthetic: bool = False
+    crs_declared: bool = False
+
+    @property
+    def pixel_area_ha(self) -> float:
+        return abs(self.res[0] * self.res[1]) / 10_000.0
+
+    def open(self):
+        """``rasterio.open`` the file (a context manager)."""
+        return rasterio.open(self.path)
+
+
+def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
+                layer_type: str | None = None, crs: Any = None) -> RasterSource:
+    """Open a raster by path or catalog entry name and check it without reading it whole.
+
+    Checks: the file opens, has a CRS (or one is declared with ``crs`` / the catalog entry),
+    sampled blocks decode (a truncated file fails here), values in the samples are inside the
+    layer type's range (warning otherwise), and a nodata value is declared (warning otherwise).
+
+    Raises
+    ------
+    LayerNotFoundError, ReadError, CRSError
+    """
+    entry, catalog = catalog_entry(source, catalog)
+    path = entry.path if entry else Path(source)
+    ltype_id = entry.type if entry else layer_type
+    declared = crs if crs is not None else (entry.crs if entry else None)
+    if not path.exists():
+        raise LayerNotFoundError(f"{path} does not exist")
+    try:
+        with rasterio.open(path) as ds:
+            file_crs = ds.crs
+            info = dict(transform=ds.transform, width=ds.width, height=ds.height, res=ds.res,
+                        nodata=ds.nodata, dtype=ds.dtypes[0], count=ds.count, bounds=tuple(ds.bounds))
+            samples = _sample_blocks(ds)
+    except rasterio.errors.RasterioIOError as exc:
+        raise ReadError(f"cannot read raster {path}: {exc}. The file may be truncated or not a GeoTIFF") from exc
+    if file_crs is None and declared is None:
+        raise CRSError(
+            f"raster {path} has no CRS. Declare it: crs = \"EPSG:9213\" in the catalog entry, "
+            f"open_raster(..., crs=…), or write it into the file (gdal_edit.py -a_srs EPSG:9213 {path.name})"
+        )
+    raster_crs = to_crs(declared) if file_crs is None else CRS.from_user_input(file_crs)
+    cat = catalog if catalog is not None else Catalog(None)
+    ltype = cat.types.get(ltype_id) if ltype_id else None
+    floating = np.issubdtype(np.dtype(info["dtype"]), np.floating)
+    if info["nodata"] is None:
+        counted = "every finite pixel (NaN and ±inf are nodata)" if floating else "every pixel"
+        warnings.warn(f"raster {path} declares no nodata value: {counted} counts as observed",
+                      RepairWarning, stacklevel=2)
+    if ltype is not None and ltype.raster.get("values") == "continuous":
+        lo, hi = ltype.raster.get("min"), ltype.raster.get("max")
+        vals = samples[samples != info["nodata"]] if info["nodata"] is not None else samples
+        if floating:
+            vals = vals[np.isfinite(vals)]
+        if vals.size and ((lo is not None and vals.min() < lo) or (hi is not None and vals.max() > hi)):
+            warnings.warn(
+                f"raster {path}: sampled values {vals.min()}–{vals.max()} fall outside the "
+                f"{ltype.id} range {lo}–{hi} ({ltype.raster.get('unit', '')}); check band and scaling",
+                RepairWarning, stacklevel=2)
+    return RasterSource(path=path, crs=raster_crs, layer_type=ltype_id, crs_declared=file_crs is None,
+                        name=entry.name if entry else path.stem, year=entry.year if entry else None,
+                        synthetic=bool(entry.synthetic) if entry else False, **info)
+
+
+def _sample_blocks(ds) -> np.ndarray:
+    """Decode a few blocks (first, middle, last) of band 1; a truncated file fails here."""
+    bh, bw = ds.block_shapes[0]
+    rows = sorted({0, (ds.height // 2 // bh) * bh, max(0, ((ds.height - 1) // bh) * bh)})
+    cols = sorted({0, (ds.width // 2 // bw) * bw, max(0, ((ds.width - 1) // bw) * bw)})
+    out = []
+    for r in rows:
+        for c in cols:
+            win = Window(c, r, min(bw, ds.width - c), min(bh, ds.height - r))
+            out.append(ds.read(1, window=win).ravel())
+    return np.concatenate(out)

@@ -1,0 +1,145 @@
+"""Opening vector files: GeoPackage and other multi-layer files (which layer to read), Shapefiles
+(missing or empty parts, truncated .shp, DBF bytes read one-to-one, the encoding a .cpg
+declares), GeoJSON, KML/KMZ, MapInfo TAB/MIF, FlatGeobuf, GeoParquet, and CSV tables
+(:mod:`gisplan.io.csv_points`). Errors name the file and say what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from gisplan.catalog import LayerType
+from gisplan.errors import CRSError, LayerNotFoundError, ReadError, SchemaError
+from gisplan.io.csv_points import read_csv
+from gisplan.io.sources import RASTER_SUFFIXES
+
+
+def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, *, assume_crs=None,
+                 axes: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, str | None, list]:
+    """Open a vector file: (frame, layer name, notes); notes are (code, message, column) of
+    repairs made while reading (e.g. swapped CSV axes)."""
+    if not path.exists():
+        raise LayerNotFoundError(f"{path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix in RASTER_SUFFIXES:
+        raise SchemaError(f"{path} is a raster; layer type {ltype.id!r} is a vector layer "
+                          "(rasters: open_raster() or gisplan.read())")
+    if path.is_file() and path.stat().st_size == 0:
+        raise ReadError(f"cannot read {path}: the file is empty (0 bytes); it was not written or not "
+                        f"copied completely: copy it again from its source")
+    if suffix == ".shp":
+        for part in (".dbf", ".shx"):
+            comp = next((c for c in (path.with_suffix(part), path.with_suffix(part.upper())) if c.exists()), None)
+            if comp is not None and comp.stat().st_size == 0:
+                raise ReadError(f"cannot read {path}: its {comp.name} is empty (0 bytes); copy the "
+                                f"Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) again from its source")
+        if not any(path.with_suffix(p).exists() for p in (".shx", ".SHX")):
+            raise ReadError(f"cannot read {path}: its index file {path.with_suffix('.shx').name} is missing; "
+                            "copy the Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) together from its source")
+    if path.is_dir() and suffix != ".gdb" and not any(path.glob("*.shp")):
+        raise ReadError(f"cannot read {path}: it is a folder, not a layer file; give the file inside it "
+                        "(e.g. .gpkg, .shp, .geojson)")
+    try:
+        if suffix == ".csv":
+            df, notes = read_csv(path, ltype, assume_crs=assume_crs, axes=axes or {})
+            return df, None, notes
+        if suffix in (".parquet", ".geoparquet"):
+            return gpd.read_parquet(path), None, []
+        if suffix == ".shp":
+            _check_shp_length(path)
+        target = str(path)  # .kmz: read by GDAL's LIBKML driver
+        layer = _pick_layer(target, path, layer, ltype)
+        kw = {}
+        if suffix in (".shp", ".dbf"):
+            # read bytes one-to-one; fix_text_columns decides what they are (.cpg may be wrong)
+            kw["encoding"] = "latin1" if encoding in ("auto", "tcvn3", "vni") else encoding
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*has GPKG application_id.*")
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
+            gdf = pyogrio.read_dataframe(target, layer=layer, **kw)
+        return gdf, layer, []
+    except (LayerNotFoundError, SchemaError, CRSError, ReadError):
+        raise
+    except Exception as exc:  # pyogrio/GDAL/arrow errors: report the file, not the library
+        raise ReadError(
+            f"cannot read {path}: {exc}. The file may be truncated, corrupt or not a "
+            f"{suffix.lstrip('.').upper()} file; re-export it from its source"
+        ) from exc
+
+
+def _check_shp_length(path: Path) -> None:
+    """A .shp header records the file length; a shorter file was cut off in transfer."""
+    with open(path, "rb") as f:
+        header = f.read(28)
+    if len(header) < 28:
+        raise ReadError(f"cannot read {path}: the file is truncated (no complete header)")
+    declared = int.from_bytes(header[24:28], "big") * 2
+    actual = path.stat().st_size
+    if actual < declared:
+        raise ReadError(
+            f"cannot read {path}: the file is truncated ({actual} of {declared} bytes); "
+            f"copy it again from its source"
+        )
+
+
+def _pick_layer(target: str, path: Path, layer: str | None, ltype: LayerType) -> str | None:
+    """The layer to read: ``layer`` when given (it must exist), else the only layer, else the
+    only layer with geometries, else the layer named like the layer type; several candidates
+    are a :class:`LayerNotFoundError` listing them."""
+    try:
+        listed = pyogrio.list_layers(target)
+    except Exception as exc:
+        raise ReadError(f"cannot open {path}: {exc}. The file may be truncated or corrupt") from exc
+    layers = [str(row[0]) for row in listed]
+    if layer is not None:
+        if layer not in layers:
+            raise LayerNotFoundError(f"{path} has no layer {layer!r}; layers: {', '.join(layers)}")
+        return layer
+    if len(layers) <= 1:
+        return layers[0] if layers else None
+    spatial = [str(row[0]) for row in listed if row[1] is not None]
+    if len(spatial) == 1:
+        return spatial[0]
+    if ltype.id in layers:
+        return ltype.id
+    shown = ", ".join(spatial or layers)
+    raise LayerNotFoundError(
+        f"{path} has {len(spatial or layers)} layers ({shown}); say which one to read: "
+        f"layer=\"…\" (Python), --layer … (CLI) or layer = \"…\" in the catalog entry")
+
+
+def declared_encoding(path: Path) -> str | None:
+    """The text encoding a file declares: a Shapefile's .cpg (None without one); UTF-8 for
+    formats that are UTF-8 by definition (GeoPackage, GeoJSON, KML, FlatGeobuf, GeoParquet)."""
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".dbf"):
+        cpg = path.with_suffix(".cpg")
+        if not cpg.exists():
+            cpg = path.with_suffix(".CPG")
+        return codec(cpg.read_text(encoding="ascii", errors="replace")) if cpg.exists() else None
+    if suffix in (".gpkg", ".geojson", ".json", ".kml", ".kmz", ".fgb", ".parquet", ".geoparquet"):
+        return "utf-8"
+    return None
+
+
+def codec(name: str | None) -> str | None:
+    """Python's canonical codec name (``"UTF-8"`` → ``"utf-8"``, ``"1258"`` → ``"cp1258"``),
+    the name itself for gisplan's legacy encodings, None when unknown."""
+    if not name:
+        return None
+    name = str(name).strip().lower()
+    if name in ("tcvn3", "vni"):
+        return name
+    if name.isdigit():
+        name = {"65001": "utf-8", "28591": "latin-1", "88591": "latin-1"}.get(name, f"cp{name}")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
