@@ -98,7 +98,7 @@ def read_layer(
         with False, return the data with the issues in ``attrs["gisplan"]["issues"]``.
     overlap_tolerance_m2 : overlaps between polygons of one forest_status / communes /
         communes_pre2025 layer larger than this (m², measured in EPSG:9213 for geographic data)
-        are errors; default :data:`gisplan._validate.OVERLAP_TOLERANCE_M2` (1 m²).
+        are errors; default :data:`gisplan.io.validation.OVERLAP_TOLERANCE_M2` (1 m²).
     where : keep only the features matching this attribute filter, an SQL WHERE expression over
         the file's own column names and its decoded (Unicode) text, e.g. ``"name = 'Ba Bể'"``
         or ``"ten LIKE 'Kim H%'"`` (``LIKE`` ignores case, Vietnamese letters included). For a
