@@ -127,7 +127,7 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
         exposure_by_unit,
         susceptibility,
     )
-    from gisplan.indicators.terrain import load_zones
+    from gisplan.indicators.raster_zones import load_zones
     from gisplan.io import read_layer
 
     hazards = tuple(hazards) or HAZARDS

@@ -18,7 +18,8 @@ from gisplan import zonal
 from gisplan.errors import GisplanWarning, SchemaError
 from gisplan.indicators.hazard_config import NOTE
 from gisplan.indicators.hazard_factors import vector_layer
-from gisplan.indicators.terrain import load_zones, weighted_sums
+from gisplan.indicators.raster_zones import load_zones
+from gisplan.indicators.terrain import weighted_sums
 
 if TYPE_CHECKING:
     from gisplan.indicators.hazard import SusceptibilityResult

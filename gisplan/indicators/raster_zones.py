@@ -84,9 +84,27 @@ def raster_info(raster: Raster, crs: Any = None, *, what: str = "raster",
 
 
 def prepare_zones(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None, encoding="auto"):
-    """Zones checked and in the raster's CRS, their geometries, and the grid's measures
-    (``info``: see :func:`grid_measures`, plus ``zone_m2``)."""
+    """Zones checked and in the raster's CRS (:func:`load_zones`), their geometries, and the
+    grid's measures (``info``: see :func:`grid_measures`, plus ``zone_m2``)."""
     info = grid_measures(path, crs, mmu_ha)
+    gdf = load_zones(zones, id_column, crs, layer=layer, encoding=encoding)
+    info["zone_m2"] = zone_m2(gdf, crs, info)
+    return gdf, gdf.geometry.to_numpy(), info
+
+
+def load_zones(zones, id_column: str, crs: CRS, *, layer=None, encoding="auto") -> gpd.GeoDataFrame:
+    """Zones (a GeoDataFrame, or a vector file read with :func:`gisplan.io.read_layer`) checked
+    and reprojected to ``crs`` (a copy; the caller's frame is never changed).
+
+    Raises
+    ------
+    CRSError
+        The zones have no CRS.
+    SchemaError
+        ``id_column`` missing, null or duplicated ids, null or empty geometries, or geometries
+        that are not polygons; each names the rows. Invalid polygons are repaired with
+        ``make_valid`` and a :class:`~gisplan.errors.RepairWarning` names them.
+    """
     if isinstance(zones, gpd.GeoDataFrame):
         gdf, where = zones, "zones"
     else:
@@ -103,8 +121,7 @@ def prepare_zones(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None
     kinds = set(gdf.geometry.geom_type)
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise SchemaError(f"{where} must be polygons, got {', '.join(sorted(kinds))}")
-    info["zone_m2"] = zone_m2(gdf, crs, info)
-    return gdf, gdf.geometry.to_numpy(), info
+    return gdf
 
 
 def _repair(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> gpd.GeoDataFrame:
@@ -115,7 +132,7 @@ def _repair(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> gpd.GeoDataFra
     if len(invalid):
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         warnings.warn(f"{where}: {len(invalid)} invalid polygon(s) repaired with make_valid at row(s) "
-                      f"{_rows_text(invalid, gdf[id_column].to_numpy())}", RepairWarning, stacklevel=4)
+                      f"{_rows_text(invalid, gdf[id_column].to_numpy())}", RepairWarning, stacklevel=5)
     mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
     for i in mixed:
         parts = shapely.get_parts(geoms[i])

@@ -47,10 +47,9 @@ from gisplan.errors import (
     GisplanWarning,
     OptionError,
     ReadError,
-    SchemaError,
 )
-from gisplan.indicators.raster_zones import cell_areas, raster_info, unit_m
-from gisplan.io import RasterSource, read_layer
+from gisplan.indicators.raster_zones import cell_areas, load_zones, raster_info, unit_m
+from gisplan.io import RasterSource
 
 log = logging.getLogger(__name__)
 
@@ -176,50 +175,6 @@ def slope_deg(z: np.ndarray, dx_m: np.ndarray | float, dy_m: np.ndarray | float)
     """Slope in degrees (Horn's gradient, metres over metres); NaN where unknown."""
     gx, gy = horn_gradient(z, dx_m, dy_m)
     return np.degrees(np.arctan(np.hypot(gx, gy)))
-
-
-def _check_zones(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> None:
-    if gdf.crs is None:
-        raise CRSError(f"{where} have no CRS; set one (e.g. gdf.set_crs(9213)) first")
-    if id_column not in gdf.columns:
-        raise SchemaError(f"{where} have no column {id_column!r}; columns: "
-                          f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
-    geoms = gdf.geometry.to_numpy()
-    bad = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if len(bad):
-        raise SchemaError(f"{where}: {len(bad)} zone(s) without a geometry at row(s) "
-                          f"{', '.join(map(str, bad[:10]))}; fix or delete these features")
-    ids = gdf[id_column]
-    if ids.isna().any():
-        rows = np.flatnonzero(ids.isna().to_numpy())
-        raise SchemaError(f"{where}: {id_column!r} is empty at row(s) {', '.join(map(str, rows[:10]))}")
-    dup = ids[ids.duplicated()].unique()
-    if len(dup):
-        raise SchemaError(f"{where}: {id_column!r} values used by more than one feature: "
-                          f"{', '.join(map(repr, dup[:10]))}; dissolve by {id_column!r} or give each its own id")
-    kinds = set(gdf.geometry.geom_type)
-    if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise SchemaError(f"{where} must be polygons, got {', '.join(sorted(kinds))}")
-
-
-def load_zones(zones, id_column: str, crs: CRS, *, layer=None, encoding="auto") -> gpd.GeoDataFrame:
-    """Zones (GeoDataFrame or vector file) checked and reprojected to ``crs`` (a copy)."""
-    if isinstance(zones, gpd.GeoDataFrame):
-        gdf, where = zones, "zones"
-    else:
-        gdf, where = read_layer(zones, layer=layer, encoding=encoding, crs=None), f"zones {zones}"
-    _check_zones(gdf, id_column, where)
-    out = gdf.to_crs(crs) if not CRS.from_user_input(gdf.crs).equals(crs) else gdf.copy()
-    geoms = out.geometry.to_numpy()
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        fixed = shapely.make_valid(geoms[invalid])
-        fixed = np.array([shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in
-                                             ("Polygon", "MultiPolygon")]) for g in fixed], dtype=object)
-        geoms = geoms.copy()
-        geoms[invalid] = fixed
-        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
-    return out
 
 
 def zone_area_m2(geoms: np.ndarray, transform, crs: CRS) -> np.ndarray:
