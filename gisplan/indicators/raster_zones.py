@@ -171,20 +171,25 @@ def _check_zones(gdf: gpd.GeoDataFrame, id_column: str, where: str) -> None:
 
 
 def zone_m2(gdf: gpd.GeoDataFrame, crs: CRS, info: dict) -> np.ndarray:
-    """Zone areas in m²: planar in a projected CRS; on a grid in degrees, Σ coverage × cell area
-    on the ellipsoid over every cell the zone covers (inside the raster or not), so that a fully
-    observed zone is observed over exactly 100 % of its area."""
-    geoms = gdf.geometry.to_numpy()
-    if info["row_area"] is None:
-        unit = unit_m(crs)
-        return shapely.area(geoms) * unit**2 if unit != 1.0 else shapely.area(geoms)
-    t = info["transform"]
+    """Zone areas in m² on the grid of ``info`` (:func:`grid_measures`): see :func:`zone_area_m2`."""
+    return zone_area_m2(gdf.geometry.to_numpy(), info.get("transform"), crs)
+
+
+def zone_area_m2(geoms: np.ndarray, transform, crs: CRS) -> np.ndarray:
+    """Zone areas in m²: planar in a projected CRS (CRS units converted to metres); on a grid in
+    degrees (``transform``), Σ coverage × cell area on the ellipsoid over every cell the zone
+    covers (inside the raster or not), so that a fully observed zone is observed over exactly
+    100 % of its area."""
+    if crs.is_projected:
+        return shapely.area(geoms) * unit_m(crs) ** 2
+    t = transform
     cov = zonal.coverage(geoms, t)
     rows = np.r_[cov.b_row, cov.r_row]
     if rows.size == 0:
         return np.zeros(len(geoms))
     lo = int(rows.min())
-    area = cell_areas(t.f + lo * t.e, t.e, t.a, int(rows.max()) - lo + 1, *info["ellipsoid"])
+    area = cell_areas(t.f + lo * t.e, t.e, t.a, int(rows.max()) - lo + 1, crs.ellipsoid.semi_major_metre,
+                      crs.ellipsoid.semi_minor_metre)
     return (np.bincount(cov.b_zone, weights=cov.b_frac * area[cov.b_row - lo], minlength=len(geoms))
             + np.bincount(cov.r_zone, weights=(cov.r_c1 - cov.r_c0) * area[cov.r_row - lo], minlength=len(geoms)))
 

@@ -36,7 +36,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import shapely
 from pyproj import CRS
 from rasterio.windows import Window
 
@@ -48,7 +47,13 @@ from gisplan.errors import (
     OptionError,
     ReadError,
 )
-from gisplan.indicators.raster_zones import cell_areas, load_zones, raster_info, unit_m
+from gisplan.indicators.raster_zones import (
+    cell_areas,
+    load_zones,
+    raster_info,
+    unit_m,
+    zone_area_m2,
+)
 from gisplan.io import RasterSource
 
 log = logging.getLogger(__name__)
@@ -175,20 +180,6 @@ def slope_deg(z: np.ndarray, dx_m: np.ndarray | float, dy_m: np.ndarray | float)
     """Slope in degrees (Horn's gradient, metres over metres); NaN where unknown."""
     gx, gy = horn_gradient(z, dx_m, dy_m)
     return np.degrees(np.arctan(np.hypot(gx, gy)))
-
-
-def zone_area_m2(geoms: np.ndarray, transform, crs: CRS) -> np.ndarray:
-    """Zone areas in m²: planar (projected CRS) or Σ coverage × ellipsoidal cell area (degrees)."""
-    if crs.is_projected:
-        return shapely.area(geoms) * unit_m(crs) ** 2
-    cov = zonal.coverage(geoms, transform)
-    rows = np.r_[cov.b_row, cov.r_row]
-    if rows.size == 0:
-        return np.zeros(len(geoms))
-    lo, hi = int(rows.min()), int(rows.max())
-    _, _, area = grid_metres(transform, crs, lo, hi - lo + 1)
-    return (np.bincount(cov.b_zone, weights=cov.b_frac * area[cov.b_row - lo], minlength=len(geoms))
-            + np.bincount(cov.r_zone, weights=(cov.r_c1 - cov.r_c0) * area[cov.r_row - lo], minlength=len(geoms)))
 
 
 def weighted_sums(cov: zonal.Coverage, arrays: dict[str, np.ndarray], row0: int, col0: int,
