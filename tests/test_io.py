@@ -278,3 +278,30 @@ def test_dates_and_booleans_are_coerced(tmp_path):
     back = read_layer(write_layer(gdf, tmp_path / "m.gpkg"), layer_type="mines")
     assert list(back["licence_expiry"]) == [dt.date(2020, 12, 31), dt.date(2031, 6, 30), dt.date(2023, 3, 15)]
     assert list(back["operating"]) == [True, False, True]
+
+
+def test_read_warnings_point_at_the_callers_line(tmp_path):
+    """Repairs announced as Python warnings name the line that called read_layer, not a line of
+    gisplan (each step of the read lives in its own module of gisplan.io)."""
+    gdf = sample_frame(TYPES["protected_areas"], n=1)
+    gdf["name"] = [encode_legacy("Vườn Quốc gia Ba Bể", "tcvn3")]
+    _write_raw_shp(gdf, tmp_path / "kbt.shp", "latin1")
+    (tmp_path / "kbt.cpg").unlink(missing_ok=True)
+    (tmp_path / "kbt.prj").unlink()
+    # X = northing, Y = easting: fits the province in VN-2000 only swapped
+    csv = tmp_path / "diem.csv"
+    csv.write_text(f"x,y,name\n{Y0 + 500},{X0 + 500},a\n{Y0 + 900},{X0 + 700},b\n", encoding="utf-8")
+    for path, expected in ((tmp_path / "kbt.shp", {RepairWarning, AssumedCRSWarning}),
+                           (csv, {RepairWarning, AssumedCRSWarning})):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            line = _lineno() + 1
+            read_layer(path)
+        assert {w.category for w in caught} == expected
+        assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}
+
+
+def _lineno():
+    import inspect
+
+    return inspect.currentframe().f_back.f_lineno

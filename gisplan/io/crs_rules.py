@@ -23,6 +23,9 @@ from gisplan.io.report import ValidationReport, row_ids
 
 log = logging.getLogger(__name__)
 
+#: How a user declares the CRS of a layer, for messages.
+DECLARE_CRS = '--assume-crs EPSG:… (CLI), crs = "EPSG:…" in the catalog entry, assume_crs=… (Python)'
+
 _MAPINFO_SUFFIXES = {".tab", ".mif"}
 
 
@@ -81,8 +84,7 @@ def resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame,
         add = "" if not_degrees else ", or add a .prj file"
         raise CRSError(
             f"{what}VN-2000 / TM-3 106°30', VN-2000 / UTM 48N or WGS 84 degrees over the province. "
-            f"Declare it: --assume-crs EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, "
-            f"assume_crs=… (Python){add}"
+            f"Declare it: {DECLARE_CRS}{add}"
         )
     note = f"assumed {guess.crs.name} (EPSG:{guess.crs.to_epsg()}): {guess.reason}"
     if not_degrees:

@@ -30,7 +30,7 @@ from gisplan.errors import (
 )
 from gisplan.io.attribute_filter import apply_where
 from gisplan.io.columns import apply_defaults, canonical_columns, derive_columns
-from gisplan.io.crs_rules import reproject, resolve_crs
+from gisplan.io.crs_rules import DECLARE_CRS, reproject, resolve_crs
 from gisplan.io.csv_points import coordinate_axes
 from gisplan.io.raster import RasterSource, open_raster
 from gisplan.io.report import Issue, ValidationReport
@@ -255,8 +255,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     source_crs = renamed.crs.to_wkt() if isinstance(renamed, gpd.GeoDataFrame) and renamed.crs else None
     gdf, crs_note, assumed = resolve_crs(renamed, path, assume_crs)
     if assumed:
-        report.add("warning", "crs_assumed", f"{crs_note}. To override, declare the CRS: --assume-crs "
-                   f"EPSG:… (CLI), crs = \"EPSG:…\" in the catalog entry, assume_crs=… (Python)",
+        report.add("warning", "crs_assumed", f"{crs_note}. To override, declare the CRS: {DECLARE_CRS}",
                    column="geometry")
     fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer, report=report,
                                    overlap_tolerance_m2=overlap_tolerance_m2)
