@@ -250,13 +250,18 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
                                     open_bottom=open_bottom, open_left=open_left, open_right=open_right,
                                     pixel_area=pixel_area, min_area=min_area)
     h, w = mask.shape
-    pad = radius + 2
+    steps = radius + _GROW_STEPS
+    pad = radius + 1 + steps
     grid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
     grid[pad: pad + h, pad: pad + w] = mask
-    rest = _unsettled(grid, pad, n_sure, radius, connectivity)
+    rest = _unsettled(grid, h, w, pad, n_sure, radius, connectivity, steps)
     cells = np.flatnonzero(rest)
     if len(cells) == 0:
         return mask
+    if len(cells) > _JOIN_MAX_SHARE * mask.size:  # many cells left: labelling them all is faster
+        return sieve_small_labelled(mask, n_min, connectivity=connectivity, open_top=open_top,
+                                    open_bottom=open_bottom, open_left=open_left, open_right=open_right,
+                                    pixel_area=pixel_area, min_area=min_area)
     stride = grid.shape[1]
     forest, restf = grid.ravel().view(bool), rest.ravel()
     steps = _STEPS[connectivity]
@@ -275,7 +280,7 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
                           (open_left, col == 0), (open_right, col == w - 1)):
         if is_open:
             keep_cell |= edge
-    comp, n_comp = _components(cells, linked, restf, stride, steps)
+    comp, n_comp = _components(cells, linked, stride, steps)
     if weighted:
         small = np.bincount(comp, weights=areas[row, col], minlength=n_comp) < min_area * (1 - 1e-12)
     else:
@@ -284,8 +289,8 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
     drop = small[comp]
     if not drop.any():
         return mask
-    out = mask.copy()
-    out[row[drop], col[drop]] = False
+    out = np.array(mask, order="C")
+    out.ravel()[row[drop] * w + col[drop]] = False
     return out
 
 
@@ -320,11 +325,19 @@ def _settle_radius(n: int, connectivity: int) -> int | None:
 
 #: rows of a band in :func:`_unsettled` (its work arrays stay in the CPU's cache)
 _BAND_ROWS = 48
+#: share of a window's cells left unsettled above which the whole window is labelled instead (the
+#: sparse graph costs ~130 ns a cell, labelling ~6 ns a cell of the window: measured on the
+#: national 30 m and 10 m canopy mosaics, 1 % and 9 % of the cells left)
+_JOIN_MAX_SHARE = 0.03
+#: steps through forest from settled cells (beyond the box radius) that join cells to them
+_GROW_STEPS = 1
 
 
-def _unsettled(grid: np.ndarray, pad: int, n: int, radius: int, connectivity: int) -> np.ndarray:
-    """Forest cells of ``grid`` (0/1 uint8, the mask padded with ``pad`` = radius + 2 zeros) that
-    are neither settled nor next to a settled cell (same shape as ``grid``).
+def _unsettled(grid: np.ndarray, h: int, w: int, pad: int, n: int, radius: int, connectivity: int,
+               steps: int) -> np.ndarray:
+    """Forest cells of ``grid`` (0/1 uint8: an ``h × w`` mask padded with ``pad`` = radius + 1 +
+    ``steps`` zeros) that are neither settled nor joined to a settled cell within ``steps`` steps
+    through forest (same shape as ``grid``).
 
     A settled cell is certainly in a patch of at least ``n`` cells. 8-connectivity: every cell of
     a cell's 3 × 3 box is its neighbour, so a forest cell with ``n`` forest cells in its box is
@@ -334,27 +347,29 @@ def _unsettled(grid: np.ndarray, pad: int, n: int, radius: int, connectivity: in
     (radius 0); a full box, plus the next ring but its 4 corners (which touch only the ring).
     Computed in bands of rows.
     """
-    h, w = grid.shape[0] - 2 * pad, grid.shape[1] - 2 * pad
     flag = grid.view(bool)
     rest = np.zeros(grid.shape, bool)
     for a in range(0, h, _BAND_ROWS):
         b = min(h, a + _BAND_ROWS)
-        # settled cells of rows a-1 … b and columns -1 … w (grid rows a+pad-1 …)
-        r0, r1, c0, c1 = a + pad - 1, b + pad + 1, pad - 1, pad + w + 1
+        # settled cells of rows a-steps … b+steps-1 and columns -steps … w+steps-1
+        r0, r1, c0, c1 = a + pad - steps, b + pad + steps, pad - steps, pad + w + steps
         if radius == 0 and connectivity == 4:
             count = grid[r0 - 1: r1 - 1, c0: c1] + grid[r0 + 1: r1 + 1, c0: c1]
             count += grid[r0: r1, c0 - 1: c1 - 1]
             count += grid[r0: r1, c0 + 1: c1 + 1]
             count += grid[r0: r1, c0: c1]
-            sure = count >= n
+            joined = count >= n
         else:
-            sure = _box_sum(grid, radius + 1, r0, r1, c0, c1) >= (n if connectivity == 8 else n + 4)
+            joined = _box_sum(grid, radius + 1, r0, r1, c0, c1) >= (n if connectivity == 8 else n + 4)
         if radius == 0:
-            sure &= flag[r0: r1, c0: c1]
+            joined &= flag[r0: r1, c0: c1]
         else:
-            sure &= _box_sum(grid, radius, r0, r1, c0, c1) == (2 * radius + 1) ** 2
-        np.greater(flag[r0 + 1: r1 - 1, c0 + 1: c1 - 1], _grow(sure, connectivity),
-                   out=rest[r0 + 1: r1 - 1, c0 + 1: c1 - 1])
+            joined &= _box_sum(grid, radius, r0, r1, c0, c1) == (2 * radius + 1) ** 2
+        for k in range(1, steps + 1):  # forest cells next to joined ones are joined
+            joined = _grow(joined, connectivity)
+            joined &= flag[r0 + k: r1 - k, c0 + k: c1 - k]
+        np.greater(flag[r0 + steps: r1 - steps, c0 + steps: c1 - steps], joined,
+                   out=rest[r0 + steps: r1 - steps, c0 + steps: c1 - steps])
     return rest
 
 
@@ -385,12 +400,10 @@ def _grow(cells: np.ndarray, connectivity: int) -> np.ndarray:
     return out
 
 
-def _components(cells: np.ndarray, linked: np.ndarray, member: np.ndarray, stride: int,
-                steps) -> tuple[np.ndarray, int]:
-    """Connected components of a sparse set of cells (sorted flat indices into a padded grid
-    whose flat membership is ``member``; ``linked``: the cells with a member among their
-    neighbours, the others are components of one cell): (component of each cell, number of
-    components)."""
+def _components(cells: np.ndarray, linked: np.ndarray, stride: int, steps) -> tuple[np.ndarray, int]:
+    """Connected components of a sparse set of cells (sorted flat indices into a padded grid of
+    ``stride`` columns; ``linked``: the cells with a forest neighbour, the others are components
+    of one cell): (component of each cell, number of components)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -399,14 +412,21 @@ def _components(cells: np.ndarray, linked: np.ndarray, member: np.ndarray, strid
     n_alone = int(alone.sum())
     comp[alone] = np.arange(n_alone)
     joined = cells[linked]
-    src, dst = [], []
-    for dr, dc in steps:
-        nb = joined + (dr * stride + dc)
-        hit = member[nb]
-        src.append(np.flatnonzero(hit))
-        dst.append(np.searchsorted(joined, nb[hit]))
-    src, dst = np.concatenate(src), np.concatenate(dst)
     n = len(joined)
+    # east neighbour: the next cell. The row below (south-west, south, south-east with 8, south
+    # with 4: consecutive cells): one search finds the first cell at or after the first of them,
+    # and the cells sorted after it are the others if they are in the set
+    src, dst = [np.flatnonzero(joined[1:] == joined[:-1] + 1)], []
+    dst.append(src[0] + 1)
+    below = [dr * stride + dc for dr, dc in steps if dr == 1]
+    base = joined + below[0]
+    first = np.searchsorted(joined, base)
+    for j in range(len(below)):
+        at = np.minimum(first + j, n - 1)
+        hit = np.flatnonzero((joined[at] - base).astype(np.uint64) < len(below))  # 0 ≤ offset < width
+        src.append(hit)
+        dst.append(at[hit])
+    src, dst = np.concatenate(src), np.concatenate(dst)
     graph = csr_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(n, n))
     n_comp, sub = connected_components(graph, directed=False)
     comp[linked] = n_alone + sub

@@ -161,16 +161,24 @@ def _labelled(mask, n_min, connectivity=8, opens=(False, False, False, False), p
     return out
 
 
-@settings(max_examples=150, deadline=None)
+@pytest.fixture(params=["graph", "labelled"])
+def sparse_graph(request, monkeypatch):
+    """Both ways of judging the unsettled cells: as a sparse graph however many they are, and by
+    labelling the window (the path when many are left)."""
+    monkeypatch.setattr(zonal, "_JOIN_MAX_SHARE", 1.0 if request.param == "graph" else 0.0)
+
+
+@settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_min=st.sampled_from([2, 3, 4, 5, 6, 9, 10, 21, 25, 26, 30, 49, 77, 130]),
        connectivity=st.sampled_from([4, 8]), density=st.floats(0.05, 0.95),
        shape=st.tuples(st.integers(1, 45), st.integers(1, 45)), opens=st.tuples(*[st.booleans()] * 4),
-       weighted=st.booleans())
-def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape, opens, weighted):
+       weighted=st.booleans(), sparse_only=st.booleans())
+def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape, opens, weighted, sparse_only):
     """Random masks (smooth blobs and noise, so that patches of every size and shape occur, many
     touching the array's edges) give the same cells as labelling every patch: every minimum
     (settled by 3 × 3 to 11 × 11 box sums, or labelled above), both connectivities, open edges,
-    cell areas per row."""
+    cell areas per row; the unsettled cells joined as a graph however many they are
+    (``sparse_only``), or the window labelled when they are many."""
     rng = np.random.default_rng(seed)
     h, w = shape
     smooth = ndimage.uniform_filter(rng.uniform(size=(h, w)), size=int(rng.integers(1, 6)))
@@ -178,14 +186,19 @@ def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape,
                     smooth > np.quantile(smooth, 1 - density))
     pixel_area = rng.uniform(90, 110, (h, 1)) if weighted else None
     min_area = n_min * 100.0 if weighted else None
-    got = sieve_small(mask, n_min, connectivity=connectivity, open_top=opens[0], open_bottom=opens[1],
-                      open_left=opens[2], open_right=opens[3], pixel_area=pixel_area, min_area=min_area)
+    share = zonal._JOIN_MAX_SHARE
+    zonal._JOIN_MAX_SHARE = 1.0 if sparse_only else share
+    try:
+        got = sieve_small(mask, n_min, connectivity=connectivity, open_top=opens[0], open_bottom=opens[1],
+                          open_left=opens[2], open_right=opens[3], pixel_area=pixel_area, min_area=min_area)
+    finally:
+        zonal._JOIN_MAX_SHARE = share
     want = _labelled(mask, n_min, connectivity, opens, pixel_area, min_area)
     np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("n_min", [4, 30])
-def test_patch_of_exactly_the_minimum_is_kept_and_one_cell_less_dropped(n_min):
+def test_patch_of_exactly_the_minimum_is_kept_and_one_cell_less_dropped(n_min, sparse_graph):
     """By hand: 0.3 ha is 4 cells at 30 m (3.33 → 4) and 30 cells at 10 m. A compact block and a
     one-cell-wide diagonal of exactly ``n_min`` cells are kept (8-connectivity); the same shapes
     one cell short are dropped; with 4-connectivity a diagonal is ``n_min`` patches of one cell."""
@@ -212,7 +225,7 @@ def test_patch_of_exactly_the_minimum_is_kept_and_one_cell_less_dropped(n_min):
         np.testing.assert_array_equal(got, want)
 
 
-def test_box_sums_count_only_cells_joined_to_the_patch():
+def test_box_sums_count_only_cells_joined_to_the_patch(sparse_graph):
     """Cells of another patch inside the box must not make a small patch look large. 8-connected:
     a 5 × 5 block missing its corner plus 4 cells below (28 cells) and a lone cell touching only
     the missing corner: 29 forest cells in the 7 × 7 box, but no patch of 29 (minimum 29: both
