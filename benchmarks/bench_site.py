@@ -8,14 +8,15 @@
    VmHWM, the kernel's high-water mark) and, as an upper bound, the peak of VmRSS summed over all
    renderer processes (sampled from /proc every 20 ms); and the renderer's JS heap.
 2. The demo site (``gisplan publish`` of the full demo): size and load time of every page.
+3. Cell scripts against one PMTiles archive (``gisplan publish --large-layers``) at 200,000 and
+   2,000,000 parcels shaped like surveyed ones: the same measures, served by ``gisplan serve``'s
+   Range server (``python benchmarks/bench_site.py`` runs this part alone).
 
 Each measurement launches a fresh browser, so a renderer's memory is that page's alone.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import statistics
@@ -35,17 +36,14 @@ FRAME = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))
 SETTLED = "() => !window.gisplanMap || !window.gisplanMap._animatingZoom"
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args, **kwargs):
-        pass
-
-
 class _Server:
-    """A static server on 127.0.0.1 for ``folder`` (a random free port)."""
+    """``gisplan serve``'s server (HTTP Range requests, which the PMTiles pages need) on
+    127.0.0.1 for ``folder`` (a random free port)."""
 
     def __init__(self, folder: Path):
-        handler = functools.partial(_Quiet, directory=str(folder))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        from gisplan.cli.serve import make_server
+
+        self.httpd = make_server(folder, 0, quiet=True)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
 
@@ -157,14 +155,13 @@ kind, src, n, out, tag, communes = sys.argv[1], sys.argv[2], int(sys.argv[3]), P
 t0 = time.perf_counter()
 import folium, geopandas as gpd
 from gisplan.maps.site import VENDOR, localize
-parcels = gpd.read_file(src).head(n)
+parcels = (gpd.read_parquet(src) if src.endswith(".parquet") else gpd.read_file(src, rows=n)).head(n)
 parcels["parcel_id"] = parcels["parcel_id"].astype(str)
 parcels["forest_type"] = None
 units = gpd.read_file(communes)
 units["name"] = units["code"]
 out.mkdir(parents=True, exist_ok=True)
-if not (out / "assets" / "vendor").exists():
-    shutil.copytree(VENDOR, out / "assets" / "vendor")
+shutil.copytree(VENDOR, out / "assets" / "vendor", dirs_exist_ok=True)  # the vendored files of this version
 READY = "<script>window.addEventListener('load',()=>{window.benchReady=performance.now();});</script>"
 if kind == "folium":
     wgs = parcels.to_crs(4326)
@@ -182,7 +179,15 @@ if kind == "folium":
 else:
     from gisplan.maps import parcels_layer
     from gisplan.maps.interactive import make_map
-    if kind == "prev":  # one script with every parcel
+    if kind == "pmtiles":  # one PMTiles archive, read by Range requests
+        from gisplan._atomic import OutputFolder
+        from gisplan.maps import vector_tiles
+        tiled = vector_tiles.tile_parcels(parcels, "vi", rel=f"tiles_{tag}.pmtiles")
+        gm = make_map("forest_cover", layers={"communes": units, "forest_status": parcels}, parcels_data=tiled, synthetic=True)
+        (out / tiled.rel).unlink(missing_ok=True)
+        tiled.write_into(OutputFolder(out))
+        data = [tiled.rel]
+    elif kind == "prev":  # one script with every parcel
         rel = f"data_{tag}.js"
         gm = make_map("forest_cover", layers={"communes": units, "forest_status": parcels}, parcels_data=rel, synthetic=True)
         (out / rel).write_text(parcels_layer.to_script(parcels_layer.encode_parcels(parcels)), encoding="utf-8")
@@ -263,20 +268,6 @@ def _catalog_with(parcels: Path, out: Path) -> Path:
     text = text.replace('path = "forest_status_2024.gpkg"', f'path = "{parcels.as_posix()}"')
     out.write_text(text, encoding="utf-8")
     return out
-
-
-def _densest_point(parcels, cell_m: float = 2000.0):
-    """(lon, lat) of the centre of the ``cell_m`` square (in the parcels' projected CRS, m)
-    holding most parcel centroids."""
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-
-    c = shapely.get_coordinates(parcels.geometry.centroid.to_numpy())
-    keys, counts = np.unique(np.floor(c / cell_m).astype(np.int64), axis=0, return_counts=True)
-    i, j = keys[counts.argmax()]
-    centre = gpd.GeoSeries([shapely.Point((i + 0.5) * cell_m, (j + 0.5) * cell_m)], crs=parcels.crs).to_crs(4326).iloc[0]
-    return centre.x, centre.y
 
 
 IDLE = "() => !window.gisplanParcelsIdle || window.gisplanParcelsIdle()"
@@ -445,10 +436,98 @@ def _demo_site_rows(p, args) -> list[dict]:
     return rows
 
 
+#: the PMTiles comparison: parcels shaped like surveyed ones, the province's 200,000 and 2,000,000
+#: over the 34 provinces (benchmarks/national/generate.py's tiling, shaped by generate.realistic per commune)
+TILE_SIZES = (200_000, 2_000_000)
+NATIONAL_SPACING_M = 80.0  # vertex spacing of the national parcels (~16 ha): ~24 vertices each, as in the province
+
+
+def _national_parcels(n: int) -> Path:
+    """``n`` parcels over the 34 provinces shaped like surveyed ones (GeoParquet, EPSG:3405),
+    written once under ``_data/site/``: the national benchmark's Voronoi parcels
+    (``national/generate.py --parcels n``), each commune's made realistic on its own (a
+    province's tiling is not an exact coverage along commune borders; a commune's is)."""
+    import importlib.util
+
+    import generate
+    import geopandas as gpd
+    import pandas as pd
+
+    dst = DATA / "site" / f"parcels_real_national_{n // 1000}k.parquet"
+    if dst.exists():
+        return dst
+    spec = importlib.util.spec_from_file_location("national_generate", Path(__file__).parent / "national" / "generate.py")
+    nat = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nat)
+    par = nat.parcels(nat.communes(nat.provinces(None), 2025), n, 2025)
+    parts = [generate.realistic(g, spacing=NATIONAL_SPACING_M) for _, g in par.groupby("commune", sort=True)]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=par.crs).to_parquet(dst)
+    return dst
+
+
+def _tiles_rows(p, args) -> list[dict]:
+    """The cell scripts against the PMTiles archive at 200,000 and 2,000,000 parcels: page weight
+    and what a visitor downloads at the province view, time to draw it, then zoom 12 over the
+    densest area (bytes, time, parcels drawn), renderer memory; and the build (time, peak RSS,
+    data on disk)."""
+    import geopandas as gpd
+
+    out = DATA / "site"
+    out.mkdir(parents=True, exist_ok=True)
+    repo = Path(__file__).resolve().parents[1]
+    sizes = (20_000, 200_000) if args.quick else TILE_SIZES
+    reps = max(3, args.repeat // 2)
+    rows = []
+    server = _Server(out)
+    try:
+        for n in sizes:
+            src = DATA / "parcels_real_200k.gpkg" if n <= 200_000 else _national_parcels(n)
+            dense = _densest_point(gpd.read_parquet(src, columns=["geometry"]) if src.suffix == ".parquet"
+                                   else gpd.read_file(src, rows=n, columns=[]))
+            for tool, kind in (("gisplan cells (a script per 0.05° cell)", "new"),
+                               ("gisplan PMTiles (one archive, Range requests)", "pmtiles")):
+                tag = f"{kind}_tiles_{n}"
+                built = _python(_BUILD, [kind, src, n, out, tag, DATA / "communes.gpkg"], repo)
+                html = (out / f"{tag}.html").stat().st_size / 1e6
+                res = [_measure(p, f"{server.url}/{tag}.html", zoom_to=dense) for _ in range(reps)]
+                rows.append(row(f"forest-status page, {n:,} realistic parcels", tool, _median(res, "load_s"), reps,
+                                peak=_median(res, "hwm_mb"),
+                                check=f"page {html:.2f} MB + data {built['data_mb']:.1f} MB"
+                                + f"; received at province view {_f(_median(res, 'mb_view'), '.2f')} MB"
+                                + f", after zoom {_f(_median(res, 'mb_zoom'), '.2f')} MB"
+                                + f"; zoom {ZOOM} over the densest area drawn in {_f(_median(res, 'zoom_s'), '.2f')} s"
+                                + f" ({res[-1]['drawn']:,} parcels)"
+                                + f"; renderer peak RSS {_f(_median(res, 'hwm_mb'), '.0f')} MB"
+                                + f"; JS heap {_f(_median(res, 'heap_mb'), '.0f')} MB"
+                                + f"; built in {built['s']:.1f} s, {built['peak_mb']:.0f} MB"))
+    finally:
+        server.close()
+    return rows
+
+
 def run(args) -> list[dict]:
     if not os.path.exists(CHROMIUM):
         return [row("site", "skipped: no /usr/bin/chromium", 0, 0)]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        return _demo_site_rows(p, args) + _parcels_rows(p, args)
+        return _demo_site_rows(p, args) + _parcels_rows(p, args) + _tiles_rows(p, args)
+
+
+if __name__ == "__main__":  # python benchmarks/bench_site.py [--quick]: the PMTiles comparison only
+    import argparse
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    ap = argparse.ArgumentParser(description="cell scripts against the PMTiles archive")
+    ap.add_argument("--quick", action="store_true", help="20,000 and 200,000 parcels")
+    ap.add_argument("--repeat", type=int, default=6)
+    a = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)
+    with sync_playwright() as pw:
+        for r in _tiles_rows(pw, a):
+            print(f"{r['benchmark']} | {r['tool']} | {r['median_s']:.3f} s | {r['peak_mb']} MB | {r['check']}", flush=True)
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)

@@ -151,9 +151,9 @@ def bend(xy: np.ndarray, seed: int = SEED, sigma: float = BEND_M,
     return out
 
 
-def realistic(plain):
+def realistic(plain, spacing: float = DENSIFY_M):
     """``plain`` (a coverage of polygons, EPSG:9213) shaped like surveyed parcels: edges densified
-    every ``DENSIFY_M`` m, then every vertex of the tiling displaced by one smooth field; the
+    every ``spacing`` m (default ``DENSIFY_M``), then every vertex of the tiling displaced by one smooth field; the
     attributes are kept. Raises when the result is not a valid coverage."""
     import geopandas as gpd
     import shapely
@@ -161,7 +161,7 @@ def realistic(plain):
     g = plain.geometry.to_numpy()
     if shapely.get_num_interior_rings(shapely.get_parts(g)).any():
         raise ValueError("parcels with holes are not supported here")
-    xy, ring_of, ring_poly, owner = densify_shared(g)
+    xy, ring_of, ring_poly, owner = densify_shared(g, spacing)
     xy = bend(xy)
     rings = shapely.linearrings(xy, indices=ring_of)
     polys = shapely.polygons(rings)
