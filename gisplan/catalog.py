@@ -97,7 +97,7 @@ def read_toml(path: Path, what: str, *, invalid: type[Exception] = CatalogError,
     LayerNotFoundError
         The file does not exist.
     ``invalid`` (CatalogError by default)
-        The file is not valid TOML or not UTF-8.
+        The file is not valid TOML, not UTF-8, or cannot be read.
     """
     if not path.exists():
         raise LayerNotFoundError(f"{what} {path} does not exist{hint}")
@@ -105,6 +105,8 @@ def read_toml(path: Path, what: str, *, invalid: type[Exception] = CatalogError,
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise invalid(f"{what} {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:  # a folder, no permission
+        raise invalid(f"cannot read {what} {path}: {exc}") from exc
 
 
 @dataclass(frozen=True)

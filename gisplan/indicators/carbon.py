@@ -13,14 +13,13 @@ parcels and units in one projected CRS (EPSG:9213).
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gisplan.catalog import LAYERS_DIR
+from gisplan.catalog import LAYERS_DIR, read_toml
 from gisplan.crs import require_projected
 from gisplan.errors import CatalogError
 from gisplan.overlay import clip_by_units, require_unique_ids
@@ -42,15 +41,10 @@ def load_carbon_factors(path: str | os.PathLike | None = None) -> pd.DataFrame:
     DataMissingError when the file does not exist.
     """
     path = Path(path) if path else LAYERS_DIR / "carbon_factors.toml"
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
-    except FileNotFoundError as exc:
+    if not path.exists():
         raise data_missing(f"no carbon factors file {path}: forest carbon cannot be estimated",
-                           f"không có tệp hệ số các-bon {path}: chưa ước tính được trữ lượng các-bon rừng") from exc
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read the carbon factors ({exc})") from exc
+                           f"không có tệp hệ số các-bon {path}: chưa ước tính được trữ lượng các-bon rừng")
+    doc = read_toml(path, "carbon factors file")
     rows = []
     for i, f in enumerate(doc.get("factor", [])):
         where = f"{path}: [[factor]] {f.get('id', i + 1)}"

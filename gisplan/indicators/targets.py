@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gisplan.catalog import LAYERS_DIR
+from gisplan.catalog import LAYERS_DIR, read_toml
 from gisplan.errors import CatalogError
 
 _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
@@ -32,10 +31,7 @@ _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a
 def load_targets(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """The targets as a table (one row per target id), from ``layers/targets.toml`` by default."""
     path = Path(path) if path else LAYERS_DIR / "targets.toml"
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
+    doc = read_toml(path, "targets file")
     rows = []
     for tid, t in doc.items():
         for key in ("wording_vi", "indicator", "source", "comparison"):
