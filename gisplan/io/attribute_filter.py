@@ -21,6 +21,7 @@ from gisplan.errors import CatalogError, DataMissingError, OptionError
 
 log = logging.getLogger(__name__)
 
+
 def apply_where(df: pd.DataFrame, where: str, path: Path, layer: str | None,
                  entry: CatalogEntry | None) -> tuple[pd.DataFrame, dict]:
     """Keep the rows of ``df`` (decoded text, the file's own column names) matching the SQL

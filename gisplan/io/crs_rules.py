@@ -27,13 +27,9 @@ log = logging.getLogger(__name__)
 DECLARE_CRS = '--assume-crs EPSG:… (CLI), crs = "EPSG:…" in the catalog entry, assume_crs=… (Python)'
 
 _MAPINFO_SUFFIXES = {".tab", ".mif"}
-
-
 #: formats whose projection may carry a VN-2000 projection on a WGS 84 datum (MapInfo cannot
 #: record VN-2000; Shapefile .prj files are often written with WGS 84 for VN-2000 data)
 _LOST_DATUM_SUFFIXES = _MAPINFO_SUFFIXES | {".shp", ".dbf"}
-
-
 _GEOJSON_SUFFIXES = {".geojson", ".json"}
 
 

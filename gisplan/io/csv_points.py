@@ -20,14 +20,8 @@ from gisplan.errors import CRSError, RepairWarning, SchemaError
 from gisplan.io.sources import ANY_LAYER
 
 _X_COLUMNS = ("x", "lon", "long", "longitude", "lng", "kinh_do", "kinhdo", "toa_do_x", "easting")
-
-
 _Y_COLUMNS = ("y", "lat", "latitude", "vi_do", "vido", "toa_do_y", "northing")
-
-
 _WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom")
-
-
 # column names that do not say which axis they hold: Vietnamese survey tables write X = northing
 _AMBIGUOUS_XY = ({"x", "toa_do_x", "toado_x"}, {"y", "toa_do_y", "toado_y"})
 

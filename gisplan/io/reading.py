@@ -41,6 +41,7 @@ from gisplan.io.vector import open_vector
 
 log = logging.getLogger(__name__)
 
+
 def read_layer(
     source: str | os.PathLike,
     *,

@@ -113,6 +113,8 @@ class ValidationReport:
 
 
 def row_ids(df: pd.DataFrame, layer_type: LayerType) -> pd.Series:
+    """The ``row`` of each feature in issues: its id when the layer type has an id column and
+    the value is present, else its 0-based position."""
     col = layer_type.id_column
     if col and col in df.columns:
         return df[col].astype(object).where(df[col].notna(), pd.Series(range(len(df)), index=df.index))
@@ -120,6 +122,7 @@ def row_ids(df: pd.DataFrame, layer_type: LayerType) -> pd.Series:
 
 
 def report_rows(report, severity, code, mask, ids, column, message_fn) -> None:
+    """Add one issue per feature where ``mask`` is true; ``message_fn(position)`` words it."""
     rows = np.flatnonzero(np.asarray(mask, dtype=bool))
     for pos in rows:
         report.add(severity, code, message_fn(pos), column=column, row=ids.iloc[pos])

@@ -9,13 +9,11 @@ from pathlib import Path
 
 from gisplan.catalog import Catalog, CatalogEntry, LayerType, load_catalog
 
+#: Suffixes of the vector files gisplan reads (lower case).
 VECTOR_SUFFIXES = {".gpkg", ".shp", ".dbf", ".geojson", ".json", ".kml", ".kmz", ".tab", ".mif",
                    ".fgb", ".csv", ".parquet", ".geoparquet", ".zip", ".gml"}
-
-
+#: Suffixes of the rasters gisplan reads (lower case).
 RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img"}
-
-
 #: Layer type used when read_layer is given none: any geometry, no attribute schema.
 ANY_LAYER = LayerType(id="any", title_vi="Lớp dữ liệu", title_en="vector layer", kind="vector",
                       geometry=("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",

@@ -19,6 +19,7 @@ from gisplan.io.vector import codec, declared_encoding
 
 log = logging.getLogger(__name__)
 
+
 def decode_names(df, path: Path, encoding: str, decoded: dict, columns: dict):
     """Column names of a Shapefile (DBF field names are bytes, read as Latin-1) written in
     TCVN3, VNI or UTF-8 → Unicode NFC; ``columns`` may name them either way. Returns (frame,

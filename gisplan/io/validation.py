@@ -23,14 +23,10 @@ from gisplan.io.values import coerce, map_labels
 #: Layer types whose polygons must not overlap each other (a parcel counted twice inflates
 #: forest cover; communes tile the province).
 OVERLAP_LAYER_TYPES = ("forest_status", "communes", "communes_pre2025")
-
-
 #: Of those, the types where an overlap is an error (a forest parcel counted twice); overlapping
 #: administrative units are a warning: official boundaries carry small overlaps (the 2025 wards
 #: of Thái Nguyên overlap in four places, up to 0.4 ha) and the units still read.
 OVERLAP_ERROR_TYPES = ("forest_status",)
-
-
 #: Overlaps up to this area (m²) are digitising slivers and are ignored.
 OVERLAP_TOLERANCE_M2 = 1.0
 

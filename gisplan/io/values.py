@@ -14,8 +14,6 @@ import pandas as pd
 from gisplan.catalog import Attribute
 
 _TRUE = {"true", "1", "yes", "y", "x", "có", "co", "đúng", "t", "c"}
-
-
 _FALSE = {"false", "0", "no", "n", "không", "khong", "sai", "f", "k", ""}
 
 
