@@ -302,3 +302,14 @@ def test_missing_data_inside_an_indicator_is_a_skip_and_the_rest_still_runs(monk
     by_unit = res["river_quality_communes"].set_index("code")
     assert by_unit.loc["00001", "class_C_km"] == pytest.approx(1.0)
     assert by_unit.loc["00002", "polluted_km"] == pytest.approx(1.0)
+
+
+def test_targets_file_absent_or_not_toml_is_named(tmp_path):
+    from gisplan.errors import CatalogError, LayerNotFoundError
+
+    with pytest.raises(LayerNotFoundError, match=r"targets file .*none\.toml does not exist"):
+        load_targets(tmp_path / "none.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[t1\nwording_vi = 1", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"targets file .*bad\.toml is not valid TOML"):
+        load_targets(bad)
