@@ -308,3 +308,24 @@ def test_read_is_one_entry_point_for_vectors_and_rasters(demo_small):
     for src in (by_name, by_path):
         assert isinstance(src, RasterSource) and src.crs.to_epsg() == 9213
     assert (by_name.width, by_name.height) == (by_path.width, by_path.height)
+
+
+def test_gisplan_io_names_are_the_functions_not_its_modules():
+    """gisplan.io is a package; its public names (those of the former single module) are the
+    functions and classes, and no submodule shadows one of them (e.g. ``validate``, ``read``)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import gisplan
+    import gisplan.io as gio
+
+    for name in gio.__all__:
+        assert not inspect.ismodule(getattr(gio, name)), name
+    for mod in pkgutil.iter_modules(gio.__path__):
+        importlib.import_module(f"gisplan.io.{mod.name}")
+        assert mod.name not in gio.__all__, mod.name
+    for name in ("read", "read_layer", "read_catalog_layer", "open_raster", "write_layer", "validate"):
+        assert inspect.isfunction(getattr(gio, name)) and getattr(gisplan, name) is getattr(gio, name)
+    assert gisplan.ValidationReport is gio.ValidationReport
+    assert {".shp", ".gpkg", ".csv"} <= gio.VECTOR_SUFFIXES and ".tif" in gio.RASTER_SUFFIXES
