@@ -15,7 +15,7 @@ sys.path.insert(0, str(HERE.parent))
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--only", nargs="*", help="benchmark modules to run (raster, overlay, conflicts, site)")
+    p.add_argument("--only", nargs="*", help="benchmark modules to run (raster, overlay, conflicts, site, national)")
     p.add_argument("--quick", action="store_true", help="fewer repeats, 30 m raster only")
     p.add_argument("--repeat", type=int, default=None)
     args = p.parse_args(argv)
@@ -23,14 +23,17 @@ def main(argv=None) -> int:
     import generate
 
     generate.ensure(quick=args.quick)
-    names = sorted(f.stem[len("bench_"):] for f in HERE.glob("bench_*.py"))
+    names = sorted(f.stem[len("bench_"):] for f in HERE.glob("bench_*.py")) + ["national"]
     rows = []
     for name in names:
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
-        mod = importlib.import_module(f"bench_{name}")
-        for r in mod.run(args):
+        if name == "national":  # benchmarks/national/bench.py: each case in its own niced process
+            rows_of = importlib.import_module("national.bench").bench_rows
+        else:
+            rows_of = importlib.import_module(f"bench_{name}").run
+        for r in rows_of(args):
             print(f"   {r['benchmark']:42} {r['tool']:34} {r['median_s']:8.3f} s  "
                   f"{'' if r['peak_mb'] is None else str(r['peak_mb']) + ' MB':>8}  {r['check']}", flush=True)
             rows.append(r)

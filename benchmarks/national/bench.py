@@ -9,6 +9,7 @@ Usage::
 
     nice -n 19 python benchmarks/national/bench.py --data benchmarks/_data/national/all_30m
     nice -n 19 python benchmarks/national/bench.py --data … --only floor,cover,exactextract
+    nice -n 19 python benchmarks/national/bench.py --data … --only parcels,parcels_geopandas
 """
 
 from __future__ import annotations
@@ -116,8 +117,38 @@ def case(name: str, data: Path, provinces: str | None, workers: int) -> dict:
             vals, fr = np.asarray(vals), np.asarray(fr)
             forest += float(n * fr[(vals >= 10) & (vals != 255)].sum()) * px_ha
         out["forest_ha_no_mmu"] = forest
+    elif name in ("parcels", "parcels_geopandas"):
+        out.update(_parcels(name, data, z))
     out.setdefault("seconds", time.perf_counter() - t0)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _parcels(name: str, data: Path, zones) -> dict:
+    """Forest area per commune from the forest-status parcels: gisplan's indicator
+    (``forest_cover_from_status``: exact split by the communes) or a plain ``geopandas.overlay``
+    and a group-by. Reading the parcels is timed apart."""
+    import geopandas as gpd
+
+    t0 = time.perf_counter()
+    p = gpd.read_file(data / "parcels.gpkg", engine="pyogrio")
+    p["origin"] = p["origin"].replace({"planted": "plantation"})  # the indicator's vocabulary
+    p["meets_criteria"] = True
+    p = p[["parcel_id", "origin", "purpose", "meets_criteria", "geometry"]]
+    out = {"parcels": len(p), "read_seconds": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    if name == "parcels":
+        from gisplan.indicators.forest import forest_cover_from_status
+
+        t = forest_cover_from_status(p, zones, unit_id="code")
+        per = t.set_index("code")["forest_ha"]
+    else:
+        pieces = gpd.overlay(p, zones[["code", "geometry"]], how="intersection")
+        pieces["ha"] = pieces.area / 1e4
+        per = pieces[pieces["meets_criteria"]].groupby("code")["ha"].sum()
+    out["seconds"] = time.perf_counter() - t0
+    out["forest_ha"] = float(per.sum())
+    out["communes_with_forest"] = int((per > 0).sum())
     return out
 
 
@@ -130,6 +161,33 @@ def run(name: str, data: Path, provinces: str | None = None, workers: int = 1) -
     r = json.loads(p.stdout.strip().splitlines()[-1])
     print(json.dumps(r), flush=True)
     return r
+
+
+def bench_rows(args) -> list[dict]:
+    """Rows for ``benchmarks/run.py`` (``--only national``): the floor and forest cover with and
+    without the minimum area on the national 30 m mosaic (``--quick``: 3 provinces), generated on
+    first use."""
+    import importlib.util
+
+    from _common import row  # benchmarks/ is on the path under run.py
+
+    spec = importlib.util.spec_from_file_location("national_generate", HERE / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+
+    name = "quick_30m" if args.quick else "all_30m"
+    data = generate.ROOT / name
+    if not (data / "meta.json").exists():
+        generate.main(["--quick"] if args.quick else ["--res", "30"])
+    got = {c: run(c, data) for c in ("floor", "cover_nommu", "cover")}
+    if any("error" in r for r in got.values()):
+        raise RuntimeError(f"national benchmark failed: {got}")
+    floor = got["floor"]["seconds"]
+    label = f"national forest cover, {got['floor']['communes']:,} communes, {got['floor']['pixels'] / 1e6:,.0f} M cells"
+    tools = {"floor": "floor: decode once + one pass", "cover_nommu": "gisplan forest_cover, no minimum area",
+             "cover": "gisplan forest_cover, 0.3 ha minimum"}
+    return [row(label, tools[c], r["seconds"], 1, r["peak_rss_mb"], check=f"{r['seconds'] / floor:.2f}× the floor")
+            for c, r in got.items()]
 
 
 def main(argv=None) -> None:
@@ -147,7 +205,7 @@ def main(argv=None) -> None:
     only = set(a.only.split(","))
     results = {"data": json.loads((a.data / "meta.json").read_text(encoding="utf-8")),
                "load_before": os.getloadavg()}
-    for name in ("floor", "cover", "cover_nommu", "change", "exactextract"):
+    for name in ("floor", "cover", "cover_nommu", "change", "exactextract", "parcels", "parcels_geopandas"):
         if name in only:
             results[name] = run(name, a.data)
     if "scaling" in only:
