@@ -22,6 +22,8 @@ The minimum-mapping-unit rule (contiguous forest patches smaller than a given ar
 forest) is applied per window with a halo of rows and columns: a patch smaller than N pixels spans
 fewer than N rows and columns, so a patch that does not reach the halo's outer edge is seen whole,
 and one that does is at least N pixels and is kept. The result equals the whole-raster answer.
+Within a window, box sums settle the cells that are certainly in a large enough patch, and only
+the cells left (isolated pixels, small or thin patches) are joined into patches (:func:`sieve_small`).
 
 All areas are in the raster's CRS units squared; callers convert to ha.
 """
