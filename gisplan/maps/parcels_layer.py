@@ -455,8 +455,13 @@ class _ParcelsJS(MacroElement):
     def __init__(self, meta: dict):
         super().__init__()
         self._name = "GisplanParcels"
-        self.meta_json = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        self.meta_json = script_json(meta)
         self.common_js = COMMON_JS
+
+
+def script_json(obj) -> str:
+    """``obj`` as compact JSON safe inside a ``<script>`` element (no ``</`` closing it)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
 def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline"):

@@ -17,7 +17,6 @@ above :data:`PMTILES_THRESHOLD` parcels when tippecanoe is installed.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -359,7 +358,7 @@ def add_tiled_parcels(m, tiled: TiledParcels, lang: str):
 
     el = TiledParcelsJS()
     el._name = "GisplanTiledParcels"
-    el.meta_json = json.dumps(tiled.meta, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    el.meta_json = parcels_layer.script_json(tiled.meta)
     el.common_js = parcels_layer.COMMON_JS
     el.add_to(m)
     return parcels_layer.legend_section(lang)
