@@ -256,11 +256,11 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
     pad = radius + 1 + steps
     grid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
     grid[pad: pad + h, pad: pad + w] = mask
-    rest = _unsettled(grid, h, w, pad, n_sure, radius, connectivity, steps)
-    cells = np.flatnonzero(rest)
-    if len(cells) == 0:
+    rest = _unsettled(grid, h, w, pad, n_sure, radius, connectivity, steps, _JOIN_MAX_SHARE)
+    cells = None if rest is None else np.flatnonzero(rest)
+    if cells is not None and len(cells) == 0:
         return mask
-    if len(cells) > _JOIN_MAX_SHARE * mask.size:  # many cells left: labelling them all is faster
+    if cells is None or len(cells) > _JOIN_MAX_SHARE * mask.size:  # many left: label the window
         return sieve_small_labelled(mask, n_min, connectivity=connectivity, open_top=open_top,
                                     open_bottom=open_bottom, open_left=open_left, open_right=open_right,
                                     pixel_area=pixel_area, min_area=min_area)
@@ -336,10 +336,11 @@ _GROW_STEPS = 1
 
 
 def _unsettled(grid: np.ndarray, h: int, w: int, pad: int, n: int, radius: int, connectivity: int,
-               steps: int) -> np.ndarray:
+               steps: int, max_share: float = 1.0) -> np.ndarray | None:
     """Forest cells of ``grid`` (0/1 uint8: an ``h × w`` mask padded with ``pad`` = radius + 1 +
     ``steps`` zeros) that are neither settled nor joined to a settled cell within ``steps`` steps
-    through forest (same shape as ``grid``).
+    through forest (same shape as ``grid``); None when more than ``max_share`` of the cells of
+    the first bands (a tenth of the rows or more) are left.
 
     A settled cell is certainly in a patch of at least ``n`` cells. 8-connectivity: every cell of
     a cell's 3 × 3 box is its neighbour, so a forest cell with ``n`` forest cells in its box is
@@ -351,7 +352,12 @@ def _unsettled(grid: np.ndarray, h: int, w: int, pad: int, n: int, radius: int, 
     """
     flag = grid.view(bool)
     rest = np.zeros(grid.shape, bool)
+    probed = False
     for a in range(0, h, _BAND_ROWS):
+        if not probed and a >= h // 10:
+            probed = True
+            if a and np.count_nonzero(rest[pad: pad + a]) > max_share * a * w:
+                return None
         b = min(h, a + _BAND_ROWS)
         # settled cells of rows a-steps … b+steps-1 and columns -steps … w+steps-1
         r0, r1, c0, c1 = a + pad - steps, b + pad + steps, pad - steps, pad + w + steps
