@@ -161,24 +161,29 @@ def _labelled(mask, n_min, connectivity=8, opens=(False, False, False, False), p
     return out
 
 
-@pytest.fixture(params=["graph", "labelled"])
+@pytest.fixture(params=["graph", "compiled", "scipy"])
 def sparse_graph(request, monkeypatch):
-    """Both ways of judging the unsettled cells: as a sparse graph however many they are, and by
-    labelling the window (the path when many are left)."""
+    """Every way of judging the unsettled cells: as a sparse graph however many they are, and by
+    labelling the window (the path when many are left) with the compiled union-find (numba) or
+    scipy."""
+    if request.param == "compiled":
+        pytest.importorskip("numba")
     monkeypatch.setattr(zonal, "_JOIN_MAX_SHARE", 1.0 if request.param == "graph" else 0.0)
+    monkeypatch.setattr(zonal, "USE_COMPILED", request.param == "compiled")
 
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_min=st.sampled_from([2, 3, 4, 5, 6, 9, 10, 21, 25, 26, 30, 49, 77, 130]),
        connectivity=st.sampled_from([4, 8]), density=st.floats(0.05, 0.95),
        shape=st.tuples(st.integers(1, 45), st.integers(1, 45)), opens=st.tuples(*[st.booleans()] * 4),
-       weighted=st.booleans(), sparse_only=st.booleans())
-def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape, opens, weighted, sparse_only):
+       weighted=st.booleans(), path=st.sampled_from(["graph", "default", "scipy"]))
+def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape, opens, weighted, path):
     """Random masks (smooth blobs and noise, so that patches of every size and shape occur, many
     touching the array's edges) give the same cells as labelling every patch: every minimum
     (settled by 3 × 3 to 11 × 11 box sums, or labelled above), both connectivities, open edges,
-    cell areas per row; the unsettled cells joined as a graph however many they are
-    (``sparse_only``), or the window labelled when they are many."""
+    cell areas per row; the unsettled cells joined as a graph however many they are, the
+    default (the window labelled when they are many, compiled if numba is installed), and scipy's
+    labelling instead of the compiled one."""
     rng = np.random.default_rng(seed)
     h, w = shape
     smooth = ndimage.uniform_filter(rng.uniform(size=(h, w)), size=int(rng.integers(1, 6)))
@@ -186,13 +191,14 @@ def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape,
                     smooth > np.quantile(smooth, 1 - density))
     pixel_area = rng.uniform(90, 110, (h, 1)) if weighted else None
     min_area = n_min * 100.0 if weighted else None
-    share = zonal._JOIN_MAX_SHARE
-    zonal._JOIN_MAX_SHARE = 1.0 if sparse_only else share
+    share, compiled = zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED
+    zonal._JOIN_MAX_SHARE = 1.0 if path == "graph" else share
+    zonal.USE_COMPILED = path != "scipy"
     try:
         got = sieve_small(mask, n_min, connectivity=connectivity, open_top=opens[0], open_bottom=opens[1],
                           open_left=opens[2], open_right=opens[3], pixel_area=pixel_area, min_area=min_area)
     finally:
-        zonal._JOIN_MAX_SHARE = share
+        zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED = share, compiled
     want = _labelled(mask, n_min, connectivity, opens, pixel_area, min_area)
     np.testing.assert_array_equal(got, want)
 
@@ -223,6 +229,26 @@ def test_patch_of_exactly_the_minimum_is_kept_and_one_cell_less_dropped(n_min, s
     for cell, want in ((99.0, np.zeros_like(m)), (101.0, block | diag)):
         got = sieve_small(m, n_min, pixel_area=np.full((80, 1), cell), min_area=n_min * 100.0)
         np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_min=st.integers(2, 40), connectivity=st.sampled_from([4, 8]),
+       density=st.floats(0.05, 0.95), shape=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+       opens=st.tuples(*[st.booleans()] * 4), weighted=st.booleans())
+def test_compiled_labelling_equals_plain_labelling(seed, n_min, connectivity, density, shape, opens, weighted):
+    """The compiled union-find (numba, used for windows with many unsettled cells) keeps the same
+    cells as scipy's labelling, on noise (patches of every shape, many on the edges)."""
+    pytest.importorskip("numba")
+    from gisplan._zonal_numba import sieve_union_find
+
+    rng = np.random.default_rng(seed)
+    mask = rng.uniform(size=shape) < density
+    row_area = rng.uniform(90, 110, shape[0]) if weighted else np.empty(0)
+    min_area = n_min * 100.0 if weighted else 0.0
+    got = sieve_union_find(mask.view(np.uint8), n_min, connectivity == 8, *opens, row_area, min_area)
+    want = _labelled(mask, n_min, connectivity, opens, row_area[:, None] if weighted else None,
+                     min_area if weighted else None)
+    np.testing.assert_array_equal(got, want)
 
 
 def test_box_sums_count_only_cells_joined_to_the_patch(sparse_graph):
