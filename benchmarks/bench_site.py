@@ -158,7 +158,7 @@ from gisplan.maps.site import VENDOR, localize
 parcels = (gpd.read_parquet(src) if src.endswith(".parquet") else gpd.read_file(src, rows=n)).head(n)
 parcels["parcel_id"] = parcels["parcel_id"].astype(str)
 parcels["forest_type"] = None
-units = gpd.read_file(communes)
+units = gpd.read_file(communes).to_crs(parcels.crs)  # the national parcels are in EPSG:3405
 units["name"] = units["code"]
 out.mkdir(parents=True, exist_ok=True)
 shutil.copytree(VENDOR, out / "assets" / "vendor", dirs_exist_ok=True)  # the vendored files of this version
@@ -486,7 +486,7 @@ def _tiles_rows(p, args, report=None) -> list[dict]:
     out = DATA / "site"
     out.mkdir(parents=True, exist_ok=True)
     repo = Path(__file__).resolve().parents[1]
-    sizes = (20_000, 200_000) if args.quick else TILE_SIZES
+    sizes = getattr(args, "sizes", None) or ((20_000, 200_000) if args.quick else TILE_SIZES)
     reps = max(3, args.repeat // 2)
     rows = []
     server = _Server(out)
@@ -535,6 +535,7 @@ if __name__ == "__main__":  # python benchmarks/bench_site.py [--quick]: the PMT
     ap = argparse.ArgumentParser(description="cell scripts against the PMTiles archive")
     ap.add_argument("--quick", action="store_true", help="20,000 and 200,000 parcels")
     ap.add_argument("--repeat", type=int, default=6)
+    ap.add_argument("--sizes", type=int, nargs="*", help=f"parcel counts (default {' '.join(map(str, TILE_SIZES))})")
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
