@@ -75,18 +75,22 @@ def sieve_union_find(mask, n_min, eight, open_top, open_bottom, open_left, open_
     weighted = row_area.shape[0] > 0
     for i in range(h):
         edge_row = (open_top and i == 0) or (open_bottom and i == h - 1)
+        cell = row_area[i] if weighted else 1.0
+        last, root = 0, 0  # along a row the same label repeats: its root is found once
         for j in range(w):
             x = lab[i, j]
             if x:
-                r = _root(parent, x)
-                lab[i, j] = r
-                size[r] += row_area[i] if weighted else 1.0
+                if x != last:
+                    last, root = x, _root(parent, x)
+                lab[i, j] = root
+                size[root] += cell
                 if edge_row or (open_left and j == 0) or (open_right and j == w - 1):
-                    keep[r] = True
+                    keep[root] = True
     limit = min_area * (1 - 1e-12) if weighted else float(n_min)
+    for x in range(1, n_labels + 1):
+        keep[x] = keep[x] or size[x] >= limit
     out = np.empty((h, w), np.bool_)
     for i in range(h):
         for j in range(w):
-            x = lab[i, j]
-            out[i, j] = x != 0 and (keep[x] or size[x] >= limit)
+            out[i, j] = keep[lab[i, j]]
     return out
