@@ -137,6 +137,24 @@ def test_every_parcel_at_max_zoom_with_its_attributes_and_place(archive):
         assert poly.contains(shapely.Point((tx - x) * extent, (ty - y) * extent))
 
 
+def test_tile_frame_keeps_what_the_popup_shows():
+    gdf = _parcels().iloc[:4].copy()
+    gdf["volume_class"] = "rich"  # not shown: not written
+    gdf.loc[gdf.index[3], "geometry"] = None  # no geometry: nothing to draw
+    f = vt.tile_frame(gdf)
+    assert f.crs.to_epsg() == 4326 and len(f) == 3
+    assert list(f.columns) == ["parcel_id", "origin", "purpose", "forest_type", "meets_criteria", "area_ha", "geometry"]
+    assert f["meets_criteria"].tolist() == [1, 1, 0]
+    assert f["area_ha"].tolist() == [16.0, 16.0, 16.0]  # 400 m × 400 m in EPSG:9213
+    # parcels 0–2 are the column x0…x0+400 m, y0…y0+1200 m: its corners through pyproj
+    lon, lat = _lonlat([X0, X0 + SIZE, X0, X0 + SIZE], [Y0, Y0, Y0 + 3 * SIZE, Y0 + 3 * SIZE])
+    assert f.total_bounds == pytest.approx([min(lon), min(lat), max(lon), max(lat)], abs=1e-9)
+    unknown = vt.tile_frame(_parcels().iloc[3:4])  # meets_criteria unknown stays missing, not 0
+    assert unknown["meets_criteria"].isna().all()
+    degrees = vt.tile_frame(_parcels().iloc[:2].to_crs(4326))  # no area from degrees
+    assert degrees["area_ha"].isna().all()
+
+
 def test_choose_mode_threshold_and_missing_tippecanoe(monkeypatch):
     assert vt.PMTILES_THRESHOLD == 300_000
     assert vt.choose_mode(10, "auto") == "cells"
