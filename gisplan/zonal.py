@@ -444,19 +444,23 @@ def _components(cells: np.ndarray, linked: np.ndarray, stride: int, steps) -> tu
 #: installed (about twice as fast as scipy's ``ndimage.label`` with the patch sizes); tests set
 #: it to False to compare both
 USE_COMPILED = True
+#: smallest window (cells) labelled by the compiled union-find: below it scipy is as fast as
+#: loading the compiled code (~0.5 s once per process)
+COMPILED_MIN_CELLS = 1 << 20
 _COMPILED: list = []  # [the compiled function, or None without numba], filled on first use
 
 
 def _sieve_window(mask: np.ndarray, n_min: int, *, connectivity: int, open_top: bool, open_bottom: bool,
                   open_left: bool, open_right: bool, pixel_area, min_area) -> np.ndarray:
     """:func:`sieve_small` by labelling the whole window: compiled when numba is there, else scipy."""
-    if USE_COMPILED and not _COMPILED:
+    compiled = USE_COMPILED and mask.size >= COMPILED_MIN_CELLS
+    if compiled and not _COMPILED:
         try:
             from gisplan._zonal_numba import sieve_union_find
         except ImportError:
             sieve_union_find = None
         _COMPILED.append(sieve_union_find)
-    if not (USE_COMPILED and _COMPILED[0] is not None):
+    if not (compiled and _COMPILED[0] is not None):
         return sieve_small_labelled(mask, n_min, connectivity=connectivity, open_top=open_top,
                                     open_bottom=open_bottom, open_left=open_left, open_right=open_right,
                                     pixel_area=pixel_area, min_area=min_area)

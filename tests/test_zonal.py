@@ -170,6 +170,7 @@ def sparse_graph(request, monkeypatch):
         pytest.importorskip("numba")
     monkeypatch.setattr(zonal, "_JOIN_MAX_SHARE", 1.0 if request.param == "graph" else 0.0)
     monkeypatch.setattr(zonal, "USE_COMPILED", request.param == "compiled")
+    monkeypatch.setattr(zonal, "COMPILED_MIN_CELLS", 0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -191,14 +192,14 @@ def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape,
                     smooth > np.quantile(smooth, 1 - density))
     pixel_area = rng.uniform(90, 110, (h, 1)) if weighted else None
     min_area = n_min * 100.0 if weighted else None
-    share, compiled = zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED
-    zonal._JOIN_MAX_SHARE = 1.0 if path == "graph" else share
-    zonal.USE_COMPILED = path != "scipy"
+    saved = zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED, zonal.COMPILED_MIN_CELLS
+    zonal._JOIN_MAX_SHARE = 1.0 if path == "graph" else saved[0]
+    zonal.USE_COMPILED, zonal.COMPILED_MIN_CELLS = path != "scipy", 0
     try:
         got = sieve_small(mask, n_min, connectivity=connectivity, open_top=opens[0], open_bottom=opens[1],
                           open_left=opens[2], open_right=opens[3], pixel_area=pixel_area, min_area=min_area)
     finally:
-        zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED = share, compiled
+        zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED, zonal.COMPILED_MIN_CELLS = saved
     want = _labelled(mask, n_min, connectivity, opens, pixel_area, min_area)
     np.testing.assert_array_equal(got, want)
 
