@@ -238,8 +238,9 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
     Most cells are settled without labelling: box sums give each forest cell a lower bound of
     its patch's size (see :func:`_unsettled`), and a cell next to a settled one is in the same
     patch. Only the remaining cells (isolated pixels, thin or small patches: a few % of a
-    canopy map) are joined into components, as a sparse graph. The result is the same as
-    labelling the whole mask (:func:`sieve_small_labelled`).
+    canopy map) are joined into components, as a sparse graph. When many are left the whole
+    mask is labelled (compiled union-find with numba, else scipy). The result is the same as
+    labelling the whole mask with scipy (:func:`sieve_small_labelled`).
     """
     if n_min <= 1 or not mask.any():
         return mask
@@ -252,11 +253,11 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
     if radius is None:
         return _sieve_window(mask, n_min, **labelled)
     h, w = mask.shape
-    steps = radius + _GROW_STEPS
-    pad = radius + 1 + steps
+    growth = radius + _GROW_STEPS
+    pad = radius + 1 + growth
     grid = np.zeros((h + 2 * pad, w + 2 * pad), np.uint8)
     grid[pad: pad + h, pad: pad + w] = mask
-    rest = _unsettled(grid, h, w, pad, n_sure, radius, connectivity, steps, _JOIN_MAX_SHARE)
+    rest = _unsettled(grid, h, w, pad, n_sure, radius, connectivity, growth, _JOIN_MAX_SHARE)
     cells = None if rest is None else np.flatnonzero(rest)
     if cells is not None and len(cells) == 0:
         return mask
@@ -264,12 +265,12 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
         return _sieve_window(mask, n_min, **labelled)
     stride = grid.shape[1]
     forest, restf = grid.ravel().view(bool), rest.ravel()
-    steps = _STEPS[connectivity]
+    moves = _STEPS[connectivity]
     # a component of the rest touching a kept cell belongs to a patch with a settled cell; a cell
     # with no forest around it is a patch of its own
     keep_cell = np.zeros(len(cells), bool)
     linked = np.zeros(len(cells), bool)
-    for dr, dc in steps:
+    for dr, dc in moves:
         for sign in (1, -1):
             nb = cells + sign * (dr * stride + dc)
             around = forest[nb]
@@ -280,7 +281,7 @@ def sieve_small(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
                           (open_left, col == 0), (open_right, col == w - 1)):
         if is_open:
             keep_cell |= edge
-    comp, n_comp = _components(cells, linked, stride, steps)
+    comp, n_comp = _components(cells, linked, stride, moves)
     if weighted:
         small = np.bincount(comp, weights=areas[row, col], minlength=n_comp) < min_area * (1 - 1e-12)
     else:
@@ -314,7 +315,7 @@ def _sure_count(n_min: int, areas: np.ndarray | None, min_area: float | None) ->
 
 def _settle_radius(n: int, connectivity: int) -> int | None:
     """Smallest radius ``r`` whose box sums can prove a patch of ``n`` cells (see
-    :func:`_settled`), or None above :data:`_SETTLE_MAX_RADIUS`."""
+    :func:`_unsettled`), or None above :data:`_SETTLE_MAX_RADIUS`."""
     for r in range(_SETTLE_MAX_RADIUS + 1):
         side = 2 * r + 3
         reach = (9 if connectivity == 8 else 5) if r == 0 else side * side - (0 if connectivity == 8 else 4)
