@@ -454,6 +454,8 @@ _COMPILED: list = []  # [the compiled function, or None without numba], filled o
 def _sieve_window(mask: np.ndarray, n_min: int, *, connectivity: int, open_top: bool, open_bottom: bool,
                   open_left: bool, open_right: bool, pixel_area, min_area) -> np.ndarray:
     """:func:`sieve_small` by labelling the whole window: compiled when numba is there, else scipy."""
+    rule = dict(connectivity=connectivity, open_top=open_top, open_bottom=open_bottom, open_left=open_left,
+                open_right=open_right, pixel_area=pixel_area, min_area=min_area)
     compiled = USE_COMPILED and mask.size >= COMPILED_MIN_CELLS
     if compiled and not _COMPILED:
         try:
@@ -462,17 +464,13 @@ def _sieve_window(mask: np.ndarray, n_min: int, *, connectivity: int, open_top: 
             sieve_union_find = None
         _COMPILED.append(sieve_union_find)
     if not (compiled and _COMPILED[0] is not None):
-        return sieve_small_labelled(mask, n_min, connectivity=connectivity, open_top=open_top,
-                                    open_bottom=open_bottom, open_left=open_left, open_right=open_right,
-                                    pixel_area=pixel_area, min_area=min_area)
+        return sieve_small_labelled(mask, n_min, **rule)
     weighted = pixel_area is not None and min_area is not None
     row_area = np.empty(0)
     if weighted:
         area = np.asarray(pixel_area, dtype=np.float64)
         if area.ndim not in (0, 2) or (area.ndim == 2 and area.shape[1] != 1):  # not one area per row
-            return sieve_small_labelled(mask, n_min, connectivity=connectivity, open_top=open_top,
-                                        open_bottom=open_bottom, open_left=open_left, open_right=open_right,
-                                        pixel_area=pixel_area, min_area=min_area)
+            return sieve_small_labelled(mask, n_min, **rule)
         row_area = np.ascontiguousarray(np.broadcast_to(area.reshape(-1, 1) if area.ndim else area,
                                                         (mask.shape[0], 1))[:, 0])
     return _COMPILED[0](np.ascontiguousarray(mask, dtype=np.uint8), n_min, connectivity == 8, open_top,
