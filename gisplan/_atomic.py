@@ -58,11 +58,11 @@ def input_files(paths: Iterable[str | os.PathLike | None]) -> set[Path]:
 
 
 def catalog_inputs(catalog) -> set[Path]:
-    """Every file a run on ``catalog`` may read: the catalog file and each entry's file with its
-    sidecars (a :class:`gisplan.catalog.Catalog`, or None for nothing)."""
+    """Every file a run on ``catalog`` may read: the catalog file, its layer types and each entry's
+    file with its sidecars (a :class:`gisplan.catalog.Catalog`, or None for nothing)."""
     if catalog is None:
         return set()
-    paths = [getattr(catalog, "path", None)]
+    paths = [getattr(catalog, "path", None), getattr(catalog, "types_path", None)]
     paths += [e.path for e in catalog]
     return input_files(paths)
 

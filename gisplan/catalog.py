@@ -9,6 +9,8 @@ A catalog file is TOML::
     reference_date = "2025-12-31"   # "today" for licence expiry checks (default: today)
     study_area = "province"     # area every layer is cut to: a catalog entry name, or a polygon
                                 # file (relative to base); default: the province layer
+    types = "types.toml"        # the catalog's own layer types (a copy of layers/types.toml,
+                                # relative to this file); default: layers/types.toml
 
     [layers.communes]
     type = "communes"           # a layer type id from types.toml
@@ -37,6 +39,12 @@ validation and records the filter and the features kept and dropped in
 ``study_area`` (``Catalog.study_area``: the entry name, the absolute path of a file, or None)
 names the area the layer store cuts layers to; without it the ``province`` layer is used.
 
+``types`` names the catalog's own layer-type file, a complete copy of ``layers/types.toml``
+with its own titles, labels, colours and codes (``Catalog.types_path``). Everything that labels
+or colours a layer — web and print maps, the site, the workbook, the GeoPackage styles — reads
+the types of the catalog (:meth:`Catalog.layer_type`), so renaming a class there renames it
+everywhere. :func:`load_layer_types` reads each file once (again only when it changes).
+
 Every mistake in a catalog file is a :class:`CatalogError` naming the entry and the key: an
 unknown key (with the closest known one), a value of the wrong kind (``year = "2024"``), a bad
 ``reference_date``, an unknown ``encoding``, an invalid ``crs``, a missing or unknown ``type``.
@@ -48,6 +56,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -208,11 +217,15 @@ class Catalog:
     Parameters
     ----------
     path : catalog TOML file, or None for the default (see :func:`default_catalog_path`).
-    types_path : layer-type definitions; default ``layers/types.toml``.
+    types_path : layer-type definitions; default the catalog's ``types`` key, else
+        ``layers/types.toml``.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, types_path=None):
-        self.types: dict[str, LayerType] = load_layer_types(types_path)
+        #: the file the layer types come from (``types_path``, the catalog's ``types``, or the
+        #: packaged ``layers/types.toml``)
+        self.types_path: Path = Path(types_path).resolve() if types_path else LAYERS_DIR / "types.toml"
+        self.types: dict[str, LayerType] = load_layer_types(self.types_path)
         self.path: Path | None = Path(path).resolve() if path else None
         self.title = ""
         self.synthetic = False
@@ -223,10 +236,10 @@ class Catalog:
         self.study_area: str | None = None
         self.entries: dict[str, CatalogEntry] = {}
         if self.path is not None:
-            self._load(self.path)
+            self._load(self.path, own_types=types_path is None)
 
     # -- loading -------------------------------------------------------------------------
-    def _load(self, path: Path) -> None:
+    def _load(self, path: Path, *, own_types: bool = True) -> None:
         doc = read_toml(path, "catalog file")
         _check_keys(doc, _TOP_KEYS, f"{path}", "section")
         meta = doc.get("catalog", {})
@@ -239,6 +252,14 @@ class Catalog:
             self.reference_date = _date(meta["reference_date"], f"{path}: [catalog]", "reference_date")
         base = (path.parent / _typed(meta, "base", str, f"{path}: [catalog]", ".")).resolve()
         self.base = base
+        types = _typed(meta, "types", str, f"{path}: [catalog]", None)
+        if types is not None and own_types:
+            self.types_path = (path.parent / types).resolve()
+            if not self.types_path.is_file():
+                raise CatalogError(f"{path}: [catalog] key 'types': {self.types_path} does not exist; give "
+                                   f"a copy of {LAYERS_DIR / 'types.toml'} (relative to the catalog file), "
+                                   f"or delete the key to use it as it is")
+            self.types = load_layer_types(self.types_path)
         layers = doc.get("layers", {})
         if not isinstance(layers, Mapping):
             raise CatalogError(f"{path}: 'layers' must be tables ([layers.<name>])")
@@ -398,8 +419,23 @@ class Catalog:
 
 
 def load_layer_types(path: str | os.PathLike | None = None) -> dict[str, LayerType]:
-    """Read the layer-type definitions (default ``layers/types.toml``)."""
-    path = Path(path) if path else LAYERS_DIR / "types.toml"
+    """The layer-type definitions of ``path`` (default ``layers/types.toml``), by type id.
+
+    Each file is parsed once and kept by its resolved path, modification time and size: a later
+    call returns the same :class:`LayerType` objects (in a new dict) until the file changes.
+    A catalog's own types are in :attr:`Catalog.types` (see the ``types`` key).
+    """
+    path = (Path(path) if path else LAYERS_DIR / "types.toml").resolve()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise LayerNotFoundError(f"layer-type definitions {path} not found") from None
+    return dict(_parse_layer_types(path, st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_layer_types(path: Path, mtime_ns: int, size: int) -> dict[str, LayerType]:
+    """The layer types of ``path`` (cached by path, modification time and size)."""
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -473,7 +509,7 @@ def load_catalog(path: str | os.PathLike | None = None, check_paths: bool = Fals
 # ---------------------------------------------------------------------------------------------
 # checking catalog files
 _TOP_KEYS = ("catalog", "layers")
-_CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area")
+_CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area", "types")
 _ENTRY_KEYS = ("type", "path", "layer", "columns", "defaults", "crs", "encoding", "year", "title_vi",
                "title_en", "source", "licence", "date", "synthetic", "where")
 _TYPE_NAMES = {str: "text (in quotes)", bool: "true or false", int: "a whole number"}

@@ -10,14 +10,14 @@ from __future__ import annotations
 import html
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_dir, input_files
-from gisplan.catalog import SYNTHETIC_NOTE, load_layer_types
+from gisplan.catalog import SYNTHETIC_NOTE, LayerType, load_layer_types
 from gisplan.crosswalk import HEADERS_VI as CROSSWALK_HEADERS_VI
 from gisplan.crosswalk import METHODS_VI as CROSSWALK_METHODS_VI
 from gisplan.indicators.rivers import WQI_BANDS
@@ -202,7 +202,8 @@ OVERRIDES["hazard_events_"] = {"class": "Mã mức nhạy cảm"}
 
 
 def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False,
-                  inputs: Iterable[str | os.PathLike] | None = None) -> dict[str, Path]:
+                  inputs: Iterable[str | os.PathLike] | None = None,
+                  types: Mapping[str, LayerType] | None = None) -> dict[str, Path]:
     """Write every indicator table: ``csv/<id>.csv``, the workbook and the summary.
 
     Parameters
@@ -214,6 +215,8 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
         not produce, when the manifest lists them); without it an existing output is an error.
     inputs : files the run read, never written onto nor removed (default: the catalog named in
         ``results.meta["catalog"]`` and its layer files).
+    types : the layer types whose labels coded values are written with (default: those of the
+        run's catalog, its own ``types.toml`` when it names one; else ``layers/types.toml``).
 
     CSV values are rounded to 4 decimals (ha, km, m, %); the workbook keeps full precision and
     shows 2 decimals.
@@ -229,12 +232,18 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     {"csv": folder, "excel": path, "markdown": path, "html": path}
     """
     out = Path(out_dir)
-    inputs = _run_inputs(results) if inputs is None else input_files(inputs)
+    catalog = _run_catalog(results)
+    if inputs is None:
+        inputs = catalog_inputs(catalog) if catalog is not None else input_files(_catalog_path(results) or [])
+    else:
+        inputs = input_files(inputs)
+    if types is None:
+        types = catalog.types if catalog is not None else load_layer_types()
     csvs = {name: f"csv/{name}.csv" for name in results.tables}
     with OutputFolder(out, inputs=inputs, overwrite=overwrite) as folder:
         folder.check([WORKBOOK, "tom_tat.md", "tom_tat.html", *csvs.values()])
         ensure_dir(out / "csv")
-        labelled = {name: labelled_table(name, df) for name, df in results.tables.items()}
+        labelled = {name: labelled_table(name, df, types=types) for name, df in results.tables.items()}
         for name, df in results.tables.items():
             with folder.write(csvs[name]) as tmp:
                 _rounded(df).to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -248,18 +257,24 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     return paths
 
 
-def _run_inputs(results: IndicatorResults) -> set[Path]:
-    """The catalog of a run and its layer files (empty when the catalog cannot be read)."""
+def _catalog_path(results: IndicatorResults) -> list[str] | None:
+    """The catalog file of a run (as a one-item list), or None when it has none or it is gone."""
+    path = results.meta.get("catalog")
+    return [path] if path and path != "None" and Path(path).is_file() else None
+
+
+def _run_catalog(results: IndicatorResults):
+    """The :class:`~gisplan.catalog.Catalog` of a run, or None when it has none or it cannot be read."""
     from gisplan.catalog import Catalog
     from gisplan.errors import GisplanError
 
-    path = results.meta.get("catalog")
-    if not path or path == "None" or not Path(path).is_file():
-        return set()
+    path = _catalog_path(results)
+    if path is None:
+        return None
     try:
-        return catalog_inputs(Catalog(path))
+        return Catalog(path[0])
     except GisplanError:
-        return input_files([path])
+        return None
 
 
 def _rounded(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
@@ -292,9 +307,10 @@ def table_titles(name: str) -> tuple[str, str, str]:
     return name[:31], name, name
 
 
-def labelled_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with coded values replaced by Vietnamese labels and Vietnamese column headers."""
-    labels = _value_labels()
+def labelled_table(name: str, df: pd.DataFrame, *, types: Mapping[str, LayerType] | None = None) -> pd.DataFrame:
+    """``df`` with coded values replaced by their Vietnamese labels (from ``types``, a catalog's
+    :attr:`~gisplan.catalog.Catalog.types`; default ``layers/types.toml``) and Vietnamese column headers."""
+    labels = _value_labels(load_layer_types() if types is None else types)
     out = df.copy()
     for col in out.columns:
         mapping = {**labels.get(col, {}), **SPECIAL_LABELS.get(col, {})}
@@ -310,9 +326,10 @@ def labelled_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={c: heads.get(c, c) for c in out.columns})
 
 
-def _value_labels() -> dict[str, dict[str, str]]:
+def _value_labels(types: Mapping[str, LayerType]) -> dict[str, dict[str, str]]:
+    """{column: {code: Vietnamese label}} over every layer type of ``types``."""
     labels: dict[str, dict[str, str]] = {}
-    for t in load_layer_types().values():
+    for t in types.values():
         for a in t.attributes.values():
             if a.allowed and a.labels_vi:
                 labels.setdefault(a.name, {}).update(dict(zip(a.allowed, a.labels_vi, strict=True)))
@@ -347,7 +364,7 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
     flawed = [q for q in results.meta.get("layer_quality", []) if q["errors"] or q["warnings"] or _clipped(q)]
     if meta.get("study_area") in ("province", "study_area"):
         row += 2
-        what = _SUMMARY_TEXT["vi"]["study_what"][meta["study_area"]]
+        what = _summary_text("vi")["study_what"][meta["study_area"]]
         cover.cell(row=row, column=1, value=f"Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính")
     if flawed:
         row += 2
@@ -415,67 +432,64 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
     return path
 
 
+#: the summary's wording: key -> (Vietnamese, English)
 _SUMMARY_TEXT = {
-    "vi": {
-        "title": "# Tóm tắt chỉ tiêu — Kế hoạch 125/KH-UBND tỉnh Thái Nguyên",
-        "synthetic": "số liệu minh họa, không dùng cho báo cáo chính thức",
-        "data": "Dữ liệu: {title} · ngày tham chiếu {ref} · hệ tọa độ VN-2000 / TM-3 106°30' (EPSG:9213)",
-        "study": "Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính.",
-        "study_what": {"province": "ranh giới tỉnh (lớp province)", "study_area": "study_area của danh mục"},
-        "key": "## Số liệu chính", "head": "| Chỉ tiêu | Giá trị |",
-        "targets": "## Mục tiêu đến năm 2030",
-        "targets_head": "| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |",
-        "quality": "## Chất lượng dữ liệu đầu vào",
-        "quality_intro": "Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra, hoặc có đối tượng bị cắt theo vùng "
-                         "nghiên cứu; số liệu dùng các lớp có lỗi cần được rà soát (chạy `gisplan validate` để xem "
-                         "từng đối tượng).",
-        "notes": "## Lưu ý khi đọc các bảng", "skipped": "## Chỉ tiêu chưa tính được", "tables": "## Các bảng",
-        "headlines": [
-            ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", 2),
-            ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)", 2),
-            ("new_zones_compliant_pct", "KCN, CCN đầu tư mới đã hoạt động có HTXLNT đạt quy chuẩn (%)", 2),
-            ("expired_mines_still_operating", "Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ)", 0),
-            ("landfills_needing_remediation", "Bãi chôn lấp đã đóng cửa cần cải tạo, phục hồi (bãi)", 0),
-            ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)", 2),
-            ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)", 2),
-        ],
-    },
-    "en": {
-        "title": "# Indicator summary — Plan 125/KH-UBND, Thái Nguyên province",
-        "synthetic": "illustrative numbers, not for official reporting",
-        "data": "Data: {title} · reference date {ref} · CRS VN-2000 / TM-3 106°30' (EPSG:9213)",
-        "study": "Study area: {what}; every layer is clipped to it before any indicator.",
-        "study_what": {"province": "the province boundary (province layer)", "study_area": "the catalog's study_area"},
-        "key": "## Headline numbers", "head": "| Indicator | Value |",
-        "targets": "## 2030 targets", "targets_head": "| Target | Current | Target | Status |",
-        "quality": "## Input data quality",
-        "quality_intro": "The layers below have validation errors or warnings, or features clipped to the study "
-                         "area; numbers from layers with errors need checking (`gisplan validate` lists every "
-                         "feature).",
-        "notes": "## Notes on the tables", "skipped": "## Indicators not computed", "tables": "## Tables",
-        "headlines": [
-            ("forest_cover_province_pct", "Forest cover of the province (%)", 2),
-            ("wastewater_compliant_pct", "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
-            ("new_zones_compliant_pct", "New industrial zones/clusters in operation with a compliant WWTP (%)", 2),
-            ("expired_mines_still_operating", "Mines operating on an expired licence or exhausted reserves (mines)", 0),
-            ("landfills_needing_remediation", "Closed landfills needing remediation (sites)", 0),
-            ("air_monitored_towns_pct", "Class I–II towns with an air-monitoring station (%)", 2),
-            ("polluted_river_km", "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
-        ],
-    },
+    "title": ("# Tóm tắt chỉ tiêu — Kế hoạch 125/KH-UBND tỉnh Thái Nguyên",
+              "# Indicator summary — Plan 125/KH-UBND, Thái Nguyên province"),
+    "synthetic": ("số liệu minh họa, không dùng cho báo cáo chính thức",
+                  "illustrative numbers, not for official reporting"),
+    "data": ("Dữ liệu: {title} · ngày tham chiếu {ref} · hệ tọa độ VN-2000 / TM-3 106°30' (EPSG:9213)",
+             "Data: {title} · reference date {ref} · CRS VN-2000 / TM-3 106°30' (EPSG:9213)"),
+    "study": ("Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính.",
+              "Study area: {what}; every layer is clipped to it before any indicator."),
+    "study_what": ({"province": "ranh giới tỉnh (lớp province)", "study_area": "study_area của danh mục"},
+                   {"province": "the province boundary (province layer)", "study_area": "the catalog's study_area"}),
+    "key": ("## Số liệu chính", "## Headline numbers"),
+    "head": ("| Chỉ tiêu | Giá trị |", "| Indicator | Value |"),
+    "targets": ("## Mục tiêu đến năm 2030", "## 2030 targets"),
+    "targets_head": ("| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |", "| Target | Current | Target | Status |"),
+    "quality": ("## Chất lượng dữ liệu đầu vào", "## Input data quality"),
+    "quality_intro": ("Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra, hoặc có đối tượng bị cắt theo vùng "
+                      "nghiên cứu; số liệu dùng các lớp có lỗi cần được rà soát (chạy `gisplan validate` để xem "
+                      "từng đối tượng).",
+                      "The layers below have validation errors or warnings, or features clipped to the study "
+                      "area; numbers from layers with errors need checking (`gisplan validate` lists every "
+                      "feature)."),
+    "notes": ("## Lưu ý khi đọc các bảng", "## Notes on the tables"),
+    "skipped": ("## Chỉ tiêu chưa tính được", "## Indicators not computed"),
+    "tables": ("## Các bảng", "## Tables"),
 }
-_SUMMARY_TEXT["vi"]["headlines"].append(
-    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)", 0))
-_SUMMARY_TEXT["en"]["headlines"].append(
-    ("communes_landslide_high_ge10pct", "Communes/wards with ≥ 10 % of their area in high / very high landslide "
-     "susceptibility (communes)", 0))
+#: the headline numbers: (key of ``results.headline``, Vietnamese label, English label, decimals)
+HEADLINES = [
+    ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", "Forest cover of the province (%)", 2),
+    ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)",
+     "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
+    ("new_zones_compliant_pct", "KCN, CCN đầu tư mới đã hoạt động có HTXLNT đạt quy chuẩn (%)",
+     "New industrial zones/clusters in operation with a compliant WWTP (%)", 2),
+    ("expired_mines_still_operating", "Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ)",
+     "Mines operating on an expired licence or exhausted reserves (mines)", 0),
+    ("landfills_needing_remediation", "Bãi chôn lấp đã đóng cửa cần cải tạo, phục hồi (bãi)",
+     "Closed landfills needing remediation (sites)", 0),
+    ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)",
+     "Class I–II towns with an air-monitoring station (%)", 2),
+    ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)",
+     "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
+    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)",
+     "Communes/wards with ≥ 10 % of their area in high / very high landslide susceptibility (communes)", 0),
+]
 _STATUS_EN = {"met": "Met", "not met": "Not met", "no data": "No data", "no target": "No target set"}
+
+
+def _summary_text(lang: str) -> dict:
+    """The summary's wording in ``lang`` (``"vi"`` or ``"en"``)."""
+    i = 1 if lang == "en" else 0
+    return {key: texts[i] for key, texts in _SUMMARY_TEXT.items()}
 
 
 def headline_labels(lang: str = "vi") -> list[tuple[str, str, int]]:
     """The headline numbers every output shows: (key of ``results.headline``, label with its unit,
     decimals), in the summary's order; the site's index uses the same list."""
-    return list(_SUMMARY_TEXT["vi" if lang == "vi" else "en"]["headlines"])
+    return [(key, vi if lang == "vi" else en, dec) for key, vi, en, dec in HEADLINES]
 
 
 def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
@@ -484,7 +498,7 @@ def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
     "không có số liệu" / "no data", never 0; skipped indicators and notes give their reasons in
     the language of the summary."""
     lang = "en" if lang == "en" else "vi"
-    T = _SUMMARY_TEXT[lang]
+    T = _summary_text(lang)
     meta = results.meta
     h = results.headline
     md = [T["title"], ""]
@@ -494,7 +508,7 @@ def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
     if meta.get("study_area") in T["study_what"]:
         md += ["", T["study"].format(what=T["study_what"][meta["study_area"]])]
     md += ["", T["key"], "", T["head"], "|---|---:|"]
-    md += [f"| {label} | {_fmt(h.get(k), lang, dec)} |" for k, label, dec in T["headlines"]]
+    md += [f"| {label} | {_fmt(h.get(k), lang, dec)} |" for k, label, dec in headline_labels(lang)]
     if "targets" in results.tables:
         t = results.tables["targets"]
         md += ["", T["targets"], "", T["targets_head"], "|---|---:|---:|---|"]

@@ -154,3 +154,37 @@ def test_example_and_real_catalogs_use_only_known_keys():
 
     for name in ("catalog.example.toml", "real.toml", "demo.toml"):
         load_catalog(LAYERS_DIR / name)  # raises on an unknown key or a malformed value
+
+
+def test_layer_types_are_read_once_and_again_when_the_file_changes(tmp_path):
+    import os
+
+    from gisplan.catalog import LAYERS_DIR
+
+    assert load_layer_types()["mines"] is load_layer_types()["mines"]  # parsed once
+    own = tmp_path / "types.toml"
+    own.write_text((LAYERS_DIR / "types.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_layer_types(own)
+    assert first["mines"].title_vi == "Mỏ khoáng sản"
+    text = own.read_text(encoding="utf-8").replace('title_vi = "Mỏ khoáng sản"', 'title_vi = "Mỏ (sửa)"')
+    own.write_text(text, encoding="utf-8")
+    st = own.stat()
+    os.utime(own, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # a later modification time
+    assert load_layer_types(own)["mines"].title_vi == "Mỏ (sửa)"
+    first["mines"] = None  # the dict returned is the caller's own
+    assert load_layer_types(own)["mines"] is not None
+
+
+def test_a_catalog_names_its_own_types_relative_to_its_file(tmp_path):
+    from gisplan.catalog import LAYERS_DIR
+
+    text = (LAYERS_DIR / "types.toml").read_text(encoding="utf-8")
+    (tmp_path / "kieu").mkdir()
+    (tmp_path / "kieu" / "types.toml").write_text(
+        text.replace('title_vi = "Mỏ khoáng sản"', 'title_vi = "Điểm mỏ"'), encoding="utf-8")
+    cat = load_catalog(_catalog(tmp_path, '[catalog]\ntypes = "kieu/types.toml"\n' + ENTRY))
+    assert cat.types_path == tmp_path / "kieu" / "types.toml"
+    assert cat.layer_type("mines").title_vi == "Điểm mỏ"
+    assert load_catalog(_catalog(tmp_path, ENTRY)).layer_type("mines").title_vi == "Mỏ khoáng sản"
+    with pytest.raises(CatalogError, match=r"\[catalog\] key 'types':.*khong_co.toml does not exist"):
+        load_catalog(_catalog(tmp_path, '[catalog]\ntypes = "khong_co.toml"\n' + ENTRY))

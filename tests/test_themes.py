@@ -342,3 +342,57 @@ def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_pat
         texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
         assert any(t.startswith("no data (") and "forest_status" in t for t in texts), texts
         plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def own_types(demo_small, tmp_path_factory) -> Path:
+    """The demo catalog with its own types.toml: the mines layer renamed, its licence-status
+    classes relabelled and the colour of "expired" changed."""
+    from gisplan.catalog import LAYERS_DIR
+
+    out = tmp_path_factory.mktemp("own_types")
+    text = (LAYERS_DIR / "types.toml").read_text(encoding="utf-8")
+    old = 'labels_vi = ["Còn hiệu lực", "Hết hạn", "Bị thu hồi", "Đã đóng cửa mỏ", "Đang thăm dò"]'
+    assert text.count(old) == 1 and text.count('title_vi = "Mỏ khoáng sản"') == 1
+    text = (text.replace(old, 'labels_vi = ["GP còn hạn (riêng)", "GP quá hạn (riêng)", "GP thu hồi (riêng)", '
+                              '"Mỏ đóng (riêng)", "Thăm dò (riêng)"]')
+            .replace('title_vi = "Mỏ khoáng sản"', 'title_vi = "Điểm mỏ của tỉnh"')
+            .replace('expired = "#e31a1c"', 'expired = "#123456"'))
+    (out / "types.toml").write_text(text, encoding="utf-8")
+    cat = Path(demo_small).read_text(encoding="utf-8").replace("[catalog]\n", '[catalog]\ntypes = "types.toml"\n', 1)
+    (out / "catalog.toml").write_text(cat, encoding="utf-8")
+    return out / "catalog.toml"
+
+
+RENAMED = {"valid": "GP còn hạn (riêng)", "expired": "GP quá hạn (riêng)", "revoked": "GP thu hồi (riêng)",
+           "closed": "Mỏ đóng (riêng)", "exploration": "Thăm dò (riêng)"}
+
+
+def test_a_catalogs_own_types_label_web_print_and_workbook(own_types, tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from gisplan.indicators.run import IndicatorResults
+    from gisplan.reports import WORKBOOK, write_reports
+
+    catalog = load_catalog(own_types)
+    present = set(read_catalog_layer(catalog, "mines")["licence_status"])
+    assert "expired" in present
+    # web map: layer name and legend section from the catalog's title, classes and colour from its types
+    page = make_map("overview", catalog=catalog).get_root().render()
+    assert "Điểm mỏ của tỉnh" in page and "Mỏ khoáng sản" not in page
+    assert all(RENAMED[code] in page for code in present)
+    assert "#123456" in page and "#e31a1c" not in page
+    # print map: the legend texts
+    fig = render_figure("overview", catalog=catalog)
+    texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+    fig.clear()
+    assert "Điểm mỏ của tỉnh" in texts and "Mỏ khoáng sản" not in texts
+    assert {RENAMED[code] for code in present} <= set(texts) and "Hết hạn" not in texts
+    # workbook: coded values written with the catalog's labels
+    table = pd.DataFrame({"mine_id": ["M1", "M2"], "name": ["Mỏ A", "Mỏ B"], "licence_status": ["expired", "valid"]})
+    results = IndicatorResults(tables={"expired_mines": table}, meta={"catalog": str(own_types)})
+    write_reports(results, tmp_path / "out")
+    ws = openpyxl.load_workbook(tmp_path / "out" / WORKBOOK)["Mỏ hết hạn"]
+    cells = {c.value for row in ws.iter_rows() for c in row}
+    assert {"GP quá hạn (riêng)", "GP còn hạn (riêng)"} <= cells and "Hết hạn" not in cells

@@ -26,7 +26,7 @@ import shapely
 
 from gisplan.crs import TARGET_CRS
 from gisplan.errors import DataMissingError
-from gisplan.export.styles import LayerStyle, StyleCategory, classes_from_edges, write_layer_styles
+from gisplan.export.styles import LayerStyle, classes_from_edges, write_layer_styles
 
 GPKG = "gisplan_chi_tieu.gpkg"
 
@@ -50,9 +50,8 @@ _TABLE_GROUP = [("hazard_events_", "tables"), ("hazard_", "hazard"), ("terrain_"
                 ("wastewater", "tables"), ("river_", "water"), ("pressures_", "water"),
                 ("waste_", "waste"), ("air_", "air"), ("targets", "tables"), ("communes", "reference"),
                 ("province", "reference"), ("monitoring_stations", "air")]
-#: id column -> layer type whose features it names
-_PLACES = {"mine_id": "mines", "zone_id": "industrial_zones", "site_id": "waste_sites",
-           "urban_id": "urban_areas", "section_id": "river_sections"}
+#: layer types whose id column (``id_column`` of the catalog's types) names the place of a row
+_PLACE_TYPES = ("mines", "industrial_zones", "waste_sites", "urban_areas", "river_sections")
 #: choropleth tables -> the theme whose class scheme they are drawn with
 _CHOROPLETH = [("forest_cover_communes", "forest_cover"), ("canopy_forest_cover_", "forest_cover"),
                ("land_cover_forest_", "forest_cover"), ("forest_change_communes", "forest_change"),
@@ -86,6 +85,7 @@ def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
     """Every indicator table of ``results`` joined to its geometry from ``store`` (a
     :class:`gisplan.store.LayerStore`), plus the river sections with their class and index and
     the monitoring stations. Values rounded as in the CSVs."""
+    from gisplan.maps.themes import layer_type
     from gisplan.reports import round_table, table_titles
 
     out = []
@@ -100,11 +100,10 @@ def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
         gdf = store.optional(type_id)
         if gdf is None:
             continue
-        lt = store.catalog.layer_type(type_id) if store.catalog else None
+        lt = layer_type(store, type_id)
         data = round_table(_with_wqi_band(gdf) if type_id == "river_sections" else gdf)
-        data = data[[c for c in data.columns if c in (lt.attributes if lt else data.columns)
-                     or c in ("wqi_band", data.geometry.name)]]
-        title = lt.title(lang) if lt else type_id
+        data = data[[c for c in data.columns if c in lt.attributes or c in ("wqi_band", data.geometry.name)]]
+        title = lt.title(lang)
         out.append(ExportLayer(type_id, data, group_of(type_id), title, _style(type_id, data, store, lang)))
     return out
 
@@ -172,9 +171,10 @@ def _place(name: str, table: pd.DataFrame, store) -> np.ndarray | None:
     if "pa_id" in cols:
         units = _pa_units(store)
         return None if units is None else _match(units, "pa_id", table["pa_id"])
+    places = _places(store)
     for col in cols:
-        if col in _PLACES:
-            g = _lookup(store, _PLACES[col], col, table[col])
+        if col in places:
+            g = _lookup(store, places[col], col, table[col])
             if g is not None:
                 return g
     if "river_name" in cols and name.startswith("river_quality"):
@@ -184,6 +184,13 @@ def _place(name: str, table: pd.DataFrame, store) -> np.ndarray | None:
         merged = rivers.dissolve("river_name").geometry
         return merged.reindex(table["river_name"]).to_numpy()
     return None
+
+
+def _places(store) -> dict[str, str]:
+    """{id column: layer type} of the layer types rows are placed by (from the catalog's types)."""
+    from gisplan.maps.themes import layer_type
+
+    return {layer_type(store, t).id_column: t for t in _PLACE_TYPES}
 
 
 def _lookup(store, type_id: str, key: str, ids: pd.Series) -> np.ndarray | None:
@@ -215,15 +222,17 @@ def _pa_units(store) -> gpd.GeoDataFrame | None:
 
 def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
     """The shortest line from each site to its protected area (a point where the site is inside)."""
+    from gisplan.maps.themes import CONFLICT_SITES, layer_type
+
     units = _pa_units(store)
     if units is None or not len(table):
         return None
     pa = _match(units, "pa_id", table["pa_id"])
     site = np.empty(len(table), dtype=object)
-    for site_type, type_id, key in (("mine", "mines", "mine_id"), ("industrial_zone", "industrial_zones", "zone_id")):
+    for site_type, type_id in CONFLICT_SITES.items():
         rows = (table["site_type"] == site_type).to_numpy()
         if rows.any():
-            g = _lookup(store, type_id, key, table.loc[rows, "site_id"])
+            g = _lookup(store, type_id, layer_type(store, type_id).id_column, table.loc[rows, "site_id"])
             if g is not None:
                 site[rows] = g
     ok = np.array([a is not None and b is not None for a, b in zip(site, pa, strict=True)])
@@ -259,7 +268,7 @@ def _aliases(name: str, data: pd.DataFrame) -> dict[str, str]:
 
 def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
     from gisplan.maps.style import categories
-    from gisplan.maps.themes import NO_DATA_COLOR, get_theme, no_data, theme_classes
+    from gisplan.maps.themes import NO_DATA_COLOR, get_theme, layer_type, no_data, theme_classes
 
     kind = _geometry_kind(gdf)
     common = dict(geometry=kind, aliases=_aliases(name, gdf), no_data=(no_data(lang), NO_DATA_COLOR),
@@ -273,23 +282,23 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
                                   classes=classes_from_edges(cl.edges, cl.colors, cl.labels), **common)
     if name == "conflicts":
         return LayerStyle("single", color="#d7191c", dashed=True, title=name, **common)
-    type_id = _styled_type(name, gdf)
+    type_id = _styled_type(name, gdf, store)
     if type_id is not None:
-        lt = store.catalog.layer_type(type_id) if store.catalog else None
-        column = (lt.style.get("column") if lt else None)
+        lt = layer_type(store, type_id)
+        column = lt.style.get("column")
         if column and column in gdf.columns:
-            cats = tuple(StyleCategory(c.code, c.color, c.label) for c in categories(type_id, column, lang=lang))
+            cats = tuple(categories(lt, column, lang=lang))
             return LayerStyle("categorized", column=column, categories=cats, title=name,
                               dashed=False, **common)
     return LayerStyle("single", color="#2b8cbe" if kind == "line" else "#74a9cf", title=name, **common)
 
 
-def _styled_type(name: str, gdf: pd.DataFrame) -> str | None:
+def _styled_type(name: str, gdf: pd.DataFrame, store) -> str | None:
     if name in ("river_sections", "monitoring_stations"):
         return name
     if name in ("protected_areas", "forest_cover_protected_areas"):
         return "protected_areas"
-    for col, type_id in _PLACES.items():
+    for col, type_id in _places(store).items():
         if col in gdf.columns:
             return type_id
     return None

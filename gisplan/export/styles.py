@@ -18,6 +18,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from gisplan.errors import OptionError
+from gisplan.maps.style import Category
+
+#: one category of a categorised style: features whose value is ``code``, drawn in ``color``
+#: (the categories of the maps, :func:`gisplan.maps.style.categories`)
+StyleCategory = Category
 
 #: QGIS version the QML declares (Debian 12's QGIS; later versions read it unchanged)
 QGIS_VERSION = "3.22.16-Białowieża"
@@ -30,15 +35,6 @@ class StyleClass:
 
     lower: float
     upper: float
-    color: str
-    label: str
-
-
-@dataclass(frozen=True)
-class StyleCategory:
-    """One category of a categorised style: features whose value is ``value``."""
-
-    value: str
     color: str
     label: str
 
@@ -57,7 +53,7 @@ class LayerStyle:
     geometry: str
     column: str | None = None
     classes: tuple[StyleClass, ...] = ()
-    categories: tuple[StyleCategory, ...] = ()
+    categories: tuple[Category, ...] = ()
     color: str = "#3388ff"
     outline: str = "#555555"
     dashed: bool = False
@@ -118,9 +114,9 @@ def to_qml(style: LayerStyle) -> str:
                 f'<mode name="manual"/></renderer-v2>')
     elif style.kind == "categorized":
         cats = []
-        items = list(style.categories) + [StyleCategory("", style.no_data[1], style.no_data[0])]
+        items = list(style.categories) + [Category("", style.no_data[0], style.no_data[1])]
         for i, c in enumerate(items):
-            cats.append(f'<category value={quoteattr(c.value)} symbol="{i}" label={quoteattr(c.label)} '
+            cats.append(f'<category value={quoteattr(c.code)} symbol="{i}" label={quoteattr(c.label)} '
                         f'render="true"/>')
             symbols.append(_symbol(str(i), style.geometry, c.color, style))
         body = (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(style.column)} symbollevels="0" '
@@ -183,7 +179,7 @@ def to_sld(style: LayerStyle, layer: str) -> str:
             rules.append(_rule(c.label, filt, _sld_symbolizer(style.geometry, c.color, style)))
     elif style.kind == "categorized":
         for c in style.categories:
-            filt = (f"<ogc:Filter><ogc:PropertyIsEqualTo>{_prop(col)}<ogc:Literal>{escape(c.value)}"
+            filt = (f"<ogc:Filter><ogc:PropertyIsEqualTo>{_prop(col)}<ogc:Literal>{escape(c.code)}"
                     f"</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>")
             rules.append(_rule(c.label, filt, _sld_symbolizer(style.geometry, c.color, style)))
     else:

@@ -28,18 +28,20 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 
 from gisplan._atomic import atomic_path, check_output  # noqa: E402
 from gisplan._format import fmt_number  # noqa: E402
-from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_layer_types  # noqa: E402
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, LayerType  # noqa: E402
 from gisplan.errors import GisplanError, OptionError  # noqa: E402
 from gisplan.maps.style import NO_DATA_COLOR, categories  # noqa: E402
 from gisplan.maps.themes import (  # noqa: E402
+    CONFLICT_SITES,
     format_distance,
     get_theme,
     indicator_and_reason,
     is_missing,
+    layer_type,
     make_store,
-    missing_layers,
     no_data,
     option,
+    require,
     theme_classes,
     with_columns,
 )
@@ -205,14 +207,14 @@ def _center_landscape(fig, ax, leg, gap: float = 0.025) -> None:
     leg.set_bbox_to_anchor((left + pos.width + pad_r + gap, pos.y1), transform=fig.transFigure)
 
 
-def _cat_layer(ax, gdf, type_id, lang, *, kind="box", column=None, zorder=5, title=None, size=30):
-    """Draw ``gdf`` coloured by the categories of ``column`` (default: the type's styled column);
-    features with a missing value or one that is not a code in grey, listed as "no data"."""
-    lt = load_layer_types()[type_id]
+def _cat_layer(ax, gdf, lt: LayerType, lang, *, kind="box", column=None, zorder=5, title=None, size=30):
+    """Draw ``gdf`` coloured by the categories of ``column`` of the layer type ``lt`` (default: its
+    styled column); features with a missing value or one that is not a code in grey, listed as
+    "no data"."""
     column = column or lt.style["column"]
-    gdf = with_columns(gdf, type_id)
+    gdf = with_columns(gdf, lt)
     handles = []
-    cats = categories(type_id, column, lang=lang)
+    cats = categories(lt, column, lang=lang)
     known = gdf[column].isin([c.code for c in cats]) & ~gdf[column].map(is_missing)
     groups = [(gdf[gdf[column] == cat.code], cat.color, cat.label) for cat in cats]
     groups.append((gdf[~known], NO_DATA_COLOR, no_data(lang)))
@@ -242,10 +244,7 @@ def _communes(ax, data):
 
 
 def _need(data, type_id, theme):
-    gdf = data.optional(type_id)
-    if gdf is None:
-        raise missing_layers(theme, data, what="print map")
-    return with_columns(gdf, type_id)
+    return require(data, type_id, theme, what="print map")
 
 
 def _choropleth(theme, ax, data, results, lang):
@@ -273,7 +272,7 @@ def _choropleth(theme, ax, data, results, lang):
     pas = data.optional("protected_areas")
     if pas is not None:
         pas[pas.zone != "buffer"].boundary.plot(ax=ax, color="#00441b", linewidth=1.0, linestyle="--", zorder=6)
-        h.append(Line2D([], [], color="#00441b", linestyle="--", label=load_layer_types()["protected_areas"].title(lang)))
+        h.append(Line2D([], [], color="#00441b", linestyle="--", label=layer_type(data, "protected_areas").title(lang)))
     return h, cls
 
 
@@ -310,7 +309,7 @@ def _hazard(ax, data, results, lang, hazard: str = "landslide"):
         if len(sel):
             sel.plot(ax=ax, color="#6a3d9a", edgecolor="white", markersize=14, linewidth=0.5, zorder=8)
             h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#6a3d9a", markeredgecolor="white",
-                            label=load_layer_types()["hazard_events"].attributes["event_type"].label(hazard, lang)
+                            label=layer_type(data, "hazard_events").attributes["event_type"].label(hazard, lang)
                             + (" đã xảy ra" if vi else ", recorded")))
     return h, None
 
@@ -318,7 +317,6 @@ def _hazard(ax, data, results, lang, hazard: str = "landslide"):
 def _draw(theme, ax, data, results, lang):
     """Draw the theme's layers on ``ax``; returns (legend handles, choropleth classes or None)."""
     vi = lang == "vi"
-    lts = load_layer_types()
     h = []
     if theme == "hazard":
         return _hazard(ax, data, results, lang)
@@ -333,25 +331,27 @@ def _draw(theme, ax, data, results, lang):
             gdf = data.optional(entry.type_id)
             if gdf is not None:
                 kind = kinds[entry.shape]
-                h += _cat_layer(ax, gdf, entry.type_id, lang, kind=kind, column=entry.column,
-                                title=lts[entry.type_id].title(lang), zorder=8 if kind == "point" else 5, size=14)
+                lt = layer_type(data, entry.type_id)
+                h += _cat_layer(ax, gdf, lt, lang, kind=kind, column=entry.column, title=lt.title(lang),
+                                zorder=8 if kind == "point" else 5, size=14)
     elif theme == "protected_areas":
         pas = _need(data, "protected_areas", theme)
-        h += _cat_layer(ax, pas, "protected_areas", lang, column="zone", title=lts["protected_areas"].attributes["zone"].title(lang))
+        pt = layer_type(data, "protected_areas")
+        h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
         from gisplan.indicators.protected import conflicts
 
         # computed with the buffer_m of the results' options when they lack the table
         conf, why = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
         km = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
-        conflict_colors = lts["protected_areas"].style["conflict_colors"]
-        for site_type, type_id, id_col, vi_label, en_label in (
-                ("mine", "mines", "mine_id", "Mỏ", "Mine"),
-                ("industrial_zone", "industrial_zones", "zone_id", "Khu, cụm công nghiệp", "Industrial zone/cluster")):
-            color = conflict_colors[site_type]
+        conflict_colors = pt.style["conflict_colors"]
+        words = {"mine": ("Mỏ", "Mine"), "industrial_zone": ("Khu, cụm công nghiệp", "Industrial zone/cluster")}
+        for site_type, type_id in CONFLICT_SITES.items():
+            (vi_label, en_label), site_lt = words[site_type], layer_type(data, type_id)
+            color, id_col = conflict_colors[site_type], site_lt.id_column
             sites = data.optional(type_id)
             if sites is None or conf is None:  # unknown, not "no conflict"
-                reason = why if conf is None else (f"thiếu lớp {lts[type_id].title(lang)}" if vi
-                                                   else f"missing layer: {lts[type_id].title(lang)}")
+                reason = why if conf is None else (f"thiếu lớp {site_lt.title(lang)}" if vi
+                                                   else f"missing layer: {site_lt.title(lang)}")
                 h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor="#000",
                                 label=(f"Xung đột ({vi_label.lower()}): " if vi else f"Conflicts ({en_label.lower()}): ")
                                 + no_data(lang) + (f" ({reason})" if reason else "")))
@@ -369,21 +369,23 @@ def _draw(theme, ax, data, results, lang):
         if rivers is not None and theme == "mines":
             rivers.plot(ax=ax, color="#6baed6", linewidth=1.2, zorder=3)
             h.append(Line2D([], [], color="#6baed6", linewidth=1.5, label="Sông" if vi else "River"))
-        h += _cat_layer(ax, _need(data, entry.type_id, theme), entry.type_id, lang, kind="point", zorder=8,
-                        column=entry.column, title=lts[entry.type_id].attributes[entry.column].title(lang))
+        lt = layer_type(data, entry.type_id)
+        h += _cat_layer(ax, _need(data, entry.type_id, theme), lt, lang, kind="point", zorder=8,
+                        column=entry.column, title=lt.attributes[entry.column].title(lang))
     elif theme == "industry":
         rivers = data.optional("river_sections")
         if rivers is not None:
-            h += _cat_layer(ax, rivers, "river_sections", lang, kind="line", title="QCVN 08:2023/BTNMT")
+            h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
         zones = _need(data, "industrial_zones", theme)
-        h += _cat_layer(ax, zones, "industrial_zones", lang, zorder=7, title=lts["industrial_zones"].attributes["wwtp_status"].title(lang))
+        zt = layer_type(data, "industrial_zones")
+        h += _cat_layer(ax, zones, zt, lang, zorder=7, title=zt.attributes["wwtp_status"].title(lang))
         c = zones.geometry.centroid
-        colors = {x.code: x.color for x in categories("industrial_zones", "wwtp_status")}
+        colors = {x.code: x.color for x in categories(zt, "wwtp_status")}
         ax.scatter(c.x, c.y, s=14, c=[colors.get(v, NO_DATA_COLOR) for v in zones["wwtp_status"]],
                    edgecolors="#222", linewidths=0.4, zorder=8)
     elif theme == "rivers":
         rivers = _need(data, "river_sections", theme)
-        h += _cat_layer(ax, rivers, "river_sections", lang, kind="line", title="QCVN 08:2023/BTNMT")
+        h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
         st = data.optional("monitoring_stations")
         water = st[st.medium == "surface_water"] if st is not None else None
         if water is not None and len(water):
@@ -392,17 +394,18 @@ def _draw(theme, ax, data, results, lang):
                             label="Điểm quan trắc nước mặt" if vi else "Surface-water monitoring station"))
     elif theme == "air":
         urban = _need(data, "urban_areas", theme)
-        h += _cat_layer(ax, urban, "urban_areas", lang, title=lts["urban_areas"].attributes["urban_class"].title(lang))
+        ut, stt = layer_type(data, "urban_areas"), layer_type(data, "monitoring_stations")
+        h += _cat_layer(ax, urban, ut, lang, title=ut.attributes["urban_class"].title(lang))
         st = _need(data, "monitoring_stations", theme)
         air = st[st.medium == "air"]
-        mode_colors = lts["monitoring_stations"].style["mode_colors"]
-        outline = lts["monitoring_stations"].style.get("outline_color", "#333333")
+        mode_colors = stt.style["mode_colors"]
+        outline = stt.style.get("outline_color", "#333333")
         for mode, face in mode_colors.items():
             sub = air[air["mode"] == mode]
             if len(sub):
                 sub.plot(ax=ax, color=face, edgecolor=outline, markersize=40, linewidth=1.2, zorder=9)
                 h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=outline,
-                                label=("Trạm không khí " if vi else "Air station, ") + lts["monitoring_stations"].attributes["mode"].label(mode, lang).lower()))
+                                label=("Trạm không khí " if vi else "Air station, ") + stt.attributes["mode"].label(mode, lang).lower()))
         if not len(air):
             h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor=outline,
                             label=("Trạm không khí: " if vi else "Air stations: ") + no_data(lang)))

@@ -95,21 +95,15 @@ class Ramp:
         return [(c, (s - self.vmin) / span * 100) for s, c in zip(self.stops, self.colors, strict=True)]
 
 
-def layer_type(type_id: str) -> LayerType:
-    return load_layer_types()[type_id]
-
-
-def categories(type_id: str, column: str | None = None, *, lang: str = "vi") -> list[Category]:
+def categories(lt: LayerType | str, column: str | None = None, *, lang: str = "vi") -> list[Category]:
     """The categories of a layer type's styled column (default: ``style.column``), with the
-    colour and label of each code, in the order of ``allowed``."""
-    lt = layer_type(type_id)
+    colour and label of each code, in the order of ``allowed``. ``lt`` is the catalog's
+    :class:`LayerType` (``Catalog.layer_type``), or a type id of the packaged ``layers/types.toml``."""
+    lt = load_layer_types()[lt] if isinstance(lt, str) else lt
     column = column or lt.style.get("column")
     attr = lt.attributes[column]
-    out = []
-    for code in attr.allowed:
-        color = lt.color(code, column=column) or "#888888"
-        out.append(Category(code, attr.label(code, lang), color))
-    return out
+    return [Category(code, attr.label(code, lang), lt.color(code, column=column) or "#888888")
+            for code in attr.allowed]
 
 
 def wqi_categories(lang: str = "vi") -> list[Category]:

@@ -84,6 +84,17 @@ class Theme:
 
 
 _REFERENCE = ("province", "communes")
+
+
+def _one_layer(theme_id: str, titles: tuple[str, str, str, str], entry: LegendEntry, *more: LegendEntry,
+               also: tuple[str, ...] = ()) -> Theme:
+    """A theme that needs the one layer of its first legend ``entry`` (coloured by the categories
+    of that column), drawn over the reference layers and ``also`` when present; ``titles`` are
+    the web and print titles, Vietnamese then English."""
+    return Theme(theme_id, *titles, layers=(entry.type_id,), optional_layers=(*_REFERENCE, *also),
+                 legend=(entry, *more))
+
+
 THEMES: dict[str, Theme] = {t.id: t for t in (
     Theme("overview", "Tổng quan các lớp dữ liệu môi trường", "Overview of the plan's layers",
           "BẢN ĐỒ TỔNG QUAN CÁC LỚP DỮ LIỆU MÔI TRƯỜNG", "OVERVIEW OF THE PLAN'S LAYERS",
@@ -102,23 +113,21 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ KHU BẢO TỒN THIÊN NHIÊN VÀ CÁC ĐIỂM XUNG ĐỘT", "PROTECTED AREAS AND CONFLICTS",
           layers=("protected_areas",), optional_layers=(*_REFERENCE, "mines", "industrial_zones"),
           tables=("conflicts",), legend=(LegendEntry("protected_areas", "zone", "box"),)),
-    Theme("mines", "Mỏ khoáng sản theo tình trạng giấy phép", "Mines by licence status",
-          "BẢN ĐỒ MỎ KHOÁNG SẢN THEO TÌNH TRẠNG GIẤY PHÉP", "MINES BY LICENCE STATUS",
-          layers=("mines",), optional_layers=(*_REFERENCE, "river_sections"),
-          legend=(LegendEntry("mines", "licence_status", "circle"),)),
-    Theme("industry", "Khu, cụm công nghiệp và xử lý nước thải tập trung", "Industrial zones and wastewater treatment",
-          "BẢN ĐỒ KHU, CỤM CÔNG NGHIỆP VÀ XỬ LÝ NƯỚC THẢI TẬP TRUNG", "INDUSTRIAL ZONES AND WASTEWATER TREATMENT",
-          layers=("industrial_zones",), optional_layers=(*_REFERENCE, "river_sections"),
-          legend=(LegendEntry("industrial_zones", "wwtp_status", "box"),
-                  LegendEntry("river_sections", "qcvn_class", "line"))),
-    Theme("rivers", "Chất lượng nước sông (QCVN 08:2023, VN_WQI)", "River water quality (QCVN 08:2023, VN_WQI)",
-          "BẢN ĐỒ CHẤT LƯỢNG NƯỚC SÔNG THEO QCVN 08:2023/BTNMT", "RIVER WATER QUALITY (QCVN 08:2023)",
-          layers=("river_sections",), optional_layers=(*_REFERENCE, "monitoring_stations"),
-          legend=(LegendEntry("river_sections", "qcvn_class", "line"),)),
-    Theme("waste", "Bãi chôn lấp và khu xử lý chất thải rắn", "Landfills and waste-treatment sites",
-          "BẢN ĐỒ BÃI CHÔN LẤP VÀ KHU XỬ LÝ CHẤT THẢI RẮN", "LANDFILLS AND WASTE-TREATMENT SITES",
-          layers=("waste_sites",), optional_layers=_REFERENCE,
-          legend=(LegendEntry("waste_sites", "site_type", "circle"),)),
+    _one_layer("mines", ("Mỏ khoáng sản theo tình trạng giấy phép", "Mines by licence status",
+                         "BẢN ĐỒ MỎ KHOÁNG SẢN THEO TÌNH TRẠNG GIẤY PHÉP", "MINES BY LICENCE STATUS"),
+               LegendEntry("mines", "licence_status", "circle"), also=("river_sections",)),
+    _one_layer("industry", ("Khu, cụm công nghiệp và xử lý nước thải tập trung",
+                            "Industrial zones and wastewater treatment",
+                            "BẢN ĐỒ KHU, CỤM CÔNG NGHIỆP VÀ XỬ LÝ NƯỚC THẢI TẬP TRUNG",
+                            "INDUSTRIAL ZONES AND WASTEWATER TREATMENT"),
+               LegendEntry("industrial_zones", "wwtp_status", "box"), LegendEntry("river_sections", "qcvn_class", "line"),
+               also=("river_sections",)),
+    _one_layer("rivers", ("Chất lượng nước sông (QCVN 08:2023, VN_WQI)", "River water quality (QCVN 08:2023, VN_WQI)",
+                          "BẢN ĐỒ CHẤT LƯỢNG NƯỚC SÔNG THEO QCVN 08:2023/BTNMT", "RIVER WATER QUALITY (QCVN 08:2023)"),
+               LegendEntry("river_sections", "qcvn_class", "line"), also=("monitoring_stations",)),
+    _one_layer("waste", ("Bãi chôn lấp và khu xử lý chất thải rắn", "Landfills and waste-treatment sites",
+                         "BẢN ĐỒ BÃI CHÔN LẤP VÀ KHU XỬ LÝ CHẤT THẢI RẮN", "LANDFILLS AND WASTE-TREATMENT SITES"),
+               LegendEntry("waste_sites", "site_type", "circle")),
     Theme("air", "Quan trắc không khí tại các đô thị", "Air-quality monitoring in towns",
           "BẢN ĐỒ QUAN TRẮC KHÔNG KHÍ TẠI CÁC ĐÔ THỊ", "AIR-QUALITY MONITORING IN TOWNS",
           layers=("urban_areas", "monitoring_stations"), optional_layers=_REFERENCE, tables=("air_monitoring",),
@@ -192,23 +201,40 @@ def missing_layers(theme: str | Theme, store, *, what: str = "map") -> DataMissi
 
 
 def layer_type(store, type_id: str) -> LayerType:
-    """The layer type, from the store's catalog when there is one (else the packaged types)."""
+    """The layer type, from the store's catalog (its own ``types.toml``) when there is one, else
+    the packaged ``layers/types.toml``: titles, labels, colours, codes and id columns come from here."""
     catalog = getattr(store, "catalog", None)
     return catalog.layer_type(type_id) if catalog is not None else load_layer_types()[type_id]
 
 
-def with_columns(gdf: gpd.GeoDataFrame | None, type_id: str) -> gpd.GeoDataFrame | None:
-    """A copy of ``gdf`` with every attribute of the layer type it lacks (optional columns) added
-    as missing values, so drawing code can read any column; the caller's frame is unchanged."""
+def with_columns(gdf: gpd.GeoDataFrame | None, lt: LayerType | str) -> gpd.GeoDataFrame | None:
+    """A copy of ``gdf`` with every attribute of the layer type ``lt`` (a type id: the packaged
+    one) it lacks (optional columns) added as missing values, so drawing code can read any
+    column; the caller's frame is unchanged."""
     if gdf is None:
         return None
-    missing = [c for c in load_layer_types()[type_id].attributes if c not in gdf.columns]
+    lt = load_layer_types()[lt] if isinstance(lt, str) else lt
+    missing = [c for c in lt.attributes if c not in gdf.columns]
     if not missing:
         return gdf
     out = gdf.copy()
     for col in missing:
         out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
     return out
+
+
+def require(store, type_id: str, theme: str | Theme, *, what: str = "map") -> gpd.GeoDataFrame:
+    """The layer ``type_id`` a ``theme`` cannot be drawn without, with every attribute of its
+    type (see :func:`with_columns`); :func:`missing_layers`' error when the store has none."""
+    gdf = store.optional(type_id)
+    if gdf is None:
+        raise missing_layers(theme, store, what=what)
+    return with_columns(gdf, layer_type(store, type_id))
+
+
+#: conflict ``site_type`` of :func:`gisplan.indicators.protected.conflicts` -> the layer type of
+#: its sites (whose ``id_column`` its ``site_id`` is)
+CONFLICT_SITES = {"mine": "mines", "industrial_zone": "industrial_zones"}
 
 
 def is_missing(value) -> bool:

@@ -1,0 +1,207 @@
+"""The overlays of the web maps: a light WGS 84 copy of a layer, its popup (values formatted in
+Python: ``1.234,5`` in Vietnamese, "không có số liệu" / "no data" for a missing value, never 0),
+field aliases and coded values with their labels from the catalog's layer types, name tooltip,
+search, categorical styles and legend sections.
+
+Every function that labels or colours takes the :class:`~gisplan.catalog.LayerType` of the
+catalog (:func:`gisplan.maps.themes.layer_type`), so a catalog's own ``types.toml`` is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisplan._format import fmt_number
+from gisplan.catalog import LayerType
+from gisplan.maps.style import NO_DATA_COLOR, categories
+from gisplan.maps.themes import is_missing, layer_type, no_data, with_columns
+
+#: columns the style functions read (kept on the web copy even when no popup shows them)
+STYLE_COLUMNS = ["code", "zone", "wqi_band", "mode", "qcvn_class", "urban_class", "licence_status", "wwtp_status",
+                 "status", "medium", "category", "origin"]
+WEB_TOLERANCE_M = 15.0  # simplification for the web, in metres (EPSG:9213)
+PRECISION_DEG = 1e-5  # ~1 m
+
+
+def web_copy(gdf: gpd.GeoDataFrame, keep: list[str], layer: str, *, coverage: bool = False) -> gpd.GeoDataFrame:
+    """A light WGS 84 copy for the web: simplified, rounded, only the ``keep`` columns."""
+    cols = list(dict.fromkeys(c for c in keep if c in gdf.columns))
+    out = gdf[cols + [gdf.geometry.name]].copy()
+    geoms = out.geometry.to_numpy()
+    if out.crs is not None and out.crs.is_projected:
+        poly = np.isin(shapely.get_type_id(geoms), (3, 6))
+        if coverage and poly.all() and hasattr(shapely, "coverage_simplify"):
+            geoms = shapely.coverage_simplify(geoms, WEB_TOLERANCE_M)
+        else:
+            simple = np.isin(shapely.get_type_id(geoms), (1, 3, 5, 6))
+            geoms = geoms.copy()
+            geoms[simple] = shapely.simplify(geoms[simple], WEB_TOLERANCE_M, preserve_topology=True)
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    out = out.to_crs(4326)
+    out = out.set_geometry(gpd.GeoSeries(shapely.set_precision(out.geometry.to_numpy(), PRECISION_DEG, mode="pointwise"),
+                                         index=out.index, crs=4326))
+    out = out[~out.geometry.is_empty & out.geometry.notna()]
+    out["_layer"] = layer
+    for col in out.columns:
+        if col == "geometry":
+            continue
+        s = out[col]
+        if s.dtype == bool or str(s.dtype) == "boolean":
+            out[col] = s.map(lambda v: None if pd.isna(v) else bool(v)).astype(object)
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = s.round(2).astype(object).where(s.notna(), None)
+        elif s.dtype == object or pd.api.types.is_string_dtype(s):  # NaN/NA → null in the GeoJSON
+            out[col] = s.astype(object).map(
+                lambda v: v.isoformat() if hasattr(v, "isoformat") else (None if is_missing(v) else v))
+    return out
+
+
+#: decimals of numeric popup values by column (default: 1 for measures, 0 for counts and metres)
+DECIMALS = {"wqi": 0, "distance_m": 0, "air_stations": 0, "population": 0, "wwtp_capacity_m3_day": 0,
+            "capacity_t_day": 0, "official_area_ha": 1, "population_exposed": 0, "events": 0}
+
+
+def display(value, column: str, lang: str) -> str:
+    """A popup value as text: numbers in the format of ``lang`` (``1.234,5``), years as
+    written, yes/no in words, dates as 31/12/2025 in Vietnamese, a missing value as
+    "không có số liệu" / "no data" (never 0)."""
+    vi = lang == "vi"
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return no_data(lang)
+    if isinstance(value, (bool, np.bool_)):
+        return ("Có" if value else "Không") if vi else ("Yes" if value else "No")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if "year" in column:
+            return str(int(value))
+        if column in DECIMALS:
+            return fmt_number(value, lang, DECIMALS[column])
+        whole = float(value) == round(float(value)) and isinstance(value, (int, np.integer))
+        return fmt_number(value, lang, 0 if whole or column.endswith("_m") else 1)
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return f"{value:%d/%m/%Y}" if vi else value.isoformat()[:10]
+    text = str(value)
+    if vi and len(text) == 10 and text[4] == "-" and text[7] == "-":  # ISO date
+        try:
+            return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
+        except ValueError:
+            return text
+    return text
+
+
+def with_labels(gdf: pd.DataFrame, lt: LayerType, lang: str) -> pd.DataFrame:
+    """Coded values of layer type ``lt`` with their labels (new ``*_label`` columns; "không có số
+    liệu" / "no data" for a missing value); optional columns the layer lacks are added as missing."""
+    out = with_columns(gdf, lt).copy()
+    for col, attr in lt.attributes.items():
+        if attr.allowed and col in out.columns:
+            out[f"{col}_label"] = out[col].map(lambda v, a=attr: no_data(lang) if is_missing(v) else a.label(v, lang))
+    return out
+
+
+def aliases(lt: LayerType | None, fields: list[str], lang: str, extra: Mapping[str, str] | None = None) -> list[str]:
+    """The popup title of each of ``fields``: ``extra``'s, else the attribute title of ``lt``
+    (for ``<column>_label`` too), else the field name."""
+    extra = dict(extra or {})
+    out = []
+    for f in fields:
+        base = f[:-6] if f.endswith("_label") else f
+        if f in extra:
+            out.append(extra[f])
+        elif lt is not None and base in lt.attributes:
+            out.append(lt.attributes[base].title(lang))
+        else:
+            out.append(f)
+    return out
+
+
+def add_layer(m, gdf, layer: str, fields: list[str], lang: str, *, style, lt: LayerType | None = None, name: str,
+              titles: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True, marker=None,
+              coverage: bool = False, search: bool = False, highlight: bool = True, group: str = "theme",
+              keep: tuple[str, ...] = ()):
+    """Add ``gdf`` as a GeoJson overlay (web copy, see :func:`web_copy`) with a popup of ``fields``
+    (formatted as text in Python, see :func:`display`; titled by ``titles``, else by the attribute
+    titles of the layer type ``lt``), a name tooltip, ``search`` by name and its layer-control
+    ``group`` (``reference``/``theme``); ``keep`` lists extra columns the style reads. A field of
+    ``lt`` the layer lacks is shown as "no data"."""
+    if gdf is None or len(gdf) == 0:
+        return None
+    web = web_copy(gdf, fields + ["name"] + STYLE_COLUMNS + list(keep), layer, coverage=coverage)
+    if lt is not None:
+        fields = [f for f in fields if f in web.columns or f in lt.attributes]
+    else:
+        fields = [f for f in fields if f in web.columns]
+    kw = {}
+    if fields:
+        al = aliases(lt, fields, lang, titles)
+        shown = {f: f"{f}_txt" if f in STYLE_COLUMNS or f in keep or f == "name" else f for f in fields}
+        for f, col in shown.items():
+            values = web[f] if f in web.columns else pd.Series([None] * len(web), index=web.index, dtype=object)
+            web[col] = [display(v, f, lang) for v in values]
+        fields = list(shown.values())
+        kw["popup"] = folium.GeoJsonPopup(fields=fields, aliases=al, localize=False, labels=True, max_width=380)
+    if tooltip and "name" in web.columns:
+        kw["tooltip"] = folium.GeoJsonTooltip(fields=["name"], labels=False)
+    if highlight:
+        kw["highlight_function"] = lambda f: {"weight": 4, "color": "#ffff00"}
+    gj = folium.GeoJson(web.__geo_interface__, name=name, style_function=style, show=show, marker=marker,
+                        zoom_on_click=False, **kw)
+    gj._gisplan_search = search
+    gj._gisplan_group = group
+    gj.add_to(m)
+    return gj
+
+
+def point_marker():
+    return folium.CircleMarker(radius=6, weight=1, color="#222", fill=True, fill_opacity=0.9)
+
+
+def cat_style(lt: LayerType, column: str, *, fill_opacity=0.6, weight=1.5, line=False, radius=None):
+    """Style by the category of ``column`` (colours from the layer type ``lt``; missing values grey)."""
+    colors = {c.code: c.color for c in categories(lt, column)}
+
+    def style(f):
+        color = colors.get(f["properties"].get(column), NO_DATA_COLOR)
+        if line:
+            return {"color": color, "weight": weight, "opacity": 0.95}
+        s = {"color": "#333" if radius else color, "fillColor": color, "weight": weight if not radius else 1,
+             "fillOpacity": fill_opacity}
+        if radius:
+            s["radius"] = radius
+        return s
+    return style
+
+
+def cat_section(lt: LayerType, column: str, lang: str, shape: str, title: str | None = None, values=None):
+    """A legend section of the categories of ``column``: those present in ``values`` (all when
+    None), plus "không có số liệu" / "no data" in grey when a value is missing or not a code."""
+    cats = categories(lt, column, lang=lang)
+    items = []
+    if values is not None:
+        vals = pd.Series(list(values), dtype=object)
+        present = set(vals[~vals.map(is_missing)])
+        cats = [c for c in cats if c.code in present]
+        if vals.map(is_missing).any() or present - {c.code for c in cats}:
+            items = [(NO_DATA_COLOR, no_data(lang), shape)]
+    return (title, [(c.color, c.label, shape) for c in cats] + items)
+
+
+def communes_outline(m, store, lang: str) -> None:
+    """The communes of ``store`` as an unfilled, searchable reference layer (when present)."""
+    communes = store.optional("communes")
+    if communes is not None:
+        add_layer(m, communes, "communes", ["code", "name"], lang, lt=layer_type(store, "communes"), coverage=True,
+                  search=True, style=lambda f: {"color": "#666", "weight": 0.7, "fillOpacity": 0.0, "fill": True},
+                  name="Xã, phường" if lang == "vi" else "Communes and wards", highlight=False, group="reference")
+
+
+def no_data_section(title: str | None, text: str, reason: str | None = None, shape: str = "box"):
+    """A legend section of one grey item saying the data are absent (with the reason when known)."""
+    return (title, [(NO_DATA_COLOR, text + (f" ({reason})" if reason else ""), shape)])
+

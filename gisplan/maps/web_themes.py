@@ -1,0 +1,420 @@
+"""What each theme draws on its web map (:data:`BUILDERS`, one function per theme of
+:data:`gisplan.maps.themes.THEMES`): the layers, coloured and labelled from the catalog's layer
+types, and the legend sections. Each builder takes ``(m, store, results, lang)`` and returns the
+legend sections; :func:`gisplan.maps.interactive.make_map` puts them in their frame.
+"""
+
+from __future__ import annotations
+
+import folium
+import numpy as np
+import pandas as pd
+
+from gisplan.maps import parcels_layer
+from gisplan.maps.legend import Gradient
+from gisplan.maps.style import NO_DATA_COLOR, wqi_categories, wqi_ramp
+from gisplan.maps.themes import (
+    CONFLICT_SITES,
+    HAZARD_LAYERS,
+    HAZARD_TITLES,
+    THEMES,
+    format_distance,
+    get_theme,
+    hazard_classes,
+    indicator,
+    indicator_and_reason,
+    layer_type,
+    missing_layers,
+    no_data,
+    option,
+    require,
+    theme_classes,
+    with_columns,
+)
+from gisplan.maps.web_layers import (
+    add_layer,
+    cat_section,
+    cat_style,
+    communes_outline,
+    no_data_section,
+    point_marker,
+    with_labels,
+)
+
+
+def _overview(m, data, results, lang):
+    communes_outline(m, data, lang)
+    sections = []
+    fields = {
+        "protected_areas": ["name", "category_label", "zone_label", "official_area_ha"],
+        "urban_areas": ["name", "urban_class_label", "population"],
+        "industrial_zones": ["name", "zone_type_label", "status_label", "wwtp_status_label"],
+        "river_sections": ["river_name", "section_id", "qcvn_class_label", "wqi"],
+        "mines": ["name", "mineral", "licence_status_label", "licence_expiry"],
+        "waste_sites": ["name", "site_type_label", "status_label"],
+        "monitoring_stations": ["name", "medium_label", "mode_label"],
+    }
+    for entry in get_theme("overview").legend:
+        type_id, col, kind = entry.type_id, entry.column, entry.shape
+        gdf = data.optional(type_id)
+        if gdf is None:
+            continue
+        lt = layer_type(data, type_id)
+        gdf = with_labels(gdf, lt, lang)
+        add_layer(m, gdf, type_id, fields[type_id], lang, lt=lt, name=lt.title(lang), search=True,
+                  style=cat_style(lt, col, line=kind == "line", weight=3 if kind == "line" else 1.2,
+                                  radius=6 if kind == "circle" else None, fill_opacity=0.5),
+                  marker=point_marker() if kind == "circle" else None)
+        sections.append(cat_section(lt, col, lang, kind, lt.title(lang), values=gdf[col]))
+    return sections
+
+
+def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: list[str], titles: dict,
+                layer_name: str, head: str):
+    """Communes coloured by an indicator column (classes of the theme's scheme); communes without
+    a value, or every commune when the indicator's data are absent, in grey as "no data"."""
+    spec = get_theme(theme)
+    col = spec.scheme.column
+    communes = data.optional("communes")
+    if communes is None:
+        raise missing_layers(theme, data)
+    table, reason = indicator_and_reason(table_name, results=results, store=data, lang=lang)
+    if table is not None:
+        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
+    else:
+        joined = communes.assign(**{c: np.nan for c in fields if c not in communes.columns and c != "name"})
+    cls = theme_classes(spec, joined[col], lang, store=data)
+    m.gisplan_classes = cls
+    colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
+    add_layer(m, joined, "communes", fields, lang, lt=layer_type(data, "communes"), titles=titles, coverage=True,
+              search=True, name=layer_name,
+              style=lambda f: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
+                               "color": "#555", "weight": 0.8, "fillOpacity": 0.75})
+    items = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
+    if joined[col].isna().any():
+        items += no_data_section(None, no_data(lang), reason)[1]
+    return [(head, items)]
+
+
+def _forest_cover(m, data, results, lang):
+    vi = lang == "vi"
+    fields = ["name", "code", "area_ha", "forest_ha", "forest_pct", "natural_ha", "plantation_ha"]
+    al = {"area_ha": "Diện tích tự nhiên (ha)" if vi else "Natural area (ha)",
+          "forest_ha": "Diện tích rừng (ha)" if vi else "Forest (ha)",
+          "forest_pct": "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)",
+          "natural_ha": "Rừng tự nhiên (ha)" if vi else "Natural forest (ha)",
+          "plantation_ha": "Rừng trồng (ha)" if vi else "Plantation (ha)",
+          "name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code"}
+    sections = _choropleth(m, data, results, lang, "forest_cover", "forest_cover_communes", fields, al,
+                           "Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune",
+                           "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)")
+    pas = data.optional("protected_areas")
+    if pas is not None:
+        core = pas[pas["zone"] != "buffer"]
+        lt = layer_type(data, "protected_areas")
+        add_layer(m, with_labels(core, lt, lang), "protected_areas", ["name", "category_label"], lang, lt=lt,
+                  name=lt.title(lang), show=False, group="reference",
+                  style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
+    parcels = data.optional("forest_status")
+    if parcels is not None and getattr(m, "_gisplan_parcels", "inline") is not None:
+        sections.append(parcels_layer.add_parcels(m, parcels, lang, data_path=getattr(m, "_gisplan_parcels", "inline")))
+    return sections
+
+
+def _protected_areas(m, data, results, lang):
+    vi = lang == "vi"
+    pas = require(data, "protected_areas", "protected_areas")
+    communes_outline(m, data, lang)
+    lt = layer_type(data, "protected_areas")
+    zone_colors = lt.style["zone_colors"]
+    web = with_labels(pas, lt, lang)
+    add_layer(m, web, "protected_areas", ["name", "category_label", "zone_label", "level_label", "decision",
+                                          "official_area_ha"], lang, lt=lt, search=True, name=lt.title(lang),
+              style=lambda f: {"fillColor": zone_colors.get(f["properties"].get("zone"), "#1b7837"),
+                          "color": "#00441b" if f["properties"].get("zone") != "buffer" else "#888",
+                          "weight": 1.5, "fillOpacity": 0.45 if f["properties"].get("zone") != "buffer" else 0.15,
+                          "dashArray": "5 4" if f["properties"].get("zone") == "buffer" else None})
+    sections = [("Phân khu" if vi else "Subzones",
+                 [(zone_colors[z], lt.attributes["zone"].label(z, lang), "dashed" if z == "buffer" else "box")
+                  for z in lt.attributes["zone"].allowed
+                  if z in set(pas["zone"])])]
+    from gisplan.indicators.protected import conflicts
+
+    near = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
+    conflict_colors = lt.style["conflict_colors"]
+    table, reason = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
+    for site_type, type_id in CONFLICT_SITES.items():
+        color = conflict_colors[site_type]
+        site_lt = layer_type(data, type_id)
+        id_col = site_lt.id_column
+        what = ("Xung đột: " if vi else "Conflict: ") + site_lt.title(lang).lower()
+        sites = data.optional(type_id)
+        if sites is None or table is None:  # unknown, not "no conflict"
+            why = reason if table is None else (f"thiếu lớp {site_lt.title(lang)}" if vi
+                                                else f"missing layer: {site_lt.title(lang)}")
+            sections.append(no_data_section(None, f"{what}: {no_data(lang)}", why, "circle"))
+            continue
+        hits = table[table["site_type"] == site_type] if len(table) else table
+        sections.append((None, [(color, what + (f" (trong, vùng đệm hoặc ≤ {near})" if vi
+                                                else f" (inside, buffer zone or ≤ {near})"), "circle")]))
+        if len(hits) == 0:
+            continue
+        first = hits.sort_values("distance_m").drop_duplicates("site_id").set_index("site_id")
+        conf = sites[sites[id_col].isin(first.index)].copy()
+        conf = conf.set_geometry(conf.geometry.representative_point())
+        conf["pa_name"] = conf[id_col].map(first["pa_name"])
+        rel = {"inside": "Nằm trong" if vi else "Inside", "buffer_zone": "Trong vùng đệm" if vi else "In buffer zone",
+               "within_distance": f"Gần (≤ {near})" if vi else f"Near (≤ {near})"}
+        conf["relation"] = conf[id_col].map(first["relation"]).map(rel)
+        conf["distance_m"] = conf[id_col].map(first["distance_m"]).round(0)
+        add_layer(m, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"], lang,
+                  titles={"name": "Tên" if vi else "Name", "pa_name": "Khu bảo tồn" if vi else "Protected area",
+                          "relation": "Vị trí" if vi else "Relation",
+                          "distance_m": "Khoảng cách (m)" if vi else "Distance (m)"},
+                  name=("Xung đột: " if vi else "Conflicts: ") + site_lt.title(lang), marker=point_marker(),
+                  style=lambda f, c=color: {"fillColor": c, "color": "#000", "radius": 7, "weight": 1,
+                                            "fillOpacity": 0.95})
+    return sections
+
+
+def _points_theme(theme, fields, extra=None):
+    def build(m, data, results, lang):
+        entry = get_theme(theme).legend[0]
+        type_id, col = entry.type_id, entry.column
+        gdf = require(data, type_id, theme)
+        communes_outline(m, data, lang)
+        if extra:
+            extra(m, data, results, lang)
+        lt = layer_type(data, type_id)
+        web = with_labels(gdf, lt, lang)
+        is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
+        if (~is_point).any():
+            add_layer(m, web[~is_point], type_id, fields, lang, lt=lt, search=True,
+                      name=lt.title(lang) + (" (vùng)" if lang == "vi" else " (areas)"),
+                      style=cat_style(lt, col, fill_opacity=0.6))
+        add_layer(m, web[is_point], type_id, fields, lang, lt=lt, name=lt.title(lang), search=True,
+                  marker=point_marker(), style=cat_style(lt, col, radius=7))
+        return [cat_section(lt, col, lang, "circle", lt.attributes[col].title(lang), values=web[col])]
+    return build
+
+
+def _rivers_under(m, data, results, lang):
+    rivers = data.optional("river_sections")
+    if rivers is not None:
+        lt = layer_type(data, "river_sections")
+        add_layer(m, with_labels(rivers, lt, lang), "river_sections", ["river_name", "qcvn_class_label"], lang, lt=lt,
+                  name=lt.title(lang), show=True, group="reference",
+                  style=cat_style(lt, "qcvn_class", line=True, weight=3))
+
+
+def _industry(m, data, results, lang):
+    sections = _points_theme("industry", ["name", "zone_type_label", "status_label", "wwtp_status_label",
+                                          "wwtp_capacity_m3_day", "established_year"], _rivers_under)(m, data, results, lang)
+    lt = layer_type(data, "river_sections")
+    rivers = with_columns(data.optional("river_sections"), lt)
+    if rivers is not None:
+        sections.append(cat_section(lt, "qcvn_class", lang, "line", lt.attributes["qcvn_class"].title(lang),
+                                    values=rivers["qcvn_class"]))
+    return sections
+
+
+def _rivers(m, data, results, lang):
+    vi = lang == "vi"
+    rivers = require(data, "river_sections", "rivers")
+    communes_outline(m, data, lang)
+    from gisplan.indicators.rivers import wqi_band
+
+    lt = layer_type(data, "river_sections")
+    web = with_labels(rivers, lt, lang)
+    wqi = pd.to_numeric(web["wqi"], errors="coerce").astype(float)
+    web["wqi_band"] = wqi_band(wqi)
+    bands = {c.code: c for c in wqi_categories(lang)}
+    web["wqi_band_label"] = web["wqi_band"].map(lambda b: bands[b].label if b in bands else no_data(lang))
+    ramp = wqi_ramp()
+    web["wqi_color"] = ramp.color_of(wqi.round(2).to_numpy())
+    web["name"] = web["river_name"].astype(str) + " – " + web["section_id"].astype(str)  # searched, tooltip
+    fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
+    al = {"wqi_band_label": "Mức VN_WQI" if vi else "VN_WQI band"}
+    add_layer(m, web, "river_sections", fields, lang, lt=lt, titles=al, search=True,
+              name="Mức QCVN 08:2023" if vi else "QCVN 08:2023 class",
+              style=cat_style(lt, "qcvn_class", line=True, weight=5))
+    add_layer(m, web, "river_sections_wqi", fields, lang, lt=lt, titles=al, show=False,
+              name="Mức VN_WQI" if vi else "VN_WQI band",
+              style=lambda f: {"color": bands[f["properties"]["wqi_band"]].color
+                               if f["properties"].get("wqi_band") in bands else NO_DATA_COLOR, "weight": 5})
+    add_layer(m, web, "river_sections_wqi_value", fields, lang, lt=lt, titles=al, show=False,
+              name="Giá trị VN_WQI (0–100)" if vi else "VN_WQI value (0–100)", keep=("wqi_color",),
+              style=lambda f: {"color": f["properties"].get("wqi_color") or NO_DATA_COLOR, "weight": 5})
+    present = set(web["wqi_band"].dropna())
+    wqi_items = [(c.color, c.label, "line") for c in wqi_categories(lang) if c.code in present]
+    if wqi.isna().any():
+        wqi_items.append((NO_DATA_COLOR, no_data(lang), "line"))
+    sections = [cat_section(lt, "qcvn_class", lang, "line", "QCVN 08:2023/BTNMT", values=web["qcvn_class"]),
+                ("VN_WQI (QĐ 1460/QĐ-TCMT)", wqi_items)]
+    if wqi.notna().any():
+        sections.append(("Giá trị VN_WQI (lớp ẩn, bật trong bảng lớp)" if vi
+                         else "VN_WQI value (hidden layer, see the layer control)",
+                         Gradient.from_ramp(ramp, ticks=[0, 25, 50, 75, 100], lang=lang)))
+    return sections
+
+
+def _air(m, data, results, lang):
+    vi = lang == "vi"
+    urban, stations = require(data, "urban_areas", "air"), require(data, "monitoring_stations", "air")
+    communes_outline(m, data, lang)
+    from gisplan.indicators.air import air_monitoring_coverage
+
+    within = format_distance(option(results, "air_distance_m", air_monitoring_coverage, "distance_m"), lang)
+    table = indicator("air_monitoring", results=results, store=data)
+    ut, st = layer_type(data, "urban_areas"), layer_type(data, "monitoring_stations")
+    u = with_labels(urban, ut, lang)
+    if table is not None:
+        cov = table.set_index("urban_id")
+        u["covered"] = u["urban_id"].map(cov["covered"]).map(
+            {True: "Có" if vi else "Yes", False: "Chưa có" if vi else "No"})
+        u["air_stations"] = u["urban_id"].map(cov["air_stations"])
+    else:
+        u["covered"], u["air_stations"] = None, np.nan
+    add_layer(m, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lang, lt=ut,
+              titles={"covered": (f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}")
+                      if option(results, "air_distance_m", air_monitoring_coverage, "distance_m") > 0
+                      else ("Có trạm quan trắc không khí trong đô thị" if vi else "Air station in the town"),
+                      "air_stations": "Số trạm" if vi else "Stations"}, search=True,
+              name=ut.title(lang), style=cat_style(ut, "urban_class", fill_opacity=0.45))
+    air = with_labels(stations[stations["medium"] == "air"], st, lang)
+    mode_colors, outline = st.style["mode_colors"], st.style.get("outline_color", "#333333")
+    add_layer(m, air, "monitoring_stations", ["name", "mode_label"], lang, lt=st, search=True,
+              name="Trạm quan trắc không khí" if vi else "Air-monitoring stations", marker=point_marker(),
+              style=lambda f: {"fillColor": mode_colors.get(f["properties"].get("mode"), NO_DATA_COLOR),
+                               "color": outline, "radius": 7, "weight": 2, "fillOpacity": 0.95})
+    station_items = [(mode_colors[code], st.attributes["mode"].label(code, lang), "circle")
+                     for code in st.attributes["mode"].allowed if code in mode_colors]
+    if not len(air):
+        station_items = [(NO_DATA_COLOR, no_data(lang), "circle")]
+    return [cat_section(ut, "urban_class", lang, "box", ut.attributes["urban_class"].title(lang), values=u["urban_class"]),
+            ("Trạm không khí" if vi else "Air stations", station_items)]
+
+
+def _forest_change(m, data, results, lang):
+    vi = lang == "vi"
+    al = {"forest_before_ha": "Rừng đầu kỳ (ha)" if vi else "Forest before (ha)",
+          "forest_after_ha": "Rừng cuối kỳ (ha)" if vi else "Forest after (ha)",
+          "loss_ha": "Mất rừng (ha)" if vi else "Loss (ha)", "gain_ha": "Tăng rừng (ha)" if vi else "Gain (ha)",
+          "net_ha": "Biến động thuần (ha)" if vi else "Net change (ha)", "name": "Tên" if vi else "Name"}
+    return _choropleth(m, data, results, lang, "forest_change", "forest_change_communes",
+                       ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"], al,
+                       "Biến động rừng theo xã" if vi else "Forest change by commune",
+                       "Biến động thuần (ha)" if vi else "Net change (ha)")
+
+
+def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np.ndarray, list]:
+    """A class raster (uint8, 0 = no data) warped to Web Mercator (nearest neighbour, so the
+    image lies on the map as Leaflet draws it) as an RGBA array with ``colors[k - 1]`` for class
+    k and transparent no data, and its bounds ``[[south, west], [north, east]]`` in WGS 84."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
+
+    h, w = classes.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + transform.a * w, top + transform.e * h
+    dst_t, dw, dh = calculate_default_transform(crs, "EPSG:3857", w, h, left, bottom, right, top)
+    out = np.zeros((dh, dw), "uint8")
+    reproject(classes, out, src_transform=transform, src_crs=crs, dst_transform=dst_t, dst_crs="EPSG:3857",
+              src_nodata=0, dst_nodata=0, resampling=Resampling.nearest)
+    lut = np.zeros((256, 4), "uint8")
+    for k, c in enumerate(colors, start=1):
+        c = c.lstrip("#")
+        lut[k] = (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), 200)
+    w3, s3 = dst_t.c, dst_t.f + dst_t.e * dh
+    e3, n3 = dst_t.c + dst_t.a * dw, dst_t.f
+    west, south, east, north = transform_bounds("EPSG:3857", "EPSG:4326", w3, s3, e3, n3)
+    return lut[out], [[south, west], [north, east]]
+
+
+def _hazard(m, data, results, lang):
+    """Susceptibility classes of each hazard as an image overlay (landslide shown, flash flood in
+    the layer control), communes coloured by their share in the high and very high classes
+    (popups with the exposure), and the recorded events as points."""
+    from gisplan.errors import DataMissingError
+
+    vi = lang == "vi"
+    communes = data.optional("communes")
+    if communes is None:
+        raise missing_layers("hazard", data)
+    spec = get_theme("hazard")
+    col = spec.scheme.column
+    sections, drawn = [], []
+    for i, hz in enumerate(HAZARD_LAYERS):
+        try:
+            classes, result = hazard_classes(data, hz)
+        except DataMissingError as exc:
+            if i == 0:
+                raise
+            sections.append(no_data_section(HAZARD_TITLES[hz][0 if vi else 1], no_data(lang),
+                                             getattr(exc, "reason_vi", None) if vi else str(exc)))
+            continue
+        cfg = result.config
+        name = HAZARD_TITLES[hz][0 if vi else 1]
+        rgba, bounds = class_overlay_wgs84(classes, result.transform, result.crs, cfg.colors)
+        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}",
+                                          show=i == 0, mercator_project=False, interactive=False,
+                                          zindex=1).add_to(m)
+        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, store=data, lang=lang)
+        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left") \
+            if table is not None else communes.assign(**{col: np.nan})
+        cls = theme_classes(spec, joined[col], lang, store=data)
+        if i == 0:
+            m.gisplan_classes = cls
+        colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
+        fields = ["name", "code", "area_ha", "exposed_pct", "exposed_ha", "population", "population_exposed",
+                  "urban_ha", "urban_exposed_ha", "observed_pct"]
+        al = {"name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code",
+              "area_ha": "Diện tích tự nhiên (ha)" if vi else "Area (ha)",
+              "exposed_pct": "Mức cao và rất cao (% diện tích)" if vi else "High and very high (% of area)",
+              "exposed_ha": "Mức cao và rất cao (ha)" if vi else "High and very high (ha)",
+              "population": "Dân số (người)" if vi else "Population",
+              "population_exposed": "Dân số trong vùng mức cao, rất cao (người, ước tính)" if vi
+              else "People in high / very high (estimate)",
+              "urban_ha": "Diện tích đô thị (ha)" if vi else "Urban area (ha)",
+              "urban_exposed_ha": "Đô thị trong vùng mức cao, rất cao (ha)" if vi else "Urban area in high / very high (ha)",
+              "observed_pct": "Tỷ lệ có dữ liệu DEM (%)" if vi else "Observed by the DEM (%)"}
+        fields = [f for f in fields if f in joined.columns]
+        add_layer(m, joined, "communes", fields, lang, titles=al, coverage=True, search=i == 0, show=i == 0,
+                  name=f"{name}: {'tỷ lệ mức cao, rất cao theo xã' if vi else 'share high / very high by commune'}",
+                  style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
+                                                  "color": "#555", "weight": 0.8, "fillOpacity": 0.35})
+        items = [(c, lab, "box") for c, lab in zip(cfg.colors, cfg.labels_vi if vi else cfg.labels_en, strict=True)]
+        items.append((NO_DATA_COLOR, no_data(lang), "box"))
+        sections.append((f"{name}: {'mức độ nhạy cảm (chỉ số tương đối)' if vi else 'susceptibility (relative index)'}",
+                         items))
+        if i == 0:
+            share = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
+            if joined[col].isna().any():
+                share += no_data_section(None, no_data(lang), reason)[1]
+            sections.append(("Tỷ lệ diện tích mức cao, rất cao theo xã (%)" if vi
+                             else "Share in high / very high by commune (%)", share))
+        drawn.append(hz)
+    events = data.optional("hazard_events")
+    if events is not None and len(events):
+        et = layer_type(data, "hazard_events")
+        add_layer(m, with_labels(events, et, lang), "hazard_events", ["event_id", "event_type_label", "date", "deaths"],
+                  lang, lt=et, name=et.title(lang), marker=point_marker(),
+                  style=lambda f: {"color": "#222", "fillColor": "#6a3d9a", "radius": 5, "weight": 1, "fillOpacity": 0.9})
+        sections.append((et.title(lang), [("#6a3d9a", et.title(lang), "circle")]))
+    return sections
+
+
+BUILDERS = {
+    "overview": _overview,
+    "forest_cover": _forest_cover,
+    "protected_areas": _protected_areas,
+    "mines": _points_theme("mines", ["name", "mineral", "licence_no", "licence_status_label", "licence_expiry",
+                                     "operating", "riverbed"], _rivers_under),
+    "industry": _industry,
+    "rivers": _rivers,
+    "waste": _points_theme("waste", ["name", "site_type_label", "status_label", "needs_remediation",
+                                     "capacity_t_day"]),
+    "air": _air,
+    "forest_change": _forest_change,
+    "hazard": _hazard,
+}
+assert set(BUILDERS) == set(THEMES), "every theme of the registry has its drawing code"
