@@ -2,6 +2,7 @@
 
 import re
 
+import folium
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
@@ -135,6 +136,9 @@ def test_conflicts_use_the_distance_of_the_results_and_catalog_colours(catalog):
     assert len(layer.data["features"]) == near(1000)
     assert {f["properties"]["relation"] for f in layer.data["features"]} <= {"Nằm trong", "Trong vùng đệm", "Gần (≤ 1 km)"}
     assert {layer.style_function(f)["fillColor"] for f in layer.data["features"]} == {colours["mine"]}
+    # the popup titles the fields in words, not with the column names
+    [popup] = [c for c in layer._children.values() if isinstance(c, folium.GeoJsonPopup)]
+    assert popup.aliases == ["Tên", "Khu bảo tồn", "Vị trí", "Khoảng cách (m)"]
     wide = make_map("protected_areas", catalog=catalog, results=IndicatorResults(meta={"buffer_m": 2000}))
     page = wide.get_root().render()
     assert "hoặc ≤ 2 km)" in page and "≤ 1 km" not in page
