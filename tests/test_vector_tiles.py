@@ -367,9 +367,13 @@ def test_page_draws_the_archive_in_class_colours_and_says_why_not_from_file(tmp_
                 row = parcels.iloc[i]
                 lon, lat = _lonlat(row.geometry.centroid.x, row.geometry.centroid.y)
                 page.evaluate(f"() => window.gisplanMap.setView([{lat}, {lon}], 15, {{animate: false}})")
-                page.wait_for_function(f"() => {{ const m = window.gisplanMap; return !m._animatingZoom && m.getZoom() === 15"
-                                       f" && m.getCenter().distanceTo([{lat}, {lon}]) < 5 && window.gisplanParcelsIdle(); }}",
-                                       polling=50)  # timed polling: animation frames may be throttled
+                # wait until the tile under the parcel is painted there (not on the whole layer
+                # being idle: a tile dropped by a view change mid-render may never report loaded)
+                page.wait_for_function("([lat, lon]) => { const m = window.gisplanMap;"
+                                       " if (m._animatingZoom || m.getZoom() !== 15"
+                                       " || m.getCenter().distanceTo([lat, lon]) >= 5) { return false; }"
+                                       f" const px = ({_PIXEL_JS})([lat, lon]); return px !== null && px[3] > 0; }}",
+                                       arg=[lat, lon], polling=50)  # timed polling: frames may be throttled
                 rgba = page.evaluate(_PIXEL_JS, [lat, lon])
                 # row 2 does not meet the criteria: the not-yet-forest colour; 3 unknown: by origin
                 hexcol = colors["not_forest_color"] if want is None else colors["colors"][want]
