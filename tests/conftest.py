@@ -31,12 +31,28 @@ def _compile_flow_routing_once() -> None:
                       CRS.from_epsg(9213))
 
 
+def _compile_sieve_once() -> None:
+    """The minimum-area sieve's union-find is compiled by numba and cached on disk, like pysheds'
+    routing: compile it in the controller (both argument types the sieve passes) first."""
+    try:
+        import numpy as np
+
+        from gisplan._zonal_numba import sieve_union_find
+    except ImportError:
+        return
+    mask = np.zeros((6, 6), dtype=np.uint8)
+    mask[1:3, 1:3] = 1
+    sieve_union_find(mask, 2, True, False, False, False, False, np.empty(0), 0.0)
+    sieve_union_find(mask, 2, False, True, True, True, True, np.full(6, 900.0), 3000.0)
+
+
 def pytest_sessionstart(session):
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        try:
-            _compile_flow_routing_once()
-        except Exception as exc:  # the hazard tests will say what is wrong
-            print(f"pysheds warm-up failed: {exc}")
+        for warm_up in (_compile_flow_routing_once, _compile_sieve_once):
+            try:
+                warm_up()
+            except Exception as exc:  # the hazard and zonal tests will say what is wrong
+                print(f"{warm_up.__name__} failed: {exc}")
     """CI (``GISPLAN_REQUIRE_BROWSER=1``, set by ``.ci/run``) must run the browser tests: a missing
     chromium is a failure there, not a skip."""
     if os.environ.get("GISPLAN_REQUIRE_BROWSER") == "1" and not CHROMIUM.exists():
