@@ -97,19 +97,20 @@ _ATTR_TYPES = {"str", "int", "float", "bool", "date"}
 SYNTHETIC_NOTE = "Dữ liệu mô phỏng — synthetic demo data"
 
 
-def read_toml(path: Path, what: str, *, invalid: type[Exception] = CatalogError, hint: str = "") -> dict:
+def read_toml(path: Path, what: str, *, invalid: type[Exception] = CatalogError,
+              missing: type[Exception] = LayerNotFoundError, hint: str = "") -> dict:
     """The TOML document at ``path`` (UTF-8). ``what`` names the file in errors ("catalog
     file", "hazard weights file"); ``hint`` follows the "does not exist" message.
 
     Raises
     ------
-    LayerNotFoundError
+    ``missing`` (LayerNotFoundError by default)
         The file does not exist.
     ``invalid`` (CatalogError by default)
         The file is not valid TOML, not UTF-8, or cannot be read.
     """
     if not path.exists():
-        raise LayerNotFoundError(f"{what} {path} does not exist{hint}")
+        raise missing(f"{what} {path} does not exist{hint}")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -436,12 +437,7 @@ def load_layer_types(path: str | os.PathLike | None = None) -> dict[str, LayerTy
 @functools.lru_cache(maxsize=16)
 def _parse_layer_types(path: Path, mtime_ns: int, size: int) -> dict[str, LayerType]:
     """The layer types of ``path`` (cached by path, modification time and size)."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LayerNotFoundError(f"layer-type definitions {path} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
+    doc = read_toml(path, "layer-type definitions")
     types = {}
     for tid, raw in doc.items():
         attrs = {}

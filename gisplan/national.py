@@ -32,7 +32,6 @@ the same to the last digit.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gisplan.catalog import read_toml
 from gisplan.errors import DataMissingError, OptionError, SchemaError
 from gisplan.indicators import canopy
 from gisplan.io import read_layer
@@ -76,16 +76,7 @@ def read_catalog(path: str | Path) -> NationalCatalog:
         The zones or a raster file does not exist.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataMissingError(f"national catalog {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"cannot read national catalog {path}: {exc}") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemaError(f"national catalog {path} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "national catalog", invalid=SchemaError, missing=DataMissingError)
     zones = data.get("zones")
     if not isinstance(zones, dict) or not all(isinstance(zones.get(k), str) for k in ("path", "id", "province")):
         raise SchemaError(f"national catalog {path}: [zones] needs path, id and province (text), e.g. "

@@ -451,11 +451,10 @@ COMPILED_MIN_CELLS = 1 << 20
 _COMPILED: list = []  # [the compiled function, or None without numba], filled on first use
 
 
-def _sieve_window(mask: np.ndarray, n_min: int, *, connectivity: int, open_top: bool, open_bottom: bool,
-                  open_left: bool, open_right: bool, pixel_area, min_area) -> np.ndarray:
-    """:func:`sieve_small` by labelling the whole window: compiled when numba is there, else scipy."""
-    rule = dict(connectivity=connectivity, open_top=open_top, open_bottom=open_bottom, open_left=open_left,
-                open_right=open_right, pixel_area=pixel_area, min_area=min_area)
+def _sieve_window(mask: np.ndarray, n_min: int, **rule) -> np.ndarray:
+    """:func:`sieve_small` by labelling the whole window: compiled when numba is there, else scipy
+    (``rule``: the keyword options of :func:`sieve_small`)."""
+    pixel_area, min_area = rule["pixel_area"], rule["min_area"]
     compiled = USE_COMPILED and mask.size >= COMPILED_MIN_CELLS
     if compiled and not _COMPILED:
         try:
@@ -473,8 +472,9 @@ def _sieve_window(mask: np.ndarray, n_min: int, *, connectivity: int, open_top: 
             return sieve_small_labelled(mask, n_min, **rule)
         row_area = np.ascontiguousarray(np.broadcast_to(area.reshape(-1, 1) if area.ndim else area,
                                                         (mask.shape[0], 1))[:, 0])
-    return _COMPILED[0](np.ascontiguousarray(mask, dtype=np.uint8), n_min, connectivity == 8, open_top,
-                        open_bottom, open_left, open_right, row_area, float(min_area) if weighted else 0.0)
+    return _COMPILED[0](np.ascontiguousarray(mask, dtype=np.uint8), n_min, rule["connectivity"] == 8,
+                        rule["open_top"], rule["open_bottom"], rule["open_left"], rule["open_right"],
+                        row_area, float(min_area) if weighted else 0.0)
 
 
 def sieve_small_labelled(mask: np.ndarray, n_min: int, *, connectivity: int = 8,
