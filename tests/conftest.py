@@ -37,7 +37,7 @@ def _compile_sieve_once() -> None:
     try:
         import numpy as np
 
-        from gisplan._zonal_numba import sieve_union_find
+        from gisplan.zonal._sieve_numba import sieve_union_find
     except ImportError:
         return
     mask = np.zeros((6, 6), dtype=np.uint8)

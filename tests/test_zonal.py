@@ -11,7 +11,7 @@ from rasterio.transform import from_origin
 from scipy import ndimage
 
 from gisplan import zonal
-from gisplan.zonal import coverage, min_patch_pixels, sieve_small
+from gisplan.zonal import coverage, min_patch_pixels, sieve, sieve_small
 
 
 def dense(cov, n_zones, shape):
@@ -168,9 +168,9 @@ def sparse_graph(request, monkeypatch):
     scipy."""
     if request.param == "compiled":
         pytest.importorskip("numba")
-    monkeypatch.setattr(zonal, "_JOIN_MAX_SHARE", 1.0 if request.param == "graph" else 0.0)
-    monkeypatch.setattr(zonal, "USE_COMPILED", request.param == "compiled")
-    monkeypatch.setattr(zonal, "COMPILED_MIN_CELLS", 0)
+    monkeypatch.setattr(sieve, "_JOIN_MAX_SHARE", 1.0 if request.param == "graph" else 0.0)
+    monkeypatch.setattr(sieve, "USE_COMPILED", request.param == "compiled")
+    monkeypatch.setattr(sieve, "COMPILED_MIN_CELLS", 0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -192,14 +192,14 @@ def test_sieve_equals_plain_labelling(seed, n_min, connectivity, density, shape,
                     smooth > np.quantile(smooth, 1 - density))
     pixel_area = rng.uniform(90, 110, (h, 1)) if weighted else None
     min_area = n_min * 100.0 if weighted else None
-    saved = zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED, zonal.COMPILED_MIN_CELLS
-    zonal._JOIN_MAX_SHARE = 1.0 if path == "graph" else saved[0]
-    zonal.USE_COMPILED, zonal.COMPILED_MIN_CELLS = path != "scipy", 0
+    saved = sieve._JOIN_MAX_SHARE, sieve.USE_COMPILED, sieve.COMPILED_MIN_CELLS
+    sieve._JOIN_MAX_SHARE = 1.0 if path == "graph" else saved[0]
+    sieve.USE_COMPILED, sieve.COMPILED_MIN_CELLS = path != "scipy", 0
     try:
         got = sieve_small(mask, n_min, connectivity=connectivity, open_top=opens[0], open_bottom=opens[1],
                           open_left=opens[2], open_right=opens[3], pixel_area=pixel_area, min_area=min_area)
     finally:
-        zonal._JOIN_MAX_SHARE, zonal.USE_COMPILED, zonal.COMPILED_MIN_CELLS = saved
+        sieve._JOIN_MAX_SHARE, sieve.USE_COMPILED, sieve.COMPILED_MIN_CELLS = saved
     want = _labelled(mask, n_min, connectivity, opens, pixel_area, min_area)
     np.testing.assert_array_equal(got, want)
 
@@ -240,7 +240,7 @@ def test_compiled_labelling_equals_plain_labelling(seed, n_min, connectivity, de
     """The compiled union-find (numba, used for windows with many unsettled cells) keeps the same
     cells as scipy's labelling, on noise (patches of every shape, many on the edges)."""
     pytest.importorskip("numba")
-    from gisplan._zonal_numba import sieve_union_find
+    from gisplan.zonal._sieve_numba import sieve_union_find
 
     rng = np.random.default_rng(seed)
     mask = rng.uniform(size=shape) < density
@@ -302,3 +302,16 @@ def test_windowed_sieve_equals_whole_raster(tmp_path_factory, seed, n_min, conne
     sums = zonal.class_sums([str(path)], zone, classify, 2, halo=n_min, strip_rows=int(rng.integers(3, 12)),
                             tile_cols=int(rng.integers(3, 12)))
     assert sums[0, 1] == _labelled(data >= 10, n_min, connectivity).sum()
+
+
+def test_package_names_are_the_modules_own_and_the_sieve_switches_are_set_on_the_sieve():
+    """``gisplan.zonal`` re-exports the objects of its modules; a sieve switch assigned on the
+    package (where the sieve would never read it) is refused, naming the module to set it on."""
+    from gisplan.zonal import exact_coverage, windows
+
+    assert zonal.coverage is exact_coverage.coverage and zonal.Coverage is exact_coverage.Coverage
+    assert zonal.sieve_small is sieve.sieve_small and zonal.min_patch_pixels is sieve.min_patch_pixels
+    assert zonal.class_sums is windows.class_sums and zonal.process_window.__module__ == "gisplan.zonal.windows"
+    with pytest.raises(AttributeError, match=r"gisplan\.zonal\.sieve\.USE_COMPILED"):
+        zonal.USE_COMPILED = False
+    assert sieve.USE_COMPILED is True

@@ -85,6 +85,8 @@ def case(name: str, data: Path, provinces: str | None, workers: int) -> dict:
         from gisplan.indicators.canopy import forest_cover
 
         if name == "cover_labelled":  # the previous sieve: every window labelled by scipy
+            # the forest mask calls ``zonal.sieve_small`` on the package at call time
+            # (indicators/forest_definition.py), so the package's name is the one to replace
             zonal.sieve_small = zonal.sieve_small_labelled
 
         client = get_client("local", n_workers=workers) if name == "cover_dask" else None

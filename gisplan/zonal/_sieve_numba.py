@@ -1,7 +1,7 @@
 """Compiled (numba) minimum-area sieve: one union-find labelling pass, patch sizes, and the mask
-without the small patches — the same cells as :func:`gisplan.zonal.sieve_small_labelled`.
+without the small patches — the same cells as :func:`gisplan.zonal.sieve.sieve_small_labelled`.
 
-Imported by :mod:`gisplan.zonal` only when numba is installed (it comes with pysheds, extra
+Imported by :mod:`gisplan.zonal.sieve` only when numba is installed (it comes with pysheds, extra
 ``hazard``) and a window has too many unsettled cells for the sparse graph; compiled once and
 cached on disk.
 """
