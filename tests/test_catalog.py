@@ -188,3 +188,14 @@ def test_a_catalog_names_its_own_types_relative_to_its_file(tmp_path):
     assert load_catalog(_catalog(tmp_path, ENTRY)).layer_type("mines").title_vi == "Mỏ khoáng sản"
     with pytest.raises(CatalogError, match=r"\[catalog\] key 'types':.*khong_co.toml does not exist"):
         load_catalog(_catalog(tmp_path, '[catalog]\ntypes = "khong_co.toml"\n' + ENTRY))
+
+
+def test_layer_types_and_the_toml_reader_are_still_importable_from_catalog():
+    """The layer types live in gisplan.layer_types and the layers folder and the TOML reader in
+    gisplan._toml; gisplan.catalog re-exports the same objects."""
+    from gisplan import _toml, catalog, layer_types
+
+    for name in ("Attribute", "LayerType", "load_layer_types", "LAYER_TYPE_IDS"):
+        assert getattr(catalog, name) is getattr(layer_types, name)
+    for name in ("read_toml", "LAYERS_DIR", "INSTALLED"):
+        assert getattr(catalog, name) is getattr(_toml, name)
