@@ -2,6 +2,9 @@
 
 - :mod:`gisplan.demo.province` — ``build_demo``: every layer of ``layers/demo.toml`` (seeded),
   written with a manifest last;
+- :mod:`gisplan.demo.admin` — the province outline, the communes of 2025 and the pre-2025 communes;
+- :mod:`gisplan.demo.nature` — protected areas, river sections, forest-status parcels;
+- :mod:`gisplan.demo.sites` — urban areas, industrial zones, mines, waste sites, stations;
 - :mod:`gisplan.demo.geometry` — shapes (blobs, Voronoi tilings, meandering rivers) in EPSG:9213;
 - :mod:`gisplan.demo.rasters` — the canopy and land-cover rasters drawn from the parcels.
 

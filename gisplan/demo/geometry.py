@@ -11,12 +11,20 @@ import shapely.ops
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+#: the CRS of every demo layer
+CRS = "EPSG:9213"
 _TO_VN = Transformer.from_crs(4326, 9213, always_xy=True)
 
 
 def lonlat(lon: float, lat: float) -> tuple[float, float]:
     """WGS 84 degrees → EPSG:9213 metres."""
     return _TO_VN.transform(lon, lat)
+
+
+def scaled(poly, center, area):
+    """``poly`` scaled about ``center`` to exactly ``area`` m²."""
+    s = np.sqrt(area / poly.area)
+    return shapely.transform(poly, lambda c: (c - np.asarray(center)) * s + np.asarray(center))
 
 
 def blob(center: tuple[float, float], area_m2: float, rng: np.random.Generator, *,
