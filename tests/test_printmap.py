@@ -18,22 +18,25 @@ def catalog(demo_small):
 
 @pytest.mark.parametrize("theme", list(THEMES))
 def test_every_theme_has_title_legend_scalebar_north_arrow(catalog, theme):
-    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
-    fig = render_figure(theme, catalog=catalog)
-    g = fig.gisplan
-    assert g["title"].get_text().startswith("BẢN ĐỒ")
-    assert len(g["legend"].get_texts()) >= 2
-    assert g["north"].get_text() == "B"
-    texts = [t.get_text() for t in fig.texts]
+    pm = render_figure(theme, catalog=catalog)
+    assert pm.title.get_text().startswith("BẢN ĐỒ")
+    assert len(pm.legend.get_texts()) >= 2
+    assert pm.north.get_text() == "B"
+    texts = [t.get_text() for t in pm.figure.texts]
     assert SYNTHETIC_NOTE in texts
     assert any("VN-2000" in t for t in texts)
-    # the scale bar: drawn length in map units (metres) equals its label
-    bx, by, length = g["ax"].gisplan_scalebar
-    assert length == g["scalebar_m"] and length in (1e3, 2e3, 5e3, 1e4, 2e4, 5e4)
-    labels = [t.get_text() for t in g["ax"].texts]
+    # the scale bar: its four drawn segments (map units, metres) add up to its length and its label
+    bx, by, length = pm.scalebar
+    assert length == pm.scalebar_m and length in (1e3, 2e3, 5e3, 1e4, 2e4, 5e4)
+    segments = sorted((p for p in pm.ax.patches if isinstance(p, Rectangle) and p.get_zorder() == 30),
+                      key=lambda p: p.get_x())
+    assert len(segments) == 4 and segments[0].get_x() == pytest.approx(bx)
+    assert segments[-1].get_x() + segments[-1].get_width() - segments[0].get_x() == pytest.approx(length)
+    labels = [t.get_text() for t in pm.ax.texts]
     assert f"{length / 1000:g}" in labels
-    plt.close(fig)
+    pm.figure.clear()
 
 
 def test_nice_scale_lengths_by_hand():
@@ -82,31 +85,57 @@ def test_cli_print(catalog, tmp_path, demo_small):
 
 
 def test_auto_orientation_follows_the_province_shape(catalog):
-    import matplotlib.pyplot as plt
-
     province = catalog_province(catalog)
     minx, miny, maxx, maxy = province.total_bounds
-    fig = render_figure("rivers", catalog=catalog)  # orientation="auto"
+    pm = render_figure("rivers", catalog=catalog)  # orientation="auto"
     expected = "portrait" if maxy - miny > maxx - minx else "landscape"
-    assert fig.gisplan["orientation"] == expected
-    w, h = fig.get_size_inches()
+    assert pm.orientation == expected
+    w, h = pm.figure.get_size_inches()
     assert (h > w) == (expected == "portrait")
-    plt.close(fig)
+    pm.figure.clear()
 
 
 @pytest.mark.parametrize("orientation", ["landscape", "portrait"])
 def test_legend_map_and_labels_stay_on_the_page_without_overlap(catalog, orientation):
-    import matplotlib.pyplot as plt
-
-    fig = render_figure("industry", catalog=catalog, orientation=orientation)
-    renderer = fig.canvas.get_renderer()
-    page = fig.bbox
-    leg = fig.gisplan["legend"].get_window_extent(renderer)
-    ax = fig.gisplan["ax"].get_tightbbox(renderer)  # map frame with its grid labels
+    pm = render_figure("industry", catalog=catalog, orientation=orientation)
+    renderer = pm.figure.canvas.get_renderer()
+    page = pm.figure.bbox
+    leg = pm.legend.get_window_extent(renderer)
+    ax = pm.ax.get_tightbbox(renderer)  # map frame with its grid labels
     for box in (leg, ax):
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
     assert not leg.overlaps(ax)
-    plt.close(fig)
+    pm.figure.clear()
+
+
+def test_importing_and_drawing_change_no_matplotlib_setting():
+    """Importing printmap selects no backend and changes no rcParams; drawing a map leaves them
+    as they were (the house style applies only inside the call)."""
+    import subprocess
+    import sys
+
+    code = """
+import matplotlib
+before = {k: dict.__getitem__(matplotlib.rcParams, k) for k in matplotlib.rcParams}
+import gisplan.maps.printmap as pm
+after = {k: dict.__getitem__(matplotlib.rcParams, k) for k in matplotlib.rcParams}
+changed = sorted(k for k in before if str(before[k]) != str(after[k]))
+assert not changed, changed
+assert "matplotlib.pyplot" not in __import__("sys").modules
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_drawing_leaves_the_rcparams_as_they_were(catalog):
+    import matplotlib
+
+    before = {k: str(v) for k, v in matplotlib.rcParams.items() if k != "backend"}
+    pm = render_figure("rivers", catalog=catalog, orientation="landscape")
+    assert pm.title.get_fontfamily() == ["DejaVu Sans"]  # the house font, set only while drawing
+    pm.figure.clear()
+    after = {k: str(v) for k, v in matplotlib.rcParams.items() if k != "backend"}
+    assert before == after
 
 
 def catalog_province(catalog):

@@ -18,7 +18,7 @@ from gisplan.catalog import load_catalog, load_layer_types
 from gisplan.cli.main import cli
 from gisplan.errors import GisplanError, OptionError
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import BUILDERS, make_map
+from gisplan.maps.interactive import BUILDERS, build_map, make_map
 from gisplan.maps.printmap import render_figure
 from gisplan.maps.style import NO_DATA_COLOR, classify
 from gisplan.maps.themes import THEMES, get_theme, theme_classes, theme_ids
@@ -103,11 +103,11 @@ def test_every_theme_draws_with_required_columns_only(required_only, theme):
         if theme == "mines":  # popups: the licence number and expiry are unknown, in words
             feats = _features(m, "mines")
             assert feats and all(f["properties"]["licence_no"] == words for f in feats)
-        fig = render_figure(theme, catalog=catalog, lang=lang)
-        texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+        pm = render_figure(theme, catalog=catalog, lang=lang)
+        texts = [t.get_text() for t in pm.legend.get_texts()]
         if theme in ("overview", "rivers", "industry"):  # the rivers' QCVN class is unknown
             assert words in texts, texts
-        plt.close(fig)
+        plt.close(pm.figure)
 
 
 def test_missing_water_quality_is_grey_no_data_never_zero(required_only, catalog):
@@ -154,15 +154,15 @@ def test_classes_are_the_natural_groups_by_hand():
 
 @pytest.mark.parametrize("theme", ["forest_cover", "forest_change"])
 def test_web_and_print_maps_share_their_classes_across_runs(catalog, theme):
-    web1 = make_map(theme, catalog=catalog, parcels_data=None).gisplan_classes
-    web2 = make_map(theme, catalog=catalog, parcels_data=None).gisplan_classes
-    fig = render_figure(theme, catalog=catalog)
-    printed = fig.gisplan["classes"]
+    web1 = build_map(theme, catalog=catalog, parcels_data=None).classes
+    web2 = build_map(theme, catalog=catalog, parcels_data=None).classes
+    pm = render_figure(theme, catalog=catalog)
+    printed = pm.classes
     assert web1.edges == web2.edges == printed.edges and len(web1.edges) >= 4
     assert web1.labels == printed.labels
-    texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+    texts = [t.get_text() for t in pm.legend.get_texts()]
     assert all(label in texts for label in printed.labels)
-    plt.close(fig)
+    plt.close(pm.figure)
     # the same values classed directly give the same edges
     table = {"forest_cover": "forest_cover_communes", "forest_change": "forest_change_communes"}[theme]
     from gisplan.maps.themes import indicator
@@ -172,10 +172,10 @@ def test_web_and_print_maps_share_their_classes_across_runs(catalog, theme):
     values = indicator(table, store=store)[get_theme(theme).scheme.column]
     assert theme_classes(theme, values).edges == web1.edges
     # one store (one publish): the classes are computed once and shared by the web and print maps
-    web = make_map(theme, store=store, parcels_data=None).gisplan_classes
-    fig = render_figure(theme, store=store)
-    assert fig.gisplan["classes"] is web
-    plt.close(fig)
+    web = build_map(theme, store=store, parcels_data=None).classes
+    pm = render_figure(theme, store=store)
+    assert pm.classes is web
+    plt.close(pm.figure)
 
 
 # --- number format ------------------------------------------------------------------------------
@@ -197,17 +197,16 @@ def test_vietnamese_numbers_in_popups_legends_and_print_axes(catalog):
     en = _features(make_map("forest_cover", catalog=catalog, parcels_data=None, lang="en"), "communes")
     assert all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d", f["properties"]["area_ha"]) for f in en)
     # legends: the forest-change classes reach beyond ±1,000 ha in the demo
-    change = make_map("forest_change", catalog=catalog)
-    vi_labels = change.gisplan_classes.labels
+    vi_labels = build_map("forest_change", catalog=catalog).classes.labels
     assert any(re.search(r"\d\.\d{3} ha", lab) for lab in vi_labels), vi_labels
-    assert any(re.search(r"\d,\d{3} ha", lab) for lab in make_map("forest_change", catalog=catalog,
-                                                                   lang="en").gisplan_classes.labels)
+    assert any(re.search(r"\d,\d{3} ha", lab) for lab in build_map("forest_change", catalog=catalog,
+                                                                    lang="en").classes.labels)
     # print map: grid labels in km (EPSG:9213 northings are over 2,000 km)
     for lang, pattern in (("vi", r"\d\.\d{3}"), ("en", r"\d,\d{3}")):
-        fig = render_figure("rivers", catalog=catalog, lang=lang)
-        ylabels = [t.get_text() for t in fig.gisplan["ax"].get_yticklabels()]
+        pm = render_figure("rivers", catalog=catalog, lang=lang)
+        ylabels = [t.get_text() for t in pm.ax.get_yticklabels()]
         assert ylabels and all(re.fullmatch(pattern, y) for y in ylabels), ylabels
-        plt.close(fig)
+        plt.close(pm.figure)
 
 
 # --- skipped indicators, absent data ----------------------------------------------------------
@@ -295,15 +294,15 @@ def test_print_conflicts_use_the_buffer_of_the_results(catalog):
         return sum(1 for g in mines.geometry if core.distance(g).min() <= d or buffer_zone.intersects(g).any())
 
     def drawn(results):
-        fig = render_figure("protected_areas", catalog=catalog, results=results)
-        ax = fig.gisplan["ax"]
+        pm = render_figure("protected_areas", catalog=catalog, results=results)
+        ax = pm.ax
         conflict_colour = catalog.layer_type("protected_areas").style["conflict_colors"]["mine"]
         from matplotlib.colors import to_hex
 
         n = sum(len(c.get_offsets()) for c in ax.collections
                 if len(c.get_facecolors()) and to_hex(c.get_facecolors()[0]) == conflict_colour.lower())
-        texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
-        plt.close(fig)
+        texts = [t.get_text() for t in pm.legend.get_texts()]
+        plt.close(pm.figure)
         return n, texts
 
     n1, texts1 = drawn(None)
@@ -327,7 +326,8 @@ def _without(catalog_path: Path, tmp_path: Path, *entries: str) -> Path:
 
 def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_path):
     catalog = load_catalog(_without(demo_small, tmp_path, "forest_status_2020", "forest_status_2024"))
-    m = make_map("forest_cover", catalog=catalog)
+    web = build_map("forest_cover", catalog=catalog)
+    m = web.map
     feats = _features(m, "communes")
     assert len(feats) == len(read_catalog_layer(catalog, "communes"))
     [gj] = [c for c in m._children.values() if getattr(c, "data", None) and c.data.get("features")
@@ -336,12 +336,12 @@ def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_pat
     assert all(f["properties"]["forest_pct"] == NO_DATA_VI for f in feats)  # never 0 %
     page = m.get_root().render()
     assert re.search(r"không có số liệu \(.*forest_status", page)
-    assert m.gisplan_classes.edges == ()
+    assert web.classes.edges == ()
     for theme in ("forest_cover", "forest_change"):
-        fig = render_figure(theme, catalog=catalog, lang="en")
-        texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
+        pm = render_figure(theme, catalog=catalog, lang="en")
+        texts = [t.get_text() for t in pm.legend.get_texts()]
         assert any(t.startswith("no data (") and "forest_status" in t for t in texts), texts
-        plt.close(fig)
+        plt.close(pm.figure)
 
 
 @pytest.fixture(scope="module")
@@ -384,9 +384,9 @@ def test_a_catalogs_own_types_label_web_print_and_workbook(own_types, tmp_path):
     assert all(RENAMED[code] in page for code in present)
     assert "#123456" in page and "#e31a1c" not in page
     # print map: the legend texts
-    fig = render_figure("overview", catalog=catalog)
-    texts = [t.get_text() for t in fig.gisplan["legend"].get_texts()]
-    fig.clear()
+    pm = render_figure("overview", catalog=catalog)
+    texts = [t.get_text() for t in pm.legend.get_texts()]
+    pm.figure.clear()
     assert "Điểm mỏ của tỉnh" in texts and "Mỏ khoáng sản" not in texts
     assert {RENAMED[code] for code in present} <= set(texts) and "Hết hạn" not in texts
     # workbook: coded values written with the catalog's labels

@@ -12,32 +12,56 @@ value reads "không có số liệu" / "no data" and is drawn in grey, never as 
 
 The map is built from three parts: :mod:`gisplan.maps.web_frame` (basemaps, title, controls,
 search), :mod:`gisplan.maps.web_themes` (what each theme draws) and
-:mod:`gisplan.maps.web_layers` (the overlays: web copies, popups, aliases, styles).
+:mod:`gisplan.maps.web_layers` (the overlays: web copies, popups, aliases, styles). What the
+drawing produces besides the folium map is returned, not stashed on it: :func:`build_map` gives a
+:class:`WebMap` (map, choropleth classes, legend sections); :func:`make_map` the folium map alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
 
 from gisplan.catalog import Catalog
 from gisplan.maps import legend, parcels_layer
+from gisplan.maps.style import Classes
 from gisplan.maps.themes import THEMES, format_distance, get_theme, make_store
 
 # CENTER, GROUPS, _Search, DECIMALS, display, class_overlay_wgs84: importable from here as before
 from gisplan.maps.web_frame import BASEMAPS, CENTER, GROUPS, _Search, add_controls, new_map  # noqa: F401
-from gisplan.maps.web_layers import DECIMALS, add_layer, display  # noqa: F401
+from gisplan.maps.web_layers import DECIMALS, MapBuild, add_layer, display  # noqa: F401
 from gisplan.maps.web_themes import BUILDERS, class_overlay_wgs84  # noqa: F401
 
-__all__ = ["THEMES", "BASEMAPS", "make_map", "format_distance"]
+__all__ = ["THEMES", "BASEMAPS", "WebMap", "build_map", "make_map", "format_distance"]
+
+
+@dataclass(frozen=True)
+class WebMap:
+    """A theme's web map as built: ``map`` the folium map; ``classes`` the choropleth
+    :class:`~gisplan.maps.style.Classes` (the print map's too), or None for a theme without one;
+    ``sections`` the legend sections drawn (``(title, [(colour, label, shape), …])``)."""
+
+    map: folium.Map
+    classes: Classes | None
+    sections: list
 
 
 def make_map(theme: str, *, catalog: Catalog | None = None, results=None, store=None, lang: str = "vi",
              layers: Mapping[str, gpd.GeoDataFrame] | None = None,
              parcels_data: str | parcels_layer.EncodedParcels | None = "inline",
              synthetic: bool | None = None) -> folium.Map:
+    """The folium map of a theme: :func:`build_map`'s ``.map`` (same parameters)."""
+    return build_map(theme, catalog=catalog, results=results, store=store, lang=lang, layers=layers,
+                     parcels_data=parcels_data, synthetic=synthetic).map
+
+
+def build_map(theme: str, *, catalog: Catalog | None = None, results=None, store=None, lang: str = "vi",
+              layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+              parcels_data: str | parcels_layer.EncodedParcels | None = "inline",
+              synthetic: bool | None = None) -> WebMap:
     """Build the interactive map of a theme.
 
     Parameters
@@ -57,13 +81,14 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, store=
         page; a :class:`gisplan.maps.parcels_layer.EncodedParcels` (the published site, which
         writes its cell scripts) or a folder relative to the page (``"assets/data/forest_status"``)
         makes the page load each cell's script from there when it comes into view at zoom
-        ≥ ``parcels_layer.MIN_ZOOM``; ``None`` leaves the parcels out.
+        ≥ ``parcels_layer.MIN_ZOOM``; a :class:`gisplan.maps.vector_tiles.TiledParcels` draws them
+        from its PMTiles archive; ``None`` leaves the parcels out.
     synthetic : show the synthetic-data note (default: from the catalog).
 
     Returns
     -------
-    folium.Map (CDN links; :func:`gisplan.maps.site.publish_site` rewrites them to local copies).
-    ``m.gisplan_classes`` holds the choropleth :class:`~gisplan.maps.style.Classes` (or None).
+    :class:`WebMap`: the folium map (CDN links; :func:`gisplan.maps.site.publish_site` rewrites
+    them to local copies), the choropleth classes (or None) and the legend sections.
 
     Raises
     ------
@@ -73,14 +98,12 @@ def make_map(theme: str, *, catalog: Catalog | None = None, results=None, store=
     data = make_store(catalog, layers, store)
     catalog = data.catalog
     syn = synthetic if synthetic is not None else bool(catalog.synthetic if catalog is not None else False)
-    m = new_map(spec.title(lang), lang, synthetic=syn)
-    m._gisplan_parcels = parcels_data
-    m.gisplan_classes = None
+    build = MapBuild(new_map(spec.title(lang), lang, synthetic=syn), data, results, lang, parcels_data)
     province = data.optional("province")
     if province is not None:
-        add_layer(m, province, "province", [], lang, style=lambda f: {"color": "#222", "weight": 3, "fill": False},
+        add_layer(build, province, "province", [], style=lambda f: {"color": "#222", "weight": 3, "fill": False},
                   name="Ranh giới tỉnh" if lang == "vi" else "Province boundary", tooltip=False, group="reference")
-    sections = BUILDERS[spec.id](m, data, results, lang)
-    legend.add_legend(m, spec.title(lang), sections, lang=lang)
-    add_controls(m, data, lang)
-    return m
+    sections = BUILDERS[spec.id](build)
+    legend.add_legend(build.map, spec.title(lang), sections, lang=lang)
+    add_controls(build)
+    return WebMap(build.map, build.classes, sections)

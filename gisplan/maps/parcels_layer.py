@@ -30,10 +30,11 @@ import shapely
 from branca.element import Element, MacroElement, Template
 
 from gisplan._format import fmt_number
-from gisplan.catalog import load_layer_types
+from gisplan.catalog import LayerType
+from gisplan.indicators.raster_zones import unit_m
 from gisplan.maps.style import categories
 from gisplan.maps.themes import no_data
-from gisplan.maps.vector_tiles import CODED
+from gisplan.maps.vector_tiles import CODED, area_ha, forest_status_type
 
 MIN_ZOOM = 12
 SCALE = 100_000  # quantisation: 1e-5 degree ≈ 1.1 m
@@ -122,21 +123,24 @@ def _meets(parcels: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str | None = FOLDER,
-                   tolerance: float = SIMPLIFY_M) -> EncodedParcels:
+                   tolerance: float = SIMPLIFY_M, lt: LayerType | None = None) -> EncodedParcels:
     """Encode a forest-status layer by cell (WGS 84, coordinates to 1e-5° ≈ 1 m).
 
-    Areas in the popups are those of the parcels as given (projected CRS, before simplifying).
+    Codes, labels and colours come from the forest-status layer type ``lt`` (the catalog's,
+    :func:`gisplan.maps.themes.layer_type`; default: the packaged ``layers/types.toml``).
+    Areas in the popups are those of the parcels as given, in hectares
+    (:func:`gisplan.maps.vector_tiles.area_ha`: planar in the projected CRS, its unit converted
+    to metres, before simplifying; none for a layer in degrees). ``tolerance`` is in metres.
     Per cell: ``id`` parcel ids, ``o``/``p``/``f`` origin/purpose/forest-type codes (-1: no
     data), ``m`` meets the criteria (1/0/-1), ``h`` area text, ``r`` rings per parcel, ``v``
     vertices per ring (closing vertex dropped), ``c`` coordinates: per ring the first vertex in
     steps of 1e-5° from the cell's south-west corner, then the steps from vertex to vertex.
     """
-    lt = load_layer_types()["forest_status"]
+    lt = forest_status_type(lt)
     g = parcels.geometry.to_numpy()
-    projected = parcels.crs is not None and parcels.crs.is_projected
-    ha = shapely.area(g) / 1e4 if projected else None
-    if projected and tolerance > 0:
-        g = simplify_parcels(g, tolerance)
+    ha = area_ha(parcels)
+    if ha is not None and tolerance > 0:  # projected: the tolerance in the CRS's unit
+        g = simplify_parcels(g, tolerance / unit_m(parcels.crs))
     if parcels.crs is not None and not parcels.crs.equals("EPSG:4326"):
         g = gpd.GeoSeries(g, crs=parcels.crs).to_crs(4326).to_numpy()
     n = len(parcels)
@@ -220,19 +224,24 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
     meta = {"cells": counts, "cell": CELL, "scale": SCALE, "minZoom": MIN_ZOOM,
             "base": (folder.rstrip("/") + "/") if folder else None,
             "labels": {c: [lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed] for c in ATTRS},
-            **style_meta(lang)}
+            **style_meta(lang, lt)}
     return EncodedParcels(meta=meta, cells=cells, folder=folder)
 
 
-def style_meta(lang: str = "vi") -> dict:
+def style_meta(lang: str = "vi", lt: LayerType | None = None) -> dict:
     """What every web layer of the parcels draws them with (the cell scripts and the PMTiles
-    archive alike): the origin codes, the colour of each origin (the forest-status theme's
-    classes, ``layers/types.toml``), the colour of parcels not meeting the forest criteria and
-    the popup texts in ``lang``."""
-    lt = load_layer_types()["forest_status"]
+    archive alike): the origin codes, the colour of each origin (the classes of the forest-status
+    layer type ``lt``, the catalog's; default: the packaged one), the colour of parcels not
+    meeting the forest criteria and the popup texts in ``lang``."""
+    lt = forest_status_type(lt)
     return {"origins": list(lt.attributes["origin"].allowed),
-            "colors": {c.code: c.color for c in categories("forest_status", "origin")},
-            "notForest": lt.style.get("not_forest_color", "#fee08b"), "text": _texts(lang)}
+            "colors": {c.code: c.color for c in categories(lt, "origin")},
+            "notForest": _not_forest_color(lt), "text": _texts(lang)}
+
+
+def _not_forest_color(lt: LayerType) -> str:
+    return lt.style.get("not_forest_color", "#fee08b")
+
 
 
 def _hectares(ha: np.ndarray, lang: str) -> list[str]:
@@ -464,8 +473,9 @@ def script_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline"):
-    """Add the parcels layer to ``m``; returns its legend section.
+def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline", lt: LayerType | None = None):
+    """Add the parcels layer to ``m``; returns its legend section. Labels and colours come from
+    the forest-status layer type ``lt`` (the catalog's; default: the packaged one).
 
     ``data_path``: ``"inline"`` embeds every cell in the page (a map saved as one file);
     an :class:`EncodedParcels` (from :func:`encode_parcels`, whose cell scripts the caller writes
@@ -477,22 +487,24 @@ def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="in
     from gisplan.maps import vector_tiles
 
     if isinstance(data_path, vector_tiles.TiledParcels):  # one PMTiles archive, read by tiles
-        return vector_tiles.add_tiled_parcels(m, data_path, lang)
+        return vector_tiles.add_tiled_parcels(m, data_path, lang, lt)
     if isinstance(data_path, EncodedParcels):
         enc = data_path
     else:
-        enc = encode_parcels(parcels, lang, folder=None if data_path == "inline" else str(data_path))
+        enc = encode_parcels(parcels, lang, folder=None if data_path == "inline" else str(data_path), lt=lt)
     if enc.folder is None:
         inline = ",".join(f"{json.dumps(k)}:{v}" for k, v in enc.cells.items()).replace("</", "<\\/")
         m.get_root().html.add_child(Element(f"<script>window.gisplanParcelCells={{{inline}}};</script>"))
     _ParcelsJS(enc.meta).add_to(m)
-    return legend_section(lang)
+    return legend_section(lang, lt=lt)
 
 
-def legend_section(lang: str = "vi", min_zoom: int = MIN_ZOOM) -> tuple[str, list]:
-    """The legend of the parcels layer: a box per origin class, one for parcels not yet forest."""
+def legend_section(lang: str = "vi", min_zoom: int = MIN_ZOOM, *, lt: LayerType | None = None) -> tuple[str, list]:
+    """The legend of the parcels layer: a box per origin class, one for parcels not yet forest,
+    in the labels and colours of the forest-status layer type ``lt`` (default: the packaged one)."""
     vi = lang == "vi"
-    cats = categories("forest_status", "origin", lang=lang)
-    notf = load_layer_types()["forest_status"].style.get("not_forest_color", "#fee08b")
+    lt = forest_status_type(lt)
+    cats = categories(lt, "origin", lang=lang)
+    notf = _not_forest_color(lt)
     title = ("Lô rừng (phóng to mức ≥ %d)" if vi else "Forest parcels (zoom ≥ %d)") % min_zoom
     return (title, [(c.color, c.label, "box") for c in cats] + [(notf, "Chưa đạt tiêu chí thành rừng" if vi else "Not yet forest", "box")])

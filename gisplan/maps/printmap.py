@@ -6,6 +6,11 @@ Vietnamese text uses DejaVu Sans (bundled with matplotlib; it has every Vietname
 Vietnamese maps write numbers as ``1.234,5`` (grid, scale bar, legend). Themes, their titles and
 choropleth classes come from :mod:`gisplan.maps.themes` (the same classes as the web maps); a
 missing value is drawn in grey and listed as "không có số liệu" / "no data".
+
+:func:`render_figure` returns a :class:`PrintMap` (the figure and what was drawn on it, by name);
+nothing is stashed on matplotlib objects. Importing this module changes no matplotlib setting:
+no backend is selected (figures draw on their own Agg canvas, without pyplot) and the house
+style (:data:`RC`) applies only inside :func:`render_figure` and :func:`print_map`.
 """
 
 from __future__ import annotations
@@ -15,23 +20,27 @@ import functools
 import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
 import shapely
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.font_manager import FontProperties, findfont  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.text import Text
 
-from gisplan._atomic import atomic_path, check_output  # noqa: E402
-from gisplan._format import fmt_number  # noqa: E402
-from gisplan.catalog import SYNTHETIC_NOTE, Catalog, LayerType  # noqa: E402
-from gisplan.errors import GisplanError, OptionError  # noqa: E402
-from gisplan.maps.style import NO_DATA_COLOR, categories  # noqa: E402
-from gisplan.maps.themes import (  # noqa: E402
+from gisplan._atomic import atomic_path, check_output
+from gisplan._format import fmt_number
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, LayerType
+from gisplan.errors import GisplanError, OptionError
+from gisplan.maps.style import NO_DATA_COLOR, Classes, categories
+from gisplan.maps.themes import (
     CONFLICT_SITES,
     format_distance,
     get_theme,
@@ -67,6 +76,33 @@ def check_font(texts: list[str], family: str = FONT) -> None:
         raise GisplanError(f"font {family} lacks the glyphs {''.join(missing)}; install fonts-dejavu-core")
 
 
+@dataclass(frozen=True)
+class PrintMap:
+    """A print map as drawn by :func:`render_figure`.
+
+    ``figure`` the matplotlib Figure (its own Agg canvas, not managed by pyplot); ``ax`` the map
+    frame, in metres of EPSG:9213; ``title`` the title text; ``legend``; ``scalebar`` the scale
+    bar's lower-left corner and length ``(x, y, length)`` in metres of EPSG:9213 and
+    ``scalebar_m`` its length; ``north`` the north arrow's letter; ``classes`` the choropleth
+    :class:`~gisplan.maps.style.Classes` (the web map's) or None; ``orientation`` ``"portrait"``
+    or ``"landscape"`` as drawn.
+    """
+
+    figure: Figure
+    ax: Axes
+    title: Text
+    legend: Legend
+    scalebar: tuple[float, float, float]
+    north: Text
+    classes: Classes | None
+    orientation: str
+
+    @property
+    def scalebar_m(self) -> float:
+        """The scale bar's length in metres (on the ground, EPSG:9213)."""
+        return self.scalebar[2]
+
+
 def nice_scale_length(width_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 × 10^n metres) near a quarter of ``width_m``.
 
@@ -96,10 +132,10 @@ def _house_style(fn):
 @_house_style
 def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, size: str = "A4",
                   orientation: str = "auto", lang: str = "vi",
-                  layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None, store=None):
-    """Draw a print map and return the matplotlib Figure (``fig.gisplan`` holds the artists:
-    ``title``, ``legend``, ``scalebar``, ``scalebar_m``, ``north``, ``ax``, ``orientation``, and
-    ``classes``, the choropleth :class:`~gisplan.maps.style.Classes` or None).
+                  layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
+                  store=None) -> PrintMap:
+    """Draw a print map: a :class:`PrintMap` holding the Figure and its parts (title, legend,
+    scale bar, north arrow, map axes, orientation, choropleth classes).
 
     ``orientation`` is ``"portrait"``, ``"landscape"`` or ``"auto"`` (portrait when the mapped
     extent, the province in EPSG:9213, is taller than wide). Map units are metres of EPSG:9213;
@@ -137,7 +173,7 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
         ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
     _grid(ax, k, lang)
-    sb_len = _scalebar(ax, k, lang)
+    scalebar = _scalebar(ax, k, lang)
     north = _north_arrow(ax, k, lang)
     title_text = title or spec.title(lang, print_map=True)
     t = fig.text(0.5, 0.955, title_text, ha="center", va="center", fontsize=15 * k, fontweight="bold")
@@ -165,9 +201,8 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
                  fontweight="bold" if line == SYNTHETIC_NOTE else "normal")
     fig.add_artist(Rectangle((0.015, 0.012), 0.97, 0.976, transform=fig.transFigure, fill=False, linewidth=1.6, color="#222"))
     check_font([title_text, *foot, *[h.get_label() for h in handles]])
-    fig.gisplan = {"title": t, "legend": leg, "scalebar_m": sb_len, "north": north, "ax": ax,
-                  "orientation": orientation, "classes": classes}
-    return fig
+    return PrintMap(figure=fig, ax=ax, title=t, legend=leg, scalebar=scalebar, north=north, classes=classes,
+                    orientation=orientation)
 
 
 @_house_style
@@ -180,14 +215,14 @@ def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = N
     if out.suffix.lower() not in (".pdf", ".png"):
         raise GisplanError(f"{out}: print maps are written as .pdf or .png")
     check_output(out, overwrite=overwrite)
-    fig = render_figure(theme, catalog=catalog, results=results, size=size, orientation=orientation, lang=lang,
-                        layers=layers, title=title, store=store)
+    pm = render_figure(theme, catalog=catalog, results=results, size=size, orientation=orientation, lang=lang,
+                       layers=layers, title=title, store=store)
     try:
         with atomic_path(out, overwrite=overwrite) as tmp:
-            fig.savefig(tmp, dpi=dpi, format=out.suffix.lstrip(".").lower(),
-                        metadata={"Title": fig.gisplan["title"].get_text(), "Creator": "gisplan"})
+            pm.figure.savefig(tmp, dpi=dpi, format=out.suffix.lstrip(".").lower(),
+                              metadata={"Title": pm.title.get_text(), "Creator": "gisplan"})
     finally:
-        fig.clear()
+        pm.figure.clear()
     return out
 
 
@@ -430,7 +465,10 @@ def _grid(ax, k, lang="vi"):
     ax.set_ylabel("")
 
 
-def _scalebar(ax, k, lang) -> float:
+def _scalebar(ax, k, lang) -> tuple[float, float, float]:
+    """Draw a scale bar of a round length (:func:`nice_scale_length`) in the lower left of ``ax``
+    (in metres of EPSG:9213, labelled in km); returns its lower-left corner and length
+    ``(x, y, length)`` in metres."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_scale_length(x1 - x0)
@@ -445,8 +483,7 @@ def _scalebar(ax, k, lang) -> float:
         ax.text(bx + i * length / 4, by + 1.6 * h, scale_label(i * length / 4000, lang), ha="center",
                 fontsize=6.5 * k, zorder=31)
     ax.text(bx + length + 0.012 * (x1 - x0), by, "km", va="bottom", fontsize=7 * k, zorder=31)
-    ax.gisplan_scalebar = (bx, by, length)
-    return length
+    return (bx, by, length)
 
 
 def scale_label(km: float, lang: str = "vi") -> str:

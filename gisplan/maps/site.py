@@ -92,7 +92,7 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     from gisplan.indicators.run import run_indicators
     from gisplan.maps import parcels_layer, vector_tiles
     from gisplan.maps.interactive import make_map
-    from gisplan.maps.themes import THEMES, get_theme, make_store
+    from gisplan.maps.themes import THEMES, get_theme, layer_type, make_store
 
     catalog = catalog or (store.catalog if store is not None and store.catalog is not None else load_catalog())
     out = Path(out_dir)
@@ -115,13 +115,14 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
         data_rel, encoded = None, None
         if theme == "forest_cover":
             parcels = store.optional("forest_status")
+            lt = layer_type(store, "forest_status") if parcels is not None else None  # the catalog's own
             if parcels is not None and vector_tiles.choose_mode(len(parcels), large_layers) == "pmtiles":
-                encoded = vector_tiles.tile_parcels(parcels, lang)  # one archive, read by Range requests
+                encoded = vector_tiles.tile_parcels(parcels, lang, lt=lt)  # one archive, read by Range requests
                 folder.check([encoded.rel] if (out / encoded.rel).exists() else [])
                 archives.append(encoded)
                 data_rel = encoded.rel
             elif parcels is not None:  # one script per cell, loaded by the page when in view
-                encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER)
+                encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER, lt=lt)
                 cell_files = encoded.files()
                 folder.check([r for r in cell_files if (out / r).exists()])  # the others: checked on writing
                 files.update(cell_files)

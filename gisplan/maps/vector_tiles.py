@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.catalog import load_layer_types
+from gisplan.catalog import LayerType, load_layer_types
 from gisplan.errors import GisplanError, GisplanWarning, MissingDependencyError, OptionError
 
 # folium, branca and gisplan.maps.parcels_layer (the maps extra) are imported where used: the
@@ -104,12 +104,31 @@ def choose_mode(n_parcels: int, mode: str = "auto") -> str:
     return "cells"
 
 
+def forest_status_type(lt: LayerType | None = None) -> LayerType:
+    """The forest-status :class:`~gisplan.catalog.LayerType` the parcels are labelled and coloured
+    with: ``lt`` (the catalog's, :func:`gisplan.maps.themes.layer_type`), else the packaged one
+    of ``layers/types.toml``."""
+    return lt if lt is not None else load_layer_types()["forest_status"]
+
+
+def area_ha(parcels: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The area of each parcel in hectares, planar in its projected CRS with the CRS's unit
+    converted to metres (EPSG:9213: metres; a CRS in US survey feet: × 0.3048006² m² per ft²);
+    None when the layer has no CRS or one that is not projected (degrees give no area here)."""
+    crs = parcels.crs
+    if crs is None or not crs.is_projected:
+        return None
+    from gisplan.indicators.raster_zones import unit_m
+
+    return shapely.area(parcels.geometry.to_numpy()) * unit_m(crs) ** 2 / 1e4
+
+
 def tile_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The parcels as written into the tiles (EPSG:4326): ``parcel_id``, the :data:`CODED`
     attributes (codes of the layer type), ``meets_criteria`` and ``area_ha`` only.
 
-    ``area_ha`` is the area of each parcel as given (hectares, in its projected CRS, e.g.
-    EPSG:9213; missing when the layer is not projected); ``meets_criteria`` 1 / 0, missing when
+    ``area_ha`` is the area of each parcel as given (hectares, :func:`area_ha`: in its projected
+    CRS, e.g. EPSG:9213, whatever its unit; missing when the layer is not projected); ``meets_criteria`` 1 / 0, missing when
     unknown (a missing attribute is left out of the tile, never written as 0).
     """
     n = len(parcels)
@@ -125,8 +144,8 @@ def tile_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out.loc[v.isna().to_numpy(), "meets_criteria"] = pd.NA
     else:
         out["meets_criteria"] = pd.array([None] * n, dtype="Int32")
-    projected = parcels.crs is not None and parcels.crs.is_projected
-    out["area_ha"] = np.round(shapely.area(parcels.geometry.to_numpy()) / 1e4, 4) if projected else np.nan
+    ha = area_ha(parcels)
+    out["area_ha"] = np.round(ha, 4) if ha is not None else np.nan
     g = gpd.GeoSeries(parcels.geometry.to_numpy(), crs=parcels.crs)
     if parcels.crs is not None and not parcels.crs.equals("EPSG:4326"):
         g = g.to_crs(4326)
@@ -230,8 +249,11 @@ class TiledParcels:
         return folder.root / self.rel
 
 
-def tile_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, rel: str = FILE) -> TiledParcels:
-    """Build the archive of ``parcels`` in a temporary folder and the page's description of it."""
+def tile_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, rel: str = FILE,
+                 lt: LayerType | None = None) -> TiledParcels:
+    """Build the archive of ``parcels`` in a temporary folder and the page's description of it,
+    labelled and coloured by the forest-status layer type ``lt`` (the catalog's; default: the
+    packaged one)."""
     from gisplan.maps import parcels_layer
 
     tmp = tempfile.mkdtemp(prefix="gisplan-pmtiles-")
@@ -242,14 +264,15 @@ def tile_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, rel: str = FILE
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     meta = {"url": rel, "layer": LAYER, "minZoom": head["min_zoom"], "maxZoom": head["max_zoom"],
-            "bounds": head["bounds"], "lang": lang, "labels": code_labels(lang), **parcels_layer.style_meta(lang),
+            "bounds": head["bounds"], "lang": lang, "labels": code_labels(lang, lt), **parcels_layer.style_meta(lang, lt),
             "fileNote": file_note()}
     return TiledParcels(meta=meta, archive=archive, rel=rel, _tmp=tmp)
 
 
-def code_labels(lang: str = "vi") -> dict[str, dict[str, str]]:
-    """``{attribute: {code: label}}`` of the coded attributes the popup shows, in ``lang``."""
-    lt = load_layer_types()["forest_status"]
+def code_labels(lang: str = "vi", lt: LayerType | None = None) -> dict[str, dict[str, str]]:
+    """``{attribute: {code: label}}`` of the coded attributes the popup shows, in ``lang``, from
+    the forest-status layer type ``lt`` (the catalog's; default: the packaged one)."""
+    lt = forest_status_type(lt)
     return {c: {v: lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed} for c in CODED}
 
 
@@ -344,9 +367,9 @@ _JS = """
 """
 
 
-def add_tiled_parcels(m, tiled: TiledParcels, lang: str):
+def add_tiled_parcels(m, tiled: TiledParcels, lang: str, lt: LayerType | None = None):
     """Add the PMTiles parcels layer to the folium map ``m``; returns its legend section (the
-    legend of the cell layer: same classes, same colours)."""
+    legend of the cell layer from the forest-status layer type ``lt``: same classes, same colours)."""
     from branca.element import MacroElement, Template
     from folium.elements import JSCSSMixin
 
@@ -361,4 +384,4 @@ def add_tiled_parcels(m, tiled: TiledParcels, lang: str):
     el.meta_json = parcels_layer.script_json(tiled.meta)
     el.common_js = parcels_layer.COMMON_JS
     el.add_to(m)
-    return parcels_layer.legend_section(lang)
+    return parcels_layer.legend_section(lang, lt=lt)

@@ -14,6 +14,7 @@ from folium.elements import JSCSSMixin
 
 from gisplan.catalog import SYNTHETIC_NOTE
 from gisplan.maps import legend
+from gisplan.maps.web_layers import MapBuild, Overlay
 
 CENTER = (22.02, 105.85)
 BASEMAPS = [
@@ -53,10 +54,10 @@ window.gisplanCounts = function () {
 
 
 class _GroupedLayers(JSCSSMixin, MacroElement):
-    """Layer control with the basemaps as base layers and the overlays in groups
-    (leaflet-groupedlayercontrol 0.6.1, the plugin folium's ``GroupedLayerControl`` uses; the
-    site links the vendored copy). The forest-parcels layer, built in the page, joins the theme
-    group when present."""
+    """Layer control with the basemaps as base layers and the ``overlays`` (each with its group)
+    in groups (leaflet-groupedlayercontrol 0.6.1, the plugin folium's ``GroupedLayerControl``
+    uses; the site links the vendored copy). The forest-parcels layer, built in the page, joins
+    the theme group when present."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -75,26 +76,23 @@ if (window.gisplanParcelLayer) {
     default_css = [("leaflet.groupedlayercontrol.min.css",
                     "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.css")]
 
-    def __init__(self, lang: str, parcels_name: str):
+    def __init__(self, lang: str, parcels_name: str, overlays: list[Overlay]):
         super().__init__()
         self._name = "GisplanLayerControl"
         self.lang = lang
         self.parcels_name = parcels_name
-        self.theme_group = GROUPS["theme"][0 if lang == "vi" else 1]
+        i = 0 if lang == "vi" else 1
+        self.theme_group = GROUPS["theme"][i]
         self.options = {"collapsed": True, "position": "topright"}
         self.base_layers: list[tuple[str, str]] = []
-        self.groups: list[tuple[str, list[tuple[str, str]]]] = []
+        grouped: dict[str, list[tuple[str, str]]] = {g[i]: [] for g in GROUPS.values()}
+        for o in overlays:
+            grouped[GROUPS[o.group][i]].append((o.layer.layer_name, o.layer.get_name()))
+        self.groups = [(g, items) for g, items in grouped.items() if items or g == self.theme_group]
 
     def render(self, **kwargs):
-        i = 0 if self.lang == "vi" else 1
-        grouped: dict[str, list[tuple[str, str]]] = {g[i]: [] for g in GROUPS.values()}
-        self.base_layers = []
-        for item in self._parent._children.values():
-            if isinstance(item, folium.TileLayer):
-                self.base_layers.append((item.layer_name, item.get_name()))
-            elif isinstance(item, folium.GeoJson):
-                grouped[GROUPS[getattr(item, "_gisplan_group", "theme")][i]].append((item.layer_name, item.get_name()))
-        self.groups = [(g, items) for g, items in grouped.items() if items or g == self.theme_group]
+        self.base_layers = [(item.layer_name, item.get_name()) for item in self._parent._children.values()
+                            if isinstance(item, folium.TileLayer)]
         super().render(**kwargs)
 
 
@@ -154,22 +152,24 @@ def new_map(title: str, lang: str, *, synthetic: bool) -> folium.Map:
     return m
 
 
-def add_controls(m: folium.Map, store, lang: str) -> None:
-    """Search (the theme's layers first, then communes), full screen, measuring, minimap, the
-    grouped layer control, the feature counter, and the view fitted to the province (else the
-    communes) of ``store`` without animation, so the page opens at its final view."""
+def add_controls(build: MapBuild) -> None:
+    """Search over the overlays of ``build`` registered as searchable, full screen, measuring,
+    minimap, the grouped layer control of its overlays, the feature counter, and the view fitted
+    to the province (else the communes) of its store without animation, so the page opens at its
+    final view."""
+    m, lang = build.map, build.lang
     vi = lang == "vi"
-    searchable = [c for c in m._children.values() if isinstance(c, folium.GeoJson) and getattr(c, "_gisplan_search", False)]
-    if searchable:  # the theme's layers first, then communes (a name found in both: the theme's feature)
-        searchable.sort(key=lambda c: getattr(c, "_gisplan_group", "theme") == "theme")
-        _Search(searchable, lang).add_to(m)
+    # reference layers (communes) before the theme's: a name found in both finds the theme's feature
+    searchable = sorted((o for o in build.overlays if o.search), key=lambda o: o.group == "theme")
+    if searchable:
+        _Search([o.layer for o in searchable], lang).add_to(m)
     plugins.Fullscreen(position="topleft", title="Toàn màn hình" if vi else "Full screen",
                        title_cancel="Thoát" if vi else "Exit").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
     plugins.MiniMap(toggle_display=True, position="bottomleft").add_to(m)
-    _GroupedLayers(lang, ("Lô rừng" if vi else "Forest parcels")).add_to(m)
+    _GroupedLayers(lang, ("Lô rừng" if vi else "Forest parcels"), build.overlays).add_to(m)
     _Counter().add_to(m)
-    bounds = _bounds(store)
+    bounds = _bounds(build.store)
     if bounds is not None:
         fit = folium.map.FitBounds(bounds)
         fit.options["animate"] = False

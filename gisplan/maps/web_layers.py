@@ -3,6 +3,11 @@ Python: ``1.234,5`` in Vietnamese, "không có số liệu" / "no data" for a mi
 field aliases and coded values with their labels from the catalog's layer types, name tooltip,
 search, categorical styles and legend sections.
 
+A map is built through a :class:`MapBuild`: the folium map, what it is drawn from (layer store,
+results, language, how the parcels are published) and what the drawing registers (each overlay
+with its layer-control group and whether the search finds its features, the choropleth classes),
+so nothing is stashed on folium objects.
+
 Every function that labels or colours takes the :class:`~gisplan.catalog.LayerType` of the
 catalog (:func:`gisplan.maps.themes.layer_type`), so a catalog's own ``types.toml`` is used.
 """
@@ -11,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -20,29 +27,77 @@ import shapely
 
 from gisplan._format import fmt_number
 from gisplan.catalog import LayerType
-from gisplan.maps.style import NO_DATA_COLOR, categories
+from gisplan.errors import OptionError
+from gisplan.indicators.raster_zones import unit_m
+from gisplan.maps.style import NO_DATA_COLOR, Classes, categories
 from gisplan.maps.themes import is_missing, layer_type, no_data, with_columns
 
 #: columns the style functions read (kept on the web copy even when no popup shows them)
 STYLE_COLUMNS = ["code", "zone", "wqi_band", "mode", "qcvn_class", "urban_class", "licence_status", "wwtp_status",
                  "status", "medium", "category", "origin"]
-WEB_TOLERANCE_M = 15.0  # simplification for the web, in metres (EPSG:9213)
+WEB_TOLERANCE_M = 15.0  # simplification for the web, in metres
 PRECISION_DEG = 1e-5  # ~1 m
+
+#: layer-control groups an overlay may join (:data:`gisplan.maps.web_frame.GROUPS`)
+GROUP_IDS = ("reference", "theme")
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A layer drawn on a web map: its folium layer, its layer-control ``group``
+    (``reference``/``theme``) and whether the search box finds its features by name."""
+
+    layer: Any
+    group: str = "theme"
+    search: bool = False
+
+
+@dataclass
+class MapBuild:
+    """One web map while it is drawn: created by :func:`gisplan.maps.interactive.build_map` and
+    passed to the theme's builder (:data:`gisplan.maps.web_themes.BUILDERS`).
+
+    ``map``: the folium map; ``store``: the :class:`gisplan.store.LayerStore` the layers come
+    from; ``results``: the indicator results (or None: computed from the store); ``lang``;
+    ``parcels``: how the forest-status parcels are drawn (``"inline"``, a folder, an
+    :class:`~gisplan.maps.parcels_layer.EncodedParcels`, a
+    :class:`~gisplan.maps.vector_tiles.TiledParcels`, or None: left out); ``overlays``: the
+    layers drawn, in order (:func:`add_layer`, :meth:`add_overlay`); ``classes``: the
+    choropleth's :class:`~gisplan.maps.style.Classes` once drawn.
+    """
+
+    map: Any
+    store: Any
+    results: Any = None
+    lang: str = "vi"
+    parcels: Any = "inline"
+    overlays: list[Overlay] = field(default_factory=list)
+    classes: Classes | None = None
+
+    def add_overlay(self, layer, *, group: str = "theme", search: bool = False):
+        """Add the folium ``layer`` to the map, listed in the layer control under ``group``."""
+        if group not in GROUP_IDS:
+            raise OptionError(f"layer-control group {group!r} is not one of {', '.join(GROUP_IDS)}")
+        layer.add_to(self.map)
+        self.overlays.append(Overlay(layer, group, search))
+        return layer
 
 
 def web_copy(gdf: gpd.GeoDataFrame, keep: list[str], layer: str, *, coverage: bool = False) -> gpd.GeoDataFrame:
-    """A light WGS 84 copy for the web: simplified, rounded, only the ``keep`` columns."""
+    """A light WGS 84 copy for the web: simplified by :data:`WEB_TOLERANCE_M` metres (in the
+    layer's projected CRS, its unit converted), rounded to ~1 m, only the ``keep`` columns."""
     cols = list(dict.fromkeys(c for c in keep if c in gdf.columns))
     out = gdf[cols + [gdf.geometry.name]].copy()
     geoms = out.geometry.to_numpy()
     if out.crs is not None and out.crs.is_projected:
+        tol = WEB_TOLERANCE_M / unit_m(out.crs)
         poly = np.isin(shapely.get_type_id(geoms), (3, 6))
         if coverage and poly.all() and hasattr(shapely, "coverage_simplify"):
-            geoms = shapely.coverage_simplify(geoms, WEB_TOLERANCE_M)
+            geoms = shapely.coverage_simplify(geoms, tol)
         else:
             simple = np.isin(shapely.get_type_id(geoms), (1, 3, 5, 6))
             geoms = geoms.copy()
-            geoms[simple] = shapely.simplify(geoms[simple], WEB_TOLERANCE_M, preserve_topology=True)
+            geoms[simple] = shapely.simplify(geoms[simple], tol, preserve_topology=True)
         out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
     out = out.to_crs(4326)
     out = out.set_geometry(gpd.GeoSeries(shapely.set_precision(out.geometry.to_numpy(), PRECISION_DEG, mode="pointwise"),
@@ -121,15 +176,16 @@ def aliases(lt: LayerType | None, fields: list[str], lang: str, extra: Mapping[s
     return out
 
 
-def add_layer(m, gdf, layer: str, fields: list[str], lang: str, *, style, lt: LayerType | None = None, name: str,
-              titles: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True, marker=None,
-              coverage: bool = False, search: bool = False, highlight: bool = True, group: str = "theme",
-              keep: tuple[str, ...] = ()):
-    """Add ``gdf`` as a GeoJson overlay (web copy, see :func:`web_copy`) with a popup of ``fields``
-    (formatted as text in Python, see :func:`display`; titled by ``titles``, else by the attribute
-    titles of the layer type ``lt``), a name tooltip, ``search`` by name and its layer-control
-    ``group`` (``reference``/``theme``); ``keep`` lists extra columns the style reads. A field of
-    ``lt`` the layer lacks is shown as "no data"."""
+def add_layer(build: MapBuild, gdf, layer: str, fields: list[str], *, style, lt: LayerType | None = None,
+              name: str, titles: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True,
+              marker=None, coverage: bool = False, search: bool = False, highlight: bool = True,
+              group: str = "theme", keep: tuple[str, ...] = ()):
+    """Add ``gdf`` as a GeoJson overlay of ``build`` (web copy, see :func:`web_copy`) with a popup
+    of ``fields`` (formatted as text in Python in ``build.lang``, see :func:`display`; titled by
+    ``titles``, else by the attribute titles of the layer type ``lt``), a name tooltip, ``search``
+    by name and its layer-control ``group`` (``reference``/``theme``); ``keep`` lists extra
+    columns the style reads. A field of ``lt`` the layer lacks is shown as "no data"."""
+    lang = build.lang
     if gdf is None or len(gdf) == 0:
         return None
     web = web_copy(gdf, fields + ["name"] + STYLE_COLUMNS + list(keep), layer, coverage=coverage)
@@ -152,10 +208,7 @@ def add_layer(m, gdf, layer: str, fields: list[str], lang: str, *, style, lt: La
         kw["highlight_function"] = lambda f: {"weight": 4, "color": "#ffff00"}
     gj = folium.GeoJson(web.__geo_interface__, name=name, style_function=style, show=show, marker=marker,
                         zoom_on_click=False, **kw)
-    gj._gisplan_search = search
-    gj._gisplan_group = group
-    gj.add_to(m)
-    return gj
+    return build.add_overlay(gj, group=group, search=search)
 
 
 def point_marker():
@@ -192,13 +245,15 @@ def cat_section(lt: LayerType, column: str, lang: str, shape: str, title: str | 
     return (title, [(c.color, c.label, shape) for c in cats] + items)
 
 
-def communes_outline(m, store, lang: str) -> None:
-    """The communes of ``store`` as an unfilled, searchable reference layer (when present)."""
-    communes = store.optional("communes")
+def communes_outline(build: MapBuild) -> None:
+    """The communes of the build's store as an unfilled, searchable reference layer (when present)."""
+    communes = build.store.optional("communes")
     if communes is not None:
-        add_layer(m, communes, "communes", ["code", "name"], lang, lt=layer_type(store, "communes"), coverage=True,
-                  search=True, style=lambda f: {"color": "#666", "weight": 0.7, "fillOpacity": 0.0, "fill": True},
-                  name="Xã, phường" if lang == "vi" else "Communes and wards", highlight=False, group="reference")
+        add_layer(build, communes, "communes", ["code", "name"], lt=layer_type(build.store, "communes"),
+                  coverage=True, search=True,
+                  style=lambda f: {"color": "#666", "weight": 0.7, "fillOpacity": 0.0, "fill": True},
+                  name="Xã, phường" if build.lang == "vi" else "Communes and wards", highlight=False,
+                  group="reference")
 
 
 def no_data_section(title: str | None, text: str, reason: str | None = None, shape: str = "box"):

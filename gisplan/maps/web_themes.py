@@ -1,7 +1,10 @@
 """What each theme draws on its web map (:data:`BUILDERS`, one function per theme of
 :data:`gisplan.maps.themes.THEMES`): the layers, coloured and labelled from the catalog's layer
-types, and the legend sections. Each builder takes ``(m, store, results, lang)`` and returns the
-legend sections; :func:`gisplan.maps.interactive.make_map` puts them in their frame.
+types, and the legend sections. Each builder takes the map's
+:class:`~gisplan.maps.web_layers.MapBuild` (the folium map, the layer store, the results, the
+language, how the parcels are published), draws into it (registering each overlay and the
+choropleth classes there) and returns the legend sections;
+:func:`gisplan.maps.interactive.build_map` puts them in their frame.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from gisplan.maps.themes import (
     with_columns,
 )
 from gisplan.maps.web_layers import (
+    MapBuild,
     add_layer,
     cat_section,
     cat_style,
@@ -42,8 +46,9 @@ from gisplan.maps.web_layers import (
 )
 
 
-def _overview(m, data, results, lang):
-    communes_outline(m, data, lang)
+def _overview(b: MapBuild):
+    data, lang = b.store, b.lang
+    communes_outline(b)
     sections = []
     fields = {
         "protected_areas": ["name", "category_label", "zone_label", "official_area_ha"],
@@ -61,7 +66,7 @@ def _overview(m, data, results, lang):
             continue
         lt = layer_type(data, type_id)
         gdf = with_labels(gdf, lt, lang)
-        add_layer(m, gdf, type_id, fields[type_id], lang, lt=lt, name=lt.title(lang), search=True,
+        add_layer(b, gdf, type_id, fields[type_id], lt=lt, name=lt.title(lang), search=True,
                   style=cat_style(lt, col, line=kind == "line", weight=3 if kind == "line" else 1.2,
                                   radius=6 if kind == "circle" else None, fill_opacity=0.5),
                   marker=point_marker() if kind == "circle" else None)
@@ -69,10 +74,12 @@ def _overview(m, data, results, lang):
     return sections
 
 
-def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: list[str], titles: dict,
+def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], titles: dict,
                 layer_name: str, head: str):
-    """Communes coloured by an indicator column (classes of the theme's scheme); communes without
-    a value, or every commune when the indicator's data are absent, in grey as "no data"."""
+    """Communes coloured by an indicator column (classes of the theme's scheme, kept in
+    ``b.classes``); communes without a value, or every commune when the indicator's data are
+    absent, in grey as "no data"."""
+    data, results, lang = b.store, b.results, b.lang
     spec = get_theme(theme)
     col = spec.scheme.column
     communes = data.optional("communes")
@@ -84,9 +91,9 @@ def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: lis
     else:
         joined = communes.assign(**{c: np.nan for c in fields if c not in communes.columns and c != "name"})
     cls = theme_classes(spec, joined[col], lang, store=data)
-    m.gisplan_classes = cls
+    b.classes = cls
     colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
-    add_layer(m, joined, "communes", fields, lang, lt=layer_type(data, "communes"), titles=titles, coverage=True,
+    add_layer(b, joined, "communes", fields, lt=layer_type(data, "communes"), titles=titles, coverage=True,
               search=True, name=layer_name,
               style=lambda f: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
                                "color": "#555", "weight": 0.8, "fillOpacity": 0.75})
@@ -96,7 +103,8 @@ def _choropleth(m, data, results, lang, theme: str, table_name: str, fields: lis
     return [(head, items)]
 
 
-def _forest_cover(m, data, results, lang):
+def _forest_cover(b: MapBuild):
+    data, lang = b.store, b.lang
     vi = lang == "vi"
     fields = ["name", "code", "area_ha", "forest_ha", "forest_pct", "natural_ha", "plantation_ha"]
     al = {"area_ha": "Diện tích tự nhiên (ha)" if vi else "Natural area (ha)",
@@ -105,31 +113,33 @@ def _forest_cover(m, data, results, lang):
           "natural_ha": "Rừng tự nhiên (ha)" if vi else "Natural forest (ha)",
           "plantation_ha": "Rừng trồng (ha)" if vi else "Plantation (ha)",
           "name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code"}
-    sections = _choropleth(m, data, results, lang, "forest_cover", "forest_cover_communes", fields, al,
+    sections = _choropleth(b, "forest_cover", "forest_cover_communes", fields, al,
                            "Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune",
                            "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)")
     pas = data.optional("protected_areas")
     if pas is not None:
         core = pas[pas["zone"] != "buffer"]
         lt = layer_type(data, "protected_areas")
-        add_layer(m, with_labels(core, lt, lang), "protected_areas", ["name", "category_label"], lang, lt=lt,
+        add_layer(b, with_labels(core, lt, lang), "protected_areas", ["name", "category_label"], lt=lt,
                   name=lt.title(lang), show=False, group="reference",
                   style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
     parcels = data.optional("forest_status")
-    if parcels is not None and getattr(m, "_gisplan_parcels", "inline") is not None:
-        sections.append(parcels_layer.add_parcels(m, parcels, lang, data_path=getattr(m, "_gisplan_parcels", "inline")))
+    if parcels is not None and b.parcels is not None:
+        sections.append(parcels_layer.add_parcels(b.map, parcels, lang, data_path=b.parcels,
+                                                  lt=layer_type(data, "forest_status")))
     return sections
 
 
-def _protected_areas(m, data, results, lang):
+def _protected_areas(b: MapBuild):
+    data, results, lang = b.store, b.results, b.lang
     vi = lang == "vi"
     pas = require(data, "protected_areas", "protected_areas")
-    communes_outline(m, data, lang)
+    communes_outline(b)
     lt = layer_type(data, "protected_areas")
     zone_colors = lt.style["zone_colors"]
     web = with_labels(pas, lt, lang)
-    add_layer(m, web, "protected_areas", ["name", "category_label", "zone_label", "level_label", "decision",
-                                          "official_area_ha"], lang, lt=lt, search=True, name=lt.title(lang),
+    add_layer(b, web, "protected_areas", ["name", "category_label", "zone_label", "level_label", "decision",
+                                          "official_area_ha"], lt=lt, search=True, name=lt.title(lang),
               style=lambda f: {"fillColor": zone_colors.get(f["properties"].get("zone"), "#1b7837"),
                           "color": "#00441b" if f["properties"].get("zone") != "buffer" else "#888",
                           "weight": 1.5, "fillOpacity": 0.45 if f["properties"].get("zone") != "buffer" else 0.15,
@@ -167,7 +177,7 @@ def _protected_areas(m, data, results, lang):
                "within_distance": f"Gần (≤ {near})" if vi else f"Near (≤ {near})"}
         conf["relation"] = conf[id_col].map(first["relation"]).map(rel)
         conf["distance_m"] = conf[id_col].map(first["distance_m"]).round(0)
-        add_layer(m, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"], lang,
+        add_layer(b, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"],
                   titles={"name": "Tên" if vi else "Name", "pa_name": "Khu bảo tồn" if vi else "Protected area",
                           "relation": "Vị trí" if vi else "Relation",
                           "distance_m": "Khoảng cách (m)" if vi else "Distance (m)"},
@@ -178,38 +188,41 @@ def _protected_areas(m, data, results, lang):
 
 
 def _points_theme(theme, fields, extra=None):
-    def build(m, data, results, lang):
+    def build(b: MapBuild):
+        data, lang = b.store, b.lang
         entry = get_theme(theme).legend[0]
         type_id, col = entry.type_id, entry.column
         gdf = require(data, type_id, theme)
-        communes_outline(m, data, lang)
+        communes_outline(b)
         if extra:
-            extra(m, data, results, lang)
+            extra(b)
         lt = layer_type(data, type_id)
         web = with_labels(gdf, lt, lang)
         is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
         if (~is_point).any():
-            add_layer(m, web[~is_point], type_id, fields, lang, lt=lt, search=True,
+            add_layer(b, web[~is_point], type_id, fields, lt=lt, search=True,
                       name=lt.title(lang) + (" (vùng)" if lang == "vi" else " (areas)"),
                       style=cat_style(lt, col, fill_opacity=0.6))
-        add_layer(m, web[is_point], type_id, fields, lang, lt=lt, name=lt.title(lang), search=True,
+        add_layer(b, web[is_point], type_id, fields, lt=lt, name=lt.title(lang), search=True,
                   marker=point_marker(), style=cat_style(lt, col, radius=7))
         return [cat_section(lt, col, lang, "circle", lt.attributes[col].title(lang), values=web[col])]
     return build
 
 
-def _rivers_under(m, data, results, lang):
+def _rivers_under(b: MapBuild):
+    data, lang = b.store, b.lang
     rivers = data.optional("river_sections")
     if rivers is not None:
         lt = layer_type(data, "river_sections")
-        add_layer(m, with_labels(rivers, lt, lang), "river_sections", ["river_name", "qcvn_class_label"], lang, lt=lt,
+        add_layer(b, with_labels(rivers, lt, lang), "river_sections", ["river_name", "qcvn_class_label"], lt=lt,
                   name=lt.title(lang), show=True, group="reference",
                   style=cat_style(lt, "qcvn_class", line=True, weight=3))
 
 
-def _industry(m, data, results, lang):
+def _industry(b: MapBuild):
+    data, lang = b.store, b.lang
     sections = _points_theme("industry", ["name", "zone_type_label", "status_label", "wwtp_status_label",
-                                          "wwtp_capacity_m3_day", "established_year"], _rivers_under)(m, data, results, lang)
+                                          "wwtp_capacity_m3_day", "established_year"], _rivers_under)(b)
     lt = layer_type(data, "river_sections")
     rivers = with_columns(data.optional("river_sections"), lt)
     if rivers is not None:
@@ -218,10 +231,11 @@ def _industry(m, data, results, lang):
     return sections
 
 
-def _rivers(m, data, results, lang):
+def _rivers(b: MapBuild):
+    data, lang = b.store, b.lang
     vi = lang == "vi"
     rivers = require(data, "river_sections", "rivers")
-    communes_outline(m, data, lang)
+    communes_outline(b)
     from gisplan.indicators.rivers import wqi_band
 
     lt = layer_type(data, "river_sections")
@@ -235,14 +249,14 @@ def _rivers(m, data, results, lang):
     web["name"] = web["river_name"].astype(str) + " – " + web["section_id"].astype(str)  # searched, tooltip
     fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
     al = {"wqi_band_label": "Mức VN_WQI" if vi else "VN_WQI band"}
-    add_layer(m, web, "river_sections", fields, lang, lt=lt, titles=al, search=True,
+    add_layer(b, web, "river_sections", fields, lt=lt, titles=al, search=True,
               name="Mức QCVN 08:2023" if vi else "QCVN 08:2023 class",
               style=cat_style(lt, "qcvn_class", line=True, weight=5))
-    add_layer(m, web, "river_sections_wqi", fields, lang, lt=lt, titles=al, show=False,
+    add_layer(b, web, "river_sections_wqi", fields, lt=lt, titles=al, show=False,
               name="Mức VN_WQI" if vi else "VN_WQI band",
               style=lambda f: {"color": bands[f["properties"]["wqi_band"]].color
                                if f["properties"].get("wqi_band") in bands else NO_DATA_COLOR, "weight": 5})
-    add_layer(m, web, "river_sections_wqi_value", fields, lang, lt=lt, titles=al, show=False,
+    add_layer(b, web, "river_sections_wqi_value", fields, lt=lt, titles=al, show=False,
               name="Giá trị VN_WQI (0–100)" if vi else "VN_WQI value (0–100)", keep=("wqi_color",),
               style=lambda f: {"color": f["properties"].get("wqi_color") or NO_DATA_COLOR, "weight": 5})
     present = set(web["wqi_band"].dropna())
@@ -258,10 +272,11 @@ def _rivers(m, data, results, lang):
     return sections
 
 
-def _air(m, data, results, lang):
+def _air(b: MapBuild):
+    data, results, lang = b.store, b.results, b.lang
     vi = lang == "vi"
     urban, stations = require(data, "urban_areas", "air"), require(data, "monitoring_stations", "air")
-    communes_outline(m, data, lang)
+    communes_outline(b)
     from gisplan.indicators.air import air_monitoring_coverage
 
     within = format_distance(option(results, "air_distance_m", air_monitoring_coverage, "distance_m"), lang)
@@ -275,7 +290,7 @@ def _air(m, data, results, lang):
         u["air_stations"] = u["urban_id"].map(cov["air_stations"])
     else:
         u["covered"], u["air_stations"] = None, np.nan
-    add_layer(m, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lang, lt=ut,
+    add_layer(b, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lt=ut,
               titles={"covered": (f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}")
                       if option(results, "air_distance_m", air_monitoring_coverage, "distance_m") > 0
                       else ("Có trạm quan trắc không khí trong đô thị" if vi else "Air station in the town"),
@@ -283,7 +298,7 @@ def _air(m, data, results, lang):
               name=ut.title(lang), style=cat_style(ut, "urban_class", fill_opacity=0.45))
     air = with_labels(stations[stations["medium"] == "air"], st, lang)
     mode_colors, outline = st.style["mode_colors"], st.style.get("outline_color", "#333333")
-    add_layer(m, air, "monitoring_stations", ["name", "mode_label"], lang, lt=st, search=True,
+    add_layer(b, air, "monitoring_stations", ["name", "mode_label"], lt=st, search=True,
               name="Trạm quan trắc không khí" if vi else "Air-monitoring stations", marker=point_marker(),
               style=lambda f: {"fillColor": mode_colors.get(f["properties"].get("mode"), NO_DATA_COLOR),
                                "color": outline, "radius": 7, "weight": 2, "fillOpacity": 0.95})
@@ -295,13 +310,13 @@ def _air(m, data, results, lang):
             ("Trạm không khí" if vi else "Air stations", station_items)]
 
 
-def _forest_change(m, data, results, lang):
-    vi = lang == "vi"
+def _forest_change(b: MapBuild):
+    vi = b.lang == "vi"
     al = {"forest_before_ha": "Rừng đầu kỳ (ha)" if vi else "Forest before (ha)",
           "forest_after_ha": "Rừng cuối kỳ (ha)" if vi else "Forest after (ha)",
           "loss_ha": "Mất rừng (ha)" if vi else "Loss (ha)", "gain_ha": "Tăng rừng (ha)" if vi else "Gain (ha)",
           "net_ha": "Biến động thuần (ha)" if vi else "Net change (ha)", "name": "Tên" if vi else "Name"}
-    return _choropleth(m, data, results, lang, "forest_change", "forest_change_communes",
+    return _choropleth(b, "forest_change", "forest_change_communes",
                        ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"], al,
                        "Biến động rừng theo xã" if vi else "Forest change by commune",
                        "Biến động thuần (ha)" if vi else "Net change (ha)")
@@ -330,12 +345,13 @@ def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np
     return lut[out], [[south, west], [north, east]]
 
 
-def _hazard(m, data, results, lang):
+def _hazard(b: MapBuild):
     """Susceptibility classes of each hazard as an image overlay (landslide shown, flash flood in
     the layer control), communes coloured by their share in the high and very high classes
     (popups with the exposure), and the recorded events as points."""
     from gisplan.errors import DataMissingError
 
+    data, results, lang = b.store, b.results, b.lang
     vi = lang == "vi"
     communes = data.optional("communes")
     if communes is None:
@@ -355,15 +371,15 @@ def _hazard(m, data, results, lang):
         cfg = result.config
         name = HAZARD_TITLES[hz][0 if vi else 1]
         rgba, bounds = class_overlay_wgs84(classes, result.transform, result.crs, cfg.colors)
-        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}",
-                                          show=i == 0, mercator_project=False, interactive=False,
-                                          zindex=1).add_to(m)
+        b.add_overlay(folium.raster_layers.ImageOverlay(
+            rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}", show=i == 0,
+            mercator_project=False, interactive=False, zindex=1))
         table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, store=data, lang=lang)
         joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left") \
             if table is not None else communes.assign(**{col: np.nan})
         cls = theme_classes(spec, joined[col], lang, store=data)
         if i == 0:
-            m.gisplan_classes = cls
+            b.classes = cls
         colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
         fields = ["name", "code", "area_ha", "exposed_pct", "exposed_ha", "population", "population_exposed",
                   "urban_ha", "urban_exposed_ha", "observed_pct"]
@@ -378,7 +394,7 @@ def _hazard(m, data, results, lang):
               "urban_exposed_ha": "Đô thị trong vùng mức cao, rất cao (ha)" if vi else "Urban area in high / very high (ha)",
               "observed_pct": "Tỷ lệ có dữ liệu DEM (%)" if vi else "Observed by the DEM (%)"}
         fields = [f for f in fields if f in joined.columns]
-        add_layer(m, joined, "communes", fields, lang, titles=al, coverage=True, search=i == 0, show=i == 0,
+        add_layer(b, joined, "communes", fields, titles=al, coverage=True, search=i == 0, show=i == 0,
                   name=f"{name}: {'tỷ lệ mức cao, rất cao theo xã' if vi else 'share high / very high by commune'}",
                   style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
                                                   "color": "#555", "weight": 0.8, "fillOpacity": 0.35})
@@ -396,8 +412,8 @@ def _hazard(m, data, results, lang):
     events = data.optional("hazard_events")
     if events is not None and len(events):
         et = layer_type(data, "hazard_events")
-        add_layer(m, with_labels(events, et, lang), "hazard_events", ["event_id", "event_type_label", "date", "deaths"],
-                  lang, lt=et, name=et.title(lang), marker=point_marker(),
+        add_layer(b, with_labels(events, et, lang), "hazard_events", ["event_id", "event_type_label", "date", "deaths"],
+                  lt=et, name=et.title(lang), marker=point_marker(),
                   style=lambda f: {"color": "#222", "fillColor": "#6a3d9a", "radius": 5, "weight": 1, "fillOpacity": 0.9})
         sections.append((et.title(lang), [("#6a3d9a", et.title(lang), "circle")]))
     return sections
