@@ -435,10 +435,9 @@ def test_the_raster_forest_api_is_still_importable_from_canopy():
     objects, so callers of ``gisplan.indicators.canopy`` keep working."""
     from gisplan.indicators import canopy, canopy_change, forest_definition
 
-    for name in ("FOREST", "MIN_OBSERVED_PCT", "ForestDefinition", "check_options"):
+    for name in ("FOREST", "MIN_OBSERVED_PCT", "ForestDefinition", "check_options", "PURPOSES", "FOREST_TYPES"):
         assert getattr(canopy, name) is getattr(forest_definition, name)
-    for name in ("PURPOSES", "PURPOSE_TABLE", "forest_change_raster", "forest_change_raster_sets",
-                 "purpose_zones"):
+    for name in ("PURPOSE_TABLE", "forest_change_raster", "forest_change_raster_sets", "purpose_zones"):
         assert getattr(canopy, name) is getattr(canopy_change, name)
     assert (canopy.FOREST.threshold, canopy.FOREST.mmu_ha) == (10.0, 0.3)  # Law on Forestry 16/2017
 

@@ -275,14 +275,14 @@ ACROSS = gpd.GeoDataFrame({"section_id": ["X1"], "river_name": ["Sông Công"], 
 
 
 def _river_run(monkeypatch, exc):
-    from gisplan.indicators import run as run_module
+    from gisplan.indicators import steps
     from gisplan.indicators.run import run_indicators
     from gisplan.store import LayerStore
 
     def broken(rivers):
         raise exc
 
-    monkeypatch.setattr(run_module, "river_length_by_class", broken)
+    monkeypatch.setattr(steps, "river_length_by_class", broken)
     store = LayerStore(None, layers={"communes": UNITS, "river_sections": ACROSS})
     return run_indicators(store=store, target_values={})
 

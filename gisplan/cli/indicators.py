@@ -13,31 +13,27 @@ from gisplan.cli.options import (
     file_option,
     folder_option,
     forest_definition,
+    indicator_options,
     min_observed,
     scheduler_option,
 )
 from gisplan.errors import OptionError, OutputError, OutputExistsError
+from gisplan.indicators.options import help_text
 
 
 @click.command("indicators")
 @catalog_option
 @folder_option("--out", "out_dir", help="Folder for the CSV files, the Excel workbook and the summary.")
 @click.option("--overwrite", is_flag=True, help="Replace the reports of an earlier run in --out.")
-@click.option("--buffer-m", default=1000.0, show_default=True, help="Distance (m) around protected areas for conflicts.")
-@click.option("--river-buffer-m", default=2000.0, show_default=True, help="Distance (m) of sites to a polluted river.")
-@click.option("--air-distance-m", default=0.0, show_default=True,
-              help="Distance (m) from a class I–II town within which an air station counts for it (0: in the town).")
+@indicator_options
 @forest_definition
-@click.option("--official-area", is_flag=True,
-              help="Forest cover % over the official natural area (area_km2_official) instead of the mapped area.")
-@click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="'Today' for licence expiry (default: the catalog's reference_date).")
+@click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text("reference_date"))
 @click.option("--strict", is_flag=True,
               help="Stop with an error naming the layer when a layer has validation errors (default: use the "
                    "repaired layers and list their errors in the reports).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
-def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, air_distance_m, threshold,
-                   mmu_ha, official_area, reference_date, strict, progress):
+def indicators_cmd(catalog_path, out_dir, overwrite, threshold, mmu_ha, reference_date, strict, progress,
+                   **options):
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
     workbook (Vietnamese headers), a summary and gisplan_chi_tieu.gpkg (every indicator with a
     place as a styled layer; plus gisplan.qgz where QGIS is installed). Indicators whose layers
@@ -45,6 +41,7 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     from gisplan._atomic import check_creatable
     from gisplan.crosswalk import add_crosswalk
     from gisplan.export import export_results
+    from gisplan.indicators.options import IndicatorOptions
     from gisplan.indicators.run import run_indicators
     from gisplan.reports import WORKBOOK, write_reports
     from gisplan.store import LayerStore
@@ -52,13 +49,11 @@ def indicators_cmd(catalog_path, out_dir, overwrite, buffer_m, river_buffer_m, a
     check_creatable(out_dir)  # before the computation: a folder under a file, no permission
     if (out_dir / WORKBOOK).exists() and not overwrite:
         raise OutputExistsError(f"{out_dir} already holds reports; add --overwrite to replace them")
-    catalog = load_catalog(catalog_path)
     ref = reference_date.date() if isinstance(reference_date, dt.datetime) else None
+    opts = IndicatorOptions.build(reference_date=ref, threshold=threshold, mmu_ha=mmu_ha, **options)
+    catalog = load_catalog(catalog_path)
     store = LayerStore(catalog, strict=strict)
-    results = run_indicators(catalog, progress=progress, reference_date=ref, buffer_m=buffer_m,
-                             river_buffer_m=river_buffer_m, air_distance_m=air_distance_m,
-                             threshold=threshold, mmu_ha=mmu_ha, official_area=official_area, strict=strict,
-                             store=store)
+    results = run_indicators(catalog, options=opts, progress=progress, strict=strict, store=store)
     add_crosswalk(results, catalog, store)  # old→new commune table when the catalog has communes_pre2025
     paths = write_reports(results, out_dir, overwrite=overwrite)
     # the same numbers as styled layers (and a QGIS project where QGIS is installed)

@@ -1,4 +1,5 @@
 """Options several commands share, each written once: file paths, the raster forest definition,
+the indicator options (defaults and help from :class:`gisplan.indicators.options.IndicatorOptions`),
 the observed-share floor and the dask scheduler."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from pathlib import Path
 import click
 
 from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
+from gisplan.indicators.options import DEFAULTS, help_text
 
 
 def file_option(name: str, help: str, *, required: bool = False, exists: bool = False, **kwargs):
@@ -31,6 +33,26 @@ def forest_definition(f):
                      help="Minimum forest patch in ha (0: off).")(f)
     return click.option("--threshold", type=float, default=FOREST.threshold, show_default=True,
                         help="Canopy cover (%, 0–100) from which a pixel is forest.")(f)
+
+
+def indicator_option(name: str):
+    """``--<name>`` for the indicator option ``name`` of
+    :class:`~gisplan.indicators.options.IndicatorOptions` (``buffer_m`` → ``--buffer-m``), with its
+    default and help from there (``--official-area`` is a flag)."""
+    flag = "--" + name.replace("_", "-")
+    default = getattr(DEFAULTS, name)
+    if isinstance(default, bool):
+        return click.option(flag, is_flag=True, default=default, help=help_text(name))
+    return click.option(flag, type=type(default), default=default, show_default=True, help=help_text(name))
+
+
+def indicator_options(f):
+    """Every indicator option but the forest definition and the reference date
+    (:func:`indicator_option`), in the order of ``IndicatorOptions``."""
+    for name in reversed(("buffer_m", "river_buffer_m", "river_reach_km", "air_distance_m", "riverbed_distance_m",
+                          "new_since", "official_area")):
+        f = indicator_option(name)(f)
+    return f
 
 
 def min_observed(help: str, default: float = MIN_OBSERVED_PCT):

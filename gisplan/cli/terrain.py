@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gisplan.cli.options import file_option, folder_option, min_observed
+from gisplan.indicators.terrain import STEEP_DEG
 
 SUFFIXES = (".csv",)
 
@@ -25,7 +26,7 @@ def _write_csv(table, out: Path, *, overwrite: bool, inputs) -> None:
 @file_option("--zones", "Polygons (communes, protected areas…), any CRS.", required=True)
 @click.option("--id-column", required=True, help="The zones' unique id column.")
 @click.option("--layer", default=None, help="Layer inside the zones file (GeoPackage…).")
-@click.option("--steep-deg", type=float, default=25.0, show_default=True,
+@click.option("--steep-deg", type=float, default=STEEP_DEG, show_default=True,
               help="Slope (degrees) above which a cell counts as steep.")
 @min_observed("Zones the DEM covers over less of their area (%) get empty statistics.")
 @click.option("--crs", "dem_crs", default=None, help="The DEM's CRS when the file carries none (e.g. EPSG:9213).")

@@ -10,12 +10,13 @@ import shapely
 
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError
+from gisplan.indicators.options import DEFAULTS
 from gisplan.overlay import require_unique_ids
 
 
 def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
                             classes: tuple[str, ...] = ("special", "I", "II"),
-                            distance_m: float = 0.0) -> pd.DataFrame:
+                            distance_m: float = DEFAULTS.air_distance_m) -> pd.DataFrame:
     """Urban areas of the given classes and the air-monitoring stations within ``distance_m``
     of them (plan Danh mục I.4: stations in special, class I and II towns). By default (0 m) a
     station counts for a town only when it stands in it (or on its boundary).

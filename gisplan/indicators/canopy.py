@@ -43,21 +43,22 @@ from gisplan import zonal
 from gisplan.indicators import raster_zones
 from gisplan.indicators.canopy_change import (
     PURPOSE_TABLE,
-    PURPOSES,
     forest_change_raster,
     forest_change_raster_sets,
     purpose_zones,
 )
 from gisplan.indicators.forest_definition import (
     FOREST,
+    FOREST_TYPES,
     MIN_OBSERVED_PCT,
+    PURPOSES,
     ForestDefinition,
     check_options,
     forest_mask,
 )
 from gisplan.indicators.raster_zones import Raster
 
-__all__ = ["FOREST", "MIN_OBSERVED_PCT", "PURPOSES", "PURPOSE_TABLE", "ForestDefinition", "Raster", "check_options",
+__all__ = ["FOREST", "FOREST_TYPES", "MIN_OBSERVED_PCT", "PURPOSES", "PURPOSE_TABLE", "ForestDefinition", "Raster", "check_options",
            "forest_change_raster", "forest_change_raster_sets", "forest_cover", "purpose_zones"]
 
 

@@ -28,6 +28,7 @@ from gisplan import zonal
 from gisplan.errors import CRSError, OptionError, SchemaError
 from gisplan.indicators.forest_definition import (
     FOREST,
+    FOREST_TYPES,
     MIN_OBSERVED_PCT,
     check_options,
     forest_mask,
@@ -45,8 +46,6 @@ from gisplan.overlay import clip_by_units
 
 log = logging.getLogger(__name__)
 
-#: forest purposes (``forest_status.purpose``) always reported, in this order
-PURPOSES = ("special_use", "protection", "production")
 
 
 def forest_change_raster(
@@ -289,7 +288,7 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
     purpose = forest_status[purpose_column].to_numpy()
     geoms = forest_status.geometry.to_numpy()
     present = pd.Series(purpose).dropna().astype(str)
-    order = list(PURPOSES) + sorted(set(present) - set(PURPOSES))
+    order = list(FOREST_TYPES) + sorted(set(present) - set(FOREST_TYPES))
     dissolved = not present.duplicated().any()  # already one row per purpose (an earlier result)
     out = []
     for p in order:

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
+from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
 from gisplan.overlay import clip_by_units, require_unique_ids
 
 
@@ -76,8 +77,6 @@ def _kept(f0: gpd.GeoDataFrame, f1: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                             geometry=pieces[keep], crs=f0.crs)
 
 
-PURPOSES = ("special_use", "protection", "production", "outside_planning")
-ORIGINS = ("natural", "plantation")
 
 
 def forest_conversion(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,

@@ -15,10 +15,8 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
+from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
 from gisplan.overlay import clip_by_units, require_unique_ids
-
-ORIGINS = ("natural", "plantation")
-PURPOSES = ("special_use", "protection", "production", "outside_planning")
 
 
 def forest_cover_from_status(

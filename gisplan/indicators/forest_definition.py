@@ -5,64 +5,36 @@ A pixel is forest when its canopy cover reaches the threshold (default 10 %: can
 Law on Forestry 16/2017/QH14 Art. 2.3) — or, for a class raster, when its class is in
 ``forest_classes``. Contiguous forest patches (8-connected by default) smaller than the minimum
 area (default 0.3 ha) are not forest; patches are taken whole across zone boundaries.
+
+Also the one list of the forest-status categories every forest indicator reports: the origins,
+the purposes and, among them, the three types of forest.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from gisplan import zonal
 from gisplan.errors import OptionError
+from gisplan.indicators.options import (
+    FOREST,
+    MIN_OBSERVED_PCT,
+    ForestDefinition,
+    percent_option,
+)
 
-#: zones observed below this share (%) of their area are flagged and get no percentages
-MIN_OBSERVED_PCT = 90.0
-
-
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise OptionError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise OptionError(f"{name} must be a finite number, got {value!r}")
-    return v
-
-
-def _percent(name: str, value: Any) -> float:
-    v = _real(name, value)
-    if not 0 <= v <= 100:
-        raise OptionError(f"{name}={value!r} is outside 0–100 (%)")
-    return v
-
-
-@dataclass(frozen=True)
-class ForestDefinition:
-    """What counts as forest on a raster: canopy cover ≥ ``threshold`` % (Law on Forestry
-    16/2017/QH14 Art. 2.3: canopy closure ≥ 0.1) in a contiguous patch of ≥ ``mmu_ha`` ha
-    (≥ 0.3 ha). The defaults of every raster forest function come from here.
-
-    Raises
-    ------
-    OptionError
-        ``threshold`` outside 0–100, ``mmu_ha`` negative or not finite.
-    """
-
-    threshold: float = 10.0
-    mmu_ha: float = 0.3
-
-    def __post_init__(self) -> None:
-        _percent("threshold", self.threshold)
-        if _real("mmu_ha", self.mmu_ha) < 0:
-            raise OptionError(f"mmu_ha={self.mmu_ha!r} must be ≥ 0 (ha; 0 switches the minimum area off)")
-
-
-#: the legal definition (canopy ≥ 10 %, patch ≥ 0.3 ha)
-FOREST = ForestDefinition()
+#: origins of forest (``forest_status.origin``)
+ORIGINS = ("natural", "plantation")
+#: the three types of forest by purpose (Law on Forestry 16/2017/QH14 Art. 5): special-use,
+#: protection, production — always reported, in this order
+FOREST_TYPES = ("special_use", "protection", "production")
+#: every value of ``forest_status.purpose`` (``layers/types.toml``): the three forest types and
+#: land outside the planning of the three forest types
+PURPOSES = (*FOREST_TYPES, "outside_planning")
 
 
 def check_options(*, threshold: Any = FOREST.threshold, mmu_ha: Any = FOREST.mmu_ha,
@@ -78,7 +50,7 @@ def check_options(*, threshold: Any = FOREST.threshold, mmu_ha: Any = FOREST.mmu
         finite, ``forest_classes`` not a non-empty list of integers, ``connectivity`` not 4 or 8.
     """
     definition = ForestDefinition(threshold, mmu_ha)
-    _percent("min_observed_pct", min_observed_pct)
+    percent_option("min_observed_pct", min_observed_pct)
     if isinstance(connectivity, bool) or connectivity not in (4, 8):
         raise OptionError(f"connectivity={connectivity!r} must be 4 or 8 (pixels sharing an edge, or an edge "
                           f"or a corner)")

@@ -18,6 +18,7 @@ from gisplan import zonal
 from gisplan.errors import GisplanWarning, SchemaError
 from gisplan.indicators.hazard_config import NOTE
 from gisplan.indicators.hazard_factors import vector_layer
+from gisplan.indicators.options import MIN_OBSERVED_PCT
 from gisplan.indicators.raster_zones import load_zones
 from gisplan.indicators.terrain import weighted_sums
 
@@ -96,7 +97,7 @@ def exposure_by_unit(
     urban_areas=None,
     buildings=None,
     roads=None,
-    min_observed_pct: float = 90.0,
+    min_observed_pct: float = MIN_OBSERVED_PCT,
 ) -> pd.DataFrame:
     """Area and share of each susceptibility class per commune, and exposure in the high classes.
 

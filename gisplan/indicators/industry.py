@@ -14,6 +14,7 @@ import shapely
 
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError
+from gisplan.indicators.options import DEFAULTS
 from gisplan.indicators.rivers import wqi_band
 from gisplan.overlay import require_unique_ids
 from gisplan.store import data_missing
@@ -48,7 +49,7 @@ def wastewater_compliance(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     return out
 
 
-def zones_without_compliant_plant(zones: gpd.GeoDataFrame, *, new_since: int = 2025) -> pd.DataFrame:
+def zones_without_compliant_plant(zones: gpd.GeoDataFrame, *, new_since: int = DEFAULTS.new_since) -> pd.DataFrame:
     """Operating and new zones/clusters without a compliant centralised WWTP.
 
     ``new`` marks zones established in or after ``new_since`` (the plan requires a plant for

@@ -8,15 +8,41 @@ when it lies inside it, inside its official buffer zone, or within ``buffer_m`` 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.catalog import load_layer_types
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError
 from gisplan.indicators.forest import forest_cover_from_status, protected_area_units, union_by
+from gisplan.indicators.options import DEFAULTS
+
+
+@dataclass(frozen=True)
+class ConflictSite:
+    """A kind of site :func:`conflicts` checks against the protected areas: its ``site_type``
+    in the table, the layer type of such sites (whose ``id_column`` in ``layers/types.toml``
+    gives ``site_id``) and the column reported as its ``status``."""
+
+    site_type: str
+    layer_type: str
+    status_column: str
+
+    @property
+    def id_column(self) -> str:
+        """The sites' id column, from the layer type."""
+        return load_layer_types()[self.layer_type].id_column
+
+
+#: the sites checked for conflicts, in the order of :func:`conflicts`' keyword arguments
+CONFLICT_SITE_TYPES = (ConflictSite("mine", "mines", "licence_status"),
+                       ConflictSite("industrial_zone", "industrial_zones", "status"))
+#: conflict ``site_type`` -> the layer type of its sites
+CONFLICT_SITES = {s.site_type: s.layer_type for s in CONFLICT_SITE_TYPES}
 
 
 def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoDataFrame, *,
@@ -67,9 +93,12 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
 
 
 def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | None = None,
-              industrial_zones: gpd.GeoDataFrame | None = None, buffer_m: float = 1000.0) -> pd.DataFrame:
+              industrial_zones: gpd.GeoDataFrame | None = None,
+              buffer_m: float = DEFAULTS.buffer_m) -> pd.DataFrame:
     """Mines and industrial zones inside, in the official buffer zone of (at any distance from
-    the core), or within ``buffer_m`` of a protected area (EPSG:9213 or another projected CRS).
+    the core), or within ``buffer_m`` (m) of a protected area. Every layer must be in one CRS
+    projected in metres (EPSG:9213; :func:`gisplan.crs.require_projected`), else CRSError
+    naming the layer.
 
     Returns
     -------
@@ -89,10 +118,10 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
     with_bz = np.flatnonzero(bzg != None)  # noqa: E711 (element-wise)
     bz_tree = shapely.STRtree(bzg[with_bz]) if len(with_bz) else None
     frames = []
-    for site_type, sites, id_col, status_col in (("mine", mines, "mine_id", "licence_status"),
-                                                 ("industrial_zone", industrial_zones, "zone_id", "status")):
+    for site, sites in zip(CONFLICT_SITE_TYPES, (mines, industrial_zones), strict=True):
         if sites is None or len(sites) == 0:
             continue
+        site_type, id_col, status_col = site.site_type, site.id_column, site.status_column
         require_projected(sites.crs, f"{site_type.replace('_', ' ')}s (conflicts)")
         _same_crs(protected_areas, sites, "protected areas", f"{site_type.replace('_', ' ')}s")
         sg = sites.geometry.to_numpy()
@@ -151,7 +180,8 @@ def expired_operating_mines(mines: gpd.GeoDataFrame, *, reference_date: dt.date)
     return out.sort_values("days_expired", ascending=False).reset_index(drop=True)
 
 
-def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *, max_distance_m: float = 500.0) -> pd.DataFrame:
+def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *,
+                   max_distance_m: float = DEFAULTS.riverbed_distance_m) -> pd.DataFrame:
     """Riverbed sand/gravel mines with their nearest river section and distance (m);
     ``on_river`` is False for a riverbed licence farther than ``max_distance_m`` from any
     mapped river (a position to check), and for every riverbed mine when no river is mapped

@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from gisplan.crs import require_projected
+from gisplan.indicators.options import DEFAULTS
 from gisplan.overlay import clip_by_units, require_unique_ids
 from gisplan.store import data_missing
 
@@ -124,7 +125,8 @@ def _length_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFrame], *,
-                       buffer_m: float = 2000.0, reach_km: float = 10.0) -> pd.DataFrame:
+                       buffer_m: float = DEFAULTS.river_buffer_m,
+                       reach_km: float = DEFAULTS.river_reach_km) -> pd.DataFrame:
     """Sites (industrial zones, mines, landfills) near a polluted section or up to ``reach_km``
     upstream of it along the same river, within ``buffer_m`` of the river.
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from gisplan.catalog import LAYERS_DIR, read_toml
 from gisplan.errors import CatalogError
+from gisplan.indicators.options import DEFAULTS
 
 _OPS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
         "<": lambda a, b: a < b, "==": lambda a, b: math.isclose(a, b)}
@@ -106,7 +107,7 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def new_zones_compliant_pct(zones: pd.DataFrame, *, new_since: int) -> float:
+def new_zones_compliant_pct(zones: pd.DataFrame, *, new_since: int = DEFAULTS.new_since) -> float:
     """Share (%) of new industrial zones/clusters (established in or after ``new_since``) that
     operate and have a compliant centralised WWTP (plan II.2.c: "100% các khu, cụm công nghiệp
     đầu tư mới"). A new zone counts once it operates (planned or under construction: not yet);

@@ -47,6 +47,7 @@ from gisplan.errors import (
     OptionError,
     ReadError,
 )
+from gisplan.indicators.options import MIN_OBSERVED_PCT
 from gisplan.indicators.raster_zones import (
     cell_areas,
     load_zones,
@@ -60,8 +61,6 @@ log = logging.getLogger(__name__)
 
 #: slopes steeper than this (degrees) count as steep
 STEEP_DEG = 25.0
-#: zones observed below this share (%) of their area get NaN statistics
-MIN_OBSERVED_PCT = 90.0
 
 
 @dataclass(frozen=True)

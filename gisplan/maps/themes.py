@@ -14,7 +14,6 @@ wording and colour.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -23,6 +22,8 @@ import pandas as pd
 
 from gisplan.catalog import Catalog, LayerType, load_layer_types
 from gisplan.errors import DataMissingError, GisplanError, OptionError
+from gisplan.indicators import protected as _protected
+from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 
 #: wording of a missing value (an optional column absent or empty), by language
 NO_DATA = {"vi": "không có số liệu", "en": "no data"}
@@ -233,8 +234,8 @@ def require(store, type_id: str, theme: str | Theme, *, what: str = "map") -> gp
 
 
 #: conflict ``site_type`` of :func:`gisplan.indicators.protected.conflicts` -> the layer type of
-#: its sites (whose ``id_column`` its ``site_id`` is)
-CONFLICT_SITES = {"mine": "mines", "industrial_zone": "industrial_zones"}
+#: its sites (whose ``id_column`` its ``site_id`` is); one list, in the indicators
+CONFLICT_SITES = _protected.CONFLICT_SITES
 
 
 def is_missing(value) -> bool:
@@ -248,14 +249,20 @@ def is_missing(value) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-def option(results, key: str, fn: Callable, param: str) -> float:
-    """An option the results were computed with (``results.meta[key]`` or
-    ``results.meta["options"][key]``), else the default of ``param`` in the indicator ``fn``."""
+def option(results, key: str, fn: Callable | None = None, param: str | None = None) -> float:
+    """The indicator option ``key`` (a field of
+    :class:`~gisplan.indicators.options.IndicatorOptions`, e.g. ``"buffer_m"``) the results were
+    computed with: ``results.options``, else ``results.meta["options"][key]`` (results put
+    together by hand or read back), else the default of ``IndicatorOptions``. ``fn`` and
+    ``param`` are accepted for older callers and not used."""
+    opts = getattr(results, "options", None)
+    if isinstance(opts, IndicatorOptions):
+        return float(getattr(opts, key))
     meta = getattr(results, "meta", None) or {}
     for src in (meta, meta.get("options") or {}):
         if isinstance(src, Mapping) and src.get(key) is not None:
             return float(src[key])
-    return float(inspect.signature(fn).parameters[param].default)
+    return float(getattr(DEFAULTS, key))
 
 
 def _conflicts(store, results):
@@ -263,14 +270,14 @@ def _conflicts(store, results):
 
     return conflicts(store.get("protected_areas"), mines=store.optional("mines"),
                      industrial_zones=store.optional("industrial_zones"),
-                     buffer_m=option(results, "buffer_m", conflicts, "buffer_m"))
+                     buffer_m=option(results, "buffer_m"))
 
 
 def _air(store, results):
     from gisplan.indicators.air import air_monitoring_coverage
 
     return air_monitoring_coverage(store.get("urban_areas"), store.get("monitoring_stations"),
-                                   distance_m=option(results, "air_distance_m", air_monitoring_coverage, "distance_m"))
+                                   distance_m=option(results, "air_distance_m"))
 
 
 def _forest_cover(store, results):

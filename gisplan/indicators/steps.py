@@ -1,0 +1,471 @@
+"""The steps of :func:`gisplan.indicators.run.run_indicators`, one function per theme.
+
+Each ``*_steps(run)`` registers its tables with ``run.add(name, fn)`` in the order they are
+reported; a step raises :class:`~gisplan.errors.DataMissingError` when its data are absent (the
+run records it as skipped) and may set headline numbers and notes on ``run.res``. Every layer
+comes from the run's :class:`~gisplan.store.LayerStore` and every option from its
+:class:`~gisplan.indicators.options.IndicatorOptions`. Areas in ha, lengths in km, distances
+in m, in EPSG:9213.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from gisplan._format import fmt_number
+from gisplan.catalog import Catalog
+from gisplan.errors import DataMissingError, GisplanError
+from gisplan.indicators import (
+    canopy,
+    carbon,
+    change,
+    climate_run,
+    forest,
+    industry,
+    protected,
+    targets,
+)
+from gisplan.indicators.air import air_monitoring_coverage
+from gisplan.indicators.options import IndicatorOptions
+from gisplan.indicators.rivers import (
+    has_quality_data,
+    polluted_length_by_unit,
+    pressures_upstream,
+    river_length_by_class,
+)
+from gisplan.indicators.waste import waste_sites_needing_action
+from gisplan.store import LayerStore, data_missing, missing_layer
+
+if TYPE_CHECKING:
+    from gisplan.indicators.run import IndicatorResults
+
+Step = Callable[[], "pd.DataFrame | None"]
+
+
+@dataclass
+class Run:
+    """One run of the indicators: the catalog, its layer store, the results being filled, the
+    options (reference date resolved) and the steps registered so far."""
+
+    catalog: Catalog
+    L: LayerStore
+    res: IndicatorResults
+    options: IndicatorOptions
+    progress: bool = False
+    client: Any = None
+    steps: list[tuple[str, Step]] = field(default_factory=list)
+
+    def add(self, name: str, fn: Step) -> None:
+        """Register table ``name``, computed by ``fn``."""
+        self.steps.append((name, fn))
+
+
+def all_steps(run: Run) -> None:
+    """Register every step, in the order the tables are reported."""
+    forest_steps(run)
+    carbon_steps(run)
+    conversion_steps(run)
+    climate_run.add_steps(run.add, run.L, run.res, run.res.meta["options"])
+    canopy_steps(run)
+    protected_area_steps(run)
+    mine_steps(run)
+    industry_steps(run)
+    river_steps(run)
+    waste_steps(run)
+    air_steps(run)
+
+
+# --- forest cover and change from forest-status polygons -------------------------------------------
+def second_year(L: LayerStore) -> None:
+    """DataMissingError unless the catalog has two forest-status years."""
+    n = L.count("forest_status")
+    if n == 0:
+        raise missing_layer("forest_status")
+    if n < 2:
+        raise data_missing("forest change needs two forest_status years in the catalog; it has one",
+                           "cần hai năm hiện trạng rừng (forest_status) trong danh mục để tính biến động; "
+                           "danh mục chỉ có một năm")
+
+
+def forest_steps(run: Run) -> None:
+    """Forest cover per commune, province and protected area, and its change between the first
+    and last forest-status years."""
+    L, res = run.L, run.res
+
+    def with_area(units):
+        if (run.options.official_area and "area_km2_official" in units
+                and units["area_km2_official"].notna().all()):
+            return units.assign(official_ha=units["area_km2_official"].astype(float) * 100), "official_ha"
+        return units, None
+
+    def communes():
+        fs = L.get("forest_status")
+        res.meta["forest_status_year"] = int(fs["year"].max())
+        units, col = with_area(L.get("communes"))
+        res.meta["natural_area"] = "official" if col else "mapped"
+        return forest.forest_cover_from_status(fs, units, unit_id="code", natural_area_column=col)
+
+    def province():
+        prov = L.get("province")
+        official = ["area_km2_official"] if "area_km2_official" in prov else []
+        units, col = with_area(forest.province_units(prov).merge(
+            prov.drop(columns=prov.geometry.name)[["code", *official]], on="code"))
+        t = forest.forest_cover_from_status(L.get("forest_status"), units, unit_id="code", natural_area_column=col)
+        res.headline["forest_cover_province_pct"] = float(t["forest_pct"].iloc[0])
+        return t
+
+    def status_change(units_fn, unit_id):
+        def step():
+            second_year(L)
+            return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
+                                               units_fn(), unit_id=unit_id)
+        return step
+
+    run.add("forest_cover_communes", communes)
+    run.add("forest_cover_province", province)
+    run.add("forest_cover_protected_areas", lambda: forest.forest_cover_from_status(
+        L.get("forest_status"), pa_units(L), unit_id="pa_id"))
+    run.add("forest_change_communes", status_change(lambda: L.get("communes"), "code"))
+    run.add("forest_change_protected_areas", status_change(lambda: pa_units(L), "pa_id"))
+
+
+def carbon_steps(run: Run) -> None:
+    """Forest carbon estimates (stock per commune, province and protected area, by class, and
+    its change between the first and last forest-status years), each noted with its factors."""
+    L, res = run.L, run.res
+    factors: dict[str, pd.DataFrame] = {}
+
+    def noted(name, fn):
+        def step():
+            if "f" not in factors:
+                factors["f"] = carbon.load_carbon_factors()
+            t = fn(factors["f"])
+            en, vi = carbon.factors_note(factors["f"])
+            res.note(name, en, vi)
+            res.meta["carbon_factors"] = list(factors["f"]["factor_id"])
+            return t
+        run.add(name, step)
+
+    def province_units():
+        return forest.province_units(L.get("province"))
+
+    def stock(units_fn, unit_id):
+        return lambda f: carbon.carbon_stock(L.get("forest_status"), units_fn(), unit_id=unit_id, factors=f)
+
+    def stock_change(units_fn, unit_id):
+        def fn(f):
+            second_year(L)
+            return carbon.carbon_change(L.get("forest_status", 0), L.get("forest_status", -1), units_fn(),
+                                        unit_id=unit_id, factors=f)
+        return fn
+
+    noted("carbon_communes", stock(lambda: L.get("communes"), "code"))
+    noted("carbon_province", stock(province_units, "code"))
+    noted("carbon_protected_areas", stock(lambda: pa_units(L), "pa_id"))
+    noted("carbon_by_class", lambda f: carbon.carbon_by_class(L.get("forest_status"), factors=f))
+    noted("carbon_change_communes", stock_change(lambda: L.get("communes"), "code"))
+    noted("carbon_change_province", stock_change(province_units, "code"))
+
+
+def conversion_steps(run: Run) -> None:
+    """Natural-forest conversion between the first and last forest-status years (plan III.4.đ):
+    per commune (with the loss inside protected-area buffer zones when the catalog maps them),
+    per protected area and per protected area's buffer zone."""
+    L = run.L
+
+    def buffers():
+        pa = L.optional("protected_areas")
+        if pa is None:
+            return None
+        buf = pa[pa["zone"] == "buffer"]
+        return forest.union_by(buf, "pa_id", keep=[c for c in ("name",) if c in buf]) if len(buf) else None
+
+    def conv(units_fn, unit_id, with_buffer):
+        def step():
+            second_year(L)
+            units = units_fn()
+            return change.forest_conversion(L.get("forest_status", 0), L.get("forest_status", -1), units,
+                                            unit_id=unit_id, buffer_zones=buffers() if with_buffer else None)
+        return step
+
+    def buffer_units():
+        b = buffers()
+        if b is None:
+            raise data_missing("no protected-area buffer zones (zone = 'buffer') in the protected_areas layer",
+                               "lớp khu bảo tồn (protected_areas) không có vùng đệm (zone = 'buffer')")
+        return b
+
+    run.add("forest_conversion_communes", conv(lambda: L.get("communes"), "code", True))
+    run.add("forest_conversion_protected_areas", conv(lambda: pa_units(L), "pa_id", False))
+    run.add("forest_conversion_buffer_zones", conv(buffer_units, "pa_id", False))
+
+
+# --- forest from canopy and land-cover rasters -----------------------------------------------------
+def canopy_steps(run: Run) -> None:
+    """Forest cover per commune from each tree-cover and land-cover raster (CRS from the file,
+    or the catalog entry's declared ``crs`` for files without one), and the change between the
+    first and last tree-cover rasters."""
+    L = run.L
+    for entry in L.entries("tree_cover"):
+        run.add(f"canopy_forest_cover_{entry.year or entry.name}", _canopy_step(run, entry))
+    for entry in L.entries("land_cover"):
+        classes = run.catalog.layer_type("land_cover").raster.get("forest_classes", [1, 2])
+        run.add(f"land_cover_forest_{entry.year or entry.name}", _canopy_step(run, entry, forest_classes=classes))
+    tc = L.entries("tree_cover")
+    if len(tc) < 2:
+        run.res.skip("canopy_change", data_missing("needs two tree_cover rasters in the catalog",
+                                                   "cần hai lớp ảnh độ che phủ tán cây (tree_cover) trong danh mục"))
+        return
+    y0, y1 = tc[0].year, tc[-1].year
+    raster_change = _raster_change(run, tc[0], tc[-1])
+    run.add(f"canopy_change_{y0}_{y1}", lambda: raster_change("communes"))
+    run.add(f"canopy_change_protected_areas_{y0}_{y1}", lambda: raster_change("protected_areas"))
+    run.add(f"canopy_change_purpose_{y0}_{y1}", lambda: raster_change(canopy.PURPOSE_TABLE))
+
+
+def _raster_change(run: Run, first, last) -> Callable[[str], pd.DataFrame]:
+    """Change tables from one pass over both rasters: communes, protected areas (when the
+    catalog has them) and, with forest status, the loss by purpose of forest land
+    (special-use/protection/production) of the forest-status year at or before the first raster
+    year (else the earliest). Returns the table of a key, computed on the first call."""
+    L, res, opts = run.L, run.res, run.options
+    cache: dict[str, object] = {}
+
+    def compute():
+        sets = {}
+        if L.entries("communes"):
+            sets["communes"] = (L.get("communes"), "code")
+        if L.entries("protected_areas"):
+            sets["protected_areas"] = (pa_units(L), "pa_id")
+        if not sets:
+            raise missing_layer("communes")
+        fs = None
+        if fs_entries := L.entries("forest_status"):
+            earlier = [i for i, e in enumerate(fs_entries)
+                       if e.year is not None and first.year is not None and e.year <= first.year]
+            fs = L.get("forest_status", earlier[-1] if earlier else 0)
+            if "purpose" in fs.columns:
+                res.meta["canopy_change_purpose_year"] = fs_entries[earlier[-1] if earlier else 0].year
+            else:
+                fs = None
+        return canopy.forest_change_raster_sets(
+            raster_source(run.catalog, first), raster_source(run.catalog, last), sets, forest_status=fs,
+            threshold=opts.threshold, mmu_ha=opts.mmu_ha, progress=run.progress, client=run.client)
+
+    def table(key):
+        if not cache:
+            try:
+                cache["tables"] = compute()
+            except (GisplanError, KeyError) as exc:
+                cache["error"] = exc
+        if "error" in cache:
+            raise cache["error"]
+        tables = cache["tables"]
+        if key not in tables:
+            raise missing_layer("forest_status" if key == canopy.PURPOSE_TABLE else key)
+        return tables[key]
+    return table
+
+
+def raster_source(catalog: Catalog, entry):
+    """The entry's raster opened and checked, with the CRS declared in the catalog entry for
+    files that carry none (``crs = "EPSG:9213"``)."""
+    from gisplan.io import open_raster
+
+    return open_raster(entry.path, catalog=catalog, layer_type=entry.type, crs=entry.crs)
+
+
+def _canopy_step(run: Run, entry, forest_classes=None) -> Step:
+    L, opts = run.L, run.options
+
+    def step():
+        t = canopy.forest_cover(raster_source(L.catalog, entry), L.get("communes"), id_column="code",
+                                threshold=opts.threshold, mmu_ha=opts.mmu_ha, forest_classes=forest_classes,
+                                progress=run.progress, client=run.client)
+        t.insert(1, "name", L.get("communes")["name"].to_numpy())
+        return t
+    return step
+
+
+# --- protected areas and mines -------------------------------------------------------------------
+def protected_area_steps(run: Run) -> None:
+    """Protected areas (area, part in the province, forest inside) and the mines and industrial
+    zones in conflict with them."""
+    L, res = run.L, run.res
+    run.add("protected_areas", lambda: protected.protected_area_summary(
+        L.get("protected_areas"), L.get("province"), parcels=L.optional("forest_status")))
+
+    def conflicts():
+        # protected areas as mapped, not clipped: a mine inside the province 500 m from a national
+        # park of the neighbouring province is a conflict (the sites themselves are clipped)
+        pa = as_mapped(L, "protected_areas")
+        sites = {s.site_type: L.optional(s.layer_type) for s in protected.CONFLICT_SITE_TYPES}
+        if all(g is None for g in sites.values()):
+            raise data_missing("no mines or industrial zones in the catalog",
+                               "danh mục không có lớp mỏ khoáng sản (mines) và khu/cụm công nghiệp "
+                               "(industrial_zones)")
+        checked = [t for t, g in sites.items() if g is not None]
+        res.meta["conflicts_site_types"] = checked
+        if sites["mine"] is None:
+            res.note("conflicts", "checked against industrial zones only: no mines layer in the catalog",
+                     "chỉ kiểm tra khu/cụm công nghiệp: danh mục không có lớp mỏ khoáng sản")
+        elif sites["industrial_zone"] is None:
+            res.note("conflicts", "checked against mines only: no industrial-zones layer in the catalog",
+                     "chỉ kiểm tra mỏ khoáng sản: danh mục không có lớp khu/cụm công nghiệp")
+        t = protected.conflicts(pa, mines=sites["mine"], industrial_zones=sites["industrial_zone"],
+                                buffer_m=run.options.buffer_m)
+        t.attrs["site_types_checked"] = checked
+        return t
+    run.add("conflicts", conflicts)
+
+
+def mine_steps(run: Run) -> None:
+    """Mines with an expired licence still operating, mines to close (plan II.2.b) and riverbed
+    mines away from any mapped river."""
+    L, res, ref = run.L, run.res, run.options.reference_date
+
+    def expired():
+        mines = L.get("mines")
+        t = protected.expired_operating_mines(mines, reference_date=ref)
+        # the plan closes mines whose licence period OR reserves have run out (II.2.b)
+        res.headline["expired_mines_still_operating"] = float(len(targets.mines_to_close(mines, reference_date=ref)))
+        if "licence_expiry" not in mines or mines["licence_expiry"].isna().any():
+            n = len(mines) if "licence_expiry" not in mines else int(mines["licence_expiry"].isna().sum())
+            res.note("expired_mines", f"{n:,} mine(s) without a licence expiry date: only their recorded licence "
+                                      f"status is checked, so the count may be low",
+                     f"{fmt_number(n, 'vi', 0)} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép "
+                     f"đã ghi, nên số đếm có thể thấp hơn thực tế")
+        if "reserves_exhausted" not in mines or mines["reserves_exhausted"].isna().all():
+            res.note("expired_mines", "no mine records whether its reserves are exhausted (reserves_exhausted): "
+                                      "mines to close are counted by their licence only",
+                     "chưa có mỏ nào ghi nhận đã hết trữ lượng (reserves_exhausted): số mỏ cần đóng cửa chỉ "
+                     "tính theo giấy phép")
+        return t
+
+    run.add("expired_mines", expired)
+    run.add("mines_to_close", lambda: targets.mines_to_close(L.get("mines"), reference_date=ref))
+    # distances to rivers and stations are measured to the layers as mapped (a river along the
+    # provincial border, a station just across it), the sites themselves are the province's
+    run.add("riverbed_mines", lambda: protected.riverbed_mines(
+        L.get("mines"), as_mapped(L, "river_sections"), max_distance_m=run.options.riverbed_distance_m))
+
+
+# --- industry, rivers, waste, air ----------------------------------------------------------------
+def industry_steps(run: Run) -> None:
+    """Wastewater treatment of industrial zones/clusters (plan II.2.c), the zones without a
+    compliant plant and the river section nearest to each zone."""
+    L, res, new_since = run.L, run.res, run.options.new_since
+
+    def ww():
+        zones = L.get("industrial_zones")
+        t = industry.wastewater_compliance(zones)
+        res.headline["wastewater_compliant_pct"] = float(t.loc[t.group == "all", "compliant_pct"].iloc[0])
+        if n := int(t.loc[t.group == "all", "unknown"].iloc[0]):
+            res.note("wastewater", f"{n:,} operating zone(s) without a WWTP status: shares are of the zones whose "
+                                   f"status is known",
+                     f"{fmt_number(n, 'vi', 0)} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
+                     f"tỷ lệ tính trên các khu/cụm đã có thông tin")
+        # new zones count once they operate; unknown year or WWTP status: left out (not 0)
+        res.headline["new_zones_compliant_pct"] = targets.new_zones_compliant_pct(zones, new_since=new_since)
+        res.headline["auto_monitoring_zones_pct"] = targets.auto_monitoring_pct(zones)
+        return t
+
+    run.add("wastewater", ww)
+    run.add("zones_without_plant", lambda: industry.zones_without_compliant_plant(
+        L.get("industrial_zones"), new_since=new_since))
+    run.add("zones_nearest_river", lambda: industry.nearest_river(L.get("industrial_zones"),
+                                                                 as_mapped(L, "river_sections")))
+
+
+def river_steps(run: Run) -> None:
+    """Polluted river length by class (province and commune) and the pressures upstream of the
+    polluted sections."""
+    L, res, opts = run.L, run.res, run.options
+
+    def quality():
+        rivers = L.get("river_sections")
+        t = river_length_by_class(rivers)
+        known = has_quality_data(rivers)
+        if not known.any():
+            res.note("river_quality", "no water-quality data (qcvn_class or wqi): polluted length unknown",
+                     "không có số liệu chất lượng nước (qcvn_class hoặc wqi): chưa biết chiều dài đoạn ô nhiễm")
+        else:
+            if not known.all():
+                unknown, n = int((~known).sum()), len(known)
+                res.note("river_quality", f"{unknown:,} of {n:,} river sections have no water-quality data "
+                                          f"(no_data_km); polluted_km counts assessed sections",
+                         f"{fmt_number(unknown, 'vi', 0)}/{fmt_number(n, 'vi', 0)} đoạn sông không có số liệu "
+                         f"chất lượng nước (no_data_km); polluted_km chỉ tính các đoạn đã đánh giá")
+            res.headline["polluted_river_km"] = float(t["polluted_km"].sum(min_count=1))
+        return t
+
+    run.add("river_quality", quality)
+    run.add("river_quality_communes", lambda: polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
+                                                                      unit_id="code"))
+    run.add("pressures_upstream", lambda: pressures_upstream(
+        L.get("river_sections"), {"industrial_zone": L.optional("industrial_zones"), "mine": L.optional("mines"),
+                                  "waste_site": _landfills(L)},
+        buffer_m=opts.river_buffer_m, reach_km=opts.river_reach_km))
+
+
+def waste_steps(run: Run) -> None:
+    """Waste sites to act on: closed landfills to remediate (Danh mục I.3) apart from operating
+    polluting ones (II.5)."""
+    L, res = run.L, run.res
+
+    def waste():
+        ws = L.get("waste_sites")
+        t = waste_sites_needing_action(ws)
+        p = targets.landfill_progress(ws)
+        res.headline["landfills_needing_remediation"] = p["closed_to_remediate"]
+        res.headline["closed_landfills_remediated_pct"] = p["closed_remediated_pct"]
+        res.headline["polluting_landfills_operating"] = p["operating_polluting"]
+        if p["closed_unknown"]:
+            n = int(p["closed_unknown"])
+            res.note("waste_sites", f"{n:,} closed site(s) without a recorded need for remediation: not counted",
+                     f"{fmt_number(n, 'vi', 0)} bãi đã đóng cửa chưa ghi nhận có cần cải tạo, phục hồi hay không: "
+                     f"chưa được tính")
+        return t
+    run.add("waste_sites", waste)
+
+
+def air_steps(run: Run) -> None:
+    """Air monitoring in class special, I and II towns (Danh mục I.4)."""
+    L, res = run.L, run.res
+
+    def air():
+        t = air_monitoring_coverage(L.get("urban_areas"), as_mapped(L, "monitoring_stations"),
+                                    distance_m=run.options.air_distance_m)
+        res.headline["air_monitored_towns_pct"] = float(t["covered"].mean() * 100) if len(t) else np.nan
+        return t
+    run.add("air_monitoring", air)
+
+
+# --- layers shared by several steps --------------------------------------------------------------
+def pa_units(L: LayerStore):
+    """Protected areas as units, clipped to the province when the catalog has it (forest data
+    cover the province only, so the part inside is the denominator)."""
+    if "pa_units" not in L.derived:
+        prov = L.optional("province")
+        L.derived["pa_units"] = forest.protected_area_units(L.get("protected_areas"), within=prov)
+    return L.derived["pa_units"]
+
+
+def as_mapped(L: LayerStore, type_id: str):
+    """The layer not clipped to the study area (read through the store, so it is listed in the
+    layer quality like every other)."""
+    try:
+        L.get(type_id)
+    except DataMissingError:  # nothing inside the study area: what is outside still counts here
+        pass
+    return L.unclipped(type_id)
+
+
+def _landfills(L: LayerStore):
+    ws = L.optional("waste_sites")
+    return None if ws is None else ws[ws["site_type"].isin(["landfill", "open_dump"])]
