@@ -155,6 +155,15 @@ def test_tile_frame_keeps_what_the_popup_shows():
     assert degrees["area_ha"].isna().all()
 
 
+def test_tile_areas_in_a_crs_in_feet_are_hectares():
+    # the 400 m squares written in US survey feet (1 ft = 1200/3937 m): still 16 ha each
+    feet = "+proj=tmerc +lat_0=0 +lon_0=106.5 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=us-ft +no_defs"
+    ft = 1200 / 3937
+    gdf = _parcels().iloc[:3]
+    gdf = gdf.set_geometry(shapely.transform(gdf.geometry.to_numpy(), lambda xy: xy / ft), crs=feet)
+    assert vt.tile_frame(gdf)["area_ha"].tolist() == pytest.approx([16.0] * 3, abs=1e-4)
+
+
 def test_choose_mode_threshold_and_missing_tippecanoe(monkeypatch):
     assert vt.PMTILES_THRESHOLD == 300_000
     assert vt.choose_mode(10, "auto") == "cells"
@@ -307,6 +316,40 @@ def test_publish_archive_is_in_the_manifest_and_replaced_by_cells(demo_small, tm
     publish_site(cat, out, themes=["forest_cover"], large_layers="pmtiles", overwrite=True)
     assert (out / vt.FILE).exists() and not list((out / "assets/data/forest_status").glob("*.js"))
     assert not list(out.rglob(".*.pmtiles"))  # no temporary file left
+
+
+@pytest.mark.slow
+@needs_tiles
+def test_published_archive_is_labelled_and_coloured_by_the_catalogs_own_types(demo_small, tmp_path):
+    import json
+    import re
+
+    from _own_types import (
+        FOREST_TYPE,
+        NATURAL_COLOR,
+        NOT_FOREST_COLOR,
+        ORIGIN,
+        PACKAGED,
+        forest_types_catalog,
+    )
+
+    from gisplan.catalog import load_catalog
+    from gisplan.indicators.run import IndicatorResults
+    from gisplan.maps.site import publish_site
+
+    catalog = load_catalog(forest_types_catalog(demo_small, tmp_path / "own"))
+    out = tmp_path / "site"
+    publish_site(catalog, out, themes=["forest_cover"], large_layers="pmtiles", results=IndicatorResults())
+    page = (out / "forest_cover.html").read_text(encoding="utf-8")
+    meta = json.loads(re.search(r"var D = (\{.*?\});\n", page).group(1))
+    assert meta["url"] == vt.FILE and (out / vt.FILE).is_file()
+    # the popups' code labels, the colours the tiles are painted with, and the legend
+    assert meta["labels"]["origin"] == {"natural": ORIGIN["natural"][0], "plantation": ORIGIN["plantation"][0]}
+    assert meta["labels"]["forest_type"]["evergreen_broadleaf"] == FOREST_TYPE["evergreen_broadleaf"]
+    assert meta["colors"]["natural"] == NATURAL_COLOR and meta["notForest"] == NOT_FOREST_COLOR
+    legend = page[page.index("data-gisplan-legend"):]
+    assert ORIGIN["natural"][0] in legend and NATURAL_COLOR in legend and NOT_FOREST_COLOR in legend
+    assert not set(PACKAGED) & {*meta["labels"]["origin"].values(), *meta["colors"].values(), meta["notForest"]}
 
 
 # --- the page in headless Chromium --------------------------------------------------------------
