@@ -130,12 +130,18 @@ UNMATCHED_NO_PIECE = ("no 2025 unit lists this name in its composition ({column}
 UNMATCHED_NO_CODE = "no new_code given for this unit in the pre-2025 layer"
 UNMATCHED_BAD_CODE = "its new_code {code} is not the code of any 2025 unit"
 
-#: Vietnamese headers and method labels of the crosswalk table (reports and `gisplan crosswalk`)
-HEADERS_VI = {"old_code": "Mã xã cũ", "old_name": "Tên xã cũ", "district": "Huyện/thành phố cũ",
-              "province_old": "Tỉnh cũ", "new_code": "Mã xã/phường mới", "new_name": "Tên xã/phường mới",
-              "match_method": "Cách đối chiếu", "split": "Chia cho nhiều đơn vị mới", "reason": "Lý do chưa khớp"}
-METHODS_VI = {"exact": "trùng tên", "accent_folded": "trùng tên khi bỏ dấu", "declared": "mã mới khai trong lớp",
-              "unmatched": "chưa khớp"}
+
+def __getattr__(name: str):
+    """``HEADERS_VI`` and ``METHODS_VI``: the Vietnamese headers and method labels of the crosswalk
+    table (reports and `gisplan crosswalk`), from the titles' registry :mod:`gisplan.tables` (which
+    has them in English too). Looked up when first asked: the registry imports the readers, which
+    import this module."""
+    if name in ("HEADERS_VI", "METHODS_VI"):
+        from gisplan.tables import OVERRIDES_VI, SPECIAL_LABELS
+
+        return OVERRIDES_VI["crosswalk"] if name == "HEADERS_VI" else SPECIAL_LABELS["match_method"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 CROSSWALK_COLUMNS = ["old_code", "old_name", "district", "province_old", "new_code", "new_name",
                      "match_method", "split", "reason"]

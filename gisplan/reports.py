@@ -2,7 +2,9 @@
 headers and formatted sheets, and a short summary (Markdown and HTML).
 
 Coded values (``national_park``, ``compliant`` …) are written with their Vietnamese labels from
-``layers/types.toml``; numbers keep full precision in CSV and show two decimals in Excel.
+``layers/types.toml`` (the codes the indicators make, from :mod:`gisplan.tables`); tables and
+columns are titled by :mod:`gisplan.tables`; numbers keep full precision in CSV and show two
+decimals in Excel.
 """
 
 from __future__ import annotations
@@ -18,187 +20,23 @@ import pandas as pd
 
 from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_dir, input_files
 from gisplan.catalog import SYNTHETIC_NOTE, LayerType, load_layer_types
-from gisplan.crosswalk import HEADERS_VI as CROSSWALK_HEADERS_VI
-from gisplan.crosswalk import METHODS_VI as CROSSWALK_METHODS_VI
-from gisplan.indicators.rivers import WQI_BANDS
 from gisplan.indicators.run import IndicatorResults
+from gisplan.tables import (  # noqa: F401 (re-exported: the titles' old home)
+    COLUMNS_VI,
+    OVERRIDES_VI,
+    SPECIAL_LABELS,
+    TABLES,
+    column_titles,
+    table_titles,
+    value_label,
+)
 
 log = logging.getLogger(__name__)
 
 WORKBOOK = "gisplan_chi_tieu.xlsx"
 
-#: table id (or prefix) -> (sheet name ≤ 31 chars, Vietnamese title, English title)
-TABLES = {
-    "forest_cover_communes": ("Che phủ rừng - xã", "Tỷ lệ che phủ rừng theo xã, phường (hiện trạng rừng)", "Forest cover per commune/ward (forest-status polygons)"),
-    "forest_cover_province": ("Che phủ rừng - tỉnh", "Tỷ lệ che phủ rừng toàn tỉnh", "Forest cover of the province"),
-    "forest_cover_protected_areas": ("Che phủ rừng - KBT", "Rừng trong các khu bảo tồn (phần diện tích trong tỉnh)", "Forest inside protected areas (the part inside the province)"),
-    "forest_change_communes": ("Biến động rừng - xã", "Biến động rừng theo xã, phường", "Forest change per commune/ward"),
-    "forest_change_protected_areas": ("Biến động rừng - KBT", "Biến động rừng trong các khu bảo tồn", "Forest change inside protected areas"),
-    "canopy_forest_cover_": ("Che phủ ảnh ", "Che phủ rừng từ ảnh độ tàn che năm ", "Forest cover from the canopy raster, "),
-    "land_cover_forest_": ("Che phủ lớp phủ ", "Rừng từ bản đồ lớp phủ năm ", "Forest from the land-cover raster, "),
-    "canopy_change_protected_areas_": ("Biến động ảnh KBT ", "Mất và tăng rừng từ ảnh độ tàn che trong các khu bảo tồn ", "Forest loss and gain from canopy rasters inside protected areas "),
-    "canopy_change_purpose_": ("BĐ ảnh - 3 loại rừng ", "Mất và tăng rừng từ ảnh độ tàn che theo loại rừng (đặc dụng, phòng hộ, sản xuất) ", "Forest loss and gain from canopy rasters by forest purpose "),
-    "canopy_change_": ("Biến động ảnh ", "Mất và tăng rừng từ ảnh độ tàn che ", "Forest loss and gain from canopy rasters "),
-    "protected_areas": ("Khu bảo tồn", "Diện tích các khu bảo tồn thiên nhiên", "Protected areas"),
-    "conflicts": ("Xung đột KBT", "Mỏ, khu/cụm công nghiệp trong hoặc gần khu bảo tồn", "Mines and industrial zones in or near protected areas"),
-    "expired_mines": ("Mỏ hết hạn", "Mỏ hết hạn giấy phép còn hoạt động", "Mines with expired licences still operating"),
-    "riverbed_mines": ("Mỏ cát sỏi lòng sông", "Mỏ cát, sỏi lòng sông và đoạn sông gần nhất", "Riverbed sand and gravel mines"),
-    "wastewater": ("XLNT KCN-CCN", "Tỷ lệ khu, cụm công nghiệp có hệ thống XLNT tập trung đạt quy chuẩn", "Industrial zones with a compliant central WWTP"),
-    "zones_without_plant": ("KCN-CCN chưa đạt", "Khu, cụm công nghiệp chưa có hệ thống XLNT tập trung đạt quy chuẩn", "Zones without a compliant central WWTP"),
-    "zones_nearest_river": ("KCN-CCN và sông", "Đoạn sông gần nhất của các khu, cụm công nghiệp", "Nearest river section of each zone"),
-    "river_quality": ("Chất lượng sông", "Chiều dài sông theo mức chất lượng nước", "River length by water-quality class"),
-    "river_quality_communes": ("Chất lượng sông - xã", "Chiều dài đoạn sông ô nhiễm theo xã, phường", "Polluted river length per commune/ward"),
-    "pressures_upstream": ("Nguồn thải thượng lưu", "Cơ sở gần và ở thượng lưu các đoạn sông ô nhiễm", "Sites near and upstream of polluted sections"),
-    "waste_sites": ("Bãi chôn lấp", "Bãi chôn lấp đã đóng cửa hoặc cần cải tạo, phục hồi", "Closed landfills and sites needing remediation"),
-    "air_monitoring": ("Quan trắc không khí", "Trạm quan trắc không khí tại đô thị loại I, II", "Air monitoring in class I–II towns"),
-    "carbon_communes": ("Các-bon rừng - xã", "Trữ lượng các-bon rừng theo xã, phường (ước tính theo hệ số, xem ghi chú)", "Forest carbon stock per commune/ward (estimate from factors, see note)"),
-    "carbon_province": ("Các-bon rừng - tỉnh", "Trữ lượng các-bon rừng toàn tỉnh (ước tính theo hệ số, xem ghi chú)", "Forest carbon stock of the province (estimate from factors, see note)"),
-    "carbon_protected_areas": ("Các-bon rừng - KBT", "Trữ lượng các-bon rừng trong các khu bảo tồn (ước tính theo hệ số)", "Forest carbon stock in protected areas (estimate from factors)"),
-    "carbon_by_class": ("Các-bon theo trạng thái", "Trữ lượng các-bon theo nguồn gốc, trạng thái và cấp trữ lượng rừng (ước tính)", "Forest carbon by origin, forest type and volume class (estimate)"),
-    "carbon_change_communes": ("Biến động các-bon - xã", "Biến động trữ lượng các-bon rừng theo xã, phường (ước tính)", "Change in forest carbon per commune/ward (estimate)"),
-    "carbon_change_province": ("Biến động các-bon - tỉnh", "Biến động trữ lượng các-bon rừng toàn tỉnh (ước tính)", "Change in forest carbon of the province (estimate)"),
-    "forest_conversion_communes": ("Chuyển đổi rừng TN - xã", "Mất rừng theo nguồn gốc, loại rừng và rừng tự nhiên chuyển sang rừng trồng theo xã, phường", "Forest loss by origin and purpose, natural forest converted to plantation, per commune/ward"),
-    "forest_conversion_protected_areas": ("Chuyển đổi rừng TN - KBT", "Mất rừng tự nhiên và chuyển đổi trong các khu bảo tồn", "Natural-forest loss and conversion inside protected areas"),
-    "forest_conversion_buffer_zones": ("Chuyển đổi rừng - vùng đệm", "Mất rừng tự nhiên và chuyển đổi trong vùng đệm các khu bảo tồn", "Natural-forest loss and conversion in protected-area buffer zones"),
-    "mines_to_close": ("Mỏ cần đóng cửa", "Mỏ còn khai thác đã hết hạn giấy phép hoặc hết trữ lượng (cần đóng cửa)", "Operating mines whose licence or reserves have run out (to close)"),
-    "targets": ("Mục tiêu 2030", "Theo dõi thực hiện mục tiêu đến năm 2030", "Progress towards the 2030 targets"),
-}
-
-COLUMNS_VI = {
-    "code": "Mã", "name": "Tên", "area_ha": "Diện tích tự nhiên (ha)", "forest_ha": "Diện tích rừng (ha)",
-    "forest_pct": "Tỷ lệ che phủ rừng (%)", "natural_ha": "Rừng tự nhiên (ha)", "plantation_ha": "Rừng trồng (ha)",
-    "special_use_ha": "Rừng đặc dụng (ha)", "protection_ha": "Rừng phòng hộ (ha)", "production_ha": "Rừng sản xuất (ha)",
-    "outside_planning_ha": "Rừng ngoài quy hoạch 3 loại rừng (ha)",
-    "not_meeting_criteria_ha": "Rừng trồng chưa đạt tiêu chí (ha)", "observed_ha": "Diện tích có dữ liệu (ha)",
-    "observed_pct": "Tỷ lệ có dữ liệu (%)", "forest_before_ha": "Rừng đầu kỳ (ha)", "forest_after_ha": "Rừng cuối kỳ (ha)",
-    "loss_ha": "Mất rừng (ha)", "gain_ha": "Tăng rừng (ha)", "net_ha": "Biến động thuần (ha)", "net_pct": "Biến động thuần (%)",
-    "loss_special_use_ha": "Mất rừng đặc dụng (ha)", "loss_protection_ha": "Mất rừng phòng hộ (ha)",
-    "loss_production_ha": "Mất rừng sản xuất (ha)", "loss_outside_planning_ha": "Mất rừng ngoài quy hoạch 3 loại rừng (ha)",
-    "purpose": "Loại rừng theo mục đích sử dụng",
-    "pa_id": "Mã khu bảo tồn", "category": "Phân hạng", "level": "Cấp quản lý",
-    "official_area_ha": "Diện tích theo quyết định (ha)", "in_province_ha": "Diện tích trong tỉnh (ha)",
-    "in_province_pct": "Tỷ lệ trong tỉnh (%)", "buffer_zone_ha": "Vùng đệm (ha)", "site_type": "Loại cơ sở",
-    "site_id": "Mã cơ sở", "site_name": "Tên cơ sở", "pa_name": "Khu bảo tồn", "relation": "Vị trí so với khu bảo tồn",
-    "distance_m": "Khoảng cách (m)", "status": "Tình trạng", "operating": "Đang khai thác", "mine_id": "Mã mỏ",
-    "mineral": "Khoáng sản", "licence_no": "Số giấy phép", "licence_expiry": "Ngày hết hạn giấy phép",
-    "licence_status": "Tình trạng giấy phép", "days_expired": "Số ngày quá hạn", "section_id": "Mã đoạn sông",
-    "river_name": "Tên sông", "on_river": "Trên sông", "group": "Nhóm", "compliant": "Đạt quy chuẩn",
-    "non_compliant": "Chưa đạt quy chuẩn", "under_construction": "Đang xây dựng", "none": "Chưa có",
-    "unknown": "Chưa có thông tin", "assessed_km": "Chiều dài có số liệu chất lượng nước (km)",
-    "no_data_km": "Chiều dài chưa có số liệu chất lượng nước (km)", "full_area_ha": "Diện tích toàn khu (ha)",
-    "compliant_pct": "Tỷ lệ đạt (%)", "target_pct": "Mục tiêu (%)", "gap_pct": "Còn thiếu (%)", "zone_id": "Mã khu/cụm",
-    "zone_type": "Loại", "wwtp_status": "Hệ thống XLNT tập trung", "established_year": "Năm thành lập",
-    "new": "Đầu tư mới", "qcvn_class": "Mức QCVN 08:2023", "wqi": "VN_WQI", "wqi_band": "Mức VN_WQI",
-    "length_km": "Chiều dài (km)", "polluted_km": "Chiều dài ô nhiễm (km)", "polluted_pct": "Tỷ lệ ô nhiễm (%)",
-    "upstream_km": "Cách thượng lưu (km)", "site_id_": "Mã", "site_type_": "Loại", "needs_remediation": "Cần cải tạo",
-    "capacity_t_day": "Công suất (tấn/ngày)", "urban_id": "Mã đô thị", "urban_class": "Loại đô thị",
-    "air_stations": "Số trạm không khí", "automatic_stations": "Số trạm tự động", "nearest_station_m": "Trạm gần nhất (m)",
-    "covered": "Có trạm quan trắc", "target_id": "Mã mục tiêu", "wording_vi": "Mục tiêu (trích Kế hoạch)",
-    "indicator": "Chỉ tiêu", "current": "Hiện trạng", "comparison": "So sánh", "target": "Mục tiêu", "unit": "Đơn vị",
-    "assessed_ha": "Diện tích rừng có hệ số (ha)",
-    "no_factor_ha": "Diện tích rừng chưa có hệ số (ha)",
-    "carbon_assessed_tc": "Các-bon phần có hệ số (tC)",
-    "carbon_tc": "Trữ lượng các-bon (tC)",
-    "carbon_tco2e": "Trữ lượng quy đổi (tCO2e)",
-    "carbon_tc_per_ha": "Các-bon bình quân (tC/ha)",
-    "carbon_tc_ha": "Hệ số các-bon (tC/ha)",
-    "factor_id": "Mã hệ số",
-    "forest_type": "Trạng thái rừng",
-    "volume_class": "Cấp trữ lượng",
-    "origin": "Nguồn gốc",
-    "carbon_before_tc": "Các-bon đầu kỳ (tC)",
-    "carbon_after_tc": "Các-bon cuối kỳ (tC)",
-    "carbon_change_tc": "Biến động các-bon (tC)",
-    "carbon_change_tco2e": "Biến động quy đổi (tCO2e)",
-    "no_factor_before_ha": "Rừng chưa có hệ số đầu kỳ (ha)",
-    "no_factor_after_ha": "Rừng chưa có hệ số cuối kỳ (ha)",
-    "natural_before_ha": "Rừng tự nhiên đầu kỳ (ha)",
-    "loss_natural_ha": "Mất rừng tự nhiên (ha)",
-    "loss_plantation_ha": "Mất rừng trồng (ha)",
-    "loss_in_special_use_ha": "Mất rừng trong rừng đặc dụng (ha)",
-    "natural_to_plantation_ha": "Rừng tự nhiên chuyển sang rừng trồng (ha)",
-    "natural_loss_pct": "Tỷ lệ rừng tự nhiên mất hoặc chuyển đổi (%)",
-    "loss_in_buffer_ha": "Mất rừng trong vùng đệm (ha)",
-    "loss_natural_in_buffer_ha": "Mất rừng tự nhiên trong vùng đệm (ha)",
-    "plan_section": "Mục của Kế hoạch",
-    "loss_natural_special_use_ha": "Mất rừng tự nhiên - đặc dụng (ha)",
-    "loss_natural_protection_ha": "Mất rừng tự nhiên - phòng hộ (ha)",
-    "loss_natural_production_ha": "Mất rừng tự nhiên - sản xuất (ha)",
-    "loss_natural_outside_planning_ha": "Mất rừng tự nhiên - ngoài quy hoạch 3 loại rừng (ha)",
-    "loss_plantation_special_use_ha": "Mất rừng trồng - đặc dụng (ha)",
-    "loss_plantation_protection_ha": "Mất rừng trồng - phòng hộ (ha)",
-    "loss_plantation_production_ha": "Mất rừng trồng - sản xuất (ha)",
-    "loss_plantation_outside_planning_ha": "Mất rừng trồng - ngoài quy hoạch 3 loại rừng (ha)",
-    "target_basis": "Căn cứ mục tiêu", "licence_expired": "Hết hạn giấy phép",
-    "reserves_exhausted": "Hết trữ lượng", "close_reason": "Lý do đóng cửa",
-    "gap": "Còn thiếu", "source": "Nguồn số liệu", "deadline": "Thời hạn", "agency": "Cơ quan chủ trì",
-}
-for _c in ("A", "B", "C", "D"):
-    COLUMNS_VI[f"class_{_c}_km"] = f"Mức {_c} (km)"
-for _code, _lo, _vi, _en, _rgb in WQI_BANDS:
-    COLUMNS_VI[f"wqi_{_code}_km"] = f"VN_WQI {_vi.lower()} (km)"
-# per-table overrides where a column means something else
-# (an id ending in "_" matches every table whose id starts with it, e.g. a year pair)
-OVERRIDES = {"wastewater": {"operating": "Số đang hoạt động"}, "zones_without_plant": {"status": "Tình trạng hoạt động"},
-             "canopy_change_purpose_": {"area_ha": "Diện tích theo loại rừng (ha)"},
-             "forest_cover_protected_areas": {"area_ha": "Diện tích trong tỉnh (ha)"},
-             "forest_change_protected_areas": {"area_ha": "Diện tích trong tỉnh (ha)"},
-             "canopy_change_protected_areas_": {"area_ha": "Diện tích trong tỉnh (ha)"}}
-SPECIAL_LABELS = {
-    "site_type": {"mine": "Mỏ khoáng sản", "industrial_zone": "Khu/cụm công nghiệp", "waste_site": "Bãi chôn lấp"},
-    "relation": {"inside": "Nằm trong", "buffer_zone": "Trong vùng đệm", "within_distance": "Trong khoảng cách"},
-    "group": {"kcn": "Khu công nghiệp", "ccn": "Cụm công nghiệp", "all": "Tổng"},
-    "wqi_band": {code: vi for code, _lo, vi, _en, _rgb in WQI_BANDS},
-    "status": {"met": "Đạt", "not met": "Chưa đạt", "no data": "Chưa có số liệu",
-               "no target": "Chưa có chỉ tiêu cụ thể"},
-    "source": {"computed": "Tính từ lớp bản đồ", "table": "Bảng số liệu"},
-    "close_reason": {"licence_expired": "Hết hạn giấy phép", "reserves_exhausted": "Hết trữ lượng khai thác",
-                     "licence_expired_reserves_exhausted": "Hết hạn giấy phép và hết trữ lượng"},
-    "target_basis": {"stated": "Số liệu của Kế hoạch", "implied": "Toàn bộ (theo Kế hoạch)",
-                     "deliverable": "Sản phẩm (1 = hoàn thành)", "none": "Kế hoạch không nêu số"},
-}
-
-# the old→new commune crosswalk (gisplan.crosswalk), added by `gisplan indicators` and `gisplan demo`
-# when the catalog has a communes_pre2025 layer
-TABLES["crosswalk"] = ("Chuyển đổi xã cũ - mới", "Bảng chuyển đổi xã, phường, thị trấn trước và sau sắp xếp (1/7/2025)",
-                       "Pre-2025 → 2025 commune/ward crosswalk")
-OVERRIDES["crosswalk"] = CROSSWALK_HEADERS_VI
-SPECIAL_LABELS["match_method"] = CROSSWALK_METHODS_VI
-
-# terrain and landslide / flash-flood susceptibility (gisplan.indicators.climate_run)
-TABLES.update({
-    "terrain_communes": ("Địa hình - xã", "Độ cao và độ dốc theo xã, phường (từ DEM)",
-                         "Elevation and slope per commune/ward (from the DEM)"),
-    "hazard_landslide_communes": ("Nhạy cảm sạt lở - xã", "Mức độ nhạy cảm sạt lở đất theo xã, phường "
-                                  "(chỉ số tương đối) và đối tượng chịu ảnh hưởng",
-                                  "Landslide susceptibility per commune/ward (relative index) and exposure"),
-    "hazard_flash_flood_communes": ("Nhạy cảm lũ quét - xã", "Mức độ nhạy cảm lũ quét theo xã, phường "
-                                    "(chỉ số tương đối) và đối tượng chịu ảnh hưởng",
-                                    "Flash-flood susceptibility per commune/ward (relative index) and exposure"),
-    "hazard_events_landslide": ("Kiểm chứng sạt lở", "Điểm sạt lở đã xảy ra theo mức độ nhạy cảm",
-                                "Recorded landslides per susceptibility class"),
-    "hazard_events_flash_flood": ("Kiểm chứng lũ quét", "Điểm lũ quét, ngập lụt đã xảy ra theo mức độ nhạy cảm",
-                                  "Recorded flash floods and floods per susceptibility class"),
-})
-_HAZARD_CLASSES_VI = {"very_low": "rất thấp", "low": "thấp", "moderate": "trung bình", "high": "cao",
-                      "very_high": "rất cao"}
-for _k, _vi in _HAZARD_CLASSES_VI.items():
-    COLUMNS_VI[f"{_k}_ha"] = f"Mức {_vi} (ha)"
-    COLUMNS_VI[f"{_k}_pct"] = f"Mức {_vi} (%)"
-COLUMNS_VI.update({
-    "elevation_mean_m": "Độ cao trung bình (m)", "elevation_max_m": "Độ cao lớn nhất (m)",
-    "slope_mean_deg": "Độ dốc trung bình (độ)", "steep_pct": "Diện tích dốc trên 25° (%)",
-    "observed_ok": "Đủ dữ liệu", "nodata_ha": "Không có số liệu (ha)",
-    "exposed_ha": "Mức cao và rất cao (ha)", "exposed_pct": "Mức cao và rất cao (%)",
-    "population": "Dân số (người)", "population_exposed": "Dân số trong vùng mức cao, rất cao (người, ước tính)",
-    "urban_ha": "Diện tích đô thị (ha)", "urban_exposed_ha": "Đô thị trong vùng mức cao, rất cao (ha)",
-    "buildings": "Số công trình", "buildings_exposed": "Công trình trong vùng mức cao, rất cao",
-    "roads_km": "Đường giao thông (km)", "roads_exposed_km": "Đường trong vùng mức cao, rất cao (km)",
-    "class": "Mức nhạy cảm", "class_vi": "Mức nhạy cảm", "events": "Số điểm đã xảy ra",
-    "events_pct": "Tỷ lệ số điểm (%)", "area_pct": "Tỷ lệ diện tích (%)",
-    "density_ratio": "Tỷ số mật độ (điểm % / diện tích %)",
-})
-OVERRIDES["hazard_events_"] = {"class": "Mã mức nhạy cảm"}
+# the titles of the tables, their columns and coded values: gisplan.tables (re-exported here)
+OVERRIDES = OVERRIDES_VI
 
 
 def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False,
@@ -288,23 +126,6 @@ def round_table(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` rounded as every written output is (float columns to 4 decimals), so the CSVs, the
     workbook and the GeoPackage hold the same numbers."""
     return _rounded(df)
-
-
-def column_titles(name: str) -> dict[str, str]:
-    """Vietnamese column headers of table ``name`` (per-table overrides applied)."""
-    override = next((v for k, v in OVERRIDES.items() if k == name or (k.endswith("_") and name.startswith(k))), {})
-    return {**COLUMNS_VI, **override}
-
-
-def table_titles(name: str) -> tuple[str, str, str]:
-    """(sheet name, Vietnamese title, English title) of a table id."""
-    if name in TABLES:
-        return TABLES[name]
-    for prefix, (sheet, vi, en) in TABLES.items():
-        if prefix.endswith("_") and name.startswith(prefix):
-            rest = name[len(prefix):].replace("_", "–")
-            return (sheet + rest)[:31], vi + rest, en + rest
-    return name[:31], name, name
 
 
 def labelled_table(name: str, df: pd.DataFrame, *, types: Mapping[str, LayerType] | None = None) -> pd.DataFrame:
@@ -477,7 +298,6 @@ HEADLINES = [
     ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)",
      "Communes/wards with ≥ 10 % of their area in high / very high landslide susceptibility (communes)", 0),
 ]
-_STATUS_EN = {"met": "Met", "not met": "Not met", "no data": "No data", "no target": "No target set"}
 
 
 def _summary_text(lang: str) -> dict:
@@ -513,7 +333,7 @@ def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
         t = results.tables["targets"]
         md += ["", T["targets"], "", T["targets_head"], "|---|---:|---:|---|"]
         for r in t.itertuples():
-            status = (SPECIAL_LABELS["status"] if lang == "vi" else _STATUS_EN).get(r.status, r.status)
+            status = value_label("status", r.status, lang)
             unit = f" {r.unit}" if r.unit else ""
             cur = _fmt(r.current, lang) + ("" if _missing(r.current) else unit)
             tgt = "" if _missing(r.target) else f"{r.comparison} {_fmt(r.target, lang)}{unit}"

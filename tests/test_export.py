@@ -107,6 +107,20 @@ def test_styles_carry_the_map_classes_and_vietnamese_aliases(run):
     assert cats["D"] == "Mức D (rất xấu)" and cats[""] == "không có số liệu"
 
 
+def test_field_aliases_are_in_the_language_of_the_export(run):
+    from gisplan.export import indicator_layers
+
+    results, store, _reports, _written = run
+    for lang, heads in (("vi", {"forest_pct": "Tỷ lệ che phủ rừng (%)", "area_ha": "Diện tích trong tỉnh (ha)"}),
+                        ("en", {"forest_pct": "Forest cover (%)", "area_ha": "Area inside the province (ha)"})):
+        layers = {ly.name: ly for ly in indicator_layers(results, store, lang=lang)}
+        aliases = layers["forest_cover_protected_areas"].style.aliases
+        assert {c: aliases[c] for c in heads} == heads
+        communes = layers["forest_cover_communes"].style.aliases
+        assert communes["area_ha"] == ("Diện tích tự nhiên (ha)" if lang == "vi" else "Natural area (ha)")
+    assert layers["forest_cover_communes"].title == "Forest cover per commune/ward (forest-status polygons)"
+
+
 def test_shapefile_folder_with_side_car_styles(run, tmp_path):
     results, store, _reports, _written = run
     paths = write_shapefiles(results, store, tmp_path)

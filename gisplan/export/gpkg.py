@@ -9,7 +9,8 @@ attribute tables. Field names and values are those of the CSVs (the same roundin
 
 :func:`write_geopackage` writes them all to one GeoPackage with a default style per layer (QML and
 SLD in ``layer_styles``, from the theme registry and ``layers/types.toml``: the classes and
-colours of the web and print maps, Vietnamese field aliases, labels on names), atomically.
+colours of the web and print maps, field aliases in the language of the export from
+:mod:`gisplan.tables`, labels on names), atomically.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import shapely
 from gisplan.crs import TARGET_CRS
 from gisplan.errors import DataMissingError
 from gisplan.export.styles import LayerStyle, classes_from_edges, write_layer_styles
+from gisplan.tables import column_titles, table_titles
 
 GPKG = "gisplan_chi_tieu.gpkg"
 
@@ -86,7 +88,7 @@ def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
     :class:`gisplan.store.LayerStore`), plus the river sections with their class and index and
     the monitoring stations. Values rounded as in the CSVs."""
     from gisplan.maps.themes import layer_type
-    from gisplan.reports import round_table, table_titles
+    from gisplan.reports import round_table
 
     out = []
     for name, table in results.tables.items():
@@ -259,10 +261,9 @@ def _geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     return "point"
 
 
-def _aliases(name: str, data: pd.DataFrame) -> dict[str, str]:
-    from gisplan.reports import column_titles
-
-    heads = column_titles(name)
+def _aliases(name: str, data: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
+    """{field: title in ``lang``} of the fields of layer ``name`` the titles' registry knows."""
+    heads = column_titles(name, lang)
     return {c: heads[c] for c in data.columns if c in heads}
 
 
@@ -271,7 +272,7 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
     from gisplan.maps.themes import NO_DATA_COLOR, get_theme, layer_type, no_data, theme_classes
 
     kind = _geometry_kind(gdf)
-    common = dict(geometry=kind, aliases=_aliases(name, gdf), no_data=(no_data(lang), NO_DATA_COLOR),
+    common = dict(geometry=kind, aliases=_aliases(name, gdf, lang), no_data=(no_data(lang), NO_DATA_COLOR),
                   label_field="name" if "name" in gdf.columns else None)
     for prefix, theme in _CHOROPLETH:
         if name == prefix or (prefix.endswith("_") or prefix.endswith("2")) and name.startswith(prefix):

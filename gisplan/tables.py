@@ -1,0 +1,372 @@
+"""What each indicator table and each of its columns is called, in Vietnamese and English.
+
+The one registry of the titles every written output uses: the workbook's sheets and headers, the
+CSV summary, the GeoPackage's layer titles and field aliases, the site's lists. Units are part of
+a column's title (``"Tỷ lệ che phủ rừng (%)"`` / ``"Forest cover (%)"``): hectares, kilometres and
+metres are measured in the projected CRS of the run (EPSG:9213 by default).
+
+- :data:`TABLES`: table id (or id prefix ending in ``"_"``, e.g. ``canopy_change_`` for every
+  year pair) → (sheet name ≤ 31 characters, Vietnamese title, English title);
+- :data:`COLUMNS`: column → (Vietnamese, English);
+- :data:`OVERRIDES`: table id (or prefix) → {column: (Vietnamese, English)} where a column means
+  something else in that table;
+- :data:`VALUE_LABELS`: column → {coded value: (Vietnamese, English)} for codes the indicators
+  make (the codes of the layers themselves are labelled from ``layers/types.toml``).
+
+Generated entries come from where their classes are defined: the VN_WQI bands from
+:data:`gisplan.indicators.rivers.WQI_BANDS`, the QCVN 08:2023 classes from the ``qcvn_class``
+attribute of ``layers/types.toml``, the susceptibility classes from ``layers/hazard.toml``.
+"""
+
+from __future__ import annotations
+
+from gisplan.catalog import load_layer_types
+from gisplan.indicators.hazard_config import load_config
+from gisplan.indicators.rivers import WQI_BANDS
+
+__all__ = ["COLUMNS", "COLUMNS_VI", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS", "TABLES", "VALUE_LABELS",
+           "column_title", "column_titles", "table_titles", "value_label"]
+
+#: table id (or prefix) -> (sheet name ≤ 31 chars, Vietnamese title, English title)
+TABLES: dict[str, tuple[str, str, str]] = {
+    "forest_cover_communes": ("Che phủ rừng - xã", "Tỷ lệ che phủ rừng theo xã, phường (hiện trạng rừng)", "Forest cover per commune/ward (forest-status polygons)"),
+    "forest_cover_province": ("Che phủ rừng - tỉnh", "Tỷ lệ che phủ rừng toàn tỉnh", "Forest cover of the province"),
+    "forest_cover_protected_areas": ("Che phủ rừng - KBT", "Rừng trong các khu bảo tồn (phần diện tích trong tỉnh)", "Forest inside protected areas (the part inside the province)"),
+    "forest_change_communes": ("Biến động rừng - xã", "Biến động rừng theo xã, phường", "Forest change per commune/ward"),
+    "forest_change_protected_areas": ("Biến động rừng - KBT", "Biến động rừng trong các khu bảo tồn", "Forest change inside protected areas"),
+    "canopy_forest_cover_": ("Che phủ ảnh ", "Che phủ rừng từ ảnh độ tàn che năm ", "Forest cover from the canopy raster, "),
+    "land_cover_forest_": ("Che phủ lớp phủ ", "Rừng từ bản đồ lớp phủ năm ", "Forest from the land-cover raster, "),
+    "canopy_change_protected_areas_": ("Biến động ảnh KBT ", "Mất và tăng rừng từ ảnh độ tàn che trong các khu bảo tồn ", "Forest loss and gain from canopy rasters inside protected areas "),
+    "canopy_change_purpose_": ("BĐ ảnh - 3 loại rừng ", "Mất và tăng rừng từ ảnh độ tàn che theo loại rừng (đặc dụng, phòng hộ, sản xuất) ", "Forest loss and gain from canopy rasters by forest purpose "),
+    "canopy_change_": ("Biến động ảnh ", "Mất và tăng rừng từ ảnh độ tàn che ", "Forest loss and gain from canopy rasters "),
+    "protected_areas": ("Khu bảo tồn", "Diện tích các khu bảo tồn thiên nhiên", "Protected areas"),
+    "conflicts": ("Xung đột KBT", "Mỏ, khu/cụm công nghiệp trong hoặc gần khu bảo tồn", "Mines and industrial zones in or near protected areas"),
+    "expired_mines": ("Mỏ hết hạn", "Mỏ hết hạn giấy phép còn hoạt động", "Mines with expired licences still operating"),
+    "riverbed_mines": ("Mỏ cát sỏi lòng sông", "Mỏ cát, sỏi lòng sông và đoạn sông gần nhất", "Riverbed sand and gravel mines"),
+    "wastewater": ("XLNT KCN-CCN", "Tỷ lệ khu, cụm công nghiệp có hệ thống XLNT tập trung đạt quy chuẩn", "Industrial zones with a compliant central WWTP"),
+    "zones_without_plant": ("KCN-CCN chưa đạt", "Khu, cụm công nghiệp chưa có hệ thống XLNT tập trung đạt quy chuẩn", "Zones without a compliant central WWTP"),
+    "zones_nearest_river": ("KCN-CCN và sông", "Đoạn sông gần nhất của các khu, cụm công nghiệp", "Nearest river section of each zone"),
+    "river_quality": ("Chất lượng sông", "Chiều dài sông theo mức chất lượng nước", "River length by water-quality class"),
+    "river_quality_communes": ("Chất lượng sông - xã", "Chiều dài đoạn sông ô nhiễm theo xã, phường", "Polluted river length per commune/ward"),
+    "pressures_upstream": ("Nguồn thải thượng lưu", "Cơ sở gần và ở thượng lưu các đoạn sông ô nhiễm", "Sites near and upstream of polluted sections"),
+    "waste_sites": ("Bãi chôn lấp", "Bãi chôn lấp đã đóng cửa hoặc cần cải tạo, phục hồi", "Closed landfills and sites needing remediation"),
+    "air_monitoring": ("Quan trắc không khí", "Trạm quan trắc không khí tại đô thị loại I, II", "Air monitoring in class I–II towns"),
+    "carbon_communes": ("Các-bon rừng - xã", "Trữ lượng các-bon rừng theo xã, phường (ước tính theo hệ số, xem ghi chú)", "Forest carbon stock per commune/ward (estimate from factors, see note)"),
+    "carbon_province": ("Các-bon rừng - tỉnh", "Trữ lượng các-bon rừng toàn tỉnh (ước tính theo hệ số, xem ghi chú)", "Forest carbon stock of the province (estimate from factors, see note)"),
+    "carbon_protected_areas": ("Các-bon rừng - KBT", "Trữ lượng các-bon rừng trong các khu bảo tồn (ước tính theo hệ số)", "Forest carbon stock in protected areas (estimate from factors)"),
+    "carbon_by_class": ("Các-bon theo trạng thái", "Trữ lượng các-bon theo nguồn gốc, trạng thái và cấp trữ lượng rừng (ước tính)", "Forest carbon by origin, forest type and volume class (estimate)"),
+    "carbon_change_communes": ("Biến động các-bon - xã", "Biến động trữ lượng các-bon rừng theo xã, phường (ước tính)", "Change in forest carbon per commune/ward (estimate)"),
+    "carbon_change_province": ("Biến động các-bon - tỉnh", "Biến động trữ lượng các-bon rừng toàn tỉnh (ước tính)", "Change in forest carbon of the province (estimate)"),
+    "forest_conversion_communes": ("Chuyển đổi rừng TN - xã", "Mất rừng theo nguồn gốc, loại rừng và rừng tự nhiên chuyển sang rừng trồng theo xã, phường", "Forest loss by origin and purpose, natural forest converted to plantation, per commune/ward"),
+    "forest_conversion_protected_areas": ("Chuyển đổi rừng TN - KBT", "Mất rừng tự nhiên và chuyển đổi trong các khu bảo tồn", "Natural-forest loss and conversion inside protected areas"),
+    "forest_conversion_buffer_zones": ("Chuyển đổi rừng - vùng đệm", "Mất rừng tự nhiên và chuyển đổi trong vùng đệm các khu bảo tồn", "Natural-forest loss and conversion in protected-area buffer zones"),
+    "mines_to_close": ("Mỏ cần đóng cửa", "Mỏ còn khai thác đã hết hạn giấy phép hoặc hết trữ lượng (cần đóng cửa)", "Operating mines whose licence or reserves have run out (to close)"),
+    "targets": ("Mục tiêu 2030", "Theo dõi thực hiện mục tiêu đến năm 2030", "Progress towards the 2030 targets"),
+    # the old→new commune crosswalk (gisplan.crosswalk), added by `gisplan indicators` and
+    # `gisplan demo` when the catalog has a communes_pre2025 layer
+    "crosswalk": ("Chuyển đổi xã cũ - mới", "Bảng chuyển đổi xã, phường, thị trấn trước và sau sắp xếp (1/7/2025)",
+                  "Pre-2025 → 2025 commune/ward crosswalk"),
+    # terrain and landslide / flash-flood susceptibility (gisplan.indicators.climate_run)
+    "terrain_communes": ("Địa hình - xã", "Độ cao và độ dốc theo xã, phường (từ DEM)",
+                         "Elevation and slope per commune/ward (from the DEM)"),
+    "hazard_landslide_communes": ("Nhạy cảm sạt lở - xã", "Mức độ nhạy cảm sạt lở đất theo xã, phường "
+                                  "(chỉ số tương đối) và đối tượng chịu ảnh hưởng",
+                                  "Landslide susceptibility per commune/ward (relative index) and exposure"),
+    "hazard_flash_flood_communes": ("Nhạy cảm lũ quét - xã", "Mức độ nhạy cảm lũ quét theo xã, phường "
+                                    "(chỉ số tương đối) và đối tượng chịu ảnh hưởng",
+                                    "Flash-flood susceptibility per commune/ward (relative index) and exposure"),
+    "hazard_events_landslide": ("Kiểm chứng sạt lở", "Điểm sạt lở đã xảy ra theo mức độ nhạy cảm",
+                                "Recorded landslides per susceptibility class"),
+    "hazard_events_flash_flood": ("Kiểm chứng lũ quét", "Điểm lũ quét, ngập lụt đã xảy ra theo mức độ nhạy cảm",
+                                  "Recorded flash floods and floods per susceptibility class"),
+}
+
+#: column -> (Vietnamese title, English title), units in the title
+COLUMNS: dict[str, tuple[str, str]] = {
+    # units and forest cover
+    "code": ("Mã", "Code"),
+    "name": ("Tên", "Name"),
+    "area_ha": ("Diện tích tự nhiên (ha)", "Natural area (ha)"),
+    "forest_ha": ("Diện tích rừng (ha)", "Forest (ha)"),
+    "forest_pct": ("Tỷ lệ che phủ rừng (%)", "Forest cover (%)"),
+    "natural_ha": ("Rừng tự nhiên (ha)", "Natural forest (ha)"),
+    "plantation_ha": ("Rừng trồng (ha)", "Plantation (ha)"),
+    "special_use_ha": ("Rừng đặc dụng (ha)", "Special-use forest (ha)"),
+    "protection_ha": ("Rừng phòng hộ (ha)", "Protection forest (ha)"),
+    "production_ha": ("Rừng sản xuất (ha)", "Production forest (ha)"),
+    "outside_planning_ha": ("Rừng ngoài quy hoạch 3 loại rừng (ha)", "Forest outside the three-purpose planning (ha)"),
+    "not_meeting_criteria_ha": ("Rừng trồng chưa đạt tiêu chí (ha)", "Plantation not yet meeting the forest criteria (ha)"),
+    "observed_ha": ("Diện tích có dữ liệu (ha)", "Area with data (ha)"),
+    "observed_pct": ("Tỷ lệ có dữ liệu (%)", "Share with data (%)"),
+    "observed_ok": ("Đủ dữ liệu", "Enough data"),
+    "nodata_ha": ("Không có số liệu (ha)", "No data (ha)"),
+    # forest change and conversion
+    "forest_before_ha": ("Rừng đầu kỳ (ha)", "Forest before (ha)"),
+    "forest_after_ha": ("Rừng cuối kỳ (ha)", "Forest after (ha)"),
+    "loss_ha": ("Mất rừng (ha)", "Loss (ha)"),
+    "gain_ha": ("Tăng rừng (ha)", "Gain (ha)"),
+    "net_ha": ("Biến động thuần (ha)", "Net change (ha)"),
+    "net_pct": ("Biến động thuần (%)", "Net change (%)"),
+    "loss_special_use_ha": ("Mất rừng đặc dụng (ha)", "Loss of special-use forest (ha)"),
+    "loss_protection_ha": ("Mất rừng phòng hộ (ha)", "Loss of protection forest (ha)"),
+    "loss_production_ha": ("Mất rừng sản xuất (ha)", "Loss of production forest (ha)"),
+    "loss_outside_planning_ha": ("Mất rừng ngoài quy hoạch 3 loại rừng (ha)",
+                                 "Loss of forest outside the three-purpose planning (ha)"),
+    "purpose": ("Loại rừng theo mục đích sử dụng", "Forest purpose"),
+    "natural_before_ha": ("Rừng tự nhiên đầu kỳ (ha)", "Natural forest before (ha)"),
+    "loss_natural_ha": ("Mất rừng tự nhiên (ha)", "Loss of natural forest (ha)"),
+    "loss_plantation_ha": ("Mất rừng trồng (ha)", "Loss of plantation (ha)"),
+    "loss_in_special_use_ha": ("Mất rừng trong rừng đặc dụng (ha)", "Loss inside special-use forest (ha)"),
+    "natural_to_plantation_ha": ("Rừng tự nhiên chuyển sang rừng trồng (ha)", "Natural forest converted to plantation (ha)"),
+    "natural_loss_pct": ("Tỷ lệ rừng tự nhiên mất hoặc chuyển đổi (%)", "Natural forest lost or converted (%)"),
+    "loss_in_buffer_ha": ("Mất rừng trong vùng đệm (ha)", "Loss in buffer zones (ha)"),
+    "loss_natural_in_buffer_ha": ("Mất rừng tự nhiên trong vùng đệm (ha)", "Loss of natural forest in buffer zones (ha)"),
+    "loss_natural_special_use_ha": ("Mất rừng tự nhiên - đặc dụng (ha)", "Loss of natural forest - special-use (ha)"),
+    "loss_natural_protection_ha": ("Mất rừng tự nhiên - phòng hộ (ha)", "Loss of natural forest - protection (ha)"),
+    "loss_natural_production_ha": ("Mất rừng tự nhiên - sản xuất (ha)", "Loss of natural forest - production (ha)"),
+    "loss_natural_outside_planning_ha": ("Mất rừng tự nhiên - ngoài quy hoạch 3 loại rừng (ha)",
+                                         "Loss of natural forest - outside the three-purpose planning (ha)"),
+    "loss_plantation_special_use_ha": ("Mất rừng trồng - đặc dụng (ha)", "Loss of plantation - special-use (ha)"),
+    "loss_plantation_protection_ha": ("Mất rừng trồng - phòng hộ (ha)", "Loss of plantation - protection (ha)"),
+    "loss_plantation_production_ha": ("Mất rừng trồng - sản xuất (ha)", "Loss of plantation - production (ha)"),
+    "loss_plantation_outside_planning_ha": ("Mất rừng trồng - ngoài quy hoạch 3 loại rừng (ha)",
+                                            "Loss of plantation - outside the three-purpose planning (ha)"),
+    # protected areas and conflicts
+    "pa_id": ("Mã khu bảo tồn", "Protected-area id"),
+    "category": ("Phân hạng", "Category"),
+    "level": ("Cấp quản lý", "Management level"),
+    "official_area_ha": ("Diện tích theo quyết định (ha)", "Area in the founding decision (ha)"),
+    "in_province_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)"),
+    "in_province_pct": ("Tỷ lệ trong tỉnh (%)", "Share inside the province (%)"),
+    "buffer_zone_ha": ("Vùng đệm (ha)", "Buffer zone (ha)"),
+    "site_type": ("Loại cơ sở", "Site type"),
+    "site_id": ("Mã cơ sở", "Site id"),
+    "site_name": ("Tên cơ sở", "Site name"),
+    "pa_name": ("Khu bảo tồn", "Protected area"),
+    "relation": ("Vị trí so với khu bảo tồn", "Position relative to the protected area"),
+    "distance_m": ("Khoảng cách (m)", "Distance (m)"),
+    "status": ("Tình trạng", "Status"),
+    "operating": ("Đang khai thác", "Operating"),
+    # mines
+    "mine_id": ("Mã mỏ", "Mine id"),
+    "mineral": ("Khoáng sản", "Mineral"),
+    "licence_no": ("Số giấy phép", "Licence number"),
+    "licence_expiry": ("Ngày hết hạn giấy phép", "Licence expiry date"),
+    "licence_status": ("Tình trạng giấy phép", "Licence status"),
+    "days_expired": ("Số ngày quá hạn", "Days since expiry"),
+    "licence_expired": ("Hết hạn giấy phép", "Licence expired"),
+    "reserves_exhausted": ("Hết trữ lượng", "Reserves exhausted"),
+    "close_reason": ("Lý do đóng cửa", "Reason to close"),
+    # rivers and industry
+    "section_id": ("Mã đoạn sông", "Section id"),
+    "river_name": ("Tên sông", "River"),
+    "on_river": ("Trên sông", "On the river"),
+    "group": ("Nhóm", "Group"),
+    "compliant": ("Đạt quy chuẩn", "Compliant"),
+    "non_compliant": ("Chưa đạt quy chuẩn", "Not compliant"),
+    "under_construction": ("Đang xây dựng", "Under construction"),
+    "none": ("Chưa có", "None"),
+    "unknown": ("Chưa có thông tin", "No information"),
+    "assessed_km": ("Chiều dài có số liệu chất lượng nước (km)", "Length with water-quality data (km)"),
+    "no_data_km": ("Chiều dài chưa có số liệu chất lượng nước (km)", "Length without water-quality data (km)"),
+    "full_area_ha": ("Diện tích toàn khu (ha)", "Area of the whole site (ha)"),
+    "compliant_pct": ("Tỷ lệ đạt (%)", "Compliant (%)"),
+    "target_pct": ("Mục tiêu (%)", "Target (%)"),
+    "gap_pct": ("Còn thiếu (%)", "Gap to target (%)"),
+    "zone_id": ("Mã khu/cụm", "Zone id"),
+    "zone_type": ("Loại", "Type"),
+    "wwtp_status": ("Hệ thống XLNT tập trung", "Central WWTP"),
+    "established_year": ("Năm thành lập", "Year established"),
+    "new": ("Đầu tư mới", "New investment"),
+    "qcvn_class": ("Mức QCVN 08:2023", "QCVN 08:2023 class"),
+    "wqi": ("VN_WQI", "VN_WQI"),
+    "wqi_band": ("Mức VN_WQI", "VN_WQI band"),
+    "length_km": ("Chiều dài (km)", "Length (km)"),
+    "polluted_km": ("Chiều dài ô nhiễm (km)", "Polluted length (km)"),
+    "polluted_pct": ("Tỷ lệ ô nhiễm (%)", "Polluted (%)"),
+    "upstream_km": ("Cách thượng lưu (km)", "Distance upstream (km)"),
+    "site_id_": ("Mã", "Id"),
+    "site_type_": ("Loại", "Type"),
+    # waste and air
+    "needs_remediation": ("Cần cải tạo", "Needs remediation"),
+    "capacity_t_day": ("Công suất (tấn/ngày)", "Capacity (t/day)"),
+    "urban_id": ("Mã đô thị", "Town id"),
+    "urban_class": ("Loại đô thị", "Town class"),
+    "air_stations": ("Số trạm không khí", "Air stations"),
+    "automatic_stations": ("Số trạm tự động", "Automatic stations"),
+    "nearest_station_m": ("Trạm gần nhất (m)", "Nearest station (m)"),
+    "covered": ("Có trạm quan trắc", "Monitored"),
+    # 2030 targets
+    "target_id": ("Mã mục tiêu", "Target id"),
+    "wording_vi": ("Mục tiêu (trích Kế hoạch)", "Target (wording of the Plan, in Vietnamese)"),
+    "indicator": ("Chỉ tiêu", "Indicator"),
+    "current": ("Hiện trạng", "Current"),
+    "comparison": ("So sánh", "Comparison"),
+    "target": ("Mục tiêu", "Target"),
+    "unit": ("Đơn vị", "Unit"),
+    "gap": ("Còn thiếu", "Gap to target"),
+    "source": ("Nguồn số liệu", "Source of the figure"),
+    "deadline": ("Thời hạn", "Deadline"),
+    "agency": ("Cơ quan chủ trì", "Lead agency"),
+    "plan_section": ("Mục của Kế hoạch", "Section of the Plan"),
+    "target_basis": ("Căn cứ mục tiêu", "Basis of the target"),
+    # forest carbon
+    "assessed_ha": ("Diện tích rừng có hệ số (ha)", "Forest with a carbon factor (ha)"),
+    "no_factor_ha": ("Diện tích rừng chưa có hệ số (ha)", "Forest without a carbon factor (ha)"),
+    "carbon_assessed_tc": ("Các-bon phần có hệ số (tC)", "Carbon of the forest with a factor (tC)"),
+    "carbon_tc": ("Trữ lượng các-bon (tC)", "Carbon stock (tC)"),
+    "carbon_tco2e": ("Trữ lượng quy đổi (tCO2e)", "Carbon stock as CO2 equivalent (tCO2e)"),
+    "carbon_tc_per_ha": ("Các-bon bình quân (tC/ha)", "Mean carbon (tC/ha)"),
+    "carbon_tc_ha": ("Hệ số các-bon (tC/ha)", "Carbon factor (tC/ha)"),
+    "factor_id": ("Mã hệ số", "Factor id"),
+    "forest_type": ("Trạng thái rừng", "Forest type"),
+    "volume_class": ("Cấp trữ lượng", "Volume class"),
+    "origin": ("Nguồn gốc", "Origin"),
+    "carbon_before_tc": ("Các-bon đầu kỳ (tC)", "Carbon before (tC)"),
+    "carbon_after_tc": ("Các-bon cuối kỳ (tC)", "Carbon after (tC)"),
+    "carbon_change_tc": ("Biến động các-bon (tC)", "Carbon change (tC)"),
+    "carbon_change_tco2e": ("Biến động quy đổi (tCO2e)", "Change as CO2 equivalent (tCO2e)"),
+    "no_factor_before_ha": ("Rừng chưa có hệ số đầu kỳ (ha)", "Forest without a factor before (ha)"),
+    "no_factor_after_ha": ("Rừng chưa có hệ số cuối kỳ (ha)", "Forest without a factor after (ha)"),
+    # terrain and susceptibility (the class columns are generated below)
+    "elevation_mean_m": ("Độ cao trung bình (m)", "Mean elevation (m)"),
+    "elevation_max_m": ("Độ cao lớn nhất (m)", "Highest elevation (m)"),
+    "slope_mean_deg": ("Độ dốc trung bình (độ)", "Mean slope (degrees)"),
+    "steep_pct": ("Diện tích dốc trên 25° (%)", "Area steeper than 25° (%)"),
+    "exposed_ha": ("Mức cao và rất cao (ha)", "High and very high (ha)"),
+    "exposed_pct": ("Mức cao và rất cao (%)", "High and very high (%)"),
+    "population": ("Dân số (người)", "Population (people)"),
+    "population_exposed": ("Dân số trong vùng mức cao, rất cao (người, ước tính)",
+                           "Population in high / very high (people, estimate)"),
+    "urban_ha": ("Diện tích đô thị (ha)", "Urban area (ha)"),
+    "urban_exposed_ha": ("Đô thị trong vùng mức cao, rất cao (ha)", "Urban area in high / very high (ha)"),
+    "buildings": ("Số công trình", "Buildings"),
+    "buildings_exposed": ("Công trình trong vùng mức cao, rất cao", "Buildings in high / very high"),
+    "roads_km": ("Đường giao thông (km)", "Roads (km)"),
+    "roads_exposed_km": ("Đường trong vùng mức cao, rất cao (km)", "Roads in high / very high (km)"),
+    "class": ("Mức nhạy cảm", "Susceptibility class"),
+    "class_vi": ("Mức nhạy cảm", "Susceptibility class (Vietnamese)"),
+    "events": ("Số điểm đã xảy ra", "Recorded events"),
+    "events_pct": ("Tỷ lệ số điểm (%)", "Share of events (%)"),
+    "area_pct": ("Tỷ lệ diện tích (%)", "Share of area (%)"),
+    "density_ratio": ("Tỷ số mật độ (điểm % / diện tích %)", "Density ratio (events % / area %)"),
+}
+# river length per QCVN 08:2023 class (the classes of the qcvn_class attribute of the layer types)
+for _c in load_layer_types()["river_sections"].attributes["qcvn_class"].allowed:
+    COLUMNS[f"class_{_c}_km"] = (f"Mức {_c} (km)", f"Class {_c} (km)")
+# river length per VN_WQI band
+for _code, _lo, _vi, _en, _rgb in WQI_BANDS:
+    COLUMNS[f"wqi_{_code}_km"] = (f"VN_WQI {_vi.lower()} (km)", f"VN_WQI {_en.lower()} (km)")
+# area per susceptibility class (the classes of layers/hazard.toml)
+_HAZARD = load_config()
+for _k, _vi, _en in zip(_HAZARD.class_keys, _HAZARD.labels_vi, _HAZARD.labels_en, strict=True):
+    COLUMNS[f"{_k}_ha"] = (f"Mức {_vi.lower()} (ha)", f"{_en} (ha)")
+    COLUMNS[f"{_k}_pct"] = (f"Mức {_vi.lower()} (%)", f"{_en} (%)")
+
+#: per-table overrides where a column means something else (an id ending in "_" matches every
+#: table whose id starts with it, e.g. a year pair)
+OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
+    "wastewater": {"operating": ("Số đang hoạt động", "Operating (number)")},
+    "zones_without_plant": {"status": ("Tình trạng hoạt động", "Operating status")},
+    "canopy_change_purpose_": {"area_ha": ("Diện tích theo loại rừng (ha)", "Area of the forest purpose (ha)")},
+    "forest_cover_protected_areas": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
+    "forest_change_protected_areas": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
+    "canopy_change_protected_areas_": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
+    "crosswalk": {
+        "old_code": ("Mã xã cũ", "Old commune code"), "old_name": ("Tên xã cũ", "Old commune name"),
+        "district": ("Huyện/thành phố cũ", "Old district/city"), "province_old": ("Tỉnh cũ", "Old province"),
+        "new_code": ("Mã xã/phường mới", "New commune/ward code"),
+        "new_name": ("Tên xã/phường mới", "New commune/ward name"),
+        "match_method": ("Cách đối chiếu", "Match method"),
+        "split": ("Chia cho nhiều đơn vị mới", "Split between several new units"),
+        "reason": ("Lý do chưa khớp", "Why unmatched"),
+    },
+    "hazard_events_": {"class": ("Mã mức nhạy cảm", "Susceptibility class code")},
+}
+
+#: column -> {coded value made by the indicators: (Vietnamese label, English label)}
+VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "site_type": {"mine": ("Mỏ khoáng sản", "Mine"), "industrial_zone": ("Khu/cụm công nghiệp", "Industrial zone/cluster"),
+                  "waste_site": ("Bãi chôn lấp", "Waste site")},
+    "relation": {"inside": ("Nằm trong", "Inside"), "buffer_zone": ("Trong vùng đệm", "In the buffer zone"),
+                 "within_distance": ("Trong khoảng cách", "Within the distance")},
+    "group": {"kcn": ("Khu công nghiệp", "Industrial zones"), "ccn": ("Cụm công nghiệp", "Industrial clusters"),
+              "all": ("Tổng", "Total")},
+    "wqi_band": {code: (vi, en) for code, _lo, vi, en, _rgb in WQI_BANDS},
+    "status": {"met": ("Đạt", "Met"), "not met": ("Chưa đạt", "Not met"), "no data": ("Chưa có số liệu", "No data"),
+               "no target": ("Chưa có chỉ tiêu cụ thể", "No target set")},
+    "source": {"computed": ("Tính từ lớp bản đồ", "Computed from the layers"), "table": ("Bảng số liệu", "Table of figures")},
+    "close_reason": {"licence_expired": ("Hết hạn giấy phép", "Licence expired"),
+                     "reserves_exhausted": ("Hết trữ lượng khai thác", "Reserves exhausted"),
+                     "licence_expired_reserves_exhausted": ("Hết hạn giấy phép và hết trữ lượng",
+                                                            "Licence expired and reserves exhausted")},
+    "target_basis": {"stated": ("Số liệu của Kế hoạch", "Figure of the Plan"),
+                     "implied": ("Toàn bộ (theo Kế hoạch)", "All (as the Plan implies)"),
+                     "deliverable": ("Sản phẩm (1 = hoàn thành)", "Deliverable (1 = done)"),
+                     "none": ("Kế hoạch không nêu số", "No figure in the Plan")},
+    "match_method": {"exact": ("trùng tên", "same name"), "accent_folded": ("trùng tên khi bỏ dấu", "same name without accents"),
+                     "declared": ("mã mới khai trong lớp", "new code declared in the layer"),
+                     "unmatched": ("chưa khớp", "unmatched")},
+}
+
+
+def _lang(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def _vi(d: dict[str, tuple[str, str]]) -> dict[str, str]:
+    return {k: v[0] for k, v in d.items()}
+
+
+#: Vietnamese views (the workbook's headers and labels)
+COLUMNS_VI: dict[str, str] = _vi(COLUMNS)
+OVERRIDES_VI: dict[str, dict[str, str]] = {t: _vi(cols) for t, cols in OVERRIDES.items()}
+SPECIAL_LABELS: dict[str, dict[str, str]] = {c: _vi(labels) for c, labels in VALUE_LABELS.items()}
+
+
+def _matches(key: str, name: str) -> bool:
+    return key == name or (key.endswith("_") and name.startswith(key))
+
+
+def _override(table: str | None) -> dict[str, tuple[str, str]]:
+    if table is None:
+        return {}
+    return next((v for k, v in OVERRIDES.items() if _matches(k, table)), {})
+
+
+def table_titles(name: str) -> tuple[str, str, str]:
+    """(sheet name ≤ 31 characters, Vietnamese title, English title) of table id ``name``; a
+    prefix entry is completed with the rest of the id (``canopy_change_2020_2024`` → "… 2020–2024");
+    an unknown id is its own title."""
+    if name in TABLES:
+        return TABLES[name]
+    for prefix, (sheet, vi, en) in TABLES.items():
+        if prefix.endswith("_") and name.startswith(prefix):
+            rest = name[len(prefix):].replace("_", "–")
+            return (sheet + rest)[:31], vi + rest, en + rest
+    return name[:31], name, name
+
+
+def column_title(column: str, lang: str = "vi", table: str | None = None) -> str:
+    """The title of ``column`` in ``lang`` (``"vi"`` or ``"en"``), with the override of ``table``
+    when it has one; the column name itself when the registry does not know it."""
+    titles = _override(table).get(column) or COLUMNS.get(column)
+    return column if titles is None else titles[_lang(lang)]
+
+
+def column_titles(table: str, lang: str = "vi") -> dict[str, str]:
+    """{column: title in ``lang``} of every known column, with the overrides of ``table`` applied."""
+    i = _lang(lang)
+    return {c: t[i] for c, t in {**COLUMNS, **_override(table)}.items()}
+
+
+def value_label(column: str, value, lang: str = "vi"):
+    """The label in ``lang`` of a coded ``value`` of ``column`` that the indicators make (e.g.
+    ``relation`` ``"inside"`` → "Nằm trong" / "Inside"); ``value`` itself when it has none."""
+    labels = VALUE_LABELS.get(column, {})
+    try:
+        found = labels.get(value)
+    except TypeError:  # unhashable
+        return value
+    return value if found is None else found[_lang(lang)]
+
