@@ -9,6 +9,7 @@ import pandas as pd
 
 from gisplan.catalog import Catalog
 from gisplan.errors import GisplanError
+from gisplan.indicators.raster_zones import unit_m
 from gisplan.io import open_raster, read_catalog_layer
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
     ``warnings``, ``status`` (ok / missing / the error message), ``study_area`` (features and
     measure left once the layer is clipped to the study area, see :class:`gisplan.store.LayerStore`;
     empty when the layer is not clipped). Areas and lengths are computed in the layer's CRS after
-    reading (EPSG:9213 by default).
+    reading (EPSG:9213 by default), converted from its unit to hectares and kilometres; "—" in a
+    geographic CRS.
     """
     from gisplan.store import LayerStore
 
@@ -72,11 +74,17 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
 
 
 def _measure(gdf) -> str:
+    """Total area (ha) of a polygon layer, length (km) of a line layer, or the number of points;
+    areas and lengths converted from the unit of the layer's projected CRS (metres, US feet …),
+    "—" when the CRS is geographic or unknown (degrees are no length)."""
     if not hasattr(gdf, "geometry"):
         return "table"
     kinds = set(gdf.geometry.geom_type.dropna())
+    if not kinds & {"Polygon", "MultiPolygon", "LineString", "MultiLineString"}:
+        return f"{len(gdf):,} point{'' if len(gdf) == 1 else 's'}"
+    if gdf.crs is None or not gdf.crs.is_projected:
+        return "—"
+    u = unit_m(gdf.crs)
     if kinds & {"Polygon", "MultiPolygon"}:
-        return f"{gdf.area.sum() / 1e4:,.0f} ha"
-    if kinds & {"LineString", "MultiLineString"}:
-        return f"{gdf.length.sum() / 1e3:,.1f} km"
-    return f"{len(gdf):,} point{'' if len(gdf) == 1 else 's'}"
+        return f"{gdf.area.sum() * u * u / 1e4:,.0f} ha"
+    return f"{gdf.length.sum() * u / 1e3:,.1f} km"

@@ -183,3 +183,34 @@ def test_cover_sheet_lists_vietnamese_skip_reasons_and_notes(tmp_path):
     assert "conflicts: danh mục không có lớp mỏ khoáng sản" in cover
     assert any("không có số liệu chất lượng nước" in v for v in cover)
     assert any("bỏ 11.308 đối tượng bên ngoài" in v for v in cover)
+
+
+def test_layer_summary_measures_in_the_crs_unit():
+    """Areas and lengths of the catalog summary are converted from the CRS's unit: a square of
+    10,000 US survey feet (EPSG:2263) is 3,048.006 m a side, 929.03 ha; its side 3.048 km."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point, box
+
+    from gisplan.summary import _measure
+
+    square = gpd.GeoDataFrame(geometry=[box(1_000_000, 200_000, 1_010_000, 210_000)], crs="EPSG:2263")
+    side = gpd.GeoDataFrame(geometry=[LineString([(1_000_000, 200_000), (1_010_000, 200_000)])], crs="EPSG:2263")
+    assert _measure(square) == "929 ha"  # (10,000 × 1200/3937 m)² = 9,290,341 m²
+    assert _measure(side) == "3.0 km"
+    metres = gpd.GeoDataFrame(geometry=[box(500_000, 2_400_000, 501_000, 2_401_000)], crs="EPSG:9213")
+    assert _measure(metres) == "100 ha"
+    # degrees are no length: a geographic layer says so instead of a number
+    degrees = gpd.GeoDataFrame(geometry=[box(105.5, 21.5, 106.0, 22.0)], crs="EPSG:4326")
+    assert _measure(degrees) == "—"
+    assert _measure(gpd.GeoDataFrame(geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:4326")) == "2 points"
+
+
+def test_summary_target_status_in_the_output_language():
+    res = _hand_results()
+    res.tables["targets"] = pd.DataFrame({
+        "target_id": ["t1"], "wording_vi": ["Tỷ lệ che phủ rừng đạt 47 %"], "current": [45.0],
+        "comparison": [">="], "target": [47.0], "unit": ["%"], "status": ["not met"]})
+    vi, _ = summary(res)
+    en, _ = summary(res, lang="en")
+    assert "| Tỷ lệ che phủ rừng đạt 47 % | 45 % | >= 47 % | Chưa đạt |" in vi
+    assert "| Tỷ lệ che phủ rừng đạt 47 % | 45 % | >= 47 % | Not met |" in en
