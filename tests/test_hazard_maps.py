@@ -106,3 +106,18 @@ def test_geopackage_group_and_style(demo, tmp_path):
         qml = con.execute("select styleQML from layer_styles where f_table_name = ?",
                           ("hazard_landslide_communes",)).fetchone()[0]
     assert "exposed_pct" in qml
+
+
+def test_both_hazard_class_images_are_in_the_layer_control(demo):
+    import json
+
+    from gisplan.maps.interactive import build_map
+
+    store, res = demo
+    page = build_map("hazard", store=store, results=res).map.get_root().render()
+    js = page[page.index("L.control.groupedLayers"):]
+    js = js[:js.index(".addTo(")]
+    theme_group = js[js.index(json.dumps("Lớp chuyên đề")):]  # the theme layers' group
+    # the flash-flood image is hidden at first: the control is the only way to show it
+    for name in ("Sạt lở đất: mức độ nhạy cảm", "Lũ quét: mức độ nhạy cảm"):
+        assert json.dumps(name) in theme_group, name

@@ -253,3 +253,17 @@ def test_layer_control_groups_basemaps_reference_and_theme_layers(catalog):
 
     for rel in CDN_MAP.values():
         assert (VENDOR / rel).is_file(), rel
+
+
+@pytest.mark.parametrize("theme", ["forest_cover", "mines"])
+def test_what_the_map_is_built_with_is_returned_not_stashed_on_folium_objects(catalog, theme):
+    from gisplan.maps.interactive import build_map
+
+    web = build_map(theme, catalog=catalog)
+    assert isinstance(web.map, folium.Map)
+    objs = [web.map, *web.map._children.values()]
+    assert not [(type(o).__name__, k) for o in objs for k in vars(o) if "gisplan" in k.lower()]
+    assert (web.classes is not None) == (theme == "forest_cover")  # the choropleth's classes
+    assert web.sections and all(len(s) == 2 for s in web.sections)  # (title, items) per legend section
+    page = web.map.get_root().render()
+    assert all(label in page for _title, items in web.sections for _c, label, _s in items[:1])
