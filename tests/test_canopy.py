@@ -446,3 +446,27 @@ def test_forest_change_raster_refuses_an_unknown_option(tmp_path):
     # its options are forwarded to forest_change_raster_sets: a misspelt one is refused by name
     with pytest.raises(TypeError, match="treshold"):
         forest_change_raster("a.tif", "b.tif", "zones.gpkg", id_column="code", treshold=20)
+
+
+# TM-3 106°30' on the WGS 84 ellipsoid but in US survey feet (1 ft = 1200/3937 m)
+US_FT = "+proj=tmerc +lat_0=0 +lon_0=106.5 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=us-ft +no_defs"
+
+
+def test_a_raster_in_us_feet_is_measured_in_metres(tmp_path):
+    """Cell sizes in feet are converted with the CRS's unit factor: areas in ha and the 0.3 ha
+    minimum patch are the same as for the same ground in metres."""
+    ft = 1200 / 3937
+    x0, y0, res = 1_400_000.0, 7_800_000.0, 100.0  # feet
+    px_m2 = (res * ft) ** 2  # 929.03 m² per cell
+    data = np.zeros((10, 10))
+    data[1:5, 1:5] = 80  # 16 cells = 1.486 ha: kept
+    data[8, 6:9] = 80  # 3 cells = 0.279 ha < 0.3 ha: dropped (read as metres it would be 3 ha)
+    path = write(tmp_path / "ft.tif", data, transform=from_origin(x0, y0, res, res), crs=US_FT)
+    z = zones(shapely.box(x0, y0 - 10 * res, x0 + 10 * res, y0), crs=US_FT)
+    got = forest_cover(path, z, id_column="code").iloc[0]
+    assert got.area_ha == pytest.approx(100 * px_m2 / 1e4, rel=1e-9)
+    assert got.forest_ha == pytest.approx(16 * px_m2 / 1e4, rel=1e-9)
+    assert got.forest_pct == pytest.approx(16.0)
+    # the same zone given in EPSG:9213 (reprojected to the raster's CRS) covers the same cells
+    again = forest_cover(path, z.to_crs(9213), id_column="code").iloc[0]
+    assert again.forest_ha == pytest.approx(got.forest_ha, rel=1e-6)

@@ -136,3 +136,22 @@ def test_without_pysheds_flash_flood_skipped_naming_the_extra(demo_small, monkey
         with pytest.raises(DataMissingError) as info:
             fns[name]()
         assert "gisplan[hazard]" in str(info.value) and "gisplan[hazard]" in info.value.reason_vi
+
+
+@pytest.mark.parametrize("crs, unit", [("EPSG:2263", "US survey foot"), ("EPSG:4326", "degrees")])
+def test_exposure_refuses_a_grid_not_in_metres(crs, unit):
+    """Class areas are cell counts × cell size: a grid in feet or degrees would give wrong
+    hectares, so it is refused by name (``susceptibility`` always builds a grid in metres)."""
+    from pyproj import CRS
+    from rasterio.transform import from_origin as origin
+
+    from gisplan.errors import CRSError
+    from gisplan.indicators.hazard_config import load_config
+
+    classes = np.full((4, 4), 5, dtype="uint8")
+    result = hazard.SusceptibilityResult({"landslide": classes}, {"landslide": classes.astype(float)},
+                                         origin(0, 400, 100, 100), CRS.from_user_input(crs), load_config(),
+                                         {"landslide": {}})
+    communes = gpd.GeoDataFrame({"code": ["1"], "name": ["Xã"]}, geometry=[shapely.box(0, 0, 400, 400)], crs=crs)
+    with pytest.raises(CRSError, match=f"susceptibility grid \\(exposure_by_unit\\) is in .*{unit}"):
+        hazard.exposure_by_unit(result, communes)

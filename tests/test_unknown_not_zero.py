@@ -12,7 +12,7 @@ import shapely
 
 from gisplan.catalog import load_layer_types
 from gisplan.errors import CRSError, DataMissingError, SchemaError
-from gisplan.indicators import change, forest, industry, protected
+from gisplan.indicators import carbon, change, forest, industry, protected
 from gisplan.indicators.air import air_monitoring_coverage
 from gisplan.indicators.rivers import (
     polluted_length_by_unit,
@@ -161,6 +161,60 @@ def test_distances_and_areas_need_metres(crs, unit):
     for what, call in calls.items():
         with pytest.raises(CRSError, match=f"{what}.*{unit}"):
             call()
+
+
+# every indicator that measures a distance, a length or an area, with the layers it takes: each
+# layer in turn declared in US survey feet or in degrees is refused by name, never measured
+MEASURING = {
+    "forest_cover_from_status": (lambda p, u: forest.forest_cover_from_status(p, u, unit_id="code"),
+                                 (FOREST, "forest-status parcels"), (COMMUNES, "units")),
+    "forest_change_status": (lambda b, a, u: change.forest_change_status(b, a, u, unit_id="code"),
+                             (FOREST, "forest status \\(before\\)"), (FOREST, "forest status \\(after\\)"),
+                             (COMMUNES, "units")),
+    "forest_conversion": (lambda b, a, u, z: change.forest_conversion(b, a, u, unit_id="code", buffer_zones=z),
+                          (FOREST, "forest status \\(before\\)"), (FOREST, "forest status \\(after\\)"),
+                          (COMMUNES, "units"), (PA, "buffer zones")),
+    "carbon_stock": (lambda p, u: carbon.carbon_stock(p, u, unit_id="code"), (FOREST, "forest status"),
+                     (COMMUNES, "units")),
+    "carbon_by_class": (lambda p: carbon.carbon_by_class(p), (FOREST, "forest status")),
+    "carbon_change": (lambda b, a, u: carbon.carbon_change(b, a, u, unit_id="code"),
+                      (FOREST, "forest status \\(before\\)"), (FOREST, "forest status \\(after\\)"),
+                      (COMMUNES, "units")),
+    "protected_area_summary": (lambda pa, prov: protected.protected_area_summary(pa, prov),
+                               (PA, "protected areas"), (PROVINCE, "province")),
+    "conflicts": (lambda pa, m, z: protected.conflicts(pa, mines=m, industrial_zones=z),
+                  (PA, "protected areas"), (MINES, "mines"), (ZONES, "industrial zones")),
+    "riverbed_mines": (lambda m, r: protected.riverbed_mines(m, r), (MINES, "mines"), (RIVERS, "river sections")),
+    "nearest_river": (lambda z, r: industry.nearest_river(z, r), (ZONES, "industrial zones"),
+                      (RIVERS, "river sections")),
+    "river_length_by_class": (lambda r: river_length_by_class(r), (RIVERS, "river sections")),
+    "polluted_length_by_unit": (lambda r, u: polluted_length_by_unit(r, u, unit_id="code"),
+                                (RIVERS, "river sections"), (COMMUNES, "units")),
+    "pressures_upstream": (lambda r, m: pressures_upstream(r, {"mine": m}),
+                           (RIVERS.assign(qcvn_class=["C", "A"]), "river sections"), (MINES, "mine sites")),
+    "air_monitoring_coverage": (lambda u, s: air_monitoring_coverage(u, s), (URBAN, "urban areas"),
+                                (STATIONS, "monitoring stations")),
+}
+
+
+@pytest.mark.parametrize("crs, unit", [(2263, "US survey foot"), (4326, "degrees")])
+@pytest.mark.parametrize("fn", sorted(MEASURING))
+def test_every_measuring_indicator_refuses_a_layer_not_in_metres(fn, crs, unit):
+    call, *layers = MEASURING[fn]
+    call(*(g for g, _ in layers))  # in metres: computed
+    for i, (_, what) in enumerate(layers):
+        args = [g.set_crs(crs, allow_override=True) if j == i else g for j, (g, _) in enumerate(layers)]
+        with pytest.raises(CRSError, match=f"{what} \\({fn}\\) is in .*{unit}"):
+            call(*args)
+
+
+def test_layers_in_two_metre_crss_are_refused_by_name():
+    # UTM 48N (EPSG:3405) is in metres too, but distances between it and EPSG:9213 are meaningless
+    utm = RIVERS.to_crs(3405)
+    with pytest.raises(CRSError, match=r"mines \(riverbed_mines\).*river sections \(riverbed_mines\).*share one"):
+        protected.riverbed_mines(MINES, utm)
+    with pytest.raises(CRSError, match=r"river sections \(pressures_upstream\).*mine sites.*share one"):
+        pressures_upstream(RIVERS.assign(qcvn_class=["C", "A"]), {"mine": MINES.to_crs(3405)})
 
 
 def test_conflict_sites_must_be_projected_too():

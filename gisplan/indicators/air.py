@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.crs import require_projected
-from gisplan.errors import CRSError
+from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
 from gisplan.overlay import require_unique_ids
 
@@ -19,17 +18,16 @@ def air_monitoring_coverage(urban_areas: gpd.GeoDataFrame, stations: gpd.GeoData
                             distance_m: float = DEFAULTS.air_distance_m) -> pd.DataFrame:
     """Urban areas of the given classes and the air-monitoring stations within ``distance_m``
     of them (plan Danh mục I.4: stations in special, class I and II towns). By default (0 m) a
-    station counts for a town only when it stands in it (or on its boundary).
+    station counts for a town only when it stands in it (or on its boundary). Both layers in
+    one CRS projected in metres (EPSG:9213), else CRSError naming the layer.
 
     Returns
     -------
     DataFrame: ``urban_id``, ``name``, ``urban_class``, ``air_stations`` (count within the
     distance), ``automatic_stations``, ``nearest_station_m``, ``covered`` (at least one).
     """
-    require_projected(urban_areas.crs, "urban areas (air_monitoring_coverage)")
-    require_projected(stations.crs, "monitoring stations (air_monitoring_coverage)")
-    if not urban_areas.crs.equals(stations.crs):
-        raise CRSError(f"urban areas ({urban_areas.crs}) and stations ({stations.crs}) must share one CRS")
+    require_metres((urban_areas, "urban areas (air_monitoring_coverage)"),
+                   (stations, "monitoring stations (air_monitoring_coverage)"))
     require_unique_ids(urban_areas, "urban_id", "urban areas (air_monitoring_coverage)")
     towns = urban_areas[urban_areas["urban_class"].isin(classes)]
     air = stations[stations["medium"] == "air"]

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalog import LAYERS_DIR, read_toml
-from gisplan.crs import require_projected
 from gisplan.errors import CatalogError
+from gisplan.indicators.metres import require_metres
 from gisplan.overlay import clip_by_units, require_unique_ids
 from gisplan.store import data_missing
 
@@ -121,8 +121,7 @@ def carbon_stock(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id:
     ``carbon_tco2e`` (all the unit's forest; NaN when some of it has no factor),
     ``carbon_tc_per_ha`` (assessed carbon ÷ assessed area). Estimates (see the factors' sources).
     """
-    require_projected(parcels.crs, "forest status (carbon_stock)")
-    require_projected(units.crs, "units (carbon_stock)")
+    require_metres((parcels, "forest status (carbon_stock)"), (units, "units (carbon_stock)"))
     require_unique_ids(units, unit_id, "units (carbon_stock)")
     factors = load_carbon_factors() if factors is None else factors
     units = units.reset_index(drop=True)
@@ -149,8 +148,9 @@ def carbon_by_class(parcels: gpd.GeoDataFrame, *, factors: pd.DataFrame | None =
     """Forest area and estimated carbon by origin, forest type and volume class (the whole
     layer, e.g. the province's parcels): ``origin``, ``forest_type``, ``volume_class``,
     ``factor_id`` (empty: no factor), ``area_ha``, ``carbon_tc_ha``, ``carbon_tc``,
-    ``carbon_tco2e`` (NaN for classes without a factor)."""
-    require_projected(parcels.crs, "forest status (carbon_by_class)")
+    ``carbon_tco2e`` (NaN for classes without a factor). Parcels in a CRS projected in metres
+    (EPSG:9213), else CRSError."""
+    require_metres((parcels, "forest status (carbon_by_class)"))
     factors = load_carbon_factors() if factors is None else factors
     f = parcels[parcels["meets_criteria"].eq(True)]
     a = assign_factors(f, factors)
@@ -176,8 +176,11 @@ def carbon_change(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: gpd.
     -------
     DataFrame per unit: ``carbon_before_tc``, ``carbon_after_tc``, ``carbon_change_tc``,
     ``carbon_change_tco2e`` (NaN when either year holds forest without a factor in the unit),
-    ``no_factor_before_ha``, ``no_factor_after_ha``.
+    ``no_factor_before_ha``, ``no_factor_after_ha``. All layers in one CRS projected in metres
+    (EPSG:9213), else CRSError naming the layer.
     """
+    require_metres((before, "forest status (before) (carbon_change)"), (after, "forest status (after) (carbon_change)"),
+                   (units, "units (carbon_change)"))
     factors = load_carbon_factors() if factors is None else factors
     b = carbon_stock(before, units, unit_id=unit_id, factors=factors, name_column=name_column)
     a = carbon_stock(after, units, unit_id=unit_id, factors=factors, name_column=name_column)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.crs import require_projected
 from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
+from gisplan.indicators.metres import require_metres
 from gisplan.overlay import clip_by_units, require_unique_ids
 
 
@@ -28,7 +28,8 @@ def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, unit
     Returns
     -------
     DataFrame per unit: ``forest_before_ha``, ``forest_after_ha``, ``loss_ha``, ``gain_ha``,
-    ``net_ha``, ``loss_special_use_ha``, ``loss_protection_ha`` (by the year-1 purpose).
+    ``net_ha``, ``loss_special_use_ha``, ``loss_protection_ha`` (by the year-1 purpose). All
+    layers in one CRS projected in metres (EPSG:9213), else CRSError naming the layer.
     """
     f0, f1, kept, units, ids, out = _prepare(before, after, units, unit_id, name_column, "forest_change_status")
     out["forest_before_ha"] = _sum_by_unit(f0, units, unit_id, ids)
@@ -48,8 +49,8 @@ def forest_change_status(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, unit
 def _prepare(before, after, units, unit_id, name_column, fn):
     """Checks and frames shared by the change functions: both years' forest meeting the
     criteria, the parcels kept as forest, the units and the output frame with ids (and names)."""
-    for g, what in ((before, "forest status (before)"), (after, "forest status (after)"), (units, "units")):
-        require_projected(g.crs, f"{what} ({fn})")
+    require_metres(*((g, f"{what} ({fn})") for g, what in ((before, "forest status (before)"),
+                                                          (after, "forest status (after)"), (units, "units"))))
     require_unique_ids(units, unit_id, f"units ({fn})")
     f0 = before[before["meets_criteria"].eq(True)].reset_index(drop=True)
     f1 = after[after["meets_criteria"].eq(True)].reset_index(drop=True)
@@ -133,7 +134,7 @@ def forest_conversion(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: 
     nb = out["natural_before_ha"].where(out["natural_before_ha"] > 0)
     out["natural_loss_pct"] = (out["loss_natural_ha"] + out["natural_to_plantation_ha"]) / nb * 100
     if buffer_zones is not None:
-        require_projected(buffer_zones.crs, "buffer zones (forest_conversion)")
+        require_metres((buffer_zones, "buffer zones (forest_conversion)"), (before, "forest status (forest_conversion)"))
         zone = shapely.union_all(buffer_zones.geometry.to_numpy())
         b0 = _pieces(_within(f0, zone), units, unit_id)
         bk = _pieces(_within(kept, zone), units, unit_id)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.crs import require_projected
 from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
+from gisplan.indicators.metres import require_metres
 from gisplan.overlay import clip_by_units, require_unique_ids
 
 
@@ -43,7 +43,7 @@ def forest_cover_from_status(
     Raises
     ------
     SchemaError when ``unit_id`` is not unique (a unit stored as several features: dissolve it);
-    CRSError when a CRS is not projected in metres.
+    CRSError when a CRS is not projected in metres, or the two layers' CRSs differ.
 
     Returns
     -------
@@ -52,8 +52,8 @@ def forest_cover_from_status(
     ``production_ha``, ``outside_planning_ha`` (forest counted, by origin and purpose) and
     ``not_meeting_criteria_ha`` (young plantations, not counted when excluded).
     """
-    require_projected(parcels.crs, "forest-status parcels (forest_cover_from_status)")
-    require_projected(units.crs, "units (forest_cover_from_status)")
+    require_metres((parcels, "forest-status parcels (forest_cover_from_status)"),
+                   (units, "units (forest_cover_from_status)"))
     require_unique_ids(units, unit_id, "units (forest_cover_from_status)")
     units = units.reset_index(drop=True)
     pieces = clip_by_units(parcels[["origin", "purpose", "meets_criteria", parcels.geometry.name]], units,

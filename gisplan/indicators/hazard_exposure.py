@@ -18,6 +18,7 @@ from gisplan import zonal
 from gisplan.errors import GisplanWarning, SchemaError
 from gisplan.indicators.hazard_config import NOTE
 from gisplan.indicators.hazard_factors import vector_layer
+from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import MIN_OBSERVED_PCT
 from gisplan.indicators.raster_zones import load_zones
 from gisplan.indicators.terrain import weighted_sums
@@ -103,8 +104,9 @@ def exposure_by_unit(
 
     Parameters
     ----------
-    result : from :func:`susceptibility`.
-    communes : polygons (GeoDataFrame or file), any CRS.
+    result : from :func:`susceptibility`, on a grid projected in metres (EPSG:9213; CRSError
+        otherwise).
+    communes : polygons (GeoDataFrame or file), any CRS (reprojected to the grid's).
     population : None (the communes' ``population`` column when present), a column name, a
         mapping/Series id → people, or a DataFrame with ``id_column`` and ``population``.
         Exposed population = population × share of the commune's area in the exposed classes
@@ -127,6 +129,7 @@ def exposure_by_unit(
     ``roads_km``/``roads_exposed_km``. Values are NaN (not
     0) where unknown.
     """
+    require_metres((result.crs, "susceptibility grid (exposure_by_unit)"))
     cfg = result.config
     gdf = load_zones(communes, id_column, result.crs)
     geoms = gdf.geometry.to_numpy()

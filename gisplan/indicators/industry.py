@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.crs import require_projected
-from gisplan.errors import CRSError
+from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
 from gisplan.indicators.rivers import wqi_band
 from gisplan.overlay import require_unique_ids
@@ -70,10 +69,7 @@ def zones_without_compliant_plant(zones: gpd.GeoDataFrame, *, new_since: int = D
 def nearest_river(zones: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataFrame:
     """For each zone the nearest river section, its distance (m), QCVN 08:2023 class and VN_WQI
     (NaN / None when the section has none). Both layers in one CRS projected in metres."""
-    require_projected(zones.crs, "industrial zones (nearest_river)")
-    require_projected(rivers.crs, "river sections (nearest_river)")
-    if not zones.crs.equals(rivers.crs):
-        raise CRSError(f"industrial zones ({zones.crs}) and river sections ({rivers.crs}) must share one CRS")
+    require_metres((zones, "industrial zones (nearest_river)"), (rivers, "river sections (nearest_river)"))
     if rivers.empty:
         raise data_missing("no river section in the study area: the nearest river is unknown",
                            "không có đoạn sông nào trong vùng nghiên cứu: không xác định được sông gần nhất")

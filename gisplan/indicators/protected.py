@@ -16,9 +16,8 @@ import pandas as pd
 import shapely
 
 from gisplan.catalog import load_layer_types
-from gisplan.crs import require_projected
-from gisplan.errors import CRSError
 from gisplan.indicators.forest import forest_cover_from_status, protected_area_units, union_by
+from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
 
 
@@ -47,7 +46,8 @@ CONFLICT_SITES = {s.site_type: s.layer_type for s in CONFLICT_SITE_TYPES}
 
 def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoDataFrame, *,
                            parcels: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
-    """Area of each protected area, the part inside the province, its buffer zone and forest.
+    """Area of each protected area, the part inside the province, its buffer zone and forest
+    (ha). Layers in one CRS projected in metres (EPSG:9213), else CRSError naming the layer.
 
     Returns
     -------
@@ -60,8 +60,8 @@ def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoD
     ``forest_ha`` (forest meeting the criteria inside the area and the province) and
     ``forest_pct`` (of ``in_province_ha``: the inventory covers the province only).
     """
-    require_projected(protected_areas.crs, "protected areas (protected_area_summary)")
-    _same_crs(protected_areas, province, "protected areas", "province")
+    require_metres((protected_areas, "protected areas (protected_area_summary)"),
+                   (province, "province (protected_area_summary)"))
     units = protected_area_units(protected_areas)
     prov = shapely.union_all(province.geometry.to_numpy())
     out = units.drop(columns=units.geometry.name).copy()
@@ -107,7 +107,7 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
     ``distance_m`` (m to the protected area without its buffer zone; 0 when inside or touching), ``status`` (licence status of a mine, operating
     status of a zone), ``operating`` (mines), sorted by distance.
     """
-    require_projected(protected_areas.crs, "protected areas (conflicts)")
+    require_metres((protected_areas, "protected areas (conflicts)"))
     units = protected_area_units(protected_areas)
     ug = units.geometry.to_numpy()
     core_tree = shapely.STRtree(ug)
@@ -122,8 +122,8 @@ def conflicts(protected_areas: gpd.GeoDataFrame, *, mines: gpd.GeoDataFrame | No
         if sites is None or len(sites) == 0:
             continue
         site_type, id_col, status_col = site.site_type, site.id_column, site.status_column
-        require_projected(sites.crs, f"{site_type.replace('_', ' ')}s (conflicts)")
-        _same_crs(protected_areas, sites, "protected areas", f"{site_type.replace('_', ' ')}s")
+        require_metres((protected_areas, "protected areas (conflicts)"),
+                       (sites, f"{site_type.replace('_', ' ')}s (conflicts)"))
         sg = sites.geometry.to_numpy()
         si, ui = core_tree.query(sg, predicate="dwithin", distance=buffer_m)
         if bz_tree is not None:  # sites in an official buffer zone, however far from the core
@@ -186,9 +186,7 @@ def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *,
     ``on_river`` is False for a riverbed licence farther than ``max_distance_m`` from any
     mapped river (a position to check), and for every riverbed mine when no river is mapped
     (``distance_m`` then NaN). Both layers in one CRS projected in metres."""
-    require_projected(mines.crs, "mines (riverbed_mines)")
-    require_projected(rivers.crs, "river sections (riverbed_mines)")
-    _same_crs(mines, rivers, "mines", "river sections")
+    require_metres((mines, "mines (riverbed_mines)"), (rivers, "river sections (riverbed_mines)"))
     rb = mines[mines["riverbed"].eq(True)]
     cols = ["mine_id", "name", "licence_status", "operating", "section_id", "river_name", "distance_m", "on_river"]
     if rb.empty:
@@ -206,8 +204,3 @@ def riverbed_mines(mines: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *,
         "section_id": rivers["section_id"].to_numpy()[ri], "river_name": rivers["river_name"].to_numpy()[ri],
         "distance_m": dist, "on_river": dist <= max_distance_m,
     })[cols].sort_values("distance_m").reset_index(drop=True)
-
-
-def _same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, name_a: str, name_b: str) -> None:
-    if a.crs is None or b.crs is None or not a.crs.equals(b.crs):
-        raise CRSError(f"{name_a} ({a.crs}) and {name_b} ({b.crs}) must share one CRS; reproject first")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.crs import require_projected
+from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
 from gisplan.overlay import clip_by_units, require_unique_ids
 from gisplan.store import data_missing
@@ -70,7 +70,8 @@ def has_quality_data(rivers: pd.DataFrame) -> pd.Series:
 
 
 def river_length_by_class(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Length (km) per river by QCVN class and VN_WQI band, and the polluted length.
+    """Length (km) per river by QCVN class and VN_WQI band, and the polluted length. The
+    sections must be in a CRS projected in metres (EPSG:9213), else CRSError.
 
     Returns
     -------
@@ -80,13 +81,14 @@ def river_length_by_class(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
     ``polluted_pct`` (of ``length_km``; NaN — unknown, not 0 — when no section of the river has
     water-quality data).
     """
-    require_projected(rivers.crs, "river sections (river_length_by_class)")
+    require_metres((rivers, "river sections (river_length_by_class)"))
     return _length_table(rivers.assign(_km=rivers.length / 1e3), ["river_name"])
 
 
 def polluted_length_by_unit(rivers: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id: str) -> pd.DataFrame:
     """River length (km) by class per unit (commune), sections split exactly at unit borders;
-    columns as :func:`river_length_by_class`."""
+    columns as :func:`river_length_by_class`. Both layers in one CRS projected in metres (EPSG:9213), else CRSError naming the layer."""
+    require_metres((rivers, "river sections (polluted_length_by_unit)"), (units, "units (polluted_length_by_unit)"))
     require_unique_ids(units, unit_id, "units (polluted_length_by_unit)")
     pieces = clip_by_units(rivers, units, unit_id=unit_id)
     table = _length_table(pieces.assign(_km=pieces.length / 1e3), [unit_id])
@@ -134,6 +136,7 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
     in digitising order (downstream) into chains — several when the river is mapped in pieces
     that do not join — a site is placed at its nearest point on a chain within ``buffer_m``, and
     its along-river position is compared with the start of each polluted section of that chain.
+    Rivers and sites in one CRS projected in metres (EPSG:9213), else CRSError naming the layer.
 
     Returns
     -------
@@ -141,16 +144,16 @@ def pressures_upstream(rivers: gpd.GeoDataFrame, sites: dict[str, gpd.GeoDataFra
     ``site_id``, ``site_name``, ``distance_m`` (site to river), ``upstream_km`` (0 when beside
     the section).
     """
-    require_projected(rivers.crs, "river sections (pressures_upstream)")
+    require_metres((rivers, "river sections (pressures_upstream)"))
     if not has_quality_data(rivers).any():
         raise data_missing(
             "no water-quality data (qcvn_class or wqi) in the river sections: polluted sections, "
             "and so the pressures upstream of them, are unknown",
             "các đoạn sông không có số liệu chất lượng nước (qcvn_class hoặc wqi): không xác định "
             "được đoạn ô nhiễm và các nguồn áp lực phía thượng nguồn")
-    for site_type, gdf in sites.items():
-        if gdf is not None and not gdf.empty:
-            require_projected(gdf.crs, f"{site_type} sites (pressures_upstream)")
+    require_metres((rivers, "river sections (pressures_upstream)"),
+                   *((gdf, f"{site_type} sites (pressures_upstream)") for site_type, gdf in sites.items()
+                     if gdf is not None and not gdf.empty))
     rows = []
     polluted = is_polluted(rivers)
     for river, secs in rivers.groupby("river_name", sort=False):
