@@ -119,6 +119,11 @@ def test_field_aliases_are_in_the_language_of_the_export(run):
         communes = layers["forest_cover_communes"].style.aliases
         assert communes["area_ha"] == ("Diện tích tự nhiên (ha)" if lang == "vi" else "Natural area (ha)")
     assert layers["forest_cover_communes"].title == "Forest cover per commune/ward (forest-status polygons)"
+    # a catalog layer exported as it is: the registry's titles, else its attributes' own titles
+    rivers = layers["river_sections"].style.aliases
+    assert rivers["qcvn_class"] == "QCVN 08:2023 class" and rivers["monitoring_date"] == "Monitoring date"
+    stations = {ly.name: ly for ly in indicator_layers(results, store)}["monitoring_stations"].style.aliases
+    assert stations["station_id"] == "Mã trạm" and stations["mode"] == "Hình thức"
 
 
 def test_shapefile_folder_with_side_car_styles(run, tmp_path):

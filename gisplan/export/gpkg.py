@@ -54,6 +54,8 @@ _TABLE_GROUP = [("hazard_events_", "tables"), ("hazard_", "hazard"), ("terrain_"
                 ("province", "reference"), ("monitoring_stations", "air")]
 #: layer types whose id column (``id_column`` of the catalog's types) names the place of a row
 _PLACE_TYPES = ("mines", "industrial_zones", "waste_sites", "urban_areas", "river_sections")
+#: catalog layers exported as they are, beside the indicators
+_TYPE_LAYERS = ("river_sections", "monitoring_stations")
 #: choropleth tables -> the theme whose class scheme they are drawn with
 _CHOROPLETH = [("forest_cover_communes", "forest_cover"), ("canopy_forest_cover_", "forest_cover"),
                ("land_cover_forest_", "forest_cover"), ("forest_change_communes", "forest_change"),
@@ -98,7 +100,7 @@ def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
         title = table_titles(name)[1 if lang == "vi" else 2]
         style = None if geom is None else _style(name, data, store, lang)
         out.append(ExportLayer(name, data, group_of(name), title, style))
-    for type_id in ("river_sections", "monitoring_stations"):
+    for type_id in _TYPE_LAYERS:
         gdf = store.optional(type_id)
         if gdf is None:
             continue
@@ -261,9 +263,12 @@ def _geometry_kind(gdf: gpd.GeoDataFrame) -> str:
     return "point"
 
 
-def _aliases(name: str, data: pd.DataFrame, lang: str = "vi") -> dict[str, str]:
-    """{field: title in ``lang``} of the fields of layer ``name`` the titles' registry knows."""
+def _aliases(name: str, data: pd.DataFrame, lang: str = "vi", lt=None) -> dict[str, str]:
+    """{field: title in ``lang``} of the fields of layer ``name``: the titles' registry, then the
+    attribute titles of its layer type ``lt`` (a layer copied from the catalog)."""
     heads = column_titles(name, lang)
+    if lt is not None:
+        heads = {**{c: a.title(lang) for c, a in lt.attributes.items()}, **heads}
     return {c: heads[c] for c in data.columns if c in heads}
 
 
@@ -272,7 +277,8 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
     from gisplan.maps.themes import NO_DATA_COLOR, get_theme, layer_type, no_data, theme_classes
 
     kind = _geometry_kind(gdf)
-    common = dict(geometry=kind, aliases=_aliases(name, gdf, lang), no_data=(no_data(lang), NO_DATA_COLOR),
+    own = layer_type(store, name) if name in _TYPE_LAYERS else None
+    common = dict(geometry=kind, aliases=_aliases(name, gdf, lang, own), no_data=(no_data(lang), NO_DATA_COLOR),
                   label_field="name" if "name" in gdf.columns else None)
     for prefix, theme in _CHOROPLETH:
         if name == prefix or (prefix.endswith("_") or prefix.endswith("2")) and name.startswith(prefix):
@@ -295,7 +301,7 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
 
 
 def _styled_type(name: str, gdf: pd.DataFrame, store) -> str | None:
-    if name in ("river_sections", "monitoring_stations"):
+    if name in _TYPE_LAYERS:
         return name
     if name in ("protected_areas", "forest_cover_protected_areas"):
         return "protected_areas"
