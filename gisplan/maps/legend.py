@@ -40,6 +40,7 @@ _LEGEND = Template("""
  font:bold 12px 'DejaVu Sans',Arial,sans-serif;padding:3px 8px;cursor:pointer}
 .gisplan-legend.closed .gisplan-legend-body{display:none}
 .gisplan-legend.closed{padding:4px}
+.leaflet-top.leaflet-right:has(.leaflet-control-layers-expanded){z-index:1001}
 @media (max-width:600px){
  .gisplan-title{font-size:12px;left:50px;max-width:calc(100% - 110px);padding:3px 6px}
  .gisplan-legend{bottom:58px;max-width:calc(100% - 20px);max-height:55%}
