@@ -17,7 +17,7 @@ import pandas as pd
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError
 from gisplan.indicators import targets
-from gisplan.indicators.options import DEFAULTS, IndicatorOptions
+from gisplan.indicators.options import IndicatorOptions
 from gisplan.indicators.steps import Run, all_steps
 from gisplan.store import LayerStore
 
@@ -48,8 +48,8 @@ class IndicatorResults:
     headline: dict[str, float] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     skipped_vi: dict[str, str] = field(default_factory=dict)
-    #: the options the tables were computed with (None for results put together by hand; see
-    #: :meth:`options_used`)
+    #: the options the tables were computed with (None for results put together by hand or read
+    #: back from a reports folder: ``meta["options"]`` then holds what is known)
     options: IndicatorOptions | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -62,13 +62,6 @@ class IndicatorResults:
         """Attach a note to table ``name`` (English and Vietnamese)."""
         self.meta.setdefault("notes", {}).setdefault(name, []).append(en)
         self.meta.setdefault("notes_vi", {}).setdefault(name, []).append(vi)
-
-    def options_used(self) -> IndicatorOptions:
-        """The options of the run: ``options``, else those recorded in ``meta["options"]`` (e.g.
-        results read back from a reports folder), else the defaults."""
-        if self.options is not None:
-            return self.options
-        return IndicatorOptions.from_meta(self.meta) if self.meta.get("options") else DEFAULTS
 
     def skip(self, name: str, exc: BaseException) -> None:
         """Record indicator ``name`` as skipped for the data missing in ``exc``."""
@@ -90,22 +83,11 @@ def run_indicators(catalog: Catalog | None = None, *, options: IndicatorOptions 
     Parameters
     ----------
     catalog : the layers (default :func:`gisplan.catalog.load_catalog`).
-    options : the indicator options (default
-        :data:`gisplan.indicators.options.DEFAULTS`); each keyword below that is given (not None)
-        replaces the option of that name — see :class:`~gisplan.indicators.options.IndicatorOptions`
-        for what each means and its default.
-    reference_date : "today" for licence expiry (default: the catalog's ``reference_date``).
-    buffer_m : distance (m) around protected areas for conflicts (default 1000).
-    river_buffer_m, river_reach_km : sites within this distance (m, default 2000) of a river and
-        this far (km, default 10) upstream of a polluted section.
-    air_distance_m : distance (m) from a class I–II town within which an air-monitoring station
-        counts for it (default 0: the station must be in the town).
-    riverbed_distance_m : riverbed mines farther than this (m, default 500) from a mapped river
-        are flagged.
-    new_since : zones established in or after this year (default 2025) are "new".
-    threshold, mmu_ha : forest definition for canopy rasters (%, ha; default 10 %, 0.3 ha).
-    official_area : divide forest area by the units' official natural area
-        (``area_km2_official``, as published in land statistics) instead of the mapped area.
+    options : the indicator options (default :data:`gisplan.indicators.options.DEFAULTS`).
+    reference_date, buffer_m, river_buffer_m, river_reach_km, air_distance_m, riverbed_distance_m,
+    new_since, threshold, mmu_ha, official_area : each, when given (not None), replaces the
+        option of that name in ``options``; what each means, its unit and its default are in
+        :class:`~gisplan.indicators.options.IndicatorOptions` (the one place they are written).
     target_values : user-supplied target values (default ``layers/target_values.csv``).
     store : the run's layers (:class:`gisplan.store.LayerStore`), shared with the maps so each
         layer is read once; default: a new store over ``catalog``.
