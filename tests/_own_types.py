@@ -20,6 +20,21 @@ PACKAGED = ("Rừng tự nhiên", "Rừng trồng", "#1a9850", "#fee08b")
 FOREST_TYPE = {"evergreen_broadleaf": "Rừng lá rộng thường xanh (bản riêng)"}
 
 
+def page_meta(page: str) -> dict:
+    """The parcels layer's description ``D`` (labels, colours, texts) as a web page holds it."""
+    import json
+    import re
+
+    return json.loads(re.search(r"var D = (\{.*?\});\n", page).group(1))
+
+
+def load(catalog_path: str | Path, folder: Path):
+    """:func:`forest_types_catalog` loaded as a :class:`gisplan.catalog.Catalog`."""
+    from gisplan.catalog import load_catalog
+
+    return load_catalog(forest_types_catalog(catalog_path, folder))
+
+
 def forest_types_catalog(catalog_path: str | Path, folder: Path) -> Path:
     """Write into ``folder`` a copy of the catalog file ``catalog_path`` that names its own
     ``types.toml`` (the packaged one with the forest-status classes relabelled and recoloured);

@@ -141,42 +141,28 @@ def test_files_are_written_per_cell_and_the_page_holds_none_of_them(tmp_path):
     assert "window.gisplanParcelCells=" in inline
 
 
-def _page_meta(page: str) -> dict:
-    """The parcels layer's description ``D`` as the page holds it."""
-    import re
-
-    return json.loads(re.search(r"var D = (\{.*?\});\n", page).group(1))
-
 
 def test_a_catalogs_own_types_label_and_colour_the_parcels(demo_small, tmp_path):
-    from _own_types import (
-        FOREST_TYPE,
-        NATURAL_COLOR,
-        NOT_FOREST_COLOR,
-        ORIGIN,
-        PACKAGED,
-        forest_types_catalog,
-    )
+    import _own_types as own
 
-    from gisplan.catalog import load_catalog
     from gisplan.maps.interactive import build_map
 
-    catalog = load_catalog(forest_types_catalog(demo_small, tmp_path / "own"))
+    catalog = own.load(demo_small, tmp_path / "own")
     for lang, i in (("vi", 0), ("en", 1)):
         web = build_map("forest_cover", catalog=catalog, lang=lang)
         page = web.map.get_root().render()
-        meta = _page_meta(page)
+        meta = own.page_meta(page)
         # the popups' label tables and the colours the canvas draws with
-        assert meta["labels"]["origin"] == [ORIGIN["natural"][i], ORIGIN["plantation"][i]]
+        assert meta["labels"]["origin"] == [own.ORIGIN["natural"][i], own.ORIGIN["plantation"][i]]
         if lang == "vi":
-            assert meta["labels"]["forest_type"][0] == FOREST_TYPE["evergreen_broadleaf"]
-        assert meta["colors"]["natural"] == NATURAL_COLOR and meta["notForest"] == NOT_FOREST_COLOR
+            assert meta["labels"]["forest_type"][0] == own.FOREST_TYPE["evergreen_broadleaf"]
+        assert meta["colors"]["natural"] == own.NATURAL_COLOR and meta["notForest"] == own.NOT_FOREST_COLOR
         # the legend: a box per origin in the catalog's words and colours, and the not-yet-forest box
         [(_title, items)] = [s for s in web.sections if s[0] and s[0].startswith(("Lô rừng", "Forest parcels"))]
-        assert (NATURAL_COLOR, ORIGIN["natural"][i], "box") in items
-        assert items[-1][0] == NOT_FOREST_COLOR
+        assert (own.NATURAL_COLOR, own.ORIGIN["natural"][i], "box") in items
+        assert items[-1][0] == own.NOT_FOREST_COLOR
     labels = meta["labels"]["origin"] + [c for c in meta["colors"].values()] + [meta["notForest"]]
-    assert not set(PACKAGED) & set(labels)
+    assert not set(own.PACKAGED) & set(labels)
 
 
 def test_parcel_areas_in_a_crs_in_feet_are_hectares():

@@ -321,35 +321,24 @@ def test_publish_archive_is_in_the_manifest_and_replaced_by_cells(demo_small, tm
 @pytest.mark.slow
 @needs_tiles
 def test_published_archive_is_labelled_and_coloured_by_the_catalogs_own_types(demo_small, tmp_path):
-    import json
-    import re
+    import _own_types as own
 
-    from _own_types import (
-        FOREST_TYPE,
-        NATURAL_COLOR,
-        NOT_FOREST_COLOR,
-        ORIGIN,
-        PACKAGED,
-        forest_types_catalog,
-    )
-
-    from gisplan.catalog import load_catalog
     from gisplan.indicators.run import IndicatorResults
     from gisplan.maps.site import publish_site
 
-    catalog = load_catalog(forest_types_catalog(demo_small, tmp_path / "own"))
+    catalog = own.load(demo_small, tmp_path / "own")
     out = tmp_path / "site"
     publish_site(catalog, out, themes=["forest_cover"], large_layers="pmtiles", results=IndicatorResults())
     page = (out / "forest_cover.html").read_text(encoding="utf-8")
-    meta = json.loads(re.search(r"var D = (\{.*?\});\n", page).group(1))
+    meta = own.page_meta(page)
     assert meta["url"] == vt.FILE and (out / vt.FILE).is_file()
     # the popups' code labels, the colours the tiles are painted with, and the legend
-    assert meta["labels"]["origin"] == {"natural": ORIGIN["natural"][0], "plantation": ORIGIN["plantation"][0]}
-    assert meta["labels"]["forest_type"]["evergreen_broadleaf"] == FOREST_TYPE["evergreen_broadleaf"]
-    assert meta["colors"]["natural"] == NATURAL_COLOR and meta["notForest"] == NOT_FOREST_COLOR
+    assert meta["labels"]["origin"] == {"natural": own.ORIGIN["natural"][0], "plantation": own.ORIGIN["plantation"][0]}
+    assert meta["labels"]["forest_type"]["evergreen_broadleaf"] == own.FOREST_TYPE["evergreen_broadleaf"]
+    assert meta["colors"]["natural"] == own.NATURAL_COLOR and meta["notForest"] == own.NOT_FOREST_COLOR
     legend = page[page.index("data-gisplan-legend"):]
-    assert ORIGIN["natural"][0] in legend and NATURAL_COLOR in legend and NOT_FOREST_COLOR in legend
-    assert not set(PACKAGED) & {*meta["labels"]["origin"].values(), *meta["colors"].values(), meta["notForest"]}
+    assert own.ORIGIN["natural"][0] in legend and own.NATURAL_COLOR in legend and own.NOT_FOREST_COLOR in legend
+    assert not set(own.PACKAGED) & {*meta["labels"]["origin"].values(), *meta["colors"].values(), meta["notForest"]}
 
 
 # --- the page in headless Chromium --------------------------------------------------------------
