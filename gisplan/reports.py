@@ -23,10 +23,12 @@ from gisplan.catalog import SYNTHETIC_NOTE, LayerType, load_layer_types
 from gisplan.indicators.run import IndicatorResults
 from gisplan.tables import (  # noqa: F401 (re-exported: the titles' old home)
     COLUMNS_VI,
+    HEADLINES,
     OVERRIDES_VI,
     SPECIAL_LABELS,
     TABLES,
     column_titles,
+    headline_labels,
     table_titles,
     value_label,
 )
@@ -280,36 +282,12 @@ _SUMMARY_TEXT = {
     "skipped": ("## Chỉ tiêu chưa tính được", "## Indicators not computed"),
     "tables": ("## Các bảng", "## Tables"),
 }
-#: the headline numbers: (key of ``results.headline``, Vietnamese label, English label, decimals)
-HEADLINES = [
-    ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", "Forest cover of the province (%)", 2),
-    ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)",
-     "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
-    ("new_zones_compliant_pct", "KCN, CCN đầu tư mới đã hoạt động có HTXLNT đạt quy chuẩn (%)",
-     "New industrial zones/clusters in operation with a compliant WWTP (%)", 2),
-    ("expired_mines_still_operating", "Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ)",
-     "Mines operating on an expired licence or exhausted reserves (mines)", 0),
-    ("landfills_needing_remediation", "Bãi chôn lấp đã đóng cửa cần cải tạo, phục hồi (bãi)",
-     "Closed landfills needing remediation (sites)", 0),
-    ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)",
-     "Class I–II towns with an air-monitoring station (%)", 2),
-    ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)",
-     "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
-    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)",
-     "Communes/wards with ≥ 10 % of their area in high / very high landslide susceptibility (communes)", 0),
-]
 
 
 def _summary_text(lang: str) -> dict:
     """The summary's wording in ``lang`` (``"vi"`` or ``"en"``)."""
     i = 1 if lang == "en" else 0
     return {key: texts[i] for key, texts in _SUMMARY_TEXT.items()}
-
-
-def headline_labels(lang: str = "vi") -> list[tuple[str, str, int]]:
-    """The headline numbers every output shows: (key of ``results.headline``, label with its unit,
-    decimals), in the summary's order; the site's index uses the same list."""
-    return [(key, vi if lang == "vi" else en, dec) for key, vi, en, dec in HEADLINES]
 
 
 def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:

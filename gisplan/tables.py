@@ -11,7 +11,9 @@ metres are measured in the projected CRS of the run (EPSG:9213 by default).
 - :data:`OVERRIDES`: table id (or prefix) → {column: (Vietnamese, English)} where a column means
   something else in that table;
 - :data:`VALUE_LABELS`: column → {coded value: (Vietnamese, English)} for codes the indicators
-  make (the codes of the layers themselves are labelled from ``layers/types.toml``).
+  make (the codes of the layers themselves are labelled from ``layers/types.toml``);
+- :data:`HEADLINES`: the headline numbers of the summary and of the site's index, each with its
+  title in both languages and its decimals.
 
 Generated entries come from where their classes are defined: the VN_WQI bands from
 :data:`gisplan.indicators.rivers.WQI_BANDS`, the QCVN 08:2023 classes from the ``qcvn_class``
@@ -24,8 +26,8 @@ from gisplan.catalog import load_layer_types
 from gisplan.indicators.hazard_config import load_config
 from gisplan.indicators.rivers import WQI_BANDS
 
-__all__ = ["COLUMNS", "COLUMNS_VI", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS", "TABLES", "VALUE_LABELS",
-           "column_title", "column_titles", "table_titles", "value_label"]
+__all__ = ["COLUMNS", "COLUMNS_VI", "HEADLINES", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS", "TABLES",
+           "VALUE_LABELS", "column_title", "column_titles", "headline_labels", "table_titles", "value_label"]
 
 #: table id (or prefix) -> (sheet name ≤ 31 chars, Vietnamese title, English title)
 TABLES: dict[str, tuple[str, str, str]] = {
@@ -309,6 +311,25 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
                      "unmatched": ("chưa khớp", "unmatched")},
 }
 
+#: the headline numbers: (key of ``results.headline``, Vietnamese label, English label, decimals)
+HEADLINES = [
+    ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", "Forest cover of the province (%)", 2),
+    ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)",
+     "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
+    ("new_zones_compliant_pct", "KCN, CCN đầu tư mới đã hoạt động có HTXLNT đạt quy chuẩn (%)",
+     "New industrial zones/clusters in operation with a compliant WWTP (%)", 2),
+    ("expired_mines_still_operating", "Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ)",
+     "Mines operating on an expired licence or exhausted reserves (mines)", 0),
+    ("landfills_needing_remediation", "Bãi chôn lấp đã đóng cửa cần cải tạo, phục hồi (bãi)",
+     "Closed landfills needing remediation (sites)", 0),
+    ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)",
+     "Class I–II towns with an air-monitoring station (%)", 2),
+    ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)",
+     "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
+    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)",
+     "Communes/wards with ≥ 10 % of their area in high / very high landslide susceptibility (communes)", 0),
+]
+
 
 def _lang(lang: str) -> int:
     return 1 if lang == "en" else 0
@@ -370,3 +391,8 @@ def value_label(column: str, value, lang: str = "vi"):
         return value
     return value if found is None else found[_lang(lang)]
 
+
+def headline_labels(lang: str = "vi") -> list[tuple[str, str, int]]:
+    """The headline numbers every output shows: (key of ``results.headline``, label with its unit,
+    decimals), in the summary's order; the site's index uses the same list."""
+    return [(key, vi if lang == "vi" else en, dec) for key, vi, en, dec in HEADLINES]

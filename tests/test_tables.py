@@ -15,6 +15,7 @@ from gisplan.indicators.run import run_indicators
 from gisplan.reports import write_reports
 from gisplan.tables import (
     COLUMNS,
+    HEADLINES,
     OVERRIDES,
     TABLES,
     VALUE_LABELS,
@@ -60,6 +61,7 @@ def test_every_table_and_column_of_the_demo_run_has_both_titles(results):
 def test_registry_is_nfc_and_sheet_names_fit_excel():
     texts = [t for v in TABLES.values() for t in v] + [t for v in COLUMNS.values() for t in v]
     texts += [t for d in (*OVERRIDES.values(), *VALUE_LABELS.values()) for v in d.values() for t in v]
+    texts += [t for _key, vi, en, _dec in HEADLINES for t in (vi, en)]
     assert all(_nfc(t) for t in texts)
     assert all(len(sheet) <= 31 for sheet, _vi, _en in TABLES.values())
     # a prefix entry is completed with the rest of the id, and cut to Excel's 31 characters
@@ -88,6 +90,11 @@ def test_workbook_headers_are_the_registry_titles(results, tmp_path):
         for col, head in by_hand.pop(sheet, {}).items():
             assert headers[list(df.columns).index(col)] == head, (sheet, col)
     assert by_hand == {}  # every sheet named above was found
+
+
+def test_every_titled_headline_number_is_one_the_run_makes(results):
+    assert {key for key, *_ in HEADLINES} <= set(results.headline)
+    assert all(vi != en and dec in (0, 2) for _key, vi, en, dec in HEADLINES)
 
 
 def test_an_override_applies_only_to_its_table():
@@ -139,7 +146,7 @@ def test_generated_columns_follow_their_classes():
 
 def test_old_names_still_import_from_reports_and_crosswalk():
     from gisplan.crosswalk import HEADERS_VI, METHODS_VI
-    from gisplan.reports import COLUMNS_VI, OVERRIDES, SPECIAL_LABELS
+    from gisplan.reports import COLUMNS_VI, OVERRIDES, SPECIAL_LABELS, headline_labels
     from gisplan.reports import TABLES as REPORT_TABLES
     from gisplan.reports import column_titles as report_column_titles
     from gisplan.reports import table_titles as report_table_titles
@@ -151,3 +158,4 @@ def test_old_names_still_import_from_reports_and_crosswalk():
     assert report_column_titles("wastewater")["operating"] == "Số đang hoạt động"
     assert report_table_titles("targets")[2] == "Progress towards the 2030 targets"
     assert HEADERS_VI["new_code"] == "Mã xã/phường mới" and METHODS_VI["unmatched"] == "chưa khớp"
+    assert headline_labels("en")[0] == ("forest_cover_province_pct", "Forest cover of the province (%)", 2)
