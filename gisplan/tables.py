@@ -167,7 +167,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "compliant": ("Đạt quy chuẩn", "Compliant"),
     "non_compliant": ("Chưa đạt quy chuẩn", "Not compliant"),
     "under_construction": ("Đang xây dựng", "Under construction"),
-    "none": ("Chưa có", "None"),
+    "none": ("Chưa có", "No plant yet"),
     "unknown": ("Chưa có thông tin", "No information"),
     "assessed_km": ("Chiều dài có số liệu chất lượng nước (km)", "Length with water-quality data (km)"),
     "no_data_km": ("Chiều dài chưa có số liệu chất lượng nước (km)", "Length without water-quality data (km)"),
