@@ -4,8 +4,9 @@ A4 or A3 at 300 dpi with a title, the map in VN-2000 / TM-3 106°30' (EPSG:9213)
 kilometre grid, legend, scale bar, north arrow, data source and date, and the CRS note.
 Vietnamese text uses DejaVu Sans (bundled with matplotlib; it has every Vietnamese letter);
 Vietnamese maps write numbers as ``1.234,5`` (grid, scale bar, legend). Themes, their titles and
-choropleth classes come from :mod:`gisplan.maps.themes` (the same classes as the web maps); a
-missing value is drawn in grey and listed as "không có số liệu" / "no data".
+choropleth classes come from :mod:`gisplan.maps.themes` (the same classes as the web maps); what
+each theme draws, from :mod:`gisplan.maps.print_themes`; a missing value is drawn in grey and
+listed as "không có số liệu" / "no data".
 
 :func:`render_figure` returns a :class:`PrintMap` (the figure and what was drawn on it, by name);
 nothing is stashed on matplotlib objects. Importing this module changes no matplotlib setting:
@@ -25,35 +26,21 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
-import shapely
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.legend import Legend
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.patches import Polygon, Rectangle
 from matplotlib.text import Text
 
 from gisplan._atomic import atomic_path, check_output
 from gisplan._format import fmt_number
-from gisplan.catalog import SYNTHETIC_NOTE, Catalog, LayerType
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog
 from gisplan.errors import GisplanError, OptionError
-from gisplan.maps.style import NO_DATA_COLOR, Classes, categories
-from gisplan.maps.themes import (
-    CONFLICT_SITES,
-    format_distance,
-    get_theme,
-    indicator_and_reason,
-    is_missing,
-    layer_type,
-    make_store,
-    no_data,
-    option,
-    require,
-    theme_classes,
-    with_columns,
-)
+from gisplan.maps.print_themes import draw
+from gisplan.maps.style import Classes
+from gisplan.maps.themes import get_theme, make_store
 
 FONT = "DejaVu Sans"
 #: matplotlib settings of every print map, applied only while gisplan draws and saves (nothing is
@@ -164,7 +151,7 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     portrait = orientation == "portrait"
     map_rect = [0.05, 0.2, 0.9, 0.66] if portrait else [0.04, 0.09, 0.64, 0.78]
     ax = fig.add_axes(map_rect)
-    handles, classes = _draw(spec.id, ax, data, results, lang)
+    handles, classes = draw(spec.id, ax, data, results, lang)
     if province is not None:
         province.boundary.plot(ax=ax, color="#111", linewidth=1.4, zorder=20)
         minx, miny, maxx, maxy = province.total_bounds
@@ -240,211 +227,6 @@ def _center_landscape(fig, ax, leg, gap: float = 0.025) -> None:
     left = max(0.03, (1 - total) / 2) + pad_l
     ax.set_position([left, pos.y0, pos.width, pos.height])
     leg.set_bbox_to_anchor((left + pos.width + pad_r + gap, pos.y1), transform=fig.transFigure)
-
-
-def _cat_layer(ax, gdf, lt: LayerType, lang, *, kind="box", column=None, zorder=5, title=None, size=30):
-    """Draw ``gdf`` coloured by the categories of ``column`` of the layer type ``lt`` (default: its
-    styled column); features with a missing value or one that is not a code in grey, listed as
-    "no data"."""
-    column = column or lt.style["column"]
-    gdf = with_columns(gdf, lt)
-    handles = []
-    cats = categories(lt, column, lang=lang)
-    known = gdf[column].isin([c.code for c in cats]) & ~gdf[column].map(is_missing)
-    groups = [(gdf[gdf[column] == cat.code], cat.color, cat.label) for cat in cats]
-    groups.append((gdf[~known], NO_DATA_COLOR, no_data(lang)))
-    for sub, color, label in groups:
-        if sub.empty:
-            continue
-        if kind == "line":
-            sub.plot(ax=ax, color=color, linewidth=2.2, zorder=zorder)
-            handles.append(Line2D([], [], color=color, linewidth=2.5, label=label))
-        elif kind == "point":
-            sub.plot(ax=ax, color=color, markersize=size, edgecolor="#222", linewidth=0.5, zorder=zorder)
-            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=color, markeredgecolor="#222",
-                                  markersize=7, label=label))
-        else:
-            sub.plot(ax=ax, color=color, edgecolor="#333", linewidth=0.4, alpha=0.75, zorder=zorder)
-            handles.append(Patch(facecolor=color, edgecolor="#333", label=label))
-    if title and handles:
-        handles.insert(0, Patch(visible=False, label=title))
-    return handles
-
-
-def _communes(ax, data):
-    c = data.optional("communes")
-    if c is not None:
-        c.boundary.plot(ax=ax, color="#888", linewidth=0.3, zorder=2)
-    return c
-
-
-def _need(data, type_id, theme):
-    return require(data, type_id, theme, what="print map")
-
-
-def _choropleth(theme, ax, data, results, lang):
-    """Communes classed by the theme's indicator column (the classes of the web map); grey and
-    "no data" where the value, or the whole indicator, is missing."""
-    vi = lang == "vi"
-    spec = get_theme(theme)
-    col, unit = spec.scheme.column, spec.scheme.unit
-    name = spec.tables[0]
-    communes = _need(data, "communes", theme)
-    table, reason = indicator_and_reason(name, results=results, store=data, lang=lang)
-    if table is not None:
-        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-    else:
-        joined = communes.assign(**{col: float("nan")})
-    cls = theme_classes(spec, joined[col], lang, store=data)
-    joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
-    head = ("Tỷ lệ che phủ rừng" if vi else "Forest cover") if theme == "forest_cover" else \
-        ("Biến động thuần" if vi else "Net change")
-    h = [Patch(visible=False, label=f"{head} ({unit})")]
-    h += [Patch(facecolor=c, edgecolor="#555", label=lab) for c, lab in zip(cls.colors, cls.labels, strict=True)]
-    if joined[col].isna().any():
-        h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#555",
-                       label=no_data(lang) + (f" ({reason})" if reason else "")))
-    pas = data.optional("protected_areas")
-    if pas is not None:
-        pas[pas.zone != "buffer"].boundary.plot(ax=ax, color="#00441b", linewidth=1.0, linestyle="--", zorder=6)
-        h.append(Line2D([], [], color="#00441b", linestyle="--", label=layer_type(data, "protected_areas").title(lang)))
-    return h, cls
-
-
-def _hazard(ax, data, results, lang, hazard: str = "landslide"):
-    """Landslide susceptibility classes (the raster in EPSG:9213, no data transparent), the
-    communes with their share in the high and very high classes as labels, recorded events."""
-    import numpy as np
-    from matplotlib.colors import ListedColormap
-
-    from gisplan.maps.themes import HAZARD_TITLES, hazard_classes
-
-    vi = lang == "vi"
-    communes = _need(data, "communes", "hazard")
-    cls, result = hazard_classes(data, hazard)
-    cfg = result.config
-    t = result.transform
-    extent = (t.c, t.c + t.a * cls.shape[1], t.f + t.e * cls.shape[0], t.f)
-    masked = np.ma.masked_equal(cls, 0)
-    ax.imshow(masked, extent=extent, cmap=ListedColormap(list(cfg.colors)), vmin=0.5, vmax=5.5,
-              interpolation="nearest", zorder=2)
-    # no data inside the communes in grey under the classes
-    communes.plot(ax=ax, color=NO_DATA_COLOR, edgecolor="none", zorder=1)
-    communes.boundary.plot(ax=ax, color="#444", linewidth=0.35, zorder=4)
-    h = [Patch(visible=False, label=(f"{HAZARD_TITLES[hazard][0 if vi else 1]}: "
-                                      + ("mức độ nhạy cảm" if vi else "susceptibility")))]
-    h += [Patch(facecolor=c, edgecolor="#555", label=lab)
-          for c, lab in zip(cfg.colors, cfg.labels_vi if vi else cfg.labels_en, strict=True)]
-    h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#555", label=no_data(lang)))
-    h.append(Line2D([], [], color="#444", linewidth=0.6, label="Ranh giới xã, phường" if vi else "Commune boundary"))
-    events = data.optional("hazard_events")
-    if events is not None and len(events):
-        sel = events[events["event_type"].astype(str).str.lower().eq("landslide")] if hazard == "landslide" \
-            else events[events["event_type"].astype(str).str.lower().isin(["flash_flood", "flood"])]
-        if len(sel):
-            sel.plot(ax=ax, color="#6a3d9a", edgecolor="white", markersize=14, linewidth=0.5, zorder=8)
-            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#6a3d9a", markeredgecolor="white",
-                            label=layer_type(data, "hazard_events").attributes["event_type"].label(hazard, lang)
-                            + (" đã xảy ra" if vi else ", recorded")))
-    return h, None
-
-
-def _draw(theme, ax, data, results, lang):
-    """Draw the theme's layers on ``ax``; returns (legend handles, choropleth classes or None)."""
-    vi = lang == "vi"
-    h = []
-    if theme == "hazard":
-        return _hazard(ax, data, results, lang)
-    if get_theme(theme).scheme is not None:
-        return _choropleth(theme, ax, data, results, lang)
-    _communes(ax, data)
-    h.append(Line2D([], [], color="#888", linewidth=0.6, label="Ranh giới xã, phường" if vi else "Commune boundary"))
-    h.append(Line2D([], [], color="#111", linewidth=1.4, label="Ranh giới tỉnh" if vi else "Province boundary"))
-    kinds = {"box": "box", "line": "line", "circle": "point"}
-    if theme == "overview":
-        for entry in get_theme(theme).legend:
-            gdf = data.optional(entry.type_id)
-            if gdf is not None:
-                kind = kinds[entry.shape]
-                lt = layer_type(data, entry.type_id)
-                h += _cat_layer(ax, gdf, lt, lang, kind=kind, column=entry.column, title=lt.title(lang),
-                                zorder=8 if kind == "point" else 5, size=14)
-    elif theme == "protected_areas":
-        pas = _need(data, "protected_areas", theme)
-        pt = layer_type(data, "protected_areas")
-        h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
-        from gisplan.indicators.protected import conflicts
-
-        # computed with the buffer_m of the results' options when they lack the table
-        conf, why = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
-        km = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
-        conflict_colors = pt.style["conflict_colors"]
-        words = {"mine": ("Mỏ", "Mine"), "industrial_zone": ("Khu, cụm công nghiệp", "Industrial zone/cluster")}
-        for site_type, type_id in CONFLICT_SITES.items():
-            (vi_label, en_label), site_lt = words[site_type], layer_type(data, type_id)
-            color, id_col = conflict_colors[site_type], site_lt.id_column
-            sites = data.optional(type_id)
-            if sites is None or conf is None:  # unknown, not "no conflict"
-                reason = why if conf is None else (f"thiếu lớp {site_lt.title(lang)}" if vi
-                                                   else f"missing layer: {site_lt.title(lang)}")
-                h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor="#000",
-                                label=(f"Xung đột ({vi_label.lower()}): " if vi else f"Conflicts ({en_label.lower()}): ")
-                                + no_data(lang) + (f" ({reason})" if reason else "")))
-                continue
-            hit = sites[sites[id_col].isin(conf.loc[conf.site_type == site_type, "site_id"])] if len(conf) else sites.iloc[:0]
-            if len(hit):
-                ax.scatter(*shapely.get_coordinates(hit.geometry.representative_point().to_numpy()).T, s=30, c=color,
-                           edgecolors="#000", linewidths=0.6, zorder=9)
-            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=color, markeredgecolor="#000",
-                            label=f"{vi_label} trong, trong vùng đệm hoặc cách khu bảo tồn ≤ {km}" if vi
-                            else f"{en_label} in, in the buffer zone of or ≤ {km} from a protected area"))
-    elif theme in ("mines", "waste"):
-        entry = get_theme(theme).legend[0]
-        rivers = data.optional("river_sections")
-        if rivers is not None and theme == "mines":
-            rivers.plot(ax=ax, color="#6baed6", linewidth=1.2, zorder=3)
-            h.append(Line2D([], [], color="#6baed6", linewidth=1.5, label="Sông" if vi else "River"))
-        lt = layer_type(data, entry.type_id)
-        h += _cat_layer(ax, _need(data, entry.type_id, theme), lt, lang, kind="point", zorder=8,
-                        column=entry.column, title=lt.attributes[entry.column].title(lang))
-    elif theme == "industry":
-        rivers = data.optional("river_sections")
-        if rivers is not None:
-            h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
-        zones = _need(data, "industrial_zones", theme)
-        zt = layer_type(data, "industrial_zones")
-        h += _cat_layer(ax, zones, zt, lang, zorder=7, title=zt.attributes["wwtp_status"].title(lang))
-        c = zones.geometry.centroid
-        colors = {x.code: x.color for x in categories(zt, "wwtp_status")}
-        ax.scatter(c.x, c.y, s=14, c=[colors.get(v, NO_DATA_COLOR) for v in zones["wwtp_status"]],
-                   edgecolors="#222", linewidths=0.4, zorder=8)
-    elif theme == "rivers":
-        rivers = _need(data, "river_sections", theme)
-        h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
-        st = data.optional("monitoring_stations")
-        water = st[st.medium == "surface_water"] if st is not None else None
-        if water is not None and len(water):
-            water.plot(ax=ax, marker="^", color="#1f78b4", edgecolor="#08306b", markersize=36, linewidth=0.8, zorder=9)
-            h.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="#1f78b4", markeredgecolor="#08306b",
-                            label="Điểm quan trắc nước mặt" if vi else "Surface-water monitoring station"))
-    elif theme == "air":
-        urban = _need(data, "urban_areas", theme)
-        ut, stt = layer_type(data, "urban_areas"), layer_type(data, "monitoring_stations")
-        h += _cat_layer(ax, urban, ut, lang, title=ut.attributes["urban_class"].title(lang))
-        st = _need(data, "monitoring_stations", theme)
-        air = st[st.medium == "air"]
-        mode_colors = stt.style["mode_colors"]
-        outline = stt.style.get("outline_color", "#333333")
-        for mode, face in mode_colors.items():
-            sub = air[air["mode"] == mode]
-            if len(sub):
-                sub.plot(ax=ax, color=face, edgecolor=outline, markersize=40, linewidth=1.2, zorder=9)
-                h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=outline,
-                                label=("Trạm không khí " if vi else "Air station, ") + stt.attributes["mode"].label(mode, lang).lower()))
-        if not len(air):
-            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor=outline,
-                            label=("Trạm không khí: " if vi else "Air stations: ") + no_data(lang)))
-    return h, None
 
 
 def _grid(ax, k, lang="vi"):
