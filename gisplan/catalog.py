@@ -72,10 +72,34 @@ from gisplan.layer_types import LAYER_TYPE_IDS, Attribute, LayerType, load_layer
 # the layer types (gisplan.layer_types), the layers folder and the TOML reader (gisplan._toml)
 # are imported from here too
 __all__ = ["INSTALLED", "LAYERS_DIR", "LAYER_TYPE_IDS", "SYNTHETIC_NOTE", "Attribute", "Catalog",
-           "CatalogEntry", "CatalogPath", "LayerType", "default_catalog_path", "load_catalog",
+           "CatalogEntry", "CatalogPath", "LayerType", "TableJoin", "default_catalog_path", "load_catalog",
            "load_layer_types", "read_toml"]
 
 SYNTHETIC_NOTE = "Dữ liệu mô phỏng — synthetic demo data"
+
+
+@dataclass(frozen=True)
+class TableJoin:
+    """Attributes joined to a layer from a table on read (``[[layers.<name>.join]]``), e.g. a
+    commune population table by commune code. See :mod:`gisplan.io.attribute_join`."""
+
+    #: the table: CSV, Excel, or any vector file (its attribute table)
+    path: Path
+    #: the layer's key column (canonical name, after ``columns`` renamed it)
+    on: str
+    #: the table's key column (default: same name as ``on``)
+    key: str
+    #: table column -> canonical column of the layer type
+    columns: Mapping[str, str] = field(default_factory=dict)
+    #: how keys compare: "auto" (codes when both sides are codes, else names), "code", "name", "exact"
+    match: str = "auto"
+    sheet: str | None = None
+    layer: str | None = None
+    source: str = ""
+    licence: str = ""
+
+
+JOIN_MATCHES = ("auto", "code", "name", "exact")
 
 
 @dataclass(frozen=True)
@@ -99,6 +123,8 @@ class CatalogEntry:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: attribute filter (SQL WHERE on the file's own column names), applied by read_catalog_layer
     where: str | None = None
+    #: attribute tables joined on read (``[[layers.<name>.join]]``)
+    joins: tuple[TableJoin, ...] = ()
 
 
 class Catalog:
@@ -234,7 +260,45 @@ class Catalog:
             synthetic=_typed(raw, "synthetic", bool, where, self.synthetic),
             where=filt,
             options={"defaults": dict(defaults)} if defaults else {},
+            joins=self._joins(raw.get("join", []), base, where, ltype),
         )
+
+    def _joins(self, raw: Any, base: Path, where: str, ltype: str) -> tuple[TableJoin, ...]:
+        if isinstance(raw, Mapping):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
+            raise CatalogError(f"{where}: key 'join' must be tables ([[layers.<name>.join]] with path, on, "
+                               f"columns); got {raw!r}")
+        if raw and self.types[ltype].kind == "raster":
+            raise CatalogError(f"{where}: key 'join' adds attributes to features; {ltype!r} is a raster "
+                               f"layer type: delete the key")
+        attributes = self.types[ltype].attributes
+        joins = []
+        for i, one in enumerate(raw, 1):
+            at = f"{where} key 'join' (table {i})"
+            _check_keys(one, _JOIN_KEYS, at, "key")
+            for key in ("path", "on", "columns"):
+                if key not in one:
+                    raise CatalogError(f"{at}: key {key!r} is missing; a join needs path (the table), on (the "
+                                       f"layer's key column), columns (table column = canonical name)")
+            columns = _str_table(one, "columns", at)
+            if not columns:
+                raise CatalogError(f"{at}: key 'columns' is empty; name the table columns to add")
+            for src, dst in columns.items():
+                if dst not in attributes:
+                    raise CatalogError(f"{at}: key 'columns': {src!r} = {dst!r}: {ltype!r} has no column "
+                                       f"{dst!r}{_did_you_mean(dst, attributes)}; its columns: "
+                                       f"{', '.join(attributes)}")
+            match = _typed(one, "match", str, at, "auto")
+            if match not in JOIN_MATCHES:
+                raise CatalogError(f"{at}: key 'match' must be one of {', '.join(JOIN_MATCHES)}; got {match!r}")
+            on = _typed(one, "on", str, at, None)
+            joins.append(TableJoin(
+                path=(base / _typed(one, "path", str, at, None)).resolve(), on=on,
+                key=_typed(one, "key", str, at, on), columns=columns, match=match,
+                sheet=_typed(one, "sheet", str, at, None), layer=_typed(one, "layer", str, at, None),
+                source=_typed(one, "source", str, at, ""), licence=_typed(one, "licence", str, at, "")))
+        return tuple(joins)
 
     def missing_paths(self) -> list[CatalogEntry]:
         """The entries whose file does not exist (in catalog order)."""
@@ -350,7 +414,8 @@ def load_catalog(path: str | os.PathLike | None = None, check_paths: bool = Fals
 _TOP_KEYS = ("catalog", "layers")
 _CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area", "types")
 _ENTRY_KEYS = ("type", "path", "layer", "columns", "defaults", "crs", "encoding", "year", "title_vi",
-               "title_en", "source", "licence", "date", "synthetic", "where")
+               "title_en", "source", "licence", "date", "synthetic", "where", "join")
+_JOIN_KEYS = ("path", "on", "key", "columns", "match", "sheet", "layer", "source", "licence")
 _TYPE_NAMES = {str: "text (in quotes)", bool: "true or false", int: "a whole number"}
 
 

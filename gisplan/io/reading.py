@@ -253,6 +253,11 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     renamed = canonical_columns(raw, ltype, columns)
     renamed = apply_defaults(renamed, defaults or {})
     renamed, derived = derive_columns(renamed, ltype)
+    joins = []
+    if entry is not None and entry.joins:
+        from gisplan.io.attribute_join import join_attributes
+
+        renamed, joins = join_attributes(renamed, entry.joins, entry_name=entry.name, report=report)
     source_crs = renamed.crs.to_wkt() if isinstance(renamed, gpd.GeoDataFrame) and renamed.crs else None
     gdf, crs_note, assumed = resolve_crs(renamed, path, assume_crs)
     if assumed:
@@ -283,6 +288,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         "synthetic": bool(entry.synthetic) if entry else False,
         "source_note": entry.source if entry else "",
         "licence": entry.licence if entry else "",
+        "joins": joins,
         "issues": report.records(),
     }
     if fixed.attrs["gisplan"]["synthetic"]:
