@@ -39,6 +39,8 @@ _EXPORTS = {
     "forest_cover_from_status": "gisplan.indicators.forest",
     "clip_by_units": "gisplan.overlay",
     "run_indicators": "gisplan.indicators.run",
+    "IndicatorOptions": "gisplan.indicators.options",
+    "ForestDefinition": "gisplan.indicators.options",
     # reports and maps
     "write_reports": "gisplan.reports",
     "make_map": "gisplan.maps.interactive",

@@ -84,7 +84,7 @@ def high_share_count(table: pd.DataFrame, threshold_pct: float = HIGH_SHARE_PCT)
     return float((pct >= threshold_pct - 1e-9).sum())
 
 
-def add_steps(add, L: LayerStore, res, options=None) -> None:
+def add_steps(add, L: LayerStore, res) -> None:
     """Register the terrain and hazard steps with ``run_indicators``' ``add(name, fn)``."""
     has_dem = bool(L.entries("dem"))
     res.headline.setdefault(HEADLINE, np.nan)

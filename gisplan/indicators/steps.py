@@ -70,7 +70,7 @@ def all_steps(run: Run) -> None:
     forest_steps(run)
     carbon_steps(run)
     conversion_steps(run)
-    climate_run.add_steps(run.add, run.L, run.res, run.res.meta["options"])
+    climate_run.add_steps(run.add, run.L, run.res)
     canopy_steps(run)
     protected_area_steps(run)
     mine_steps(run)
