@@ -47,6 +47,7 @@ def test_codes_written_as_numbers_join_and_a_missing_row_stays_unknown(tmp_path)
     assert (note["matched"], note["unmatched"], note["unused"], note["match"]) == (2, 1, 1, "code")
     codes = {i["code"]: i["message"] for i in gdf.attrs["gisplan"]["issues"]}
     assert "00103" in codes["join_unmatched"] and "dan_so.csv" in codes["join_unmatched"]
+    assert "their population stays unknown" in codes["join_unmatched"]
     assert "999" in codes["join_unused"]
 
 
@@ -120,3 +121,17 @@ def test_real_population_table_joins_91_of_92_wards(real_data, tmp_path):
     got = {int(c): int(p) for c, p in zip(gdf["code"], joined, strict=True) if pd.notna(p)}
     assert got == by_code
     assert np.isnan(joined.astype(float)).sum() == 1
+
+
+def test_layers_info_says_what_was_joined(tmp_path):
+    from click.testing import CliRunner
+
+    from gisplan.cli.main import cli
+
+    _communes(tmp_path)
+    (tmp_path / "dan_so.csv").write_text("ma,dan_so\n101,1\n102,2\n", encoding="utf-8")
+    _catalog(tmp_path, JOIN)
+    out = CliRunner().invoke(cli, ["layers", "info", "communes", "--catalog", str(tmp_path / "catalog.toml")])
+    assert out.exit_code == 0, out.output
+    assert "joined: population from" in out.output and "2 of 3 features matched" in out.output
+    assert "source: Cục Thống kê" in out.output

@@ -243,6 +243,10 @@ def info_cmd(name, catalog_path):
         elif entry.path.exists():
             gdf = read_layer(name, catalog=cat, strict=False)
             click.echo(f"features: {len(gdf)}; CRS {gdf.crs.name}; bounds {tuple(round(b) for b in gdf.total_bounds)}")
+            for j in gdf.attrs["gisplan"].get("joins", []):
+                click.echo(f"joined: {', '.join(j['columns'].values())} from {j['table']} ({j['on']} = {j['key']}, "
+                           f"by {j['match']}): {j['matched']} of {j['matched'] + j['unmatched']} features matched"
+                           + (f"; source: {j['source']}" if j['source'] else ""))
 
 
 def register(group: click.Group) -> None:

@@ -124,7 +124,8 @@ def _join_one(frame: pd.DataFrame, join: TableJoin, *, entry_name: str,
         more = f" and {len(unmatched) - MAX_ROWS_PER_PROBLEM} more" if len(unmatched) > MAX_ROWS_PER_PROBLEM else ""
         report.add("warning", "join_unmatched",
                    f"{where}: {len(unmatched)} of {len(frame)} features have no row in the table "
-                   f"({join.on} {keys}{more}); their {', '.join(join.columns.values())} stay unknown",
+                   f"({join.on} {keys}{more}); their {', '.join(join.columns.values())} "
+                   f"{'stays' if len(join.columns) == 1 else 'stay'} unknown",
                    column=join.on)
     used = set(idx[matched].tolist())
     unused = [i for i in range(len(table)) if i not in used and pd.notna(right.iloc[i])]
