@@ -125,6 +125,9 @@ class CatalogEntry:
     where: str | None = None
     #: attribute tables joined on read (``[[layers.<name>.join]]``)
     joins: tuple[TableJoin, ...] = ()
+    #: class rasters: the file's code -> the layer type's class code (0: no data); None when the
+    #: file already uses the type's codes
+    reclass: Mapping[int, int] | None = None
 
 
 class Catalog:
@@ -261,7 +264,37 @@ class Catalog:
             where=filt,
             options={"defaults": dict(defaults)} if defaults else {},
             joins=self._joins(raw.get("join", []), base, where, ltype),
+            reclass=self._reclass(raw.get("reclass"), where, ltype),
         )
+
+    def _reclass(self, raw: Any, where: str, ltype: str) -> dict[int, int] | None:
+        """``reclass = { "1-5" = 1, 8 = 3, 255 = 0 }``: the file's codes (single codes or ranges
+        "a-b") -> the type's class codes, 0 for no data."""
+        if raw is None:
+            return None
+        spec = self.types[ltype].raster
+        if spec.get("values") != "classes":
+            raise CatalogError(f"{where}: key 'reclass' maps class codes; {ltype!r} is not a class raster "
+                               f"(its values are {spec.get('values') or 'features'}): delete the key")
+        if not isinstance(raw, Mapping) or not raw:
+            raise CatalogError(f"{where}: key 'reclass' must be a table of the file's code = class code, "
+                               f"e.g. reclass = {{ \"1-5\" = 1, 12 = 4 }}; got {raw!r}")
+        classes = {int(c) for c in spec.get("classes", {})}
+        out: dict[int, int] = {}
+        for key, value in raw.items():
+            bounds = str(key).split("-")
+            if not all(b.strip().isdigit() for b in bounds) or len(bounds) > 2:
+                raise CatalogError(f"{where}: key 'reclass': {key!r} is not a code or a range of codes "
+                                   f"such as \"1-5\"")
+            if isinstance(value, bool) or not isinstance(value, int) or (value and value not in classes):
+                raise CatalogError(f"{where}: key 'reclass': {key!r} = {value!r} is not a {ltype} class; "
+                                   f"give one of {', '.join(map(str, sorted(classes)))}, or 0 for no data")
+            lo, hi = int(bounds[0]), int(bounds[-1])
+            for code in range(lo, hi + 1):
+                if code in out:
+                    raise CatalogError(f"{where}: key 'reclass': code {code} is mapped twice")
+                out[code] = value
+        return out
 
     def _joins(self, raw: Any, base: Path, where: str, ltype: str) -> tuple[TableJoin, ...]:
         if isinstance(raw, Mapping):
@@ -414,7 +447,7 @@ def load_catalog(path: str | os.PathLike | None = None, check_paths: bool = Fals
 _TOP_KEYS = ("catalog", "layers")
 _CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area", "types")
 _ENTRY_KEYS = ("type", "path", "layer", "columns", "defaults", "crs", "encoding", "year", "title_vi",
-               "title_en", "source", "licence", "date", "synthetic", "where", "join")
+               "title_en", "source", "licence", "date", "synthetic", "where", "join", "reclass")
 _JOIN_KEYS = ("path", "on", "key", "columns", "match", "sheet", "layer", "source", "licence")
 _TYPE_NAMES = {str: "text (in quotes)", bool: "true or false", int: "a whole number"}
 

@@ -95,6 +95,18 @@ class LayerStore:
         self._cache: dict[str, gpd.GeoDataFrame] = {}
         self._raw: dict[str, gpd.GeoDataFrame] = {}
         self._study: tuple[shapely.Geometry | None, str] | None = None
+        self._rasters: dict = {}
+
+    # -- rasters ---------------------------------------------------------------------------
+    def raster(self, entry: CatalogEntry):
+        """The raster of catalog ``entry`` opened and checked once per run
+        (:func:`gisplan.io.open_raster` with the entry's declared ``crs`` and ``reclass``)."""
+        if entry.name not in self._rasters:
+            from gisplan.io import open_raster
+
+            self._rasters[entry.name] = open_raster(entry.path, catalog=self.catalog, layer_type=entry.type,
+                                                    crs=entry.crs, reclass=entry.reclass)
+        return self._rasters[entry.name]
 
     # -- entries ---------------------------------------------------------------------------
     def entries(self, type_id: str) -> list[CatalogEntry]:

@@ -39,18 +39,16 @@ def _dem_missing():
 
 def dem_source(L: LayerStore):
     """The catalog's (last) ``dem`` entry opened as a raster, or :class:`DataMissingError`."""
-    from gisplan.io import open_raster
-
     entries = L.entries("dem")
     if not entries:
         raise _dem_missing()
-    entry = entries[-1]
-    return open_raster(entry.path, catalog=L.catalog, layer_type=entry.type, crs=entry.crs)
+    return L.raster(entries[-1])
 
 
-def _land_cover_path(L: LayerStore):
+def _land_cover(L: LayerStore):
+    """The newest land-cover raster, opened and checked (its catalog ``reclass`` with it), or None."""
     entries = L.entries("land_cover")
-    return entries[-1].path if entries else None
+    return L.raster(entries[-1]) if entries else None
 
 
 def susceptibility_for(L: LayerStore) -> dict:
@@ -60,7 +58,7 @@ def susceptibility_for(L: LayerStore) -> dict:
         return L.derived[DERIVED_KEY]
     dem = dem_source(L)
     communes = L.get("communes")
-    kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover_path(L),
+    kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover(L),
               forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None))
     skipped = {}
     try:

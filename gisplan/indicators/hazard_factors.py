@@ -174,17 +174,22 @@ def land_cover_score(factor: Factor, land_cover, forest_status, shape, t, crs) -
         path = getattr(land_cover, "path", land_cover)
         if not os.path.exists(path):
             raise LayerNotFoundError(f"land-cover raster {path} does not exist")
-        out = np.zeros(shape, "uint8")
+        codes = np.full(shape, -1, "int32")  # -1: no data (0 may be a code of the file's legend)
         with rasterio.open(path) as ds:
-            if ds.crs is None:
-                raise CRSError(f"land-cover raster {path} has no CRS; write it into the file")
-            reproject(rasterio.band(ds, 1), out, src_nodata=ds.nodata if ds.nodata is not None else 0, dst_nodata=0,
-                      dst_transform=t, dst_crs=crs, resampling=Resampling.nearest)
-        lut = np.full(256, np.nan)
-        for code, name in LAND_COVER_CLASSES.items():
-            if name in factor.classes:
-                lut[code] = factor.classes[name]
-        return lut[out]
+            src_crs = ds.crs or getattr(land_cover, "crs", None)
+            if src_crs is None:
+                raise CRSError(f"land-cover raster {path} has no CRS; write it into the file or declare it "
+                               f"with crs = \"EPSG:…\" in the catalog entry")
+            reproject(rasterio.band(ds, 1), codes, src_nodata=ds.nodata if ds.nodata is not None else 0,
+                      dst_nodata=-1, src_crs=src_crs, dst_transform=t, dst_crs=crs, resampling=Resampling.nearest)
+        scores = {code: float(factor.classes[name]) for code, name in LAND_COVER_CLASSES.items()
+                  if name in factor.classes}
+        # a file coded with another legend (catalog ``reclass``): its codes -> the type's classes
+        reclass = getattr(land_cover, "reclass", None)
+        mapping = {code: scores.get(cls, np.nan) for code, cls in reclass.items()} if reclass else scores
+        lut = np.full(max(max(mapping, default=0), int(codes.max(initial=0))) + 2, np.nan)
+        lut[list(mapping)] = list(mapping.values())
+        return np.where(codes >= 0, lut[np.maximum(codes, 0)], np.nan)
     if forest_status is not None:
         fs = forest_status
         if "meets_criteria" not in fs.columns:

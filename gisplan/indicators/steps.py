@@ -254,7 +254,7 @@ def _raster_change(run: Run, first, last) -> Callable[[str], pd.DataFrame]:
             else:
                 fs = None
         return canopy.forest_change_raster_sets(
-            raster_source(run.catalog, first), raster_source(run.catalog, last), sets, forest_status=fs,
+            run.L.raster(first), run.L.raster(last), sets, forest_status=fs,
             threshold=opts.threshold, mmu_ha=opts.mmu_ha, progress=run.progress, client=run.client)
 
     def table(key):
@@ -272,20 +272,17 @@ def _raster_change(run: Run, first, last) -> Callable[[str], pd.DataFrame]:
     return table
 
 
-def raster_source(catalog: Catalog, entry):
-    """The entry's raster opened and checked, with the CRS declared in the catalog entry for
-    files that carry none (``crs = "EPSG:9213"``)."""
-    from gisplan.io import open_raster
-
-    return open_raster(entry.path, catalog=catalog, layer_type=entry.type, crs=entry.crs)
 
 
 def _canopy_step(run: Run, entry, forest_classes=None) -> Step:
     L, opts = run.L, run.options
 
     def step():
-        t = canopy.forest_cover(raster_source(L.catalog, entry), L.get("communes"), id_column="code",
-                                threshold=opts.threshold, mmu_ha=opts.mmu_ha, forest_classes=forest_classes,
+        source = L.raster(entry)
+        # a land-cover file with its own legend: the file's codes of the forest classes (catalog reclass)
+        classes = source.source_codes(forest_classes) if forest_classes is not None else None
+        t = canopy.forest_cover(source, L.get("communes"), id_column="code",
+                                threshold=opts.threshold, mmu_ha=opts.mmu_ha, forest_classes=classes,
                                 progress=run.progress, client=run.client)
         t.insert(1, "name", L.get("communes")["name"].to_numpy())
         return t
