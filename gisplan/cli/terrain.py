@@ -129,7 +129,7 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
         susceptibility,
     )
     from gisplan.indicators.raster_zones import load_zones
-    from gisplan.io import read_layer
+    from gisplan.io import open_raster, read_layer
 
     hazards = tuple(hazards) or HAZARDS
     inputs = input_files([dem, communes, rivers, land_cover, forest_status, roads, faults, geology, rainfall,
@@ -152,7 +152,9 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
     fs, rv, rd, ft = vec(forest_status), vec(rivers), vec(roads), vec(faults)
     ub, bd = vec(urban_areas), vec(buildings)
     ev = read_layer(events, layer_type="hazard_events") if events is not None else None
-    result = susceptibility(dem, rivers=rv, land_cover=land_cover, forest_status=fs, roads=rd, faults=ft,
+    # the land-cover codes must be the land_cover classes (a file with another legend: a catalog reclass)
+    lc = open_raster(land_cover, layer_type="land_cover") if land_cover is not None else None
+    result = susceptibility(dem, rivers=rv, land_cover=lc, forest_status=fs, roads=rd, faults=ft,
                             geology=geology, rainfall=rainfall, weights=weights, area=zones, hazards=hazards,
                             crs=dem_crs)
     table = exposure_by_unit(result, zones, id_column=id_column, name_column=name_column, population=pop,
