@@ -236,7 +236,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "slope_mean_deg": ("Độ dốc trung bình (độ)", "Mean slope (degrees)"),
     "steep_pct": ("Diện tích dốc trên 25° (%)", "Area steeper than 25° (%)"),
     "exposed_ha": ("Mức cao và rất cao (ha)", "High and very high (ha)"),
-    "exposed_pct": ("Mức cao và rất cao (%)", "High and very high (%)"),
+    "exposed_pct": ("Mức cao và rất cao (% diện tích)", "High and very high (% of area)"),
     "population": ("Dân số (người)", "Population (people)"),
     "population_exposed": ("Dân số trong vùng mức cao, rất cao (người, ước tính)",
                            "Population in high / very high (people, estimate)"),
@@ -265,6 +265,8 @@ for _k, _vi, _en in zip(_HAZARD.class_keys, _HAZARD.labels_vi, _HAZARD.labels_en
     COLUMNS[f"{_k}_ha"] = (f"Mức {_vi.lower()} (ha)", f"{_en} (ha)")
     COLUMNS[f"{_k}_pct"] = (f"Mức {_vi.lower()} (%)", f"{_en} (%)")
 
+_DEM_OBSERVED = ("Tỷ lệ có dữ liệu DEM (%)", "Share with DEM data (%)")
+
 #: per-table overrides where a column means something else (an id ending in "_" matches every
 #: table whose id starts with it, e.g. a year pair)
 OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
@@ -284,11 +286,15 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
         "reason": ("Lý do chưa khớp", "Why unmatched"),
     },
     "hazard_events_": {"class": ("Mã mức nhạy cảm", "Susceptibility class code")},
+    # the share of the commune where the DEM (and so the susceptibility grid) has data
+    "terrain_communes": {"observed_pct": _DEM_OBSERVED},
+    "hazard_landslide_communes": {"observed_pct": _DEM_OBSERVED},
+    "hazard_flash_flood_communes": {"observed_pct": _DEM_OBSERVED},
 }
 
 #: column -> {coded value made by the indicators: (Vietnamese label, English label)}
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "site_type": {"mine": ("Mỏ khoáng sản", "Mine"), "industrial_zone": ("Khu/cụm công nghiệp", "Industrial zone/cluster"),
+    "site_type": {"mine": ("Mỏ khoáng sản", "Mine"), "industrial_zone": ("Khu, cụm công nghiệp", "Industrial zone/cluster"),
                   "waste_site": ("Bãi chôn lấp", "Waste site")},
     "relation": {"inside": ("Nằm trong", "Inside"), "buffer_zone": ("Trong vùng đệm", "In the buffer zone"),
                  "within_distance": ("Trong khoảng cách", "Within the distance")},

@@ -138,7 +138,7 @@ def test_conflicts_use_the_distance_of_the_results_and_catalog_colours(catalog):
     assert {layer.style_function(f)["fillColor"] for f in layer.data["features"]} == {colours["mine"]}
     # the popup titles the fields in words, not with the column names
     [popup] = [c for c in layer._children.values() if isinstance(c, folium.GeoJsonPopup)]
-    assert popup.aliases == ["Tên", "Khu bảo tồn", "Vị trí", "Khoảng cách (m)"]
+    assert popup.aliases == ["Tên", "Khu bảo tồn", "Vị trí so với khu bảo tồn", "Khoảng cách (m)"]
     wide = make_map("protected_areas", catalog=catalog, results=IndicatorResults(meta={"buffer_m": 2000}))
     page = wide.get_root().render()
     assert "hoặc ≤ 2 km)" in page and "≤ 1 km" not in page
@@ -267,3 +267,60 @@ def test_what_the_map_is_built_with_is_returned_not_stashed_on_folium_objects(ca
     assert web.sections and all(len(s) == 2 for s in web.sections)  # (title, items) per legend section
     page = web.map.get_root().render()
     assert all(label in page for _title, items in web.sections for _c, label, _s in items[:1])
+
+
+def test_popup_and_legend_titles_are_the_registry_titles(catalog, monkeypatch):
+    """The web maps title indicator columns with gisplan.tables: the words typed here are the
+    registry's, and a wording fixed in the registry shows on the map."""
+    from gisplan import tables
+
+    m = make_map("forest_cover", catalog=catalog)
+    [communes] = [c for c in _layers_of(m, "communes") if "Tỷ lệ che phủ rừng (%)" in _popup_aliases(c)]
+    assert _popup_aliases(communes) == ["Tên", "Mã", "Diện tích tự nhiên (ha)", "Diện tích rừng (ha)",
+                                        "Tỷ lệ che phủ rừng (%)", "Rừng tự nhiên (ha)", "Rừng trồng (ha)"]
+    assert tables.column_title("forest_pct") == "Tỷ lệ che phủ rừng (%)"
+    en = make_map("forest_change", catalog=catalog, lang="en")
+    [layer] = _layers_of(en, "communes")
+    assert _popup_aliases(layer) == ["Name", "Forest before (ha)", "Forest after (ha)", "Loss (ha)", "Gain (ha)",
+                                     "Net change (ha)"]
+    [rivers] = _layers_of(make_map("rivers", catalog=catalog), "river_sections")
+    assert "Mức VN_WQI" in _popup_aliases(rivers) and tables.column_title("wqi_band") == "Mức VN_WQI"
+    # conflicts: the relation's labels of the registry, "near" with the distance used
+    [mines] = _layers_of(make_map("protected_areas", catalog=catalog, lang="en"), "conflict_mines")
+    assert {f["properties"]["relation"] for f in mines.data["features"]} <= {"Inside", "In the buffer zone",
+                                                                            "Near (≤ 1 km)"}
+    assert tables.value_label("relation", "buffer_zone", "en") == "In the buffer zone"
+    # one fix in the registry: the popup and the legend's heading follow
+    monkeypatch.setitem(tables.COLUMNS, "forest_pct", ("Độ che phủ rừng (%)", "Forest cover share (%)"))
+    page = make_map("forest_cover", catalog=catalog).get_root().render()
+    assert "Độ che phủ rừng (%)" in page and "Tỷ lệ che phủ rừng (%)" not in page
+
+
+def test_hazard_popups_are_titled_by_the_registry(catalog):
+    from gisplan.tables import column_title
+
+    m = make_map("hazard", catalog=catalog, lang="en")
+    shares = [_popup_aliases(c) for c in _layers_of(m, "communes")
+              if "High and very high (% of area)" in _popup_aliases(c)]
+    assert len(shares) == 2  # landslide and flash flood
+    assert all({"Natural area (ha)", "Share with DEM data (%)"} <= set(a) for a in shares)
+    assert column_title("observed_pct", "en", "hazard_flash_flood_communes") == "Share with DEM data (%)"
+
+
+def test_print_legend_titles_are_the_registry_titles(catalog):
+    from matplotlib.figure import Figure
+
+    from gisplan.maps.print_themes import draw
+    from gisplan.maps.themes import make_store
+
+    store = make_store(catalog, None, None)
+
+    def labels(theme, lang="vi"):
+        handles, _classes = draw(theme, Figure().add_subplot(), store, None, lang)
+        return [h.get_label() for h in handles]
+
+    assert labels("forest_cover")[0] == "Tỷ lệ che phủ rừng (%)"
+    assert labels("forest_change", "en")[0] == "Net change (ha)"
+    conflicts = [t for t in labels("protected_areas") if "cách khu bảo tồn ≤ 1 km" in t]
+    assert conflicts == ["Mỏ khoáng sản trong, trong vùng đệm hoặc cách khu bảo tồn ≤ 1 km",
+                         "Khu, cụm công nghiệp trong, trong vùng đệm hoặc cách khu bảo tồn ≤ 1 km"]

@@ -79,7 +79,9 @@ def test_workbook_headers_are_the_registry_titles(results, tmp_path):
                               "not_meeting_criteria_ha": "Rừng trồng chưa đạt tiêu chí (ha)"},
         "Che phủ rừng - KBT": {"area_ha": "Diện tích trong tỉnh (ha)"},
         "Chất lượng sông": {"class_C_km": "Mức C (km)", "wqi_bad_km": "VN_WQI xấu (km)"},
-        "Nhạy cảm sạt lở - xã": {"very_high_pct": "Mức rất cao (%)", "moderate_ha": "Mức trung bình (ha)"},
+        "Nhạy cảm sạt lở - xã": {"very_high_pct": "Mức rất cao (%)", "moderate_ha": "Mức trung bình (ha)",
+                                 "exposed_pct": "Mức cao và rất cao (% diện tích)",
+                                 "observed_pct": "Tỷ lệ có dữ liệu DEM (%)"},
         "XLNT KCN-CCN": {"operating": "Số đang hoạt động"},
         "Xung đột KBT": {"operating": "Đang khai thác"},
     }
@@ -113,6 +115,12 @@ def test_an_override_applies_only_to_its_table():
     assert column_title("old_name", "vi", "crosswalk") == "Tên xã cũ"
     assert column_title("old_name", "en", "crosswalk") == "Old commune name"
     assert column_title("old_name") == "old_name"
+    # the DEM's share in the terrain and susceptibility tables, the generic share elsewhere
+    for table in ("terrain_communes", "hazard_landslide_communes", "hazard_flash_flood_communes"):
+        assert column_title("observed_pct", "vi", table) == "Tỷ lệ có dữ liệu DEM (%)"
+        assert column_title("observed_pct", "en", table) == "Share with DEM data (%)"
+    assert column_title("observed_pct", "vi", "forest_change_communes") == "Tỷ lệ có dữ liệu (%)"
+    assert column_title("class", "vi", "hazard_events_landslide") == "Mã mức nhạy cảm"  # its prefix still holds
 
 
 def test_unknown_columns_and_values_are_themselves():
@@ -128,6 +136,8 @@ def test_value_labels_in_both_languages():
     assert value_label("relation", "inside", "en") == "Inside"
     assert value_label("status", "no target", "en") == "No target set"
     assert value_label("match_method", "accent_folded") == "trùng tên khi bỏ dấu"
+    assert value_label("site_type", "industrial_zone") == "Khu, cụm công nghiệp"
+    assert value_label("relation", "buffer_zone", "en") == "In the buffer zone"
     # generated from the VN_WQI bands
     assert value_label("wqi_band", "heavily_polluted") == "Ô nhiễm rất nặng"
     assert value_label("wqi_band", "heavily_polluted", "en") == "Heavily polluted"

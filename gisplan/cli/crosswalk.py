@@ -31,6 +31,7 @@ def write_table(table: pd.DataFrame, counts: dict[str, int], out: Path, *, overw
     headers and a sheet of counts; atomic, never onto an input."""
     from gisplan._atomic import atomic_path
     from gisplan.crosswalk import HEADERS_VI, METHODS_VI
+    from gisplan.tables import table_titles
 
     with atomic_path(out, overwrite=overwrite, inputs=inputs) as tmp:
         if out.suffix.lower() == ".csv":
@@ -39,7 +40,7 @@ def write_table(table: pd.DataFrame, counts: dict[str, int], out: Path, *, overw
             shown = table.assign(match_method=table["match_method"].map(METHODS_VI).fillna(table["match_method"]),
                                  split=table["split"].map({True: "Có", False: "Không"}))
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                shown.rename(columns=HEADERS_VI).to_excel(xl, sheet_name="Chuyển đổi xã cũ - mới", index=False)
+                shown.rename(columns=HEADERS_VI).to_excel(xl, sheet_name=table_titles("crosswalk")[0], index=False)
                 pd.DataFrame({"Số liệu": list(counts), "Giá trị": list(counts.values())}).to_excel(
                     xl, sheet_name="Tổng hợp", index=False)
     return out

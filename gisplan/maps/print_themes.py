@@ -26,6 +26,7 @@ from gisplan.maps.themes import (
     theme_classes,
     with_columns,
 )
+from gisplan.tables import column_title, value_label
 
 
 def _cat_layer(ax, gdf, lt: LayerType, lang, *, kind="box", column=None, zorder=5, title=None, size=30):
@@ -71,9 +72,8 @@ def _need(data, type_id, theme):
 def _choropleth(theme, ax, data, results, lang):
     """Communes classed by the theme's indicator column (the classes of the web map); grey and
     "no data" where the value, or the whole indicator, is missing."""
-    vi = lang == "vi"
     spec = get_theme(theme)
-    col, unit = spec.scheme.column, spec.scheme.unit
+    col = spec.scheme.column
     name = spec.tables[0]
     communes = _need(data, "communes", theme)
     table, reason = indicator_and_reason(name, results=results, store=data, lang=lang)
@@ -83,9 +83,7 @@ def _choropleth(theme, ax, data, results, lang):
         joined = communes.assign(**{col: float("nan")})
     cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
-    head = ("Tỷ lệ che phủ rừng" if vi else "Forest cover") if theme == "forest_cover" else \
-        ("Biến động thuần" if vi else "Net change")
-    h = [Patch(visible=False, label=f"{head} ({unit})")]
+    h = [Patch(visible=False, label=column_title(col, lang, name))]  # the title has the unit
     h += [Patch(facecolor=c, edgecolor="#555", label=lab) for c, lab in zip(cls.colors, cls.labels, strict=True)]
     if joined[col].isna().any():
         h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#555",
@@ -165,9 +163,9 @@ def draw(theme, ax, data, results, lang):
         conf, why = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
         km = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
         conflict_colors = pt.style["conflict_colors"]
-        words = {"mine": ("Mỏ", "Mine"), "industrial_zone": ("Khu, cụm công nghiệp", "Industrial zone/cluster")}
         for site_type, type_id in CONFLICT_SITES.items():
-            (vi_label, en_label), site_lt = words[site_type], layer_type(data, type_id)
+            vi_label, en_label = value_label("site_type", site_type, "vi"), value_label("site_type", site_type, "en")
+            site_lt = layer_type(data, type_id)
             color, id_col = conflict_colors[site_type], site_lt.id_column
             sites = data.optional(type_id)
             if sites is None or conf is None:  # unknown, not "no conflict"

@@ -19,6 +19,7 @@ from gisplan._atomic import OutputFolder, catalog_inputs, ensure_dir
 from gisplan._format import MISSING, fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog
 from gisplan.errors import GisplanError, GisplanWarning, OutputExistsError
+from gisplan.tables import column_title, headline_labels, table_titles, value_label
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +229,6 @@ def _value(v, unit: str, lang: str = "vi") -> str:
 def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
     """The site's home page: a card per theme (a map, or why there is none), headline numbers,
     the 2030 tracker and the indicators that could not be computed, with the reason."""
-    from gisplan.reports import SPECIAL_LABELS
-
     h = html.escape
     rows = []
     for r in results.tables.get("targets", []).itertuples() if "targets" in results.tables else []:
@@ -240,11 +239,9 @@ def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
         gap = _value(r.gap, unit, lang)
         rows.append(f"<tr><td>{h(r.wording_vi)}</td><td class='num'>{h(cur)}</td><td class='num'>{h(tgt)}</td>"
                     f"<td class='num'>{h(gap)}</td>"
-                    f"<td class='{cls}'>{h(SPECIAL_LABELS['status'].get(r.status, r.status))}</td>"
+                    f"<td class='{cls}'>{h(str(value_label('status', r.status, 'vi')))}</td>"
                     f"<td>{h(str(r.agency))}</td></tr>")
     head = results.headline
-    from gisplan.reports import headline_labels
-
     # the labels of the summary (one list): "… (%)" → the value's unit
     key = [(label.rsplit(" (", 1)[0], head.get(k), label.rsplit(" (", 1)[1].rstrip(")") if " (" in label else "")
            for k, label, _dec in headline_labels("vi")]
@@ -254,13 +251,16 @@ def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
         else f"<div class='card nodata' data-theme='{spec.id}'><h3>{h(spec.title_vi)}</h3><p>{h(spec.title_en)}</p>"
              f"<p class='why'>{h(why)}</p></div>" for spec, why in cards)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)} — số liệu minh họa, không dùng cho báo cáo chính thức.</p>" if catalog.synthetic else ""
+    # the tracker's headers: the column titles of the targets table
+    target_head = "".join(f"<th>{h(column_title(c, 'vi', 'targets'))}</th>"
+                          for c in ("wording_vi", "current", "target", "gap", "status", "agency"))
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Bản đồ môi trường tỉnh Thái Nguyên — gisplan</title><link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head>
 <body><header><h1>Bản đồ thực hiện Kế hoạch bảo vệ môi trường tỉnh Thái Nguyên đến năm 2030</h1>
 <p>Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP · {h(catalog.title)}</p></header>
 <main>{note}<h2>Bản đồ chuyên đề</h2><div class="cards">{card_html}</div>
-<h2>Số liệu chính</h2><div class="scroll"><table><tr><th>Chỉ tiêu</th><th>Giá trị</th></tr>{keyrows}</table></div>
-<h2>Theo dõi mục tiêu đến năm 2030</h2><div class="scroll"><table><tr><th>Mục tiêu (trích Kế hoạch)</th><th>Hiện trạng</th><th>Mục tiêu</th><th>Còn thiếu</th><th>Tình trạng</th><th>Cơ quan chủ trì</th></tr>{''.join(rows)}</table></div>
+<h2>Số liệu chính</h2><div class="scroll"><table><tr><th>{h(column_title('indicator'))}</th><th>Giá trị</th></tr>{keyrows}</table></div>
+<h2>Theo dõi mục tiêu đến năm 2030</h2><div class="scroll"><table><tr>{target_head}</tr>{''.join(rows)}</table></div>
 {_skipped_section(results, lang)}
 <p><a href="metadata.html">Nguồn dữ liệu, giấy phép, hệ tọa độ</a></p></main>
 <footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(_vn_date(results.meta.get('reference_date', '')))}</footer></body></html>"""
@@ -278,8 +278,6 @@ def skipped_reasons(results, lang: str = "vi") -> dict[str, str]:
 
 def _skipped_section(results, lang: str = "vi") -> str:
     """The table of indicators not computed and why (nothing when every indicator was computed)."""
-    from gisplan.reports import table_titles
-
     skipped = skipped_reasons(results, lang)
     if not skipped:
         return ""

@@ -31,6 +31,7 @@ from gisplan.errors import OptionError
 from gisplan.indicators.raster_zones import unit_m
 from gisplan.maps.style import NO_DATA_COLOR, Classes, categories
 from gisplan.maps.themes import is_missing, layer_type, no_data, with_columns
+from gisplan.tables import COLUMNS, column_title
 
 #: columns the style functions read (kept on the web copy even when no popup shows them)
 STYLE_COLUMNS = ["code", "zone", "wqi_band", "mode", "qcvn_class", "urban_class", "licence_status", "wwtp_status",
@@ -162,7 +163,8 @@ def with_labels(gdf: pd.DataFrame, lt: LayerType, lang: str) -> pd.DataFrame:
 
 def aliases(lt: LayerType | None, fields: list[str], lang: str, extra: Mapping[str, str] | None = None) -> list[str]:
     """The popup title of each of ``fields``: ``extra``'s, else the attribute title of ``lt``
-    (for ``<column>_label`` too), else the field name."""
+    (for ``<column>_label`` too), else the column's title in :mod:`gisplan.tables`, else the
+    field name."""
     extra = dict(extra or {})
     out = []
     for f in fields:
@@ -171,6 +173,8 @@ def aliases(lt: LayerType | None, fields: list[str], lang: str, extra: Mapping[s
             out.append(extra[f])
         elif lt is not None and base in lt.attributes:
             out.append(lt.attributes[base].title(lang))
+        elif base in COLUMNS:
+            out.append(column_title(base, lang))
         else:
             out.append(f)
     return out
@@ -182,7 +186,8 @@ def add_layer(build: MapBuild, gdf, layer: str, fields: list[str], *, style, lt:
               group: str = "theme", keep: tuple[str, ...] = ()):
     """Add ``gdf`` as a GeoJson overlay of ``build`` (web copy, see :func:`web_copy`) with a popup
     of ``fields`` (formatted as text in Python in ``build.lang``, see :func:`display`; titled by
-    ``titles``, else by the attribute titles of the layer type ``lt``), a name tooltip, ``search``
+    ``titles``, else by the attribute titles of the layer type ``lt``, else by the column titles
+    of :mod:`gisplan.tables`), a name tooltip, ``search``
     by name and its layer-control ``group`` (``reference``/``theme``); ``keep`` lists extra
     columns the style reads. A field of ``lt`` the layer lacks is shown as "no data"."""
     lang = build.lang

@@ -44,6 +44,12 @@ from gisplan.maps.web_layers import (
     point_marker,
     with_labels,
 )
+from gisplan.tables import column_title, value_label
+
+
+def _titles(fields: list[str], lang: str, table: str | None = None) -> dict[str, str]:
+    """The popup titles of ``fields``: their column titles in ``table`` (:mod:`gisplan.tables`)."""
+    return {f: column_title(f, lang, table) for f in fields}
 
 
 def _overview(b: MapBuild):
@@ -74,14 +80,14 @@ def _overview(b: MapBuild):
     return sections
 
 
-def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], titles: dict,
-                layer_name: str, head: str):
+def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], layer_name: str):
     """Communes coloured by an indicator column (classes of the theme's scheme, kept in
     ``b.classes``); communes without a value, or every commune when the indicator's data are
-    absent, in grey as "no data"."""
+    absent, in grey as "no data". Popup and legend titles are the table's column titles."""
     data, results, lang = b.store, b.results, b.lang
     spec = get_theme(theme)
     col = spec.scheme.column
+    titles = _titles(fields, lang, table_name)
     communes = data.optional("communes")
     if communes is None:
         raise missing_layers(theme, data)
@@ -100,22 +106,15 @@ def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], tit
     items = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
     if joined[col].isna().any():
         items += no_data_section(None, no_data(lang), reason)[1]
-    return [(head, items)]
+    return [(column_title(col, lang, table_name), items)]
 
 
 def _forest_cover(b: MapBuild):
     data, lang = b.store, b.lang
     vi = lang == "vi"
     fields = ["name", "code", "area_ha", "forest_ha", "forest_pct", "natural_ha", "plantation_ha"]
-    al = {"area_ha": "Diện tích tự nhiên (ha)" if vi else "Natural area (ha)",
-          "forest_ha": "Diện tích rừng (ha)" if vi else "Forest (ha)",
-          "forest_pct": "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)",
-          "natural_ha": "Rừng tự nhiên (ha)" if vi else "Natural forest (ha)",
-          "plantation_ha": "Rừng trồng (ha)" if vi else "Plantation (ha)",
-          "name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code"}
-    sections = _choropleth(b, "forest_cover", "forest_cover_communes", fields, al,
-                           "Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune",
-                           "Tỷ lệ che phủ rừng (%)" if vi else "Forest cover (%)")
+    sections = _choropleth(b, "forest_cover", "forest_cover_communes", fields,
+                           "Tỷ lệ che phủ rừng theo xã" if vi else "Forest cover by commune")
     pas = data.optional("protected_areas")
     if pas is not None:
         core = pas[pas["zone"] != "buffer"]
@@ -173,14 +172,13 @@ def _protected_areas(b: MapBuild):
         conf = sites[sites[id_col].isin(first.index)].copy()
         conf = conf.set_geometry(conf.geometry.representative_point())
         conf["pa_name"] = conf[id_col].map(first["pa_name"])
-        rel = {"inside": "Nằm trong" if vi else "Inside", "buffer_zone": "Trong vùng đệm" if vi else "In buffer zone",
-               "within_distance": f"Gần (≤ {near})" if vi else f"Near (≤ {near})"}
+        # the relation's labels, "within_distance" with the distance used
+        rel = {code: value_label("relation", code, lang) for code in ("inside", "buffer_zone")}
+        rel["within_distance"] = f"Gần (≤ {near})" if vi else f"Near (≤ {near})"
         conf["relation"] = conf[id_col].map(first["relation"]).map(rel)
         conf["distance_m"] = conf[id_col].map(first["distance_m"]).round(0)
-        add_layer(b, conf, f"conflict_{type_id}", ["name", "pa_name", "relation", "distance_m"],
-                  titles={"name": "Tên" if vi else "Name", "pa_name": "Khu bảo tồn" if vi else "Protected area",
-                          "relation": "Vị trí" if vi else "Relation",
-                          "distance_m": "Khoảng cách (m)" if vi else "Distance (m)"},
+        fields = ["name", "pa_name", "relation", "distance_m"]
+        add_layer(b, conf, f"conflict_{type_id}", fields, titles=_titles(fields, lang, "conflicts"),
                   name=("Xung đột: " if vi else "Conflicts: ") + site_lt.title(lang), marker=point_marker(),
                   style=lambda f, c=color: {"fillColor": c, "color": "#000", "radius": 7, "weight": 1,
                                             "fillOpacity": 0.95})
@@ -248,12 +246,12 @@ def _rivers(b: MapBuild):
     web["wqi_color"] = ramp.color_of(wqi.round(2).to_numpy())
     web["name"] = web["river_name"].astype(str) + " – " + web["section_id"].astype(str)  # searched, tooltip
     fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
-    al = {"wqi_band_label": "Mức VN_WQI" if vi else "VN_WQI band"}
+    al = {"wqi_band_label": column_title("wqi_band", lang)}
     add_layer(b, web, "river_sections", fields, lt=lt, titles=al, search=True,
-              name="Mức QCVN 08:2023" if vi else "QCVN 08:2023 class",
+              name=column_title("qcvn_class", lang),
               style=cat_style(lt, "qcvn_class", line=True, weight=5))
     add_layer(b, web, "river_sections_wqi", fields, lt=lt, titles=al, show=False,
-              name="Mức VN_WQI" if vi else "VN_WQI band",
+              name=column_title("wqi_band", lang),
               style=lambda f: {"color": bands[f["properties"]["wqi_band"]].color
                                if f["properties"].get("wqi_band") in bands else NO_DATA_COLOR, "weight": 5})
     add_layer(b, web, "river_sections_wqi_value", fields, lt=lt, titles=al, show=False,
@@ -294,7 +292,7 @@ def _air(b: MapBuild):
               titles={"covered": (f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}")
                       if option(results, "air_distance_m", air_monitoring_coverage, "distance_m") > 0
                       else ("Có trạm quan trắc không khí trong đô thị" if vi else "Air station in the town"),
-                      "air_stations": "Số trạm" if vi else "Stations"}, search=True,
+                      "air_stations": column_title("air_stations", lang, "air_monitoring")}, search=True,
               name=ut.title(lang), style=cat_style(ut, "urban_class", fill_opacity=0.45))
     air = with_labels(stations[stations["medium"] == "air"], st, lang)
     mode_colors, outline = st.style["mode_colors"], st.style.get("outline_color", "#333333")
@@ -312,14 +310,9 @@ def _air(b: MapBuild):
 
 def _forest_change(b: MapBuild):
     vi = b.lang == "vi"
-    al = {"forest_before_ha": "Rừng đầu kỳ (ha)" if vi else "Forest before (ha)",
-          "forest_after_ha": "Rừng cuối kỳ (ha)" if vi else "Forest after (ha)",
-          "loss_ha": "Mất rừng (ha)" if vi else "Loss (ha)", "gain_ha": "Tăng rừng (ha)" if vi else "Gain (ha)",
-          "net_ha": "Biến động thuần (ha)" if vi else "Net change (ha)", "name": "Tên" if vi else "Name"}
     return _choropleth(b, "forest_change", "forest_change_communes",
-                       ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"], al,
-                       "Biến động rừng theo xã" if vi else "Forest change by commune",
-                       "Biến động thuần (ha)" if vi else "Net change (ha)")
+                       ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"],
+                       "Biến động rừng theo xã" if vi else "Forest change by commune")
 
 
 def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np.ndarray, list]:
@@ -383,18 +376,8 @@ def _hazard(b: MapBuild):
         colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
         fields = ["name", "code", "area_ha", "exposed_pct", "exposed_ha", "population", "population_exposed",
                   "urban_ha", "urban_exposed_ha", "observed_pct"]
-        al = {"name": "Tên" if vi else "Name", "code": "Mã" if vi else "Code",
-              "area_ha": "Diện tích tự nhiên (ha)" if vi else "Area (ha)",
-              "exposed_pct": "Mức cao và rất cao (% diện tích)" if vi else "High and very high (% of area)",
-              "exposed_ha": "Mức cao và rất cao (ha)" if vi else "High and very high (ha)",
-              "population": "Dân số (người)" if vi else "Population",
-              "population_exposed": "Dân số trong vùng mức cao, rất cao (người, ước tính)" if vi
-              else "People in high / very high (estimate)",
-              "urban_ha": "Diện tích đô thị (ha)" if vi else "Urban area (ha)",
-              "urban_exposed_ha": "Đô thị trong vùng mức cao, rất cao (ha)" if vi else "Urban area in high / very high (ha)",
-              "observed_pct": "Tỷ lệ có dữ liệu DEM (%)" if vi else "Observed by the DEM (%)"}
         fields = [f for f in fields if f in joined.columns]
-        add_layer(b, joined, "communes", fields, titles=al, coverage=True, search=i == 0, show=i == 0,
+        add_layer(b, joined, "communes", fields, titles=_titles(fields, lang, f"hazard_{hz}_communes"), coverage=True, search=i == 0, show=i == 0,
                   name=f"{name}: {'tỷ lệ mức cao, rất cao theo xã' if vi else 'share high / very high by commune'}",
                   style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
                                                   "color": "#555", "weight": 0.8, "fillOpacity": 0.35})
