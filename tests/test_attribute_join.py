@@ -135,3 +135,14 @@ def test_layers_info_says_what_was_joined(tmp_path):
     assert out.exit_code == 0, out.output
     assert "joined: population from" in out.output and "2 of 3 features matched" in out.output
     assert "source: Cục Thống kê" in out.output
+
+
+def test_the_sites_sources_page_lists_the_joined_table(tmp_path):
+    from types import SimpleNamespace
+
+    from gisplan.maps.site import _metadata_page
+
+    _communes(tmp_path)
+    (tmp_path / "dan_so.csv").write_text("ma,dan_so\n101,1\n", encoding="utf-8")
+    page = _metadata_page(_catalog(tmp_path, JOIN), SimpleNamespace(meta={}))
+    assert "<td>communes ← dan_so.csv</td><td>Dân số (nối theo code)</td><td></td><td>Cục Thống kê</td>" in page

@@ -299,11 +299,21 @@ def _vn_date(text: str) -> str:
         return text
 
 
+def _join_row(catalog: Catalog, entry, join) -> str:
+    """A row for a table joined to ``entry`` on read (catalog ``join``): what it adds and its source."""
+    h = html.escape
+    attrs = catalog.layer_type(entry.type).attributes
+    added = ", ".join(attrs[c].title_vi if c in attrs else c for c in join.columns.values())
+    return (f"<tr><td>{h(entry.name)} ← {h(join.path.name)}</td><td>{h(added)} (nối theo {h(join.on)})</td>"
+            f"<td></td><td>{h(join.source)}</td><td>{h(join.licence)}</td><td></td></tr>")
+
+
 def _metadata_page(catalog: Catalog, results) -> str:
     h = html.escape
     rows = "".join(
         f"<tr><td>{h(e.name)}</td><td>{h(catalog.layer_type(e.type).title_vi)}</td><td>{h(str(e.year or ''))}</td>"
-        f"<td>{h(e.source)}</td><td>{h(e.licence)}</td><td class='num'>{h(_vn_date(e.date))}</td></tr>" for e in catalog)
+        f"<td>{h(e.source)}</td><td>{h(e.licence)}</td><td class='num'>{h(_vn_date(e.date))}</td></tr>"
+        + "".join(_join_row(catalog, e, j) for j in e.joins) for e in catalog)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)}</p>" if catalog.synthetic else ""
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Nguồn dữ liệu — gisplan</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head><body>
