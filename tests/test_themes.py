@@ -396,3 +396,22 @@ def test_a_catalogs_own_types_label_web_print_and_workbook(own_types, tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "out" / WORKBOOK)["Mỏ hết hạn"]
     cells = {c.value for row in ws.iter_rows() for c in row}
     assert {"GP quá hạn (riêng)", "GP còn hạn (riêng)"} <= cells and "Hết hạn" not in cells
+
+
+def test_communes_with_an_indicator_keep_one_copy_of_a_shared_column():
+    """Communes that carry a joined population, and a hazard table with its own population column:
+    one ``population`` (the table's), never population_x / population_y that maps cannot find."""
+    import pandas as pd
+    import shapely
+
+    from gisplan.maps.themes import communes_with
+
+    communes = gpd.GeoDataFrame({"code": ["A", "B"], "name": ["Xã A", "Xã B"], "population": [100, 200]},
+                                geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=9213)
+    table = pd.DataFrame({"code": ["A"], "name": ["Xã A"], "population": [110.0], "exposed_pct": [12.5]})
+    joined = communes_with(communes, table)
+    assert sorted(joined.columns) == ["code", "exposed_pct", "geometry", "name", "population"]
+    assert joined["population"].tolist()[0] == 110.0 and pd.isna(joined["population"].tolist()[1])
+    assert joined["exposed_pct"].tolist()[0] == 12.5 and pd.isna(joined["exposed_pct"].tolist()[1])
+    empty = communes_with(communes, None, fill=["exposed_pct", "population", "name"])
+    assert empty["exposed_pct"].isna().all() and empty["population"].tolist() == [100, 200]

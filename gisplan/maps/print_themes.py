@@ -15,6 +15,7 @@ from gisplan.catalog import LayerType
 from gisplan.maps.style import NO_DATA_COLOR, categories
 from gisplan.maps.themes import (
     CONFLICT_SITES,
+    communes_with,
     format_distance,
     get_theme,
     indicator_and_reason,
@@ -77,10 +78,7 @@ def _choropleth(theme, ax, data, results, lang):
     name = spec.tables[0]
     communes = _need(data, "communes", theme)
     table, reason = indicator_and_reason(name, results=results, store=data, lang=lang)
-    if table is not None:
-        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-    else:
-        joined = communes.assign(**{col: float("nan")})
+    joined = communes_with(communes, table, fill=[col])
     cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
     h = [Patch(visible=False, label=column_title(col, lang, name))]  # the title has the unit

@@ -14,7 +14,7 @@ wording and colour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -375,6 +375,17 @@ def indicator_and_reason(name: str, *, results=None, store=None,
         return _COMPUTE[name](store, results), None
     except DataMissingError as exc:
         return None, (getattr(exc, "reason_vi", None) if lang == "vi" else None) or str(exc)
+
+
+def communes_with(communes, table: pd.DataFrame | None, fill: Sequence[str] = ()):
+    """``communes`` with the columns of an indicator ``table`` joined on ``code`` (features the
+    table lacks keep NaN). The table's values win over a commune column of the same name (the
+    indicator's population, not a second copy); without a table, the ``fill`` columns are NaN."""
+    if table is None:
+        return communes.assign(**{c: float("nan") for c in fill if c not in communes.columns and c != "name"})
+    values = table.drop(columns=["name"], errors="ignore")
+    shared = [c for c in values.columns if c in communes.columns and c != "code"]
+    return communes.drop(columns=shared).merge(values, on="code", how="left")
 
 
 def skip_reason(name: str, results, lang: str = "vi") -> str | None:

@@ -21,6 +21,7 @@ from gisplan.maps.themes import (
     HAZARD_LAYERS,
     HAZARD_TITLES,
     THEMES,
+    communes_with,
     format_distance,
     get_theme,
     hazard_classes,
@@ -92,10 +93,7 @@ def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], lay
     if communes is None:
         raise missing_layers(theme, data)
     table, reason = indicator_and_reason(table_name, results=results, store=data, lang=lang)
-    if table is not None:
-        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left")
-    else:
-        joined = communes.assign(**{c: np.nan for c in fields if c not in communes.columns and c != "name"})
+    joined = communes_with(communes, table, fill=fields)
     cls = theme_classes(spec, joined[col], lang, store=data)
     b.classes = cls
     colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
@@ -368,8 +366,7 @@ def _hazard(b: MapBuild):
             rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}", show=i == 0,
             mercator_project=False, interactive=False, zindex=1))
         table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, store=data, lang=lang)
-        joined = communes.merge(table.drop(columns=["name"], errors="ignore"), on="code", how="left") \
-            if table is not None else communes.assign(**{col: np.nan})
+        joined = communes_with(communes, table, fill=[col])
         cls = theme_classes(spec, joined[col], lang, store=data)
         if i == 0:
             b.classes = cls
