@@ -57,7 +57,6 @@ Paths are checked by :meth:`Catalog.check_paths` / ``load_catalog(path, check_pa
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -65,41 +64,30 @@ from pathlib import Path
 from typing import Any
 
 from gisplan._toml import INSTALLED, LAYERS_DIR, read_toml
+from gisplan.catalog_keys import (
+    CATALOG_KEYS,
+    ENTRY_KEYS,
+    TOP_KEYS,
+    TableJoin,
+    check_keys,
+    did_you_mean,
+    parse_date,
+    parse_joins,
+    parse_reclass,
+    str_table,
+    typed,
+)
 from gisplan.encoding import normalize_encoding
 from gisplan.errors import CatalogError, EncodingError, LayerNotFoundError, UnknownLayerTypeError
 from gisplan.layer_types import LAYER_TYPE_IDS, Attribute, LayerType, load_layer_types
 
-# the layer types (gisplan.layer_types), the layers folder and the TOML reader (gisplan._toml)
-# are imported from here too
+# the layer types (gisplan.layer_types), the layers folder and the TOML reader (gisplan._toml),
+# and TableJoin (gisplan.catalog_keys) are imported from here too
 __all__ = ["INSTALLED", "LAYERS_DIR", "LAYER_TYPE_IDS", "SYNTHETIC_NOTE", "Attribute", "Catalog",
            "CatalogEntry", "CatalogPath", "LayerType", "TableJoin", "default_catalog_path", "load_catalog",
            "load_layer_types", "read_toml"]
 
 SYNTHETIC_NOTE = "Dữ liệu mô phỏng — synthetic demo data"
-
-
-@dataclass(frozen=True)
-class TableJoin:
-    """Attributes joined to a layer from a table on read (``[[layers.<name>.join]]``), e.g. a
-    commune population table by commune code. See :mod:`gisplan.io.attribute_join`."""
-
-    #: the table: CSV, Excel, or any vector file (its attribute table)
-    path: Path
-    #: the layer's key column (canonical name, after ``columns`` renamed it)
-    on: str
-    #: the table's key column (default: same name as ``on``)
-    key: str
-    #: table column -> canonical column of the layer type
-    columns: Mapping[str, str] = field(default_factory=dict)
-    #: how keys compare: "auto" (codes when both sides are codes, else names), "code", "name", "exact"
-    match: str = "auto"
-    sheet: str | None = None
-    layer: str | None = None
-    source: str = ""
-    licence: str = ""
-
-
-JOIN_MATCHES = ("auto", "code", "name", "exact")
 
 
 @dataclass(frozen=True)
@@ -160,18 +148,18 @@ class Catalog:
     # -- loading -------------------------------------------------------------------------
     def _load(self, path: Path, *, own_types: bool = True) -> None:
         doc = read_toml(path, "catalog file")
-        _check_keys(doc, _TOP_KEYS, f"{path}", "section")
+        check_keys(doc, TOP_KEYS, f"{path}", "section")
         meta = doc.get("catalog", {})
         if not isinstance(meta, Mapping):
             raise CatalogError(f"{path}: 'catalog' must be a table ([catalog])")
-        _check_keys(meta, _CATALOG_KEYS, f"{path}: [catalog]", "key")
-        self.title = _typed(meta, "title", str, f"{path}: [catalog]", path.stem)
-        self.synthetic = _typed(meta, "synthetic", bool, f"{path}: [catalog]", False)
+        check_keys(meta, CATALOG_KEYS, f"{path}: [catalog]", "key")
+        self.title = typed(meta, "title", str, f"{path}: [catalog]", path.stem)
+        self.synthetic = typed(meta, "synthetic", bool, f"{path}: [catalog]", False)
         if "reference_date" in meta:
-            self.reference_date = _date(meta["reference_date"], f"{path}: [catalog]", "reference_date")
-        base = (path.parent / _typed(meta, "base", str, f"{path}: [catalog]", ".")).resolve()
+            self.reference_date = parse_date(meta["reference_date"], f"{path}: [catalog]", "reference_date")
+        base = (path.parent / typed(meta, "base", str, f"{path}: [catalog]", ".")).resolve()
         self.base = base
-        types = _typed(meta, "types", str, f"{path}: [catalog]", None)
+        types = typed(meta, "types", str, f"{path}: [catalog]", None)
         if types is not None and own_types:
             self.types_path = (path.parent / types).resolve()
             if not self.types_path.is_file():
@@ -187,7 +175,7 @@ class Catalog:
                 raise CatalogError(f"{path}: [layers.{name}] must be a table with type, path …; "
                                    f"got {raw!r}")
             self.entries[name] = self._entry(path, base, name, raw)
-        study = _typed(meta, "study_area", str, f"{path}: [catalog]", None)
+        study = typed(meta, "study_area", str, f"{path}: [catalog]", None)
         if study is not None:
             if not study.strip():
                 raise CatalogError(f"{path}: [catalog] key 'study_area' is empty; give the name of a "
@@ -195,31 +183,31 @@ class Catalog:
             if study not in self.entries and not Path(study).suffix:
                 raise CatalogError(
                     f"{path}: [catalog] key 'study_area': {study!r} is not an entry of this catalog"
-                    f"{_did_you_mean(study, self.entries)} nor a file path (a polygon file such as "
+                    f"{did_you_mean(study, self.entries)} nor a file path (a polygon file such as "
                     f"\"vung/ba_be.gpkg\"); entries: {', '.join(self.entries) or '(none)'}")
             self.study_area = study if study in self.entries else str((base / study).resolve())
 
     def _entry(self, path: Path, base: Path, name: str, raw: Mapping[str, Any]) -> CatalogEntry:
         where = f"{path}: [layers.{name}]"
-        _check_keys(raw, _ENTRY_KEYS, where, "key")
+        check_keys(raw, ENTRY_KEYS, where, "key")
         if "type" not in raw:
             raise CatalogError(f"{where}: key 'type' is missing; give the layer type, one of: "
                                f"{', '.join(self.types)}")
         ltype = raw["type"]
         if not isinstance(ltype, str) or ltype not in self.types:
-            hint = _did_you_mean(str(ltype), self.types)
+            hint = did_you_mean(str(ltype), self.types)
             raise CatalogError(f"{where}: key 'type': unknown type {ltype!r}{hint}; known: {', '.join(self.types)}")
         if "path" not in raw:
             raise CatalogError(f"{where}: key 'path' is missing; give the file, relative to {base}")
-        file = _typed(raw, "path", str, where, None)
+        file = typed(raw, "path", str, where, None)
         if not file.strip():
             raise CatalogError(f"{where}: key 'path' is empty")
-        columns = _str_table(raw, "columns", where)
+        columns = str_table(raw, "columns", where)
         defaults = raw.get("defaults", {})
         if not isinstance(defaults, Mapping):
             raise CatalogError(f"{where}: key 'defaults' must be a table, e.g. defaults = {{ zone = \"whole\" }}; "
                                f"got {defaults!r}")
-        crs = _typed(raw, "crs", str, where, None)
+        crs = typed(raw, "crs", str, where, None)
         if crs is not None:
             from gisplan.crs import to_crs
             from gisplan.errors import CRSError
@@ -228,7 +216,7 @@ class Catalog:
                 to_crs(crs)
             except CRSError as exc:
                 raise CatalogError(f"{where}: key 'crs': {exc}") from None
-        encoding = _typed(raw, "encoding", str, where, "auto")
+        encoding = typed(raw, "encoding", str, where, "auto")
         try:
             encoding = normalize_encoding(encoding)
         except EncodingError as exc:
@@ -239,7 +227,7 @@ class Catalog:
         date = raw.get("date", "")
         if date != "" and not isinstance(date, (str, dt.date)):
             raise CatalogError(f"{where}: key 'date' must be a date such as \"2025-06-30\"; got {date!r}")
-        filt = _typed(raw, "where", str, where, None)
+        filt = typed(raw, "where", str, where, None)
         if filt is not None and not filt.strip():
             raise CatalogError(f"{where}: key 'where' is empty; give an attribute filter such as "
                                f"\"name = 'Ba Bể'\", or delete the key")
@@ -250,88 +238,23 @@ class Catalog:
             name=name,
             type=ltype,
             path=(base / file).resolve(),
-            layer=_typed(raw, "layer", str, where, None),
+            layer=typed(raw, "layer", str, where, None),
             columns=columns,
             crs=crs,
             encoding=encoding,
             year=year,
-            title_vi=_typed(raw, "title_vi", str, where, None),
-            title_en=_typed(raw, "title_en", str, where, None),
-            source=_typed(raw, "source", str, where, ""),
-            licence=_typed(raw, "licence", str, where, ""),
+            title_vi=typed(raw, "title_vi", str, where, None),
+            title_en=typed(raw, "title_en", str, where, None),
+            source=typed(raw, "source", str, where, ""),
+            licence=typed(raw, "licence", str, where, ""),
             date=str(date),
-            synthetic=_typed(raw, "synthetic", bool, where, self.synthetic),
+            synthetic=typed(raw, "synthetic", bool, where, self.synthetic),
             where=filt,
             options={"defaults": dict(defaults)} if defaults else {},
-            joins=self._joins(raw.get("join", []), base, where, ltype),
-            reclass=self._reclass(raw.get("reclass"), where, ltype),
+            joins=parse_joins(raw.get("join", []), base, where, self.types[ltype]),
+            reclass=parse_reclass(raw.get("reclass"), where, self.types[ltype]),
         )
 
-    def _reclass(self, raw: Any, where: str, ltype: str) -> dict[int, int] | None:
-        """``reclass = { "1-5" = 1, 8 = 3, 255 = 0 }``: the file's codes (single codes or ranges
-        "a-b") -> the type's class codes, 0 for no data."""
-        if raw is None:
-            return None
-        spec = self.types[ltype].raster
-        if spec.get("values") != "classes":
-            raise CatalogError(f"{where}: key 'reclass' maps class codes; {ltype!r} is not a class raster "
-                               f"(its values are {spec.get('values') or 'features'}): delete the key")
-        if not isinstance(raw, Mapping) or not raw:
-            raise CatalogError(f"{where}: key 'reclass' must be a table of the file's code = class code, "
-                               f"e.g. reclass = {{ \"1-5\" = 1, 12 = 4 }}; got {raw!r}")
-        classes = {int(c) for c in spec.get("classes", {})}
-        out: dict[int, int] = {}
-        for key, value in raw.items():
-            bounds = str(key).split("-")
-            if not all(b.strip().isdigit() for b in bounds) or len(bounds) > 2:
-                raise CatalogError(f"{where}: key 'reclass': {key!r} is not a code or a range of codes "
-                                   f"such as \"1-5\"")
-            if isinstance(value, bool) or not isinstance(value, int) or (value and value not in classes):
-                raise CatalogError(f"{where}: key 'reclass': {key!r} = {value!r} is not a {ltype} class; "
-                                   f"give one of {', '.join(map(str, sorted(classes)))}, or 0 for no data")
-            lo, hi = int(bounds[0]), int(bounds[-1])
-            for code in range(lo, hi + 1):
-                if code in out:
-                    raise CatalogError(f"{where}: key 'reclass': code {code} is mapped twice")
-                out[code] = value
-        return out
-
-    def _joins(self, raw: Any, base: Path, where: str, ltype: str) -> tuple[TableJoin, ...]:
-        if isinstance(raw, Mapping):
-            raw = [raw]
-        if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
-            raise CatalogError(f"{where}: key 'join' must be tables ([[layers.<name>.join]] with path, on, "
-                               f"columns); got {raw!r}")
-        if raw and self.types[ltype].kind == "raster":
-            raise CatalogError(f"{where}: key 'join' adds attributes to features; {ltype!r} is a raster "
-                               f"layer type: delete the key")
-        attributes = self.types[ltype].attributes
-        joins = []
-        for i, one in enumerate(raw, 1):
-            at = f"{where} key 'join' (table {i})"
-            _check_keys(one, _JOIN_KEYS, at, "key")
-            for key in ("path", "on", "columns"):
-                if key not in one:
-                    raise CatalogError(f"{at}: key {key!r} is missing; a join needs path (the table), on (the "
-                                       f"layer's key column), columns (table column = canonical name)")
-            columns = _str_table(one, "columns", at)
-            if not columns:
-                raise CatalogError(f"{at}: key 'columns' is empty; name the table columns to add")
-            for src, dst in columns.items():
-                if dst not in attributes:
-                    raise CatalogError(f"{at}: key 'columns': {src!r} = {dst!r}: {ltype!r} has no column "
-                                       f"{dst!r}{_did_you_mean(dst, attributes)}; its columns: "
-                                       f"{', '.join(attributes)}")
-            match = _typed(one, "match", str, at, "auto")
-            if match not in JOIN_MATCHES:
-                raise CatalogError(f"{at}: key 'match' must be one of {', '.join(JOIN_MATCHES)}; got {match!r}")
-            on = _typed(one, "on", str, at, None)
-            joins.append(TableJoin(
-                path=(base / _typed(one, "path", str, at, None)).resolve(), on=on,
-                key=_typed(one, "key", str, at, on), columns=columns, match=match,
-                sheet=_typed(one, "sheet", str, at, None), layer=_typed(one, "layer", str, at, None),
-                source=_typed(one, "source", str, at, ""), licence=_typed(one, "licence", str, at, "")))
-        return tuple(joins)
 
     def missing_paths(self) -> list[CatalogEntry]:
         """The entries whose file does not exist (in catalog order)."""
@@ -440,58 +363,3 @@ def load_catalog(path: str | os.PathLike | None = None, check_paths: bool = Fals
     if check_paths or isinstance(path, CatalogPath):
         cat.check_paths()
     return cat
-
-
-# ---------------------------------------------------------------------------------------------
-# checking catalog files
-_TOP_KEYS = ("catalog", "layers")
-_CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area", "types")
-_ENTRY_KEYS = ("type", "path", "layer", "columns", "defaults", "crs", "encoding", "year", "title_vi",
-               "title_en", "source", "licence", "date", "synthetic", "where", "join", "reclass")
-_JOIN_KEYS = ("path", "on", "key", "columns", "match", "sheet", "layer", "source", "licence")
-_TYPE_NAMES = {str: "text (in quotes)", bool: "true or false", int: "a whole number"}
-
-
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _check_keys(raw: Mapping[str, Any], known: tuple[str, ...], where: str, what: str) -> None:
-    for key in raw:
-        if key not in known:
-            raise CatalogError(f"{where}: unknown {what} {key!r}{_did_you_mean(key, known)}; "
-                               f"known {what}s: {', '.join(known)}")
-
-
-def _typed(raw: Mapping[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
-    if key not in raw:
-        return default
-    value = raw[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CatalogError(f"{where}: key {key!r} must be {_TYPE_NAMES[kind]}; got {value!r}")
-    return value
-
-
-def _str_table(raw: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
-    value = raw.get(key, {})
-    if not isinstance(value, Mapping):
-        raise CatalogError(f"{where}: key {key!r} must be a table of source column = canonical name, "
-                           f"e.g. {key} = {{ MA_XA = \"code\" }}; got {value!r}")
-    bad = [k for k, v in value.items() if not isinstance(v, str)]
-    if bad:
-        raise CatalogError(f"{where}: key {key!r}: {bad[0]!r} must map to a column name in quotes; "
-                           f"got {value[bad[0]]!r}")
-    return dict(value)
-
-
-def _date(value: Any, where: str, key: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise CatalogError(f"{where}: key {key!r} must be a date written YYYY-MM-DD (e.g. 2025-12-31); "
-                           f"got {value!r}") from None
