@@ -96,15 +96,46 @@ def test_auto_orientation_follows_the_province_shape(catalog):
 
 
 @pytest.mark.parametrize("orientation", ["landscape", "portrait"])
-def test_legend_map_and_labels_stay_on_the_page_without_overlap(catalog, orientation):
-    pm = render_figure("industry", catalog=catalog, orientation=orientation)
+@pytest.mark.parametrize("theme", ["industry", "overview", "hazard"])
+def test_legend_map_and_notes_stay_on_the_page_without_overlap(catalog, theme, orientation):
+    """The overview's long legend too (it once ran off the bottom of a portrait page)."""
+    pm = render_figure(theme, catalog=catalog, orientation=orientation)
     renderer = pm.figure.canvas.get_renderer()
     page = pm.figure.bbox
     leg = pm.legend.get_window_extent(renderer)
     ax = pm.ax.get_tightbbox(renderer)  # map frame with its grid labels
-    for box in (leg, ax):
+    notes = [t.get_window_extent(renderer) for t in pm.notes]
+    for box in (leg, ax, *notes):
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
     assert not leg.overlaps(ax)
+    for box in notes:
+        assert not box.overlaps(leg) and not box.overlaps(ax)
+    assert ax.height > 0.45 * page.height if orientation == "portrait" else ax.height > 0.6 * page.height
+    pm.figure.clear()
+
+
+def test_notes_name_the_source_of_each_layer_drawn_or_computed_from(catalog, tmp_path):
+    from gisplan.maps.themes import theme_sources
+
+    for name in ("p.gpkg", "c.gpkg", "dem.tif", "m.gpkg"):
+        (tmp_path / name).write_bytes(b"")  # only their presence matters here
+    (tmp_path / "c.toml").write_text(
+        '[layers.province]\ntype = "province"\npath = "p.gpkg"\nsource = "Cục Đo đạc"\n'
+        '[layers.communes]\ntype = "communes"\npath = "c.gpkg"\nsource = "Cục Đo đạc"\nyear = 2025\n'
+        '[layers.dem]\ntype = "dem"\npath = "dem.tif"\nsource = "NASA/USGS SRTM-3"\nyear = 2000\n'
+        '[layers.mines]\ntype = "mines"\npath = "m.gpkg"\n'
+        '[layers.rivers]\ntype = "river_sections"\npath = "missing.gpkg"\nsource = "ADB"\n', encoding="utf-8")
+    own = load_catalog(tmp_path / "c.toml")
+    # hazard: the communes and province it draws, the DEM it is computed from; not the mines, not
+    # the river file that is absent
+    assert theme_sources("hazard", own) == ["Cục Đo đạc (Xã, phường (từ 01/7/2025) 2025, Ranh giới tỉnh)",
+                                            "NASA/USGS SRTM-3 (Mô hình số độ cao (DEM) 2000)"]
+    assert theme_sources("mines", own, "en")[0] == "source not stated (Mine sites)"
+    pm = render_figure("hazard", catalog=catalog, orientation="portrait")
+    notes = " ".join(t.get_text() for t in pm.notes)
+    assert notes.startswith(f"Dữ liệu: {catalog.title}. Nguồn: ")
+    assert catalog.entry("communes").source in notes
+    assert pm.notes[-1].get_text() == SYNTHETIC_NOTE
     pm.figure.clear()
 
 

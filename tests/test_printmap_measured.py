@@ -64,8 +64,10 @@ def test_scale_bar_matches_the_map_measured_on_the_png(box_catalog, tmp_path):
     m_per_px = WIDTH_M / width_px
     # the scale bar: its top edge is a dark horizontal run as long as the bar, in the lower part
     # of the map, shorter than the province's bottom edge
+    # (searched in the lower half of the map frame, found from the frame's black left edge)
+    frame_rows = np.flatnonzero(spine[:, left])
     candidates = []
-    for rr in range(int(h * 0.55), int(h * 0.85)):
+    for rr in range((frame_rows[0] + frame_rows[-1]) // 2, frame_rows[-1]):
         for run in runs(np.flatnonzero(dark[rr, left + 1:right])):
             if 0.05 * width_px < len(run) < 0.6 * width_px:
                 candidates.append(len(run))

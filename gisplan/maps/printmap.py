@@ -40,7 +40,7 @@ from gisplan.catalog import SYNTHETIC_NOTE, Catalog
 from gisplan.errors import GisplanError, OptionError
 from gisplan.maps.print_themes import draw
 from gisplan.maps.style import Classes
-from gisplan.maps.themes import get_theme, make_store
+from gisplan.maps.themes import get_theme, make_store, theme_sources
 
 FONT = "DejaVu Sans"
 #: matplotlib settings of every print map, applied only while gisplan draws and saves (nothing is
@@ -72,7 +72,8 @@ class PrintMap:
     bar's lower-left corner and length ``(x, y, length)`` in metres of EPSG:9213 and
     ``scalebar_m`` its length; ``north`` the north arrow's letter; ``classes`` the choropleth
     :class:`~gisplan.maps.style.Classes` (the web map's) or None; ``orientation`` ``"portrait"``
-    or ``"landscape"`` as drawn.
+    or ``"landscape"`` as drawn; ``notes`` the lines under the map (data and sources, grid and CRS,
+    date, the synthetic-data warning), top to bottom.
     """
 
     figure: Figure
@@ -83,6 +84,7 @@ class PrintMap:
     north: Text
     classes: Classes | None
     orientation: str
+    notes: tuple[Text, ...] = ()
 
     @property
     def scalebar_m(self) -> float:
@@ -166,30 +168,16 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     t = fig.text(0.5, 0.955, title_text, ha="center", va="center", fontsize=15 * k, fontweight="bold")
     fig.text(0.5, 0.92, "TỈNH THÁI NGUYÊN — Kế hoạch 125/KH-UBND thực hiện đến năm 2030" if lang == "vi"
              else "THÁI NGUYÊN PROVINCE — environmental plan to 2030", ha="center", fontsize=9.5 * k)
-    leg_anchor = (0.5, 0.17) if portrait else (0.71, 0.86)
-    leg = fig.legend(handles=handles, loc="upper center" if portrait else "upper left", bbox_to_anchor=leg_anchor,
-                     fontsize=8 * k, title="CHÚ GIẢI" if lang == "vi" else "LEGEND", title_fontsize=9.5 * k,
-                     frameon=True, ncol=2 if portrait else 1, alignment="left")
-    leg.get_frame().set_edgecolor("#444")
-    if not portrait:
-        _center_landscape(fig, ax, leg)
+    foot = _footer(fig, spec.id, catalog, lang, k)
+    foot_top = max(_extent(fig, t).y1 for t in foot)
+    leg = _fit(fig, ax, handles, k, lang, portrait, foot_top)
     for text, handle in zip(leg.get_texts(), leg.legend_handles, strict=False):
         if handle is not None and not handle.get_visible():  # section headings
             text.set_fontweight("bold")
-    synthetic = bool(catalog.synthetic) if catalog is not None else False
-    src = (catalog.title if catalog is not None else "")
-    foot = [f"{'Nguồn dữ liệu' if lang == 'vi' else 'Data source'}: {src}",
-            f"{CRS_NOTE[lang]}. {'Lập ngày' if lang == 'vi' else 'Made on'} {dt.date.today():%d/%m/%Y} — gisplan"]
-    if synthetic:
-        foot.append(SYNTHETIC_NOTE)
-    foot[1] = f"{'Lưới km' if lang == 'vi' else 'Grid in km'}, {foot[1]}"
-    for i, line in enumerate(foot):
-        fig.text(0.04, 0.055 - i * 0.018, line, fontsize=7.5 * k, color="#b00000" if line == SYNTHETIC_NOTE else "#222",
-                 fontweight="bold" if line == SYNTHETIC_NOTE else "normal")
     fig.add_artist(Rectangle((0.015, 0.012), 0.97, 0.976, transform=fig.transFigure, fill=False, linewidth=1.6, color="#222"))
-    check_font([title_text, *foot, *[h.get_label() for h in handles]])
+    check_font([title_text, *(t.get_text() for t in foot), *[h.get_label() for h in handles]])
     return PrintMap(figure=fig, ax=ax, title=t, legend=leg, scalebar=scalebar, north=north, classes=classes,
-                    orientation=orientation)
+                    orientation=orientation, notes=tuple(foot))
 
 
 @_house_style
@@ -214,6 +202,87 @@ def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = N
 
 
 # ---------------------------------------------------------------------------------------------
+def _extent(fig, artist):
+    """``artist``'s drawn box in figure fractions."""
+    return artist.get_window_extent(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
+
+
+def _footer(fig, theme: str, catalog, lang: str, k: float) -> list[Text]:
+    """The notes under the map, bottom-up from the frame: the data and the source of each layer the
+    map draws or computes from (wrapped, at most three lines), the grid and CRS note with the date,
+    and the synthetic-data warning."""
+    vi = lang == "vi"
+    title = catalog.title if catalog is not None else ""
+    sources = theme_sources(theme, catalog, lang)
+    lead = f"{'Dữ liệu' if vi else 'Data'}: {title}. " if title else ""
+    text = lead + (f"{'Nguồn' if vi else 'Sources'}: {'; '.join(sources)}." if sources else "")
+    notes = [(line, False) for line in _wrap(fig, text, 7.5 * k, max_lines=3)] if text else []
+    notes.append((f"{'Lưới km' if vi else 'Grid in km'}, {CRS_NOTE[lang]}. {'Lập ngày' if vi else 'Made on'} "
+                  f"{dt.date.today():%d/%m/%Y} — gisplan", False))
+    if catalog is not None and catalog.synthetic:
+        notes.append((SYNTHETIC_NOTE, True))
+    step = 1.7 * 7.5 * k / (fig.get_figheight() * 72)  # one line of 7.5 pt, in figure heights
+    bottom = 0.02
+    return [fig.text(0.04, bottom + (len(notes) - 1 - i) * step, line, fontsize=7.5 * k,
+                     color="#b00000" if warn else "#222", fontweight="bold" if warn else "normal")
+            for i, (line, warn) in enumerate(notes)]
+
+
+def _wrap(fig, text: str, fontsize: float, *, max_lines: int, width: float = 0.92) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` of the figure (measured), at most
+    ``max_lines`` (the last one ends with "…" when cut)."""
+    import textwrap
+
+    chars = max(20, int(width * fig.get_figwidth() * 72 / (0.45 * fontsize)))
+    while True:
+        lines = textwrap.wrap(text, chars)
+        probe = fig.text(0, 0, max(lines, key=len), fontsize=fontsize)
+        too_wide = _extent(fig, probe).width > width
+        probe.remove()
+        if not too_wide or chars <= 20:
+            break
+        chars = int(chars * 0.93)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(0, chars - 1)].rstrip() + "…"
+    return lines
+
+
+def _fit(fig, ax, handles, k: float, lang: str, portrait: bool, foot_top: float, gap: float = 0.012):
+    """The legend and the map placed between the title and the notes, nothing overlapping: in
+    portrait the legend sits under the map (2 columns, 3 for a long legend) and the map shrinks
+    to make room; in landscape it stands beside the map (more columns, then a smaller font, when
+    it would reach the notes)."""
+    title = "CHÚ GIẢI" if lang == "vi" else "LEGEND"
+    top = 0.86 if portrait else 0.87
+    ax.apply_aspect()
+    labels = ax.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
+    pad_below = ax.get_position().y0 - labels.y0  # the km labels under the frame
+    # (columns, font size, tallest legend accepted, in figure heights)
+    room = top - foot_top - gap
+    tries = [(2, 8, 0.17), (3, 8, 0.22), (3, 7, 0.3)] if portrait else \
+        [(1, 8, room), (1, 7, room), (2, 7, room), (2, 6, room)]
+    for i, (ncol, size, tallest) in enumerate(tries):
+        leg = fig.legend(handles=handles, loc="upper center" if portrait else "upper left",
+                         bbox_to_anchor=(0.5, top) if portrait else (0.71, top), fontsize=size * k,
+                         title=title, title_fontsize=9.5 * k, frameon=True, ncol=ncol, alignment="left")
+        leg.get_frame().set_edgecolor("#444")
+        height = _extent(fig, leg).height
+        if height <= tallest or i == len(tries) - 1:
+            break
+        leg.remove()
+    if portrait:
+        leg_top = foot_top + gap + height
+        leg.set_bbox_to_anchor((0.5, leg_top), transform=fig.transFigure)
+        y0 = leg_top + gap + pad_below
+        ax.set_position([0.05, y0, 0.9, top - y0])
+    else:
+        y0 = foot_top + gap + pad_below
+        ax.set_position([0.04, y0, 0.64, top - y0])
+        _center_landscape(fig, ax, leg)
+    return leg
+
+
 def _center_landscape(fig, ax, leg, gap: float = 0.025) -> None:
     """Place the map (its real, equal-aspect width) and the legend side by side, centred."""
     ax.apply_aspect()

@@ -76,6 +76,12 @@ class Theme:
     tables: tuple[str, ...] = ()
     scheme: Scheme | None = None
     legend: tuple[LegendEntry, ...] = ()
+    #: layer types the map's numbers are computed from without being drawn (the hazard theme's DEM)
+    computed_from: tuple[str, ...] = ()
+
+    def source_types(self) -> tuple[str, ...]:
+        """Every layer type the map draws or computes from (for its source line)."""
+        return tuple(dict.fromkeys((*self.layers, *self.optional_layers, *self.computed_from)))
 
     def title(self, lang: str = "vi", *, print_map: bool = False) -> str:
         """The web title (``print_map=False``) or the capitalised print title."""
@@ -143,7 +149,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT, LŨ QUÉT", "LANDSLIDE AND FLASH-FLOOD SUSCEPTIBILITY",
           layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections"),
           tables=("hazard_landslide_communes", "hazard_flash_flood_communes"),
-          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1)),
+          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover")),
 )}
 #: the hazards of the hazard theme, in layer-control order (the first shown)
 HAZARD_LAYERS = ("landslide", "flash_flood")
@@ -375,6 +381,27 @@ def indicator_and_reason(name: str, *, results=None, store=None,
         return _COMPUTE[name](store, results), None
     except DataMissingError as exc:
         return None, (getattr(exc, "reason_vi", None) if lang == "vi" else None) or str(exc)
+
+
+def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
+    """The sources of the catalog layers ``theme`` draws or computes from, each once, followed by
+    the layers it covers: ``"NASA/USGS SRTM-3 … (Mô hình số độ cao (DEM) 2000)"``. Layers whose
+    file is absent are left out; a layer without a stated source says so."""
+    if catalog is None:
+        return []
+    groups: dict[str, list[str]] = {}
+    for type_id in get_theme(theme).source_types():
+        if type_id not in catalog.types:
+            continue
+        for e in catalog.of_type(type_id):
+            if not e.path.exists():
+                continue
+            title = (e.title_vi if lang == "vi" else e.title_en) or catalog.layer_type(e.type).title(lang)
+            name = f"{title} {e.year}" if e.year else title
+            source = e.source.strip() or ("nguồn chưa ghi" if lang == "vi" else "source not stated")
+            if name not in groups.setdefault(source, []):
+                groups[source].append(name)
+    return [f"{source} ({', '.join(names)})" for source, names in groups.items()]
 
 
 def communes_with(communes, table: pd.DataFrame | None, fill: Sequence[str] = ()):
