@@ -155,10 +155,12 @@ def _check_class_codes(path, samples, nodata, ltype, reclass, entry) -> None:
     if reclass is not None:
         raise SchemaError(f"{where}raster {path}: codes {', '.join(map(str, bad))} are not in the entry's "
                           f"reclass; map each to a {ltype.id} class ({classes}) or to 0 for no data")
+    how = ("map its codes in the catalog entry" if entry else
+           "read it through a catalog entry (gisplan indicators --catalog) that maps its codes")
     raise SchemaError(
         f"{where}raster {path}: codes {', '.join(map(str, bad))} are not {ltype.id} classes ({classes}); "
-        f"the file uses another legend: map its codes in the catalog entry, e.g. "
-        f"reclass = {{ \"1-5\" = 1, 12 = 4, 13 = 5 }} (0 for no data)")
+        f"the file uses another legend: {how}, e.g. reclass = {{ \"1-5\" = 1, 12 = 4, 13 = 5 }} "
+        f"(0 for no data), or reclassify the file to these codes")
 
 
 def _sample_blocks(ds) -> np.ndarray:
