@@ -3,7 +3,8 @@ canopy-cover rasters for two years as tiled GeoTIFFs with a VRT over them, and f
 
 Seeded and reproducible; written under ``benchmarks/_data/national/<name>/`` (never committed).
 
-* Provinces: ``/work/shared/data/real/bando2025_thanglequoc/vnm_provinces_2025_34.gpkg`` (real
+* Provinces: ``../shared/data/real/bando2025_thanglequoc/vnm_provinces_2025_34.gpkg`` beside the
+  repository (or the file given with ``--provinces-file``) (real
   outlines of the 34 provinces in force from 1 July 2025, see its SOURCE.md), in VN-2000 / UTM
   zone 48N (EPSG:3405).
 * Communes: Voronoi cells of random points inside each province, clipped to it; 3,300 in all,
@@ -39,7 +40,9 @@ import shapely
 from rasterio.features import rasterize
 from rasterio.transform import from_origin
 
-PROVINCES = Path("/work/shared/data/real/bando2025_thanglequoc/vnm_provinces_2025_34.gpkg")
+#: the real 2025 province outlines, in ../shared/data/real beside the repository
+PROVINCES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "bando2025_thanglequoc" / \
+    "vnm_provinces_2025_34.gpkg"
 ROOT = Path(__file__).resolve().parents[1] / "_data" / "national"
 CRS = "EPSG:3405"  # VN-2000 / UTM zone 48N
 N_COMMUNES = 3300
@@ -50,8 +53,11 @@ YEARS = (2020, 2024)
 QUICK = ("19", "20", "04")  # Thái Nguyên, Lạng Sơn, Cao Bằng
 
 
-def provinces(codes: list[str] | None) -> gpd.GeoDataFrame:
-    g = gpd.read_file(PROVINCES)[["code", "name", "geometry"]].to_crs(CRS)
+def provinces(codes: list[str] | None, path: Path = PROVINCES) -> gpd.GeoDataFrame:
+    if not path.is_file():
+        raise SystemExit(f"{path} does not exist: the real 2025 province outlines sit in ../shared/data/real "
+                         f"beside the repository; give another copy with --provinces-file")
+    g = gpd.read_file(path)[["code", "name", "geometry"]].to_crs(CRS)
     g["geometry"] = shapely.make_valid(g.geometry.to_numpy())
     g["n_communes"] = np.maximum(3, np.round(N_COMMUNES * g.area / g.area.sum())).astype(int)
     if codes:
@@ -243,19 +249,21 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--name", default=None, help="folder under benchmarks/_data/national/")
+    ap.add_argument("--provinces-file", type=Path, default=PROVINCES,
+                    help="the 2025 province outlines (vnm_provinces_2025_34.gpkg, columns code, name)")
     a = ap.parse_args(argv)
     codes = list(QUICK) if a.quick and not a.provinces else (a.provinces.split(",") if a.provinces else None)
     name = a.name or (f"quick_{a.res:g}m" if a.quick else f"{'all' if not codes else '_'.join(codes)}_{a.res:g}m")
     out = ROOT / name
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    prov = provinces(codes)
+    prov = provinces(codes, a.provinces_file)
     comm = communes(prov, a.seed)
     prov.to_file(out / "provinces.gpkg", layer="provinces", driver="GPKG", engine="pyogrio")
     comm.to_file(out / "communes.gpkg", layer="communes", driver="GPKG", engine="pyogrio")
     t_vec = time.perf_counter() - t0
     n_parcels = a.parcels if a.parcels is not None else (20_000 if a.quick else 200_000)
-    share = comm.area.sum() / gpd.read_file(PROVINCES).to_crs(CRS).area.sum()
+    share = comm.area.sum() / gpd.read_file(a.provinces_file).to_crs(CRS).area.sum()
     par = parcels(comm, int(round(n_parcels * (1 if a.parcels is not None or a.quick else share))), a.seed)
     par.to_file(out / "parcels.gpkg", layer="forest_parcels", driver="GPKG", engine="pyogrio")
     t_par = time.perf_counter() - t0 - t_vec
