@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gisplan._memory import release_freed_memory
 from gisplan.catalog import read_toml
 from gisplan.errors import DataMissingError, OptionError, SchemaError
 from gisplan.indicators import canopy
@@ -145,12 +146,14 @@ def national_tables(cat: NationalCatalog, *, years: list[int] | None = None, cli
         communes[f"forest_pct_{y}"] = t["forest_pct"].to_numpy()
         communes[f"observed_pct_{y}"] = t["observed_pct"].to_numpy()
         obs_cols[y] = f"observed_ha_{y}"
+        release_freed_memory()  # each pass's work arrays, before the next pass
     for y0, y1 in zip(years[:-1], years[1:], strict=True):
         t = canopy.forest_change_raster(str(cat.rasters[y0]), str(cat.rasters[y1]), gdf, id_column=cat.id,
                                         name_column=None, crs=cat.crs.get(y0), **opts)
         for c in ("loss_ha", "gain_ha", "net_ha"):
             communes[f"{c[:-3]}_ha_{y0}_{y1}"] = t[c].to_numpy()
         communes[f"observed_ha_{y0}_{y1}"] = t["observed_ha"].to_numpy()
+        release_freed_memory()
     return communes, _provinces(communes, cat, years, min_observed_pct)
 
 

@@ -142,3 +142,12 @@ def test_cli_national_with_a_local_cluster_gives_the_same_files(national):
     assert "2 province report(s)" in r1.output
     for rel in ("national_summary.csv", "provinces/01_ha_noi.csv", "provinces/02_thai_nguyen.csv"):
         assert (root / "one" / rel).read_bytes() == (root / "two" / rel).read_bytes()
+
+
+def test_freed_memory_goes_back_to_the_os_where_glibc_allows():
+    import platform
+
+    from gisplan._memory import release_freed_memory
+
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert release_freed_memory() is glibc
