@@ -46,7 +46,7 @@ def test_codes_written_as_numbers_join_and_a_missing_row_stays_unknown(tmp_path)
     note = gdf.attrs["gisplan"]["joins"][0]
     assert (note["matched"], note["unmatched"], note["unused"], note["match"]) == (2, 1, 1, "code")
     codes = {i["code"]: i["message"] for i in gdf.attrs["gisplan"]["issues"]}
-    assert "00103" in codes["join_unmatched"] and "dan_so.csv" in codes["join_unmatched"]
+    assert "(code 00103 (Tân Cương))" in codes["join_unmatched"] and "dan_so.csv" in codes["join_unmatched"]
     assert "their population stays unknown" in codes["join_unmatched"]
     assert "999" in codes["join_unused"]
 

@@ -120,7 +120,9 @@ def _join_one(frame: pd.DataFrame, join: TableJoin, *, entry_name: str,
         out[dst] = pd.Series(values, index=frame.index, dtype=object)
     unmatched = np.flatnonzero(~matched)
     if len(unmatched):
-        keys = ", ".join(str(frame[join.on].iloc[i]) for i in unmatched[:MAX_ROWS_PER_PROBLEM])
+        named = "name" in frame.columns and join.on != "name"
+        keys = ", ".join(f"{frame[join.on].iloc[i]}" + (f" ({frame['name'].iloc[i]})" if named else "")
+                         for i in unmatched[:MAX_ROWS_PER_PROBLEM])
         more = f" and {len(unmatched) - MAX_ROWS_PER_PROBLEM} more" if len(unmatched) > MAX_ROWS_PER_PROBLEM else ""
         report.add("warning", "join_unmatched",
                    f"{where}: {len(unmatched)} of {len(frame)} features have no row in the table "
