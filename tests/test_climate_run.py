@@ -33,6 +33,24 @@ def test_demo_tables_present(demo_results):
     assert climate_run.DERIVED_KEY in store.derived
 
 
+def test_roads_enter_the_landslide_index_and_the_exposure(demo_results):
+    """The demo's roads: the landslide index uses their distance (no factor left out for want of
+    them) and each commune's road length is the length of the roads inside it (second method:
+    the roads cut by each commune with shapely)."""
+    res, store = demo_results
+    roads, communes = store.get("roads"), store.get("communes")
+    assert len(roads) >= 5
+    result = store.derived[climate_run.DERIVED_KEY]["result"]
+    assert "road_distance_m" in result.factors["landslide"]
+    t = res.tables["hazard_landslide_communes"].set_index("code")
+    lines = shapely.union_all(roads.geometry.to_numpy())
+    by_hand = {c: shapely.intersection(g, lines).length / 1e3 for c, g in zip(communes["code"], communes.geometry,
+                                                                                strict=True)}
+    assert t["roads_km"].to_dict() == pytest.approx(by_hand, abs=1e-6)
+    known = t["roads_exposed_km"].notna()
+    assert known.any() and (t.loc[known, "roads_exposed_km"] <= t.loc[known, "roads_km"] + 1e-9).all()
+
+
 def test_class_areas_add_up_to_commune_area(demo_results):
     res, store = demo_results
     communes = store.get("communes").set_index("code")

@@ -5,7 +5,7 @@
 old→new crosswalk, the seven protected areas the plan names at approximate positions, tens of
 thousands of forest-status parcels for 2020 and 2024, 30 m canopy rasters for both years and a
 land-cover raster, mines, industrial zones/clusters, river sections along a Cầu-like and a
-Công-like river, waste sites, monitoring stations, urban areas, a 90 m DEM (Tam Đảo range,
+Công-like river, waste sites, monitoring stations, urban areas, roads joining the towns, a 90 m DEM (Tam Đảo range,
 karst, river valleys) and an inventory of landslide and flood events (``gisplan.demo.dem``).
 
 The layers are drawn by :mod:`gisplan.demo.admin` (outline, communes, pre-2025 communes),
@@ -41,8 +41,8 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "5"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
-# 5: named sites at approximate positions kept inside the synthetic outline
+GENERATOR_VERSION = "6"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
+# 5: named sites at approximate positions kept inside the synthetic outline; 6: roads
 MANIFEST = "demo_manifest.json"
 
 
@@ -151,6 +151,7 @@ def _generate(rng: np.random.Generator, spec: DemoSize) -> dict[str, gpd.GeoData
         "waste_sites": sites.waste_sites(province, communes, rng),
         "monitoring_stations": sites.stations(province, rivers, zones, rng),
         "urban_areas": urban,
+        "roads": sites.roads(province, urban),  # no random draw: the other layers stay as they were
     }
 
 

@@ -191,3 +191,27 @@ def stations(province, rivers, zones, rng) -> gpd.GeoDataFrame:
     for z in zones[zones.wwtp_status == "compliant"].head(6).itertuples():
         add(f"Quan trắc nước thải {z.name}", "wastewater", "automatic", z.geometry.representative_point())
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
+
+
+def roads(province, urban) -> gpd.GeoDataFrame:
+    """The road network joining the towns: the shortest tree over the urban areas' centres (a road
+    to every town), each road bent gently halfway, cut to the province. Drawn without random
+    numbers, so adding it changes no other layer of a seed. Roads from class I–III towns to each
+    other are national roads, the rest provincial."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    centres = shapely.get_coordinates(urban.geometry.representative_point().to_numpy())
+    names, classes = urban["name"].to_numpy(), urban["urban_class"].to_numpy()
+    dist = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
+    tree = minimum_spanning_tree(dist).tocoo()
+    rows, geoms = [], []
+    for k, (i, j) in enumerate(sorted(zip(tree.row.tolist(), tree.col.tolist(), strict=True))):
+        a, b = centres[i], centres[j]
+        mid = (a + b) / 2 + np.array([-(b - a)[1], (b - a)[0]]) * 0.12 * (1 if k % 2 else -1)
+        line = shapely.intersection(shapely.LineString([a, mid, b]), province)
+        if line.is_empty:
+            continue
+        national = classes[i] in ("I", "II", "III") and classes[j] in ("I", "II", "III")
+        rows.append({"road_id": f"D{len(rows) + 1:02d}", "name": f"Đường {names[i]} – {names[j]}", "road_class": "Quốc lộ" if national else "Đường tỉnh"})
+        geoms.append(line)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)

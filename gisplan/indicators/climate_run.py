@@ -5,8 +5,10 @@ Tables (areas in ha, shares in %, population in people; computed in EPSG:9213):
 
 * ``terrain_communes`` — elevation and slope per commune (:func:`terrain.terrain_stats`);
 * ``hazard_landslide_communes`` / ``hazard_flash_flood_communes`` — area and share of each
-  susceptibility class, ``nodata_ha``, exposed area, population and urban area in the high and
-  very high classes per commune (:func:`hazard.exposure_by_unit`);
+  susceptibility class, ``nodata_ha``, exposed area, population, urban area and, with a
+  ``roads`` layer, road length in the high and very high classes per commune
+  (:func:`hazard.exposure_by_unit`); the roads also enter the landslide index (slopes cut by
+  roads, ``road_distance_m`` in ``layers/hazard.toml``);
 * ``hazard_events_<hazard>`` — the inventory's events per class (:func:`hazard.event_success_rate`).
 
 The susceptibility is computed once per run and kept in ``store.derived["susceptibility"]`` so
@@ -45,6 +47,12 @@ def dem_source(L: LayerStore):
     return L.raster(entries[-1])
 
 
+def _lines(L: LayerStore, type_id: str):
+    """The catalog's layer of ``type_id`` cut to the study area, or None when absent or empty."""
+    gdf = L.optional(type_id)
+    return gdf if gdf is not None and len(gdf) else None
+
+
 def _land_cover(L: LayerStore):
     """The newest land-cover raster, opened and checked (its catalog ``reclass`` with it), or None."""
     entries = L.entries("land_cover")
@@ -58,7 +66,7 @@ def susceptibility_for(L: LayerStore) -> dict:
         return L.derived[DERIVED_KEY]
     dem = dem_source(L)
     communes = L.get("communes")
-    kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover(L),
+    kw = dict(rivers=L.optional("river_sections"), roads=_lines(L, "roads"), land_cover=_land_cover(L),
               forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None))
     skipped = {}
     try:
@@ -101,7 +109,7 @@ def add_steps(add, L: LayerStore, res) -> None:
                 raise s["skipped"][hz]
             urban = L.optional("urban_areas")
             t = hazard.exposure_by_unit(only_hazard(s["result"], hz), L.get("communes"), id_column="code",
-                                        name_column="name",
+                                        name_column="name", roads=_lines(L, "roads"),
                                         urban_areas=urban if urban is not None and len(urban) else None)
             t = t.drop(columns=["hazard"])
             res.note(f"hazard_{hz}_communes", hazard.NOTE + "; population in the high classes is in "

@@ -149,7 +149,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT, LŨ QUÉT", "LANDSLIDE AND FLASH-FLOOD SUSCEPTIBILITY",
           layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections"),
           tables=("hazard_landslide_communes", "hazard_flash_flood_communes"),
-          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover")),
+          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover", "roads")),
 )}
 #: the hazards of the hazard theme, in layer-control order (the first shown)
 HAZARD_LAYERS = ("landslide", "flash_flood")
