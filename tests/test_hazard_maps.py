@@ -60,6 +60,22 @@ def test_web_map(demo):
 
     t = res.tables["hazard_landslide_communes"]
     assert fmt_number(t["area_ha"].iloc[0], "vi", 1) in html
+    # the roads drawn (their layer, named in the legend) and each commune's road length in its popup
+    import folium
+
+    from gisplan.maps.interactive import build_map
+
+    m = build_map("hazard", store=store, results=res).map
+
+    def layers(name):
+        return [c for c in m._children.values() if getattr(c, "data", None) and c.data.get("features")
+                and c.data["features"][0]["properties"].get("_layer") == name]
+
+    [roads] = layers("roads")
+    assert len(roads.data["features"]) == len(store.get("roads"))
+    popups = [p for c in layers("communes") for p in c._children.values() if isinstance(p, folium.GeoJsonPopup)]
+    assert any("Đường giao thông (km)" in p.aliases and "Đường trong vùng mức cao, rất cao (km)" in p.aliases
+               for p in popups)
 
 
 def test_classes_clipped_to_communes(demo):

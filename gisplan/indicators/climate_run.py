@@ -7,8 +7,8 @@ Tables (areas in ha, shares in %, population in people; computed in EPSG:9213):
 * ``hazard_landslide_communes`` / ``hazard_flash_flood_communes`` — area and share of each
   susceptibility class, ``nodata_ha``, exposed area, population, urban area and, with a
   ``roads`` layer, road length in the high and very high classes per commune
-  (:func:`hazard.exposure_by_unit`); the roads also enter the landslide index (slopes cut by
-  roads, ``road_distance_m`` in ``layers/hazard.toml``);
+  (:func:`hazard.exposure_by_unit`). The roads are exposure only, not a factor of the index: a
+  network that lacks the local roads would lower the index far from the mapped ones;
 * ``hazard_events_<hazard>`` — the inventory's events per class (:func:`hazard.event_success_rate`).
 
 The susceptibility is computed once per run and kept in ``store.derived["susceptibility"]`` so
@@ -66,7 +66,9 @@ def susceptibility_for(L: LayerStore) -> dict:
         return L.derived[DERIVED_KEY]
     dem = dem_source(L)
     communes = L.get("communes")
-    kw = dict(rivers=L.optional("river_sections"), roads=_lines(L, "roads"), land_cover=_land_cover(L),
+    # the catalog's roads are not a factor here: a network missing its local roads would lower the
+    # index everywhere far from the mapped ones (``gisplan hazard --roads`` takes a complete one)
+    kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover(L),
               forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None))
     skipped = {}
     try:

@@ -119,6 +119,11 @@ def _hazard(ax, data, results, lang, hazard: str = "landslide"):
           for c, lab in zip(cfg.colors, cfg.labels_vi if vi else cfg.labels_en, strict=True)]
     h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#555", label=no_data(lang)))
     h.append(Line2D([], [], color="#444", linewidth=0.6, label="Ranh giới xã, phường" if vi else "Commune boundary"))
+    roads = data.optional("roads")
+    if roads is not None and len(roads):  # the roads whose length in the high classes the tables give
+        rt = layer_type(data, "roads")
+        roads.plot(ax=ax, color=rt.style.get("color", "#8c510a"), linewidth=1.1, zorder=7)
+        h.append(Line2D([], [], color=rt.style.get("color", "#8c510a"), linewidth=1.1, label=rt.title(lang)))
     events = data.optional("hazard_events")
     if events is not None and len(events):
         sel = events[events["event_type"].astype(str).str.lower().eq("landslide")] if hazard == "landslide" \

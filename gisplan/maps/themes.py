@@ -147,9 +147,9 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
     # each commune in the high and very high classes
     Theme("hazard", "Nhạy cảm sạt lở đất, lũ quét theo xã, phường", "Landslide and flash-flood susceptibility",
           "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT, LŨ QUÉT", "LANDSLIDE AND FLASH-FLOOD SUSCEPTIBILITY",
-          layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections"),
+          layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections", "roads"),
           tables=("hazard_landslide_communes", "hazard_flash_flood_communes"),
-          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover", "roads")),
+          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover")),
 )}
 #: the hazards of the hazard theme, in layer-control order (the first shown)
 HAZARD_LAYERS = ("landslide", "flash_flood")

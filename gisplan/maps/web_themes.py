@@ -372,7 +372,7 @@ def _hazard(b: MapBuild):
             b.classes = cls
         colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
         fields = ["name", "code", "area_ha", "exposed_pct", "exposed_ha", "population", "population_exposed",
-                  "urban_ha", "urban_exposed_ha", "observed_pct"]
+                  "urban_ha", "urban_exposed_ha", "roads_km", "roads_exposed_km", "observed_pct"]
         fields = [f for f in fields if f in joined.columns]
         add_layer(b, joined, "communes", fields, titles=_titles(fields, lang, f"hazard_{hz}_communes"), coverage=True, search=i == 0, show=i == 0,
                   name=f"{name}: {'tỷ lệ mức cao, rất cao theo xã' if vi else 'share high / very high by commune'}",
@@ -396,6 +396,13 @@ def _hazard(b: MapBuild):
                   lt=et, name=et.title(lang), marker=point_marker(),
                   style=lambda f: {"color": "#222", "fillColor": "#6a3d9a", "radius": 5, "weight": 1, "fillOpacity": 0.9})
         sections.append((et.title(lang), [("#6a3d9a", et.title(lang), "circle")]))
+    roads = data.optional("roads")
+    if roads is not None and len(roads):  # the roads whose length in the high classes the popups give
+        rt = layer_type(data, "roads")
+        color = rt.style.get("color", "#8c510a")
+        add_layer(b, roads, "roads", [f for f in ("name", "road_class") if f in roads.columns], lt=rt,
+                  name=rt.title(lang), style=lambda f: {"color": color, "weight": 2, "opacity": 0.9})
+        sections.append((rt.title(lang), [(color, rt.title(lang), "line")]))
     return sections
 
 
