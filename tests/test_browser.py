@@ -170,7 +170,7 @@ def layers(demo_small):
     cat = load_catalog(demo_small)
     out = {name: read_catalog_layer(cat, name) for name in
            ("province", "communes", "protected_areas", "mines", "industrial_zones", "river_sections", "waste_sites",
-            "monitoring_stations", "urban_areas", "hazard_events")}
+            "monitoring_stations", "urban_areas", "hazard_events", "roads")}
     province = out["province"].union_all()
     return {name: gdf if name in ("province", "communes") else _in_province(gdf, province) for name, gdf in out.items()}
 
@@ -204,7 +204,7 @@ def expected(layers):
         "air": {**base, "urban_areas": n["urban_areas"], "monitoring_stations": air_stations},
         "forest_change": base,
         # the hazard page opens on landslide susceptibility with every recorded event
-        "hazard": {**base, "hazard_events": n["hazard_events"]},
+        "hazard": {**base, "hazard_events": n["hazard_events"], "roads": n["roads"]},
     }
 
 
