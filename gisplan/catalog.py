@@ -255,7 +255,6 @@ class Catalog:
             reclass=parse_reclass(raw.get("reclass"), where, self.types[ltype]),
         )
 
-
     def missing_paths(self) -> list[CatalogEntry]:
         """The entries whose file does not exist (in catalog order)."""
         return [e for e in self.entries.values() if not e.path.exists()]

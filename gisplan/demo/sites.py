@@ -212,6 +212,7 @@ def roads(province, urban) -> gpd.GeoDataFrame:
         if line.is_empty:
             continue
         national = classes[i] in ("I", "II", "III") and classes[j] in ("I", "II", "III")
-        rows.append({"road_id": f"D{len(rows) + 1:02d}", "name": f"Đường {names[i]} – {names[j]}", "road_class": "Quốc lộ" if national else "Đường tỉnh"})
+        rows.append({"road_id": f"D{len(rows) + 1:02d}", "name": f"Đường {names[i]} – {names[j]}",
+                     "road_class": "Quốc lộ" if national else "Đường tỉnh"})
         geoms.append(line)
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)

@@ -47,7 +47,7 @@ def dem_source(L: LayerStore):
     return L.raster(entries[-1])
 
 
-def _lines(L: LayerStore, type_id: str):
+def _present(L: LayerStore, type_id: str):
     """The catalog's layer of ``type_id`` cut to the study area, or None when absent or empty."""
     gdf = L.optional(type_id)
     return gdf if gdf is not None and len(gdf) else None
@@ -109,10 +109,9 @@ def add_steps(add, L: LayerStore, res) -> None:
             s = susceptibility_for(L)
             if hz in s["skipped"]:
                 raise s["skipped"][hz]
-            urban = L.optional("urban_areas")
             t = hazard.exposure_by_unit(only_hazard(s["result"], hz), L.get("communes"), id_column="code",
-                                        name_column="name", roads=_lines(L, "roads"),
-                                        urban_areas=urban if urban is not None and len(urban) else None)
+                                        name_column="name", roads=_present(L, "roads"),
+                                        urban_areas=_present(L, "urban_areas"))
             t = t.drop(columns=["hazard"])
             res.note(f"hazard_{hz}_communes", hazard.NOTE + "; population in the high classes is in "
                      "proportion to area",

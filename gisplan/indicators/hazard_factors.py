@@ -182,14 +182,16 @@ def land_cover_score(factor: Factor, land_cover, forest_status, shape, t, crs) -
                                f"with crs = \"EPSG:…\" in the catalog entry")
             reproject(rasterio.band(ds, 1), codes, src_nodata=ds.nodata if ds.nodata is not None else 0,
                       dst_nodata=-1, src_crs=src_crs, dst_transform=t, dst_crs=crs, resampling=Resampling.nearest)
-        scores = {code: float(factor.classes[name]) for code, name in LAND_COVER_CLASSES.items()
-                  if name in factor.classes}
+        valid = codes >= 0
         # a file coded with another legend (catalog ``reclass``): its codes -> the type's classes
-        reclass = getattr(land_cover, "reclass", None)
-        mapping = {code: scores.get(cls, np.nan) for code, cls in reclass.items()} if reclass else scores
-        lut = np.full(max(max(mapping, default=0), int(codes.max(initial=0))) + 2, np.nan)
-        lut[list(mapping)] = list(mapping.values())
-        return np.where(codes >= 0, lut[np.maximum(codes, 0)], np.nan)
+        classes = codes[valid] if getattr(land_cover, "reclass", None) is None else land_cover.class_of(codes[valid])
+        lut = np.full(max(max(LAND_COVER_CLASSES), int(classes.max(initial=0))) + 1, np.nan)
+        for code, name in LAND_COVER_CLASSES.items():
+            if name in factor.classes:
+                lut[code] = factor.classes[name]
+        out = np.full(shape, np.nan)
+        out[valid] = lut[classes]
+        return out
     if forest_status is not None:
         fs = forest_status
         if "meets_criteria" not in fs.columns:

@@ -272,8 +272,6 @@ def _raster_change(run: Run, first, last) -> Callable[[str], pd.DataFrame]:
     return table
 
 
-
-
 def _canopy_step(run: Run, entry, forest_classes=None) -> Step:
     L, opts = run.L, run.options
 

@@ -78,9 +78,8 @@ def join_attributes(frame: pd.DataFrame, joins: Sequence[TableJoin], *, entry_na
     CatalogError for a key or value column the table lacks (naming the table's columns) or a layer
     key column the layer lacks; SchemaError for a key found more than once in the table.
     """
-    out = frame.copy()
-    notes = []
-    for join in joins:
+    out, notes = frame, []
+    for join in joins:  # each returns a new frame
         out, note = _join_one(out, join, entry_name=entry_name, report=report)
         notes.append(note)
     return out, notes
@@ -129,9 +128,8 @@ def _join_one(frame: pd.DataFrame, join: TableJoin, *, entry_name: str,
                    f"({join.on} {keys}{more}); their {', '.join(join.columns.values())} "
                    f"{'stays' if len(join.columns) == 1 else 'stay'} unknown",
                    column=join.on)
-    used = set(idx[matched].tolist())
-    unused = [i for i in range(len(table)) if i not in used and pd.notna(right.iloc[i])]
-    if unused:
+    unused = np.flatnonzero(right.notna().to_numpy() & ~np.isin(np.arange(len(table)), idx[matched]))
+    if len(unused):
         keys = ", ".join(str(table[join.key].iloc[i]) for i in unused[:MAX_ROWS_PER_PROBLEM])
         more = f" and {len(unused) - MAX_ROWS_PER_PROBLEM} more" if len(unused) > MAX_ROWS_PER_PROBLEM else ""
         report.add("warning", "join_unused",
@@ -148,12 +146,14 @@ def _plain(frame: pd.DataFrame) -> list:
     return [c for c in frame.columns if c != geom]
 
 
-_CODE = r"\s*\d+(?:\.0*)?\s*"
+#: an administrative code however a spreadsheet wrote it ("01906", 1906, "1906.0"): group 1 is
+#: the code without leading zeros
+_CODE = re.compile(r"0*(\d+?)(?:\.0*)?")
 
 
 def _is_code(s: pd.Series) -> bool:
-    text = s.dropna().astype(str)
-    return len(text) > 0 and bool(text.str.fullmatch(_CODE).all())
+    text = s.dropna().astype(str).str.strip()
+    return len(text) > 0 and bool(text.str.fullmatch(_CODE.pattern).all())
 
 
 def _match_kind(left: pd.Series, right: pd.Series) -> str:
@@ -171,7 +171,7 @@ def _normalised(s: pd.Series, match: str) -> pd.Series:
         if not text:
             return None
         if match == "code":
-            code = re.fullmatch(r"0*(\d+?)(?:\.0*)?", text)
+            code = _CODE.fullmatch(text)
             return code.group(1) if code else text
         if match == "name":
             return normalize_name(text)

@@ -122,8 +122,9 @@ def _hazard(ax, data, results, lang, hazard: str = "landslide"):
     roads = data.optional("roads")
     if roads is not None and len(roads):  # the roads whose length in the high classes the tables give
         rt = layer_type(data, "roads")
-        roads.plot(ax=ax, color=rt.style.get("color", "#8c510a"), linewidth=1.1, zorder=7)
-        h.append(Line2D([], [], color=rt.style.get("color", "#8c510a"), linewidth=1.1, label=rt.title(lang)))
+        color = rt.style.get("color", "#8c510a")
+        roads.plot(ax=ax, color=color, linewidth=1.1, zorder=7)
+        h.append(Line2D([], [], color=color, linewidth=1.1, label=rt.title(lang)))
     events = data.optional("hazard_events")
     if events is not None and len(events):
         sel = events[events["event_type"].astype(str).str.lower().eq("landslide")] if hazard == "landslide" \

@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import math
 import os
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,8 +232,6 @@ def _footer(fig, theme: str, catalog, lang: str, k: float) -> list[Text]:
 def _wrap(fig, text: str, fontsize: float, *, max_lines: int, width: float = 0.92) -> list[str]:
     """``text`` broken into lines no wider than ``width`` of the figure (measured), at most
     ``max_lines`` (the last one ends with "…" when cut)."""
-    import textwrap
-
     chars = max(20, int(width * fig.get_figwidth() * 72 / (0.45 * fontsize)))
     while True:
         lines = textwrap.wrap(text, chars)
