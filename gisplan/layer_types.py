@@ -33,7 +33,10 @@ class Attribute:
 
     name: str
     type: str
+    #: the column must be there (with ``nullable``, its values may be blank: an origin is blank for
+    #: land that is not forest)
     required: bool = False
+    nullable: bool = False
     title_vi: str = ""
     title_en: str = ""
     unit: str | None = None

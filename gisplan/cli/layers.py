@@ -11,6 +11,7 @@ from gisplan import ValidationReport
 from gisplan.catalog import Catalog, CatalogPath, default_catalog_path, load_catalog
 from gisplan.encoding import normalize_encoding
 from gisplan.errors import GisplanError, OutputExistsError
+from gisplan.forest_codes import NUMBERINGS
 from gisplan.io import (
     RASTER_SUFFIXES,
     VECTOR_SUFFIXES,
@@ -129,9 +130,13 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
                               assume_crs=assume_crs, encoding=encoding, where=where)
             counts = (len(report.errors), len(report.warnings))
             issues = [i.__dict__ for i in report.capped(None if show_all else ValidationReport.print_limit)]
+            schema = report.schema
         n_errors += counts[0]
         status = "OK" if not any(counts) else f"{counts[0]} error(s), {counts[1]} warning(s)"
-        click.echo(f"{source} [{ltype or NO_TYPE}]: {status}")
+        read_as = f"{ltype or NO_TYPE}" + (f", {schema['title_en']}" if not is_raster and schema else "")
+        click.echo(f"{source} [{read_as}]: {status}")
+        if not is_raster and schema and schema.get("numbering"):
+            click.echo(f"  maldlr follows the {NUMBERINGS[schema['numbering']][1]}")
         rows.extend(issues)
     if rows:
         table = pd.DataFrame(rows)[["severity", "column", "row", "message", "file", "layer"]]

@@ -28,6 +28,7 @@ from gisplan.errors import (
     SchemaError,
     ValidationError,
 )
+from gisplan.io import frms
 from gisplan.io.attribute_filter import apply_where
 from gisplan.io.columns import apply_defaults, canonical_columns, derive_columns
 from gisplan.io.crs_rules import DECLARE_CRS, reproject, resolve_crs
@@ -223,6 +224,7 @@ def validate(source: str | os.PathLike, *, layer_type: str | None = None, catalo
         report.add("error", type(exc).__name__, str(exc))
         return report
     report.issues = [Issue(**r) for r in gdf.attrs["gisplan"]["issues"]]
+    report.schema = gdf.attrs["gisplan"].get("schema")
     return report
 
 
@@ -250,8 +252,9 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         report.add("warning", code, message, column=column)
     if names_note:
         report.add("warning", "text_decoded", names_note)
+    raw, schema = _decode_field_set(raw, ltype, report)
     renamed = canonical_columns(raw, ltype, columns)
-    renamed = apply_defaults(renamed, defaults or {})
+    renamed = apply_defaults(renamed, {**_entry_defaults(entry, ltype, renamed), **(defaults or {})})
     renamed, derived = derive_columns(renamed, ltype)
     joins = []
     if entry is not None and entry.joins:
@@ -264,13 +267,16 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         report.add("warning", "crs_assumed", f"{crs_note}. To override, declare the CRS: {DECLARE_CRS}",
                    column="geometry")
     fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer, report=report,
-                                   overlap_tolerance_m2=overlap_tolerance_m2)
+                                   overlap_tolerance_m2=overlap_tolerance_m2,
+                                   decoded=frms.DECODED if schema else ())
     for col, how in derived.items():
         report.add("warning", "derived_column", f"{col} derived {how}", column=col)
     if isinstance(fixed, gpd.GeoDataFrame) and crs is not None and fixed.crs is not None:
         target = to_crs(crs)
         if not fixed.crs.equals(target):
             fixed = reproject(fixed, target, ltype, report)
+    if schema and isinstance(fixed, gpd.GeoDataFrame):
+        frms.check_recorded_area(fixed, report)
     keep = [c for c in ltype.attributes if c in fixed.columns]
     extra = [c for c in fixed.columns if c not in keep and c != getattr(fixed, "_geometry_column_name", None)]
     fixed = fixed[keep + extra + ([fixed.geometry.name] if isinstance(fixed, gpd.GeoDataFrame) else [])]
@@ -289,6 +295,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         "source_note": entry.source if entry else "",
         "licence": entry.licence if entry else "",
         "joins": joins,
+        "schema": schema,
         "issues": report.records(),
     }
     if fixed.attrs["gisplan"]["synthetic"]:
@@ -304,3 +311,23 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
             f"{ltype.id}:\n{ValidationReport(report.errors)}", report
         )
     return fixed
+
+
+def _decode_field_set(raw, ltype: LayerType, report: ValidationReport):
+    """A forest-status file in an FRMS field set decoded into the canonical columns
+    (:mod:`gisplan.io.frms`), with what was recognised (None for other files)."""
+    if ltype.id != "forest_status" or ltype is ANY_LAYER:
+        return raw, None
+    field_set = frms.recognise(raw.columns)
+    if field_set is None:
+        return raw, None
+    decoded, meta = frms.decode_lots(raw, report, field_set=field_set)
+    return decoded, meta
+
+
+def _entry_defaults(entry: CatalogEntry | None, ltype: LayerType, frame) -> dict:
+    """The inventory ``year`` of a layer whose type has one and whose file lacks it: the catalog
+    entry's ``year`` (FRMS exports carry none: the catalog says which year they are)."""
+    if entry is not None and entry.year is not None and "year" in ltype.attributes and "year" not in frame.columns:
+        return {"year": int(entry.year)}
+    return {}

@@ -48,6 +48,9 @@ class ValidationReport:
         self.issues: list[Issue] = list(issues)
         self.file = file
         self.layer = layer
+        #: the field set recognised and decoded (e.g. an FRMS lot file: ``{"field_set": "frms_vi",
+        #: "title": …, "numbering": …}``), None for a file in gisplan's own columns
+        self.schema: dict | None = None
 
     def add(self, severity: str, code: str, message: str, *, column=None, row=None) -> None:
         self.issues.append(Issue(severity, code, message, self.file, self.layer, column, row))

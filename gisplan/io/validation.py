@@ -9,6 +9,7 @@ a problem, one per feature and problem (every feature is reported).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +40,7 @@ def validate_frame(
     layer: str | None = None,
     report: ValidationReport | None = None,
     overlap_tolerance_m2: float | None = None,
+    decoded: Collection[str] = (),
 ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
     """Check and repair a layer whose columns already carry the canonical names.
 
@@ -86,7 +88,8 @@ def validate_frame(
     ids = row_ids(out, layer_type)
     for attr in layer_type.attributes.values():
         if attr.name in out.columns:
-            out[attr.name] = _check_attribute(out[attr.name], attr, ids, report)
+            out[attr.name] = _check_attribute(out[attr.name], attr, ids, report,
+                                              check_missing=attr.name not in decoded)
     _check_duplicates(out, layer_type, ids, report)
     if isinstance(out, gpd.GeoDataFrame) and out.geometry.name in out.columns:
         out = check_geometry(out, layer_type, ids, report)
@@ -99,7 +102,8 @@ def validate_frame(
     return out, report
 
 
-def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: ValidationReport) -> pd.Series:
+def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: ValidationReport, *,
+                     check_missing: bool = True) -> pd.Series:
     raw = s
     present = raw.notna() & ~raw.astype(str).str.strip().isin(["", "nan", "None", "NaT", "<NA>"])
     coerced = coerce(raw.where(present), attr)
@@ -107,7 +111,7 @@ def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: Vali
     if attr.allowed is None:
         report_rows(report, "error", "bad_type", failed, ids, attr.name,
                      lambda p: f"{raw.iloc[p]!r} is not a valid {attr.type}")
-    if attr.required:
+    if attr.required and not attr.nullable and check_missing:
         report_rows(report, "error", "missing_value", ~present, ids, attr.name,
                      lambda p: f"required value missing ({attr.title_en or attr.name})")
     if attr.allowed is not None:
