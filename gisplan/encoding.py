@@ -27,8 +27,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
+from gisplan._frames import map_unique
 from gisplan.errors import EncodingError
 
 #: Encodings gisplan decodes itself, besides Python codecs such as "utf-8" or "cp1258".
@@ -307,29 +309,33 @@ def fix_text_columns(df: pd.DataFrame, *, encoding: str = "auto") -> tuple[pd.Da
             pd.api.types.is_string_dtype(s) or s.dtype == object
         ):
             continue
-        mask = s.map(lambda v: isinstance(v, str) and not v.isascii()).astype(bool)
-        if not mask.any():
+        # each distinct value is looked at once (lot files repeat a few names over many rows)
+        uniques = pd.unique(s.dropna())
+        values = [v for v in uniques if isinstance(v, str) and not v.isascii()]
+        if not values:
             continue
-        values = s[mask]
         enc = detect_legacy(values) if encoding == "auto" else encoding
         if enc is None or enc.lower() in ("utf-8", "utf8") and encoding == "auto" and not all(
             _is_byte_string(v) for v in values
         ):
-            out[col] = s.where(~mask, values.map(lambda v: unicodedata.normalize("NFC", v)))
+            out[col] = map_unique(s, lambda v: unicodedata.normalize("NFC", v)
+                                  if isinstance(v, str) and not v.isascii() else v)
             continue
-        decoded = {}
-        for idx, v in values.items():
+
+        def fix(v, col=col, enc=enc, s=s):
+            if not isinstance(v, str) or v.isascii():
+                return v
             if not _is_byte_string(v):  # already Unicode
-                decoded[idx] = unicodedata.normalize("NFC", v)
-                continue
+                return unicodedata.normalize("NFC", v)
             try:
-                decoded[idx] = decode_legacy(v, enc)
+                return decode_legacy(v, enc)
             except (UnicodeDecodeError, LookupError) as exc:
+                idx = s.index[int(np.flatnonzero(s.to_numpy(dtype=object) == v)[0])]
                 raise EncodingError(
                     f"column {col!r}, row {idx}: cannot decode {v!r} as {enc} ({exc}); "
                     f"try --encoding auto or another encoding (tcvn3, vni, cp1258, utf-8)"
                 ) from exc
-        out[col] = s.where(~mask, pd.Series(decoded, dtype=object).reindex(s.index))
+        out[col] = map_unique(s, fix)
         done[col] = enc
     return out, done
 

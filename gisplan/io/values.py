@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from gisplan._frames import map_unique
 from gisplan.catalog import Attribute
 
 _TRUE = {"true", "1", "yes", "y", "x", "có", "co", "đúng", "t", "c"}
@@ -26,7 +27,7 @@ def coerce(s: pd.Series, attr: Attribute) -> pd.Series:
             if isinstance(v, float) and v.is_integer():
                 v = int(v)
             return str(v).strip()
-        return s.map(to_str).astype(object)
+        return map_unique(s, to_str)
     if t in ("int", "float"):
         s = _decimal_commas(s)
     if t == "int":
@@ -45,9 +46,9 @@ def coerce(s: pd.Series, attr: Attribute) -> pd.Series:
                 return bool(v)
             key = str(v).strip().lower()
             return True if key in _TRUE else False if key in _FALSE else None
-        return s.map(to_bool).astype("boolean")
+        return map_unique(s, to_bool).astype("boolean")
     if t == "date":
-        return s.map(_to_date).astype(object)
+        return map_unique(s, _to_date)
     raise ValueError(t)  # pragma: no cover - types are checked when the catalog loads
 
 
@@ -57,8 +58,8 @@ def _decimal_commas(s: pd.Series) -> pd.Series:
     if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
         return s
     s = s.astype(object)
-    text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-    is_txt = text.map(lambda v: isinstance(v, str) and "," in v)
+    text = map_unique(s, lambda v: v.strip() if isinstance(v, str) else v)
+    is_txt = map_unique(text, lambda v: isinstance(v, str) and "," in v).astype(bool)
     if not is_txt.any():
         return s
 
@@ -104,9 +105,9 @@ def map_labels(s: pd.Series, attr: Attribute) -> tuple[pd.Series, int]:
             if labels:
                 lookup[labels[i].lower()] = code
     def fix(v):
-        if v is None or v is pd.NA:
-            return v
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return None
         return lookup.get(str(v).strip().lower(), v)
-    mapped = s.map(fix)
+    mapped = map_unique(s, fix)
     changed = int((mapped.notna() & (mapped != s) & ~s.isin(attr.allowed)).sum())
     return mapped.astype(object), changed
