@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gisplan._toml import LAYERS_DIR
+from gisplan._toml import LAYERS_DIR, read_toml
 from gisplan.errors import CatalogError, LayerNotFoundError
 
 #: The land classes of a status code, in the order of the official tables.
@@ -156,3 +156,16 @@ def land_class_title(land_class: str, lang: str = "vi") -> str:
     """``"natural_forest"`` → ``"Rừng tự nhiên"`` (``"Natural forest"`` in English)."""
     vi, en = LAND_CLASS_TITLES.get(land_class, (land_class, land_class))
     return vi if lang == "vi" else en
+
+
+@functools.lru_cache(maxsize=1)
+def frms_definitions() -> dict:
+    """``layers/frms.toml``: the FRMS field sets, the fields taken as they are, and the value
+    tables of the coded fields (purpose, origin, site, established, owner), read once."""
+    return read_toml(LAYERS_DIR / "frms.toml", "FRMS field definitions")
+
+
+def owner_categories() -> dict[str, tuple[str, str]]:
+    """Owner category → (Vietnamese, English) title, in the order of the tables by owner (Law on
+    Forestry 16/2017/QH14 Art. 8; ``layers/frms.toml`` ``[owner.categories]``)."""
+    return {k: (v[0], v[1]) for k, v in frms_definitions()["owner"]["categories"].items()}

@@ -23,10 +23,12 @@ from gisplan.catalog import SYNTHETIC_NOTE, LayerType, load_layer_types
 from gisplan.indicators.run import IndicatorResults
 from gisplan.tables import (  # noqa: F401 (re-exported: the titles' old home)
     COLUMNS_VI,
+    FORMS,
     HEADLINES,
     OVERRIDES_VI,
     SPECIAL_LABELS,
     TABLES,
+    column_title,
     column_titles,
     headline_labels,
     table_titles,
@@ -86,7 +88,9 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
         labelled = {name: labelled_table(name, df, types=types) for name, df in results.tables.items()}
         for name, df in results.tables.items():
             with folder.write(csvs[name]) as tmp:
-                _rounded(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+                # the official forms keep their Vietnamese headers in the CSV too
+                (_rounded(labelled[name]) if name in FORMS else _rounded(df)).to_csv(tmp, index=False,
+                                                                                 encoding="utf-8-sig")
         if overwrite:
             folder.prune("csv")  # tables of an earlier run that this one did not produce
         with folder.write(WORKBOOK) as tmp:
@@ -222,6 +226,9 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
             sheet = sheet[:29] + "_2"
         used.add(sheet)
         ws = wb.create_sheet(sheet)
+        if name in FORMS:
+            _write_form(ws, name, results.tables[name], results)
+            continue
         ws.cell(row=1, column=1, value=vi).font = Font(bold=True, size=12)
         for j, col in enumerate(df.columns, 1):
             c = ws.cell(row=2, column=j, value=str(col))
@@ -253,6 +260,86 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
     with atomic_path(path, overwrite=True) as tmp:
         wb.save(tmp)
     return path
+
+
+def _write_form(ws, name: str, df: pd.DataFrame, results: IndicatorResults) -> None:
+    """A table of an official form (:data:`gisplan.tables.FORMS`) laid out as printed: number,
+    title, place and year, unit, grouped headings, indented class labels, bold totals, and the
+    source of the layout and of the data under the table."""
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    form = FORMS[name]
+    meta = results.meta
+    cols = [c for c in df.columns if c not in ("label_en", "level")]
+    n = len(cols)
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.cell(row=1, column=1, value=form.number).font = Font(bold=True)
+    ws.cell(row=2, column=1, value=form.title_vi).font = Font(bold=True, size=13)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n)
+    ws.cell(row=2, column=1).alignment = Alignment(horizontal="center")
+    year = meta.get("forest_status_year")
+    place = meta.get("forest_form_place") or meta.get("title") or ""
+    ws.cell(row=3, column=1, value=f"{place}{f' — năm {year}' if year else ''}").alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=n)
+    ws.cell(row=4, column=n, value=f"Đơn vị tính: {form.unit}").font = Font(italic=True)
+    grouped = {c: title for title, members in form.groups for c in members}
+    for j, col in enumerate(cols, 1):
+        head = column_title(col, "vi", name)
+        if col in grouped:
+            ws.cell(row=6, column=j, value=head)
+        else:
+            ws.cell(row=5, column=j, value=head)
+            ws.merge_cells(start_row=5, start_column=j, end_row=6, end_column=j)
+    for title, members in form.groups:
+        idx = [cols.index(c) + 1 for c in members if c in cols]
+        if idx:
+            ws.cell(row=5, column=idx[0], value=title)
+            if len(idx) > 1:
+                ws.merge_cells(start_row=5, start_column=idx[0], end_row=5, end_column=idx[-1])
+    for r in (5, 6):
+        for j in range(1, n + 1):
+            c = ws.cell(row=r, column=j)
+            c.font, c.border = Font(bold=True), box
+            c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for i, rec in enumerate(df.to_dict("records"), 7):
+        level = int(rec.get("level", 1)) if pd.notna(rec.get("level", 1)) else 1
+        bold = level == 0 or rec.get("row") == "Tổng"
+        for j, col in enumerate(cols, 1):
+            v = rec[col]
+            v = None if (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
+            v = float(v) if isinstance(v, np.floating) else int(v) if isinstance(v, np.integer) else v
+            c = ws.cell(row=i, column=j, value=v)
+            c.border = box
+            c.font = Font(bold=bold)
+            if isinstance(v, float):
+                c.number_format = "#,##0.00"
+            if col == "label":
+                c.alignment = Alignment(horizontal="left", indent=max(level - 1, 0) * 2, wrap_text=True,
+                                        vertical="center")
+                if isinstance(v, str) and len(v) > 55:  # a long class name wraps: give it the room
+                    ws.row_dimensions[i].height = 15 * (1 + len(v) // 55)
+    end = 7 + len(df) + 1
+    source = "; ".join(dict.fromkeys(q for q in meta.get("forest_status_sources", []) if q))
+    notes = [f"Bố cục biểu: {form.layout_source}"]
+    if source:
+        notes.append(f"Nguồn số liệu: {source}")
+    if meta.get("synthetic"):
+        notes.append(f"LƯU Ý: {SYNTHETIC_NOTE} — không dùng cho báo cáo chính thức")
+    for k, text in enumerate(notes):
+        c = ws.cell(row=end + k, column=1, value=text)
+        c.font = Font(italic=True, size=9, color="C00000" if text.startswith("LƯU Ý") else None)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=end + k, start_column=1, end_row=end + k, end_column=n)
+        ws.row_dimensions[end + k].height = 15 * (1 + len(text) // 140)
+    for j, col in enumerate(cols, 1):
+        ws.column_dimensions[get_column_letter(j)].width = {"label": 58, "row": 8, "name": 26, "code": 9}.get(col, 15)
+    ws.row_dimensions[6].height = 60
+    ws.freeze_panes = "C7"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 #: the summary's wording: key -> (Vietnamese, English)

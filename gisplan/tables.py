@@ -22,7 +22,10 @@ attribute of ``layers/types.toml``, the susceptibility classes from ``layers/haz
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gisplan.catalog import load_layer_types
+from gisplan.forest_codes import owner_categories, status_codes
 from gisplan.indicators.hazard_config import load_config
 from gisplan.indicators.rivers import WQI_BANDS
 
@@ -34,6 +37,20 @@ TABLES: dict[str, tuple[str, str, str]] = {
     "forest_cover_communes": ("Che phủ rừng - xã", "Tỷ lệ che phủ rừng theo xã, phường (hiện trạng rừng)", "Forest cover per commune/ward (forest-status polygons)"),
     "forest_cover_province": ("Che phủ rừng - tỉnh", "Tỷ lệ che phủ rừng toàn tỉnh", "Forest cover of the province"),
     "forest_cover_protected_areas": ("Che phủ rừng - KBT", "Rừng trong các khu bảo tồn (phần diện tích trong tỉnh)", "Forest inside protected areas (the part inside the province)"),
+    # the forms of the annual forest-status announcement (gisplan.indicators.forest_tables.FORMS)
+    "forest_status_by_purpose": ("Biểu 1 - theo mục đích", "Biểu 1: Diện tích rừng và diện tích chưa thành rừng phân theo mục đích sử dụng",
+                                 "Form 1: forest and land not yet forest by purpose"),
+    "forest_status_by_owner": ("Biểu 2 - theo chủ rừng", "Biểu 2: Diện tích rừng và diện tích chưa thành rừng phân theo loại chủ rừng",
+                               "Form 2: forest and land not yet forest by owner category"),
+    "forest_cover_official": ("Biểu 3 - tỷ lệ che phủ", "Biểu 3: Diện tích rừng và tỷ lệ che phủ rừng theo xã, phường",
+                              "Form 3: forest area and forest cover by commune/ward"),
+    # status transitions between two forest-status years (gisplan.indicators.change)
+    "forest_transitions_communes": ("Chuyển trạng thái - xã", "Diện tích chuyển đổi giữa các trạng thái rừng theo xã, phường (đầu kỳ → cuối kỳ)",
+                                    "Area of each forest-status transition per commune/ward (first → last year)"),
+    "forest_gain_loss_communes": ("Tăng giảm rừng - xã", "Tăng, giảm rừng theo nguồn gốc và rừng tự nhiên chuyển đổi theo xã, phường",
+                                  "Forest gained and lost by origin, natural forest converted, per commune/ward"),
+    "forest_transition_matrix": ("Ma trận chuyển trạng thái", "Ma trận chuyển đổi trạng thái rừng toàn tỉnh (hàng: đầu kỳ, cột: cuối kỳ; ha)",
+                                 "Forest-status transition matrix of the province (rows: first year, columns: last year; ha)"),
     "forest_change_communes": ("Biến động rừng - xã", "Biến động rừng theo xã, phường", "Forest change per commune/ward"),
     "forest_change_protected_areas": ("Biến động rừng - KBT", "Biến động rừng trong các khu bảo tồn", "Forest change inside protected areas"),
     "canopy_forest_cover_": ("Che phủ ảnh ", "Che phủ rừng từ ảnh độ tàn che năm ", "Forest cover from the canopy raster, "),
@@ -98,6 +115,26 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "production_ha": ("Rừng sản xuất (ha)", "Production forest (ha)"),
     "outside_planning_ha": ("Rừng ngoài quy hoạch 3 loại rừng (ha)", "Forest outside the three-purpose planning (ha)"),
     "not_meeting_criteria_ha": ("Rừng trồng chưa đạt tiêu chí (ha)", "Plantation not yet meeting the forest criteria (ha)"),
+    "not_forest_ha": ("Diện tích chưa có rừng khác (ha)", "Other land without forest (ha)"),
+    "unknown_status_ha": ("Lô chưa xác định trạng thái (ha)", "Lots of unknown status (ha)"),
+    "status_unknown_ha": ("Rừng có lô chưa xác định trạng thái ở kỳ kia (ha)", "Forest whose status in the other year is unknown (ha)"),
+    # the forms (rows of the classification) and the transitions
+    "row": ("TT", "No."),
+    "label": ("Phân loại", "Class"),
+    "label_en": ("Phân loại (tiếng Anh)", "Class (English)"),
+    "level": ("Cấp", "Level"),
+    "total_ha": ("Tổng (ha)", "Total (ha)"),
+    "owner_unknown_ha": ("Chưa xác định loại chủ rừng (ha)", "Owner category not recorded (ha)"),
+    "before": ("Trạng thái đầu kỳ", "Status, first year"),
+    "after": ("Trạng thái cuối kỳ", "Status, last year"),
+    "before_name": ("Tên trạng thái đầu kỳ", "Status name, first year"),
+    "forest_before": ("Là rừng đầu kỳ", "Forest in the first year"),
+    "forest_after": ("Là rừng cuối kỳ", "Forest in the last year"),
+    "origin_before": ("Nguồn gốc đầu kỳ", "Origin, first year"),
+    "origin_after": ("Nguồn gốc cuối kỳ", "Origin, last year"),
+    "gain_natural_ha": ("Tăng rừng tự nhiên (ha)", "Natural forest gained (ha)"),
+    "gain_plantation_ha": ("Tăng rừng trồng (ha)", "Plantation forest gained (ha)"),
+    "changed_ha": ("Diện tích chuyển trạng thái (ha)", "Area whose status changed (ha)"),
     "observed_ha": ("Diện tích có dữ liệu (ha)", "Area with data (ha)"),
     "observed_pct": ("Tỷ lệ có dữ liệu (%)", "Share with data (%)"),
     "observed_ok": ("Đủ dữ liệu", "Enough data"),
@@ -267,6 +304,24 @@ for _k, _vi, _en in zip(_HAZARD.class_keys, _HAZARD.labels_vi, _HAZARD.labels_en
 
 _DEM_OBSERVED = ("Tỷ lệ có dữ liệu DEM (%)", "Share with DEM data (%)")
 
+# the owner categories of the forms (layers/frms.toml, Law on Forestry Art. 8)
+for _k, (_vi, _en) in owner_categories().items():
+    COLUMNS[f"{_k}_ha"] = (f"{_vi} (ha)", f"{_en} (ha)")
+# the columns of the transition matrix: a status code (or forest type) of the last year
+for _code, _row in status_codes().table.iterrows():
+    COLUMNS[_code] = (f"{_code} cuối kỳ (ha)", f"{_code} in the last year (ha)")
+for _ft, _vi, _en in zip(*(load_layer_types()["forest_status"].attributes["forest_type"].__getattribute__(a)
+                           for a in ("allowed", "labels_vi", "labels_en")), strict=True):
+    COLUMNS.setdefault(_ft, (f"{_vi} cuối kỳ (ha)", f"{_en} in the last year (ha)"))
+COLUMNS["—"] = ("Không có lô cuối kỳ (ha)", "Not mapped in the last year (ha)")
+COLUMNS["?"] = ("Chưa xác định trạng thái cuối kỳ (ha)", "Status unknown in the last year (ha)")
+COLUMNS["Tổng"] = ("Tổng đầu kỳ (ha)", "Total, first year (ha)")
+
+#: purposes as the columns of the forms (all land of the purpose, not only its forest)
+_FORM_COLUMNS = {"special_use_ha": ("Đặc dụng (ha)", "Special-use (ha)"), "protection_ha": ("Phòng hộ (ha)", "Protection (ha)"),
+                 "production_ha": ("Sản xuất (ha)", "Production (ha)"),
+                 "outside_planning_ha": ("Ngoài quy hoạch ba loại rừng (ha)", "Outside the three forest types (ha)")}
+
 #: per-table overrides where a column means something else (an id ending in "_" matches every
 #: table whose id starts with it, e.g. a year pair)
 OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
@@ -274,6 +329,10 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "zones_without_plant": {"status": ("Tình trạng hoạt động", "Operating status")},
     "canopy_change_purpose_": {"area_ha": ("Diện tích theo loại rừng (ha)", "Area of the forest purpose (ha)")},
     "forest_cover_protected_areas": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
+    "forest_status_by_purpose": _FORM_COLUMNS,
+    "forest_cover_official": {"forest_ha": ("Diện tích có rừng (ha)", "Forest (ha)"),
+                              "not_meeting_criteria_ha": ("Diện tích đã trồng chưa thành rừng (ha)", "Planted, not yet forest (ha)")},
+    "forest_transitions_communes": {"area_ha": ("Diện tích (ha)", "Area (ha)")},
     "forest_change_protected_areas": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
     "canopy_change_protected_areas_": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
     "crosswalk": {
@@ -402,3 +461,42 @@ def headline_labels(lang: str = "vi") -> list[tuple[str, str, int]]:
     """The headline numbers every output shows: (key of ``results.headline``, label with its unit,
     decimals), in the summary's order; the site's index uses the same list."""
     return [(key, vi if lang == "vi" else en, dec) for key, vi, en, dec in HEADLINES]
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a table of an official form is laid out on its sheet: its number and title, where the
+    layout comes from, and the headings over groups of its columns (``(heading, columns)``)."""
+
+    number: str
+    title_vi: str
+    title_en: str
+    layout_source: str
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    unit: str = "ha"
+
+
+#: table id → its form (the annual forest-status announcement, gisplan.indicators.forest_tables)
+FORMS: dict[str, Form] = {
+    "forest_status_by_purpose": Form(
+        "Biểu 1", "DIỆN TÍCH RỪNG VÀ DIỆN TÍCH CHƯA THÀNH RỪNG PHÂN THEO MỤC ĐÍCH SỬ DỤNG",
+        "FOREST AND LAND NOT YET FOREST BY PURPOSE",
+        "biểu công bố hiện trạng rừng cấp tỉnh phân theo mục đích sử dụng; hàng theo phân loại rừng của "
+        "Thông tư 33/2018/TT-BNNPTNT, sửa đổi bởi Thông tư 16/2023/TT-BNNPTNT (Điều 6, 7: nguồn gốc, điều kiện lập "
+        "địa, loài cây, trữ lượng) và cấu trúc Biểu 1 của Thông tư 25/2009/TT-BNN (A. có rừng, B. chưa thành rừng); "
+        "cột theo mục đích sử dụng (Luật Lâm nghiệp 2017, Điều 5; mã malr3). Diện tích bản đồ của các lô.",
+        (("Mục đích sử dụng", ("special_use_ha", "protection_ha", "production_ha", "outside_planning_ha")),)),
+    "forest_status_by_owner": Form(
+        "Biểu 2", "DIỆN TÍCH RỪNG VÀ DIỆN TÍCH CHƯA THÀNH RỪNG PHÂN THEO LOẠI CHỦ RỪNG",
+        "FOREST AND LAND NOT YET FOREST BY OWNER CATEGORY",
+        "biểu công bố hiện trạng rừng cấp tỉnh phân theo chủ rừng; hàng như Biểu 1; cột theo loại chủ rừng "
+        "của Luật Lâm nghiệp 2017 (Điều 8) và UBND cấp xã quản lý diện tích chưa giao. Loại chủ rừng theo trường "
+        "dtuong (1 hộ gia đình, cá nhân; 2 cộng đồng dân cư; 3 UBND xã); tổ chức theo tên chủ rừng (churung).",
+        (("Loại chủ rừng", tuple(f"{k}_ha" for k in owner_categories()) + ("owner_unknown_ha",)),)),
+    "forest_cover_official": Form(
+        "Biểu 3", "DIỆN TÍCH RỪNG VÀ TỶ LỆ CHE PHỦ RỪNG THEO XÃ, PHƯỜNG", "FOREST AREA AND FOREST COVER BY COMMUNE/WARD",
+        "biểu tỷ lệ che phủ rừng của công bố hiện trạng rừng cấp tỉnh; tỷ lệ che phủ = diện tích rừng đạt "
+        "tiêu chí ÷ diện tích tự nhiên × 100 (Luật Lâm nghiệp 2017, Điều 2.5); xã, phường theo địa giới từ "
+        "1/7/2025; lô vắt qua ranh giới được chia theo bản đồ.",
+        (("Diện tích có rừng", ("forest_ha", "natural_ha", "plantation_ha")),)),
+}

@@ -120,3 +120,33 @@ def lots_en() -> gpd.GeoDataFrame:
     out["forest_fun"] = [FOREST_FUN[lot[6]] for lot in LOTS]
     out["province_c"] = 19
     return gpd.GeoDataFrame(out, geometry=vi.geometry.to_crs(4326).to_numpy(), crs=4326)
+
+
+#: the lots of an earlier year (2020) over the same two communes, for change and transitions:
+#: (tk, khoanh, lo, ldlr, malr3, box)
+LOTS_2020 = [
+    ("123", "4", "1", "TXG", 2, (0, 0, 1000, 500)),        # → TXG: kept (A)
+    ("123", "4", "2", "DTR", 3, (1000, 0, 2500, 500)),     # → RTG: plantation gained (A 50, B 25)
+    ("123", "5", "1", "RTG", 3, (2500, 0, 4000, 500)),     # → DTR: harvested, plantation lost (B 75)
+    ("124", "1", "1", "TXN", 1, (0, 500, 1000, 1000)),     # → TXN: kept (A)
+    ("124", "1", "3", "TXB", 1, (1000, 500, 2000, 1000)),  # → TXN: kept, status changed (A 50)
+    ("124", "1", "2", "TXN", 3, (2000, 500, 3000, 1000)),  # → DT2: natural forest lost (B 50)
+    ("124", "2", "1", "TXN", 3, (3000, 500, 4000, 1000)),  # → XYZ: status unknown in 2024 (B 50)
+]
+#: forest change 2020 → 2024 per commune, worked out from the boxes above
+CHANGE = {"08001": {"forest_before_ha": 150.0, "forest_after_ha": 200.0, "loss_ha": 0.0, "gain_ha": 50.0,
+                    "status_unknown_ha": 0.0},
+          "08002": {"forest_before_ha": 175.0, "forest_after_ha": 25.0, "loss_ha": 125.0, "gain_ha": 25.0,
+                    "status_unknown_ha": 50.0}}
+
+
+def lots_vi_2020() -> gpd.GeoDataFrame:
+    """The 2020 lots in the Vietnamese field set (Unicode text, Circular 33 numbers)."""
+    from gisplan.forest_codes import status_codes
+
+    number = status_codes().table["number"]
+    rows = [{"maxa": "05536" if b[0] < 2000 else "05539", "tk": tk, "khoanh": kh, "lo": lo, "ldlr": code,
+             "maldlr": int(number[code]), "malr3": malr3, "dtich": (b[2] - b[0]) * (b[3] - b[1]) / 1e4,
+             "nggocr": 1 if code.startswith("TX") else (2 if code == "RTG" else 3), "dtuong": 1,
+             "churung": "Hộ ông Hoàng Văn Minh"} for tk, kh, lo, code, malr3, b in LOTS_2020]
+    return gpd.GeoDataFrame(rows, geometry=[box(*lot[-1]) for lot in LOTS_2020], crs=9213)

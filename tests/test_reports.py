@@ -23,6 +23,8 @@ EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_prot
 EXPECTED |= {"carbon_communes", "carbon_province", "carbon_protected_areas", "carbon_by_class",
              "carbon_change_communes", "carbon_change_province", "forest_conversion_communes",
              "forest_conversion_protected_areas", "forest_conversion_buffer_zones", "mines_to_close"}
+EXPECTED |= {"forest_status_by_purpose", "forest_status_by_owner", "forest_cover_official",
+             "forest_transitions_communes", "forest_gain_loss_communes", "forest_transition_matrix"}
 EXPECTED |= {"terrain_communes", "hazard_landslide_communes", "hazard_flash_flood_communes",
              "hazard_events_landslide", "hazard_events_flash_flood"}
 

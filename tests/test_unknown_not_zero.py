@@ -44,7 +44,7 @@ PROVINCE = frame({"code": ["19"], "name": ["Tỉnh"]}, [box(0, 0, 2000, 1000)])
 COMMUNES = frame({"code": ["00001", "00002"], "name": ["Xã Tây", "Xã Đông"], "unit_type": ["xa", "xa"]},
                  [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)])
 FOREST = frame({"parcel_id": ["p1", "p2"], "origin": ["natural", "plantation"],
-                "purpose": ["special_use", "production"], "meets_criteria": [True, True], "year": [2024, 2024]},
+                "purpose": ["special_use", "production"], "meets_criteria": [True, True]},
                [box(0, 0, 500, 1000), box(1500, 0, 2000, 200)])
 PA = frame({"feature_id": ["A"], "pa_id": ["A"], "name": ["Khu A"], "category": ["nature_reserve"],
             "zone": ["whole"]}, [box(0, 0, 400, 400)])

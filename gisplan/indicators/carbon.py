@@ -22,7 +22,8 @@ import pandas as pd
 from gisplan.catalog import LAYERS_DIR, read_toml
 from gisplan.errors import CatalogError
 from gisplan.indicators.metres import require_metres
-from gisplan.overlay import clip_by_units, require_unique_ids
+from gisplan.indicators.lots import split_by_units
+from gisplan.overlay import require_unique_ids
 from gisplan.store import data_missing
 
 #: tonnes CO2 per tonne C (molar masses 44/12)
@@ -104,7 +105,8 @@ def assign_factors(parcels: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame
 
 
 def carbon_stock(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id: str,
-                 factors: pd.DataFrame | None = None, name_column: str | None = "name") -> pd.DataFrame:
+                 factors: pd.DataFrame | None = None, name_column: str | None = "name",
+                 pieces: pd.DataFrame | None = None) -> pd.DataFrame:
     """Estimated biomass carbon stock of the forest (parcels meeting the criteria) per unit.
 
     Parameters
@@ -113,6 +115,8 @@ def carbon_stock(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id:
         ``volume_class``, ``plant_year``), projected CRS (EPSG:9213).
     units : communes, protected areas or the province, same CRS; split exactly.
     factors : :func:`load_carbon_factors` (default: the shipped file).
+    pieces : the parcels already cut by these units (:func:`gisplan.indicators.lots.split_by_units`),
+        shared with the other tables of a run; default: cut here.
 
     Returns
     -------
@@ -129,7 +133,7 @@ def carbon_stock(parcels: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id:
     out = pd.DataFrame({unit_id: ids})
     if name_column and name_column in units:
         out["name"] = units[name_column].to_numpy()
-    pieces = _pieces(parcels, units, unit_id, factors)
+    pieces = _pieces(parcels, units, unit_id, factors, pieces)
     ha = pieces.groupby(unit_id)["_ha"].sum()
     known = pieces[pieces["carbon_tc_ha"].notna()]
     out["forest_ha"] = ids.map(ha).fillna(0.0).to_numpy()
@@ -169,8 +173,9 @@ def carbon_by_class(parcels: gpd.GeoDataFrame, *, factors: pd.DataFrame | None =
 
 def carbon_change(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *,
                   unit_id: str, factors: pd.DataFrame | None = None,
-                  name_column: str | None = "name") -> pd.DataFrame:
-    """Change of the estimated carbon stock per unit between two forest-status years.
+                  name_column: str | None = "name", pieces: dict | None = None) -> pd.DataFrame:
+    """Change of the estimated carbon stock per unit between two forest-status years
+    (``pieces``: each year's lots already cut by the units, ``{"before": …, "after": …}``).
 
     Returns
     -------
@@ -182,8 +187,11 @@ def carbon_change(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units: gpd.
     require_metres((before, "forest status (before) (carbon_change)"), (after, "forest status (after) (carbon_change)"),
                    (units, "units (carbon_change)"))
     factors = load_carbon_factors() if factors is None else factors
-    b = carbon_stock(before, units, unit_id=unit_id, factors=factors, name_column=name_column)
-    a = carbon_stock(after, units, unit_id=unit_id, factors=factors, name_column=name_column)
+    pieces = pieces or {}
+    b = carbon_stock(before, units, unit_id=unit_id, factors=factors, name_column=name_column,
+                     pieces=pieces.get("before"))
+    a = carbon_stock(after, units, unit_id=unit_id, factors=factors, name_column=name_column,
+                     pieces=pieces.get("after"))
     out = b[[c for c in (unit_id, "name") if c in b]].copy()
     out["carbon_before_tc"] = b["carbon_tc"]
     out["carbon_after_tc"] = a["carbon_tc"]
@@ -209,12 +217,13 @@ def factors_note(factors: pd.DataFrame | None = None) -> tuple[str, str]:
             f"(no_factor_ha); tổng có phần rừng đó để trống, không ghi 0")
 
 
-def _pieces(parcels, units, unit_id, factors) -> pd.DataFrame:
-    f = parcels[parcels["meets_criteria"].eq(True)]
-    if f.empty:
-        return pd.DataFrame({unit_id: pd.Series(dtype=object), "_ha": pd.Series(dtype=float),
-                             "carbon_tc_ha": pd.Series(dtype=float)})
-    f = f.assign(carbon_tc_ha=assign_factors(f, factors)["carbon_tc_ha"].to_numpy())
-    pieces = clip_by_units(f, units, unit_id=unit_id)
-    return pd.DataFrame({unit_id: pieces[unit_id].to_numpy(), "_ha": pieces.area.to_numpy() / 1e4,
-                         "carbon_tc_ha": pieces["carbon_tc_ha"].to_numpy()})
+def _pieces(parcels, units, unit_id, factors, pieces=None) -> pd.DataFrame:
+    """The forest lots (meeting the criteria) cut by the units, with each piece's factor."""
+    if pieces is None:
+        pieces = split_by_units(parcels, units.reset_index(drop=True), unit_id=unit_id)
+    forest = parcels["meets_criteria"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    tc_ha = assign_factors(parcels, factors)["carbon_tc_ha"].to_numpy(dtype=float)
+    at = pieces["lot"].to_numpy()
+    keep = forest[at]
+    return pd.DataFrame({unit_id: pieces[unit_id].to_numpy()[keep], "_ha": pieces["ha"].to_numpy()[keep],
+                         "carbon_tc_ha": tc_ha[at][keep]})

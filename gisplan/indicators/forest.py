@@ -16,7 +16,8 @@ import shapely
 
 from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
 from gisplan.indicators.metres import require_metres
-from gisplan.overlay import clip_by_units, require_unique_ids
+from gisplan.indicators.lots import split_by_units
+from gisplan.overlay import require_unique_ids
 
 
 def forest_cover_from_status(
@@ -27,18 +28,23 @@ def forest_cover_from_status(
     name_column: str | None = "name",
     natural_area_column: str | None = None,
     exclude_not_meeting_criteria: bool = True,
+    pieces: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Forest cover per unit from forest-status parcels.
+    """Forest cover per unit from forest-status parcels (lots).
 
     Parameters
     ----------
-    parcels : forest-status layer (canonical columns: origin, purpose, meets_criteria), projected CRS.
+    parcels : forest-status layer (canonical columns: origin, purpose, meets_criteria; with
+        ``land_class`` when read from a forest-monitoring export), projected CRS.
     units : communes, protected areas or the province (one row per unit), same CRS.
     unit_id : the units' id column.
     name_column : the units' name column copied to the result (None to skip).
     natural_area_column : a units' column with the official natural area in **ha**; default:
         the unit polygon's area.
-    exclude_not_meeting_criteria : count only parcels with ``meets_criteria`` (official rule).
+    exclude_not_meeting_criteria : count only parcels with ``meets_criteria`` (official rule);
+        with False, planted land not yet forest (young plantations) is counted too.
+    pieces : the parcels already cut by these units (:func:`gisplan.indicators.lots.split_by_units`),
+        shared with other tables of a run; default: cut here.
 
     Raises
     ------
@@ -49,18 +55,28 @@ def forest_cover_from_status(
     -------
     DataFrame, one row per unit: ``unit_id``, name, ``area_ha`` (natural area), ``forest_ha``,
     ``forest_pct``, ``natural_ha``, ``plantation_ha``, ``special_use_ha``, ``protection_ha``,
-    ``production_ha``, ``outside_planning_ha`` (forest counted, by origin and purpose) and
-    ``not_meeting_criteria_ha`` (young plantations, not counted when excluded).
+    ``production_ha``, ``outside_planning_ha`` (forest counted, by origin and purpose),
+    ``not_meeting_criteria_ha`` (planted land not yet forest: young plantations, not counted when
+    excluded), ``not_forest_ha`` (other lots that are not forest: regenerating, bare, other land)
+    and ``unknown_status_ha`` (lots whose status is unknown — a code that is not a status code —
+    never counted: ``forest_pct`` is then a lower bound).
     """
     require_metres((parcels, "forest-status parcels (forest_cover_from_status)"),
                    (units, "units (forest_cover_from_status)"))
     require_unique_ids(units, unit_id, "units (forest_cover_from_status)")
     units = units.reset_index(drop=True)
-    pieces = clip_by_units(parcels[["origin", "purpose", "meets_criteria", parcels.geometry.name]], units,
-                           unit_id=unit_id)
-    pieces["ha"] = pieces.area / 1e4
-    meets = pieces["meets_criteria"].eq(True)  # unknown (null) is neither forest nor young
-    counted = pieces[meets] if exclude_not_meeting_criteria else pieces
+    if pieces is None:
+        pieces = split_by_units(parcels, units, unit_id=unit_id)
+    at = pieces["lot"].to_numpy()
+    status = parcels["meets_criteria"].astype("boolean")
+    meets = status.fillna(False).to_numpy(dtype=bool)[at]
+    unknown = status.isna().to_numpy()[at]  # a lot whose status is unknown is neither forest nor not
+    young = _young(parcels)[at] & ~meets & ~unknown
+    lots = pd.DataFrame({unit_id: pieces[unit_id].to_numpy(), "ha": pieces["ha"].to_numpy(),
+                         "origin": parcels["origin"].to_numpy()[at], "purpose": parcels["purpose"].to_numpy()[at],
+                         "meets": meets, "young": young, "unknown": unknown})
+    lots["not_forest"] = ~lots["meets"] & ~lots["young"] & ~lots["unknown"]
+    counted = lots[lots["meets"] | (lots["young"] if not exclude_not_meeting_criteria else False)]
     out = pd.DataFrame({unit_id: units[unit_id].to_numpy()})
     if name_column and name_column in units.columns:
         out["name"] = units[name_column].to_numpy()
@@ -68,17 +84,28 @@ def forest_cover_from_status(
         out["area_ha"] = units[natural_area_column].astype(float).to_numpy()
     else:
         out["area_ha"] = units.area.to_numpy() / 1e4
+    ids = out[unit_id]
     forest = counted.groupby(unit_id)["ha"].sum()
-    out["forest_ha"] = out[unit_id].map(forest).fillna(0.0).to_numpy()
+    out["forest_ha"] = ids.map(forest).fillna(0.0).to_numpy()
     out["forest_pct"] = np.where(out["area_ha"] > 0, out["forest_ha"] / out["area_ha"] * 100, np.nan)
     for col, values in (("origin", ORIGINS), ("purpose", PURPOSES)):
         by = counted.groupby([unit_id, col])["ha"].sum().unstack(fill_value=0.0)
         for v in values:
             series = by[v] if v in by.columns else pd.Series(dtype=float)
-            out[f"{v}_ha"] = out[unit_id].map(series).fillna(0.0).to_numpy()
-    young = pieces[pieces["meets_criteria"].eq(False)].groupby(unit_id)["ha"].sum()
-    out["not_meeting_criteria_ha"] = out[unit_id].map(young).fillna(0.0).to_numpy()
+            out[f"{v}_ha"] = ids.map(series).fillna(0.0).to_numpy()
+    for col, mask in (("not_meeting_criteria_ha", "young"), ("not_forest_ha", "not_forest"),
+                      ("unknown_status_ha", "unknown")):
+        out[col] = ids.map(lots[lots[mask]].groupby(unit_id)["ha"].sum()).fillna(0.0).to_numpy()
     return out
+
+
+def _young(parcels: gpd.GeoDataFrame) -> np.ndarray:
+    """Lots that are planted land not yet forest (young plantations): ``land_class``
+    ``planted_not_forest`` when the layer has land classes, else every lot not meeting the
+    criteria (gisplan's own field set holds forest and young plantations only)."""
+    if "land_class" in parcels.columns:
+        return parcels["land_class"].eq("planted_not_forest").to_numpy()
+    return np.ones(len(parcels), dtype=bool)
 
 
 def province_units(province: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

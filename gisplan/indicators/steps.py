@@ -22,10 +22,8 @@ from gisplan.catalog import Catalog
 from gisplan.errors import DataMissingError, GisplanError
 from gisplan.indicators import (
     canopy,
-    carbon,
-    change,
     climate_run,
-    forest,
+    forest_run,
     industry,
     protected,
     targets,
@@ -67,9 +65,11 @@ class Run:
 
 def all_steps(run: Run) -> None:
     """Register every step, in the order the tables are reported."""
-    forest_steps(run)
-    carbon_steps(run)
-    conversion_steps(run)
+    forest_run.forest_steps(run)
+    forest_run.official_table_steps(run)
+    forest_run.transition_steps(run)
+    forest_run.carbon_steps(run)
+    forest_run.conversion_steps(run)
     climate_run.add_steps(run.add, run.L, run.res)
     canopy_steps(run)
     protected_area_steps(run)
@@ -78,131 +78,6 @@ def all_steps(run: Run) -> None:
     river_steps(run)
     waste_steps(run)
     air_steps(run)
-
-
-# --- forest cover and change from forest-status polygons -------------------------------------------
-def second_year(L: LayerStore) -> None:
-    """DataMissingError unless the catalog has two forest-status years."""
-    n = L.count("forest_status")
-    if n == 0:
-        raise missing_layer("forest_status")
-    if n < 2:
-        raise data_missing("forest change needs two forest_status years in the catalog; it has one",
-                           "cần hai năm hiện trạng rừng (forest_status) trong danh mục để tính biến động; "
-                           "danh mục chỉ có một năm")
-
-
-def forest_steps(run: Run) -> None:
-    """Forest cover per commune, province and protected area, and its change between the first
-    and last forest-status years."""
-    L, res = run.L, run.res
-
-    def with_area(units):
-        if (run.options.official_area and "area_km2_official" in units
-                and units["area_km2_official"].notna().all()):
-            return units.assign(official_ha=units["area_km2_official"].astype(float) * 100), "official_ha"
-        return units, None
-
-    def communes():
-        fs = L.get("forest_status")
-        res.meta["forest_status_year"] = int(fs["year"].max())
-        units, col = with_area(L.get("communes"))
-        res.meta["natural_area"] = "official" if col else "mapped"
-        return forest.forest_cover_from_status(fs, units, unit_id="code", natural_area_column=col)
-
-    def province():
-        prov = L.get("province")
-        official = ["area_km2_official"] if "area_km2_official" in prov else []
-        units, col = with_area(forest.province_units(prov).merge(
-            prov.drop(columns=prov.geometry.name)[["code", *official]], on="code"))
-        t = forest.forest_cover_from_status(L.get("forest_status"), units, unit_id="code", natural_area_column=col)
-        res.headline["forest_cover_province_pct"] = float(t["forest_pct"].iloc[0])
-        return t
-
-    def status_change(units_fn, unit_id):
-        def step():
-            second_year(L)
-            return change.forest_change_status(L.get("forest_status", 0), L.get("forest_status", -1),
-                                               units_fn(), unit_id=unit_id)
-        return step
-
-    run.add("forest_cover_communes", communes)
-    run.add("forest_cover_province", province)
-    run.add("forest_cover_protected_areas", lambda: forest.forest_cover_from_status(
-        L.get("forest_status"), pa_units(L), unit_id="pa_id"))
-    run.add("forest_change_communes", status_change(lambda: L.get("communes"), "code"))
-    run.add("forest_change_protected_areas", status_change(lambda: pa_units(L), "pa_id"))
-
-
-def carbon_steps(run: Run) -> None:
-    """Forest carbon estimates (stock per commune, province and protected area, by class, and
-    its change between the first and last forest-status years), each noted with its factors."""
-    L, res = run.L, run.res
-    factors: dict[str, pd.DataFrame] = {}
-
-    def noted(name, fn):
-        def step():
-            if "f" not in factors:
-                factors["f"] = carbon.load_carbon_factors()
-            t = fn(factors["f"])
-            en, vi = carbon.factors_note(factors["f"])
-            res.note(name, en, vi)
-            res.meta["carbon_factors"] = list(factors["f"]["factor_id"])
-            return t
-        run.add(name, step)
-
-    def province_units():
-        return forest.province_units(L.get("province"))
-
-    def stock(units_fn, unit_id):
-        return lambda f: carbon.carbon_stock(L.get("forest_status"), units_fn(), unit_id=unit_id, factors=f)
-
-    def stock_change(units_fn, unit_id):
-        def fn(f):
-            second_year(L)
-            return carbon.carbon_change(L.get("forest_status", 0), L.get("forest_status", -1), units_fn(),
-                                        unit_id=unit_id, factors=f)
-        return fn
-
-    noted("carbon_communes", stock(lambda: L.get("communes"), "code"))
-    noted("carbon_province", stock(province_units, "code"))
-    noted("carbon_protected_areas", stock(lambda: pa_units(L), "pa_id"))
-    noted("carbon_by_class", lambda f: carbon.carbon_by_class(L.get("forest_status"), factors=f))
-    noted("carbon_change_communes", stock_change(lambda: L.get("communes"), "code"))
-    noted("carbon_change_province", stock_change(province_units, "code"))
-
-
-def conversion_steps(run: Run) -> None:
-    """Natural-forest conversion between the first and last forest-status years (plan III.4.đ):
-    per commune (with the loss inside protected-area buffer zones when the catalog maps them),
-    per protected area and per protected area's buffer zone."""
-    L = run.L
-
-    def buffers():
-        pa = L.optional("protected_areas")
-        if pa is None:
-            return None
-        buf = pa[pa["zone"] == "buffer"]
-        return forest.union_by(buf, "pa_id", keep=[c for c in ("name",) if c in buf]) if len(buf) else None
-
-    def conv(units_fn, unit_id, with_buffer):
-        def step():
-            second_year(L)
-            units = units_fn()
-            return change.forest_conversion(L.get("forest_status", 0), L.get("forest_status", -1), units,
-                                            unit_id=unit_id, buffer_zones=buffers() if with_buffer else None)
-        return step
-
-    def buffer_units():
-        b = buffers()
-        if b is None:
-            raise data_missing("no protected-area buffer zones (zone = 'buffer') in the protected_areas layer",
-                               "lớp khu bảo tồn (protected_areas) không có vùng đệm (zone = 'buffer')")
-        return b
-
-    run.add("forest_conversion_communes", conv(lambda: L.get("communes"), "code", True))
-    run.add("forest_conversion_protected_areas", conv(lambda: pa_units(L), "pa_id", False))
-    run.add("forest_conversion_buffer_zones", conv(buffer_units, "pa_id", False))
 
 
 # --- forest from canopy and land-cover rasters -----------------------------------------------------
@@ -442,13 +317,7 @@ def air_steps(run: Run) -> None:
 
 
 # --- layers shared by several steps --------------------------------------------------------------
-def pa_units(L: LayerStore):
-    """Protected areas as units, clipped to the province when the catalog has it (forest data
-    cover the province only, so the part inside is the denominator)."""
-    if "pa_units" not in L.derived:
-        prov = L.optional("province")
-        L.derived["pa_units"] = forest.protected_area_units(L.get("protected_areas"), within=prov)
-    return L.derived["pa_units"]
+pa_units = forest_run.pa_units
 
 
 def as_mapped(L: LayerStore, type_id: str):

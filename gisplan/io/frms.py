@@ -25,7 +25,6 @@ field and value tables of ``layers/frms.toml``:
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -36,8 +35,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan._toml import LAYERS_DIR, read_toml
-from gisplan.forest_codes import NUMBERINGS, StatusCodes, status_codes
+from gisplan._frames import map_unique
+from gisplan.forest_codes import NUMBERINGS, StatusCodes, frms_definitions, status_codes
 from gisplan.io.report import ValidationReport
 
 #: Per-lot issues kept for one problem before they are summed up in one "… and N more" issue.
@@ -68,12 +67,6 @@ class FieldSet:
         return field in self.columns
 
 
-@functools.lru_cache(maxsize=1)
-def definitions() -> dict:
-    """``layers/frms.toml``: field sets, renamed fields, value tables (read once)."""
-    return read_toml(LAYERS_DIR / "frms.toml", "FRMS field definitions")
-
-
 def recognise(columns: Iterable[Any]) -> FieldSet | None:
     """The FRMS field set of a file with these columns, or None.
 
@@ -90,7 +83,7 @@ def recognise(columns: Iterable[Any]) -> FieldSet | None:
     True
     """
     by_lower = {str(c).lower(): str(c) for c in columns}
-    for fs_id, spec in definitions()["field_sets"].items():
+    for fs_id, spec in frms_definitions()["field_sets"].items():
         if not all(s in by_lower for s in spec["signature"]):
             continue
         if sum(f in by_lower for f in spec["any_of"]) < spec.get("min_any", 0):
@@ -128,7 +121,7 @@ def decode_lots(raw: pd.DataFrame, report: ValidationReport, *, field_set: Field
     if fs is None:
         raise ValueError("not an FRMS lot file")
     codes = codes or status_codes()
-    d = definitions()
+    d = frms_definitions()
     out = raw.copy()
     col = fs.columns
     # the fields taken as they are, under gisplan's names
@@ -232,9 +225,8 @@ class _Adder:
 
 def _text(s: pd.Series) -> pd.Series:
     """Text values stripped; blank, NaN and None → None."""
-    t = s.astype(object).where(s.notna(), None)
-    t = t.map(lambda v: None if v is None else (str(v).strip() or None))
-    return t.astype(object)
+    return map_unique(s, lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                      else (str(v).strip() or None))
 
 
 def _int_text(s: pd.Series) -> pd.Series:
@@ -247,7 +239,7 @@ def _int_text(s: pd.Series) -> pd.Series:
             return str(int(v)) if float(v).is_integer() else str(v)
         t = str(v).strip()
         return (t.split(".")[0] if re.fullmatch(r"\d+\.0*", t) else t) or None
-    return s.astype(object).map(one).astype(object)
+    return map_unique(s, one)
 
 
 def _lot_ids(out: pd.DataFrame, raw: pd.DataFrame, col: dict, report: ValidationReport) -> pd.Series:
@@ -312,7 +304,7 @@ def _check_numbers(code, number, numbering, codes: StatusCodes, add: _Adder, fs:
     """Check ``maldlr`` against the code (or, without codes, take the code from the number)."""
     if not fs.has("ldlr"):  # the English export carries the number only
         by_number = codes.by_number("circular33")
-        derived = number.map(lambda v: by_number.get(int(v)) if pd.notna(v) and float(v).is_integer() else None)
+        derived = number.map({float(k): v for k, v in by_number.items()}).astype(object).where(number.notna(), None)
         add.once("warning", "status_code_from_number",
                  "the file has no text status code (ldlr): codes were read from forest_typ by the numbering of "
                  "Circular 33/2018 (1–98)", "status_code")
@@ -365,13 +357,19 @@ def _plantation_species(out: pd.DataFrame) -> None:
     out.loc[wood & euca & ~acacia, "forest_type"] = "plantation_eucalyptus"
 
 
+def _decode(values: pd.Series, table: dict) -> pd.Series:
+    """Numeric codes (``1``, ``1.0``, ``"1"``) → the value of ``table`` (keyed ``"1"``), else None."""
+    num = pd.to_numeric(values, errors="coerce")
+    by_number = {float(k): v for k, v in table.items()}
+    return num.map(by_number).astype(object).where(num.notna(), None)
+
+
 def _site_from_lapdia(out, col, raw, d) -> None:
     """The site of codes that carry none (water, other land) from ``lapdia``."""
     src = col.get("lapdia")
     if src is None or src not in raw.columns:
         return
-    lap = pd.to_numeric(raw[src], errors="coerce").map(lambda v: d["site"]["lapdia"].get(str(int(v)))
-                                                       if pd.notna(v) else None)
+    lap = _decode(raw[src], d["site"]["lapdia"])
     out["site"] = out["site"].where(out["site"].notna(), lap.to_numpy())
 
 
@@ -380,8 +378,7 @@ def _check_origin(out, raw, col, d, add: _Adder) -> None:
     src = col.get("nggocr")
     if src is None or src not in raw.columns:
         return
-    given = pd.to_numeric(raw[src], errors="coerce").map(lambda v: d["origin"]["nggocr"].get(str(int(v)))
-                                                         if pd.notna(v) else None)
+    given = _decode(raw[src], d["origin"]["nggocr"])
     expected = np.where(out["meets_criteria"].eq(True), out["origin"].fillna("none"), "none")
     known = out["land_class"].notna().to_numpy() & given.notna().to_numpy()
     bad = known & (given.to_numpy() != expected)
@@ -410,7 +407,7 @@ def _purpose(raw, col, d, add: _Adder, fs: FieldSet) -> pd.Series:
         add.once("warning", "purpose_missing", "the file has no purpose field (malr3): every lot is counted outside "
                                                "the three forest types", "purpose")
         return pd.Series(["outside_planning"] * n, index=raw.index, dtype=object)
-    decoded = values.map(lambda v: table.get(str(int(v))) if pd.notna(v) and float(v).is_integer() else None)
+    decoded = _decode(values, table)
     blank = values.isna() & _text(raw[src]).isna()
     other = decoded.isna() & ~blank
     add.rows("warning", "purpose_blank", blank, src,
@@ -436,8 +433,7 @@ def _established(out, raw, col, d, add: _Adder) -> None:
     if src is None or src not in raw.columns:
         return
     table = d["established"]["thanhrung"]
-    est = pd.to_numeric(raw[src], errors="coerce").map(
-        lambda v: table.get(str(int(v))) if pd.notna(v) and float(v).is_integer() else None).astype(object)
+    est = _decode(raw[src], table)
     out["established"] = est
     lc = out["land_class"]
     bad = (lc.eq("plantation_forest") & est.eq(False)) | (lc.eq("planted_not_forest") & est.eq(True))
@@ -454,7 +450,7 @@ def _fold(s: pd.Series) -> pd.Series:
             return None
         t = unicodedata.normalize("NFD", str(v).lower().replace("đ", "d"))
         return re.sub(r"\s+", " ", "".join(ch for ch in t if not unicodedata.combining(ch))).strip() + " "
-    return s.astype(object).map(one)
+    return map_unique(s, one)
 
 
 def _owner_category(raw, col, d) -> pd.Series:
@@ -465,7 +461,7 @@ def _owner_category(raw, col, d) -> pd.Series:
     src = col.get("dtuong")
     kind = pd.to_numeric(raw[src], errors="coerce") if src in raw.columns else pd.Series(np.nan, index=raw.index)
     table = d["owner"]["dtuong"]
-    fixed = kind.map(lambda v: table.get(str(int(v))) if pd.notna(v) and float(v).is_integer() else None)
+    fixed = _decode(kind, table)
     out = out.where(fixed.isna(), fixed)
     name_src = col.get("churung")
     if name_src is not None and name_src in raw.columns:

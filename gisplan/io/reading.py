@@ -10,6 +10,7 @@ text (:mod:`gisplan.io.text`), filter (:mod:`gisplan.io.attribute_filter`), rena
 from __future__ import annotations
 
 import logging
+import re
 import os
 import warnings
 from collections.abc import Mapping
@@ -303,8 +304,8 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     if not quiet:
         # assumed CRS, swapped axes and legacy text were announced as Python warnings already
         announced = {"crs_assumed", "axes_swapped", "text_decoded"}
-        for issue in ValidationReport([i for i in report.warnings if i.code not in announced]).capped():
-            log.warning("%s: %s", issue.where(), issue.message)
+        for line in _summary_lines([i for i in report.warnings if i.code not in announced]):
+            log.warning("%s", line)
     if strict and not report.ok:
         raise ValidationError(
             f"{path}{f' (layer {layer})' if layer else ''}: {len(report.errors)} error(s) in "
@@ -331,3 +332,29 @@ def _entry_defaults(entry: CatalogEntry | None, ltype: LayerType, frame) -> dict
     if entry is not None and entry.year is not None and "year" in ltype.attributes and "year" not in frame.columns:
         return {"year": int(entry.year)}
     return {}
+
+
+def _summary_lines(issues: list[Issue]) -> list[str]:
+    """One log line per problem (code and column): the issue itself when it is alone, else how
+    many features have it, the first one's message and a few of their rows — a lot file with
+    thousands of blank purposes is one line, not thousands (``gisplan validate`` lists them all)."""
+    groups: dict[tuple, list[Issue]] = {}
+    for i in issues:
+        groups.setdefault((i.code, i.file, i.layer, i.column), []).append(i)
+    lines = []
+    for (_code, file, layer, column), group in groups.items():
+        first = group[0]
+        if len(group) == 1:
+            lines.append(f"{first.where()}: {first.message}")
+            continue
+        rows = [i.row for i in group if i.row is not None]
+        total = len(rows)
+        for i in group:  # a summing-up issue ("… and N more lots …, (M in all)") holds the true count
+            m = re.search(r"\(([\d,]+) in all\)", i.message)
+            if i.row is None and m:
+                total = int(m.group(1).replace(",", ""))
+        where = ", ".join(str(p) for p in (file, layer and f"layer {layer}", column and f"column {column}") if p)
+        shown = ", ".join(map(str, rows[:3])) + (" …" if total > 3 else "")
+        lines.append(f"{where}: {total:,} features — {first.message} (rows {shown}; `gisplan validate` lists "
+                     f"them all)")
+    return lines
