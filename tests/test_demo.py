@@ -85,12 +85,40 @@ def test_protected_areas_are_where_and_as_large_as_the_plan_says(layers):
 
 def test_forest_status_years_differ_realistically(layers):
     f20, f24 = layers["forest_status_2020"], layers["forest_status_2024"]
-    assert len(f20) > 1_500 and (~f20.meets_criteria).any()
-    common = f20.merge(f24[["parcel_id", "forest_type"]], on="parcel_id", suffixes=("_20", "_24"))
-    assert (common.forest_type_20 != common.forest_type_24).mean() > 0.02
-    assert len(set(f20.parcel_id) - set(f24.parcel_id)) > 0  # losses
-    assert len(set(f24.parcel_id) - set(f20.parcel_id)) > 0  # new plantations
+    assert len(f20) > 1_500 and (~f20.meets_criteria.astype(bool)).any()
+    common = f20.merge(f24[["parcel_id", "status_code", "meets_criteria"]], on="parcel_id", suffixes=("_20", "_24"))
+    assert (common.status_code_20 != common.status_code_24).mean() > 0.02
+    lost = common.meets_criteria_20.astype(bool) & ~common.meets_criteria_24.astype(bool)
+    assert (common[lost].status_code_24.isin(["DT2", "DT2D", "DT1", "DT1D", "DTR"])).all() and lost.any()
+    planted = ~common.meets_criteria_20.astype(bool) & common.status_code_24.eq("DTR") & ~common.status_code_20.eq("DTR")
+    assert planted.any()  # new plantations on open land
     assert (f20[f20.purpose == "special_use"].origin == "natural").mean() > 0.7
+
+
+def test_forest_status_is_delivered_as_an_frms_export(catalog, layers):
+    """The demo's lots are what an office has: the Vietnamese FRMS field set in Shapefiles (2020 in
+    TCVN3 without .cpg), keyed to the pre-2025 communes, read with no column mapping."""
+    import pyogrio
+
+    for name, tcvn3 in (("forest_status_2020", True), ("forest_status_2024", False)):
+        entry = catalog.entry(name)
+        assert entry.path.suffix == ".shp" and not entry.columns
+        assert entry.path.with_suffix(".cpg").exists() is not tcvn3
+        raw = pyogrio.read_dataframe(entry.path, read_geometry=False, encoding="latin1" if tcvn3 else None)
+        assert {"tk", "khoanh", "lo", "dtich", "ldlr", "maldlr", "malr3", "nggocr", "churung", "maxa"} <= set(raw.columns)
+        gdf = layers[name]
+        assert gdf.attrs["gisplan"]["schema"]["field_set"] == "frms_vi"
+        assert gdf.attrs["gisplan"]["schema"]["numbering"] == "circular33"
+        assert (gdf["status_code"].isin(["TXG", "TXB", "TXN", "TXK", "RTG", "DTR", "DT2", "DT1"])).any()
+        # keyed to pre-2025 communes: each lot lies in the old commune its maxa names
+        old = layers["communes_pre2025"].set_index("code")
+        sample = gdf.sample(200, random_state=1)
+        inside = [old.geometry[c].contains(p) for c, p in zip(sample["commune_code"],
+                                                              sample.geometry.representative_point(), strict=True)]
+        assert all(inside)
+        if tcvn3:
+            assert "tcvn3" in gdf.attrs["gisplan"]["encoding"].values()
+            assert gdf["owner"].str.contains("Ban quản lý|Hộ ông|Hộ bà|UBND|Công ty|Cộng đồng").all()
 
 
 def test_canopy_rasters_follow_the_parcels(catalog, layers):
@@ -128,8 +156,8 @@ def test_theme_layers_have_what_indicators_need(layers, catalog):
 def test_deterministic_and_manifest(tmp_path):
     a = build_demo(tmp_path / "a", size="small", seed=7)
     b = build_demo(tmp_path / "b", size="small", seed=7)
-    for name in ("communes", "mines", "forest_status_2024"):
-        ga, gb = gpd.read_file(a / f"{name}.gpkg"), gpd.read_file(b / f"{name}.gpkg")
+    for name in ("communes.gpkg", "mines.gpkg", "forest_status_2024.shp", "forest_status_2020.shp"):
+        ga, gb = gpd.read_file(a / name), gpd.read_file(b / name)
         assert ga.drop(columns="geometry").equals(gb.drop(columns="geometry"))
         assert ga.geometry.geom_equals_exact(gb.geometry, 0).all()
     assert (a / "tree_cover_2024.tif").read_bytes() == (b / "tree_cover_2024.tif").read_bytes()

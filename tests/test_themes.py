@@ -40,9 +40,15 @@ def required_only(demo_small, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("required_only")
     data = out / "data"
     data.mkdir()
+    text = Path(demo_small).read_text(encoding="utf-8")
     for entry in src_catalog:
         target = data / entry.path.name
-        if entry.path.suffix == ".gpkg":
+        if entry.path.suffix == ".shp":  # an FRMS export: decoded, then only gisplan's required columns
+            gdf = read_catalog_layer(src_catalog, entry.name, strict=False)
+            target = target.with_suffix(".gpkg")
+            gdf[types[entry.type].required_columns + [gdf.geometry.name]].to_file(target, driver="GPKG")
+            text = text.replace(f'path = "{entry.path.name}"', f'path = "{target.name}"')
+        elif entry.path.suffix == ".gpkg":
             gdf = gpd.read_file(entry.path)
             keep = [c for c in types[entry.type].required_columns if c in gdf.columns]
             dropped = [c for c in types[entry.type].attributes if c in gdf.columns and c not in keep]
@@ -51,7 +57,6 @@ def required_only(demo_small, tmp_path_factory) -> Path:
             assert not (set(dropped) & set(gpd.read_file(target).columns))
         else:
             shutil.copy(entry.path, target)
-    text = Path(demo_small).read_text(encoding="utf-8")
     base = re.search(r'^base = "(.*)"$', text, flags=re.M).group(1)
     path = out / "catalog.toml"
     path.write_text(text.replace(f'base = "{base}"', f'base = "{data.as_posix()}"'), encoding="utf-8")

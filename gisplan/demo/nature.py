@@ -129,7 +129,8 @@ def _slug(text: str) -> str:
 
 def forest_status(province, pas, urban, rivers, parcels_target: int, rng):
     """Forest-status parcels for 2020 and 2024 tiling the forested land (about ``parcels_target``
-    a year)."""
+    a year), and the other land of the tiling outside the towns (``open``, by year: land a
+    forest office maps as not yet forest or other land; 2024 includes the natural forest lost)."""
     n_cells = int(parcels_target / 0.62)
     north = province.bounds[3]
     south = province.bounds[1]
@@ -196,4 +197,12 @@ def forest_status(province, pas, urban, rivers, parcels_target: int, rng):
     keep24 = (forest & ~lost) | new
     g20 = gpd.GeoDataFrame(f20, geometry=cells[forest], crs=CRS)
     g24 = gpd.GeoDataFrame(f24[keep24], geometry=cells[keep24], crs=CRS)
-    return g20, g24
+    # no draw from rng below: the layers drawn after the forest stay as they were
+    limestone = limestone_band & (nat_type == "limestone")
+    facts = pd.DataFrame({"parcel_id": ids, "near_river": near_river, "limestone": limestone, "purpose": purpose,
+                          "lost_natural": lost, "lat_frac": lat_frac})
+    open20 = ~forest & ~in_urban
+    open24 = (~forest & ~new & ~in_urban) | lost
+    others = {2020: gpd.GeoDataFrame(facts[open20], geometry=cells[open20], crs=CRS),
+              2024: gpd.GeoDataFrame(facts[open24], geometry=cells[open24], crs=CRS)}
+    return g20, g24, others

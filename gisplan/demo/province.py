@@ -28,10 +28,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from gisplan._atomic import write_text
 from gisplan.catalog import INSTALLED, LAYERS_DIR, SYNTHETIC_NOTE, Catalog
-from gisplan.demo import admin, nature, sites
+from gisplan.demo import admin, lots, nature, sites
 from gisplan.demo.admin import PROVINCE_AREA_KM2
 from gisplan.demo.dem import write_terrain
 from gisplan.demo.geometry import CRS
@@ -41,8 +42,12 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "6"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
-# 5: named sites at approximate positions kept inside the synthetic outline; 6: roads
+GENERATOR_VERSION = "7"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
+# 5: named sites at approximate positions kept inside the synthetic outline; 6: roads;
+# 7: forest-status lots delivered as FRMS Shapefiles (Vietnamese field set) with the other land
+#: the forest-status layers, written as the FRMS Shapefiles an office delivers (gisplan.demo.lots):
+#: name → (year, TCVN3 text without .cpg)
+FRMS_LAYERS = {"forest_status_2020": (2020, True), "forest_status_2024": (2024, False)}
 MANIFEST = "demo_manifest.json"
 
 
@@ -109,16 +114,23 @@ def build_demo(out_dir: str | os.PathLike | None = None, *, seed: int = 2030, si
     (out / MANIFEST).unlink(missing_ok=True)
     rng = np.random.default_rng(seed)
     spec = SIZES[size]
-    layers = _generate(rng, spec)
+    layers, lots_by_year = _generate(rng, spec, seed)
     counts = {}
     for name, gdf in layers.items():
+        if name in FRMS_LAYERS:
+            continue
         gdf = gdf.reset_index(drop=True)
         gdf.attrs["gisplan"] = {"synthetic": True}
         write_layer(gdf, out / f"{name}.gpkg", layer=name, overwrite=True)
         counts[name] = len(gdf)
+    for name, (year, tcvn3) in FRMS_LAYERS.items():
+        (out / f"{name}.gpkg").unlink(missing_ok=True)  # an older demo's own-field-set file
+        lots.write_lots(lots_by_year[year], out / f"{name}.shp", tcvn3=tcvn3)
+        counts[name] = len(lots_by_year[year])
     counts.update(write_rasters(out, layers, spec.raster_res_m, rng))
     counts.update(write_terrain(out, layers, size, seed))
-    files = sorted(p.name for p in out.iterdir() if p.suffix in (".gpkg", ".tif"))
+    files = sorted(p.name for p in out.iterdir()
+                   if p.suffix in (".gpkg", ".tif", ".shp", ".dbf", ".shx", ".prj", ".cpg"))
     manifest = {"seed": seed, "size": size, "generator_version": GENERATOR_VERSION,
                 "note": SYNTHETIC_NOTE, "crs": CRS, "created": dt.date.today().isoformat(),
                 "counts": counts, "files": files}
@@ -129,16 +141,19 @@ def build_demo(out_dir: str | os.PathLike | None = None, *, seed: int = 2030, si
 
 
 # ---------------------------------------------------------------------------------------------
-def _generate(rng: np.random.Generator, spec: DemoSize) -> dict[str, gpd.GeoDataFrame]:
-    """Every vector layer, drawn from ``rng`` in a fixed order (the same seed gives the same data)."""
+def _generate(rng: np.random.Generator, spec: DemoSize, seed: int
+              ) -> tuple[dict[str, gpd.GeoDataFrame], dict[int, gpd.GeoDataFrame]]:
+    """Every vector layer, drawn from ``rng`` in a fixed order (the same seed gives the same data),
+    and the forest-status lots of each year in the FRMS field set (their own generator, so the
+    other layers do not depend on them)."""
     province = admin.province_outline(rng)
     communes = admin.communes(province, rng)
     pas = nature.protected_areas(province, rng)
     rivers = nature.rivers(province, rng)
     urban = sites.urban_areas(province, communes, rng)
     zones = sites.industrial_zones(province, communes, rng)
-    parcels20, parcels24 = nature.forest_status(province, pas, urban, rivers, spec.parcels_target, rng)
-    return {
+    parcels20, parcels24, others = nature.forest_status(province, pas, urban, rivers, spec.parcels_target, rng)
+    layers = {
         "province": admin.province_layer(province),
         "communes": communes,
         "communes_pre2025": admin.communes_pre2025(communes, rng),
@@ -153,6 +168,15 @@ def _generate(rng: np.random.Generator, spec: DemoSize) -> dict[str, gpd.GeoData
         "urban_areas": urban,
         "roads": sites.roads(province, urban),  # no random draw: the other layers stay as they were
     }
+    old = layers["communes_pre2025"]
+    forest = {2020: lots.split_by_communes(parcels20, old), 2024: lots.split_by_communes(parcels24, old)}
+    open_land = {y: lots.split_by_communes(others[y], old) for y in (2020, 2024)}
+    cells = pd.concat([forest[2020], forest[2024], open_land[2020], open_land[2024]])[["parcel_id", "geometry"]]
+    cells = gpd.GeoDataFrame(cells.drop_duplicates("parcel_id"), geometry="geometry", crs=CRS)
+    keys = lots.lot_keys(cells, old)
+    own = np.random.default_rng([seed, 33])
+    by_year = {year: lots.frms_lots(forest[year], open_land[year], keys, pas, year, own) for year in (2020, 2024)}
+    return layers, by_year
 
 
 __all__ = ["CRS", "GENERATOR_VERSION", "MANIFEST", "PROVINCE_AREA_KM2", "SIZES", "TOWNS", "DemoSize",
