@@ -123,6 +123,7 @@ def test_demo_catalog_not_built_says_run_gisplan_demo(runner, tmp_path, monkeypa
     import shutil
 
     import gisplan.catalog as catalog_mod
+    import gisplan.indicators.hazard_config  # noqa: F401 - binds its default weights file before the patch
 
     layers = tmp_path / "layers"
     layers.mkdir()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import unicodedata
 import warnings
 from typing import Any
 
@@ -153,6 +154,10 @@ def load_zones(zones, id_column: str, crs: CRS, *, layer=None, encoding="auto") 
         gdf, where = read_layer(zones, layer=layer, encoding=encoding, crs=None), f"zones {zones}"
     if gdf.crs is None:
         raise CRSError(f"{where} have no CRS; set one (e.g. gdf.set_crs(9213)) first")
+    if id_column not in gdf.columns:  # the same name in another Unicode form (NFD from macOS, NFC typed)
+        same = [c for c in gdf.columns if unicodedata.normalize("NFC", str(c)) == unicodedata.normalize("NFC", id_column)]
+        if len(same) == 1:
+            gdf = gdf.rename(columns={same[0]: id_column})
     if id_column not in gdf.columns:
         raise SchemaError(f"{where} have no column {id_column!r}; columns: "
                           f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
