@@ -234,13 +234,16 @@ def list_cmd(catalog_path):
     """List the layer types and the layers of the catalog."""
     cat = _catalog(catalog_path)
     click.echo("Layer types (layers/types.toml):")
-    for t in cat.types.values():
-        click.echo(f"  {t.id:20} {t.kind:7} {t.title_vi} — {t.title_en}")
-    click.echo(f"\nCatalog {cat.path} — {cat.title}{' (synthetic)' if cat.synthetic else ''}:")
-    for e in cat:
-        state = "ok" if e.path.exists() else "MISSING"
-        year = f" {e.year}" if e.year else ""
-        click.echo(f"  {e.name:20} {e.type:20}{year:6} {state:8} {e.path}")
+    click.echo(text_table([{"type": t.id, "kind": t.kind, "title": f"{t.title_vi} — {t.title_en}"}
+                           for t in cat.types.values()], ["type", "kind", "title"], wrap_first=["title"]))
+    click.echo(f"\nCatalog {cat.path} — {cat.title}{' (synthetic)' if cat.synthetic else ''}")
+    base = cat.base.resolve() if cat.base is not None else None
+    if base is not None:
+        click.echo(f"files under {base}")
+    rows = [{"layer": e.name, "type": e.type, "year": e.year or "", "state": "ok" if e.path.exists() else "MISSING",
+             "file": e.path.relative_to(base) if base is not None and e.path.is_relative_to(base) else e.path}
+            for e in cat]
+    click.echo(text_table(rows, ["layer", "type", "year", "state", "file"], wrap_first=["file"]))
 
 
 @layers_group.command("info")

@@ -3,7 +3,7 @@ column (the message column first) instead of widening the table."""
 
 from __future__ import annotations
 
-import textwrap
+import re
 from collections.abc import Mapping, Sequence
 
 #: the widest line a table prints
@@ -52,13 +52,19 @@ def _text(value) -> str:
 
 
 def _fit(widths: list[int], first: list[bool], heads: list[int], width: int) -> None:
-    """Narrow ``widths`` in place until the table fits ``width``: ``first`` columns, then the widest."""
+    """Narrow ``widths`` in place until the table fits ``width``: the ``first`` columns share what
+    the others leave (a narrow one keeps its width, the rest split evenly), then the widest
+    columns give way, none below :data:`MIN_COLUMN` or its heading."""
     def total():
         return sum(widths) + len(_GAP) * (len(widths) - 1)
 
-    for i in [i for i, f in enumerate(first) if f]:
-        if total() > width:
-            widths[i] = max(MIN_COLUMN, heads[i], widths[i] - (total() - width))
+    wrap = sorted((i for i, f in enumerate(first) if f), key=lambda i: widths[i])
+    if total() > width and wrap:
+        left = width - (total() - sum(widths[i] for i in wrap))
+        for k, i in enumerate(wrap):
+            share = left // (len(wrap) - k)
+            widths[i] = max(MIN_COLUMN, heads[i], min(widths[i], share))
+            left -= widths[i]
     while total() > width:
         i = max(range(len(widths)), key=lambda j: widths[j])
         floor = max(MIN_COLUMN, heads[i])
@@ -68,9 +74,25 @@ def _fit(widths: list[int], first: list[bool], heads: list[int], width: int) -> 
 
 
 def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width``: broken at spaces, and inside a long path after a
+    ``/``; a word longer than the line is cut."""
     out = []
     for para in text.splitlines() or [""]:
-        out.extend(textwrap.wrap(para, width, break_long_words=True, break_on_hyphens=False) or [""])
+        line, gap = "", ""
+        for tok in re.findall(r"\s+|[^\s/]*/|[^\s/]+", para):
+            if tok.isspace():
+                gap = " " if line else ""
+                continue
+            if len(line) + len(gap) + len(tok) <= width:
+                line, gap = line + gap + tok, ""
+                continue
+            if line:
+                out.append(line)
+            while len(tok) > width:
+                out.append(tok[:width])
+                tok = tok[width:]
+            line, gap = tok, ""
+        out.append(line)
     return out
 
 
