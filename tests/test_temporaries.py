@@ -16,7 +16,13 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from gisplan._atomic import TEMP_PREFIX, OutputFolder, atomic_path, sweep_temporaries, temporary_prefix
+from gisplan._atomic import (
+    TEMP_PREFIX,
+    OutputFolder,
+    atomic_path,
+    sweep_temporaries,
+    temporary_prefix,
+)
 
 X0, Y0 = 428_000.0, 2_388_000.0
 
