@@ -156,6 +156,18 @@ def test_fraction_and_colour_table_rasters_are_refused_as_canopy(tmp_path):
         open_raster(pal, layer_type="tree_cover")
 
 
+def test_a_declared_scale_is_named_in_the_error(tmp_path):
+    """A canopy product stored as 0–10,000 with a GDAL scale of 0.01: gisplan reads the values as
+    stored, so the error says to unscale it first."""
+    path = write(tmp_path / "scaled.tif", (np.arange(400).reshape(20, 20) * 25).astype("uint16"), nodata=65535)
+    with rasterio.open(path, "r+") as ds:
+        ds.scales = [0.01]
+    with pytest.raises(SchemaError, match=r"scaled\.tif \(1 band\): uint16 values 0–9,975 \(sampled\) fall outside "
+                                          r"the tree_cover range 0–100 %.*declares scale 0\.01 and offset 0.*"
+                                          r"gdal_translate -unscale"):
+        open_raster(path, layer_type="tree_cover")
+
+
 def test_multiband_raster_with_a_band_named(tmp_path):
     """The library may read one band of a stack when it is named; without it, one band is required."""
     stack = np.stack([np.full((20, 20), 5000.0), np.full((20, 20), 60.0)])

@@ -192,7 +192,7 @@ def _check_canopy(ds, path, vals, ltype, where, seen) -> None:
         hint = ("; values up to 10,000 are what scaled surface reflectance holds: compute canopy cover from "
                 "the image first" if vals.max() <= 10_000 and not _integer_valued(vals) or ds.count > 1
                 else "; check that this is a canopy-cover raster and its scaling (0–100 %)")
-        _check_range(path, vals, ltype, where, seen, hint)
+        _check_range(path, vals, ltype, where, seen, hint + _scale_hint(ds, path))
     if vals.size and not _integer_valued(vals) and vals.max() <= 1:
         raise SchemaError(f"{where}raster {path} (1 band): {seen} look like a 0–1 fraction or reflectance, not "
                           f"canopy cover in % (0–100): a 10 % threshold would find no forest. Multiply a "
@@ -209,6 +209,16 @@ def _check_canopy(ds, path, vals, ltype, where, seen) -> None:
                           f"forest_classes=[…]) or put it in the catalog as a land_cover layer with a reclass")
 
 
+def _scale_hint(ds, path) -> str:
+    """What to do with a band that declares a scale or offset (GDAL metadata), which gisplan does
+    not apply: the values are read as stored."""
+    scale, offset = (ds.scales or (1.0,))[0], (ds.offsets or (0.0,))[0]
+    if scale in (None, 1) and offset in (None, 0):
+        return ""
+    return (f"; the band declares scale {scale:g} and offset {offset:g}, which gisplan does not apply: write "
+            f"the values unscaled first, e.g. gdal_translate -unscale -ot Float32 {_name(path)} unscaled.tif")
+
+
 def _check_elevation(ds, path, vals, ltype, where, seen, band) -> None:
     """Elevations in metres within the type's plausible range."""
     unit = (ds.units[band - 1] or "").strip().lower() if ds.units else ""
@@ -217,7 +227,7 @@ def _check_elevation(ds, path, vals, ltype, where, seen, band) -> None:
                           f"{ltype.id} elevations must be in metres: convert it first (feet × 0.3048)")
     hint = ("; a DEM in feet, decimetres or centimetres? convert it to metres first" if vals.size and vals.max() > 0
             else "")
-    _check_range(path, vals, ltype, where, seen, hint)
+    _check_range(path, vals, ltype, where, seen, hint + _scale_hint(ds, path))
 
 
 def _check_codes(path, vals, where, seen) -> None:
