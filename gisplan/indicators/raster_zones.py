@@ -294,7 +294,7 @@ def count_classes(sources, geoms, classify, n_classes, band, progress, strip_row
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=info["height_rows"], unit="windows", desc="forest cover")
+        bar = tqdm(total=info["height_rows"], unit="windows", desc="forest cover", leave=False)  # cleared when done
     try:
         return zonal.class_sums(sources, geoms, classify, n_classes, halo=info["n_min"], band=band,
                                 strip_rows=strip_rows, progress=bar, row_weights=info["row_area"], client=client,
