@@ -243,3 +243,25 @@ def test_real_srtm_tile_is_not_canopy_cover(real_data, tmp_path):
     assert val.exit_code == 1 and "look like elevations in metres (a DEM)" in " ".join(val.output.split())
     # the same tile is a valid DEM
     assert open_raster(hgt, layer_type="dem").count == 1
+
+
+def test_a_catalog_dem_given_as_tree_cover_stops_the_run_before_any_output(tmp_path):
+    """Through the catalog and the layer store (gisplan indicators): exit 2 naming the entry, the
+    file and the values, and no report folder written."""
+    from _samples import sample_frame
+
+    from gisplan.catalog import load_layer_types
+
+    communes = sample_frame(load_layer_types()["communes"], n=2)  # 1 km boxes from (X0, Y0)
+    communes.to_file(tmp_path / "communes.gpkg")
+    z = np.linspace(40, 1200, 150 * 150).reshape(150, 150).astype("int16")
+    write(tmp_path / "dem.tif", z, nodata=-32768, transform=from_origin(X0 - 500, Y0 + 2500, RES, RES))
+    (tmp_path / "catalog.toml").write_text(
+        '[catalog]\ntitle = "test"\n\n[layers.communes]\ntype = "communes"\npath = "communes.gpkg"\n\n'
+        '[layers.tree_cover_2024]\ntype = "tree_cover"\npath = "dem.tif"\nyear = 2024\n', encoding="utf-8")
+    out = tmp_path / "reports"
+    res = cli_run("indicators", "--catalog", tmp_path / "catalog.toml", "--out", out, "--no-progress")
+    assert res.exit_code == 2, res.output
+    assert (f"Error: catalog entry 'tree_cover_2024': raster {tmp_path / 'dem.tif'} (1 band, GTiff): int16 values "
+            f"40–1,200 (sampled) look like elevations in metres (a DEM)") in res.output
+    assert not out.exists()

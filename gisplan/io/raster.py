@@ -15,7 +15,7 @@ import numpy as np
 import rasterio
 from pyproj import CRS
 
-from gisplan.catalog import Catalog
+from gisplan.catalog import Catalog, CatalogEntry
 from gisplan.crs import to_crs
 from gisplan.errors import CRSError, LayerNotFoundError, ReadError, RepairWarning
 from gisplan.io.raster_checks import check_raster
@@ -73,10 +73,11 @@ class RasterSource:
         return rasterio.open(self.path)
 
 
-def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
+def open_raster(source: str | os.PathLike | CatalogEntry, *, catalog: Catalog | None = None,
                 layer_type: str | None = None, crs: Any = None,
                 reclass: Mapping[int, int] | None = None) -> RasterSource:
-    """Open a raster by path or catalog entry name and check it without reading it whole.
+    """Open a raster by path, catalog entry name or :class:`~gisplan.catalog.CatalogEntry` and
+    check it without reading it whole (errors about an entry's raster name the entry).
 
     Checks: the file opens, has a CRS (or one is declared with ``crs`` / the catalog entry),
     sampled blocks decode (a truncated file fails here), the grid is north-up, the raster is what
@@ -90,7 +91,7 @@ def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
     ------
     LayerNotFoundError, ReadError, CRSError, SchemaError
     """
-    entry, catalog = catalog_entry(source, catalog)
+    entry, catalog = (source, catalog) if isinstance(source, CatalogEntry) else catalog_entry(source, catalog)
     path = entry.path if entry else Path(source)
     ltype_id = entry.type if entry else layer_type
     declared = crs if crs is not None else (entry.crs if entry else None)
