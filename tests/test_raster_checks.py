@@ -177,6 +177,9 @@ def test_multiband_raster_with_a_band_named(tmp_path):
         forest_cover(path, zones, id_column="code")
     t = forest_cover(path, zones, id_column="code", band=2, mmu_ha=0)
     assert list(t["forest_pct"]) == [100.0, 100.0]
+    with pytest.raises(SchemaError, match=r"stack\.tif \(band 1 of 2\): float64 values 5,000 \(sampled\) fall "
+                                          r"outside the tree_cover range 0–100 %"):
+        forest_cover(path, zones, id_column="code", band=1)
     with pytest.raises(OptionError, match=r"band=3 does not exist in .*stack\.tif, which has 2 band"):
         forest_cover(path, zones, id_column="code", band=3)
 

@@ -114,20 +114,22 @@ def check_raster(ds, path, ltype, *, band: int | None = None, reclass: Mapping[i
     vals = valid_values(samples, ds.nodata)
     where = f"catalog entry {entry.name!r}: " if entry is not None else ""
     seen = _described(ds, band or 1, vals)
+    which = "1 band" if ds.count == 1 else f"band {band or 1} of {ds.count}"
     if band is None and ds.count > 1:
         raise SchemaError(f"{where}raster {path} has {ds.count} bands{_band_names(ds)}; a {ltype.id} raster "
                           f"({ltype.title_en.lower()}) has one. Band 1 holds {seen}. {_multiband_hint(ltype, path)}")
     kind = ltype.raster.get("values")
+    where_seen = (where, which, seen)
     if kind == "classes" and codes_named:
-        _check_codes(path, vals, where, seen)
+        _check_codes(path, vals, where_seen)
     elif kind == "classes":
         _check_class_codes(path, vals, ltype, reclass, entry)
     elif ltype.raster.get("unit") == "%":
-        _check_canopy(ds, path, vals, ltype, where, seen)
+        _check_canopy(ds, path, vals, ltype, where_seen, band or 1)
     elif ltype.raster.get("unit") == "m":
-        _check_elevation(ds, path, vals, ltype, where, seen, band or 1)
+        _check_elevation(ds, path, vals, ltype, where_seen, band or 1)
     elif kind == "continuous":
-        _check_range(path, vals, ltype, where, seen, "")
+        _check_range(path, vals, ltype, where_seen, "")
     return samples
 
 
@@ -166,25 +168,27 @@ def _integer_valued(vals: np.ndarray) -> bool:
     return np.issubdtype(vals.dtype, np.integer) or bool(np.all(np.mod(vals, 1) == 0))
 
 
-def _looks_like_dem(ds, vals: np.ndarray) -> bool:
-    unit = (ds.units[0] or "").strip().lower() if ds.units else ""
-    signed = np.issubdtype(np.dtype(ds.dtypes[0]), np.signedinteger)
+def _looks_like_dem(ds, vals: np.ndarray, band: int) -> bool:
+    unit = (ds.units[band - 1] or "").strip().lower() if ds.units else ""
+    signed = np.issubdtype(np.dtype(ds.dtypes[band - 1]), np.signedinteger)
     return ds.driver == "SRTMHGT" or unit in METRES - {""} or (
         signed and vals.size > 0 and vals.max() > 100 and _integer_valued(vals))
 
 
-def _check_range(path, vals, ltype, where, seen, hint) -> None:
+def _check_range(path, vals, ltype, where_seen, hint) -> None:
+    where, which, seen = where_seen
     lo, hi = ltype.raster.get("min"), ltype.raster.get("max")
     if vals.size and ((lo is not None and vals.min() < lo) or (hi is not None and vals.max() > hi)):
         unit = ltype.raster.get("unit", "")
-        raise SchemaError(f"{where}raster {path} (1 band): {seen} fall outside the {ltype.id} range "
+        raise SchemaError(f"{where}raster {path} ({which}): {seen} fall outside the {ltype.id} range "
                           f"{_num(lo)}–{_num(hi)}{f' {unit}' if unit else ''}{hint}")
 
 
-def _check_canopy(ds, path, vals, ltype, where, seen) -> None:
+def _check_canopy(ds, path, vals, ltype, where_seen, band) -> None:
     """Canopy cover in %: not a DEM, not reflectance or a 0–1 fraction, not classes."""
-    if _looks_like_dem(ds, vals):
-        raise SchemaError(f"{where}raster {path} (1 band, {ds.driver}): {seen} look like elevations in metres "
+    where, which, seen = where_seen
+    if _looks_like_dem(ds, vals, band):
+        raise SchemaError(f"{where}raster {path} ({which}, {ds.driver}): {seen} look like elevations in metres "
                           f"(a DEM), not canopy cover in % (0–100); give a canopy-cover raster, or use this file "
                           f"as the catalog's dem layer")
     lo, hi = ltype.raster.get("min", 0), ltype.raster.get("max", 100)
@@ -192,51 +196,54 @@ def _check_canopy(ds, path, vals, ltype, where, seen) -> None:
         hint = ("; values up to 10,000 are what scaled surface reflectance holds: compute canopy cover from "
                 "the image first" if vals.max() <= 10_000 and not _integer_valued(vals) or ds.count > 1
                 else "; check that this is a canopy-cover raster and its scaling (0–100 %)")
-        _check_range(path, vals, ltype, where, seen, hint + _scale_hint(ds, path))
+        _check_range(path, vals, ltype, where_seen, hint + _scale_hint(ds, path, band))
     if vals.size and not _integer_valued(vals) and vals.max() <= 1:
-        raise SchemaError(f"{where}raster {path} (1 band): {seen} look like a 0–1 fraction or reflectance, not "
+        raise SchemaError(f"{where}raster {path} ({which}): {seen} look like a 0–1 fraction or reflectance, not "
                           f"canopy cover in % (0–100): a 10 % threshold would find no forest. Multiply a "
                           f"fraction by 100 first, e.g. gdal_calc.py -A {_name(path)} --calc=\"A*100\" "
                           f"--outfile canopy_pct.tif")
-    palette = ds.colorinterp and ds.colorinterp[0] == ColorInterp.palette
+    palette = ds.colorinterp and ds.colorinterp[band - 1] == ColorInterp.palette
     codes = np.unique(vals) if vals.size and _integer_valued(vals) else np.empty(0)
     if palette or (2 <= codes.size <= CLASS_LIKE_MAX and codes.max() <= CLASS_LIKE_MAX):
         shown = ", ".join(_num(c) for c in codes[:CLASS_LIKE_MAX])
         why = "has a colour table" if palette else f"holds only the codes {shown}"
-        raise SchemaError(f"{where}raster {path} (1 band): it {why}: it looks like a land-cover class raster "
+        raise SchemaError(f"{where}raster {path} ({which}): it {why}: it looks like a land-cover class raster "
                           f"read as canopy cover (%), which would count only codes ≥ the threshold as forest. "
                           f"Name its forest classes instead (gisplan forest-cover --forest-classes 1,2,…; "
                           f"forest_classes=[…]) or put it in the catalog as a land_cover layer with a reclass")
 
 
-def _scale_hint(ds, path) -> str:
+def _scale_hint(ds, path, band: int) -> str:
     """What to do with a band that declares a scale or offset (GDAL metadata), which gisplan does
     not apply: the values are read as stored."""
-    scale, offset = (ds.scales or (1.0,))[0], (ds.offsets or (0.0,))[0]
+    scale = ds.scales[band - 1] if ds.scales else 1.0
+    offset = ds.offsets[band - 1] if ds.offsets else 0.0
     if scale in (None, 1) and offset in (None, 0):
         return ""
     return (f"; the band declares scale {scale:g} and offset {offset:g}, which gisplan does not apply: write "
             f"the values unscaled first, e.g. gdal_translate -unscale -ot Float32 {_name(path)} unscaled.tif")
 
 
-def _check_elevation(ds, path, vals, ltype, where, seen, band) -> None:
+def _check_elevation(ds, path, vals, ltype, where_seen, band) -> None:
     """Elevations in metres within the type's plausible range."""
+    where, which, _ = where_seen
     unit = (ds.units[band - 1] or "").strip().lower() if ds.units else ""
     if unit not in METRES:
-        raise SchemaError(f"{where}raster {path} (1 band): its band declares the unit {unit!r}, not metres; "
+        raise SchemaError(f"{where}raster {path} ({which}): its band declares the unit {unit!r}, not metres; "
                           f"{ltype.id} elevations must be in metres: convert it first (feet × 0.3048)")
     hint = ("; a DEM in feet, decimetres or centimetres? convert it to metres first" if vals.size and vals.max() > 0
             else "")
-    _check_range(path, vals, ltype, where, seen, hint + _scale_hint(ds, path))
+    _check_range(path, vals, ltype, where_seen, hint + _scale_hint(ds, path, band))
 
 
-def _check_codes(path, vals, where, seen) -> None:
+def _check_codes(path, vals, where_seen) -> None:
     """Values read as class codes are integers, and few: a continuous raster (canopy cover, a
     DEM) read with forest classes would count only the values listed as forest."""
+    where, which, seen = where_seen
     codes = np.unique(vals)
     if vals.size and (not _integer_valued(vals) or codes.size > MAX_CODES):
         what = "are not integers" if not _integer_valued(vals) else f"take {codes.size:,} distinct values"
-        raise SchemaError(f"{where}raster {path} (1 band): {seen} {what}: it looks like a continuous raster "
+        raise SchemaError(f"{where}raster {path} ({which}): {seen} {what}: it looks like a continuous raster "
                           f"(canopy cover in %, elevations), not class codes; read canopy cover with a threshold "
                           f"(no --forest-classes / forest_classes)")
 
