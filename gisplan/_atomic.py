@@ -21,6 +21,7 @@ import filecmp
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -49,6 +50,8 @@ TEMP_PREFIX = ".gisplan-tmp."
 STALE_AFTER_S = 24 * 3600
 _HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
 _swept: set[tuple[Path, bool]] = set()
+#: what earlier versions named a temporary: ``.<stem>.<8 random of mkstemp><suffix>``
+_LEGACY_TEMP = re.compile(r"\.(?P<stem>.+)\.[a-z0-9_]{8}(?P<suffix>\.[^.]+)?")
 
 
 def temporary_prefix(name: str) -> str:
@@ -290,8 +293,34 @@ class OutputFolder:
         check_creatable(self.root)
         sweep_temporaries(self.root, recursive=True)  # what a killed run left in the folder
         self.listed: set[str] = self._load()
+        self._sweep_legacy_temporaries()
         self.written: set[str] = set()
         self._autosave = True
+
+    def _sweep_legacy_temporaries(self) -> list[Path]:
+        """Remove the temporaries earlier gisplan versions named ``.<name>.<8 random><suffix>``
+        beside an output the manifest lists (e.g. ``csv/.canopy_forest_cover_2024.ea3w0yin.csv``
+        of a killed run), once older than :data:`STALE_AFTER_S`; nothing else matches."""
+        outputs: dict[Path, set[str]] = {}
+        for rel in self.listed:
+            out = self.root / rel
+            outputs.setdefault(out.parent, set()).add(out.name)
+        removed = []
+        for folder, names in outputs.items():
+            try:
+                hidden = [e for e in os.scandir(folder) if e.name.startswith(".") and e.is_file(follow_symlinks=False)]
+            except OSError:
+                continue
+            for e in hidden:
+                m = _LEGACY_TEMP.fullmatch(e.name)
+                if m is None or f"{m['stem']}{m['suffix'] or ''}" not in names:
+                    continue
+                cand = Path(e.path)
+                if time.time() - e.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S and \
+                        cand.resolve() not in self.inputs:
+                    _remove(cand)
+                    removed.append(cand)
+        return removed
 
     # -- manifest -----------------------------------------------------------------------------
     @property

@@ -122,3 +122,26 @@ def test_a_live_writers_temporary_is_left_alone(tmp_path):
     # the live writer has ended meanwhile: its temporary goes too
     assert set(sweep_temporaries(tmp_path, recursive=True)) == {day_old, other}
     assert foreign.exists() and own.exists() and not day_old.exists()
+
+
+def test_an_earlier_versions_temporary_beside_a_listed_output_is_swept_once_stale(tmp_path):
+    """Before the named pattern, temporaries were '.<name>.<8 random><suffix>': one beside an
+    output the folder's manifest lists is removed once a day old; a recent one, one beside a file
+    gisplan did not write, and anything else of a similar name stay."""
+    out = tmp_path / "reports"
+    with OutputFolder(out) as folder:
+        folder.write_text("csv/canopy_forest_cover_2024.csv", "code\n")
+    csv = out / "csv"
+    stale = csv / ".canopy_forest_cover_2024.ea3w0yin.csv"
+    recent = csv / ".canopy_forest_cover_2024.k2p9x_1q.csv"
+    mine = csv / ".notes.ab12cd34.csv"  # beside no output of gisplan's
+    other = csv / ".canopy_forest_cover_2024.backup.csv"
+    for f in (stale, recent, mine, other):
+        f.write_text("", encoding="utf-8")
+    old = time.time() - 2 * 24 * 3600
+    for f in (stale, mine, other):
+        os.utime(f, (old, old))
+    OutputFolder(out, overwrite=True)
+    assert sorted(p.name for p in csv.iterdir()) == sorted(
+        [".canopy_forest_cover_2024.backup.csv", ".canopy_forest_cover_2024.k2p9x_1q.csv", ".notes.ab12cd34.csv",
+         "canopy_forest_cover_2024.csv"])
