@@ -8,16 +8,24 @@
 * :class:`OutputFolder` writes a set of files into a folder and lists them in
   ``.gisplan-manifest.json``; ``overwrite`` replaces and :meth:`OutputFolder.prune` removes only
   files that manifest lists, so a user's own file in the folder is never touched.
+* Temporary files are named ``.gisplan-tmp.<host>-<pid>.<name>.<random><suffix>``
+  (:func:`temporary_prefix`); a run killed mid-write (SIGKILL, power cut) leaves one behind, and
+  the next run into that folder removes it (:func:`sweep_temporaries`: only that pattern, only
+  when the process that wrote it is gone).
 """
 
 from __future__ import annotations
 
 import contextlib
 import filecmp
+import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -36,6 +44,62 @@ SIDECARS = {
 }
 #: the sidecars a shapefile output is made of (all checked before anything is written)
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: how every temporary file or folder gisplan writes beside an output begins
+TEMP_PREFIX = ".gisplan-tmp."
+#: a temporary of another machine (a shared disk) or where processes cannot be probed is stale after this
+STALE_AFTER_S = 24 * 3600
+_HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+_swept: set[tuple[Path, bool]] = set()
+#: what earlier versions named a temporary: ``.<stem>.<8 random of mkstemp><suffix>``
+_LEGACY_TEMP = re.compile(r"\.(?P<stem>.+)\.[a-z0-9_]{8}(?P<suffix>\.[^.]+)?")
+
+
+def temporary_prefix(name: str) -> str:
+    """The start of a temporary's name for the output ``name`` (its stem): gisplan's pattern, this
+    machine and this process, so a later run can tell a stale one from one being written."""
+    return f"{TEMP_PREFIX}{_HOST}-{os.getpid()}.{name}."
+
+
+def _writer_gone(entry: Path) -> bool:
+    """Whether the process that wrote the temporary ``entry`` is gone (this machine: it no longer
+    runs; another machine, or no way to probe: older than :data:`STALE_AFTER_S`)."""
+    owner = entry.name[len(TEMP_PREFIX):].split(".", 1)[0]
+    host, _, pid = owner.partition("-")
+    if host == _HOST and pid.isdigit() and os.name == "posix":
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # exists, owned by someone else
+            return False
+        return False
+    try:
+        return time.time() - entry.lstat().st_mtime > STALE_AFTER_S
+    except OSError:
+        return False
+
+
+def sweep_temporaries(folder: str | os.PathLike, *, recursive: bool = False) -> list[Path]:
+    """Remove the temporaries a killed gisplan run left in ``folder`` (and below it with
+    ``recursive``): only names of gisplan's pattern (:data:`TEMP_PREFIX`) whose writing process is
+    gone (:func:`_writer_gone`). Each folder is swept once per process. Returns what was removed."""
+    folder = Path(folder)
+    key = folder.resolve() if folder.exists() else folder
+    if (key, recursive) in _swept or not folder.is_dir():
+        return []
+    _swept.add((key, recursive))
+    removed = []
+    found = folder.rglob(f"{TEMP_PREFIX}*") if recursive else folder.glob(f"{TEMP_PREFIX}*")
+    for entry in sorted(found, key=lambda p: len(p.parts)):
+        if any(parent.name.startswith(TEMP_PREFIX) for parent in entry.relative_to(folder).parents
+               if parent.name):
+            continue  # inside a temporary folder removed (or kept) whole
+        if _writer_gone(entry):
+            _remove(entry)
+            removed.append(entry)
+    return removed
 
 
 def sidecars(path: str | os.PathLike) -> list[Path]:
@@ -152,8 +216,9 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False,
                 inputs: Iterable[str | os.PathLike] = ()) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; on success move it onto ``path``.
 
-    The temporary name keeps the target's suffix so format drivers chosen by extension work.
-    Nothing is left behind on failure; an ``OSError`` while writing (disk full, permission)
+    The temporary name keeps the target's suffix so format drivers chosen by extension work, and
+    begins with :data:`TEMP_PREFIX` and this process's id: one left by a killed run is removed by
+    the next write into the folder (:func:`sweep_temporaries`). Nothing is left behind on failure; an ``OSError`` while writing (disk full, permission)
     becomes an :class:`OutputError` naming ``path``.
 
     Examples
@@ -167,8 +232,9 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False,
     """
     path = check_output(path, overwrite=overwrite, inputs=inputs)
     ensure_dir(path.parent)
+    sweep_temporaries(path.parent)  # what a killed run left here
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(path.stem), suffix=path.suffix, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}; "
                           "choose a folder you may write to") from exc
@@ -225,9 +291,36 @@ class OutputFolder:
         if self.root.exists() and not self.root.is_dir():
             raise OutputError(f"{self.root} is a file, not a folder; choose a folder for the output")
         check_creatable(self.root)
+        sweep_temporaries(self.root, recursive=True)  # what a killed run left in the folder
         self.listed: set[str] = self._load()
+        self._sweep_legacy_temporaries()
         self.written: set[str] = set()
         self._autosave = True
+
+    def _sweep_legacy_temporaries(self) -> list[Path]:
+        """Remove the temporaries earlier gisplan versions named ``.<name>.<8 random><suffix>``
+        beside an output the manifest lists (e.g. ``csv/.canopy_forest_cover_2024.ea3w0yin.csv``
+        of a killed run), once older than :data:`STALE_AFTER_S`; nothing else matches."""
+        outputs: dict[Path, set[str]] = {}
+        for rel in self.listed:
+            out = self.root / rel
+            outputs.setdefault(out.parent, set()).add(out.name)
+        removed = []
+        for folder, names in outputs.items():
+            try:
+                hidden = [e for e in os.scandir(folder) if e.name.startswith(".") and e.is_file(follow_symlinks=False)]
+            except OSError:
+                continue
+            for e in hidden:
+                m = _LEGACY_TEMP.fullmatch(e.name)
+                if m is None or f"{m['stem']}{m['suffix'] or ''}" not in names:
+                    continue
+                cand = Path(e.path)
+                if time.time() - e.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S and \
+                        cand.resolve() not in self.inputs:
+                    _remove(cand)
+                    removed.append(cand)
+        return removed
 
     # -- manifest -----------------------------------------------------------------------------
     @property

@@ -104,7 +104,7 @@ class LayerStore:
         if entry.name not in self._rasters:
             from gisplan.io import open_raster
 
-            self._rasters[entry.name] = open_raster(entry.path, catalog=self.catalog, layer_type=entry.type,
+            self._rasters[entry.name] = open_raster(entry, catalog=self.catalog, layer_type=entry.type,
                                                     crs=entry.crs, reclass=entry.reclass)
         return self._rasters[entry.name]
 

@@ -421,3 +421,92 @@ def test_tcvn3_field_names_of_a_shapefile_are_decoded(tmp_path):
     with pytest.warns(RepairWarning, match="tcvn3"):
         one = read_layer(tmp_path / "kbt.shp", where="Tên LIKE 'vườn%'")
     assert list(one["Diện_tích"]) == [30.0]
+
+
+# --- the remaining bad inputs of a delivery: zipped folders, a missing .dbf, NFD names, VN headers ---
+def _mines_shp(folder, name="mo"):
+    folder.mkdir(parents=True, exist_ok=True)
+    gdf = sample_frame(TYPES["mines"], n=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, folder / f"{name}.shp", encoding="UTF-8")
+    return gdf
+
+
+def test_zip_of_a_delivery_folder_is_opened(tmp_path):
+    """A zipped folder (giao_nop/mo.shp …), as offices send them: the folder inside is read."""
+    import zipfile
+
+    gdf = _mines_shp(tmp_path / "giao_nop")
+    archive = tmp_path / "giao_nop.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted((tmp_path / "giao_nop").iterdir()):
+            zf.write(f, f"giao_nop/{f.name}")
+        zf.writestr("__MACOSX/giao_nop/._mo.shp", b"\0")  # macOS resource forks are ignored
+    back = read_layer(archive, layer_type="mines")
+    assert list(back["mine_id"]) == list(gdf["mine_id"]) and list(back["name"]) == list(gdf["name"])
+    # one GeoPackage in a folder of the zip
+    gpkg_zip = tmp_path / "gpkg.zip"
+    gdf.to_file(tmp_path / "mo.gpkg")
+    with zipfile.ZipFile(gpkg_zip, "w") as zf:
+        zf.write(tmp_path / "mo.gpkg", "du_lieu/mo.gpkg")
+    assert list(read_layer(gpkg_zip, layer_type="mines")["mine_id"]) == list(gdf["mine_id"])
+    # layers in two folders: which one is meant is not guessed
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as zf:
+        for f in sorted((tmp_path / "giao_nop").iterdir()):
+            zf.write(f, f"a/{f.name}")
+            zf.write(f, f"b/{f.name}")
+    with pytest.raises(ReadError, match=r"two\.zip: the archive holds layers in several folders \(a, b\)"):
+        read_layer(two)
+    notes = tmp_path / "notes.zip"
+    with zipfile.ZipFile(notes, "w") as zf:
+        zf.writestr("docs/readme.txt", "không có lớp")
+    with pytest.raises(ReadError, match=r"notes\.zip: the archive holds no layer file \(1 file\(s\): docs/readme\.txt\)"):
+        read_layer(notes)
+
+
+def test_shapefile_without_its_dbf_is_named_as_such(tmp_path):
+    _mines_shp(tmp_path)
+    (tmp_path / "mo.dbf").unlink()
+    with pytest.raises(ReadError, match=r"mo\.shp: its attribute file mo\.dbf is missing"):
+        read_layer(tmp_path / "mo.shp")
+    report = validate(tmp_path / "mo.shp")
+    assert [i.code for i in report.errors] == ["ReadError"] and "mo.dbf is missing" in report.errors[0].message
+
+
+def test_id_column_given_in_nfc_matches_an_nfd_column_name(tmp_path):
+    """A zones file written on macOS keeps its column names in NFD; --id-column typed in NFC
+    (or the other way round) names the same column."""
+    import geopandas as gpd
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from gisplan.indicators.canopy import forest_cover
+
+    nfd = unicodedata.normalize("NFD", "mã_xã")
+    assert nfd != "mã_xã"
+    zones = gpd.GeoDataFrame({nfd: ["A", "B"]}, crs=9213, geometry=[
+        shapely.box(X0, Y0 - 300, X0 + 150, Y0), shapely.box(X0 + 150, Y0 - 300, X0 + 300, Y0)])
+    raster = tmp_path / "tc.tif"
+    data = np.full((10, 10), 80, dtype="uint8")
+    data[:, 5:] = 3
+    with rasterio.open(raster, "w", driver="GTiff", width=10, height=10, count=1, dtype="uint8", crs="EPSG:9213",
+                       nodata=255, transform=from_origin(X0, Y0, 30, 30)) as ds:
+        ds.write(data, 1)
+    t = forest_cover(raster, zones, id_column=unicodedata.normalize("NFC", "mã_xã"), mmu_ha=0)
+    assert list(t.columns[:1]) == ["mã_xã"] and list(t["mã_xã"]) == ["A", "B"]
+    assert t["forest_pct"].tolist() == [100.0, 0.0]
+    assert list(zones.columns[:1]) == [nfd]  # the caller's frame is not changed
+
+
+def test_vietnamese_station_headers_are_aliases(tmp_path):
+    """ma_tram, ten_tram, moi_truong, hinh_thuc: the station table's usual Vietnamese headers, with
+    the Vietnamese labels as values."""
+    path = tmp_path / "tram.csv"
+    path.write_text("ma_tram,ten_tram,moi_truong,hinh_thuc,lon,lat\n"
+                    "KK01,Trạm Hoàng Văn Thụ,Không khí,\"Tự động, liên tục\",105.84,21.59\n"
+                    "NM02,Cầu Gia Bảy,Nước mặt,Định kỳ,105.85,21.60\n", encoding="utf-8")
+    back = read_layer(path, layer_type="monitoring_stations", assume_crs=4326)
+    assert list(back["station_id"]) == ["KK01", "NM02"]
+    assert list(back["medium"]) == ["air", "surface_water"] and list(back["mode"]) == ["automatic", "manual"]

@@ -123,6 +123,7 @@ def test_demo_catalog_not_built_says_run_gisplan_demo(runner, tmp_path, monkeypa
     import shutil
 
     import gisplan.catalog as catalog_mod
+    import gisplan.indicators.hazard_config  # noqa: F401 - binds its default weights file before the patch
 
     layers = tmp_path / "layers"
     layers.mkdir()
@@ -233,10 +234,13 @@ def test_validate_table_lists_decoded_text_and_assumed_crs(runner, tmp_path):
     assert res.exit_code == 0, res.output
     assert "0 error(s), 2 warning(s)" in res.output
     lines = res.output.splitlines()
+    # the path once, in the header line; the rows name the column, within 100 columns
+    assert lines[0].startswith(f"{tmp_path / 'mo.shp'} [mines]: ")
+    assert sum(str(tmp_path) in ln for ln in lines) == 1 and max(map(len, lines[1:])) <= 100
     decoded = [ln for ln in lines if "text decoded to Unicode (NFC) from tcvn3" in ln]
-    assumed = [ln for ln in lines if "assumed VN-2000 / TM-3 106-30 (EPSG:9213)" in ln]
-    assert len(decoded) == 1 and " name " in decoded[0] and "mo.shp" in decoded[0]
-    assert len(assumed) == 1 and " geometry " in assumed[0]
+    assumed = [ln for ln in lines if "assumed VN-2000 / TM-3 106-30" in ln]
+    assert len(decoded) == 1 and decoded[0].split()[:2] == ["warning", "name"]
+    assert len(assumed) == 1 and assumed[0].split()[:2] == ["warning", "geometry"]
 
 
 def test_validate_prints_20_rows_per_problem_unless_all(runner, tmp_path):
@@ -269,3 +273,50 @@ def test_validate_a_folder_checks_each_layer_file_in_it(runner, tmp_path):
     empty.mkdir()
     res = runner.invoke(cli, ["validate", str(empty)])
     assert res.exit_code == 2 and "no layer file" in res.output
+
+
+def test_validate_a_wrong_path_is_one_error_line(runner, tmp_path):
+    good = tmp_path / "ok.gpkg"
+    write_layer(sample_frame(TYPES["mines"], n=2), good)
+    res = runner.invoke(cli, ["validate", str(good), str(tmp_path / "nosuchfile")])
+    assert res.exit_code == 2
+    [line] = res.output.strip().splitlines()  # nothing checked, no table: one line
+    assert line.startswith(f"Error: {tmp_path / 'nosuchfile'} does not exist (neither a file nor a folder nor an "
+                           f"entry of the catalog ") and line.endswith("); check the path")
+
+
+def test_validate_table_wraps_long_messages_within_100_columns(runner, tmp_path):
+    """Many problems with long messages: every line but the header (the path, once) fits 100 columns,
+    and each message is there whole once the wrapped lines are joined."""
+    gdf = sample_frame(TYPES["mines"], n=3)
+    gdf["mine_id"] = ["M1", "M1", "M1"]  # duplicated ids: a long message naming the rows
+    path = write_layer(gdf, tmp_path / "mines_with_a_rather_long_file_name_for_the_header.gpkg")
+    res = runner.invoke(cli, ["validate", str(path), "--type", "mines"])
+    assert res.exit_code == 1, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith(f"{path} [mines]: ") and all(len(ln) <= 100 for ln in lines[1:])
+    assert sum(str(path) in ln for ln in lines) == 1
+    assert lines[1].split() == ["severity", "column", "row", "message"]
+    assert any(ln.startswith("error") for ln in lines[3:])
+
+
+def test_validate_communes_derives_unit_type_from_full_names(runner, tmp_path):
+    """Short names in `name`, the official full names in another column (as the 2025 wards file):
+    `validate --type communes` derives unit_type from the full names' prefixes, as the catalog does."""
+    gdf = sample_frame(TYPES["communes"], n=3).drop(columns=["unit_type"])
+    gdf["name"] = ["Đức Xuân", "Bắc Kạn", "Phong Quang"]
+    gdf["fullName"] = ["Phường Đức Xuân", "Phường Bắc Kạn", "Xã Phong Quang"]
+    path = write_layer(gdf, tmp_path / "wards.gpkg")
+    res = runner.invoke(cli, ["validate", str(path), "--type", "communes"])
+    assert res.exit_code == 0, res.output
+    assert "unit_type derived from the prefix of the names in 'fullName'" in " ".join(res.output.split())
+    back = read_layer(path, layer_type="communes")
+    assert list(back["unit_type"]) == ["phuong", "phuong", "xa"]
+
+
+def test_validate_the_official_wards_file_as_communes(runner, real_data):
+    wards = real_data / "bando2025_thanglequoc" / "thai_nguyen_2025_wards.gpkg"
+    res = runner.invoke(cli, ["validate", str(wards), "--type", "communes"])
+    assert res.exit_code == 0, res.output
+    assert "0 error(s)" in res.output.splitlines()[0]
+    assert all(len(ln) <= 100 for ln in res.output.splitlines()[1:])

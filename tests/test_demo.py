@@ -175,6 +175,12 @@ def test_demo_command_prints_a_summary(tmp_path):
     assert res.exit_code == 0, res.output
     assert "forest_status_2024" in res.output and "EPSG:9213" in res.output
     assert str(tmp_path / "d") in res.output
+    # the layer table fits 100 columns (it was 186 wide): long cells wrap inside their column
+    lines = res.output.splitlines()
+    start = lines.index("every layer in EPSG:9213") + 1
+    table = lines[start:lines.index("", start)]
+    assert table[0].split()[:4] == ["layer", "year", "feat.", "measure"] and len(table) > 17
+    assert max(map(len, table)) <= 100
 
 
 def test_demo_command_runs_the_main_job(tmp_path):

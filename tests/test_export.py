@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -147,6 +149,32 @@ def test_refuses_to_overwrite(run):
     results, store, reports, _written = run
     with pytest.raises(OutputExistsError):
         export_results(results, store, reports, project=False)
+
+
+def _gdal_validator() -> str | None:
+    """A Python that has GDAL's GeoPackage validator (Debian python3-gdal: osgeo_utils), or None."""
+    for exe in ("/usr/bin/python3",):
+        if Path(exe).exists() and subprocess.run([exe, "-c", "import osgeo_utils.samples.validate_gpkg"],
+                                                 capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+@pytest.mark.skipif(_gdal_validator() is None and os.environ.get("GISPLAN_REQUIRE_GDAL_VALIDATOR") != "1",
+                    reason="GDAL's Python (Debian python3-gdal, with validate_gpkg.py) is not installed; "
+                           "scripts/install_test_tools.sh installs it")
+def test_geopackage_passes_gdals_validator_with_extra_checks(run):
+    """GDAL's validate_gpkg.py --extra accepts the GeoPackage (it rejected the layer_styles
+    last_change written without milliseconds: Req 15)."""
+    _results, _store, _reports, written = run
+    exe = _gdal_validator()
+    assert exe is not None, "GISPLAN_REQUIRE_GDAL_VALIDATOR=1 but no Python has osgeo_utils (python3-gdal)"
+    proc = subprocess.run([exe, "-m", "osgeo_utils.samples.validate_gpkg", "--extra", str(written["gpkg"])],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and not proc.stdout.strip() and not proc.stderr.strip(), proc.stdout + proc.stderr
+    with sqlite3.connect(written["gpkg"]) as con:
+        stamp = con.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone()[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp), stamp
 
 
 @pytest.mark.skipif(qgis_python() is None and os.environ.get("GISPLAN_REQUIRE_QGIS") != "1",

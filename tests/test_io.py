@@ -262,7 +262,8 @@ def test_open_raster_checks(tmp_path):
         open_raster(_raster(tmp_path / "nocrs.tif", crs=None))
     declared = open_raster(tmp_path / "nocrs.tif", crs=9213)
     assert declared.crs_declared
-    with pytest.warns(RepairWarning, match="outside the tree_cover range"):
+    with pytest.raises(SchemaError, match=r"bad\.tif \(1 band\): uint8 values 200 \(sampled\) fall outside the "
+                                          r"tree_cover range 0–100 %"):
         open_raster(_raster(tmp_path / "bad.tif", data=np.full((64, 64), 200, dtype="uint8")), layer_type="tree_cover")
     path = _raster(tmp_path / "cut.tif", data=np.random.default_rng(0).integers(0, 100, (64, 64), dtype="uint8"))
     blob = path.read_bytes()

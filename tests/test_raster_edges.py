@@ -188,7 +188,9 @@ def test_huge_sparse_raster_reads_only_the_window_of_the_zones(tmp_path, read_lo
     for r0, c0, h, w in read_log:
         assert 1100 - halo <= r0 and r0 + h <= 1300 + halo, (r0, h)
         assert 1600 - halo <= c0 and c0 + w <= 1800 + halo, (c0, w)
-    assert sum(h * w for _, _, h, w in read_log) <= (200 + 2 * halo) ** 2
+    # the window and its halo, plus the check of what the raster holds inside the zones' extent
+    # (200 × 200 cells: read whole, below raster_checks.WHOLE_CELLS)
+    assert sum(h * w for _, _, h, w in read_log) <= (200 + 2 * halo) ** 2 + 200 * 200
     # the change path reads the same window of both years
     read_log.clear()
     ch = forest_change_raster(path, path, z, id_column="code").iloc[0]
@@ -398,29 +400,45 @@ def test_real_modis_land_cover_over_the_wards(real_data, tmp_path):
     assert t["forest_ha"].sum() / t["observed_ha"].sum() * 100 == pytest.approx(30, abs=3)
 
 
-def test_real_srtm_and_modis_reflectance_flag_the_wards_they_do_not_cover(real_data, tmp_path):
+def _as_canopy(src, dst, values):
+    """A copy of ``src``'s grid (CRS, transform, nodata) holding ``values`` as one canopy band."""
+    with rasterio.open(src) as ds:
+        profile = dict(driver="GTiff", width=ds.width, height=ds.height, count=1, crs=ds.crs,
+                       transform=ds.transform, nodata=ds.nodata)
+    with rasterio.open(dst, "w", dtype=values.dtype, **profile) as out:
+        out.write(values, 1)
+    return dst
+
+
+def test_real_srtm_and_modis_reflectance_grids_flag_the_wards_they_do_not_cover(real_data, tmp_path):
     """The SRTM tile covers lon 105–106° E, lat 21–22° N only; the MODIS Aqua composite is a float
-    raster with NaN outside its data and no nodata value. Wards outside them come out flagged with
-    NaN, never 0 %."""
+    raster with NaN outside its data and no nodata value. Neither is canopy cover (both are refused
+    as such: tests/test_raster_checks.py), so canopy values are written on their grids, with their
+    nodata: wards outside them come out flagged with NaN, never 0 %."""
     wards = gpd.read_file(real_data / WARDS)
     tile = shapely.box(104.99958333333333, 20.999583333333334, 106.00041666666667, 22.000416666666666)
     inside = wards.geometry.within(tile).to_numpy()
     outside = ~wards.geometry.intersects(tile).to_numpy()
     assert inside.sum() >= 20 and outside.sum() >= 20
-    srtm = real_data / "srtm3_n21e105_vvnb/N21E105.hgt"
+    hgt = real_data / "srtm3_n21e105_vvnb/N21E105.hgt"
+    with rasterio.open(hgt) as ds:
+        z = ds.read(1)
+    canopy = np.where(z == -32768, -32768, np.clip(z // 10, 0, 100)).astype("int16")  # SRTM voids kept
+    srtm = _as_canopy(hgt, tmp_path / "srtm_grid.tif", canopy)
     with pytest.warns(GisplanWarning, match=r"of 92 zones are observed"):
         t = forest_cover(srtm, real_data / WARDS, id_column="code", threshold=100, mmu_ha=0)
     assert (t.loc[outside, "observed_pct"] == 0).all() and t.loc[outside, ["forest_ha", "forest_pct"]].isna().all().all()
     assert not t.loc[outside, "observed_ok"].any()
     # inside the tile only SRTM voids (-32768) are unobserved: few, so those wards are all kept
     assert (t.loc[inside, "observed_pct"] > 95).all() and t.loc[inside, "forest_pct"].notna().all()
-    aqua = real_data / "modis_aqua2019_aiproject/modis_aqua_2019_500m_south_thainguyen.tif"
-    with rasterio.open(aqua) as ds:
+    aqua_file = real_data / "modis_aqua2019_aiproject/modis_aqua_2019_500m_south_thainguyen.tif"
+    with rasterio.open(aqua_file) as ds:
         band = ds.read(1)
         assert ds.nodata is None and np.isnan(band).any()
         extent = shapely.box(*ds.bounds)
         rows, cols = np.nonzero(np.isfinite(band))
         xs, ys = rasterio.transform.xy(ds.transform, rows, cols)
+    aqua = _as_canopy(aqua_file, tmp_path / "aqua_grid.tif", np.clip(band / 100, 0, 100))  # NaN kept
     finite_centres = shapely.points(np.c_[xs, ys])
     with pytest.warns(GisplanWarning, match=r"92 of 92 zones"):
         a = forest_cover(aqua, real_data / WARDS, id_column="code", threshold=20, mmu_ha=0)
@@ -447,7 +465,7 @@ def test_unreadable_rasters_and_missing_bands_are_errors_not_tracebacks(tmp_path
     text.write_text("a,b\n1,2\n", encoding="utf-8")
     z = zones(box_px(0, 0, 256, 256))
     z.to_file(tmp_path / "z.gpkg")
-    with pytest.raises(ReadError, match=r"cannot decode rows .* of raster .*truncated\.tif.*truncated or damaged"):
+    with pytest.raises(ReadError, match=r"cannot decode (rows .* of )?raster .*truncated\.tif.*truncated or damaged"):
         forest_cover(truncated, z, id_column="code")
     with pytest.raises(ReadError, match=r"cannot read raster .*table\.tif"):
         forest_cover(text, z, id_column="code")

@@ -79,7 +79,8 @@ def test_two_slopes_share(tmp_path):
     t = from_origin(X0, Y0, RES, RES)
     x, y = _centres((100, 100), t)
     west = x < X0 + 1500
-    z = np.where(west, math.tan(math.radians(30)), math.tan(math.radians(10))) * (y - Y0)
+    # 1,800 m at the north edge, falling southwards: inside the dem type's plausible range
+    z = 1800 + np.where(west, math.tan(math.radians(30)), math.tan(math.radians(10))) * (y - Y0)
     path = _write(tmp_path / "two.tif", z, t)
     # the columns on either side of x = X0 + 1500 mix both planes in Horn's kernel: stay 2 cells off
     zones = _zones([(X0 + 300, Y0 - 2000, X0 + 1440, Y0 - 500), (X0 + 1560, Y0 - 2000, X0 + 2700, Y0 - 500)])
@@ -89,18 +90,20 @@ def test_two_slopes_share(tmp_path):
 
 
 def test_plane_in_degrees_is_measured_in_metres(tmp_path):
-    """A 20° plane written in EPSG:4326 (SRTM-like 3″ cells): slope in metres, not in degrees."""
+    """A 20° plane written in EPSG:4326 (SRTM-like 3″ cells): slope in metres, not in degrees.
+    The tile is 0.05° (about 5.5 km) wide, so the plane's relief (about 2.7 km) stays within the
+    plausible elevations of a DEM."""
     res = 3 / 3600
     lon0, lat0 = 105.5, 21.8
     t = from_origin(lon0, lat0, res, res)
-    lon, lat = _centres((240, 240), t)
+    lon, lat = _centres((60, 60), t)
     lon_m, lat_m = degree_lengths_m(lat, 6378137.0, 6356752.314245179)
     k = math.tan(math.radians(20))
     east = (lon - lon0) * lon_m  # local metres eastwards at each cell's latitude
     north = (lat - lat0) * lat_m
-    z = 200 + k * (0.6 * east + 0.8 * north)
+    z = 100 + k * (0.6 * east + 0.8 * (north - north.min()))
     path = _write(tmp_path / "deg.tif", z, t, crs="EPSG:4326")
-    zone = _zones([(lon0 + 0.03, lat0 - 0.17, lon0 + 0.17, lat0 - 0.03)], crs="EPSG:4326").to_crs(9213)
+    zone = _zones([(lon0 + 0.01, lat0 - 0.04, lon0 + 0.04, lat0 - 0.01)], crs="EPSG:4326").to_crs(9213)
     out = terrain_stats(path, zone, id_column="code")
     assert out.loc[0, "slope_mean_deg"] == pytest.approx(20.0, abs=0.1)
     # area on the ellipsoid ≈ the planar VN-2000 area (scale factor 0.9999 near 106.5°E: < 0.1 %)

@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from gisplan.catalog import LAYERS_DIR, Catalog
+from gisplan.cli.text_table import text_table
 
 
 def _build(ctx: dict) -> None:
@@ -21,14 +21,23 @@ def _build(ctx: dict) -> None:
     click.echo(f"demo dataset {verb} in {ctx['data']} ({time.perf_counter() - t:.1f} s)")
 
 
+#: short headings of the layer table, so it fits the terminal
+SUMMARY_HEADERS = {"features": "feat.", "errors": "err", "warnings": "warn", "study_area": "in the study area"}
+
+
 def _summary(ctx: dict) -> None:
     from gisplan.summary import summarize_catalog
 
     table = summarize_catalog(ctx["catalog"])
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
-        shown = table.drop(columns=["title_vi"]).astype({"features": "object"})
-        shown["features"] = [f"{int(n):,}" if n == n and n is not None else "—" for n in table["features"]]
-        click.echo(shown.to_string(index=False))
+    shown = table.drop(columns=["title_vi"]).astype({"features": "object"})
+    shown["features"] = [f"{int(n):,}" if n == n and n is not None else "—" for n in table["features"]]
+    shown["layer"] = [n if n == t else f"{n} ({t})" for n, t in zip(table["layer"], table["type"], strict=True)]
+    columns = ["layer", "year", "features", "crs", "measure", "errors", "warnings", "status", "study_area"]
+    if table["crs"].nunique() == 1:  # one CRS for all: said once, above the table
+        click.echo(f"every layer in {table['crs'].iloc[0]}")
+        columns.remove("crs")
+    click.echo(text_table(shown.to_dict("records"), columns, wrap_first=["study_area", "measure", "layer"],
+                          headers=SUMMARY_HEADERS, right=["year", "features", "errors", "warnings"]))
     bad = table[table["status"] != "ok"]
     if len(bad):
         raise click.ClickException(f"{len(bad)} layer(s) could not be read: {', '.join(bad['layer'])}")

@@ -122,8 +122,8 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
                                  client=client)
     finally:
         close_client(client)
-    for w in caught:  # one line per warning, never a source line
-        click.echo(f"warning: {' '.join(str(w.message).split())}", err=True)
+    for text in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):  # one line each, once
+        click.echo(f"warning: {text}", err=True)
     with atomic_path(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     total_obs = table["observed_ha"].sum()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from gisplan import ValidationReport
 from gisplan.catalog import Catalog, CatalogPath, default_catalog_path, load_catalog
+from gisplan.cli.text_table import text_table
 from gisplan.encoding import normalize_encoding
-from gisplan.errors import GisplanError, OutputExistsError
+from gisplan.errors import GisplanError, LayerNotFoundError, OutputExistsError
 from gisplan.forest_codes import NUMBERINGS
 from gisplan.io import (
     RASTER_SUFFIXES,
@@ -112,18 +112,21 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
         assume_crs = old_crs
     encoding = normalize_encoding(encoding)
     cat = _catalog(catalog_path)
-    rows, n_errors = [], 0
-    for source in _expand_folders(paths):
+    sources = _expand_folders(paths)
+    for source in sources:  # a wrong path is one error line (exit 2) before anything is checked
+        _check_exists(source, cat)
+    n_errors = 0
+    for source in sources:
         ltype = _type_for(source, layer_type, cat)
         is_raster = (cat.types[ltype].kind == "raster" if ltype is not None
                      else Path(source).suffix.lower() in RASTER_SUFFIXES)
+        inner = None
         if is_raster:
             try:
                 open_raster(source, catalog=cat, layer_type=ltype, crs=assume_crs)
                 issues = []
             except GisplanError as exc:
-                issues = [{"severity": "error", "file": source, "layer": None, "column": None,
-                           "row": None, "message": str(exc)}]
+                issues = [{"severity": "error", "column": None, "row": None, "message": str(exc)}]
             counts = (len(issues), 0)
         else:
             report = validate(source, layer_type=ltype, catalog=cat, layer=layer,
@@ -131,18 +134,43 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
             counts = (len(report.errors), len(report.warnings))
             issues = [i.__dict__ for i in report.capped(None if show_all else ValidationReport.print_limit)]
             schema = report.schema
+            inner = next((i["layer"] for i in issues if i.get("layer")), None)
+            inner = None if inner == Path(source).stem else inner  # a Shapefile's one layer
         n_errors += counts[0]
         status = "OK" if not any(counts) else f"{counts[0]} error(s), {counts[1]} warning(s)"
         read_as = f"{ltype or NO_TYPE}" + (f", {schema['title_en']}" if not is_raster and schema else "")
-        click.echo(f"{source} [{read_as}]: {status}")
+        # the path once, in the header line; the rows name what is wrong, wrapped to fit the terminal
+        click.echo(f"{source}{f' (layer {inner})' if inner else ''} [{read_as}]: {status}")
         if not is_raster and schema and schema.get("numbering"):
             click.echo(f"  maldlr follows the {NUMBERINGS[schema['numbering']][1]}")
-        rows.extend(issues)
-    if rows:
-        table = pd.DataFrame(rows)[["severity", "column", "row", "message", "file", "layer"]]
-        with pd.option_context("display.max_colwidth", 120, "display.width", 250, "display.max_rows", None):
-            click.echo(table.fillna("").to_string(index=False))
+        if issues:
+            click.echo(text_table([{**i, "message": _without_path(i["message"], source)} for i in issues],
+                                  ["severity", "column", "row", "message"], wrap_first=["message"]))
     raise SystemExit(1 if n_errors else 0)
+
+
+def _check_exists(source: str, cat: Catalog) -> None:
+    """A path that does not exist and names no catalog entry, or an entry whose file is missing,
+    is a :class:`~gisplan.errors.LayerNotFoundError` (one ``Error:`` line, exit 2)."""
+    if Path(source).exists():
+        return
+    if source in cat:
+        entry = cat.entry(source)
+        if not entry.path.exists():
+            raise LayerNotFoundError(f"catalog entry {source!r}: its file {entry.path} does not exist; "
+                                     f"check the key 'path' in {cat.path}")
+        return
+    raise LayerNotFoundError(f"{source} does not exist (neither a file nor a folder nor an entry of the catalog "
+                             f"{cat.path}); check the path")
+
+
+def _without_path(message: str, source: str) -> str:
+    """``message`` with the checked file's path (printed once in the header) shortened to its name."""
+    name = Path(source).name
+    for form in {str(source), str(Path(source)), str(Path(source).resolve())}:
+        if form != name:
+            message = message.replace(form, name)
+    return message
 
 
 @click.command("convert")
@@ -206,13 +234,16 @@ def list_cmd(catalog_path):
     """List the layer types and the layers of the catalog."""
     cat = _catalog(catalog_path)
     click.echo("Layer types (layers/types.toml):")
-    for t in cat.types.values():
-        click.echo(f"  {t.id:20} {t.kind:7} {t.title_vi} — {t.title_en}")
-    click.echo(f"\nCatalog {cat.path} — {cat.title}{' (synthetic)' if cat.synthetic else ''}:")
-    for e in cat:
-        state = "ok" if e.path.exists() else "MISSING"
-        year = f" {e.year}" if e.year else ""
-        click.echo(f"  {e.name:20} {e.type:20}{year:6} {state:8} {e.path}")
+    click.echo(text_table([{"type": t.id, "kind": t.kind, "title": f"{t.title_vi} — {t.title_en}"}
+                           for t in cat.types.values()], ["type", "kind", "title"], wrap_first=["title"]))
+    click.echo(f"\nCatalog {cat.path} — {cat.title}{' (synthetic)' if cat.synthetic else ''}")
+    base = cat.base.resolve() if cat.base is not None else None
+    if base is not None:
+        click.echo(f"files under {base}")
+    rows = [{"layer": e.name, "type": e.type, "year": e.year or "", "state": "ok" if e.path.exists() else "MISSING",
+             "file": e.path.relative_to(base) if base is not None and e.path.is_relative_to(base) else e.path}
+            for e in cat]
+    click.echo(text_table(rows, ["layer", "type", "year", "state", "file"], wrap_first=["file"]))
 
 
 @layers_group.command("info")

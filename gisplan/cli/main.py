@@ -83,6 +83,46 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {category.__name__}: {one_line(message)}\n"
 
 
+#: the warning and log lines printed in this run: each is printed once
+_PRINTED: set[str] = set()
+
+
+def _first_time(line: str) -> bool:
+    if line in _PRINTED:
+        return False
+    _PRINTED.add(line)
+    return True
+
+
+def _format_warning_once(message, category, filename, lineno, line=None, *, file=None) -> str:
+    """Python's ``formatwarning`` during a run: print the warning's line once per run, above any
+    progress bar (tqdm clears the bar, prints, draws it again), and give Python nothing more to
+    print. (Only ``formatwarning`` is replaced, so code that records warnings still records them.)"""
+    from tqdm import tqdm
+
+    text = _format_warning(message, category, filename, lineno).rstrip("\n")
+    if _first_time(text):
+        tqdm.write(text, file=file or sys.stderr)
+    return ""
+
+
+class _OnceHandler(logging.StreamHandler):
+    """Log records as one line each, once per run, above any progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001 - logging's own contract: never raise from a handler
+            self.handleError(record)
+            return
+        if not _first_time(text):
+            return
+        from tqdm import tqdm
+
+        with tqdm.external_write_mode(file=self.stream):
+            super().emit(record)
+
+
 class _LogFormatter(logging.Formatter):
     """Log records as one line like the warnings: ``warning: …`` (with the logger's name when
     verbose: ``info gisplan.io: …``)."""
@@ -103,9 +143,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         debug = bool(ctx.params.get("debug"))
         formatter = warnings.formatwarning  # catch_warnings does not restore it
+        _PRINTED.clear()  # a new run
         with warnings.catch_warnings():
             if not debug:
-                warnings.formatwarning = _format_warning
+                warnings.formatwarning = _format_warning_once
             try:
                 return super().invoke(ctx)
             except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
@@ -150,7 +191,7 @@ def cli(verbose: int, quiet: int, debug: bool) -> None:
     or 130 (interrupted).
     """
     level = max(logging.DEBUG, logging.WARNING - 10 * verbose + 10 * quiet)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _OnceHandler(sys.stderr)
     handler.setFormatter(_LogFormatter(named=verbose > 0 or debug))
     logging.basicConfig(level=level, handlers=[handler])
     if quiet:

@@ -210,7 +210,8 @@ def write_layer_styles(gpkg: str | Path, styles: Mapping[str, LayerStyle], *,
     """Store each layer's style (QML and SLD) as its default in the GeoPackage's
     ``layer_styles`` table, registered in ``gpkg_contents`` as an attribute table (as QGIS
     itself does). Earlier styles of the same layers and name are replaced."""
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # the GeoPackage DATETIME form (Req 15): ISO 8601 in UTC with milliseconds, YYYY-MM-DDTHH:MM:SS.SSSZ
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     with sqlite3.connect(gpkg) as con:
         con.execute(_CREATE)
         con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "

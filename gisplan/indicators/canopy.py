@@ -70,7 +70,7 @@ def forest_cover(
     threshold: float = FOREST.threshold,
     mmu_ha: float = FOREST.mmu_ha,
     forest_classes: Sequence[int] | None = None,
-    band: int = 1,
+    band: int | None = None,
     connectivity: int = 8,
     min_observed_pct: float = MIN_OBSERVED_PCT,
     crs: Any = None,
@@ -95,7 +95,8 @@ def forest_cover(
     mmu_ha : minimum forest patch area in ha (≥ 0); patches with an area below it are dropped
         before counting (``0`` switches the rule off).
     forest_classes : class codes that are forest (class rasters); ``threshold`` is then ignored.
-    band : raster band.
+    band : the raster band to read; by default the raster must have one band (a multi-band image
+        is not a canopy-cover or class raster unless one band is named).
     connectivity : 8 (default) or 4, for patches.
     min_observed_pct : zones whose observed share is below it (%) get ``observed_ok`` False,
         ``forest_pct`` NaN and a :class:`~gisplan.errors.GisplanWarning` naming them.
@@ -136,13 +137,17 @@ def forest_cover(
     path, rcrs, _ = raster_zones.raster_info(raster, crs)
     gdf, geoms, info = raster_zones.prepare_zones(path, rcrs, zones, id_column, layer=layer,
                                                   encoding=encoding, mmu_ha=definition.mmu_ha)
+    # the raster is what it is read as (canopy cover with a threshold, classes with forest_classes),
+    # checked inside the zones' extent
+    raster_zones.check_read_as(raster, "tree_cover" if classes is None else "land_cover", band=band,
+                               bounds=gdf.total_bounds)
 
     def classify(arrays, masks, strip):
         forest = forest_mask(arrays[0], masks[0], definition.threshold, classes, info, connectivity, strip)
         cls = masks[0].astype(np.int8) + forest
         return strip.core(cls)
 
-    sums = raster_zones.count_classes([path], geoms, classify, 3, band, progress, strip_rows, info, client)
+    sums = raster_zones.count_classes([path], geoms, classify, 3, band or 1, progress, strip_rows, info, client)
     px_ha = info["sum_m2"] / 1e4
     area_ha = info["zone_m2"] / 1e4
     observed = (sums[:, 1] + sums[:, 2]) * px_ha

@@ -35,6 +35,7 @@ from gisplan.indicators.forest_definition import (
 )
 from gisplan.indicators.raster_zones import (
     Raster,
+    check_read_as,
     count_classes,
     observed_share,
     prepare_zones,
@@ -122,7 +123,7 @@ def forest_change_raster_sets(
     threshold: float = FOREST.threshold,
     mmu_ha: float = FOREST.mmu_ha,
     forest_classes: Sequence[int] | None = None,
-    band: int = 1,
+    band: int | None = None,
     connectivity: int = 8,
     min_observed_pct: float = MIN_OBSERVED_PCT,
     crs: Any = None,
@@ -203,7 +204,13 @@ def forest_change_raster_sets(
         cls = np.where(~both, 0, np.where(f0 & f1, 2, np.where(f0, 3, np.where(f1, 4, 1)))).astype(np.int8)
         return strip.core(cls)
 
-    sums = count_classes([path0, path1], np.concatenate(geoms), classify, 5, band, progress, strip_rows, info,
+    # each raster is what it is read as (canopy cover with a threshold, classes with forest_classes),
+    # checked inside the zones' extent
+    all_geoms = np.concatenate(geoms)
+    for raster in (raster_before, raster_after):
+        check_read_as(raster, "tree_cover" if classes is None else "land_cover", band=band,
+                      bounds=shapely.total_bounds(all_geoms))
+    sums = count_classes([path0, path1], all_geoms, classify, 5, band or 1, progress, strip_rows, info,
                 client)
     px_ha = info["sum_m2"] / 1e4
     purposes = list(pz["purpose"]) if pz is not None else []

@@ -28,7 +28,7 @@ from gisplan.errors import (
     SchemaError,
 )
 from gisplan.indicators.hazard_config import Factor
-from gisplan.indicators.raster_zones import unit_m
+from gisplan.indicators.raster_zones import check_read_as, unit_m
 from gisplan.indicators.terrain import dem_info, grid_metres
 
 LAND_COVER_CLASSES = {1: "forest_natural", 2: "forest_plantation", 3: "shrub", 4: "cropland", 5: "built_up",
@@ -39,6 +39,7 @@ def dem_grid(dem, crs, bounds, margin_m: float) -> tuple[np.ndarray, Any, CRS, l
     """Elevations (NaN = nodata) on a projected grid covering ``bounds`` (in EPSG:9213 or the
     DEM's projected CRS) plus ``margin_m``; a DEM in degrees is warped to EPSG:9213."""
     path, rcrs = dem_info(dem, crs)
+    check_read_as(dem, "dem")  # metres within the dem type's plausible range
     notes = []
     with rasterio.open(path) as ds:
         src_t, h, w = ds.transform, ds.height, ds.width

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import unicodedata
 import warnings
 from typing import Any
 
@@ -24,6 +25,7 @@ import shapely
 from pyproj import CRS
 
 from gisplan import zonal
+from gisplan.catalog import Catalog
 from gisplan.crs import to_crs
 from gisplan.errors import (
     CRSError,
@@ -34,6 +36,7 @@ from gisplan.errors import (
     SchemaError,
 )
 from gisplan.io import RasterSource, read_layer
+from gisplan.io.raster_checks import check_grid, check_raster
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def raster_info(raster: Raster, crs: Any = None, *, what: str = "raster",
     ------
     LayerNotFoundError, ReadError, CRSError
         The file is absent or unreadable; it has no CRS and none is declared, or the declared
-        CRS contradicts the file's or the opened source's.
+        CRS contradicts the file's or the opened source's; its grid is rotated or not north-up.
     """
     declared = to_crs(crs) if crs is not None else None
     if isinstance(raster, RasterSource):
@@ -68,6 +71,7 @@ def raster_info(raster: Raster, crs: Any = None, *, what: str = "raster",
         with rasterio.open(path) as ds:
             file_crs = ds.crs
             grid = (tuple(ds.transform), ds.height, ds.width)
+            check_grid(ds, path)
     except rasterio.errors.RasterioIOError as exc:
         raise ReadError(f"cannot read {what} {path}: {str(exc).rstrip('.')}. Give {formats}") from exc
     if file_crs is None and declared is None:
@@ -81,6 +85,44 @@ def raster_info(raster: Raster, crs: Any = None, *, what: str = "raster",
         return path, fcrs, grid
     log.info("%s %s has no CRS in the file; using the declared %s", what, path, declared.name)
     return path, declared, grid
+
+
+def check_read_as(raster: Raster, layer_type: str, *, band: int | None = None, bounds=None) -> None:
+    """Check that ``raster`` is what an indicator reads it as (``"tree_cover"``: canopy cover
+    with a threshold; ``"land_cover"``: classes whose forest codes the caller names;
+    ``"dem"``) with :func:`gisplan.io.raster_checks.check_raster`, the check ``open_raster``
+    runs, on samples inside ``bounds`` (the zones' extent in the raster's CRS; default the whole
+    raster), so only the window the indicator reads anyway is touched. A ``RasterSource``
+    opened as that type (by the layer store) is not checked again. ``band`` is the band read
+    when the caller chose one, else the raster must have one band.
+
+    Raises
+    ------
+    SchemaError
+        The raster is not what it is read as (a DEM or reflectance read as canopy cover …),
+        naming the file, its band count and the values seen.
+    OptionError
+        ``band`` does not exist.
+    """
+    if isinstance(raster, RasterSource) and raster.layer_type == layer_type:
+        return
+    path = raster.path if isinstance(raster, RasterSource) else raster
+    reclass = raster.reclass if isinstance(raster, RasterSource) else None
+    with rasterio.open(path) as ds:
+        window = None
+        if bounds is not None and np.all(np.isfinite(bounds)):
+            t = ds.transform  # north-up (raster_info checked): the zones' extent in cells, cut to the raster
+            cols = sorted(((bounds[0] - t.c) / t.a, (bounds[2] - t.c) / t.a))
+            rows = sorted(((bounds[3] - t.f) / t.e, (bounds[1] - t.f) / t.e))
+            c0, r0 = max(0, math.floor(cols[0])), max(0, math.floor(rows[0]))
+            c1, r1 = min(ds.width, math.ceil(cols[1])), min(ds.height, math.ceil(rows[1]))
+            window = rasterio.windows.Window(c0, r0, max(0, c1 - c0), max(0, r1 - r0))
+        try:  # forest classes named by the caller (no reclass): the file's own legend, checked to be codes
+            check_raster(ds, path, Catalog(None).types[layer_type], band=band, reclass=reclass, window=window,
+                         codes_named=layer_type == "land_cover" and reclass is None)
+        except rasterio.errors.RasterioIOError as exc:
+            raise ReadError(f"cannot decode raster {path}: {str(exc).rstrip('.')}. The file may be truncated or "
+                            f"damaged: copy it again from its source") from exc
 
 
 def prepare_zones(path, crs: CRS, zones, id_column, *, mmu_ha: float, layer=None, encoding="auto"):
@@ -112,6 +154,10 @@ def load_zones(zones, id_column: str, crs: CRS, *, layer=None, encoding="auto") 
         gdf, where = read_layer(zones, layer=layer, encoding=encoding, crs=None), f"zones {zones}"
     if gdf.crs is None:
         raise CRSError(f"{where} have no CRS; set one (e.g. gdf.set_crs(9213)) first")
+    if id_column not in gdf.columns:  # the same name in another Unicode form (NFD from macOS, NFC typed)
+        same = [c for c in gdf.columns if unicodedata.normalize("NFC", str(c)) == unicodedata.normalize("NFC", id_column)]
+        if len(same) == 1:
+            gdf = gdf.rename(columns={same[0]: id_column})
     if id_column not in gdf.columns:
         raise SchemaError(f"{where} have no column {id_column!r}; columns: "
                           f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
@@ -248,7 +294,7 @@ def count_classes(sources, geoms, classify, n_classes, band, progress, strip_row
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=info["height_rows"], unit="windows", desc="forest cover")
+        bar = tqdm(total=info["height_rows"], unit="windows", desc="forest cover", leave=False)  # cleared when done
     try:
         return zonal.class_sums(sources, geoms, classify, n_classes, halo=info["n_min"], band=band,
                                 strip_rows=strip_rows, progress=bar, row_weights=info["row_area"], client=client,

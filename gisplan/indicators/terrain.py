@@ -50,6 +50,7 @@ from gisplan.errors import (
 from gisplan.indicators.options import MIN_OBSERVED_PCT
 from gisplan.indicators.raster_zones import (
     cell_areas,
+    check_read_as,
     load_zones,
     raster_info,
     unit_m,
@@ -90,6 +91,7 @@ class DemWindow:
 def dem_info(dem: str | os.PathLike | RasterSource, crs: Any = None) -> tuple[str, CRS]:
     """(path, CRS) of a DEM: the file's CRS, else the declared one; never assumed silently
     (:func:`gisplan.indicators.raster_zones.raster_info`). The CRS must be projected or in degrees.
+    Its values are checked by the callers (:func:`gisplan.indicators.raster_zones.check_read_as`).
 
     Raises
     ------
@@ -281,6 +283,8 @@ def terrain_stats(
         if not 1 <= band <= ds.count:
             raise OptionError(f"band={band} does not exist in DEM {path} ({ds.count} band(s))")
     gdf = load_zones(zones, id_column, rcrs, layer=layer, encoding=encoding)
+    # metres within the dem type's plausible range, checked inside the zones' extent
+    check_read_as(dem, "dem", band=None if band == 1 else band, bounds=gdf.total_bounds)
     geoms = gdf.geometry.to_numpy()
     n = len(geoms)
     cov = zonal.coverage(geoms, transform).clip(height, width)

@@ -72,13 +72,17 @@ def apply_defaults(df: pd.DataFrame, defaults: Mapping[str, Any]) -> pd.DataFram
 
 def derive_columns(df: pd.DataFrame, ltype: LayerType) -> tuple[pd.DataFrame, dict[str, str]]:
     """Fill a missing ``unit_type`` of administrative units from the name prefix (Xã/Phường/
-    Thị trấn), the way official names are written."""
+    Thị trấn), the way official names are written: of ``name``, else of the first other text
+    column whose every name has one (a file with short names and full names, e.g. ``fullName``)."""
     attr = ltype.attributes.get("unit_type")
     if attr is None or "unit_type" in df.columns or "name" not in df.columns:
         return df, {}
-    types = df["name"].map(unit_type_of)
-    if types.isna().any():
-        return df, {}
-    out = df.copy()
-    out["unit_type"] = types
-    return out, {"unit_type": "from the name prefix (Xã / Phường / Thị trấn)"}
+    others = [c for c in df.columns if c != "name" and pd.api.types.is_string_dtype(df[c])]
+    for col in ["name", *others]:
+        types = df[col].map(lambda v: unit_type_of(v) if isinstance(v, str) else None)
+        if types.notna().all():
+            out = df.copy()
+            out["unit_type"] = types
+            of = "the name prefix" if col == "name" else f"the prefix of the names in {col!r}"
+            return out, {"unit_type": f"from {of} (Xã / Phường / Thị trấn)"}
+    return df, {}

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import rasterio
 from pyproj import CRS
-from rasterio.windows import Window
 
-from gisplan.catalog import Catalog
+from gisplan.catalog import Catalog, CatalogEntry
 from gisplan.crs import to_crs
-from gisplan.errors import CRSError, LayerNotFoundError, ReadError, RepairWarning, SchemaError
+from gisplan.errors import CRSError, LayerNotFoundError, ReadError, RepairWarning
+from gisplan.io.raster_checks import check_raster
 from gisplan.io.sources import catalog_entry
 
 
@@ -73,34 +73,41 @@ class RasterSource:
         return rasterio.open(self.path)
 
 
-def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
+def open_raster(source: str | os.PathLike | CatalogEntry, *, catalog: Catalog | None = None,
                 layer_type: str | None = None, crs: Any = None,
                 reclass: Mapping[int, int] | None = None) -> RasterSource:
-    """Open a raster by path or catalog entry name and check it without reading it whole.
+    """Open a raster by path, catalog entry name or :class:`~gisplan.catalog.CatalogEntry` and
+    check it without reading it whole (errors about an entry's raster name the entry).
 
     Checks: the file opens, has a CRS (or one is declared with ``crs`` / the catalog entry),
-    sampled blocks decode (a truncated file fails here), values in the samples are inside the
-    layer type's range (warning otherwise), and a nodata value is declared (warning otherwise).
-    Class rasters (land cover): the sampled codes must be the type's classes, or be listed in
-    ``reclass`` (the file's code -> the type's class, 0 for no data; default the catalog entry's
-    ``reclass``), else SchemaError naming the codes.
+    sampled blocks decode (a truncated file fails here), the grid is north-up, the raster is what
+    its layer type claims (:func:`gisplan.io.raster_checks.check_raster`: canopy cover one band
+    within 0–100 %, not a DEM, reflectance or classes; a DEM in metres within its plausible
+    range; class rasters' codes the type's classes or listed in ``reclass`` — the file's code ->
+    the type's class, 0 for no data; default the catalog entry's ``reclass``), and a nodata value
+    is declared (warning otherwise).
 
     Raises
     ------
     LayerNotFoundError, ReadError, CRSError, SchemaError
     """
-    entry, catalog = catalog_entry(source, catalog)
+    entry, catalog = (source, catalog) if isinstance(source, CatalogEntry) else catalog_entry(source, catalog)
     path = entry.path if entry else Path(source)
     ltype_id = entry.type if entry else layer_type
     declared = crs if crs is not None else (entry.crs if entry else None)
     if not path.exists():
         raise LayerNotFoundError(f"{path} does not exist")
+    if reclass is None and entry is not None:
+        reclass = entry.reclass
+    cat = catalog if catalog is not None else Catalog(None)
+    ltype = cat.types.get(ltype_id) if ltype_id else None
     try:
         with rasterio.open(path) as ds:
             file_crs = ds.crs
             info = dict(transform=ds.transform, width=ds.width, height=ds.height, res=ds.res,
                         nodata=ds.nodata, dtype=ds.dtypes[0], count=ds.count, bounds=tuple(ds.bounds))
-            samples = _sample_blocks(ds)
+            # what the raster claims to be, on sampled windows (a truncated file fails here too)
+            check_raster(ds, path, ltype, reclass=reclass, entry=entry)
     except rasterio.errors.RasterioIOError as exc:
         raise ReadError(f"cannot read raster {path}: {exc}. The file may be truncated or not a GeoTIFF") from exc
     if file_crs is None and declared is None:
@@ -109,68 +116,11 @@ def open_raster(source: str | os.PathLike, *, catalog: Catalog | None = None,
             f"open_raster(..., crs=…), or write it into the file (gdal_edit.py -a_srs EPSG:9213 {path.name})"
         )
     raster_crs = to_crs(declared) if file_crs is None else CRS.from_user_input(file_crs)
-    cat = catalog if catalog is not None else Catalog(None)
-    ltype = cat.types.get(ltype_id) if ltype_id else None
-    floating = np.issubdtype(np.dtype(info["dtype"]), np.floating)
     if info["nodata"] is None:
+        floating = np.issubdtype(np.dtype(info["dtype"]), np.floating)
         counted = "every finite pixel (NaN and ±inf are nodata)" if floating else "every pixel"
         warnings.warn(f"raster {path} declares no nodata value: {counted} counts as observed",
                       RepairWarning, stacklevel=2)
-    if ltype is not None and ltype.raster.get("values") == "continuous":
-        lo, hi = ltype.raster.get("min"), ltype.raster.get("max")
-        vals = samples[samples != info["nodata"]] if info["nodata"] is not None else samples
-        if floating:
-            vals = vals[np.isfinite(vals)]
-        if vals.size and ((lo is not None and vals.min() < lo) or (hi is not None and vals.max() > hi)):
-            warnings.warn(
-                f"raster {path}: sampled values {vals.min()}–{vals.max()} fall outside the "
-                f"{ltype.id} range {lo}–{hi} ({ltype.raster.get('unit', '')}); check band and scaling",
-                RepairWarning, stacklevel=2)
-    if reclass is None and entry is not None:
-        reclass = entry.reclass
-    if ltype is not None and ltype.raster.get("values") == "classes":
-        _check_class_codes(path, samples, info["nodata"], ltype, reclass, entry)
     return RasterSource(path=path, crs=raster_crs, layer_type=ltype_id, crs_declared=file_crs is None,
                         name=entry.name if entry else path.stem, year=entry.year if entry else None,
                         synthetic=bool(entry.synthetic) if entry else False, reclass=reclass, **info)
-
-
-def _check_class_codes(path, samples, nodata, ltype, reclass, entry) -> None:
-    """A class raster whose sampled codes are not the type's classes (or not in the entry's
-    ``reclass``) is an error: a land-cover map coded otherwise (IGBP, a national legend) would
-    be read as the wrong classes."""
-    vals = samples[np.isfinite(samples)] if np.issubdtype(samples.dtype, np.floating) else samples
-    if nodata is not None:
-        vals = vals[vals != nodata]
-    if reclass is not None:
-        known = set(reclass)
-    else:  # the type's classes and its usual nodata code
-        known = {int(c) for c in ltype.raster.get("classes", {})} | {int(ltype.raster.get("nodata", 0))}
-    found = np.unique(vals)
-    bad = [int(v) if float(v).is_integer() else float(v) for v in found if v not in known]
-    if not bad:
-        return
-    classes = ", ".join(f"{c} {name}" for c, name in ltype.raster.get("classes", {}).items())
-    where = f"catalog entry {entry.name!r}: " if entry else ""
-    if reclass is not None:
-        raise SchemaError(f"{where}raster {path}: codes {', '.join(map(str, bad))} are not in the entry's "
-                          f"reclass; map each to a {ltype.id} class ({classes}) or to 0 for no data")
-    how = ("map its codes in the catalog entry" if entry else
-           "read it through a catalog entry (gisplan indicators --catalog) that maps its codes")
-    raise SchemaError(
-        f"{where}raster {path}: codes {', '.join(map(str, bad))} are not {ltype.id} classes ({classes}); "
-        f"the file uses another legend: {how}, e.g. reclass = {{ \"1-5\" = 1, 12 = 4, 13 = 5 }} "
-        f"(0 for no data), or reclassify the file to these codes")
-
-
-def _sample_blocks(ds) -> np.ndarray:
-    """Decode a few blocks (first, middle, last) of band 1; a truncated file fails here."""
-    bh, bw = ds.block_shapes[0]
-    rows = sorted({0, (ds.height // 2 // bh) * bh, max(0, ((ds.height - 1) // bh) * bh)})
-    cols = sorted({0, (ds.width // 2 // bw) * bw, max(0, ((ds.width - 1) // bw) * bw)})
-    out = []
-    for r in rows:
-        for c in cols:
-            win = Window(c, r, min(bw, ds.width - c), min(bh, ds.height - r))
-            out.append(ds.read(1, window=win).ravel())
-    return np.concatenate(out)

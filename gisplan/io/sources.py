@@ -13,7 +13,7 @@ from gisplan.catalog import Catalog, CatalogEntry, LayerType, load_catalog
 VECTOR_SUFFIXES = {".gpkg", ".shp", ".dbf", ".geojson", ".json", ".kml", ".kmz", ".tab", ".mif",
                    ".fgb", ".csv", ".parquet", ".geoparquet", ".zip", ".gml"}
 #: Suffixes of the rasters gisplan reads (lower case).
-RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img"}
+RASTER_SUFFIXES = {".tif", ".tiff", ".vrt", ".img", ".hgt"}
 #: Layer type used when read_layer is given none: any geometry, no attribute schema.
 ANY_LAYER = LayerType(id="any", title_vi="Lớp dữ liệu", title_en="vector layer", kind="vector",
                       geometry=("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import codecs
 import warnings
+import zipfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pandas as pd
@@ -18,7 +19,7 @@ import pyogrio
 from gisplan.catalog import LayerType
 from gisplan.errors import CRSError, LayerNotFoundError, ReadError, SchemaError
 from gisplan.io.csv_points import read_csv
-from gisplan.io.sources import RASTER_SUFFIXES
+from gisplan.io.sources import RASTER_SUFFIXES, VECTOR_SUFFIXES
 
 
 def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, *, assume_crs=None,
@@ -43,6 +44,10 @@ def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, 
         if not any(path.with_suffix(p).exists() for p in (".shx", ".SHX")):
             raise ReadError(f"cannot read {path}: its index file {path.with_suffix('.shx').name} is missing; "
                             "copy the Shapefile's files (.shp, .shx, .dbf, .prj, .cpg) together from its source")
+        if not any(path.with_suffix(p).exists() for p in (".dbf", ".DBF")):
+            raise ReadError(f"cannot read {path}: its attribute file {path.with_suffix('.dbf').name} is missing "
+                            "(without it the features have no attributes); copy the Shapefile's files (.shp, "
+                            ".shx, .dbf, .prj, .cpg) together from its source")
     if path.is_dir() and suffix != ".gdb" and not any(path.glob("*.shp")):
         raise ReadError(f"cannot read {path}: it is a folder, not a layer file; give the file inside it "
                         "(e.g. .gpkg, .shp, .geojson)")
@@ -54,7 +59,7 @@ def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, 
             return gpd.read_parquet(path), None, []
         if suffix == ".shp":
             _check_shp_length(path)
-        target = str(path)  # .kmz: read by GDAL's LIBKML driver
+        target = _zip_target(path) if suffix == ".zip" else str(path)  # .kmz: read by GDAL's LIBKML driver
         layer = _pick_layer(target, path, layer, ltype)
         kw = {}
         if suffix in (".shp", ".dbf"):
@@ -72,6 +77,33 @@ def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, 
             f"cannot read {path}: {exc}. The file may be truncated, corrupt or not a "
             f"{suffix.lstrip('.').upper()} file; re-export it from its source"
         ) from exc
+
+
+def _zip_target(path: Path) -> str:
+    """What GDAL opens for a zip: the archive when its layer files are at the top; the folder
+    inside holding them (a zipped delivery folder), or the one layer file there; several folders
+    with layers are a :class:`ReadError` listing them."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ReadError(f"cannot read {path}: not a readable zip archive ({exc}); copy it again from its "
+                        "source") from exc
+    layers = [PurePosixPath(n) for n in names
+              if PurePosixPath(n).suffix.lower() in VECTOR_SUFFIXES - {".dbf", ".zip"}]
+    if not layers:
+        raise ReadError(f"cannot read {path}: the archive holds no layer file ({len(names)} file(s): "
+                        f"{', '.join(names[:5])}{' …' if len(names) > 5 else ''})")
+    folders = sorted({str(p.parent) for p in layers})
+    if folders == ["."]:
+        return str(path)
+    if len(folders) > 1:
+        raise ReadError(f"cannot read {path}: the archive holds layers in several folders ({', '.join(folders)}); "
+                        "unzip it and give the layer file")
+    inside = [p for p in layers if str(p.parent) == folders[0]]
+    if len(inside) == 1 and inside[0].suffix.lower() != ".shp":
+        return f"/vsizip/{path}/{inside[0]}"
+    return f"/vsizip/{path}/{folders[0]}"
 
 
 def _check_shp_length(path: Path) -> None:

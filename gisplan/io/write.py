@@ -14,7 +14,15 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from gisplan._atomic import SHAPEFILE_PARTS, atomic_path, check_output, ensure_dir, input_files
+from gisplan._atomic import (
+    SHAPEFILE_PARTS,
+    atomic_path,
+    check_output,
+    ensure_dir,
+    input_files,
+    sweep_temporaries,
+    temporary_prefix,
+)
 from gisplan.catalog import SYNTHETIC_NOTE
 from gisplan.errors import GisplanError, OutputError, ReadError
 
@@ -78,7 +86,8 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, *, overwrite: bool, inpu
         check_output(part, overwrite=overwrite, inputs=inputs)
     ensure_dir(path.parent)
     try:
-        tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", suffix=".shpdir", dir=path.parent))
+        sweep_temporaries(path.parent)
+        tmpdir = Path(tempfile.mkdtemp(prefix=temporary_prefix(path.stem), suffix=".shpdir", dir=path.parent))
     except OSError as exc:
         raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}") from exc
     try:
