@@ -443,14 +443,18 @@ def _established(out, raw, col, d, add: _Adder) -> None:
                        f"the lot is classed by its status code")
 
 
+def _fold_one(v) -> str | None:
+    """Lower case without diacritics (đ → d), spaces collapsed, with a trailing space (so a pattern
+    may end a word), for matching names; None for a missing value."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    t = unicodedata.normalize("NFD", str(v).lower().replace("đ", "d"))
+    return re.sub(r"\s+", " ", "".join(ch for ch in t if not unicodedata.combining(ch))).strip() + " "
+
+
 def _fold(s: pd.Series) -> pd.Series:
-    """Lower case without diacritics (đ → d), for matching names."""
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        t = unicodedata.normalize("NFD", str(v).lower().replace("đ", "d"))
-        return re.sub(r"\s+", " ", "".join(ch for ch in t if not unicodedata.combining(ch))).strip() + " "
-    return map_unique(s, one)
+    """:func:`_fold_one` of each value."""
+    return map_unique(s, _fold_one)
 
 
 def _owner_category(raw, col, d) -> pd.Series:
@@ -465,14 +469,18 @@ def _owner_category(raw, col, d) -> pd.Series:
     out = out.where(fixed.isna(), fixed)
     name_src = col.get("churung")
     if name_src is not None and name_src in raw.columns:
-        names = _fold(raw[name_src])
-        org = fixed.isna() & names.notna()
-        guessed = pd.Series([None] * n, index=raw.index, dtype=object)
-        for category, patterns in d["owner"]["name_patterns"].items():
-            hit = guessed.isna() & names.str.contains("|".join(re.escape(p) for p in patterns), na=False)
-            guessed[hit] = category
+        patterns = {cat: re.compile("|".join(re.escape(p) for p in pats))
+                    for cat, pats in d["owner"]["name_patterns"].items()}
+
+        def category(name):
+            folded = _fold_one(name)
+            if folded is None:
+                return None
+            return next((cat for cat, rx in patterns.items() if rx.search(folded)), None)
+        guessed = map_unique(raw[name_src], category)
+        org = fixed.isna() & guessed.notna()
         out[org] = guessed[org]
-        out[org & guessed.isna() & (kind >= 4)] = "other_org"
+        out[fixed.isna() & guessed.isna() & _text(raw[name_src]).notna() & (kind >= 4)] = "other_org"
     return out
 
 

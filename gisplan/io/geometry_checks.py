@@ -43,7 +43,14 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
         return gdf
     report_rows(report, "error", "empty_geometry", missing, ids, "geometry",
                  lambda p: "geometry is empty or missing (null)")
-    nonfinite = ~missing & nonfinite_rows(arr)
+    # a NaN or infinite x/y makes a geometry invalid in GEOS, so only invalid geometries (and those
+    # with a z, which validity does not look at) need their coordinates read
+    valid = np.zeros(len(arr), dtype=bool)
+    valid[~missing] = shapely.is_valid(arr[~missing])
+    suspect = ~missing & (~valid | shapely.has_z(arr))
+    nonfinite = np.zeros(len(arr), dtype=bool)
+    if suspect.any():
+        nonfinite[suspect] = nonfinite_rows(arr[suspect])
     if nonfinite.any():
         report_rows(report, "error", "nonfinite_coordinates", nonfinite, ids, "geometry",
                      lambda p: "coordinates are not finite numbers (NaN or infinite); the geometry is "
@@ -52,7 +59,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
         arr[nonfinite] = None
         missing = missing | nonfinite
     families = {_FAMILY[g] for g in layer_type.geometry}
-    invalid = ~missing & ~shapely.is_valid(arr)
+    invalid = ~missing & ~valid
     if invalid.any():
         reasons = shapely.is_valid_reason(arr[invalid])
         fixed = shapely.make_valid(arr[invalid])
