@@ -301,7 +301,7 @@ def fix_text_columns(df: pd.DataFrame, *, encoding: str = "auto") -> tuple[pd.Da
         When a forced encoding cannot decode a value (names the column and row).
     """
     encoding = normalize_encoding(encoding)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     done: dict[str, str] = {}
     for col in out.columns:
         s = out[col]

@@ -13,7 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Transformer
 
 from gisplan.catalog import LayerType
 from gisplan.crs import guess_crs, recognise_vn2000, to_crs
@@ -38,9 +39,11 @@ def resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame,
     gisplan rather than taken from the file or declared)."""
     if not isinstance(df, gpd.GeoDataFrame):
         return df, None, False
-    geoms = df.geometry
-    valid = geoms[~(geoms.is_empty | geoms.isna()).to_numpy() & ~nonfinite_rows(geoms.values)]
-    bounds = tuple(float(b) for b in valid.total_bounds) if len(valid) else None
+    # the extent of the geometries with finite bounds (empty, missing and non-finite ones left out)
+    b = shapely.bounds(np.asarray(df.geometry.values, dtype=object))
+    ok = np.isfinite(b).all(axis=1)
+    bounds = (float(b[ok, 0].min()), float(b[ok, 1].min()), float(b[ok, 2].max()), float(b[ok, 3].max())) \
+        if ok.any() else None
     not_degrees = None
     if (df.crs is not None and df.crs.is_geographic and path.suffix.lower() in _GEOJSON_SUFFIXES
             and bounds is not None and not _degrees(bounds)):
@@ -93,6 +96,27 @@ def resolve_crs(df: pd.DataFrame, path: Path, assume_crs) -> tuple[pd.DataFrame,
     return df.set_crs(guess.crs), note, True
 
 
+def same_coordinates(src: CRS, target: CRS, bounds, *, tolerance_m: float = 1e-6) -> bool:
+    """True when going from ``src`` to ``target`` moves no point of ``bounds`` (minx, miny, maxx,
+    maxy in ``src``) by more than ``tolerance_m`` (1 µm): a CRS written under another name (a
+    custom-named VN-2000 / TM-3 .prj with the datum shift of EPSG:6960 is EPSG:9213) is taken as
+    it is, without a transformation that would only add rounding noise."""
+    if src is None or target is None or not src.is_projected or not target.is_projected:
+        return False
+    b = np.asarray(bounds, dtype=float)
+    if not np.isfinite(b).all():
+        return False
+    xs = np.array([b[0], b[2], b[0], b[2], (b[0] + b[2]) / 2])
+    ys = np.array([b[1], b[1], b[3], b[3], (b[1] + b[3]) / 2])
+    try:
+        tx, ty = Transformer.from_crs(src, target, always_xy=True).transform(xs, ys)
+    except Exception:  # noqa: BLE001 - no transformation: not the same coordinates
+        return False
+    moved = np.hypot(np.asarray(tx) - xs, np.asarray(ty) - ys)
+    unit = target.axis_info[0].unit_conversion_factor if target.axis_info else 1.0
+    return bool(np.isfinite(moved).all() and (moved * unit).max() <= tolerance_m)
+
+
 def _degrees(bounds: tuple[float, float, float, float]) -> bool:
     """Whether bounds can be longitude/latitude degrees (|x| ≤ 180, |y| ≤ 90)."""
     return max(abs(bounds[0]), abs(bounds[2])) <= 180.0 and max(abs(bounds[1]), abs(bounds[3])) <= 90.0
@@ -104,8 +128,14 @@ def reproject(gdf: gpd.GeoDataFrame, target: CRS, ltype: LayerType,
     the area where the source CRS can be transformed, e.g. latitudes beyond 90°) are errors
     naming their rows, and are left with an empty geometry."""
     src = gdf.crs
+    if same_coordinates(src, target, gdf.total_bounds):  # another name for the same CRS: nothing moves
+        return gdf.set_crs(target, allow_override=True)
     out = gdf.to_crs(target)
-    bad = nonfinite_rows(out.geometry.values)
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    # a NaN or infinite x/y makes a geometry invalid: only those (and geometries with a z) are looked at
+    ok = shapely.is_missing(geoms) | (shapely.is_valid(geoms) & ~shapely.has_z(geoms))
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[~ok] = nonfinite_rows(geoms[~ok])
     if bad.any():
         ids = row_ids(out, ltype)
         for pos in np.flatnonzero(bad):

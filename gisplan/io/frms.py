@@ -122,7 +122,7 @@ def decode_lots(raw: pd.DataFrame, report: ValidationReport, *, field_set: Field
         raise ValueError("not an FRMS lot file")
     codes = codes or status_codes()
     d = frms_definitions()
-    out = raw.copy()
+    out = raw.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     col = fs.columns
     # the fields taken as they are, under gisplan's names
     for vi, canonical in d["renamed"].items():

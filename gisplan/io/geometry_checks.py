@@ -89,7 +89,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
     if len(present_fams) > 1 and not present_fams <= families:
         report.add("warning", "mixed_geometry",
                    f"mixed geometry types in one layer: {', '.join(sorted(present_fams))}", column="geometry")
-    out = gdf.copy()
+    out = gdf.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     out[gdf.geometry.name] = gpd.GeoSeries(arr, index=gdf.index, crs=gdf.crs)
     return out
 

@@ -84,12 +84,11 @@ def validate_frame(
             f"in the catalog entry (columns = {{ SOURCE_NAME = \"{missing[0]}\" }}) or with "
             f"read_layer(..., columns={{...}})"
         )
-    out = gdf.copy()
+    out = gdf.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     ids = row_ids(out, layer_type)
     for attr in layer_type.attributes.values():
-        if attr.name in out.columns:
-            out[attr.name] = _check_attribute(out[attr.name], attr, ids, report,
-                                              check_missing=attr.name not in decoded)
+        if attr.name in out.columns and attr.name not in decoded:
+            out[attr.name] = _check_attribute(out[attr.name], attr, ids, report)
     _check_duplicates(out, layer_type, ids, report)
     if isinstance(out, gpd.GeoDataFrame) and out.geometry.name in out.columns:
         out = check_geometry(out, layer_type, ids, report)
@@ -102,8 +101,7 @@ def validate_frame(
     return out, report
 
 
-def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: ValidationReport, *,
-                     check_missing: bool = True) -> pd.Series:
+def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: ValidationReport) -> pd.Series:
     raw = s
     present = raw.notna() & ~raw.astype(str).str.strip().isin(["", "nan", "None", "NaT", "<NA>"])
     coerced = coerce(raw.where(present), attr)
@@ -111,7 +109,7 @@ def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: Vali
     if attr.allowed is None:
         report_rows(report, "error", "bad_type", failed, ids, attr.name,
                      lambda p: f"{raw.iloc[p]!r} is not a valid {attr.type}")
-    if attr.required and not attr.nullable and check_missing:
+    if attr.required and not attr.nullable:
         report_rows(report, "error", "missing_value", ~present, ids, attr.name,
                      lambda p: f"required value missing ({attr.title_en or attr.name})")
     if attr.allowed is not None:
