@@ -10,29 +10,12 @@ an accent-folded comparison as a last resort (reported as such).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pandas as pd
 
-from gisplan.encoding import normalize_name
+from gisplan.encoding import fold_accents, normalize_name, unit_type_of
 
 KEPT = {"giữ nguyên", "giu nguyen"}
-_TYPE_PREFIX = (("thị trấn", "thi_tran"), ("phường", "phuong"), ("xã", "xa"), ("đặc khu", "dac_khu"))
-
-
-def unit_type_of(name: str) -> str | None:
-    """``"xa"``, ``"phuong"``, ``"thi_tran"`` or ``"dac_khu"`` from a name's prefix, else None."""
-    low = unicodedata.normalize("NFC", str(name)).strip().lower()
-    for prefix, code in _TYPE_PREFIX:
-        if low.startswith(prefix + " "):
-            return code
-    return None
-
-
-def fold_accents(name: str) -> str:
-    """Name without any diacritics (đ → d), after :func:`normalize_name`."""
-    base = unicodedata.normalize("NFD", normalize_name(name).replace("đ", "d"))
-    return "".join(ch for ch in base if not unicodedata.combining(ch))
 
 
 def parse_composition(text: str, own_name: str) -> list[str]:

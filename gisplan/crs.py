@@ -93,6 +93,18 @@ class CRSGuess:
     reason: str
 
 
+def unit_m(crs: CRS) -> float:
+    """Metres per unit of the CRS's first axis (1 for metres; 0.3048 for feet).
+
+    Examples
+    --------
+    >>> unit_m(CRS.from_epsg(9213)), unit_m(CRS.from_epsg(2227))
+    (1.0, 0.30480060960121924)
+    """
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return float(factor or 1.0)
+
+
 def guess_crs(bounds: tuple[float, float, float, float]) -> CRSGuess | None:
     """Recognise the CRS of coordinates that came without one, from their bounds.
 

@@ -27,18 +27,10 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator
-
-import numpy as np
 
 from gisplan.errors import MissingDependencyError, OptionError
 
 log = logging.getLogger(__name__)
-
-#: windows submitted ahead of the one being added, per worker thread (bounds the memory held)
-AHEAD_PER_THREAD = 4
-
 
 def _import_distributed():
     try:
@@ -99,29 +91,3 @@ def close_client(client) -> None:
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def run_windows(client, sources: list[str], band: int, windows: list, classify: Callable, n_classes: int,
-                row_weights: np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Partial sums of ``windows`` (:func:`gisplan.zonal.plan_windows`) computed as tasks of
-    ``client``, yielded in the windows' order. A bounded number of tasks is in flight, so the
-    memory held does not grow with the raster."""
-    from gisplan import zonal
-
-    _import_distributed()
-    threads = sum(client.nthreads().values()) or 1
-    ahead = max(2, AHEAD_PER_THREAD * threads)
-    # the classifier (it may carry per-row cell areas) and the row weights go to every worker once
-    shared = client.scatter([classify, row_weights], broadcast=True, hash=False)
-    pending: deque = deque()
-    try:
-        for w in windows:
-            pending.append(client.submit(zonal.process_window, sources, band, w, shared[0], n_classes, shared[1],
-                                         pure=False))
-            if len(pending) >= ahead:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for f in pending:
-            f.cancel()

@@ -433,3 +433,34 @@ def _fold_y(word: str) -> str:
         tail = unicodedata.normalize("NFD", word[-1])
         return word[:-1] + unicodedata.normalize("NFC", "i" + tail[1:])
     return word
+
+
+#: unit-type prefixes of a commune/ward name (Vietnamese) -> unit type code
+_TYPE_PREFIX = (("thị trấn", "thi_tran"), ("phường", "phuong"), ("xã", "xa"), ("đặc khu", "dac_khu"))
+
+
+def unit_type_of(name: str) -> str | None:
+    """``"xa"``, ``"phuong"``, ``"thi_tran"`` or ``"dac_khu"`` from a name's prefix, else None.
+
+    Examples
+    --------
+    >>> unit_type_of("Thị trấn Chợ Rã"), unit_type_of("phường Gia Sàng"), unit_type_of("Ba Bể")
+    ('thi_tran', 'phuong', None)
+    """
+    low = unicodedata.normalize("NFC", str(name)).strip().lower()
+    for prefix, code in _TYPE_PREFIX:
+        if low.startswith(prefix + " "):
+            return code
+    return None
+
+
+def fold_accents(name: str) -> str:
+    """Name without any diacritics (đ → d), after :func:`normalize_name`.
+
+    Examples
+    --------
+    >>> fold_accents("Phường Quán Triều")
+    'quan trieu'
+    """
+    base = unicodedata.normalize("NFD", normalize_name(name).replace("đ", "d"))
+    return "".join(ch for ch in base if not unicodedata.combining(ch))

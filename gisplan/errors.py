@@ -85,3 +85,18 @@ class MissingDependencyError(GisplanError, ImportError):
 class OutputError(GisplanError, OSError):
     """An output cannot be written where asked (the folder cannot be created, the output is one
     of the run's own inputs)."""
+
+
+def data_missing(message_en: str, message_vi: str) -> DataMissingError:
+    """A :class:`DataMissingError` with its Vietnamese reason in ``reason_vi``."""
+    exc = DataMissingError(message_en)
+    exc.reason_vi = message_vi
+    return exc
+
+
+def missing_layer(type_id: str, detail: str = "") -> DataMissingError:
+    """The :class:`DataMissingError` for a layer type absent from the catalog, with an English
+    message and a Vietnamese one in ``reason_vi``."""
+    extra_en = f" ({detail})" if detail else ""
+    return data_missing(f"no '{type_id}' layer in the catalog (or its file is missing){extra_en}",
+                        f"thiếu lớp dữ liệu '{type_id}' trong danh mục (hoặc thiếu tệp)")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_dir, input_files
 from gisplan.catalog import SYNTHETIC_NOTE, LayerType, load_layer_types
-from gisplan.indicators.run import IndicatorResults
+from gisplan.indicators.results import IndicatorResults
 from gisplan.tables import (  # noqa: F401 (re-exported: the titles' old home)
     COLUMNS_VI,
     FORMS,

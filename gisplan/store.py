@@ -41,7 +41,13 @@ import shapely
 from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, CatalogEntry
 from gisplan.crs import TARGET_CRS, require_projected
-from gisplan.errors import DataMissingError, LayerNotFoundError, SchemaError
+from gisplan.errors import (
+    DataMissingError,
+    LayerNotFoundError,
+    SchemaError,
+    data_missing,
+    missing_layer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +57,6 @@ SLIVER_SHARE = 0.01
 NOT_CLIPPED_BY_PROVINCE = ("province", "communes")
 #: Layer types whose unclipped area is kept as ``full_area_ha``.
 FULL_AREA_TYPES = ("protected_areas",)
-
-
-def missing_layer(type_id: str, detail: str = "") -> DataMissingError:
-    """The :class:`DataMissingError` for a layer type absent from the catalog, with an English
-    message and a Vietnamese one in ``reason_vi``."""
-    extra_en = f" ({detail})" if detail else ""
-    exc = DataMissingError(f"no '{type_id}' layer in the catalog (or its file is missing){extra_en}")
-    exc.reason_vi = f"thiếu lớp dữ liệu '{type_id}' trong danh mục (hoặc thiếu tệp)"
-    return exc
-
-
-def data_missing(message_en: str, message_vi: str) -> DataMissingError:
-    """A :class:`DataMissingError` with its Vietnamese reason in ``reason_vi``."""
-    exc = DataMissingError(message_en)
-    exc.reason_vi = message_vi
-    return exc
 
 
 class LayerStore:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalog import Catalog
+from gisplan.crs import unit_m
 from gisplan.errors import GisplanError
-from gisplan.indicators.raster_zones import unit_m
 from gisplan.io import open_raster, read_catalog_layer
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ metres are measured in the projected CRS of the run (EPSG:9213 by default).
   title in both languages and its decimals.
 
 Generated entries come from where their classes are defined: the VN_WQI bands from
-:data:`gisplan.indicators.rivers.WQI_BANDS`, the QCVN 08:2023 classes from the ``qcvn_class``
+:data:`gisplan.vocabulary.WQI_BANDS`, the QCVN 08:2023 classes from the ``qcvn_class``
 attribute of ``layers/types.toml``, the susceptibility classes from ``layers/hazard.toml``.
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from gisplan.catalog import load_layer_types
 from gisplan.forest_codes import owner_categories, status_codes
 from gisplan.indicators.hazard_config import load_config
-from gisplan.indicators.rivers import WQI_BANDS
+from gisplan.vocabulary import WQI_BANDS
 
 __all__ = ["COLUMNS", "COLUMNS_VI", "HEADLINES", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS", "TABLES",
            "VALUE_LABELS", "column_title", "column_titles", "headline_labels", "table_titles", "value_label"]

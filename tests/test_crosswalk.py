@@ -1,6 +1,7 @@
 import pandas as pd
 
-from gisplan.crosswalk import build_crosswalk, fold_accents, parse_composition, unit_type_of
+from gisplan.crosswalk import build_crosswalk, parse_composition
+from gisplan.encoding import fold_accents, unit_type_of
 
 
 def test_parse_composition_and_kept_units():

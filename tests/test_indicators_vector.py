@@ -25,9 +25,9 @@ from gisplan.indicators.rivers import (
     polluted_length_by_unit,
     pressures_upstream,
     river_length_by_class,
-    wqi_band,
 )
 from gisplan.indicators.targets import load_targets, track_targets
+from gisplan.vocabulary import wqi_band
 
 CRS = 9213
 # two 1 km × 1 km communes side by side (100 ha each)

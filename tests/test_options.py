@@ -166,12 +166,10 @@ def test_purposes_and_origins_are_those_of_the_layer_types():
 
 def test_the_conflict_sites_are_listed_once_with_the_id_columns_of_the_layer_types():
     from gisplan.catalog import load_layer_types
-    from gisplan.indicators import protected
-    from gisplan.maps import themes
+    from gisplan.vocabulary import CONFLICT_SITE_TYPES, CONFLICT_SITES
 
-    assert themes.CONFLICT_SITES is protected.CONFLICT_SITES
-    assert protected.CONFLICT_SITES == {"mine": "mines", "industrial_zone": "industrial_zones"}
+    assert CONFLICT_SITES == {"mine": "mines", "industrial_zone": "industrial_zones"}
     types = load_layer_types()
-    for site in protected.CONFLICT_SITE_TYPES:
+    for site in CONFLICT_SITE_TYPES:
         assert site.id_column == types[site.layer_type].id_column
-    assert [s.id_column for s in protected.CONFLICT_SITE_TYPES] == ["mine_id", "zone_id"]
+    assert [s.id_column for s in CONFLICT_SITE_TYPES] == ["mine_id", "zone_id"]

@@ -15,7 +15,7 @@ def read_results(folder: Path, catalog):
     import pandas as pd
 
     from gisplan.errors import DataMissingError
-    from gisplan.indicators.run import IndicatorResults
+    from gisplan.indicators.results import IndicatorResults
 
     csv_dir = folder / "csv"
     files = sorted(csv_dir.glob("*.csv"))

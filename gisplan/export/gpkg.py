@@ -29,6 +29,7 @@ from gisplan.crs import TARGET_CRS
 from gisplan.errors import DataMissingError
 from gisplan.export.styles import LayerStyle, classes_from_edges, write_layer_styles
 from gisplan.tables import column_titles, table_titles
+from gisplan.vocabulary import CONFLICT_SITES, wqi_band
 
 GPKG = "gisplan_chi_tieu.gpkg"
 
@@ -226,7 +227,7 @@ def _pa_units(store) -> gpd.GeoDataFrame | None:
 
 def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
     """The shortest line from each site to its protected area (a point where the site is inside)."""
-    from gisplan.maps.themes import CONFLICT_SITES, layer_type
+    from gisplan.maps.themes import layer_type
 
     units = _pa_units(store)
     if units is None or not len(table):
@@ -246,8 +247,6 @@ def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
 
 
 def _with_wqi_band(rivers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from gisplan.indicators.rivers import wqi_band
-
     if "wqi" not in rivers.columns:
         return rivers
     return rivers.assign(wqi_band=wqi_band(rivers["wqi"]))
@@ -273,8 +272,8 @@ def _aliases(name: str, data: pd.DataFrame, lang: str = "vi", lt=None) -> dict[s
 
 
 def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
-    from gisplan.maps.style import categories
-    from gisplan.maps.themes import NO_DATA_COLOR, get_theme, layer_type, no_data, theme_classes
+    from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
+    from gisplan.maps.themes import get_theme, layer_type, theme_classes
 
     kind = _geometry_kind(gdf)
     own = layer_type(store, name) if name in _TYPE_LAYERS else None

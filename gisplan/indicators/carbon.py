@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalog import LAYERS_DIR, read_toml
-from gisplan.errors import CatalogError
-from gisplan.indicators.metres import require_metres
+from gisplan.errors import CatalogError, data_missing
 from gisplan.indicators.lots import split_by_units
+from gisplan.indicators.metres import require_metres
 from gisplan.overlay import require_unique_ids
-from gisplan.store import data_missing
 
 #: tonnes CO2 per tonne C (molar masses 44/12)
 CO2_PER_C = 44.0 / 12.0

@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gisplan.errors import MissingDependencyError
+from gisplan.errors import MissingDependencyError, data_missing
 from gisplan.indicators import hazard, terrain
-from gisplan.store import LayerStore, data_missing
+from gisplan.store import LayerStore
 
 #: headline: communes with at least this share (%) of their area in the high / very high classes
 HIGH_SHARE_PCT = 10.0

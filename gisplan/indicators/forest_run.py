@@ -16,10 +16,11 @@ import geopandas as gpd
 import pandas as pd
 
 from gisplan._format import fmt_number
+from gisplan.errors import data_missing, missing_layer
 from gisplan.forest_codes import status_codes
 from gisplan.indicators import carbon, change, forest, forest_tables
 from gisplan.indicators.lots import LotOverlay, lots_split, overlay_years, split_by_units
-from gisplan.store import LayerStore, data_missing, missing_layer
+from gisplan.store import LayerStore
 
 if TYPE_CHECKING:
     from gisplan.indicators.steps import Run

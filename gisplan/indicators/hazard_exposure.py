@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -18,13 +17,11 @@ from gisplan import zonal
 from gisplan.errors import GisplanWarning, SchemaError
 from gisplan.indicators.hazard_config import NOTE
 from gisplan.indicators.hazard_factors import vector_layer
+from gisplan.indicators.hazard_result import SusceptibilityResult
 from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import MIN_OBSERVED_PCT
 from gisplan.indicators.raster_zones import load_zones
 from gisplan.indicators.terrain import weighted_sums
-
-if TYPE_CHECKING:
-    from gisplan.indicators.hazard import SusceptibilityResult
 
 #: hazard an inventory's event_type counts for
 EVENT_HAZARD = {"landslide": "landslide", "flash_flood": "flash_flood", "flood": "flash_flood"}

@@ -19,7 +19,7 @@ from rasterio.transform import from_origin
 from rasterio.warp import Resampling, reproject
 from scipy import ndimage
 
-from gisplan.crs import TARGET_CRS, to_crs
+from gisplan.crs import TARGET_CRS, to_crs, unit_m
 from gisplan.errors import (
     CRSError,
     DataMissingError,
@@ -28,7 +28,7 @@ from gisplan.errors import (
     SchemaError,
 )
 from gisplan.indicators.hazard_config import Factor
-from gisplan.indicators.raster_zones import check_read_as, unit_m
+from gisplan.indicators.raster_zones import check_read_as
 from gisplan.indicators.terrain import dem_info, grid_metres
 
 LAND_COVER_CLASSES = {1: "forest_natural", 2: "forest_plantation", 3: "shrub", 4: "cropland", 5: "built_up",

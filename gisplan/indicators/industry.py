@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.errors import data_missing
 from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
-from gisplan.indicators.rivers import wqi_band
 from gisplan.overlay import require_unique_ids
-from gisplan.store import data_missing
+from gisplan.vocabulary import wqi_band
 
 
 def wastewater_compliance(zones: gpd.GeoDataFrame) -> pd.DataFrame:

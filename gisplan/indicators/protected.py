@@ -8,40 +8,16 @@ when it lies inside it, inside its official buffer zone, or within ``buffer_m`` 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.catalog import load_layer_types
 from gisplan.indicators.forest import forest_cover_from_status, protected_area_units, union_by
 from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
-
-
-@dataclass(frozen=True)
-class ConflictSite:
-    """A kind of site :func:`conflicts` checks against the protected areas: its ``site_type``
-    in the table, the layer type of such sites (whose ``id_column`` in ``layers/types.toml``
-    gives ``site_id``) and the column reported as its ``status``."""
-
-    site_type: str
-    layer_type: str
-    status_column: str
-
-    @property
-    def id_column(self) -> str:
-        """The sites' id column, from the layer type."""
-        return load_layer_types()[self.layer_type].id_column
-
-
-#: the sites checked for conflicts, in the order of :func:`conflicts`' keyword arguments
-CONFLICT_SITE_TYPES = (ConflictSite("mine", "mines", "licence_status"),
-                       ConflictSite("industrial_zone", "industrial_zones", "status"))
-#: conflict ``site_type`` -> the layer type of its sites
-CONFLICT_SITES = {s.site_type: s.layer_type for s in CONFLICT_SITE_TYPES}
+from gisplan.vocabulary import CONFLICT_SITE_TYPES
 
 
 def protected_area_summary(protected_areas: gpd.GeoDataFrame, province: gpd.GeoDataFrame, *,

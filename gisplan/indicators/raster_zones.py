@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from gisplan import zonal
 from gisplan.catalog import Catalog
-from gisplan.crs import to_crs
+from gisplan.crs import to_crs, unit_m
 from gisplan.errors import (
     CRSError,
     GisplanWarning,
@@ -238,12 +238,6 @@ def zone_area_m2(geoms: np.ndarray, transform, crs: CRS) -> np.ndarray:
                       crs.ellipsoid.semi_minor_metre)
     return (np.bincount(cov.b_zone, weights=cov.b_frac * area[cov.b_row - lo], minlength=len(geoms))
             + np.bincount(cov.r_zone, weights=(cov.r_c1 - cov.r_c0) * area[cov.r_row - lo], minlength=len(geoms)))
-
-
-def unit_m(crs: CRS) -> float:
-    """Metres per unit of the CRS's first axis (1 for metres; 0.3048 for feet)."""
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    return float(factor or 1.0)
 
 
 def grid_measures(path, crs: CRS, mmu_ha: float) -> dict:

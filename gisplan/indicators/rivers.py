@@ -13,40 +13,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.errors import data_missing
 from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
 from gisplan.overlay import clip_by_units, require_unique_ids
-from gisplan.store import data_missing
-
-#: VN_WQI bands of Decision 1460/QĐ-TCMT (2019): (code, lower bound, Vietnamese, English, RGB)
-WQI_BANDS = (
-    ("very_good", 91, "Rất tốt", "Very good", (51, 51, 255)),
-    ("good", 76, "Tốt", "Good", (0, 228, 0)),
-    ("medium", 51, "Trung bình", "Medium", (255, 255, 0)),
-    ("bad", 26, "Xấu", "Bad", (255, 126, 0)),
-    ("poor", 10, "Kém", "Poor", (255, 0, 0)),
-    ("heavily_polluted", 0, "Ô nhiễm rất nặng", "Heavily polluted", (126, 0, 35)),
-)
-POLLUTED_CLASSES = ("C", "D")
-POLLUTED_BANDS = ("bad", "poor", "heavily_polluted")
-
-
-def wqi_band(wqi) -> pd.Series:
-    """VN_WQI band code for each value (NaN → None). 91–100 very_good, 76–90 good, 51–75
-    medium, 26–50 bad, 10–25 poor, < 10 heavily_polluted. VN_WQI is an integer (Decision
-    1460/QĐ-TCMT): values are rounded half up first, so 75.5 is 76 (good) and 50.4 is 50 (bad).
-
-    Examples
-    --------
-    >>> list(wqi_band([95, 76, 75.5, 75.4, 50.5, 50.4, 10, 9.4, None]))
-    ['very_good', 'good', 'good', 'medium', 'medium', 'bad', 'poor', 'heavily_polluted', None]
-    """
-    w = np.floor(pd.to_numeric(pd.Series(wqi, dtype="float64"), errors="coerce") + 0.5)
-    codes = np.array([b[0] for b in WQI_BANDS], dtype=object)
-    lows = np.array([b[1] for b in WQI_BANDS])
-    idx = np.argmax(w.to_numpy()[:, None] >= lows[None, :], axis=1)
-    out = np.where(w.isna(), None, codes[idx])
-    return pd.Series(out, index=w.index, dtype=object)
+from gisplan.vocabulary import POLLUTED_BANDS, POLLUTED_CLASSES, WQI_BANDS, wqi_band
 
 
 def is_polluted(rivers: pd.DataFrame) -> pd.Series:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError
 from gisplan.indicators import targets
 from gisplan.indicators.options import IndicatorOptions
+from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.steps import Run, all_steps
 from gisplan.store import LayerStore
 
@@ -29,44 +28,6 @@ HEADLINES = ("forest_cover_province_pct", "wastewater_compliant_pct", "new_zones
              "air_monitored_towns_pct", "expired_mines_still_operating", "landfills_needing_remediation",
              "polluted_river_km", "closed_landfills_remediated_pct", "polluting_landfills_operating",
              "auto_monitoring_zones_pct")
-
-
-@dataclass
-class IndicatorResults:
-    """Indicator tables (ordered), skipped indicators with reasons, headline numbers, metadata.
-
-    ``skipped`` gives the English reason of each indicator skipped (data absent), ``skipped_vi``
-    the Vietnamese one. ``headline`` values are NaN when unknown (never 0). ``meta["notes"]`` /
-    ``meta["notes_vi"]`` hold, per table, what a reader must know to read it (e.g. which site
-    types the conflicts were checked against, rivers without water-quality data). ``options``
-    are the :class:`~gisplan.indicators.options.IndicatorOptions` of the run (also recorded,
-    flat, in ``meta["options"]``).
-    """
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    headline: dict[str, float] = field(default_factory=dict)
-    meta: dict = field(default_factory=dict)
-    skipped_vi: dict[str, str] = field(default_factory=dict)
-    #: the options the tables were computed with (None for results put together by hand or read
-    #: back from a reports folder: ``meta["options"]`` then holds what is known)
-    options: IndicatorOptions | None = None
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.tables
-
-    def note(self, name: str, en: str, vi: str) -> None:
-        """Attach a note to table ``name`` (English and Vietnamese)."""
-        self.meta.setdefault("notes", {}).setdefault(name, []).append(en)
-        self.meta.setdefault("notes_vi", {}).setdefault(name, []).append(vi)
-
-    def skip(self, name: str, exc: BaseException) -> None:
-        """Record indicator ``name`` as skipped for the data missing in ``exc``."""
-        self.skipped[name] = str(exc)
-        self.skipped_vi[name] = getattr(exc, "reason_vi", None) or f"thiếu dữ liệu: {exc}"
 
 
 def run_indicators(catalog: Catalog | None = None, *, options: IndicatorOptions | None = None,

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gisplan._format import fmt_number
 from gisplan.catalog import Catalog
-from gisplan.errors import DataMissingError, GisplanError
+from gisplan.errors import DataMissingError, GisplanError, data_missing, missing_layer
 from gisplan.indicators import (
     canopy,
     climate_run,
@@ -30,6 +30,7 @@ from gisplan.indicators import (
 )
 from gisplan.indicators.air import air_monitoring_coverage
 from gisplan.indicators.options import IndicatorOptions
+from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.rivers import (
     has_quality_data,
     polluted_length_by_unit,
@@ -37,10 +38,8 @@ from gisplan.indicators.rivers import (
     river_length_by_class,
 )
 from gisplan.indicators.waste import waste_sites_needing_action
-from gisplan.store import LayerStore, data_missing, missing_layer
-
-if TYPE_CHECKING:
-    from gisplan.indicators.run import IndicatorResults
+from gisplan.store import LayerStore
+from gisplan.vocabulary import CONFLICT_SITE_TYPES
 
 Step = Callable[[], "pd.DataFrame | None"]
 
@@ -174,7 +173,7 @@ def protected_area_steps(run: Run) -> None:
         # protected areas as mapped, not clipped: a mine inside the province 500 m from a national
         # park of the neighbouring province is a conflict (the sites themselves are clipped)
         pa = as_mapped(L, "protected_areas")
-        sites = {s.site_type: L.optional(s.layer_type) for s in protected.CONFLICT_SITE_TYPES}
+        sites = {s.site_type: L.optional(s.layer_type) for s in CONFLICT_SITE_TYPES}
         if all(g is None for g in sites.values()):
             raise data_missing("no mines or industrial zones in the catalog",
                                "danh mục không có lớp mỏ khoáng sản (mines) và khu/cụm công nghiệp "

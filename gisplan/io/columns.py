@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from gisplan.catalog import LayerType
-from gisplan.crosswalk import unit_type_of
+from gisplan.encoding import unit_type_of
 from gisplan.errors import SchemaError
 
 

@@ -81,7 +81,7 @@ def build_map(theme: str, *, catalog: Catalog | None = None, results=None, store
         page; a :class:`gisplan.maps.parcels_layer.EncodedParcels` (the published site, which
         writes its cell scripts) or a folder relative to the page (``"assets/data/forest_status"``)
         makes the page load each cell's script from there when it comes into view at zoom
-        ≥ ``parcels_layer.MIN_ZOOM``; a :class:`gisplan.maps.vector_tiles.TiledParcels` draws them
+        ≥ ``parcels_common.MIN_ZOOM``; a :class:`gisplan.maps.vector_tiles.TiledParcels` draws them
         from its PMTiles archive; ``None`` leaves the parcels out.
     synthetic : show the synthetic-data note (default: from the catalog).
 

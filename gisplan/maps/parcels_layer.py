@@ -31,19 +31,24 @@ from branca.element import Element, MacroElement, Template
 
 from gisplan._format import fmt_number
 from gisplan.catalog import LayerType
-from gisplan.indicators.raster_zones import unit_m
-from gisplan.maps.style import categories
-from gisplan.maps.themes import no_data
-from gisplan.maps.vector_tiles import CODED, area_ha, forest_status_type
+from gisplan.crs import unit_m
+from gisplan.maps.parcels_common import (
+    CODED,
+    COMMON_JS,
+    MIN_ZOOM,
+    area_ha,
+    forest_status_type,
+    legend_section,
+    script_json,
+    style_meta,
+)
 
-MIN_ZOOM = 12
 SCALE = 100_000  # quantisation: 1e-5 degree ≈ 1.1 m
 CELL = 0.05  # cell side, degrees (≈ 5 km: ~600 parcels of 4 ha)
 CELL_Q = round(CELL * SCALE)  # cell side in quantisation steps
 SIMPLIFY_M = 4.0  # coverage simplification tolerance, metres (projected layers only)
 BLOCK_PARCELS = 1_000  # parcels simplified together (see simplify_parcels)
 FOLDER = "assets/data/forest_status"  # where the site writes the cell scripts
-ATTRS = CODED  # the coded attributes the popup shows (one list for the cells and the tiles)
 
 
 @dataclass
@@ -129,7 +134,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
     Codes, labels and colours come from the forest-status layer type ``lt`` (the catalog's,
     :func:`gisplan.maps.themes.layer_type`; default: the packaged ``layers/types.toml``).
     Areas in the popups are those of the parcels as given, in hectares
-    (:func:`gisplan.maps.vector_tiles.area_ha`: planar in the projected CRS, its unit converted
+    (:func:`gisplan.maps.parcels_common.area_ha`: planar in the projected CRS, its unit converted
     to metres, before simplifying; none for a layer in degrees). ``tolerance`` is in metres.
     Per cell: ``id`` parcel ids, ``o``/``p``/``f`` origin/purpose/forest-type codes (-1: no
     data), ``m`` meets the criteria (1/0/-1), ``h`` area text, ``r`` rings per parcel, ``v``
@@ -192,7 +197,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
     ids = (parcels["parcel_id"].astype("string").fillna("") if "parcel_id" in parcels
            else pd.Series([""] * n)).to_numpy()
     attrs = {c: (_codes(parcels[c], list(lt.attributes[c].allowed)) if c in parcels else np.full(n, -1))
-             for c in ATTRS}
+             for c in CODED}
     meets = _meets(parcels)
     ha_text = _hectares(ha, lang) if ha is not None else None
     # slice per cell
@@ -214,7 +219,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
         pi = order[p0:p0 + pcount[k]]
         key = f"{cx}_{cy}"
         payload = {"id": [str(i) for i in ids[pi]], "m": meets[pi].tolist(),
-                   **{c[0]: attrs[c][pi].tolist() for c in ATTRS},
+                   **{c[0]: attrs[c][pi].tolist() for c in CODED},
                    "h": [ha_text[i] for i in pi] if ha_text is not None else [],
                    "r": nr_o[p0:p0 + pcount[k]], "v": nv_list[r0:r0 + rcount[k]],
                    "c": flat[2 * v0:2 * (v0 + vcount[k])]}
@@ -223,25 +228,9 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
         p0, r0, v0 = p0 + pcount[k], r0 + rcount[k], v0 + vcount[k]
     meta = {"cells": counts, "cell": CELL, "scale": SCALE, "minZoom": MIN_ZOOM,
             "base": (folder.rstrip("/") + "/") if folder else None,
-            "labels": {c: [lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed] for c in ATTRS},
+            "labels": {c: [lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed] for c in CODED},
             **style_meta(lang, lt)}
     return EncodedParcels(meta=meta, cells=cells, folder=folder)
-
-
-def style_meta(lang: str = "vi", lt: LayerType | None = None) -> dict:
-    """What every web layer of the parcels draws them with (the cell scripts and the PMTiles
-    archive alike): the origin codes, the colour of each origin (the classes of the forest-status
-    layer type ``lt``, the catalog's; default: the packaged one), the colour of parcels not
-    meeting the forest criteria and the popup texts in ``lang``."""
-    lt = forest_status_type(lt)
-    return {"origins": list(lt.attributes["origin"].allowed),
-            "colors": {c.code: c.color for c in categories(lt, "origin")},
-            "notForest": _not_forest_color(lt), "text": _texts(lang)}
-
-
-def _not_forest_color(lt: LayerType) -> str:
-    return lt.style.get("not_forest_color", "#fee08b")
-
 
 
 def _hectares(ha: np.ndarray, lang: str) -> list[str]:
@@ -254,32 +243,6 @@ def _hectares(ha: np.ndarray, lang: str) -> list[str]:
     text[big] = [fmt_number(v, lang, 2) for v in ha[big]]
     return text.tolist()
 
-
-def _texts(lang):
-    vi = lang == "vi"
-    return {"id": "Mã lô" if vi else "Parcel", "origin": "Nguồn gốc" if vi else "Origin",
-            "purpose": "Mục đích" if vi else "Purpose", "forest_type": "Trạng thái" if vi else "Forest type",
-            "meets": "Đạt tiêu chí thành rừng" if vi else "Meets forest criteria", "yes": "Có" if vi else "Yes",
-            "no": "Không" if vi else "No", "ha": "Diện tích (ha)" if vi else "Area (ha)", "noData": no_data(lang)}
-
-
-#: the colour and the popup of a parcel, shared by the cell layer and the PMTiles layer
-#: (:mod:`gisplan.maps.vector_tiles`): ``origin`` a code of the layer type, ``m`` meets the
-#: forest criteria 1 / 0 / -1 (unknown); ``v`` the popup's values, labels already in the page's
-#: language, ``h`` the area text or null
-COMMON_JS = """
-  function gisplanParcelColor(D, origin, m) {
-    if (m === 0) { return D.notForest; }
-    return (origin !== undefined && origin !== null && D.colors[origin]) || '#74c476';
-  }
-  function gisplanParcelPopup(t, v) {
-    var m = v.m;
-    return '<b>' + t.id + ': ' + String(v.id).replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</b><br>' +
-      t.origin + ': ' + v.origin + '<br>' + t.purpose + ': ' + v.purpose + '<br>' +
-      t.forest_type + ': ' + v.forest_type + '<br>' +
-      t.meets + ': ' + (m === 1 ? t.yes : m === 0 ? t.no : t.noData) + (v.h !== null ? '<br>' + t.ha + ': ' + v.h : '');
-  }
-"""
 
 _JS = Template("""
 {% macro script(this, kwargs) %}
@@ -468,11 +431,6 @@ class _ParcelsJS(MacroElement):
         self.common_js = COMMON_JS
 
 
-def script_json(obj) -> str:
-    """``obj`` as compact JSON safe inside a ``<script>`` element (no ``</`` closing it)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-
-
 def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline", lt: LayerType | None = None):
     """Add the parcels layer to ``m``; returns its legend section. Labels and colours come from
     the forest-status layer type ``lt`` (the catalog's; default: the packaged one).
@@ -480,14 +438,9 @@ def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="in
     ``data_path``: ``"inline"`` embeds every cell in the page (a map saved as one file);
     an :class:`EncodedParcels` (from :func:`encode_parcels`, whose cell scripts the caller writes
     with :meth:`EncodedParcels.files`) or a folder path relative to the page makes the page
-    load each cell's script from that folder when the cell comes into view; a
-    :class:`gisplan.maps.vector_tiles.TiledParcels` draws the parcels from its PMTiles archive
-    (the caller writes the archive with :meth:`~gisplan.maps.vector_tiles.TiledParcels.write_into`).
+    load each cell's script from that folder when the cell comes into view (a PMTiles archive
+    is drawn by :func:`gisplan.maps.vector_tiles.add_tiled_parcels` instead).
     """
-    from gisplan.maps import vector_tiles
-
-    if isinstance(data_path, vector_tiles.TiledParcels):  # one PMTiles archive, read by tiles
-        return vector_tiles.add_tiled_parcels(m, data_path, lang, lt)
     if isinstance(data_path, EncodedParcels):
         enc = data_path
     else:
@@ -497,14 +450,3 @@ def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="in
         m.get_root().html.add_child(Element(f"<script>window.gisplanParcelCells={{{inline}}};</script>"))
     _ParcelsJS(enc.meta).add_to(m)
     return legend_section(lang, lt=lt)
-
-
-def legend_section(lang: str = "vi", min_zoom: int = MIN_ZOOM, *, lt: LayerType | None = None) -> tuple[str, list]:
-    """The legend of the parcels layer: a box per origin class, one for parcels not yet forest,
-    in the labels and colours of the forest-status layer type ``lt`` (default: the packaged one)."""
-    vi = lang == "vi"
-    lt = forest_status_type(lt)
-    cats = categories(lt, "origin", lang=lang)
-    notf = _not_forest_color(lt)
-    title = ("Lô rừng (phóng to mức ≥ %d)" if vi else "Forest parcels (zoom ≥ %d)") % min_zoom
-    return (title, [(c.color, c.label, "box") for c in cats] + [(notf, "Chưa đạt tiêu chí thành rừng" if vi else "Not yet forest", "box")])

@@ -12,22 +12,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gisplan.catalog import LayerType
-from gisplan.maps.style import NO_DATA_COLOR, categories
+from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
 from gisplan.maps.themes import (
-    CONFLICT_SITES,
     communes_with,
     format_distance,
     get_theme,
     indicator_and_reason,
     is_missing,
     layer_type,
-    no_data,
     option,
     require,
     theme_classes,
     with_columns,
 )
 from gisplan.tables import column_title, value_label
+from gisplan.vocabulary import CONFLICT_SITES
 
 
 def _cat_layer(ax, gdf, lt: LayerType, lang, *, kind="box", column=None, zorder=5, title=None, size=30):

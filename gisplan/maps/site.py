@@ -161,7 +161,8 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
 def _unavailable(spec, store, exc: Exception, lang: str) -> str:
     """Why a theme's map is not published: the layers it needs that the catalog lacks, else the
     error's message."""
-    from gisplan.maps.themes import layer_type, no_data
+    from gisplan.maps.style import no_data
+    from gisplan.maps.themes import layer_type
 
     missing = [t for t in spec.layers if store.optional(t) is None]
     if missing:

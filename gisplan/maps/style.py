@@ -18,8 +18,18 @@ import numpy as np
 
 from gisplan._format import fmt_number
 from gisplan.catalog import LayerType, load_layer_types
-from gisplan.indicators.rivers import WQI_BANDS
-from gisplan.maps.themes import NO_DATA_COLOR
+from gisplan.vocabulary import WQI_BANDS
+
+#: wording of a missing value (an optional column absent or empty), by language
+NO_DATA = {"vi": "không có số liệu", "en": "no data"}
+#: neutral grey of a missing value in every map and legend
+NO_DATA_COLOR = "#cccccc"
+
+
+def no_data(lang: str = "vi") -> str:
+    """The words for a missing value: ``"không có số liệu"`` (vi) or ``"no data"`` (en)."""
+    return NO_DATA["vi" if lang == "vi" else "en"]
+
 
 #: above this many values, breaks are computed on evenly spaced order statistics (deterministic)
 JENKS_MAX_VALUES = 1000

@@ -22,18 +22,8 @@ import pandas as pd
 
 from gisplan.catalog import Catalog, LayerType, load_layer_types
 from gisplan.errors import DataMissingError, GisplanError, OptionError
-from gisplan.indicators import protected as _protected
 from gisplan.indicators.options import DEFAULTS, IndicatorOptions
-
-#: wording of a missing value (an optional column absent or empty), by language
-NO_DATA = {"vi": "không có số liệu", "en": "no data"}
-#: neutral grey of a missing value in every map and legend
-NO_DATA_COLOR = "#cccccc"
-
-
-def no_data(lang: str = "vi") -> str:
-    """The words for a missing value: ``"không có số liệu"`` (vi) or ``"no data"`` (en)."""
-    return NO_DATA["vi" if lang == "vi" else "en"]
+from gisplan.maps.style import classify
 
 
 @dataclass(frozen=True)
@@ -239,11 +229,6 @@ def require(store, type_id: str, theme: str | Theme, *, what: str = "map") -> gp
     return with_columns(gdf, layer_type(store, type_id))
 
 
-#: conflict ``site_type`` of :func:`gisplan.indicators.protected.conflicts` -> the layer type of
-#: its sites (whose ``id_column`` its ``site_id`` is); one list, in the indicators
-CONFLICT_SITES = _protected.CONFLICT_SITES
-
-
 def is_missing(value) -> bool:
     """True for None, NaN, NaT and pandas.NA."""
     if value is None:
@@ -443,8 +428,6 @@ def theme_classes(theme: str | Theme, values, lang: str = "vi", *, store=None):
     ``store``, classes are computed once per run and data (kept in ``store.derived``) and reused
     by every map drawn from it."""
     import numpy as np
-
-    from gisplan.maps.style import classify
 
     spec = get_theme(theme)
     scheme = spec.scheme

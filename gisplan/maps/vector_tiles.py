@@ -29,10 +29,19 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from gisplan.catalog import LayerType, load_layer_types
+from gisplan.catalog import LayerType
 from gisplan.errors import GisplanError, GisplanWarning, MissingDependencyError, OptionError
+from gisplan.maps.parcels_common import (
+    CODED,
+    COMMON_JS,
+    MIN_ZOOM,
+    area_ha,
+    forest_status_type,
+    legend_section,
+    script_json,
+    style_meta,
+)
 
 # folium, branca and gisplan.maps.parcels_layer (the maps extra) are imported where used: the
 # CLI reads the constants below without them
@@ -43,9 +52,6 @@ MODES = ("auto", "cells", "pmtiles")
 FILE = "assets/data/forest_status.pmtiles"  # where the site writes the archive
 LAYER = "forest_status"  # the layer name inside the tiles
 MAX_ZOOM = 14  # deepest tiles (≈ 2.4 m per tile unit at 4096); the page overzooms beyond
-#: the coded attributes the popups show, in the tiles and in the cell layer (``parcels_layer.ATTRS``);
-#: the tiles also carry ``parcel_id``, ``meets_criteria`` and ``area_ha``
-CODED = ("origin", "purpose", "forest_type")
 INSTALL = 'pip install "gisplan[tiles]"'
 #: the vendored bundle (protomaps-leaflet with the PMTiles reader), by the CDN URL the site maps
 JS_URL = "https://cdn.jsdelivr.net/npm/protomaps-leaflet@5.1.0/dist/protomaps-leaflet.js"
@@ -104,25 +110,6 @@ def choose_mode(n_parcels: int, mode: str = "auto") -> str:
     return "cells"
 
 
-def forest_status_type(lt: LayerType | None = None) -> LayerType:
-    """The forest-status :class:`~gisplan.catalog.LayerType` the parcels are labelled and coloured
-    with: ``lt`` (the catalog's, :func:`gisplan.maps.themes.layer_type`), else the packaged one
-    of ``layers/types.toml``."""
-    return lt if lt is not None else load_layer_types()["forest_status"]
-
-
-def area_ha(parcels: gpd.GeoDataFrame) -> np.ndarray | None:
-    """The area of each parcel in hectares, planar in its projected CRS with the CRS's unit
-    converted to metres (EPSG:9213: metres; a CRS in US survey feet: × 0.3048006² m² per ft²);
-    None when the layer has no CRS or one that is not projected (degrees give no area here)."""
-    crs = parcels.crs
-    if crs is None or not crs.is_projected:
-        return None
-    from gisplan.indicators.raster_zones import unit_m
-
-    return shapely.area(parcels.geometry.to_numpy()) * unit_m(crs) ** 2 / 1e4
-
-
 def tile_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The parcels as written into the tiles (EPSG:4326): ``parcel_id``, the :data:`CODED`
     attributes (codes of the layer type), ``meets_criteria`` and ``area_ha`` only.
@@ -153,13 +140,6 @@ def tile_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out[keep].reset_index(drop=True), geometry=g[keep].to_numpy(), crs=4326)
 
 
-def min_zoom_() -> int:
-    """The zoom the parcels appear from: the cell layer's (``parcels_layer.MIN_ZOOM``)."""
-    from gisplan.maps.parcels_layer import MIN_ZOOM
-
-    return MIN_ZOOM
-
-
 def tippecanoe_args(source: Path, dest: Path, workdir: Path, *, min_zoom: int,
                     max_zoom: int = MAX_ZOOM, name: str = "forest_status") -> list[str]:
     """The tippecanoe command for polygons: one layer :data:`LAYER`, zooms ``min_zoom`` …
@@ -178,7 +158,7 @@ def build_pmtiles(parcels: gpd.GeoDataFrame, dest: str | os.PathLike, *, min_zoo
     atomic, e.g. with :meth:`gisplan._atomic.OutputFolder.write`).
 
     The parcels go to tippecanoe as GeoJSON text sequence in EPSG:4326 (coordinates to 1e-7°)
-    in a temporary folder, removed afterwards. ``min_zoom``: default :func:`min_zoom_`.
+    in a temporary folder, removed afterwards. ``min_zoom``: default :data:`~gisplan.maps.parcels_common.MIN_ZOOM`.
 
     Raises
     ------
@@ -192,7 +172,7 @@ def build_pmtiles(parcels: gpd.GeoDataFrame, dest: str | os.PathLike, *, min_zoo
     with tempfile.TemporaryDirectory(prefix="gisplan-tiles-") as tmp:
         src = Path(tmp) / "forest_status.geojsonl"
         frame.to_file(src, driver="GeoJSONSeq", engine="pyogrio", COORDINATE_PRECISION=7)
-        args = tippecanoe_args(src, dest, Path(tmp), min_zoom=min_zoom if min_zoom is not None else min_zoom_(),
+        args = tippecanoe_args(src, dest, Path(tmp), min_zoom=min_zoom if min_zoom is not None else MIN_ZOOM,
                                max_zoom=max_zoom)
         try:
             res = subprocess.run(args, capture_output=True, text=True, errors="replace")
@@ -254,8 +234,6 @@ def tile_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, rel: str = FILE
     """Build the archive of ``parcels`` in a temporary folder and the page's description of it,
     labelled and coloured by the forest-status layer type ``lt`` (the catalog's; default: the
     packaged one)."""
-    from gisplan.maps import parcels_layer
-
     tmp = tempfile.mkdtemp(prefix="gisplan-pmtiles-")
     try:
         archive = build_pmtiles(parcels, Path(tmp) / "forest_status.pmtiles")
@@ -264,7 +242,7 @@ def tile_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, rel: str = FILE
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     meta = {"url": rel, "layer": LAYER, "minZoom": head["min_zoom"], "maxZoom": head["max_zoom"],
-            "bounds": head["bounds"], "lang": lang, "labels": code_labels(lang, lt), **parcels_layer.style_meta(lang, lt),
+            "bounds": head["bounds"], "lang": lang, "labels": code_labels(lang, lt), **style_meta(lang, lt),
             "fileNote": file_note()}
     return TiledParcels(meta=meta, archive=archive, rel=rel, _tmp=tmp)
 
@@ -373,15 +351,13 @@ def add_tiled_parcels(m, tiled: TiledParcels, lang: str, lt: LayerType | None = 
     from branca.element import MacroElement, Template
     from folium.elements import JSCSSMixin
 
-    from gisplan.maps import parcels_layer
-
     class TiledParcelsJS(JSCSSMixin, MacroElement):
         _template = Template(_JS)
         default_js = [("protomaps-leaflet", JS_URL)]
 
     el = TiledParcelsJS()
     el._name = "GisplanTiledParcels"
-    el.meta_json = parcels_layer.script_json(tiled.meta)
-    el.common_js = parcels_layer.COMMON_JS
+    el.meta_json = script_json(tiled.meta)
+    el.common_js = COMMON_JS
     el.add_to(m)
-    return parcels_layer.legend_section(lang, lt=lt)
+    return legend_section(lang, lt=lt)

@@ -27,10 +27,10 @@ import shapely
 
 from gisplan._format import fmt_number
 from gisplan.catalog import LayerType
+from gisplan.crs import unit_m
 from gisplan.errors import OptionError
-from gisplan.indicators.raster_zones import unit_m
-from gisplan.maps.style import NO_DATA_COLOR, Classes, categories
-from gisplan.maps.themes import is_missing, layer_type, no_data, with_columns
+from gisplan.maps.style import NO_DATA_COLOR, Classes, categories, no_data
+from gisplan.maps.themes import is_missing, layer_type, with_columns
 from gisplan.tables import COLUMNS, column_title
 
 #: columns the style functions read (kept on the web copy even when no popup shows them)

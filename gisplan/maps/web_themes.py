@@ -13,11 +13,10 @@ import folium
 import numpy as np
 import pandas as pd
 
-from gisplan.maps import parcels_layer
+from gisplan.maps import parcels_layer, vector_tiles
 from gisplan.maps.legend import Gradient
-from gisplan.maps.style import NO_DATA_COLOR, wqi_categories, wqi_ramp
+from gisplan.maps.style import NO_DATA_COLOR, no_data, wqi_categories, wqi_ramp
 from gisplan.maps.themes import (
-    CONFLICT_SITES,
     HAZARD_LAYERS,
     HAZARD_TITLES,
     THEMES,
@@ -29,7 +28,6 @@ from gisplan.maps.themes import (
     indicator_and_reason,
     layer_type,
     missing_layers,
-    no_data,
     option,
     require,
     theme_classes,
@@ -46,6 +44,7 @@ from gisplan.maps.web_layers import (
     with_labels,
 )
 from gisplan.tables import column_title, value_label
+from gisplan.vocabulary import CONFLICT_SITES, wqi_band
 
 
 def _titles(fields: list[str], lang: str, table: str | None = None) -> dict[str, str]:
@@ -122,8 +121,11 @@ def _forest_cover(b: MapBuild):
                   style=lambda f: {"color": "#00441b", "weight": 2, "fill": False, "dashArray": "6 4"})
     parcels = data.optional("forest_status")
     if parcels is not None and b.parcels is not None:
-        sections.append(parcels_layer.add_parcels(b.map, parcels, lang, data_path=b.parcels,
-                                                  lt=layer_type(data, "forest_status")))
+        lt = layer_type(data, "forest_status")
+        if isinstance(b.parcels, vector_tiles.TiledParcels):  # one PMTiles archive, read by tiles
+            sections.append(vector_tiles.add_tiled_parcels(b.map, b.parcels, lang, lt))
+        else:
+            sections.append(parcels_layer.add_parcels(b.map, parcels, lang, data_path=b.parcels, lt=lt))
     return sections
 
 
@@ -232,8 +234,6 @@ def _rivers(b: MapBuild):
     vi = lang == "vi"
     rivers = require(data, "river_sections", "rivers")
     communes_outline(b)
-    from gisplan.indicators.rivers import wqi_band
-
     lt = layer_type(data, "river_sections")
     web = with_labels(rivers, lt, lang)
     wqi = pd.to_numeric(web["wqi"], errors="coerce").astype(float)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -133,9 +134,7 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
         progress.reset(total=len(windows))
     out = np.zeros((n_zones, n_classes))
     if client is not None:
-        from gisplan.distributed import run_windows
-
-        results = run_windows(client, list(sources), band, windows, classify, n_classes, row_weights)
+        results = _run_on_client(client, list(sources), band, windows, classify, n_classes, row_weights)
     else:
         results = _run_here(list(sources), band, windows, classify, n_classes, row_weights)
     for zones, part in results:  # fixed order: the windows' order
@@ -144,6 +143,10 @@ def class_sums(sources: Sequence[str], zones_geoms: np.ndarray, classify: Callab
             progress.update(1)
     return out
 
+
+
+#: windows submitted ahead of the one being added, per worker thread of a cluster (bounds the memory held)
+AHEAD_PER_THREAD = 4
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,29 @@ def process_window(sources: Sequence[str], band: int, w: ZoneWindow, classify: C
     worker thread keeps the sources open between its tasks)."""
     data = read_window(_open_cached(sources), sources, band, w)
     return window_sums([d for d, _ in data], [m for _, m in data], w, classify, n_classes, row_weights)
+
+
+def _run_on_client(client, sources: list[str], band: int, windows: list, classify: Callable, n_classes: int,
+                   row_weights: np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Partial sums of ``windows`` computed as tasks of ``client`` (a ``dask.distributed.Client``,
+    see :mod:`gisplan.distributed`), yielded in the windows' order. A bounded number of tasks is
+    in flight, so the memory held does not grow with the raster."""
+    threads = sum(client.nthreads().values()) or 1
+    ahead = max(2, AHEAD_PER_THREAD * threads)
+    # the classifier (it may carry per-row cell areas) and the row weights go to every worker once
+    shared = client.scatter([classify, row_weights], broadcast=True, hash=False)
+    pending: deque = deque()
+    try:
+        for w in windows:
+            pending.append(client.submit(process_window, sources, band, w, shared[0], n_classes, shared[1],
+                                         pure=False))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for f in pending:
+            f.cancel()
 
 
 def _run_here(sources, band, windows, classify, n_classes, row_weights):
