@@ -215,7 +215,7 @@ import json, sys, time, warnings
 warnings.simplefilter("ignore")
 t0 = time.perf_counter()
 from gisplan.catalog import load_catalog
-from gisplan.maps.site import publish_site
+from gisplan.pipeline import publish_site
 publish_site(load_catalog(sys.argv[1]), sys.argv[2], overwrite=True, themes=["forest_cover"])
 hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]
 print(json.dumps({"s": time.perf_counter() - t0, "peak_mb": int(hwm) / 1024}))
@@ -402,7 +402,7 @@ def _demo_site_rows(p, args) -> list[dict]:
 
     from gisplan.catalog import load_catalog
     from gisplan.demo import build_demo
-    from gisplan.maps.site import publish_site
+    from gisplan.pipeline import publish_site
 
     demo = DATA / "demo_full"
     build_demo(demo, size="full")

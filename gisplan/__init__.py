@@ -1,7 +1,9 @@
 """gisplan — spatial indicators, maps and reports for the Thái Nguyên environmental plan to 2030.
 
-The public API is re-exported here and imported lazily, so ``import gisplan`` stays fast and
-map dependencies (folium, matplotlib) load only when a map is made.
+The front door is :func:`gisplan.open` (a :class:`gisplan.pipeline.Plan`: a catalog, its layers and
+the indicator options, from which every table, map, site, workbook and GeoPackage is made). The
+public API is re-exported here and imported lazily, so ``import gisplan`` stays fast and map
+dependencies (folium, matplotlib) load only when a map is made.
 
 CRS: everything is computed in VN-2000 / TM-3 106°30' (EPSG:9213) unless told otherwise; areas
 are in ha, lengths in km, distances in m, shares in %.
@@ -41,11 +43,14 @@ _EXPORTS = {
     "run_indicators": "gisplan.indicators.run",
     "IndicatorOptions": "gisplan.indicators.options",
     "ForestDefinition": "gisplan.indicators.options",
-    # reports and maps
+    # the one way from a catalog to every output
+    "open": "gisplan.pipeline",
+    "Plan": "gisplan.pipeline",
+    # reports and maps (doors into a Plan)
     "write_reports": "gisplan.reports",
-    "make_map": "gisplan.maps.interactive",
-    "print_map": "gisplan.maps.printmap",
-    "publish_site": "gisplan.maps.site",
+    "make_map": "gisplan.pipeline",
+    "print_map": "gisplan.pipeline",
+    "publish_site": "gisplan.pipeline",
     "export_results": "gisplan.export",
 }
 

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from gisplan._atomic import OutputFolder, atomic_path, catalog_inputs, ensure_dir, input_files
-from gisplan.catalog import SYNTHETIC_NOTE, LayerType, load_layer_types
+from gisplan._format import fmt_number
+from gisplan.catalog import SYNTHETIC_NOTE, Catalog, LayerType, load_layer_types
+from gisplan.errors import DataMissingError, GisplanError
 from gisplan.indicators.results import IndicatorResults
 from gisplan.tables import (  # noqa: F401 (re-exported: the titles' old home)
     COLUMNS_VI,
@@ -101,6 +103,29 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     return paths
 
 
+def read_results(folder: str | os.PathLike, catalog) -> IndicatorResults:
+    """Indicator results read back from a reports folder written by :func:`write_reports`
+    (``csv/*.csv``): ids and codes (the id columns of the catalog's layer types, ``code``,
+    ``pa_id`` …) keep their leading zeros.
+
+    Raises
+    ------
+    DataMissingError when the folder holds no indicator CSV.
+    """
+    csv_dir = Path(folder) / "csv"
+    files = sorted(csv_dir.glob("*.csv"))
+    if not files:
+        raise DataMissingError(f"{csv_dir} holds no indicator CSV; run `gisplan indicators --out {folder}` "
+                               "first, or export from the catalog (omit --results)")
+    ids = {t.id_column for t in catalog.types.values() if t.id_column} | {
+        "code", "pa_id", "site_id", "section_id", "zone_id", "mine_id", "urban_id", "target_id"}
+    tables = {}
+    for f in files:
+        head = pd.read_csv(f, nrows=0).columns
+        tables[f.stem] = pd.read_csv(f, dtype={c: str for c in head if c in ids})
+    return IndicatorResults(tables=tables, meta={"title": catalog.title, "catalog": str(catalog.path)})
+
+
 def _catalog_path(results: IndicatorResults) -> list[str] | None:
     """The catalog file of a run (as a one-item list), or None when it has none or it is gone."""
     path = results.meta.get("catalog")
@@ -109,9 +134,6 @@ def _catalog_path(results: IndicatorResults) -> list[str] | None:
 
 def _run_catalog(results: IndicatorResults):
     """The :class:`~gisplan.catalog.Catalog` of a run, or None when it has none or it cannot be read."""
-    from gisplan.catalog import Catalog
-    from gisplan.errors import GisplanError
-
     path = _catalog_path(results)
     if path is None:
         return None
@@ -427,8 +449,6 @@ def _clipped(q: dict) -> bool:
 
 
 def _quality_line(q: dict, lang: str = "vi") -> str:
-    from gisplan._format import fmt_number
-
     def n(v):
         return fmt_number(v, lang, 0)
     if lang == "en":
@@ -453,8 +473,6 @@ def _missing(v) -> bool:
 
 def _fmt(v, lang: str = "vi", decimals: int | None = None) -> str:
     """A number in the summary's language (``1.234,56`` / ``1,234.56``); unknown in words."""
-    from gisplan._format import fmt_number
-
     if decimals is None:
         decimals = 0 if _missing(v) or float(v).is_integer() else 2
     return fmt_number(v, lang, decimals)

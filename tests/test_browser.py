@@ -66,7 +66,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(demo_small, tmp_path_factory):
-    from gisplan.maps.site import publish_site
+    from gisplan.pipeline import publish_site
 
     out = tmp_path_factory.mktemp("site")
     publish_site(load_catalog(demo_small), out)
@@ -425,7 +425,7 @@ def _surveyed_like(n_side: int, size: float = 150.0) -> gpd.GeoDataFrame:
 
 def test_detailed_parcels_by_cell_from_file(browser, tmp_path):
     from gisplan.maps import parcels_layer
-    from gisplan.maps.interactive import make_map
+    from gisplan.maps.interactive import make_map  # the parcels drawn; no indicator
     from gisplan.maps.site import VENDOR, localize
 
     parcels = _surveyed_like(63)  # 3,969 parcels over 9.5 km: several cells of 0.05°

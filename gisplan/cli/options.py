@@ -1,15 +1,19 @@
 """Options several commands share, each written once: file paths, the raster forest definition,
 the indicator options (defaults and help from :class:`gisplan.indicators.options.IndicatorOptions`),
-the observed-share floor and the dask scheduler."""
+the options of a run and the plan they open (:func:`run_options`, :func:`open_plan`), the
+observed-share floor and the dask scheduler."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
+from gisplan.catalog import load_catalog
 from gisplan.indicators.canopy import FOREST, MIN_OBSERVED_PCT
-from gisplan.indicators.options import DEFAULTS, help_text
+from gisplan.indicators.options import DEFAULTS, IndicatorOptions, help_text
+from gisplan.pipeline import Plan
 
 
 def file_option(name: str, help: str, *, required: bool = False, exists: bool = False, **kwargs):
@@ -68,3 +72,24 @@ def scheduler_option(f):
                         help="Run the raster windows as dask.distributed tasks: 'local' starts a cluster on "
                              "this machine, an address (tcp://host:8786) uses a running scheduler. Needs "
                              'pip install "gisplan[dask]". Same numbers as without.')(f)
+
+
+def run_options(f):
+    """The options of a run of the indicators, shared by every command that shows indicators
+    (``indicators``, ``map``, ``print``, ``publish``, ``export``), so a map and the tables of
+    ``gisplan indicators`` computed with the same options show the same numbers: the indicator
+    options, the forest definition, ``--reference-date`` and ``--strict``."""
+    f = click.option("--strict", is_flag=True,
+                     help="Stop with an error naming the layer when a layer has validation errors (default: use "
+                          "the repaired layers and list their errors in the reports).")(f)
+    f = click.option("--reference-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help=help_text("reference_date"))(f)
+    return indicator_options(forest_definition(f))
+
+
+def open_plan(catalog_path, *, reference_date=None, strict: bool = False, progress: bool = False, **options):
+    """The :class:`gisplan.pipeline.Plan` of a command: the ``--catalog`` and the
+    :func:`run_options` given (``reference_date`` a datetime from click)."""
+    ref = reference_date.date() if isinstance(reference_date, dt.datetime) else reference_date
+    opts = IndicatorOptions.build(reference_date=ref, **options)  # checked before the catalog is read
+    return Plan(load_catalog(catalog_path), options=opts, strict=strict, progress=progress)

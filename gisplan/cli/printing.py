@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from gisplan.catalog import load_catalog
 from gisplan.cli.layers import catalog_option
+from gisplan.cli.options import open_plan, run_options
+from gisplan.errors import OptionError
 from gisplan.maps.themes import theme_ids
 
 
@@ -20,16 +21,31 @@ from gisplan.maps.themes import theme_ids
 @click.option("--dpi", default=300, show_default=True, help="Resolution (PNG and rasterised parts of PDFs).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--title", default=None, help="Replace the theme's title.")
+@click.option("--option", "theme_options", multiple=True, metavar="KEY=VALUE",
+              help="An option of the theme's print map (repeatable), e.g. --option commune=02406 for a "
+                   "theme that takes one.")
 @catalog_option
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
-def print_cmd(theme, out, size, orientation, dpi, lang, title, catalog_path, overwrite):
+@run_options
+def print_cmd(theme, out, size, orientation, dpi, lang, title, theme_options, catalog_path, overwrite, **options):
     """Print map of THEME with title, legend, scale bar, north arrow, km grid in VN-2000,
-    data source, date and CRS note; Vietnamese text keeps its diacritics."""
-    from gisplan.maps.printmap import print_map
-
-    path = print_map(theme, out, catalog=load_catalog(catalog_path), size=size, orientation=orientation, dpi=dpi,
-                     lang=lang, title=title, overwrite=overwrite)
+    data source, date and CRS note; Vietnamese text keeps its diacritics. Its numbers are those
+    `gisplan indicators` writes with the same options."""
+    extra = parse_theme_options(theme_options)
+    path = open_plan(catalog_path, **options).print(theme, out, size=size, orientation=orientation, dpi=dpi,
+                                                   lang=lang, title=title, overwrite=overwrite, **extra)
     click.echo(f"print map {theme} ({size}, {dpi} dpi) → {path}")
+
+
+def parse_theme_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``("commune=02406",)`` → ``{"commune": "02406"}``; anything else is an OptionError."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise OptionError(f"--option {pair!r}: write it as KEY=VALUE, e.g. --option commune=02406")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def register(group: click.Group) -> None:

@@ -11,8 +11,8 @@ Tables (areas in ha, shares in %, population in people; computed in EPSG:9213):
   network that lacks the local roads would lower the index far from the mapped ones;
 * ``hazard_events_<hazard>`` — the inventory's events per class (:func:`hazard.event_success_rate`).
 
-The susceptibility is computed once per run and kept in ``store.derived["susceptibility"]`` so
-the maps and the site reuse the class rasters.
+The susceptibility is computed once per run (kept in ``store.derived["susceptibility"]``) and
+given to the maps with the results (``results.grids["susceptibility"]``).
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def add_steps(add, L: LayerStore, res) -> None:
             s = susceptibility_for(L)
             if hz in s["skipped"]:
                 raise s["skipped"][hz]
+            res.grids["susceptibility"] = s["result"]  # the class rasters the hazard maps draw
             t = hazard.exposure_by_unit(only_hazard(s["result"], hz), L.get("communes"), id_column="code",
                                         name_column="name", roads=_present(L, "roads"),
                                         urban_areas=_present(L, "urban_areas"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -29,6 +30,9 @@ class IndicatorResults:
     #: the options the tables were computed with (None for results put together by hand or read
     #: back from a reports folder: ``meta["options"]`` then holds what is known)
     options: IndicatorOptions | None = None
+    #: rasters the steps derived that the maps draw, by name: ``"susceptibility"``, the
+    #: :class:`~gisplan.indicators.hazard_result.SusceptibilityResult` of the hazards computed
+    grids: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

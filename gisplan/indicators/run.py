@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Iterable
 
 import numpy as np
 
 from gisplan.catalog import Catalog, load_catalog
-from gisplan.errors import DataMissingError
+from gisplan.errors import DataMissingError, OptionError
 from gisplan.indicators import targets
-from gisplan.indicators.options import IndicatorOptions
+from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.steps import Run, all_steps
 from gisplan.store import LayerStore
@@ -38,7 +39,8 @@ def run_indicators(catalog: Catalog | None = None, *, options: IndicatorOptions 
                    threshold: float | None = None, mmu_ha: float | None = None,
                    official_area: bool | None = None, strict: bool = False,
                    target_values: dict[str, float] | None = None,
-                   store: LayerStore | None = None, client=None) -> IndicatorResults:
+                   store: LayerStore | None = None, client=None,
+                   tables: Iterable[str] | None = None) -> IndicatorResults:
     """Compute every indicator the catalog's layers allow.
 
     Parameters
@@ -57,6 +59,9 @@ def run_indicators(catalog: Catalog | None = None, *, options: IndicatorOptions 
         ``meta["layer_quality"]`` (and in the reports) so no table hides them.
     client : a ``dask.distributed.Client`` (:func:`gisplan.distributed.get_client`): the canopy
         rasters' windows run as its tasks (same numbers as without).
+    tables : run only the steps that make these tables (names of :attr:`Runner.names`, e.g.
+        ``["conflicts"]``); the results then hold those tables, with no target tracker. Default:
+        every step.
 
     Returns
     -------
@@ -68,51 +73,117 @@ def run_indicators(catalog: Catalog | None = None, *, options: IndicatorOptions 
     ------
     OptionError
         an option out of range (a negative distance, a threshold outside 0–100 …), before any
-        layer is read.
+        layer is read; a name in ``tables`` that no step makes.
     """
     opts = IndicatorOptions.build(options, reference_date=reference_date, buffer_m=buffer_m,
                                   river_buffer_m=river_buffer_m, river_reach_km=river_reach_km,
                                   air_distance_m=air_distance_m, riverbed_distance_m=riverbed_distance_m,
                                   new_since=new_since, threshold=threshold, mmu_ha=mmu_ha,
                                   official_area=official_area)
-    if catalog is None:
-        if store is None:
-            catalog = load_catalog()
-        else:  # the store's layers only (an empty catalog when it has none)
-            catalog = store.catalog if store.catalog is not None else Catalog()
-    opts = dataclasses.replace(opts, reference_date=opts.reference_date or catalog.reference_date)
-    L = store if store is not None else LayerStore(catalog, strict=strict)
-    res = IndicatorResults(meta={"catalog": str(catalog.path), "title": catalog.title,
-                                 "synthetic": catalog.synthetic, "reference_date": opts.reference_date.isoformat(),
-                                 "crs": "EPSG:9213", "created": dt.date.today().isoformat(),
-                                 "options": {**opts.as_meta(), "strict": strict}},
-                           options=opts)
-    res.headline.update({k: np.nan for k in HEADLINES})
-    run = Run(catalog, L, res, opts, progress=progress, client=client)
-    all_steps(run)
-    _compute(run)
-    res.tables["targets"] = targets.track_targets(res.headline, values=target_values)
-    res.meta["layer_quality"] = L.quality()
-    res.meta["study_area"] = L.study_area_source
-    return res
+    runner = Runner(catalog, options=opts, strict=strict, store=store, progress=progress, client=client)
+    if tables is not None:
+        return runner.run(tables)
+    return runner.finish(target_values=target_values)
 
 
-def _compute(run: Run) -> None:
-    """Run the registered steps in order; a step whose data are absent is recorded as skipped."""
-    bar = None
-    if run.progress:
-        from tqdm.auto import tqdm
+class Runner:
+    """The steps of one run of the indicators over a layer store: each step registered once and
+    run at most once, into one :class:`~gisplan.indicators.results.IndicatorResults`.
 
-        bar = tqdm(total=len(run.steps), desc="indicators", unit="table")
-    for name, fn in run.steps:
-        try:
-            table = fn()
-            if table is not None:
-                run.res.tables[name] = table.reset_index(drop=True)
-        except DataMissingError as exc:  # data absent: the only reason to skip (others are bugs)
-            log.info("indicator %s skipped: %s", name, exc)
-            run.res.skip(name, exc)
+    :func:`run_indicators` runs every step; :class:`gisplan.pipeline.Plan` first runs the steps of
+    the tables a map shows, and the others when every indicator is asked for. The step code is
+    the same either way, so a table holds the same numbers whichever output asked for it first.
+
+    Parameters
+    ----------
+    catalog, strict, store, progress, client : as :func:`run_indicators`.
+    options : the indicator options, built (default :data:`~gisplan.indicators.options.DEFAULTS`);
+        a reference date left None is the catalog's.
+    """
+
+    def __init__(self, catalog: Catalog | None = None, *, options: IndicatorOptions | None = None,
+                 strict: bool = False, store: LayerStore | None = None, progress: bool = False,
+                 client=None):
+        opts = options if options is not None else DEFAULTS
+        if catalog is None:
+            if store is None:
+                catalog = load_catalog()
+            else:  # the store's layers only (an empty catalog when it has none)
+                catalog = store.catalog if store.catalog is not None else Catalog()
+        opts = dataclasses.replace(opts, reference_date=opts.reference_date or catalog.reference_date)
+        self.catalog = catalog
+        self.store = store if store is not None else LayerStore(catalog, strict=strict)
+        self.results = IndicatorResults(
+            meta={"catalog": str(catalog.path), "title": catalog.title, "synthetic": catalog.synthetic,
+                  "reference_date": opts.reference_date.isoformat(), "crs": "EPSG:9213",
+                  "created": dt.date.today().isoformat(), "options": {**opts.as_meta(), "strict": strict}},
+            options=opts)
+        self.results.headline.update({k: np.nan for k in HEADLINES})
+        self._run = Run(catalog, self.store, self.results, opts, progress=progress, client=client)
+        all_steps(self._run)
+        self._done = [False] * len(self._run.steps)
+        self._finished = False
+
+    @property
+    def names(self) -> list[str]:
+        """The tables the steps make, in the order they are reported."""
+        return [name for name, _fn in self._run.steps]
+
+    def run(self, tables: Iterable[str] | None = None) -> IndicatorResults:
+        """Run the steps of ``tables`` (every step when None) that have not run yet; a step whose
+        data are absent is recorded as skipped. Returns the results: the tables of every step run
+        so far.
+
+        Raises
+        ------
+        OptionError
+            a name in ``tables`` that no step makes (the error names the tables there are).
+        """
+        names = self.names
+        wanted = None if tables is None else set(tables)
+        if wanted is not None and (unknown := sorted(wanted - set(names))):
+            raise OptionError(f"no indicator step makes the table(s) {', '.join(unknown)}; the steps of this "
+                              f"catalog make: {', '.join(names)}")
+        todo = [i for i, name in enumerate(names) if not self._done[i] and (wanted is None or name in wanted)]
+        bar = None
+        if self._run.progress and todo:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(todo), desc="indicators", unit="table")
+        for i in todo:
+            name, fn = self._run.steps[i]
+            try:
+                table = fn()
+                if table is not None:
+                    self.results.tables[name] = table.reset_index(drop=True)
+            except DataMissingError as exc:  # data absent: the only reason to skip (others are bugs)
+                log.info("indicator %s skipped: %s", name, exc)
+                self.results.skip(name, exc)
+            self._done[i] = True
+            if bar is not None:
+                bar.update(1)
         if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+            bar.close()
+        self.results.meta["layer_quality"] = self.store.quality()
+        self.results.meta["study_area"] = self.store.study_area_source
+        return self.results
+
+    def finish(self, *, target_values: dict[str, float] | None = None) -> IndicatorResults:
+        """Run every step not run yet, then the 2030 target tracker from the headline numbers;
+        the tables, skip reasons and notes are put in the order of the steps, as if they had
+        run in one pass. Returns the results."""
+        res = self.run()
+        if not self._finished:
+            order = {name: i for i, name in enumerate(self.names)}
+
+            def ordered(d: dict) -> dict:  # reasons known before any step ran keep their place first
+                return dict(sorted(d.items(), key=lambda kv: order.get(kv[0], -1)))
+
+            res.tables = ordered(res.tables)
+            res.skipped, res.skipped_vi = ordered(res.skipped), ordered(res.skipped_vi)
+            for key in ("notes", "notes_vi"):
+                if key in res.meta:
+                    res.meta[key] = ordered(res.meta[key])
+            res.tables["targets"] = targets.track_targets(res.headline, values=target_values)
+            self._finished = True
+        return res

@@ -1,14 +1,16 @@
 """Interactive folium maps, one per theme of the plan.
 
 Themes come from the registry :mod:`gisplan.maps.themes`; layers from the layer store
-(:class:`gisplan.store.LayerStore`: read, validated and clipped once per run), reprojected to WGS 84 only here, at the edge,
-simplified for the web (communes with a coverage-preserving simplification, so neighbours do
-not gap or overlap), coordinates rounded to ~1 m, unused attributes dropped. The caller's data
-are never modified. Colours and labels come from the layer types; indicator values from
-:mod:`gisplan.indicators`. Overlays are grouped in the layer control (reference layers, theme
-layers; basemaps as the base layers) and the search box finds features of the theme's layers
-and communes by name. Popup values are formatted in Python (``1.234,5`` in Vietnamese); a missing
-value reads "không có số liệu" / "no data" and is drawn in grey, never as 0.
+(:class:`gisplan.store.LayerStore`: read, validated and clipped once per run), reprojected to
+WGS 84 only here, at the edge, simplified for the web (communes with a coverage-preserving
+simplification, so neighbours do not gap or overlap), coordinates rounded to ~1 m, unused
+attributes dropped. The caller's data are never modified. Colours and labels come from the
+layer types; indicator values from the results given (maps compute none: the plan,
+:class:`gisplan.pipeline.Plan`, runs the steps of a theme's tables first). Overlays are grouped
+in the layer control (reference layers, theme layers; basemaps as the base layers) and the
+search box finds features of the theme's layers and communes by name. Popup values are
+formatted in Python (``1.234,5`` in Vietnamese); a missing value reads "không có số liệu" /
+"no data" and is drawn in grey, never as 0.
 
 The map is built from three parts: :mod:`gisplan.maps.web_frame` (basemaps, title, controls,
 search), :mod:`gisplan.maps.web_themes` (what each theme draws) and
@@ -69,9 +71,11 @@ def build_map(theme: str, *, catalog: Catalog | None = None, results=None, store
     theme : a theme id of :data:`gisplan.maps.themes.THEMES` (``overview``, ``forest_cover``,
         ``protected_areas``, ``mines``, ``industry``, ``rivers``, ``waste``, ``air``, ``forest_change``).
     catalog : where the layers come from (default: :func:`gisplan.catalog.load_catalog`).
-    results : :class:`gisplan.indicators.run.IndicatorResults`; when absent, the indicator the
-        theme shows is computed from the layers. A table the results skipped (its data are
-        absent) is shown as "không có số liệu" / "no data".
+    results : the :class:`~gisplan.indicators.results.IndicatorResults` holding the theme's
+        tables (:attr:`gisplan.maps.themes.Theme.tables`; :meth:`gisplan.pipeline.Plan.map`
+        computes them first). The map computes no indicator: a table the results skipped (its
+        data are absent) or lack is shown as "không có số liệu" / "no data" with the reason;
+        the hazard theme needs the results' susceptibility (``results.grids``).
     store : the :class:`gisplan.store.LayerStore` to read layers from (one per run, shared with
         the indicators); default: a store over ``catalog`` and ``layers``.
     lang : ``"vi"`` (default) or ``"en"`` for titles, labels and popups.

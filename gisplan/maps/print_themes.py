@@ -7,16 +7,20 @@ puts the drawing in its frame (title, grid, legend, scale bar, north arrow, note
 
 from __future__ import annotations
 
+import numpy as np
 import shapely
+from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gisplan.catalog import LayerType
 from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
 from gisplan.maps.themes import (
+    HAZARD_TITLES,
     communes_with,
     format_distance,
     get_theme,
+    hazard_classes,
     indicator_and_reason,
     is_missing,
     layer_type,
@@ -76,7 +80,7 @@ def _choropleth(theme, ax, data, results, lang):
     col = spec.scheme.column
     name = spec.tables[0]
     communes = _need(data, "communes", theme)
-    table, reason = indicator_and_reason(name, results=results, store=data, lang=lang)
+    table, reason = indicator_and_reason(name, results=results, lang=lang)
     joined = communes_with(communes, table, fill=[col])
     cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
@@ -95,14 +99,9 @@ def _choropleth(theme, ax, data, results, lang):
 def _hazard(ax, data, results, lang, hazard: str = "landslide"):
     """Landslide susceptibility classes (the raster in EPSG:9213, no data transparent), the
     communes with their share in the high and very high classes as labels, recorded events."""
-    import numpy as np
-    from matplotlib.colors import ListedColormap
-
-    from gisplan.maps.themes import HAZARD_TITLES, hazard_classes
-
     vi = lang == "vi"
     communes = _need(data, "communes", "hazard")
-    cls, result = hazard_classes(data, hazard)
+    cls, result = hazard_classes(data, results, hazard)
     cfg = result.config
     t = result.transform
     extent = (t.c, t.c + t.a * cls.shape[1], t.f + t.e * cls.shape[0], t.f)
@@ -160,11 +159,8 @@ def draw(theme, ax, data, results, lang):
         pas = _need(data, "protected_areas", theme)
         pt = layer_type(data, "protected_areas")
         h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
-        from gisplan.indicators.protected import conflicts
-
-        # computed with the buffer_m of the results' options when they lack the table
-        conf, why = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
-        km = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
+        conf, why = indicator_and_reason("conflicts", results=results, lang=lang)
+        km = format_distance(option(results, "buffer_m"), lang)
         conflict_colors = pt.style["conflict_colors"]
         for site_type, type_id in CONFLICT_SITES.items():
             vi_label, en_label = value_label("site_type", site_type, "vi"), value_label("site_type", site_type, "en")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import math
 import os
 import textwrap
@@ -92,6 +93,13 @@ class PrintMap:
         """The scale bar's length in metres (on the ground, EPSG:9213)."""
         return self.scalebar[2]
 
+    def _repr_png_(self) -> bytes:
+        """The map as a PNG at 100 dpi: how Jupyter shows a print map inline."""
+        buf = io.BytesIO()
+        with matplotlib.rc_context(RC):
+            self.figure.savefig(buf, format="png", dpi=100)
+        return buf.getvalue()
+
 
 def nice_scale_length(width_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 × 10^n metres) near a quarter of ``width_m``.
@@ -123,16 +131,26 @@ def _house_style(fn):
 def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, size: str = "A4",
                   orientation: str = "auto", lang: str = "vi",
                   layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
-                  store=None) -> PrintMap:
+                  store=None, **theme_options) -> PrintMap:
     """Draw a print map: a :class:`PrintMap` holding the Figure and its parts (title, legend,
     scale bar, north arrow, map axes, orientation, choropleth classes).
 
     ``orientation`` is ``"portrait"``, ``"landscape"`` or ``"auto"`` (portrait when the mapped
     extent, the province in EPSG:9213, is taller than wide). Map units are metres of EPSG:9213;
     the grid is labelled in km. Layers come from ``store`` (a :class:`gisplan.store.LayerStore`),
-    else from a store over ``catalog`` and ``layers``.
+    else from a store over ``catalog`` and ``layers``; indicator values from ``results`` (the map
+    computes none: :meth:`gisplan.pipeline.Plan.print` runs the theme's steps first).
+    ``theme_options`` are the options of the theme's drawing (:attr:`Theme.print_options
+    <gisplan.maps.themes.Theme.print_options>`).
+
+    Raises
+    ------
+    OptionError for an unknown theme, paper size, orientation or theme option.
     """
     spec = get_theme(theme)
+    if unknown := sorted(set(theme_options) - set(spec.print_options)):
+        takes = f"; it takes {', '.join(spec.print_options)}" if spec.print_options else ""
+        raise OptionError(f"the {spec.id} print map has no option {', '.join(unknown)}{takes}")
     if size not in PAPER_MM:
         raise OptionError(f"size must be A4 or A3, not {size!r}")
     if orientation not in ("auto", "portrait", "landscape"):
@@ -185,14 +203,15 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
 def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = None, results=None, size: str = "A4",
               orientation: str = "auto", dpi: int = 300, lang: str = "vi",
               layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
-              overwrite: bool = False, store=None) -> Path:
-    """Write a print map to ``out`` (.pdf or .png), atomically; fonts are embedded in PDFs."""
+              overwrite: bool = False, store=None, **theme_options) -> Path:
+    """Write a print map to ``out`` (.pdf or .png), atomically; fonts are embedded in PDFs
+    (parameters as :func:`render_figure`)."""
     out = Path(out)
     if out.suffix.lower() not in (".pdf", ".png"):
         raise GisplanError(f"{out}: print maps are written as .pdf or .png")
     check_output(out, overwrite=overwrite)
     pm = render_figure(theme, catalog=catalog, results=results, size=size, orientation=orientation, lang=lang,
-                       layers=layers, title=title, store=store)
+                       layers=layers, title=title, store=store, **theme_options)
     try:
         with atomic_path(out, overwrite=overwrite) as tmp:
             pm.figure.savefig(tmp, dpi=dpi, format=out.suffix.lstrip(".").lower(),

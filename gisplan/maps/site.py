@@ -13,12 +13,19 @@ import logging
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-from gisplan._atomic import OutputFolder, catalog_inputs, ensure_dir
+import folium
+
+from gisplan._atomic import OutputFolder, catalog_inputs, check_output, ensure_dir, write_text
 from gisplan._format import MISSING, fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog
-from gisplan.errors import GisplanError, GisplanWarning, OutputExistsError
+from gisplan.errors import GisplanError, GisplanWarning, OptionError, OutputExistsError
+from gisplan.maps import parcels_layer, vector_tiles
+from gisplan.maps.interactive import make_map
+from gisplan.maps.style import no_data
+from gisplan.maps.themes import THEMES, get_theme, layer_type, make_store
 from gisplan.tables import column_title, headline_labels, table_titles, value_label
 
 log = logging.getLogger(__name__)
@@ -77,8 +84,8 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     ----------
     catalog : the layers (default: :func:`gisplan.catalog.load_catalog`).
     out_dir : the site folder (``maps/`` in the repository is the publishable site).
-    results : indicator results for the tables and the maps (computed when absent, from the same
-        layer store as the maps).
+    results : the indicator results the index, the tracker and the maps show (the site computes
+        none; :meth:`gisplan.pipeline.Plan.publish` runs them first).
     cdn : link scripts and styles to public CDNs instead of the vendored copies.
     page_limit_mb : a page (with its data files) over this size gets a warning naming its
         largest layer.
@@ -90,11 +97,9 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
         server, e.g. ``gisplan serve``) or ``"auto"`` (the archive above
         :data:`gisplan.maps.vector_tiles.PMTILES_THRESHOLD` parcels when tippecanoe is installed).
     """
-    from gisplan.indicators.run import run_indicators
-    from gisplan.maps import parcels_layer, vector_tiles
-    from gisplan.maps.interactive import make_map
-    from gisplan.maps.themes import THEMES, get_theme, layer_type, make_store
-
+    if results is None:
+        raise OptionError("the site shows indicator results and computes none: pass results=…, or publish "
+                          "through gisplan.open(catalog).publish(out_dir)")
     catalog = catalog or (store.catalog if store is not None and store.catalog is not None else load_catalog())
     out = Path(out_dir)
     if (out / "index.html").exists() and not overwrite:
@@ -104,8 +109,6 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     folder = OutputFolder(out, inputs=catalog_inputs(catalog), overwrite=overwrite)
     folder.check(["index.html", "metadata.html", "assets/site.css", *(f"{t}.html" for t in themes)])
     store = make_store(catalog, None, store)
-    if results is None:
-        results = run_indicators(catalog, store=store)
 
     # 1. build every page in memory
     files: dict[str, str] = {}
@@ -158,12 +161,28 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     return folder.write_text("index.html", files["index.html"])
 
 
+def write_map_page(make: Callable[[], folium.Map], out: Path, *, catalog: Catalog | None, cdn: bool = False,
+                   overwrite: bool = False) -> Path:
+    """Write the map ``make()`` draws to the HTML file ``out``, its scripts and styles in an
+    ``assets/vendor`` folder beside it (so it opens offline; ``cdn=True``: one file linking public
+    CDNs). ``out`` is checked before the map is drawn: never a file of the ``catalog``, replaced
+    only with ``overwrite`` and only when gisplan wrote it. Returns ``out``."""
+    inputs = catalog_inputs(catalog) if catalog is not None else ()
+    check_output(out, overwrite=overwrite, inputs=inputs)
+    ensure_dir(out.parent)
+    page = make().get_root().render()
+    folder = OutputFolder(out.parent, inputs=inputs)
+    if not cdn:
+        folder.copy_tree(VENDOR, "assets/vendor", ignore=("README.md",))
+        page = localize(page)
+    write_text(out, page, overwrite=overwrite, inputs=inputs)
+    folder.record(out.name)
+    return out
+
+
 def _unavailable(spec, store, exc: Exception, lang: str) -> str:
     """Why a theme's map is not published: the layers it needs that the catalog lacks, else the
     error's message."""
-    from gisplan.maps.style import no_data
-    from gisplan.maps.themes import layer_type
-
     missing = [t for t in spec.layers if store.optional(t) is None]
     if missing:
         names = ", ".join(layer_type(store, t).title(lang) for t in missing)

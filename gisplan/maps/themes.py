@@ -5,8 +5,10 @@ needs, the indicator tables it shows, its choropleth class scheme and its legend
 drawing code lives in :mod:`gisplan.maps.interactive` (``BUILDERS``) and
 :mod:`gisplan.maps.printmap` (``_draw``); adding a theme is one entry here plus its drawing code.
 
-Shared helpers: :func:`indicator` (an indicator table from the results, computed from the layer
-store when no results were passed), :func:`option` (an option the indicators were computed with),
+Maps show indicator results and compute none: :class:`gisplan.pipeline.Plan` runs the steps of a
+theme's tables before drawing it. Shared helpers: :func:`indicator` (an indicator table from the
+results), :func:`hazard_classes` (the susceptibility classes the results carry, cut to the
+communes), :func:`option` (an option the indicators were computed with),
 :func:`theme_classes` (deterministic choropleth classes, identical on web and print maps),
 :func:`with_columns` (optional columns a layer lacks added as missing values) and the "no data"
 wording and colour.
@@ -14,16 +16,21 @@ wording and colour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
+from rasterio.features import geometry_mask
 
-from gisplan.catalog import Catalog, LayerType, load_layer_types
-from gisplan.errors import DataMissingError, GisplanError, OptionError
+from gisplan._format import fmt_number
+from gisplan.catalog import Catalog, LayerType, load_catalog, load_layer_types
+from gisplan.errors import DataMissingError, GisplanError, OptionError, data_missing
 from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 from gisplan.maps.style import classify
+from gisplan.store import LayerStore
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Theme:
     legend: tuple[LegendEntry, ...] = ()
     #: layer types the map's numbers are computed from without being drawn (the hazard theme's DEM)
     computed_from: tuple[str, ...] = ()
+    #: keyword options the print map of the theme takes (``gisplan print THEME --option k=v``)
+    print_options: tuple[str, ...] = ()
 
     def source_types(self) -> tuple[str, ...]:
         """Every layer type the map draws or computes from (for its source line)."""
@@ -173,11 +182,7 @@ def make_store(catalog: Catalog | None = None, layers: Mapping[str, gpd.GeoDataF
     caller's ``layers`` (default catalog when neither is given)."""
     if store is not None:
         return store
-    from gisplan.store import LayerStore
-
     if catalog is None and layers is None:
-        from gisplan.catalog import load_catalog
-
         catalog = load_catalog()
     return LayerStore(catalog, layers=layers)
 
@@ -240,12 +245,11 @@ def is_missing(value) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-def option(results, key: str, fn: Callable | None = None, param: str | None = None) -> float:
+def option(results, key: str) -> float:
     """The indicator option ``key`` (a field of
     :class:`~gisplan.indicators.options.IndicatorOptions`, e.g. ``"buffer_m"``) the results were
     computed with: ``results.options``, else ``results.meta["options"][key]`` (results put
-    together by hand or read back), else the default of ``IndicatorOptions``. ``fn`` and
-    ``param`` are accepted for older callers and not used."""
+    together by hand or read back), else the default of ``IndicatorOptions``."""
     opts = getattr(results, "options", None)
     if isinstance(opts, IndicatorOptions):
         return float(getattr(opts, key))
@@ -256,59 +260,50 @@ def option(results, key: str, fn: Callable | None = None, param: str | None = No
     return float(getattr(DEFAULTS, key))
 
 
-def _conflicts(store, results):
-    from gisplan.indicators.protected import conflicts
-
-    return conflicts(store.get("protected_areas"), mines=store.optional("mines"),
-                     industrial_zones=store.optional("industrial_zones"),
-                     buffer_m=option(results, "buffer_m"))
+#: why a map shows no indicator when it was drawn without results
+NOT_COMPUTED = {"vi": "chưa tính chỉ tiêu (vẽ bản đồ qua gisplan.open(danh_mục).map(…))",
+                "en": "indicators not computed (draw the map through gisplan.open(catalog).map(…))"}
 
 
-def _air(store, results):
-    from gisplan.indicators.air import air_monitoring_coverage
-
-    return air_monitoring_coverage(store.get("urban_areas"), store.get("monitoring_stations"),
-                                   distance_m=option(results, "air_distance_m"))
-
-
-def _forest_cover(store, results):
-    from gisplan.indicators.forest import forest_cover_from_status
-
-    return forest_cover_from_status(store.get("forest_status"), store.get("communes"), unit_id="code")
+def indicator(name: str, *, results=None) -> pd.DataFrame | None:
+    """The indicator table ``name`` a map shows, from ``results``; None when the results lack it
+    (skipped for absent data, or not computed). Maps compute no indicator: the plan
+    (:class:`gisplan.pipeline.Plan`) runs the steps of a theme's tables before drawing it."""
+    return indicator_and_reason(name, results=results)[0]
 
 
-def _forest_change(store, results):
-    from gisplan.indicators.change import forest_change_status
-
-    catalog_years = len(store.entries("forest_status"))
-    before, after = (None, None) if 0 < catalog_years < 2 else \
-        (store.optional("forest_status", 0), store.optional("forest_status", -1))
-    if before is None or after is None:
-        exc = DataMissingError("the forest_change map needs two forest_status layers (two years)")
-        exc.reason_vi = "cần hai lớp hiện trạng rừng (forest_status) của hai năm"
-        raise exc
-    return forest_change_status(before, after, store.get("communes"), unit_id="code")
-
-
-def hazard_result(store, hazard: str):
-    """The susceptibility of ``hazard`` computed once per store (the catalog's ``dem``); raises
-    DataMissingError (with ``reason_vi``) when the DEM, or pysheds for flash floods, is absent."""
-    from gisplan.indicators import climate_run
-
-    s = climate_run.susceptibility_for(store)
-    if hazard in s["skipped"]:
-        raise s["skipped"][hazard]
-    return s["result"]
+def indicator_and_reason(name: str, *, results=None, lang: str = "vi") -> tuple[pd.DataFrame | None, str | None]:
+    """Like :func:`indicator`, with why the table is absent (None when it is there): the
+    results' skip reason (Vietnamese when ``lang="vi"`` and the results know it), or that the
+    indicators were not computed."""
+    tables = getattr(results, "tables", None) or {}
+    if name in tables:
+        return tables[name], None
+    if name in (getattr(results, "skipped", None) or {}):
+        return None, skip_reason(name, results, lang)
+    return None, NOT_COMPUTED["vi" if lang == "vi" else "en"]
 
 
-def hazard_classes(store, hazard: str):
+def hazard_result(results, hazard: str):
+    """The susceptibility the indicators computed for ``hazard`` (``results.grids``); raises
+    DataMissingError (with ``reason_vi``) when the results lack it: the DEM, or pysheds for
+    flash floods, was absent (the skip reason), or the indicators were not computed."""
+    grid = (getattr(results, "grids", None) or {}).get("susceptibility")
+    if grid is not None and hazard in grid.classes:
+        return grid
+    table = f"hazard_{hazard}_communes"
+    if table in (getattr(results, "skipped", None) or {}):
+        raise data_missing(results.skipped[table], skip_reason(table, results, "vi"))
+    raise data_missing(f"the {hazard} susceptibility is not in the results: {NOT_COMPUTED['en']}",
+                       f"kết quả không có mức độ nhạy cảm {hazard}: {NOT_COMPUTED['vi']}")
+
+
+def hazard_classes(store, results, hazard: str):
     """(class raster of ``hazard`` with the cells outside the communes set to 0 (no data), the
-    result) — what the maps draw: the grid reaches beyond the province by the model's margin."""
-    import shapely
-    from rasterio.features import geometry_mask
-
-    result = hazard_result(store, hazard)
-    key = ("hazard_classes", hazard)
+    susceptibility) — what the maps draw: the grid reaches beyond the province by the model's
+    margin. The masked raster is kept in ``store.derived`` for every map drawn from the store."""
+    result = hazard_result(results, hazard)
+    key = ("hazard_classes", hazard, id(result))
     derived = getattr(store, "derived", None)
     if isinstance(derived, dict) and key in derived:
         return derived[key], result
@@ -320,52 +315,6 @@ def hazard_classes(store, hazard: str):
     if isinstance(derived, dict):
         derived[key] = out
     return out, result
-
-
-def _hazard(store, hazard: str):
-    from gisplan.indicators import climate_run
-    from gisplan.indicators.hazard import exposure_by_unit
-
-    result = climate_run.only_hazard(hazard_result(store, hazard), hazard)
-    urban = store.optional("urban_areas")
-    return exposure_by_unit(result, store.get("communes"), urban_areas=urban if urban is not None and len(urban)
-                            else None).drop(columns=["hazard"])
-
-
-#: how a map computes an indicator table it shows when no results were passed
-_COMPUTE: dict[str, Callable] = {
-    "conflicts": _conflicts,
-    "air_monitoring": _air,
-    "forest_cover_communes": _forest_cover,
-    "forest_change_communes": _forest_change,
-    "hazard_landslide_communes": lambda store, results: _hazard(store, "landslide"),
-    "hazard_flash_flood_communes": lambda store, results: _hazard(store, "flash_flood"),
-}
-
-
-def indicator(name: str, *, results=None, store=None) -> pd.DataFrame | None:
-    """The indicator table ``name`` a map shows: from ``results`` when they hold it; None when the
-    results skipped it (its data are absent); else computed from the ``store`` with the options
-    of ``results`` (None when its layers are absent)."""
-    return indicator_and_reason(name, results=results, store=store)[0]
-
-
-def indicator_and_reason(name: str, *, results=None, store=None,
-                         lang: str = "vi") -> tuple[pd.DataFrame | None, str | None]:
-    """Like :func:`indicator`, with why the table is absent (None when it is there or the reason
-    is unknown): the results' skip reason, or the message of the missing data (Vietnamese when
-    ``lang="vi"`` and a Vietnamese reason is known)."""
-    tables = getattr(results, "tables", None) or {}
-    if name in tables:
-        return tables[name], None
-    if name in (getattr(results, "skipped", None) or {}):
-        return None, skip_reason(name, results, lang)
-    if store is None or name not in _COMPUTE:
-        return None, None
-    try:
-        return _COMPUTE[name](store, results), None
-    except DataMissingError as exc:
-        return None, (getattr(exc, "reason_vi", None) if lang == "vi" else None) or str(exc)
 
 
 def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
@@ -413,8 +362,6 @@ def skip_reason(name: str, results, lang: str = "vi") -> str | None:
 
 def format_distance(metres: float, lang: str = "vi") -> str:
     """A distance for labels: ``"500 m"``, ``"1 km"``, ``"1,5 km"`` (``"1.5 km"`` in English)."""
-    from gisplan._format import fmt_number
-
     if metres < 1000:
         return f"{fmt_number(metres, lang, 0)} m"
     text = fmt_number(metres / 1000, lang, 2)
@@ -427,8 +374,6 @@ def theme_classes(theme: str | Theme, values, lang: str = "vi", *, store=None):
     same data give the same classes on the web map, the print map and every run). With a layer
     ``store``, classes are computed once per run and data (kept in ``store.derived``) and reused
     by every map drawn from it."""
-    import numpy as np
-
     spec = get_theme(theme)
     scheme = spec.scheme
     if scheme is None:

@@ -193,7 +193,11 @@ def add_layer(build: MapBuild, gdf, layer: str, fields: list[str], *, style, lt:
     lang = build.lang
     if gdf is None or len(gdf) == 0:
         return None
-    web = web_copy(gdf, fields + ["name"] + STYLE_COLUMNS + list(keep), layer, coverage=coverage)
+    # popups show the layer's own values (not the web copy's, rounded to 2 decimals: rounded twice,
+    # 7,593.2548 ha would read 7.593,2 where the table has 7.593,3)
+    web = web_copy(gdf.assign(_row=np.arange(len(gdf))), fields + ["name"] + STYLE_COLUMNS + list(keep) + ["_row"],
+                   layer, coverage=coverage)
+    rows = web.pop("_row").to_numpy(dtype=int)
     if lt is not None:
         fields = [f for f in fields if f in web.columns or f in lt.attributes]
     else:
@@ -203,7 +207,7 @@ def add_layer(build: MapBuild, gdf, layer: str, fields: list[str], *, style, lt:
         al = aliases(lt, fields, lang, titles)
         shown = {f: f"{f}_txt" if f in STYLE_COLUMNS or f in keep or f == "name" else f for f in fields}
         for f, col in shown.items():
-            values = web[f] if f in web.columns else pd.Series([None] * len(web), index=web.index, dtype=object)
+            values = gdf[f].to_numpy()[rows] if f in gdf.columns else [None] * len(web)
             web[col] = [display(v, f, lang) for v in values]
         fields = list(shown.values())
         kw["popup"] = folium.GeoJsonPopup(fields=fields, aliases=al, localize=False, labels=True, max_width=380)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import folium
 import numpy as np
 import pandas as pd
+from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
+from gisplan.errors import DataMissingError
 from gisplan.maps import parcels_layer, vector_tiles
 from gisplan.maps.legend import Gradient
 from gisplan.maps.style import NO_DATA_COLOR, no_data, wqi_categories, wqi_ramp
@@ -91,7 +93,7 @@ def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], lay
     communes = data.optional("communes")
     if communes is None:
         raise missing_layers(theme, data)
-    table, reason = indicator_and_reason(table_name, results=results, store=data, lang=lang)
+    table, reason = indicator_and_reason(table_name, results=results, lang=lang)
     joined = communes_with(communes, table, fill=fields)
     cls = theme_classes(spec, joined[col], lang, store=data)
     b.classes = cls
@@ -147,11 +149,9 @@ def _protected_areas(b: MapBuild):
                  [(zone_colors[z], lt.attributes["zone"].label(z, lang), "dashed" if z == "buffer" else "box")
                   for z in lt.attributes["zone"].allowed
                   if z in set(pas["zone"])])]
-    from gisplan.indicators.protected import conflicts
-
-    near = format_distance(option(results, "buffer_m", conflicts, "buffer_m"), lang)
+    near = format_distance(option(results, "buffer_m"), lang)
     conflict_colors = lt.style["conflict_colors"]
-    table, reason = indicator_and_reason("conflicts", results=results, store=data, lang=lang)
+    table, reason = indicator_and_reason("conflicts", results=results, lang=lang)
     for site_type, type_id in CONFLICT_SITES.items():
         color = conflict_colors[site_type]
         site_lt = layer_type(data, type_id)
@@ -273,10 +273,8 @@ def _air(b: MapBuild):
     vi = lang == "vi"
     urban, stations = require(data, "urban_areas", "air"), require(data, "monitoring_stations", "air")
     communes_outline(b)
-    from gisplan.indicators.air import air_monitoring_coverage
-
-    within = format_distance(option(results, "air_distance_m", air_monitoring_coverage, "distance_m"), lang)
-    table = indicator("air_monitoring", results=results, store=data)
+    within = format_distance(option(results, "air_distance_m"), lang)
+    table = indicator("air_monitoring", results=results)
     ut, st = layer_type(data, "urban_areas"), layer_type(data, "monitoring_stations")
     u = with_labels(urban, ut, lang)
     if table is not None:
@@ -288,7 +286,7 @@ def _air(b: MapBuild):
         u["covered"], u["air_stations"] = None, np.nan
     add_layer(b, u, "urban_areas", ["name", "urban_class_label", "covered", "air_stations"], lt=ut,
               titles={"covered": (f"Có trạm quan trắc không khí (≤ {within})" if vi else f"Air station within {within}")
-                      if option(results, "air_distance_m", air_monitoring_coverage, "distance_m") > 0
+                      if option(results, "air_distance_m") > 0
                       else ("Có trạm quan trắc không khí trong đô thị" if vi else "Air station in the town"),
                       "air_stations": column_title("air_stations", lang, "air_monitoring")}, search=True,
               name=ut.title(lang), style=cat_style(ut, "urban_class", fill_opacity=0.45))
@@ -317,8 +315,6 @@ def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np
     """A class raster (uint8, 0 = no data) warped to Web Mercator (nearest neighbour, so the
     image lies on the map as Leaflet draws it) as an RGBA array with ``colors[k - 1]`` for class
     k and transparent no data, and its bounds ``[[south, west], [north, east]]`` in WGS 84."""
-    from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
-
     h, w = classes.shape
     left, top = transform.c, transform.f
     right, bottom = left + transform.a * w, top + transform.e * h
@@ -340,8 +336,6 @@ def _hazard(b: MapBuild):
     """Susceptibility classes of each hazard as an image overlay (landslide shown, flash flood in
     the layer control), communes coloured by their share in the high and very high classes
     (popups with the exposure), and the recorded events as points."""
-    from gisplan.errors import DataMissingError
-
     data, results, lang = b.store, b.results, b.lang
     vi = lang == "vi"
     communes = data.optional("communes")
@@ -352,7 +346,7 @@ def _hazard(b: MapBuild):
     sections, drawn = [], []
     for i, hz in enumerate(HAZARD_LAYERS):
         try:
-            classes, result = hazard_classes(data, hz)
+            classes, result = hazard_classes(data, results, hz)
         except DataMissingError as exc:
             if i == 0:
                 raise
@@ -365,7 +359,7 @@ def _hazard(b: MapBuild):
         b.add_overlay(folium.raster_layers.ImageOverlay(
             rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}", show=i == 0,
             mercator_project=False, interactive=False, zindex=1))
-        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, store=data, lang=lang)
+        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, lang=lang)
         joined = communes_with(communes, table, fill=[col])
         cls = theme_classes(spec, joined[col], lang, store=data)
         if i == 0:
