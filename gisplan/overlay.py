@@ -1,4 +1,6 @@
-"""Exact overlay of many features with few units (parcels × communes) using an STRtree.
+"""Exact overlay of many features with few units (parcels × communes) using an STRtree, and the
+units the indicators measure in that are made of several features (:func:`union_by`,
+:func:`protected_area_units`).
 
 ``geopandas.overlay`` intersects every candidate pair through a general-purpose overlay; most
 parcels lie wholly inside one unit, so here only the pairs where the parcel is not covered by
@@ -139,3 +141,37 @@ def _keep_dimension(pieces: np.ndarray, is_line: np.ndarray) -> np.ndarray:
         parts = parts[np.isin(shapely.get_type_id(parts), want)]
         out[i] = shapely.union_all(parts)
     return out
+
+
+def protected_area_units(protected_areas: gpd.GeoDataFrame, *,
+                         within: gpd.GeoDataFrame | shapely.Geometry | None = None) -> gpd.GeoDataFrame:
+    """Protected areas as units: the non-buffer zones of each ``pa_id`` dissolved.
+
+    ``within`` (e.g. the province, same CRS) clips each area to the part inside it — the part a
+    provincial forest inventory covers, and so the right denominator for forest cover (%) of an
+    area that crosses the provincial boundary. Areas with nothing inside are dropped.
+    """
+    core = protected_areas[protected_areas["zone"] != "buffer"]
+    keep = [c for c in ("name", "category", "level") if c in core.columns]
+    units = union_by(core, "pa_id", keep=keep)
+    if within is not None:
+        clip = within if isinstance(within, shapely.Geometry) else shapely.union_all(within.geometry.to_numpy())
+        geoms = shapely.intersection(units.geometry.to_numpy(), clip)
+        units = units.set_geometry(geoms)
+        units = units[shapely.area(geoms) > 0].reset_index(drop=True)
+    return units
+
+
+def union_by(gdf: gpd.GeoDataFrame, key: str, *, keep: tuple[str, ...] | list[str] = ()) -> gpd.GeoDataFrame:
+    """Geometries unioned per value of ``key`` (sorted), with the first value of the ``keep``
+    columns — ``GeoDataFrame.dissolve`` without its pandas overhead (a loop over groups, not
+    features). Same CRS as ``gdf``."""
+    values = gdf[key].to_numpy()
+    codes, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    geoms = gdf.geometry.to_numpy()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(codes) + 1))
+    merged = [shapely.union_all(geoms[order[bounds[i]:bounds[i + 1]]]) for i in range(len(codes))]
+    data = {key: codes, **{c: gdf[c].to_numpy()[first] for c in keep}}
+    out = gpd.GeoDataFrame(data, geometry=merged, crs=gdf.crs)
+    return out if gdf.geometry.name == "geometry" else out.rename_geometry(gdf.geometry.name)

@@ -48,6 +48,7 @@ from gisplan.errors import (
     data_missing,
     missing_layer,
 )
+from gisplan.overlay import protected_area_units
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,21 @@ class LayerStore:
         return out
 
     # -- quality ---------------------------------------------------------------------------
+    def protected_area_units(self) -> gpd.GeoDataFrame:
+        """The protected areas as units (:func:`gisplan.overlay.protected_area_units`): the
+        non-buffer zones of each ``pa_id`` dissolved, cut to the province when there is one (the
+        part a provincial inventory covers, so the denominator of forest cover in an area).
+        Computed once per run; what the indicators measure and the GeoPackage places ``pa_id`` rows on.
+
+        Raises
+        ------
+        DataMissingError without a protected-areas layer.
+        """
+        if "pa_units" not in self.derived:
+            self.derived["pa_units"] = protected_area_units(self.get("protected_areas"),
+                                                            within=self.optional("province"))
+        return self.derived["pa_units"]
+
     def quality(self) -> list[dict]:
         """Per layer read: validation ``errors`` and ``warnings`` (counts), up to three
         ``examples`` (messages) and, when clipped to the study area, ``clip`` (counts kept /

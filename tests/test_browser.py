@@ -26,8 +26,8 @@ import shapely
 
 from gisplan.catalog import load_catalog
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import BASEMAPS
 from gisplan.maps.themes import THEMES
+from gisplan.maps.web_frame import BASEMAPS
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

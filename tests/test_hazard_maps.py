@@ -24,7 +24,7 @@ def demo(demo_small):
 
 
 def test_overlay_warp_places_cells_and_colours():
-    from gisplan.maps.interactive import class_overlay_wgs84
+    from gisplan.maps.web_themes import class_overlay_wgs84
 
     # 2 × 2 cells of 1 km in EPSG:9213 near 106.5° E: classes 1, 5 / 0 (no data), 3
     cls = np.array([[1, 5], [0, 3]], "uint8")
@@ -109,12 +109,15 @@ def test_no_dem_card(demo_small, tmp_path):
 
 
 def test_geopackage_group_and_style(demo, tmp_path):
-    from gisplan.export.gpkg import GROUPS, group_of, write_geopackage
+    from gisplan.export.gpkg import indicator_layers, layer_groups, write_geopackage
 
     store, res = demo
     assert "hazard" in THEMES
-    assert GROUPS[group_of("hazard_landslide_communes")] == "Thiên tai"
-    assert group_of("hazard_events_landslide") == "tables"
+    layers = indicator_layers(res, store)
+    groups = layer_groups(layers)
+    # the events per class have no place: with the tables; the exposure per commune in its theme's group
+    assert "hazard_landslide_communes" in groups["Thiên tai"] and "terrain_communes" in groups["Thiên tai"]
+    assert "hazard_events_landslide" in groups["Bảng không có vị trí"]
     path = write_geopackage(res, store, tmp_path / "out.gpkg")
     with sqlite3.connect(path) as con:
         names = {r[0] for r in con.execute("select table_name from gpkg_contents")}

@@ -99,7 +99,7 @@ def test_protected_area_summary_by_hand():
 
 
 def test_protected_area_forest_cover_uses_the_part_inside_the_province():
-    from gisplan.indicators.forest import protected_area_units
+    from gisplan.overlay import protected_area_units
 
     pa = PA[PA.pa_id == "A"]
     province = gpd.GeoDataFrame({"code": ["19"], "name": ["Tỉnh"]}, geometry=[shapely.box(0, 0, 500, 1000)], crs=CRS)

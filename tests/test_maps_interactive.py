@@ -110,7 +110,7 @@ def _popup_aliases(layer) -> list[str]:
 
 
 def test_format_distance():
-    from gisplan.maps.interactive import format_distance
+    from gisplan.maps.themes import format_distance
 
     assert format_distance(500) == "500 m"
     assert format_distance(1000) == "1 km"
@@ -225,7 +225,7 @@ def test_rivers_continuous_wqi_layer_and_gradient_legend(catalog):
                                         ("protected_areas", "protected_areas"), ("air", "urban_areas"),
                                         ("rivers", "river_sections"), ("forest_cover", "communes")])
 def test_search_covers_the_theme_layer_and_communes(catalog, theme, main):
-    from gisplan.maps.interactive import _Search
+    from gisplan.maps.web_frame import _Search
 
     m = make_map(theme, catalog=catalog)
     [search] = [c for c in m._children.values() if isinstance(c, _Search)]
@@ -309,12 +309,14 @@ def test_hazard_popups_are_titled_by_the_registry(catalog):
 def test_print_legend_titles_are_the_registry_titles(catalog):
     from matplotlib.figure import Figure
 
-    from gisplan.maps.print_themes import draw
+    from gisplan.maps.print_themes import PrintBuild, draw
+    from gisplan.maps.themes import get_theme
 
     plan = Plan(catalog)
 
     def labels(theme, lang="vi"):
-        handles, _classes = draw(theme, Figure().add_subplot(), plan.store, plan.theme_results(theme), lang)
+        build = PrintBuild(get_theme(theme), Figure().add_subplot(), plan.store, plan.theme_results(theme), lang)
+        handles, _classes = draw(build)
         return [h.get_label() for h in handles]
 
     assert labels("forest_cover")[0] == "Tỷ lệ che phủ rừng (%)"

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from gisplan._format import fmt_number
 from gisplan.catalog import load_catalog, load_layer_types
 from gisplan.cli.main import cli
-from gisplan.errors import GisplanError, OptionError
+from gisplan.errors import OptionError
 from gisplan.io import read_catalog_layer
-from gisplan.maps.interactive import BUILDERS
+from gisplan.maps import themes
 from gisplan.maps.style import NO_DATA_COLOR, classify
-from gisplan.maps.themes import THEMES, get_theme, theme_classes, theme_ids
+from gisplan.maps.themes import THEMES, export_groups, get_theme, theme_classes, theme_ids
 from gisplan.pipeline import Plan, make_map
 
 NO_DATA_VI, NO_DATA_EN = "không có số liệu", "no data"
@@ -65,16 +65,14 @@ def required_only(demo_small, tmp_path_factory) -> Path:
 
 
 # --- one registry ------------------------------------------------------------------------------
-def test_one_registry_for_web_print_site_and_cli():
+def test_one_registry_for_web_print_site_gpkg_and_cli():
     from gisplan.cli.maps import map_cmd
     from gisplan.cli.printing import print_cmd
-    from gisplan.maps import interactive
+    from gisplan.maps import print_themes, web_themes
 
-    assert interactive.THEMES is THEMES
-    assert set(BUILDERS) == set(THEMES) == set(theme_ids())
     for cmd in (map_cmd, print_cmd):
         [theme_arg] = [p for p in cmd.params if p.name == "theme"]
-        assert list(theme_arg.type.choices) == theme_ids()
+        assert list(theme_arg.type.choices) == theme_ids() == list(THEMES)
     types = load_layer_types()
     for t in THEMES.values():
         assert t.title("vi") == t.title_vi and t.title("en", print_map=True) == t.print_title_en
@@ -83,12 +81,86 @@ def test_one_registry_for_web_print_site_and_cli():
             assert type_id in types, (t.id, type_id)
         for entry in t.legend:
             assert types[entry.type_id].attributes[entry.column].allowed, (t.id, entry)
-    with pytest.raises(OptionError, match="unknown theme 'forests'.*forest_cover"):
-        get_theme("forests")
-    with pytest.raises(GisplanError, match="unknown theme"):
-        Plan(layers={}).figure("forests")
-    bad = CliRunner().invoke(cli, ["map", "forests", "--out", "x.html"])
-    assert bad.exit_code == 2 and "forest_cover" in bad.output
+        # the entry names its drawings; each resolves to a function of its module
+        assert web_themes.builder(t) is getattr(web_themes, t.web)
+        assert print_themes.drawing(t) is getattr(print_themes, t.printed)
+        if t.scheme is not None:  # a choropleth's own table is classed like the map in the GeoPackage
+            assert themes.choropleth_theme(t.tables[0]) is t
+    # the GeoPackage groups come from the entries, in registry order, the tables without a place last
+    assert list(export_groups()) == ["forest", "protected", "mines", "industry", "water", "waste", "air", "hazard"]
+
+
+@pytest.mark.parametrize(("name", "placed", "group"), [
+    ("forest_cover_communes", True, "forest"), ("canopy_forest_cover_2024", True, "forest"),
+    ("carbon_communes", True, "forest"), ("forest_cover_protected_areas", True, "protected"),
+    ("canopy_change_protected_areas_2020_2024", True, "protected"), ("canopy_change_2020_2024", True, "forest"),
+    ("conflicts", True, "protected"), ("mines_to_close", True, "mines"), ("zones_nearest_river", True, "industry"),
+    ("river_sections", True, "water"), ("monitoring_stations", True, "air"), ("terrain_communes", True, "hazard"),
+    ("hazard_events_landslide", False, "tables"), ("wastewater", False, "tables"), ("targets", False, "tables"),
+    ("crosswalk", False, "tables"), ("something_new", True, "tables")])
+def test_geopackage_groups_are_those_the_theme_entries_name(name, placed, group):
+    from gisplan.export.gpkg import group_of
+
+    assert group_of(name, placed=placed) == group
+
+
+@pytest.mark.parametrize(("name", "theme"), [("forest_cover_communes", "forest_cover"),
+                                             ("canopy_forest_cover_2024", "forest_cover"),
+                                             ("land_cover_forest_2024", "forest_cover"),
+                                             ("canopy_change_2020_2024", "forest_change"),
+                                             ("canopy_change_protected_areas_2020_2024", None),
+                                             ("hazard_flash_flood_communes", "hazard"), ("conflicts", None)])
+def test_geopackage_choropleths_are_those_the_theme_entries_name(name, theme):
+    found = themes.choropleth_theme(name)
+    assert (found.id if found is not None else None) == theme
+
+
+def test_an_unknown_theme_is_an_error_everywhere(catalog, tmp_path):
+    plan = Plan(catalog)
+    calls = {"get_theme": lambda: get_theme("forests"), "map": lambda: plan.map("forests"),
+             "figure": lambda: plan.figure("forests"), "print": lambda: plan.print("forests", tmp_path / "f.png"),
+             "publish": lambda: plan.publish(tmp_path / "site", themes=["forests"]),
+             "write_map": lambda: plan.write_map("forests", tmp_path / "f.html"),
+             "theme_classes": lambda: theme_classes("forests", [1.0, 2.0]),
+             "theme_sources": lambda: themes.theme_sources("forests", catalog)}
+    for what, call in calls.items():
+        with pytest.raises(OptionError, match="unknown theme 'forests'.*forest_cover"):
+            call()
+        assert not (tmp_path / "site").exists(), what
+    for cmd in (["map", "forests", "--out", str(tmp_path / "x.html")], ["print", "forests", "--out", str(tmp_path / "x.png")]):
+        bad = CliRunner().invoke(cli, cmd)
+        assert bad.exit_code == 2 and "forest_cover" in bad.output
+    # a print option the theme does not take
+    with pytest.raises(OptionError, match="the rivers print map has no option commune"):
+        plan.figure("rivers", commune="02406")
+
+
+def test_a_theme_is_one_entry(catalog, tmp_path, monkeypatch):
+    """A theme added as one registry entry (its drawings those of an existing theme) is drawn on
+    the web and print maps, published by the site and its layers grouped in the GeoPackage."""
+    entry = themes.Theme("stations", "Trạm quan trắc", "Monitoring stations", "BẢN ĐỒ TRẠM QUAN TRẮC",
+                         "MONITORING STATIONS", layers=("monitoring_stations",), optional_layers=("province", "communes"),
+                         legend=(themes.LegendEntry("monitoring_stations", "medium", "circle"),),
+                         web="points", printed="points",
+                         export=themes.Export("stations", "Trạm quan trắc", layers=("roads",)))
+    monkeypatch.setitem(THEMES, "stations", entry)
+    plan = Plan(catalog)
+    stations = read_catalog_layer(catalog, "monitoring_stations")
+    province = read_catalog_layer(catalog, "province").union_all()
+    inside = stations[stations.geometry.covered_by(province)]
+    m = plan.map("stations")
+    assert len(_features(m, "monitoring_stations")) == len(inside)
+    pm = plan.figure("stations")
+    assert pm.title.get_text() == "BẢN ĐỒ TRẠM QUAN TRẮC"
+    texts = [t.get_text() for t in pm.legend.get_texts()]
+    assert "Không khí" in texts and "Nước mặt" in texts  # the media of types.toml
+    plt.close(pm.figure)
+    index = plan.publish(tmp_path / "site", themes=["stations"])
+    assert (index.parent / "stations.html").exists() and "Monitoring stations" in index.read_text(encoding="utf-8")
+    from gisplan.export.gpkg import group_of
+
+    assert "roads" in themes.copied_layers() and group_of("roads") == "stations"
+    assert list(export_groups())[-1] == "stations"
 
 
 # --- optional columns absent --------------------------------------------------------------------

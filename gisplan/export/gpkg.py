@@ -23,47 +23,32 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
+from gisplan._atomic import OutputFolder, catalog_inputs
 from gisplan.crs import TARGET_CRS
 from gisplan.errors import DataMissingError
 from gisplan.export.styles import LayerStyle, classes_from_edges, write_layer_styles
+from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
+from gisplan.maps.themes import (
+    choropleth_theme,
+    copied_layers,
+    export_group,
+    export_groups,
+    layer_type,
+    theme_classes,
+)
+from gisplan.reports import round_table
 from gisplan.tables import column_titles, table_titles
 from gisplan.vocabulary import CONFLICT_SITES, wqi_band
 
 GPKG = "gisplan_chi_tieu.gpkg"
 
-#: table id (or prefix ending in "_") -> (group of the QGIS project, Vietnamese group title)
-GROUPS = {
-    "forest": "Rừng",
-    "protected": "Khu bảo tồn",
-    "mines": "Khoáng sản",
-    "industry": "Khu, cụm công nghiệp",
-    "water": "Nước mặt",
-    "waste": "Chất thải rắn",
-    "air": "Không khí",
-    "hazard": "Thiên tai",
-    "reference": "Ranh giới hành chính",
-    "tables": "Bảng không có vị trí",
-}
-_TABLE_GROUP = [("hazard_events_", "tables"), ("hazard_", "hazard"), ("terrain_", "hazard"), ("forest_cover_protected_areas", "protected"), ("forest_change_protected_areas", "protected"),
-                ("canopy_change_protected_areas_", "protected"), ("forest_", "forest"), ("canopy_", "forest"),
-                ("land_cover_", "forest"), ("protected_areas", "protected"), ("conflicts", "protected"),
-                ("expired_mines", "mines"), ("riverbed_mines", "mines"), ("zones_", "industry"),
-                ("wastewater", "tables"), ("river_", "water"), ("pressures_", "water"),
-                ("waste_", "waste"), ("air_", "air"), ("targets", "tables"), ("communes", "reference"),
-                ("province", "reference"), ("monitoring_stations", "air")]
+#: the group of the tables with no place (QGIS project), after the themes' groups
+TABLES_GROUP = ("tables", "Bảng không có vị trí")
 #: layer types whose id column (``id_column`` of the catalog's types) names the place of a row
 _PLACE_TYPES = ("mines", "industrial_zones", "waste_sites", "urban_areas", "river_sections")
-#: catalog layers exported as they are, beside the indicators
-_TYPE_LAYERS = ("river_sections", "monitoring_stations")
-#: choropleth tables -> the theme whose class scheme they are drawn with
-_CHOROPLETH = [("forest_cover_communes", "forest_cover"), ("canopy_forest_cover_", "forest_cover"),
-               ("land_cover_forest_", "forest_cover"), ("forest_change_communes", "forest_change"),
-               ("canopy_change_2", "forest_change"), ("hazard_landslide_communes", "hazard"),
-               ("hazard_flash_flood_communes", "hazard")]
-#: the column a choropleth theme is classed on (default: the theme scheme's column)
-_CHOROPLETH_COLUMN = {"forest_cover": "forest_pct", "forest_change": "net_ha"}
 
 
 @dataclass(frozen=True)
@@ -78,21 +63,18 @@ class ExportLayer:
     style: LayerStyle | None
 
 
-def group_of(name: str) -> str:
-    """The project group of a layer (``forest``, ``protected`` …, ``tables``)."""
-    for prefix, group in _TABLE_GROUP:
-        if name == prefix or (prefix.endswith("_") and name.startswith(prefix)):
-            return group
-    return "tables"
+def group_of(name: str, *, placed: bool = True) -> str:
+    """The project group of a layer: the export group of the theme that names it
+    (:attr:`Theme.export <gisplan.maps.themes.Theme.export>`, e.g. ``"forest"``), or ``"tables"``
+    for a table with no place (``placed=False``) or of no theme."""
+    group = export_group(name) if placed else None
+    return group.group if group is not None else TABLES_GROUP[0]
 
 
 def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
     """Every indicator table of ``results`` joined to its geometry from ``store`` (a
     :class:`gisplan.store.LayerStore`), plus the river sections with their class and index and
     the monitoring stations. Values rounded as in the CSVs."""
-    from gisplan.maps.themes import layer_type
-    from gisplan.reports import round_table
-
     out = []
     for name, table in results.tables.items():
         table = round_table(table)
@@ -100,8 +82,8 @@ def indicator_layers(results, store, *, lang: str = "vi") -> list[ExportLayer]:
         data = table if geom is None else gpd.GeoDataFrame(table, geometry=geom, crs=TARGET_CRS)
         title = table_titles(name)[1 if lang == "vi" else 2]
         style = None if geom is None else _style(name, data, store, lang)
-        out.append(ExportLayer(name, data, group_of(name), title, style))
-    for type_id in _TYPE_LAYERS:
+        out.append(ExportLayer(name, data, group_of(name, placed=geom is not None), title, style))
+    for type_id in copied_layers():
         gdf = store.optional(type_id)
         if gdf is None:
             continue
@@ -126,8 +108,6 @@ def write_geopackage(results, store, path: str | os.PathLike, *, lang: str = "vi
     -------
     The path written.
     """
-    from gisplan._atomic import OutputFolder, catalog_inputs
-
     path = Path(path)
     if layers is None:
         layers = indicator_layers(results, store, lang=lang)
@@ -141,8 +121,6 @@ def write_geopackage(results, store, path: str | os.PathLike, *, lang: str = "vi
 
 
 def _write(layer: ExportLayer, path: Path) -> None:
-    import pyogrio
-
     data = layer.data
     for col in data.columns:  # GeoPackage has no boolean-with-missing: keep them as text
         if str(data[col].dtype) == "boolean" or (data[col].dtype == object and _is_bool(data[col])):
@@ -193,8 +171,6 @@ def _place(name: str, table: pd.DataFrame, store) -> np.ndarray | None:
 
 def _places(store) -> dict[str, str]:
     """{id column: layer type} of the layer types rows are placed by (from the catalog's types)."""
-    from gisplan.maps.themes import layer_type
-
     return {layer_type(store, t).id_column: t for t in _PLACE_TYPES}
 
 
@@ -215,20 +191,11 @@ def _match(gdf: gpd.GeoDataFrame, key: str, ids: pd.Series) -> np.ndarray:
 
 
 def _pa_units(store) -> gpd.GeoDataFrame | None:
-    from gisplan.indicators.forest import protected_area_units
-
-    pas = store.optional("protected_areas")
-    if pas is None:
-        return None
-    if "pa_units" not in store.derived:
-        store.derived["pa_units"] = protected_area_units(pas, within=store.optional("province"))
-    return store.derived["pa_units"]
+    return store.protected_area_units() if store.optional("protected_areas") is not None else None
 
 
 def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
     """The shortest line from each site to its protected area (a point where the site is inside)."""
-    from gisplan.maps.themes import layer_type
-
     units = _pa_units(store)
     if units is None or not len(table):
         return None
@@ -272,20 +239,16 @@ def _aliases(name: str, data: pd.DataFrame, lang: str = "vi", lt=None) -> dict[s
 
 
 def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
-    from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
-    from gisplan.maps.themes import get_theme, layer_type, theme_classes
-
     kind = _geometry_kind(gdf)
-    own = layer_type(store, name) if name in _TYPE_LAYERS else None
+    own = layer_type(store, name) if name in copied_layers() else None
     common = dict(geometry=kind, aliases=_aliases(name, gdf, lang, own), no_data=(no_data(lang), NO_DATA_COLOR),
                   label_field="name" if "name" in gdf.columns else None)
-    for prefix, theme in _CHOROPLETH:
-        if name == prefix or (prefix.endswith("_") or prefix.endswith("2")) and name.startswith(prefix):
-            column = _CHOROPLETH_COLUMN.get(theme) or get_theme(theme).scheme.column
-            if column in gdf.columns:
-                cl = theme_classes(theme, gdf[column], lang=lang)
-                return LayerStyle("graduated", column=column, title=name,
-                                  classes=classes_from_edges(cl.edges, cl.colors, cl.labels), **common)
+    theme = choropleth_theme(name)
+    if theme is not None and theme.scheme.column in gdf.columns:  # classed as on the theme's maps
+        column = theme.scheme.column
+        cl = theme_classes(theme, gdf[column], lang=lang)
+        return LayerStyle("graduated", column=column, title=name,
+                          classes=classes_from_edges(cl.edges, cl.colors, cl.labels), **common)
     if name == "conflicts":
         return LayerStyle("single", color="#d7191c", dashed=True, title=name, **common)
     type_id = _styled_type(name, gdf, store)
@@ -300,7 +263,7 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
 
 
 def _styled_type(name: str, gdf: pd.DataFrame, store) -> str | None:
-    if name in _TYPE_LAYERS:
+    if name in copied_layers():
         return name
     if name in ("protected_areas", "forest_cover_protected_areas"):
         return "protected_areas"
@@ -311,6 +274,8 @@ def _styled_type(name: str, gdf: pd.DataFrame, store) -> str | None:
 
 
 def layer_groups(layers: list[ExportLayer] | Mapping[str, str]) -> dict[str, list[str]]:
-    """{Vietnamese group title: [layer names]} in the order of :data:`GROUPS`."""
+    """{Vietnamese group title: [layer names]}: the themes' groups in registry order, then the
+    tables with no place."""
     by = {ly.name: ly.group for ly in layers} if isinstance(layers, list) else dict(layers)
-    return {GROUPS[g]: [n for n, gg in by.items() if gg == g] for g in GROUPS if g in by.values()}
+    groups = {**export_groups(), TABLES_GROUP[0]: TABLES_GROUP[1]}
+    return {title: [n for n, gg in by.items() if gg == g] for g, title in groups.items() if g in by.values()}

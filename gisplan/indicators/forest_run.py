@@ -20,6 +20,7 @@ from gisplan.errors import data_missing, missing_layer
 from gisplan.forest_codes import status_codes
 from gisplan.indicators import carbon, change, forest, forest_tables
 from gisplan.indicators.lots import LotOverlay, lots_split, overlay_years, split_by_units
+from gisplan.overlay import union_by
 from gisplan.store import LayerStore
 
 if TYPE_CHECKING:
@@ -33,10 +34,7 @@ UNIT_SETS = {"communes": "code", "province": "code", "protected_areas": "pa_id",
 def pa_units(L: LayerStore):
     """Protected areas as units, clipped to the province when the catalog has it (forest data
     cover the province only, so the part inside is the denominator)."""
-    if "pa_units" not in L.derived:
-        prov = L.optional("province")
-        L.derived["pa_units"] = forest.protected_area_units(L.get("protected_areas"), within=prov)
-    return L.derived["pa_units"]
+    return L.protected_area_units()
 
 
 def buffer_units(L: LayerStore, *, required: bool = True):
@@ -44,7 +42,7 @@ def buffer_units(L: LayerStore, *, required: bool = True):
     if "buffer_units" not in L.derived:
         pa = L.optional("protected_areas")
         buf = None if pa is None else pa[pa["zone"] == "buffer"]
-        L.derived["buffer_units"] = (forest.union_by(buf, "pa_id", keep=[c for c in ("name",) if c in buf])
+        L.derived["buffer_units"] = (union_by(buf, "pa_id", keep=[c for c in ("name",) if c in buf])
                                      if buf is not None and len(buf) else None)
     b = L.derived["buffer_units"]
     if b is None and required:

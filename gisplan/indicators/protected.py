@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.indicators.forest import forest_cover_from_status, protected_area_units, union_by
+from gisplan.indicators.forest import forest_cover_from_status
 from gisplan.indicators.metres import require_metres
 from gisplan.indicators.options import DEFAULTS
+from gisplan.overlay import protected_area_units, union_by
 from gisplan.vocabulary import CONFLICT_SITE_TYPES
 
 

@@ -30,14 +30,12 @@ import geopandas as gpd
 from gisplan.catalog import Catalog
 from gisplan.maps import legend, parcels_layer
 from gisplan.maps.style import Classes
-from gisplan.maps.themes import THEMES, format_distance, get_theme, make_store
+from gisplan.maps.themes import get_theme, make_store
+from gisplan.maps.web_frame import add_controls, new_map
+from gisplan.maps.web_layers import MapBuild, add_layer
+from gisplan.maps.web_themes import builder
 
-# CENTER, GROUPS, _Search, DECIMALS, display, class_overlay_wgs84: importable from here as before
-from gisplan.maps.web_frame import BASEMAPS, CENTER, GROUPS, _Search, add_controls, new_map  # noqa: F401
-from gisplan.maps.web_layers import DECIMALS, MapBuild, add_layer, display  # noqa: F401
-from gisplan.maps.web_themes import BUILDERS, class_overlay_wgs84  # noqa: F401
-
-__all__ = ["THEMES", "BASEMAPS", "WebMap", "build_map", "make_map", "format_distance"]
+__all__ = ["WebMap", "build_map", "make_map"]
 
 
 @dataclass(frozen=True)
@@ -102,12 +100,12 @@ def build_map(theme: str, *, catalog: Catalog | None = None, results=None, store
     data = make_store(catalog, layers, store)
     catalog = data.catalog
     syn = synthetic if synthetic is not None else bool(catalog.synthetic if catalog is not None else False)
-    build = MapBuild(new_map(spec.title(lang), lang, synthetic=syn), data, results, lang, parcels_data)
+    build = MapBuild(new_map(spec.title(lang), lang, synthetic=syn), data, results, lang, parcels_data, theme=spec)
     province = data.optional("province")
     if province is not None:
         add_layer(build, province, "province", [], style=lambda f: {"color": "#222", "weight": 3, "fill": False},
                   name="Ranh giới tỉnh" if lang == "vi" else "Province boundary", tooltip=False, group="reference")
-    sections = BUILDERS[spec.id](build)
+    sections = builder(spec)(build)
     legend.add_legend(build.map, spec.title(lang), sections, lang=lang)
     add_controls(build)
     return WebMap(build.map, build.classes, sections)

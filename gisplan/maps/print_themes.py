@@ -1,5 +1,7 @@
-"""What each theme draws on its print map (matplotlib, in metres of EPSG:9213): the layers,
-coloured and labelled from the catalog's layer types (:func:`gisplan.maps.themes.layer_type`),
+"""What each theme draws on its print map (matplotlib, in metres of EPSG:9213): one function per
+drawing, named by the theme's entry of :data:`gisplan.maps.themes.THEMES` (``Theme.printed``,
+looked up by :func:`drawing`), taking a :class:`PrintBuild`: the layers, coloured and labelled from
+the catalog's layer types (:func:`gisplan.maps.themes.layer_type`),
 choropleths with the classes of the web map, and the legend handles. A missing value is drawn in
 grey and listed as "không có số liệu" / "no data". :func:`gisplan.maps.printmap.render_figure`
 puts the drawing in its frame (title, grid, legend, scale bar, north arrow, notes).
@@ -7,16 +9,23 @@ puts the drawing in its frame (title, grid, legend, scale bar, north arrow, note
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import shapely
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gisplan.catalog import LayerType
+from gisplan.errors import GisplanError
 from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
 from gisplan.maps.themes import (
     HAZARD_TITLES,
+    Theme,
     communes_with,
     format_distance,
     get_theme,
@@ -73,14 +82,75 @@ def _need(data, type_id, theme):
     return require(data, type_id, theme, what="print map")
 
 
-def _choropleth(theme, ax, data, results, lang):
+@dataclass
+class PrintBuild:
+    """What a theme's print drawing takes and gives: ``theme`` its registry entry, ``ax`` the map
+    frame (metres of EPSG:9213), the layer ``store``, the indicator ``results``, ``lang`` and the
+    theme's ``options`` (:attr:`~gisplan.maps.themes.Theme.print_options`). A drawing may set
+    ``extent`` (min x, min y, max x, max y, EPSG:9213) to frame another area than the province."""
+
+    theme: Theme
+    ax: Axes
+    store: Any
+    results: Any
+    lang: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    extent: tuple[float, float, float, float] | None = None
+
+
+def draw(p: PrintBuild):
+    """Draw the theme on ``p.ax`` with the print drawing its registry entry names
+    (:attr:`Theme.printed <gisplan.maps.themes.Theme.printed>`, a function of this module);
+    returns (legend handles, choropleth classes or None)."""
+    return drawing(p.theme)(p)
+
+
+def drawing(theme: str | Theme):
+    """The print drawing of ``theme``: the function of this module its entry names.
+
+    Raises
+    ------
+    OptionError for an unknown theme; GisplanError when the entry names a function this module
+    lacks (a theme registered without its drawing).
+    """
+    spec = get_theme(theme)
+    fn = globals().get(spec.printed) if spec.printed and not spec.printed.startswith("_") else None
+    if not callable(fn):
+        raise GisplanError(f"theme {spec.id} names the print drawing {spec.printed!r}, which "
+                           f"gisplan.maps.print_themes lacks")
+    return fn
+
+
+def _boundaries(p: PrintBuild) -> list:
+    """The commune boundaries and the legend lines of the commune and province boundaries."""
+    vi = p.lang == "vi"
+    _communes(p.ax, p.store)
+    return [Line2D([], [], color="#888", linewidth=0.6, label="Ranh giới xã, phường" if vi else "Commune boundary"),
+            Line2D([], [], color="#111", linewidth=1.4, label="Ranh giới tỉnh" if vi else "Province boundary")]
+
+
+def overview(p: PrintBuild):
+    """Every layer of the overview's legend entries, coloured by the entry's column."""
+    h = _boundaries(p)
+    kinds = {"box": "box", "line": "line", "circle": "point"}
+    for entry in p.theme.legend:
+        gdf = p.store.optional(entry.type_id)
+        if gdf is not None:
+            kind = kinds[entry.shape]
+            lt = layer_type(p.store, entry.type_id)
+            h += _cat_layer(p.ax, gdf, lt, p.lang, kind=kind, column=entry.column, title=lt.title(p.lang),
+                            zorder=8 if kind == "point" else 5, size=14)
+    return h, None
+
+
+def choropleth(p: PrintBuild):
     """Communes classed by the theme's indicator column (the classes of the web map); grey and
     "no data" where the value, or the whole indicator, is missing."""
-    spec = get_theme(theme)
+    spec, ax, data, lang = p.theme, p.ax, p.store, p.lang
     col = spec.scheme.column
     name = spec.tables[0]
-    communes = _need(data, "communes", theme)
-    table, reason = indicator_and_reason(name, results=results, lang=lang)
+    communes = _need(data, "communes", spec.id)
+    table, reason = indicator_and_reason(name, results=p.results, lang=lang)
     joined = communes_with(communes, table, fill=[col])
     cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
@@ -96,11 +166,119 @@ def _choropleth(theme, ax, data, results, lang):
     return h, cls
 
 
-def _hazard(ax, data, results, lang, hazard: str = "landslide"):
+def protected_areas(p: PrintBuild):
+    """Protected areas by subzone and the sites in conflict with them (the results' conflicts,
+    with the distance of the results' options); unknown conflicts listed as "no data"."""
+    ax, data, results, lang = p.ax, p.store, p.results, p.lang
+    vi = lang == "vi"
+    h = _boundaries(p)
+    pas = _need(data, "protected_areas", p.theme.id)
+    pt = layer_type(data, "protected_areas")
+    h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
+    conf, why = indicator_and_reason("conflicts", results=results, lang=lang)
+    km = format_distance(option(results, "buffer_m"), lang)
+    conflict_colors = pt.style["conflict_colors"]
+    for site_type, type_id in CONFLICT_SITES.items():
+        vi_label, en_label = value_label("site_type", site_type, "vi"), value_label("site_type", site_type, "en")
+        site_lt = layer_type(data, type_id)
+        color, id_col = conflict_colors[site_type], site_lt.id_column
+        sites = data.optional(type_id)
+        if sites is None or conf is None:  # unknown, not "no conflict"
+            reason = why if conf is None else (f"thiếu lớp {site_lt.title(lang)}" if vi
+                                               else f"missing layer: {site_lt.title(lang)}")
+            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor="#000",
+                            label=(f"Xung đột ({vi_label.lower()}): " if vi else f"Conflicts ({en_label.lower()}): ")
+                            + no_data(lang) + (f" ({reason})" if reason else "")))
+            continue
+        hit = sites[sites[id_col].isin(conf.loc[conf.site_type == site_type, "site_id"])] if len(conf) else sites.iloc[:0]
+        if len(hit):
+            ax.scatter(*shapely.get_coordinates(hit.geometry.representative_point().to_numpy()).T, s=30, c=color,
+                       edgecolors="#000", linewidths=0.6, zorder=9)
+        h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=color, markeredgecolor="#000",
+                        label=f"{vi_label} trong, trong vùng đệm hoặc cách khu bảo tồn ≤ {km}" if vi
+                        else f"{en_label} in, in the buffer zone of or ≤ {km} from a protected area"))
+    return h, None
+
+
+def points(p: PrintBuild):
+    """The sites of the theme's first legend entry as points coloured by its column (the mines
+    over the rivers)."""
+    vi = p.lang == "vi"
+    h = _boundaries(p)
+    entry = p.theme.legend[0]
+    rivers = p.store.optional("river_sections") if "river_sections" in p.theme.optional_layers else None
+    if rivers is not None:
+        rivers.plot(ax=p.ax, color="#6baed6", linewidth=1.2, zorder=3)
+        h.append(Line2D([], [], color="#6baed6", linewidth=1.5, label="Sông" if vi else "River"))
+    lt = layer_type(p.store, entry.type_id)
+    h += _cat_layer(p.ax, _need(p.store, entry.type_id, p.theme.id), lt, p.lang, kind="point", zorder=8,
+                    column=entry.column, title=lt.attributes[entry.column].title(p.lang))
+    return h, None
+
+
+def industry(p: PrintBuild):
+    """Industrial zones by wastewater-treatment status over the rivers by QCVN class."""
+    ax, data, lang = p.ax, p.store, p.lang
+    h = _boundaries(p)
+    rivers = data.optional("river_sections")
+    if rivers is not None:
+        h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
+    zones = _need(data, "industrial_zones", p.theme.id)
+    zt = layer_type(data, "industrial_zones")
+    h += _cat_layer(ax, zones, zt, lang, zorder=7, title=zt.attributes["wwtp_status"].title(lang))
+    c = zones.geometry.centroid
+    colors = {x.code: x.color for x in categories(zt, "wwtp_status")}
+    ax.scatter(c.x, c.y, s=14, c=[colors.get(v, NO_DATA_COLOR) for v in zones["wwtp_status"]],
+               edgecolors="#222", linewidths=0.4, zorder=8)
+    return h, None
+
+
+def rivers(p: PrintBuild):
+    """River sections by QCVN 08:2023 class and the surface-water monitoring stations."""
+    ax, data, lang = p.ax, p.store, p.lang
+    vi = lang == "vi"
+    h = _boundaries(p)
+    sections = _need(data, "river_sections", p.theme.id)
+    h += _cat_layer(ax, sections, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
+    st = data.optional("monitoring_stations")
+    water = st[st.medium == "surface_water"] if st is not None else None
+    if water is not None and len(water):
+        water.plot(ax=ax, marker="^", color="#1f78b4", edgecolor="#08306b", markersize=36, linewidth=0.8, zorder=9)
+        h.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="#1f78b4", markeredgecolor="#08306b",
+                        label="Điểm quan trắc nước mặt" if vi else "Surface-water monitoring station"))
+    return h, None
+
+
+def air(p: PrintBuild):
+    """Towns by class and the air-monitoring stations by mode."""
+    ax, data, lang = p.ax, p.store, p.lang
+    vi = lang == "vi"
+    h = _boundaries(p)
+    urban = _need(data, "urban_areas", p.theme.id)
+    ut, stt = layer_type(data, "urban_areas"), layer_type(data, "monitoring_stations")
+    h += _cat_layer(ax, urban, ut, lang, title=ut.attributes["urban_class"].title(lang))
+    st = _need(data, "monitoring_stations", p.theme.id)
+    stations = st[st.medium == "air"]
+    mode_colors = stt.style["mode_colors"]
+    outline = stt.style.get("outline_color", "#333333")
+    for mode, face in mode_colors.items():
+        sub = stations[stations["mode"] == mode]
+        if len(sub):
+            sub.plot(ax=ax, color=face, edgecolor=outline, markersize=40, linewidth=1.2, zorder=9)
+            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=outline,
+                            label=("Trạm không khí " if vi else "Air station, ") + stt.attributes["mode"].label(mode, lang).lower()))
+    if not len(stations):
+        h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor=outline,
+                        label=("Trạm không khí: " if vi else "Air stations: ") + no_data(lang)))
+    return h, None
+
+
+def hazard(p: PrintBuild, hazard: str = "landslide"):
     """Landslide susceptibility classes (the raster in EPSG:9213, no data transparent), the
     communes with their share in the high and very high classes as labels, recorded events."""
+    ax, data, results, lang = p.ax, p.store, p.results, p.lang
     vi = lang == "vi"
-    communes = _need(data, "communes", "hazard")
+    communes = _need(data, "communes", p.theme.id)
     cls, result = hazard_classes(data, results, hazard)
     cfg = result.config
     t = result.transform
@@ -132,99 +310,4 @@ def _hazard(ax, data, results, lang, hazard: str = "landslide"):
             h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#6a3d9a", markeredgecolor="white",
                             label=layer_type(data, "hazard_events").attributes["event_type"].label(hazard, lang)
                             + (" đã xảy ra" if vi else ", recorded")))
-    return h, None
-
-
-def draw(theme, ax, data, results, lang):
-    """Draw the theme's layers on ``ax``; returns (legend handles, choropleth classes or None)."""
-    vi = lang == "vi"
-    h = []
-    if theme == "hazard":
-        return _hazard(ax, data, results, lang)
-    if get_theme(theme).scheme is not None:
-        return _choropleth(theme, ax, data, results, lang)
-    _communes(ax, data)
-    h.append(Line2D([], [], color="#888", linewidth=0.6, label="Ranh giới xã, phường" if vi else "Commune boundary"))
-    h.append(Line2D([], [], color="#111", linewidth=1.4, label="Ranh giới tỉnh" if vi else "Province boundary"))
-    kinds = {"box": "box", "line": "line", "circle": "point"}
-    if theme == "overview":
-        for entry in get_theme(theme).legend:
-            gdf = data.optional(entry.type_id)
-            if gdf is not None:
-                kind = kinds[entry.shape]
-                lt = layer_type(data, entry.type_id)
-                h += _cat_layer(ax, gdf, lt, lang, kind=kind, column=entry.column, title=lt.title(lang),
-                                zorder=8 if kind == "point" else 5, size=14)
-    elif theme == "protected_areas":
-        pas = _need(data, "protected_areas", theme)
-        pt = layer_type(data, "protected_areas")
-        h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
-        conf, why = indicator_and_reason("conflicts", results=results, lang=lang)
-        km = format_distance(option(results, "buffer_m"), lang)
-        conflict_colors = pt.style["conflict_colors"]
-        for site_type, type_id in CONFLICT_SITES.items():
-            vi_label, en_label = value_label("site_type", site_type, "vi"), value_label("site_type", site_type, "en")
-            site_lt = layer_type(data, type_id)
-            color, id_col = conflict_colors[site_type], site_lt.id_column
-            sites = data.optional(type_id)
-            if sites is None or conf is None:  # unknown, not "no conflict"
-                reason = why if conf is None else (f"thiếu lớp {site_lt.title(lang)}" if vi
-                                                   else f"missing layer: {site_lt.title(lang)}")
-                h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor="#000",
-                                label=(f"Xung đột ({vi_label.lower()}): " if vi else f"Conflicts ({en_label.lower()}): ")
-                                + no_data(lang) + (f" ({reason})" if reason else "")))
-                continue
-            hit = sites[sites[id_col].isin(conf.loc[conf.site_type == site_type, "site_id"])] if len(conf) else sites.iloc[:0]
-            if len(hit):
-                ax.scatter(*shapely.get_coordinates(hit.geometry.representative_point().to_numpy()).T, s=30, c=color,
-                           edgecolors="#000", linewidths=0.6, zorder=9)
-            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=color, markeredgecolor="#000",
-                            label=f"{vi_label} trong, trong vùng đệm hoặc cách khu bảo tồn ≤ {km}" if vi
-                            else f"{en_label} in, in the buffer zone of or ≤ {km} from a protected area"))
-    elif theme in ("mines", "waste"):
-        entry = get_theme(theme).legend[0]
-        rivers = data.optional("river_sections")
-        if rivers is not None and theme == "mines":
-            rivers.plot(ax=ax, color="#6baed6", linewidth=1.2, zorder=3)
-            h.append(Line2D([], [], color="#6baed6", linewidth=1.5, label="Sông" if vi else "River"))
-        lt = layer_type(data, entry.type_id)
-        h += _cat_layer(ax, _need(data, entry.type_id, theme), lt, lang, kind="point", zorder=8,
-                        column=entry.column, title=lt.attributes[entry.column].title(lang))
-    elif theme == "industry":
-        rivers = data.optional("river_sections")
-        if rivers is not None:
-            h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
-        zones = _need(data, "industrial_zones", theme)
-        zt = layer_type(data, "industrial_zones")
-        h += _cat_layer(ax, zones, zt, lang, zorder=7, title=zt.attributes["wwtp_status"].title(lang))
-        c = zones.geometry.centroid
-        colors = {x.code: x.color for x in categories(zt, "wwtp_status")}
-        ax.scatter(c.x, c.y, s=14, c=[colors.get(v, NO_DATA_COLOR) for v in zones["wwtp_status"]],
-                   edgecolors="#222", linewidths=0.4, zorder=8)
-    elif theme == "rivers":
-        rivers = _need(data, "river_sections", theme)
-        h += _cat_layer(ax, rivers, layer_type(data, "river_sections"), lang, kind="line", title="QCVN 08:2023/BTNMT")
-        st = data.optional("monitoring_stations")
-        water = st[st.medium == "surface_water"] if st is not None else None
-        if water is not None and len(water):
-            water.plot(ax=ax, marker="^", color="#1f78b4", edgecolor="#08306b", markersize=36, linewidth=0.8, zorder=9)
-            h.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="#1f78b4", markeredgecolor="#08306b",
-                            label="Điểm quan trắc nước mặt" if vi else "Surface-water monitoring station"))
-    elif theme == "air":
-        urban = _need(data, "urban_areas", theme)
-        ut, stt = layer_type(data, "urban_areas"), layer_type(data, "monitoring_stations")
-        h += _cat_layer(ax, urban, ut, lang, title=ut.attributes["urban_class"].title(lang))
-        st = _need(data, "monitoring_stations", theme)
-        air = st[st.medium == "air"]
-        mode_colors = stt.style["mode_colors"]
-        outline = stt.style.get("outline_color", "#333333")
-        for mode, face in mode_colors.items():
-            sub = air[air["mode"] == mode]
-            if len(sub):
-                sub.plot(ax=ax, color=face, edgecolor=outline, markersize=40, linewidth=1.2, zorder=9)
-                h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=outline,
-                                label=("Trạm không khí " if vi else "Air station, ") + stt.attributes["mode"].label(mode, lang).lower()))
-        if not len(air):
-            h.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=NO_DATA_COLOR, markeredgecolor=outline,
-                            label=("Trạm không khí: " if vi else "Air stations: ") + no_data(lang)))
     return h, None

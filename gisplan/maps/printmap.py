@@ -40,7 +40,7 @@ from gisplan._atomic import atomic_path, check_output
 from gisplan._format import fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog
 from gisplan.errors import GisplanError, OptionError
-from gisplan.maps.print_themes import draw
+from gisplan.maps.print_themes import PrintBuild, draw
 from gisplan.maps.style import Classes
 from gisplan.maps.themes import get_theme, make_store, theme_sources
 
@@ -172,10 +172,13 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     portrait = orientation == "portrait"
     map_rect = [0.05, 0.2, 0.9, 0.66] if portrait else [0.04, 0.09, 0.64, 0.78]
     ax = fig.add_axes(map_rect)
-    handles, classes = draw(spec.id, ax, data, results, lang)
+    build = PrintBuild(spec, ax, data, results, lang, dict(theme_options))
+    handles, classes = draw(build)
     if province is not None:
         province.boundary.plot(ax=ax, color="#111", linewidth=1.4, zorder=20)
-        minx, miny, maxx, maxy = province.total_bounds
+    frame = build.extent if build.extent is not None else (province.total_bounds if province is not None else None)
+    if frame is not None:
+        minx, miny, maxx, maxy = frame
         pad = 0.03 * max(maxx - minx, maxy - miny)
         ax.set_xlim(minx - pad, maxx + pad)
         ax.set_ylim(miny - pad, maxy + pad)

@@ -114,23 +114,16 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     files: dict[str, str] = {}
     archives = []  # PMTiles archives built in a temporary folder, moved in with the pages
     cards = []
+    parcel_data: dict = {}  # the parcels' data files, written once for every theme that draws them
     for theme in themes:
         spec = get_theme(theme)
         data_rel, encoded = None, None
-        if theme == "forest_cover":
-            parcels = store.optional("forest_status")
-            lt = layer_type(store, "forest_status") if parcels is not None else None  # the catalog's own
-            if parcels is not None and vector_tiles.choose_mode(len(parcels), large_layers) == "pmtiles":
-                encoded = vector_tiles.tile_parcels(parcels, lang, lt=lt)  # one archive, read by Range requests
-                folder.check([encoded.rel] if (out / encoded.rel).exists() else [])
-                archives.append(encoded)
-                data_rel = encoded.rel
-            elif parcels is not None:  # one script per cell, loaded by the page when in view
-                encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER, lt=lt)
-                cell_files = encoded.files()
-                folder.check([r for r in cell_files if (out / r).exists()])  # the others: checked on writing
-                files.update(cell_files)
-                data_rel = parcels_layer.FOLDER
+        if spec.parcels:
+            if not parcel_data:
+                parcel_data.update(_parcel_data(store, out, folder, lang, large_layers))
+                files.update(parcel_data["files"])
+                archives.extend(parcel_data["archives"])
+            encoded, data_rel = parcel_data["encoded"], parcel_data["rel"]
         try:
             m = make_map(theme, catalog=catalog, results=results, store=store, lang=lang, parcels_data=encoded)
         except GisplanError as exc:
@@ -156,9 +149,29 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
             folder.write_text(rel, text)
     for archive in archives:
         archive.write_into(folder)
-    if "forest_cover" in themes:  # the parcel data of an earlier run (cells or archive) not written now
+    if parcel_data:  # the parcel data of an earlier run (cells or archive) not written now
         folder.prune("assets/data")
     return folder.write_text("index.html", files["index.html"])
+
+
+def _parcel_data(store, out: Path, folder: OutputFolder, lang: str, large_layers: str) -> dict:
+    """The forest-status parcels as the site publishes them: ``encoded`` what the map pages draw
+    (cell scripts loaded when in view, or one PMTiles archive read by Range requests, see
+    ``large_layers``), ``rel`` where they are, the cell ``files`` and the ``archives`` to write;
+    None and nothing without parcels."""
+    parcels = store.optional("forest_status")
+    none = {"encoded": None, "rel": None, "files": {}, "archives": []}
+    if parcels is None:
+        return none
+    lt = layer_type(store, "forest_status")  # the catalog's own
+    if vector_tiles.choose_mode(len(parcels), large_layers) == "pmtiles":
+        encoded = vector_tiles.tile_parcels(parcels, lang, lt=lt)
+        folder.check([encoded.rel] if (out / encoded.rel).exists() else [])
+        return {**none, "encoded": encoded, "rel": encoded.rel, "archives": [encoded]}
+    encoded = parcels_layer.encode_parcels(parcels, lang, folder=parcels_layer.FOLDER, lt=lt)
+    cell_files = encoded.files()
+    folder.check([r for r in cell_files if (out / r).exists()])  # the others: checked on writing
+    return {**none, "encoded": encoded, "rel": parcels_layer.FOLDER, "files": cell_files}
 
 
 def write_map_page(make: Callable[[], folium.Map], out: Path, *, catalog: Catalog | None, cdn: bool = False,

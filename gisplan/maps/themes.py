@@ -1,21 +1,27 @@
-"""The themes of the plan's maps: one registry for the web maps, the print maps, the site and the CLI.
+"""The themes of the plan's maps: one registry for the web maps, the print maps, the site, the
+GeoPackage and the CLI.
 
-Each :class:`Theme` names its titles (web and print, Vietnamese and English), the layer types it
-needs, the indicator tables it shows, its choropleth class scheme and its legend entries. The
-drawing code lives in :mod:`gisplan.maps.interactive` (``BUILDERS``) and
-:mod:`gisplan.maps.printmap` (``_draw``); adding a theme is one entry here plus its drawing code.
+Each :class:`Theme` of :data:`THEMES` is all there is to know of a theme: its titles (web and
+print, Vietnamese and English), the layer types it needs and draws, the indicator tables it
+shows (the steps :class:`gisplan.pipeline.Plan` runs before drawing it), its choropleth class
+scheme and legend entries, the names of its drawing functions (``web`` in
+:mod:`gisplan.maps.web_themes`, ``printed`` in :mod:`gisplan.maps.print_themes`) and the options
+of its print map, its group of the GeoPackage and QGIS project (:class:`Export`: tables, the ones
+classed like the map, catalog layers copied) and whether its web map draws the forest-status
+parcels (the site writes their data files). Adding a theme is one entry plus its two drawing
+functions; an unknown theme is an :class:`~gisplan.errors.OptionError` everywhere
+(:func:`get_theme`).
 
-Maps show indicator results and compute none: :class:`gisplan.pipeline.Plan` runs the steps of a
-theme's tables before drawing it. Shared helpers: :func:`indicator` (an indicator table from the
-results), :func:`hazard_classes` (the susceptibility classes the results carry, cut to the
-communes), :func:`option` (an option the indicators were computed with),
-:func:`theme_classes` (deterministic choropleth classes, identical on web and print maps),
-:func:`with_columns` (optional columns a layer lacks added as missing values) and the "no data"
-wording and colour.
+Maps show indicator results and compute none. Shared helpers: :func:`indicator` (an indicator
+table from the results), :func:`hazard_classes` (the susceptibility classes the results carry,
+cut to the communes), :func:`option` (an option the indicators were computed with),
+:func:`theme_classes` (deterministic choropleth classes, identical on web and print maps and in
+the GeoPackage), :func:`with_columns` (optional columns a layer lacks added as missing values).
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -57,8 +63,26 @@ class LegendEntry:
 
 
 @dataclass(frozen=True)
+class Export:
+    """Where a theme's layers go in the GeoPackage and the QGIS project
+    (:mod:`gisplan.export.gpkg`): the project ``group`` (``"forest"``) and its Vietnamese
+    ``title``; the indicator ``tables`` of the group besides the theme's own (table ids, or
+    ``fnmatch`` patterns such as ``"canopy_*"``; the most specific pattern of any theme wins); the
+    ``choropleth`` tables classed like the theme's map (its scheme's column, the web and print
+    classes); the catalog ``layers`` copied as they are into the group, styled by their layer type."""
+
+    group: str
+    title: str
+    tables: tuple[str, ...] = ()
+    choropleth: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Theme:
-    """One themed map of the plan."""
+    """One themed map of the plan: everything the web map, the print map, the site, the GeoPackage
+    and the CLI need to know of it. Adding a theme is one entry of :data:`THEMES` plus its two
+    drawing functions."""
 
     id: str
     title_vi: str
@@ -69,14 +93,24 @@ class Theme:
     layers: tuple[str, ...] = ()
     #: layer types drawn when present
     optional_layers: tuple[str, ...] = ()
-    #: indicator tables (names in :class:`~gisplan.indicators.run.IndicatorResults`) the map shows
+    #: indicator tables (names in :class:`~gisplan.indicators.results.IndicatorResults`) the map
+    #: shows: the steps :class:`gisplan.pipeline.Plan` runs before drawing it
     tables: tuple[str, ...] = ()
     scheme: Scheme | None = None
     legend: tuple[LegendEntry, ...] = ()
     #: layer types the map's numbers are computed from without being drawn (the hazard theme's DEM)
     computed_from: tuple[str, ...] = ()
-    #: keyword options the print map of the theme takes (``gisplan print THEME --option k=v``)
+    #: the function of :mod:`gisplan.maps.web_themes` that draws the web map
+    web: str = ""
+    #: the function of :mod:`gisplan.maps.print_themes` that draws the print map
+    printed: str = ""
+    #: keyword options the print drawing takes (``gisplan print THEME --option key=value``)
     print_options: tuple[str, ...] = ()
+    #: the theme's group of the GeoPackage and the QGIS project (None: its layers go elsewhere)
+    export: Export | None = None
+    #: the web map draws the forest-status parcels: the site writes their data files (cells or a
+    #: PMTiles archive) once for every theme that does
+    parcels: bool = False
 
     def source_types(self) -> tuple[str, ...]:
         """Every layer type the map draws or computes from (for its source line)."""
@@ -93,14 +127,15 @@ _REFERENCE = ("province", "communes")
 
 
 def _one_layer(theme_id: str, titles: tuple[str, str, str, str], entry: LegendEntry, *more: LegendEntry,
-               also: tuple[str, ...] = ()) -> Theme:
+               also: tuple[str, ...] = (), web: str, printed: str, export: Export | None = None) -> Theme:
     """A theme that needs the one layer of its first legend ``entry`` (coloured by the categories
     of that column), drawn over the reference layers and ``also`` when present; ``titles`` are
     the web and print titles, Vietnamese then English."""
     return Theme(theme_id, *titles, layers=(entry.type_id,), optional_layers=(*_REFERENCE, *also),
-                 legend=(entry, *more))
+                 legend=(entry, *more), web=web, printed=printed, export=export)
 
 
+_FOREST = "Rừng"
 THEMES: dict[str, Theme] = {t.id: t for t in (
     Theme("overview", "Tổng quan các lớp dữ liệu môi trường", "Overview of the plan's layers",
           "BẢN ĐỒ TỔNG QUAN CÁC LỚP DỮ LIỆU MÔI TRƯỜNG", "OVERVIEW OF THE PLAN'S LAYERS",
@@ -110,45 +145,65 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
                   LegendEntry("industrial_zones", "wwtp_status", "box"),
                   LegendEntry("river_sections", "qcvn_class", "line"), LegendEntry("mines", "licence_status", "circle"),
                   LegendEntry("waste_sites", "site_type", "circle"),
-                  LegendEntry("monitoring_stations", "medium", "circle"))),
+                  LegendEntry("monitoring_stations", "medium", "circle")),
+          web="overview", printed="overview"),
     Theme("forest_cover", "Tỷ lệ che phủ rừng theo xã, phường", "Forest cover by commune/ward",
           "BẢN ĐỒ TỶ LỆ CHE PHỦ RỪNG THEO XÃ, PHƯỜNG", "FOREST COVER BY COMMUNE/WARD",
           layers=("communes",), optional_layers=("province", "forest_status", "protected_areas"),
-          tables=("forest_cover_communes",), scheme=Scheme("forest_pct", 5, "forest", "%")),
+          tables=("forest_cover_communes",), scheme=Scheme("forest_pct", 5, "forest", "%"),
+          web="forest_cover", printed="choropleth", parcels=True,
+          export=Export("forest", _FOREST, tables=("forest_*", "canopy_*", "land_cover_*", "carbon_*"),
+                        choropleth=("forest_cover_communes", "canopy_forest_cover_*", "land_cover_forest_*"))),
     Theme("protected_areas", "Khu bảo tồn thiên nhiên và các điểm xung đột", "Protected areas and conflicts",
           "BẢN ĐỒ KHU BẢO TỒN THIÊN NHIÊN VÀ CÁC ĐIỂM XUNG ĐỘT", "PROTECTED AREAS AND CONFLICTS",
           layers=("protected_areas",), optional_layers=(*_REFERENCE, "mines", "industrial_zones"),
-          tables=("conflicts",), legend=(LegendEntry("protected_areas", "zone", "box"),)),
+          tables=("conflicts",), legend=(LegendEntry("protected_areas", "zone", "box"),),
+          web="protected_areas", printed="protected_areas",
+          export=Export("protected", "Khu bảo tồn",
+                        tables=("protected_areas", "conflicts", "forest_cover_protected_areas",
+                                "forest_change_protected_areas", "canopy_change_protected_areas_*"))),
     _one_layer("mines", ("Mỏ khoáng sản theo tình trạng giấy phép", "Mines by licence status",
                          "BẢN ĐỒ MỎ KHOÁNG SẢN THEO TÌNH TRẠNG GIẤY PHÉP", "MINES BY LICENCE STATUS"),
-               LegendEntry("mines", "licence_status", "circle"), also=("river_sections",)),
+               LegendEntry("mines", "licence_status", "circle"), also=("river_sections",), web="mines",
+               printed="points", export=Export("mines", "Khoáng sản",
+                                               tables=("expired_mines", "riverbed_mines", "mines_to_close"))),
     _one_layer("industry", ("Khu, cụm công nghiệp và xử lý nước thải tập trung",
                             "Industrial zones and wastewater treatment",
                             "BẢN ĐỒ KHU, CỤM CÔNG NGHIỆP VÀ XỬ LÝ NƯỚC THẢI TẬP TRUNG",
                             "INDUSTRIAL ZONES AND WASTEWATER TREATMENT"),
                LegendEntry("industrial_zones", "wwtp_status", "box"), LegendEntry("river_sections", "qcvn_class", "line"),
-               also=("river_sections",)),
+               also=("river_sections",), web="industry", printed="industry",
+               export=Export("industry", "Khu, cụm công nghiệp", tables=("zones_*",))),
     _one_layer("rivers", ("Chất lượng nước sông (QCVN 08:2023, VN_WQI)", "River water quality (QCVN 08:2023, VN_WQI)",
                           "BẢN ĐỒ CHẤT LƯỢNG NƯỚC SÔNG THEO QCVN 08:2023/BTNMT", "RIVER WATER QUALITY (QCVN 08:2023)"),
-               LegendEntry("river_sections", "qcvn_class", "line"), also=("monitoring_stations",)),
+               LegendEntry("river_sections", "qcvn_class", "line"), also=("monitoring_stations",), web="rivers",
+               printed="rivers", export=Export("water", "Nước mặt", tables=("river_*", "pressures_*"),
+                                               layers=("river_sections",))),
     _one_layer("waste", ("Bãi chôn lấp và khu xử lý chất thải rắn", "Landfills and waste-treatment sites",
                          "BẢN ĐỒ BÃI CHÔN LẤP VÀ KHU XỬ LÝ CHẤT THẢI RẮN", "LANDFILLS AND WASTE-TREATMENT SITES"),
-               LegendEntry("waste_sites", "site_type", "circle")),
+               LegendEntry("waste_sites", "site_type", "circle"), web="waste", printed="points",
+               export=Export("waste", "Chất thải rắn", tables=("waste_*",))),
     Theme("air", "Quan trắc không khí tại các đô thị", "Air-quality monitoring in towns",
           "BẢN ĐỒ QUAN TRẮC KHÔNG KHÍ TẠI CÁC ĐÔ THỊ", "AIR-QUALITY MONITORING IN TOWNS",
           layers=("urban_areas", "monitoring_stations"), optional_layers=_REFERENCE, tables=("air_monitoring",),
-          legend=(LegendEntry("urban_areas", "urban_class", "box"),)),
+          legend=(LegendEntry("urban_areas", "urban_class", "box"),), web="air", printed="air",
+          export=Export("air", "Không khí", tables=("air_*",), layers=("monitoring_stations",))),
     Theme("forest_change", "Biến động rừng giữa hai kỳ", "Forest change between two years",
           "BẢN ĐỒ BIẾN ĐỘNG RỪNG THEO XÃ, PHƯỜNG", "FOREST CHANGE BY COMMUNE/WARD",
           layers=("communes",), optional_layers=("province", "forest_status"),
-          tables=("forest_change_communes",), scheme=Scheme("net_ha", 6, "change", "ha", center=0.0)),
+          tables=("forest_change_communes",), scheme=Scheme("net_ha", 6, "change", "ha", center=0.0),
+          web="forest_change", printed="choropleth",
+          export=Export("forest", _FOREST, choropleth=("forest_change_communes", "canopy_change_[0-9]*"))),
     # landslide / flash-flood susceptibility classes (raster from the catalog's dem) and the share of
     # each commune in the high and very high classes
     Theme("hazard", "Nhạy cảm sạt lở đất, lũ quét theo xã, phường", "Landslide and flash-flood susceptibility",
           "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT, LŨ QUÉT", "LANDSLIDE AND FLASH-FLOOD SUSCEPTIBILITY",
           layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections", "roads"),
           tables=("hazard_landslide_communes", "hazard_flash_flood_communes"),
-          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover")),
+          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover"),
+          web="hazard", printed="hazard",
+          export=Export("hazard", "Thiên tai", tables=("hazard_*", "terrain_*"),
+                        choropleth=("hazard_landslide_communes", "hazard_flash_flood_communes"))),
 )}
 #: the hazards of the hazard theme, in layer-control order (the first shown)
 HAZARD_LAYERS = ("landslide", "flash_flood")
@@ -173,6 +228,58 @@ def get_theme(theme: str | Theme) -> Theme:
         return THEMES[theme]
     except (KeyError, TypeError):
         raise OptionError(f"unknown theme {theme!r}; themes: {', '.join(THEMES)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+def _specificity(pattern: str, name: str) -> tuple[int, int] | None:
+    """How closely ``pattern`` (a table id or an ``fnmatch`` pattern) names ``name``: an id before
+    any pattern, then the longer pattern; None when it does not match."""
+    if pattern == name:
+        return (1, len(pattern))
+    if any(ch in pattern for ch in "*?[") and fnmatch.fnmatchcase(name, pattern):
+        return (0, len(pattern))
+    return None
+
+
+def _best(name: str, attr: str) -> Theme | None:
+    best, score = None, None
+    for spec in THEMES.values():
+        for pattern in getattr(spec.export, attr, None) or ():
+            s = _specificity(pattern, name)
+            if s is not None and (score is None or s > score):
+                best, score = spec, s
+    return best
+
+
+def export_group(name: str) -> Export | None:
+    """The GeoPackage group of the indicator table ``name`` (or of a layer copied from the catalog):
+    the theme whose export names it (a theme's own tables, its ``tables`` and ``layers``), the
+    most specific name winning; None for a table of no theme."""
+    best, score = None, None
+    for spec in THEMES.values():
+        if spec.export is None:
+            continue
+        for pattern in (*spec.tables, *spec.export.tables, *spec.export.choropleth, *spec.export.layers):
+            s = _specificity(pattern, name)
+            if s is not None and (score is None or s > score):
+                best, score = spec.export, s
+    return best
+
+
+def choropleth_theme(name: str) -> Theme | None:
+    """The theme whose classes the indicator table ``name`` is drawn with in the GeoPackage (its
+    export's ``choropleth``), or None."""
+    return _best(name, "choropleth")
+
+
+def export_groups() -> dict[str, str]:
+    """``{group: Vietnamese title}`` of the themes' export groups, in registry order."""
+    return {spec.export.group: spec.export.title for spec in THEMES.values() if spec.export is not None}
+
+
+def copied_layers() -> list[str]:
+    """The catalog layer types the GeoPackage holds as they are (the themes' export ``layers``)."""
+    return list(dict.fromkeys(t for spec in THEMES.values() if spec.export is not None for t in spec.export.layers))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,15 +56,16 @@ class Overlay:
 @dataclass
 class MapBuild:
     """One web map while it is drawn: created by :func:`gisplan.maps.interactive.build_map` and
-    passed to the theme's builder (:data:`gisplan.maps.web_themes.BUILDERS`).
+    passed to the theme's web drawing (:func:`gisplan.maps.web_themes.builder`).
 
     ``map``: the folium map; ``store``: the :class:`gisplan.store.LayerStore` the layers come
-    from; ``results``: the indicator results (or None: computed from the store); ``lang``;
+    from; ``results``: the indicator results the map shows (None: none computed); ``lang``;
     ``parcels``: how the forest-status parcels are drawn (``"inline"``, a folder, an
     :class:`~gisplan.maps.parcels_layer.EncodedParcels`, a
     :class:`~gisplan.maps.vector_tiles.TiledParcels`, or None: left out); ``overlays``: the
     layers drawn, in order (:func:`add_layer`, :meth:`add_overlay`); ``classes``: the
-    choropleth's :class:`~gisplan.maps.style.Classes` once drawn.
+    choropleth's :class:`~gisplan.maps.style.Classes` once drawn; ``theme``: the registry entry
+    (:class:`~gisplan.maps.themes.Theme`) being drawn.
     """
 
     map: Any
@@ -74,6 +75,7 @@ class MapBuild:
     parcels: Any = "inline"
     overlays: list[Overlay] = field(default_factory=list)
     classes: Classes | None = None
+    theme: Any = None
 
     def add_overlay(self, layer, *, group: str = "theme", search: bool = False):
         """Add the folium ``layer`` to the map, listed in the layer control under ``group``."""

@@ -1,6 +1,6 @@
-"""What each theme draws on its web map (:data:`BUILDERS`, one function per theme of
-:data:`gisplan.maps.themes.THEMES`): the layers, coloured and labelled from the catalog's layer
-types, and the legend sections. Each builder takes the map's
+"""What each theme draws on its web map: one function per drawing, named by the theme's entry of
+:data:`gisplan.maps.themes.THEMES` (``Theme.web``, looked up by :func:`builder`): the layers,
+coloured and labelled from the catalog's layer types, and the legend sections. Each takes the map's
 :class:`~gisplan.maps.web_layers.MapBuild` (the folium map, the layer store, the results, the
 language, how the parcels are published), draws into it (registering each overlay and the
 choropleth classes there) and returns the legend sections;
@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
-from gisplan.errors import DataMissingError
+from gisplan.errors import DataMissingError, GisplanError
 from gisplan.maps import parcels_layer, vector_tiles
 from gisplan.maps.legend import Gradient
 from gisplan.maps.style import NO_DATA_COLOR, no_data, wqi_categories, wqi_ramp
 from gisplan.maps.themes import (
     HAZARD_LAYERS,
     HAZARD_TITLES,
-    THEMES,
+    Theme,
     communes_with,
     format_distance,
     get_theme,
@@ -54,7 +54,7 @@ def _titles(fields: list[str], lang: str, table: str | None = None) -> dict[str,
     return {f: column_title(f, lang, table) for f in fields}
 
 
-def _overview(b: MapBuild):
+def overview(b: MapBuild):
     data, lang = b.store, b.lang
     communes_outline(b)
     sections = []
@@ -108,7 +108,7 @@ def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], lay
     return [(column_title(col, lang, table_name), items)]
 
 
-def _forest_cover(b: MapBuild):
+def forest_cover(b: MapBuild):
     data, lang = b.store, b.lang
     vi = lang == "vi"
     fields = ["name", "code", "area_ha", "forest_ha", "forest_pct", "natural_ha", "plantation_ha"]
@@ -131,7 +131,7 @@ def _forest_cover(b: MapBuild):
     return sections
 
 
-def _protected_areas(b: MapBuild):
+def protected_areas(b: MapBuild):
     data, results, lang = b.store, b.results, b.lang
     vi = lang == "vi"
     pas = require(data, "protected_areas", "protected_areas")
@@ -185,26 +185,43 @@ def _protected_areas(b: MapBuild):
     return sections
 
 
-def _points_theme(theme, fields, extra=None):
-    def build(b: MapBuild):
-        data, lang = b.store, b.lang
-        entry = get_theme(theme).legend[0]
-        type_id, col = entry.type_id, entry.column
-        gdf = require(data, type_id, theme)
-        communes_outline(b)
-        if extra:
-            extra(b)
-        lt = layer_type(data, type_id)
-        web = with_labels(gdf, lt, lang)
-        is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
-        if (~is_point).any():
-            add_layer(b, web[~is_point], type_id, fields, lt=lt, search=True,
-                      name=lt.title(lang) + (" (vùng)" if lang == "vi" else " (areas)"),
-                      style=cat_style(lt, col, fill_opacity=0.6))
-        add_layer(b, web[is_point], type_id, fields, lt=lt, name=lt.title(lang), search=True,
-                  marker=point_marker(), style=cat_style(lt, col, radius=7))
-        return [cat_section(lt, col, lang, "circle", lt.attributes[col].title(lang), values=web[col])]
-    return build
+def _points(b: MapBuild, fields: list[str], extra=None):
+    """The layer of the theme's first legend entry as points (areas as polygons) coloured by the
+    entry's column, with popups of ``fields``; ``extra(b)`` draws under them."""
+    data, lang = b.store, b.lang
+    entry = b.theme.legend[0]
+    type_id, col = entry.type_id, entry.column
+    gdf = require(data, type_id, b.theme)
+    communes_outline(b)
+    if extra:
+        extra(b)
+    lt = layer_type(data, type_id)
+    web = with_labels(gdf, lt, lang)
+    is_point = web.geometry.geom_type.isin(["Point", "MultiPoint"])
+    if (~is_point).any():
+        add_layer(b, web[~is_point], type_id, fields, lt=lt, search=True,
+                  name=lt.title(lang) + (" (vùng)" if lang == "vi" else " (areas)"),
+                  style=cat_style(lt, col, fill_opacity=0.6))
+    add_layer(b, web[is_point], type_id, fields, lt=lt, name=lt.title(lang), search=True,
+              marker=point_marker(), style=cat_style(lt, col, radius=7))
+    return [cat_section(lt, col, lang, "circle", lt.attributes[col].title(lang), values=web[col])]
+
+
+def points(b: MapBuild):
+    """The sites of the theme's first legend entry, coloured by its column; popups: the name
+    and the column's label."""
+    return _points(b, ["name", f"{b.theme.legend[0].column}_label"])
+
+
+def mines(b: MapBuild):
+    """Mines by licence status over the rivers."""
+    return _points(b, ["name", "mineral", "licence_no", "licence_status_label", "licence_expiry", "operating",
+                       "riverbed"], _rivers_under)
+
+
+def waste(b: MapBuild):
+    """Landfills and waste-treatment sites by type."""
+    return _points(b, ["name", "site_type_label", "status_label", "needs_remediation", "capacity_t_day"])
 
 
 def _rivers_under(b: MapBuild):
@@ -217,10 +234,10 @@ def _rivers_under(b: MapBuild):
                   style=cat_style(lt, "qcvn_class", line=True, weight=3))
 
 
-def _industry(b: MapBuild):
+def industry(b: MapBuild):
     data, lang = b.store, b.lang
-    sections = _points_theme("industry", ["name", "zone_type_label", "status_label", "wwtp_status_label",
-                                          "wwtp_capacity_m3_day", "established_year"], _rivers_under)(b)
+    sections = _points(b, ["name", "zone_type_label", "status_label", "wwtp_status_label", "wwtp_capacity_m3_day",
+                           "established_year"], _rivers_under)
     lt = layer_type(data, "river_sections")
     rivers = with_columns(data.optional("river_sections"), lt)
     if rivers is not None:
@@ -229,7 +246,7 @@ def _industry(b: MapBuild):
     return sections
 
 
-def _rivers(b: MapBuild):
+def rivers(b: MapBuild):
     data, lang = b.store, b.lang
     vi = lang == "vi"
     rivers = require(data, "river_sections", "rivers")
@@ -268,7 +285,7 @@ def _rivers(b: MapBuild):
     return sections
 
 
-def _air(b: MapBuild):
+def air(b: MapBuild):
     data, results, lang = b.store, b.results, b.lang
     vi = lang == "vi"
     urban, stations = require(data, "urban_areas", "air"), require(data, "monitoring_stations", "air")
@@ -304,7 +321,7 @@ def _air(b: MapBuild):
             ("Trạm không khí" if vi else "Air stations", station_items)]
 
 
-def _forest_change(b: MapBuild):
+def forest_change(b: MapBuild):
     vi = b.lang == "vi"
     return _choropleth(b, "forest_change", "forest_change_communes",
                        ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"],
@@ -332,7 +349,7 @@ def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np
     return lut[out], [[south, west], [north, east]]
 
 
-def _hazard(b: MapBuild):
+def hazard(b: MapBuild):
     """Susceptibility classes of each hazard as an image overlay (landslide shown, flash flood in
     the layer control), communes coloured by their share in the high and very high classes
     (popups with the exposure), and the recorded events as points."""
@@ -400,18 +417,18 @@ def _hazard(b: MapBuild):
     return sections
 
 
-BUILDERS = {
-    "overview": _overview,
-    "forest_cover": _forest_cover,
-    "protected_areas": _protected_areas,
-    "mines": _points_theme("mines", ["name", "mineral", "licence_no", "licence_status_label", "licence_expiry",
-                                     "operating", "riverbed"], _rivers_under),
-    "industry": _industry,
-    "rivers": _rivers,
-    "waste": _points_theme("waste", ["name", "site_type_label", "status_label", "needs_remediation",
-                                     "capacity_t_day"]),
-    "air": _air,
-    "forest_change": _forest_change,
-    "hazard": _hazard,
-}
-assert set(BUILDERS) == set(THEMES), "every theme of the registry has its drawing code"
+def builder(theme: str | Theme):
+    """The web drawing of ``theme``: the function of this module its registry entry names
+    (:attr:`Theme.web <gisplan.maps.themes.Theme.web>`); it takes the map's
+    :class:`~gisplan.maps.web_layers.MapBuild` and returns the legend sections.
+
+    Raises
+    ------
+    OptionError for an unknown theme; GisplanError when the entry names a function this module
+    lacks (a theme registered without its drawing).
+    """
+    spec = get_theme(theme)
+    fn = globals().get(spec.web) if spec.web and not spec.web.startswith("_") else None
+    if not callable(fn):
+        raise GisplanError(f"theme {spec.id} names the web drawing {spec.web!r}, which gisplan.maps.web_themes lacks")
+    return fn
