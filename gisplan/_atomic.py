@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from gisplan import __version__
 from gisplan.errors import GisplanError, OutputError, OutputExistsError
 
 MANIFEST = ".gisplan-manifest.json"
@@ -339,7 +340,6 @@ class OutputFolder:
         if not self.root.is_dir() or not (self.written or self.manifest_path.exists()):
             return
         files = sorted(f for f in self.listed | self.written if (self.root / f).exists())
-        from gisplan import __version__
 
         doc = {"written_by": f"gisplan {__version__}", "files": files}
         with atomic_path(self.manifest_path, overwrite=True) as tmp:

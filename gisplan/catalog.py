@@ -77,8 +77,15 @@ from gisplan.catalog_keys import (
     str_table,
     typed,
 )
+from gisplan.crs import to_crs
 from gisplan.encoding import normalize_encoding
-from gisplan.errors import CatalogError, EncodingError, LayerNotFoundError, UnknownLayerTypeError
+from gisplan.errors import (
+    CatalogError,
+    CRSError,
+    EncodingError,
+    LayerNotFoundError,
+    UnknownLayerTypeError,
+)
 from gisplan.layer_types import LAYER_TYPE_IDS, Attribute, LayerType, load_layer_types
 
 # the layer types (gisplan.layer_types), the layers folder and the TOML reader (gisplan._toml),
@@ -209,9 +216,6 @@ class Catalog:
                                f"got {defaults!r}")
         crs = typed(raw, "crs", str, where, None)
         if crs is not None:
-            from gisplan.crs import to_crs
-            from gisplan.errors import CRSError
-
             try:
                 to_crs(crs)
             except CRSError as exc:

@@ -14,6 +14,9 @@ import re
 import pandas as pd
 
 from gisplan.encoding import fold_accents, normalize_name, unit_type_of
+from gisplan.errors import DataMissingError, LayerNotFoundError, ReadError, SchemaError
+from gisplan.io import read_catalog_layer, read_layer
+from gisplan.tables import OVERRIDES_VI, SPECIAL_LABELS
 
 KEPT = {"giữ nguyên", "giu nguyen"}
 
@@ -114,16 +117,10 @@ UNMATCHED_NO_CODE = "no new_code given for this unit in the pre-2025 layer"
 UNMATCHED_BAD_CODE = "its new_code {code} is not the code of any 2025 unit"
 
 
-def __getattr__(name: str):
-    """``HEADERS_VI`` and ``METHODS_VI``: the Vietnamese headers and method labels of the crosswalk
-    table (reports and `gisplan crosswalk`), from the titles' registry :mod:`gisplan.tables` (which
-    has them in English too). Looked up when first asked: the registry imports the readers, which
-    import this module."""
-    if name in ("HEADERS_VI", "METHODS_VI"):
-        from gisplan.tables import OVERRIDES_VI, SPECIAL_LABELS
-
-        return OVERRIDES_VI["crosswalk"] if name == "HEADERS_VI" else SPECIAL_LABELS["match_method"]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: the Vietnamese headers and method labels of the crosswalk table (reports and `gisplan
+#: crosswalk`), from the titles' registry :mod:`gisplan.tables` (which has them in English too)
+HEADERS_VI = OVERRIDES_VI["crosswalk"]
+METHODS_VI = SPECIAL_LABELS["match_method"]
 
 
 CROSSWALK_COLUMNS = ["old_code", "old_name", "district", "province_old", "new_code", "new_name",
@@ -147,8 +144,6 @@ def _pick(df: pd.DataFrame, names: tuple[str, ...], what: str, source) -> str:
 
 
 def _schema_error(message: str):
-    from gisplan.errors import SchemaError
-
     return SchemaError(message)
 
 
@@ -179,8 +174,6 @@ def crosswalk_table(old_units: pd.DataFrame, new_units: pd.DataFrame) -> pd.Data
     ------
     DataMissingError when neither a composition list nor a declared ``new_code`` is available.
     """
-    from gisplan.errors import DataMissingError
-
     new = new_units_frame(new_units) if "code" not in new_units or "name" not in new_units else new_units
     old = old_units.copy()
     old["code"] = old["code"].astype(str)
@@ -254,9 +247,6 @@ def catalog_crosswalk(catalog, *, old=None, new=None, store=None) -> pd.DataFram
     DataMissingError when the catalog has no ``communes_pre2025`` (or ``communes``) layer and no
     file is given.
     """
-    from gisplan.errors import DataMissingError
-    from gisplan.io import read_catalog_layer, read_layer
-
     if old is not None:
         old_units = read_layer(old, layer_type="communes_pre2025", catalog=catalog, strict=False)
     else:
@@ -284,8 +274,6 @@ def add_crosswalk(results, catalog, store=None) -> None:
     """Add the ``crosswalk`` table to indicator ``results`` when ``catalog`` has a
     ``communes_pre2025`` layer (and the table is not there yet); when the layers cannot give
     it, the reason goes to ``results.skipped["crosswalk"]``."""
-    from gisplan.errors import DataMissingError
-
     if "crosswalk" in results.tables or catalog is None or not catalog.of_type("communes_pre2025"):
         return
     try:
@@ -295,8 +283,6 @@ def add_crosswalk(results, catalog, store=None) -> None:
 
 
 def _check_exists(catalog, entry) -> None:
-    from gisplan.errors import DataMissingError
-
     if not entry.path.exists():
         raise DataMissingError(f"{catalog.path or 'the catalog'}: [layers.{entry.name}] path {entry.path} does "
                                "not exist; fix the path (for the demo catalog: run `gisplan demo` first)")
@@ -305,9 +291,6 @@ def _check_exists(catalog, entry) -> None:
 def _read_new_file(path, catalog) -> pd.DataFrame:
     """A 2025-unit table: CSV read as text (codes keep their leading zeros), else a communes layer."""
     from pathlib import Path
-
-    from gisplan.errors import LayerNotFoundError, ReadError
-    from gisplan.io import read_layer
 
     path = Path(path)
     if not path.exists():

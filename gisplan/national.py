@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gisplan._atomic import OutputFolder
 from gisplan._memory import release_freed_memory
 from gisplan.catalog import read_toml
 from gisplan.errors import DataMissingError, OptionError, SchemaError
@@ -184,8 +185,6 @@ def run_national(cat: NationalCatalog, out: str | Path, *, overwrite: bool = Fal
     -------
     ``{"summary": path, "<province code>": path, …}``
     """
-    from gisplan._atomic import OutputFolder
-
     out = Path(out)
     folder = OutputFolder(out, inputs=cat.inputs(), overwrite=overwrite)
     folder.check(["national_summary.csv"])  # before the computation

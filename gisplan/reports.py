@@ -23,13 +23,9 @@ from gisplan._format import fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, LayerType, load_layer_types
 from gisplan.errors import DataMissingError, GisplanError
 from gisplan.indicators.results import IndicatorResults
-from gisplan.tables import (  # noqa: F401 (re-exported: the titles' old home)
-    COLUMNS_VI,
+from gisplan.tables import (
     FORMS,
-    HEADLINES,
-    OVERRIDES_VI,
     SPECIAL_LABELS,
-    TABLES,
     column_title,
     column_titles,
     headline_labels,
@@ -41,8 +37,6 @@ log = logging.getLogger(__name__)
 
 WORKBOOK = "gisplan_chi_tieu.xlsx"
 
-# the titles of the tables, their columns and coded values: gisplan.tables (re-exported here)
-OVERRIDES = OVERRIDES_VI
 
 
 def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, overwrite: bool = False,

@@ -48,6 +48,7 @@ from gisplan.errors import (
     data_missing,
     missing_layer,
 )
+from gisplan.io import open_raster, read_catalog_layer, read_layer
 from gisplan.overlay import protected_area_units
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,6 @@ class LayerStore:
         """The raster of catalog ``entry`` opened and checked once per run
         (:func:`gisplan.io.open_raster` with the entry's declared ``crs`` and ``reclass``)."""
         if entry.name not in self._rasters:
-            from gisplan.io import open_raster
-
             self._rasters[entry.name] = open_raster(entry, catalog=self.catalog, layer_type=entry.type,
                                                     crs=entry.crs, reclass=entry.reclass)
         return self._rasters[entry.name]
@@ -188,8 +187,6 @@ class LayerStore:
             if name is None:
                 self._raw[key] = self.given[key.removeprefix("given:")]
             else:
-                from gisplan.io import read_catalog_layer
-
                 gdf = read_catalog_layer(self.catalog, name, strict=self.strict)
                 gdf.attrs.setdefault("gisplan", {})["entry"] = name
                 self._raw[key] = gdf
@@ -232,8 +229,6 @@ class LayerStore:
         return _union(prov), "province"
 
     def _read_study_area(self, spec: str) -> gpd.GeoDataFrame:
-        from gisplan.io import read_catalog_layer, read_layer
-
         if spec in self.catalog.entries:
             gdf = read_catalog_layer(self.catalog, spec, strict=False)
         else:

@@ -11,6 +11,7 @@ from gisplan.catalog import Catalog
 from gisplan.crs import unit_m
 from gisplan.errors import GisplanError
 from gisplan.io import open_raster, read_catalog_layer
+from gisplan.store import LayerStore
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ def summarize_catalog(catalog: Catalog) -> pd.DataFrame:
     reading (EPSG:9213 by default), converted from its unit to hectares and kilometres; "—" in a
     geographic CRS.
     """
-    from gisplan.store import LayerStore
-
     store = LayerStore(catalog)
     try:
         store.study_area  # noqa: B018 (read once, here, so a bad study area is one message)

@@ -12,8 +12,9 @@ metres are measured in the projected CRS of the run (EPSG:9213 by default).
   something else in that table;
 - :data:`VALUE_LABELS`: column → {coded value: (Vietnamese, English)} for codes the indicators
   make (the codes of the layers themselves are labelled from ``layers/types.toml``);
-- :data:`HEADLINES`: the headline numbers of the summary and of the site's index, each with its
-  title in both languages and its decimals.
+- :data:`HEADLINES` (from :mod:`gisplan.vocabulary`, the one list the run makes them from): the
+  headline numbers of the summary and of the site's index, each with its title in both
+  languages and its decimals.
 
 Generated entries come from where their classes are defined: the VN_WQI bands from
 :data:`gisplan.vocabulary.WQI_BANDS`, the QCVN 08:2023 classes from the ``qcvn_class``
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from gisplan.catalog import load_layer_types
 from gisplan.forest_codes import owner_categories, status_codes
 from gisplan.indicators.hazard_config import load_config
-from gisplan.vocabulary import WQI_BANDS
+from gisplan.vocabulary import HEADLINES, WQI_BANDS
 
 __all__ = ["COLUMNS", "COLUMNS_VI", "HEADLINES", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS", "TABLES",
            "VALUE_LABELS", "column_title", "column_titles", "headline_labels", "table_titles", "value_label"]
@@ -375,26 +376,6 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
                      "declared": ("mã mới khai trong lớp", "new code declared in the layer"),
                      "unmatched": ("chưa khớp", "unmatched")},
 }
-
-#: the headline numbers: (key of ``results.headline``, Vietnamese label, English label, decimals)
-HEADLINES = [
-    ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", "Forest cover of the province (%)", 2),
-    ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)",
-     "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
-    ("new_zones_compliant_pct", "KCN, CCN đầu tư mới đã hoạt động có HTXLNT đạt quy chuẩn (%)",
-     "New industrial zones/clusters in operation with a compliant WWTP (%)", 2),
-    ("expired_mines_still_operating", "Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ)",
-     "Mines operating on an expired licence or exhausted reserves (mines)", 0),
-    ("landfills_needing_remediation", "Bãi chôn lấp đã đóng cửa cần cải tạo, phục hồi (bãi)",
-     "Closed landfills needing remediation (sites)", 0),
-    ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)",
-     "Class I–II towns with an air-monitoring station (%)", 2),
-    ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)",
-     "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
-    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)",
-     "Communes/wards with ≥ 10 % of their area in high / very high landslide susceptibility (communes)", 0),
-]
-
 
 def _lang(lang: str) -> int:
     return 1 if lang == "en" else 0

@@ -72,3 +72,29 @@ CONFLICT_SITE_TYPES = (ConflictSite("mine", "mines", "licence_status"),
 CONFLICT_SITES = {s.site_type: s.layer_type for s in CONFLICT_SITE_TYPES}
 
 
+#: the headline numbers every run reports (NaN, never 0, until a step computes them): (key of
+#: ``results.headline``, Vietnamese title, English title, decimals) — the summary, the site's index
+#: and the 2030 tracker read them
+HEADLINES = [
+    ("forest_cover_province_pct", "Tỷ lệ che phủ rừng toàn tỉnh (%)", "Forest cover of the province (%)", 2),
+    ("wastewater_compliant_pct", "KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%)",
+     "Operating industrial zones/clusters with a compliant central WWTP (%)", 2),
+    ("new_zones_compliant_pct", "KCN, CCN đầu tư mới đã hoạt động có HTXLNT đạt quy chuẩn (%)",
+     "New industrial zones/clusters in operation with a compliant WWTP (%)", 2),
+    ("expired_mines_still_operating", "Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ)",
+     "Mines operating on an expired licence or exhausted reserves (mines)", 0),
+    ("landfills_needing_remediation", "Bãi chôn lấp đã đóng cửa cần cải tạo, phục hồi (bãi)",
+     "Closed landfills needing remediation (sites)", 0),
+    ("air_monitored_towns_pct", "Đô thị loại I, II có trạm quan trắc không khí (%)",
+     "Class I–II towns with an air-monitoring station (%)", 2),
+    ("polluted_river_km", "Chiều dài sông ô nhiễm (mức C, D hoặc VN_WQI < 51) (km)",
+     "Polluted river length (class C, D or VN_WQI < 51) (km)", 2),
+    ("closed_landfills_remediated_pct", "Bãi chôn lấp đã đóng cửa được cải tạo, phục hồi (%)",
+     "Closed landfills remediated (%)", 2),
+    ("polluting_landfills_operating", "Bãi chôn lấp gây ô nhiễm môi trường còn hoạt động (bãi)",
+     "Polluting landfills still operating (sites)", 0),
+    ("auto_monitoring_zones_pct", "KCN, CCN đang hoạt động có quan trắc nước thải tự động (%)",
+     "Operating industrial zones/clusters with automatic effluent monitoring (%)", 2),
+    ("communes_landslide_high_ge10pct", "Xã, phường có ≥ 10 % diện tích nhạy cảm sạt lở mức cao, rất cao (xã)",
+     "Communes/wards with ≥ 10 % of their area in high / very high landslide susceptibility (communes)", 0),
+]

@@ -430,18 +430,6 @@ def test_cli_forest_cover_with_a_declared_raster_crs(tmp_path):
     np.testing.assert_allclose(got["forest_ha"], want["forest_ha"], rtol=1e-12)
 
 
-def test_the_raster_forest_api_is_still_importable_from_canopy():
-    """canopy.py re-exports what moved to forest_definition.py and canopy_change.py: the same
-    objects, so callers of ``gisplan.indicators.canopy`` keep working."""
-    from gisplan.indicators import canopy, canopy_change, forest_definition
-
-    for name in ("FOREST", "MIN_OBSERVED_PCT", "ForestDefinition", "check_options", "PURPOSES", "FOREST_TYPES"):
-        assert getattr(canopy, name) is getattr(forest_definition, name)
-    for name in ("PURPOSE_TABLE", "forest_change_raster", "forest_change_raster_sets", "purpose_zones"):
-        assert getattr(canopy, name) is getattr(canopy_change, name)
-    assert (canopy.FOREST.threshold, canopy.FOREST.mmu_ha) == (10.0, 0.3)  # Law on Forestry 16/2017
-
-
 def test_forest_change_raster_refuses_an_unknown_option(tmp_path):
     # its options are forwarded to forest_change_raster_sets: a misspelt one is refused by name
     with pytest.raises(TypeError, match="treshold"):

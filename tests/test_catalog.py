@@ -190,12 +190,14 @@ def test_a_catalog_names_its_own_types_relative_to_its_file(tmp_path):
         load_catalog(_catalog(tmp_path, '[catalog]\ntypes = "khong_co.toml"\n' + ENTRY))
 
 
-def test_layer_types_and_the_toml_reader_are_still_importable_from_catalog():
-    """The layer types live in gisplan.layer_types and the layers folder and the TOML reader in
-    gisplan._toml; gisplan.catalog re-exports the same objects."""
-    from gisplan import _toml, catalog, layer_types
+def test_the_catalog_module_gives_the_layer_types_and_their_file():
+    """gisplan.catalog is where the layer types and the shipped layers folder are found (they live
+    in gisplan.layer_types and gisplan._toml): the types are those written in types.toml."""
+    from gisplan.catalog import LAYER_TYPE_IDS, LAYERS_DIR, load_layer_types, read_toml
 
-    for name in ("Attribute", "LayerType", "load_layer_types", "LAYER_TYPE_IDS"):
-        assert getattr(catalog, name) is getattr(layer_types, name)
-    for name in ("read_toml", "LAYERS_DIR", "INSTALLED"):
-        assert getattr(catalog, name) is getattr(_toml, name)
+    types = load_layer_types()
+    written = read_toml(LAYERS_DIR / "types.toml", "layer types file")
+    assert set(LAYER_TYPE_IDS) == set(types) and "forest_status" in types
+    assert types["mines"].title("en") == written["mines"]["title_en"]
+    assert list(types["mines"].attributes["licence_status"].allowed) == \
+        written["mines"]["attributes"]["licence_status"]["allowed"]

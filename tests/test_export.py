@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 from gisplan.catalog import load_catalog
 from gisplan.export import GPKG, PROJECT, export_results, qgis_python, write_shapefiles
 from gisplan.export.styles import styles_in
 from gisplan.indicators.run import run_indicators
+from gisplan.overlay import protected_area_units
 from gisplan.reports import write_reports
 from gisplan.tables import FORMS, column_title
 from gisplan.store import LayerStore
@@ -73,14 +75,25 @@ def test_every_indicator_with_a_place_is_a_layer_with_the_csv_numbers(run):
 
 
 def test_conflict_lines_join_site_and_protected_area(run):
-    _results, store, _reports, written = run
+    results, store, _reports, written = run
     lines = pyogrio.read_dataframe(written["gpkg"], layer="conflicts")
-    mines = store.get("mines").set_index("mine_id")
-    # a line's length is the distance reported, and it starts on the site
+    table = results["conflicts"]
+    # one line per conflict of the run, of both site types
+    assert len(lines) == len(table) > 0
+    assert set(lines["site_type"]) == set(table["site_type"]) == {"mine", "industrial_zone"}
+    sites = {"mine": store.get("mines").set_index("mine_id").geometry,
+             "industrial_zone": store.get("industrial_zones").set_index("zone_id").geometry}
+    # the protected areas as mapped, whole: the run measures conflicts to them
+    areas = protected_area_units(store.unclipped("protected_areas")).set_index("pa_id").geometry
     for row in lines.itertuples():
+        # its length is the distance reported; it starts on the site and ends on the protected area
         assert row.geometry.length == pytest.approx(row.distance_m, abs=0.5)
-        if row.site_type == "mine":
-            assert row.geometry.distance(mines.loc[str(row.site_id)].geometry) < 0.01
+        site, area = sites[row.site_type].loc[str(row.site_id)], areas.loc[str(row.pa_id)]
+        start, end = shapely.get_point(row.geometry, 0), shapely.get_point(row.geometry, -1)
+        assert site.distance(start) < 0.01 and area.distance(end) < 0.01
+    # a site inside its protected area: a line of length 0 (a point of the site)
+    inside = lines[lines["relation"] == "inside"]
+    assert len(inside) and (inside.geometry.length < 0.01).all()
 
 
 def test_styles_carry_the_map_classes_and_vietnamese_aliases(run):

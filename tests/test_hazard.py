@@ -341,19 +341,6 @@ def test_flash_flood_without_pysheds_names_the_extra(tmp_path, monkeypatch):
     assert susceptibility(dem, hazards=["landslide"]).classes["landslide"].any()
 
 
-def test_the_hazard_api_is_still_importable_from_hazard():
-    """hazard.py re-exports what moved to hazard_config.py, hazard_factors.py and
-    hazard_exposure.py (the same objects)."""
-    from gisplan.indicators import hazard, hazard_config, hazard_exposure, hazard_factors
-
-    for name in ("HAZARDS", "NOTE", "DEFAULT_WEIGHTS", "Factor", "HazardConfig", "load_config"):
-        assert getattr(hazard, name) is getattr(hazard_config, name)
-    for name in ("flow_accumulation", "LAND_COVER_CLASSES"):
-        assert getattr(hazard, name) is getattr(hazard_factors, name)
-    for name in ("EVENT_HAZARD", "event_success_rate", "exposure_by_unit"):
-        assert getattr(hazard, name) is getattr(hazard_exposure, name)
-
-
 def test_missing_weights_file_is_named(tmp_path):
     with pytest.raises(LayerNotFoundError, match=r"hazard weights file .*nope\.toml does not exist; copy"):
         load_config(tmp_path / "nope.toml")

@@ -147,7 +147,7 @@ def test_the_cli_takes_its_defaults_and_help_from_the_options(tmp_path):
 
 def test_purposes_and_origins_are_those_of_the_layer_types():
     from gisplan.catalog import load_layer_types
-    from gisplan.indicators import canopy, canopy_change, change, forest, forest_definition
+    from gisplan.indicators import canopy_change, change, forest, forest_definition
 
     attrs = load_layer_types()["forest_status"].attributes
     assert forest_definition.PURPOSES == tuple(attrs["purpose"].allowed)
@@ -156,7 +156,6 @@ def test_purposes_and_origins_are_those_of_the_layer_types():
     assert forest_definition.FOREST_TYPES == ("special_use", "protection", "production")
     for module in (forest, change):
         assert module.PURPOSES is forest_definition.PURPOSES and module.ORIGINS is forest_definition.ORIGINS
-    assert canopy.PURPOSES is forest_definition.PURPOSES
     assert canopy_change.FOREST_TYPES is forest_definition.FOREST_TYPES
 
 

@@ -32,11 +32,11 @@ from gisplan.errors import (
 )
 from gisplan.indicators.canopy import (
     FOREST,
-    ForestDefinition,
     forest_change_raster,
     forest_change_raster_sets,
     forest_cover,
 )
+from gisplan.indicators.forest_definition import ForestDefinition
 
 X0, Y0, RES = 430_000.0, 2_390_000.0, 30.0  # 30 m pixels: 0.09 ha; 0.3 ha → 4 pixels
 PX_HA = RES * RES / 1e4

@@ -70,16 +70,16 @@ def test_publish_reads_each_layer_once(demo_small, tmp_path, monkeypatch):
     """One layer store for the indicators and every map: each catalog layer is read once."""
     from collections import Counter
 
-    import gisplan.io
+    import gisplan.store
 
     reads = Counter()
-    real = gisplan.io.read_catalog_layer
+    real = gisplan.store.read_catalog_layer
 
     def counting(catalog, name, *args, **kwargs):
         reads[name] += 1
         return real(catalog, name, *args, **kwargs)
 
-    monkeypatch.setattr(gisplan.io, "read_catalog_layer", counting)
+    monkeypatch.setattr(gisplan.store, "read_catalog_layer", counting)
     publish_site(load_catalog(demo_small), tmp_path / "site")
     assert reads["communes"] >= 1 and reads["forest_status_2024"] >= 1 and reads["river_sections"] >= 1
     assert max(reads.values()) == 1, reads

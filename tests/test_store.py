@@ -234,11 +234,11 @@ def test_catalog_summary_shows_what_is_left_in_the_study_area(catalog):
 
 
 def test_one_entry_is_read_once_whatever_its_index(catalog, monkeypatch):
-    import gisplan.io
+    import gisplan.store
 
     calls = []
-    real = gisplan.io.read_catalog_layer
-    monkeypatch.setattr(gisplan.io, "read_catalog_layer", lambda cat, name, **kw: calls.append(name) or real(cat, name, **kw))
+    real = gisplan.store.read_catalog_layer
+    monkeypatch.setattr(gisplan.store, "read_catalog_layer", lambda cat, name, **kw: calls.append(name) or real(cat, name, **kw))
     store = LayerStore(catalog)
     assert store.get("mines", 0) is store.get("mines", -1) is store.optional("mines")
     assert calls.count("mines") == 1

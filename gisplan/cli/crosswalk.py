@@ -7,7 +7,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from gisplan._atomic import atomic_path, catalog_inputs, check_output, input_files
 from gisplan.catalog import Catalog, load_catalog
+from gisplan.crosswalk import HEADERS_VI, METHODS_VI, catalog_crosswalk, crosswalk_counts
+from gisplan.errors import OptionError
+from gisplan.tables import table_titles
 
 SUFFIXES = (".csv", ".xlsx")
 
@@ -29,10 +33,6 @@ def summary_line(counts: dict[str, int]) -> str:
 def write_table(table: pd.DataFrame, counts: dict[str, int], out: Path, *, overwrite: bool, inputs) -> Path:
     """Write the crosswalk as CSV (UTF-8 with BOM, for Excel) or as a workbook with Vietnamese
     headers and a sheet of counts; atomic, never onto an input."""
-    from gisplan._atomic import atomic_path
-    from gisplan.crosswalk import HEADERS_VI, METHODS_VI
-    from gisplan.tables import table_titles
-
     with atomic_path(out, overwrite=overwrite, inputs=inputs) as tmp:
         if out.suffix.lower() == ".csv":
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -64,10 +64,6 @@ def crosswalk_cmd(catalog_path, old, new, out, overwrite):
     accents; an old commune split between two new units has a row for each. Old communes that
     match nothing are listed with the reason, and the counts are printed.
     """
-    from gisplan._atomic import catalog_inputs, check_output, input_files
-    from gisplan.crosswalk import catalog_crosswalk, crosswalk_counts
-    from gisplan.errors import OptionError
-
     if out.suffix.lower() not in SUFFIXES:
         raise OptionError(f"--out {out}: write the crosswalk as .csv or .xlsx")
     # with both files given and no --catalog, only the layer types are needed

@@ -26,6 +26,18 @@ import warnings
 import click
 
 from gisplan import __version__
+from gisplan.cli import (
+    crosswalk,
+    demo,
+    export,
+    indicators,
+    layers,
+    maps,
+    national,
+    printing,
+    serve,
+    terrain,
+)
 from gisplan.errors import GisplanError, GisplanWarning
 
 EXIT_ERROR = 2
@@ -216,19 +228,6 @@ def _accept_debug_anywhere(command: click.Command) -> None:
 
 
 def _register() -> None:
-    from gisplan.cli import (
-        crosswalk,
-        demo,
-        export,
-        indicators,
-        layers,
-        maps,
-        national,
-        printing,
-        serve,
-        terrain,
-    )
-
     for module in (layers, demo, indicators, maps, printing, export, crosswalk, terrain, national, serve):
         module.register(cli)
     for command in cli.commands.values():

@@ -11,6 +11,9 @@ from gisplan.cli.options import (
     min_observed,
     scheduler_option,
 )
+from gisplan.distributed import close_client, get_client
+from gisplan.errors import OptionError
+from gisplan.national import read_catalog, run_national
 
 
 @click.command("national")
@@ -27,10 +30,6 @@ def national_cmd(catalog, out, years, threshold, mmu_ha, min_observed_pct, sched
     """Forest cover per year and change between consecutive years for every commune of the
     catalog, one CSV per province and a national summary (one row per province)."""
     import warnings
-
-    from gisplan.distributed import close_client, get_client
-    from gisplan.errors import OptionError
-    from gisplan.national import read_catalog, run_national
 
     cat = read_catalog(catalog)
     year_list = None

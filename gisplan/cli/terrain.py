@@ -7,15 +7,24 @@ from pathlib import Path
 
 import click
 
+from gisplan._atomic import atomic_path, check_output, ensure_dir, input_files
 from gisplan.cli.options import file_option, folder_option, min_observed
-from gisplan.indicators.terrain import STEEP_DEG
+from gisplan.errors import LayerNotFoundError, OptionError, SchemaError
+from gisplan.indicators.hazard import (
+    HAZARDS,
+    NOTE,
+    event_success_rate,
+    exposure_by_unit,
+    susceptibility,
+)
+from gisplan.indicators.raster_zones import load_zones
+from gisplan.indicators.terrain import STEEP_DEG, terrain_stats
+from gisplan.io import open_raster, read_layer
 
 SUFFIXES = (".csv",)
 
 
 def _write_csv(table, out: Path, *, overwrite: bool, inputs) -> None:
-    from gisplan._atomic import atomic_path
-
     with atomic_path(out, overwrite=overwrite, inputs=inputs) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8-sig")
 
@@ -39,10 +48,6 @@ def terrain_cmd(dem, zones, id_column, layer, steep_deg, min_observed_pct, dem_c
     (Horn's 3×3 gradient; a DEM in degrees is measured on the ellipsoid). A zone the DEM does not
     cover gets empty values, never 0. SRTM's 90 m cells smooth short steep slopes.
     """
-    from gisplan._atomic import check_output, input_files
-    from gisplan.errors import OptionError
-    from gisplan.indicators.terrain import terrain_stats
-
     if out.suffix.lower() not in SUFFIXES:
         raise OptionError(f"--out {out}: write the terrain table as .csv")
     inputs = input_files([dem, zones])
@@ -72,8 +77,6 @@ def _population_table(value: str | None, communes_columns: list[str]):
     if value in communes_columns:
         return value
     import pandas as pd
-
-    from gisplan.errors import LayerNotFoundError, SchemaError
 
     path = Path(value)
     if not path.exists():
@@ -120,17 +123,6 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
     flash floods are more likely than elsewhere, not when. A 90 m DEM cannot show small slides,
     road cuts or narrow gullies. Population exposed assumes people spread evenly over a commune.
     """
-    from gisplan._atomic import check_output, ensure_dir, input_files
-    from gisplan.indicators.hazard import (
-        HAZARDS,
-        NOTE,
-        event_success_rate,
-        exposure_by_unit,
-        susceptibility,
-    )
-    from gisplan.indicators.raster_zones import load_zones
-    from gisplan.io import open_raster, read_layer
-
     hazards = tuple(hazards) or HAZARDS
     inputs = input_files([dem, communes, rivers, land_cover, forest_status, roads, faults, geology, rainfall,
                           urban_areas, buildings, events, weights,

@@ -24,6 +24,9 @@ from scipy import ndimage
 
 from gisplan.catalog import SYNTHETIC_NOTE
 from gisplan.demo.geometry import lonlat
+from gisplan.demo.rasters import write_raster
+from gisplan.indicators.terrain import slope_deg
+from gisplan.io import write_layer
 
 DEM_NODATA = -32768
 DEM_RES = {"full": 90.0, "small": 240.0}
@@ -86,8 +89,6 @@ def make_dem(province: shapely.Geometry, rivers: gpd.GeoDataFrame, res: float,
 
 def write_dem(path: Path, z: np.ndarray, transform) -> None:
     """The DEM as a tiled, deflate-compressed int16 GeoTIFF with overviews (EPSG:9213)."""
-    from gisplan.demo.rasters import write_raster
-
     write_raster(path, z, transform, DEM_NODATA, {"gisplan_note": SYNTHETIC_NOTE, "units": "metres above sea level",
                                                   "resolution_m": str(abs(transform.a))}, Resampling.average)
 
@@ -95,8 +96,6 @@ def write_dem(path: Path, z: np.ndarray, transform) -> None:
 def make_events(z: np.ndarray, transform, province: shapely.Geometry, rivers: gpd.GeoDataFrame,
                 rng: np.random.Generator, *, n_landslides: int = 140, n_floods: int = 50) -> gpd.GeoDataFrame:
     """Event points: landslides biased to steep slopes, flash floods/floods to low ground near rivers."""
-    from gisplan.indicators.terrain import slope_deg
-
     res = abs(transform.a)
     h, w = z.shape
     inside = rasterize([(province, 1)], out_shape=(h, w), transform=transform, fill=0, dtype="uint8").astype(bool)
@@ -134,8 +133,6 @@ def make_events(z: np.ndarray, transform, province: shapely.Geometry, rivers: gp
 def write_terrain(out: Path, layers: dict[str, gpd.GeoDataFrame], size: str, seed: int) -> dict[str, int]:
     """Write dem.tif and hazard_events.gpkg; return counts. Uses its own random stream, so the
     other layers are the same as without it."""
-    from gisplan.io import write_layer
-
     rng = np.random.default_rng([seed, 9213])
     province = layers["province"].geometry.iloc[0]
     rivers = layers["river_sections"]

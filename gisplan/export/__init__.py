@@ -8,9 +8,11 @@ import logging
 import os
 from pathlib import Path
 
+from gisplan._atomic import atomic_path, write_text
 from gisplan.export.gpkg import GPKG, ExportLayer, indicator_layers, layer_groups, write_geopackage
 from gisplan.export.project import qgis_python, write_qgis_project
 from gisplan.export.styles import LayerStyle, to_qml, to_sld
+from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +59,10 @@ def write_shapefiles(results, store, out_dir: str | os.PathLike, *, lang: str = 
     Shapefile format; the ``.qml`` aliases keep the Vietnamese titles."""
     import geopandas as gpd
 
-    from gisplan._atomic import atomic_path, write_text
-
     out_dir = Path(out_dir)
     written = []
     for layer in indicator_layers(results, store, lang=lang):
         if isinstance(layer.data, gpd.GeoDataFrame):
-            from gisplan.io import write_layer
-
             path = write_layer(layer.data, out_dir / f"{layer.name}.shp", overwrite=overwrite)
             if layer.style is not None:
                 write_text(out_dir / f"{layer.name}.qml", to_qml(layer.style), overwrite=overwrite)

@@ -39,6 +39,7 @@ from gisplan.maps.themes import (
     layer_type,
     theme_classes,
 )
+from gisplan.overlay import protected_area_units
 from gisplan.reports import round_table
 from gisplan.tables import column_titles, table_titles
 from gisplan.vocabulary import CONFLICT_SITES, wqi_band
@@ -195,10 +196,12 @@ def _pa_units(store) -> gpd.GeoDataFrame | None:
 
 
 def _conflict_lines(table: pd.DataFrame, store) -> np.ndarray | None:
-    """The shortest line from each site to its protected area (a point where the site is inside)."""
-    units = _pa_units(store)
-    if units is None or not len(table):
+    """The shortest line from each site to its protected area (a point where the site is inside),
+    the area as mapped and whole, as the run measures conflicts (an area across the provincial
+    border counts)."""
+    if store.optional("protected_areas") is None or not len(table):
         return None
+    units = protected_area_units(store.unclipped("protected_areas"))
     pa = _match(units, "pa_id", table["pa_id"])
     site = np.empty(len(table), dtype=object)
     for site_type, type_id in CONFLICT_SITES.items():

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gisplan._atomic import OutputFolder
 from gisplan.errors import GisplanError, MissingDependencyError
 
 #: Python interpreters tried for QGIS, in order (``$GISPLAN_QGIS_PYTHON`` first when set)
@@ -91,8 +92,6 @@ def write_qgis_project(gpkg: str | os.PathLike, out: str | os.PathLike,
     MissingDependencyError when no Python with QGIS is found; GisplanError when QGIS cannot
     open a layer or write the project.
     """
-    from gisplan._atomic import OutputFolder
-
     exe = qgis_python()
     if exe is None:
         raise MissingDependencyError(

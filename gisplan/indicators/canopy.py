@@ -49,17 +49,14 @@ from gisplan.indicators.canopy_change import (
 )
 from gisplan.indicators.forest_definition import (
     FOREST,
-    FOREST_TYPES,
     MIN_OBSERVED_PCT,
-    PURPOSES,
-    ForestDefinition,
     check_options,
     forest_mask,
 )
 from gisplan.indicators.raster_zones import Raster
 
-__all__ = ["FOREST", "FOREST_TYPES", "MIN_OBSERVED_PCT", "PURPOSES", "PURPOSE_TABLE", "ForestDefinition", "Raster", "check_options",
-           "forest_change_raster", "forest_change_raster_sets", "forest_cover", "purpose_zones"]
+__all__ = ["FOREST", "MIN_OBSERVED_PCT", "PURPOSE_TABLE", "Raster", "forest_change_raster", "forest_change_raster_sets",
+           "forest_cover", "purpose_zones"]
 
 
 def forest_cover(

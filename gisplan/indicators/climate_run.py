@@ -95,7 +95,6 @@ def high_share_count(table: pd.DataFrame, threshold_pct: float = HIGH_SHARE_PCT)
 def add_steps(add, L: LayerStore, res) -> None:
     """Register the terrain and hazard steps with ``run_indicators``' ``add(name, fn)``."""
     has_dem = bool(L.entries("dem"))
-    res.headline.setdefault(HEADLINE, np.nan)
 
     def terrain_step():
         dem = dem_source(L)

@@ -30,6 +30,7 @@ from gisplan.errors import (
 from gisplan.indicators.hazard_config import Factor
 from gisplan.indicators.raster_zones import check_read_as
 from gisplan.indicators.terrain import dem_info, grid_metres
+from gisplan.io import read_layer
 
 LAND_COVER_CLASSES = {1: "forest_natural", 2: "forest_plantation", 3: "shrub", 4: "cropland", 5: "built_up",
                       6: "water", 7: "bare"}
@@ -101,8 +102,6 @@ def vector_layer(layer, crs: CRS, what: str) -> gpd.GeoDataFrame | None:
     if layer is None:
         return None
     if not isinstance(layer, gpd.GeoDataFrame):
-        from gisplan.io import read_layer
-
         layer = read_layer(layer, crs=None)
     if layer.crs is None:
         raise CRSError(f"{what} have no CRS; set one first")

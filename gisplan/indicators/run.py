@@ -20,15 +20,9 @@ from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.steps import Run, all_steps
 from gisplan.store import LayerStore
+from gisplan.vocabulary import HEADLINES
 
 log = logging.getLogger(__name__)
-
-
-#: Headline numbers every run reports: NaN (unknown) until an indicator computes them.
-HEADLINES = ("forest_cover_province_pct", "wastewater_compliant_pct", "new_zones_compliant_pct",
-             "air_monitored_towns_pct", "expired_mines_still_operating", "landfills_needing_remediation",
-             "polluted_river_km", "closed_landfills_remediated_pct", "polluting_landfills_operating",
-             "auto_monitoring_zones_pct")
 
 
 def run_indicators(catalog: Catalog | None = None, *, options: IndicatorOptions | None = None,
@@ -118,7 +112,7 @@ class Runner:
                   "reference_date": opts.reference_date.isoformat(), "crs": "EPSG:9213",
                   "created": dt.date.today().isoformat(), "options": {**opts.as_meta(), "strict": strict}},
             options=opts)
-        self.results.headline.update({k: np.nan for k in HEADLINES})
+        self.results.headline.update({key: np.nan for key, *_titles in HEADLINES})
         self._run = Run(catalog, self.store, self.results, opts, progress=progress, client=client)
         all_steps(self._run)
         self._done = [False] * len(self._run.steps)

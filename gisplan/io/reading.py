@@ -31,6 +31,7 @@ from gisplan.errors import (
 )
 from gisplan.io import frms
 from gisplan.io.attribute_filter import apply_where
+from gisplan.io.attribute_join import join_attributes
 from gisplan.io.columns import apply_defaults, canonical_columns, derive_columns
 from gisplan.io.crs_rules import DECLARE_CRS, reproject, resolve_crs
 from gisplan.io.csv_points import coordinate_axes
@@ -259,8 +260,6 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     renamed, derived = derive_columns(renamed, ltype)
     joins = []
     if entry is not None and entry.joins:
-        from gisplan.io.attribute_join import join_attributes
-
         renamed, joins = join_attributes(renamed, entry.joins, entry_name=entry.name, report=report)
     source_crs = renamed.crs.to_wkt() if isinstance(renamed, gpd.GeoDataFrame) and renamed.crs else None
     gdf, crs_note, assumed = resolve_crs(renamed, path, assume_crs)
