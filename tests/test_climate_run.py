@@ -10,9 +10,8 @@ import shapely
 from rasterio.transform import from_origin
 
 from gisplan.catalog import load_catalog
-from gisplan.errors import DataMissingError
 from gisplan.indicators import climate_run, hazard
-from gisplan.indicators.run import IndicatorResults, run_indicators
+from gisplan.indicators.run import run_indicators
 from gisplan.store import LayerStore
 
 CLASSES = ("very_low", "low", "moderate", "high", "very_high")
@@ -140,15 +139,13 @@ def test_without_pysheds_flash_flood_skipped_naming_the_extra(demo_small, monkey
 
     monkeypatch.setattr(hazard, "susceptibility", no_pysheds)
     store = LayerStore(load_catalog(demo_small))
-    res = IndicatorResults()
-    steps = []
-    climate_run.add_steps(lambda n, f: steps.append((n, f)), store, res)
-    fns = dict(steps)
-    assert len(fns["hazard_landslide_communes"]()) == len(store.get("communes"))
+    res = run_indicators(store=store, tables=["hazard_landslide_communes", "hazard_flash_flood_communes",
+                                              "hazard_events_flash_flood"])
+    assert len(res["hazard_landslide_communes"]) == len(store.get("communes"))
+    assert set(res.grids["susceptibility"].classes) == {"landslide"}  # what the maps draw
     for name in ("hazard_flash_flood_communes", "hazard_events_flash_flood"):
-        with pytest.raises(DataMissingError) as info:
-            fns[name]()
-        assert "gisplan[hazard]" in str(info.value) and "gisplan[hazard]" in info.value.reason_vi
+        assert name not in res.tables
+        assert "gisplan[hazard]" in res.skipped[name] and "gisplan[hazard]" in res.skipped_vi[name]
 
 
 @pytest.mark.parametrize("crs, unit", [("EPSG:2263", "US survey foot"), ("EPSG:4326", "degrees")])

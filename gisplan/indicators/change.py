@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.forest_codes import status_codes
 from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
 from gisplan.indicators.lots import LotOverlay, overlay_years, split_by_units
 from gisplan.indicators.metres import require_metres
@@ -281,8 +282,6 @@ def transition_matrix(transitions: pd.DataFrame) -> pd.DataFrame:
     """The transitions of :func:`status_transitions` summed over the units as a matrix: one row
     per status of the first year, one column per status of the second (ha), with row and column
     totals (``"Tổng"``). Statuses in the order of the status-code table where they are codes."""
-    from gisplan.forest_codes import status_codes
-
     order = {c: i for i, c in enumerate(status_codes().codes)}
 
     def key(values):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from gisplan.errors import MissingDependencyError, data_missing
 from gisplan.indicators import hazard, terrain
+from gisplan.indicators.run_context import Run
 from gisplan.store import LayerStore
 
 #: headline: communes with at least this share (%) of their area in the high / very high classes
@@ -92,8 +93,11 @@ def high_share_count(table: pd.DataFrame, threshold_pct: float = HIGH_SHARE_PCT)
     return float((pct >= threshold_pct - 1e-9).sum())
 
 
-def add_steps(add, L: LayerStore, res) -> None:
-    """Register the terrain and hazard steps with ``run_indicators``' ``add(name, fn)``."""
+def climate_steps(run: Run) -> None:
+    """Register the terrain and hazard steps of a run (each a function returning its table; the
+    exposure steps report the landslide headline, their notes and the class rasters through the
+    run)."""
+    L = run.L
     has_dem = bool(L.entries("dem"))
 
     def terrain_step():
@@ -108,17 +112,17 @@ def add_steps(add, L: LayerStore, res) -> None:
             s = susceptibility_for(L)
             if hz in s["skipped"]:
                 raise s["skipped"][hz]
-            res.grids["susceptibility"] = s["result"]  # the class rasters the hazard maps draw
+            run.keep_grid("susceptibility", s["result"])  # the class rasters the hazard maps draw
             t = hazard.exposure_by_unit(only_hazard(s["result"], hz), L.get("communes"), id_column="code",
                                         name_column="name", roads=_present(L, "roads"),
                                         urban_areas=_present(L, "urban_areas"))
             t = t.drop(columns=["hazard"])
-            res.note(f"hazard_{hz}_communes", hazard.NOTE + "; population in the high classes is in "
+            run.note(f"hazard_{hz}_communes", hazard.NOTE + "; population in the high classes is in "
                      "proportion to area",
                      "chỉ số nhạy cảm tương đối (chồng xếp có trọng số các yếu tố), không phải xác suất "
                      "hay dự báo; dân số trong vùng nhạy cảm cao tính theo tỷ lệ diện tích")
             if hz == "landslide":
-                res.headline[HEADLINE] = high_share_count(t)
+                run.headline(HEADLINE, high_share_count(t))
             return t
         return step
 
@@ -139,13 +143,13 @@ def add_steps(add, L: LayerStore, res) -> None:
         def missing():
             raise _dem_missing()
         for name in TABLES:
-            add(name, missing)
+            run.add(name, missing)
         return
-    add("terrain_communes", terrain_step)
+    run.add("terrain_communes", terrain_step)
     for hz in hazard.HAZARDS:
-        add(f"hazard_{hz}_communes", exposure(hz))
+        run.add(f"hazard_{hz}_communes", exposure(hz))
     for hz in hazard.HAZARDS:
-        add(f"hazard_events_{hz}", events(hz))
+        run.add(f"hazard_events_{hz}", events(hz))
 
 
 def only_hazard(result: hazard.SusceptibilityResult, hz: str) -> hazard.SusceptibilityResult:
@@ -155,5 +159,5 @@ def only_hazard(result: hazard.SusceptibilityResult, hz: str) -> hazard.Suscepti
                                        {k: v for k, v in result.paths.items() if k == hz})
 
 
-__all__ = ["HEADLINE", "HIGH_SHARE_PCT", "TABLES", "add_steps", "dem_source", "only_hazard", "high_share_count",
+__all__ = ["HEADLINE", "HIGH_SHARE_PCT", "TABLES", "climate_steps", "dem_source", "only_hazard", "high_share_count",
            "susceptibility_for"]

@@ -10,8 +10,6 @@ notes how many straddle a 2025 commune boundary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import pandas as pd
 
@@ -20,11 +18,9 @@ from gisplan.errors import data_missing, missing_layer
 from gisplan.forest_codes import status_codes
 from gisplan.indicators import carbon, change, forest, forest_tables
 from gisplan.indicators.lots import LotOverlay, lots_split, overlay_years, split_by_units
+from gisplan.indicators.run_context import Run
 from gisplan.overlay import union_by
 from gisplan.store import LayerStore
-
-if TYPE_CHECKING:
-    from gisplan.indicators.steps import Run
 
 #: the unit sets the lots are cut by: key → id column
 UNIT_SETS = {"communes": "code", "province": "code", "protected_areas": "pa_id", "buffer_zones": "pa_id"}
@@ -121,7 +117,7 @@ def _status_notes(run: Run, name: str, table: pd.DataFrame) -> None:
     """Notes on lots not counted: unknown status (a lower bound), for the reader of ``name``."""
     unknown = float(table["unknown_status_ha"].sum()) if "unknown_status_ha" in table else 0.0
     if unknown > 0:
-        run.res.note(name, f"{unknown:,.2f} ha of lots have no known status code (unknown_status_ha) and are not "
+        run.note(name, f"{unknown:,.2f} ha of lots have no known status code (unknown_status_ha) and are not "
                            f"counted: forest cover there is a lower bound (see the layer's validation report)",
                      f"{fmt_number(unknown, 'vi', 2)} ha lô không có mã trạng thái hợp lệ (unknown_status_ha), "
                      f"không được tính: tỷ lệ che phủ ở đó là giá trị tối thiểu (xem báo cáo kiểm tra lớp dữ liệu)")
@@ -131,18 +127,18 @@ def _status_notes(run: Run, name: str, table: pd.DataFrame) -> None:
 def forest_steps(run: Run) -> None:
     """Forest cover per commune, province and protected area, and its change between the first
     and last forest-status years."""
-    L, res = run.L, run.res
+    L = run.L
 
     def cover(key, headline=None):
         def step():
             t, col = cover_table(run, key)
             name = f"forest_cover_{key}"
             if key == "communes":
-                res.meta["forest_status_year"] = _year(L, L.get("forest_status"))
-                res.meta["natural_area"] = "official" if col else "mapped"
+                run.set_meta("forest_status_year", _year(L, L.get("forest_status")))
+                run.set_meta("natural_area", "official" if col else "mapped")
                 _split_note(run, name, lot_pieces(L, -1, key))
             if headline:
-                res.headline[headline] = float(t["forest_pct"].iloc[0])
+                run.headline(headline, float(t["forest_pct"].iloc[0]))
             _status_notes(run, name, t)
             return t
         return step
@@ -184,9 +180,9 @@ def _year(L: LayerStore, lots) -> int | None:
 def _split_note(run: Run, name: str, pieces: pd.DataFrame) -> None:
     """How many lots a 2025 commune boundary splits (lots keyed to pre-2025 communes)."""
     n, ha = lots_split(pieces, "code")
-    run.res.meta["lots_split_by_communes"] = {"lots": n, "ha": ha}
+    run.set_meta("lots_split_by_communes", {"lots": n, "ha": ha})
     if n:
-        run.res.note(name, f"{n:,} lots ({ha:,.2f} ha) straddle a 2025 commune boundary; each is split by its "
+        run.note(name, f"{n:,} lots ({ha:,.2f} ha) straddle a 2025 commune boundary; each is split by its "
                            f"geometry between the communes",
                      f"{fmt_number(n, 'vi', 0)} lô ({fmt_number(ha, 'vi', 2)} ha) nằm vắt qua ranh giới xã, "
                      f"phường năm 2025; mỗi lô được chia theo ranh giới cho từng xã, phường")
@@ -195,7 +191,7 @@ def _split_note(run: Run, name: str, pieces: pd.DataFrame) -> None:
 def carbon_steps(run: Run) -> None:
     """Forest carbon estimates (stock per commune, province and protected area, by class, and
     its change between the first and last forest-status years), each noted with its factors."""
-    L, res = run.L, run.res
+    L = run.L
     factors: dict[str, pd.DataFrame] = {}
 
     def noted(name, fn):
@@ -204,8 +200,8 @@ def carbon_steps(run: Run) -> None:
                 factors["f"] = carbon.load_carbon_factors()
             t = fn(factors["f"])
             en, vi = carbon.factors_note(factors["f"])
-            res.note(name, en, vi)
-            res.meta["carbon_factors"] = list(factors["f"]["factor_id"])
+            run.note(name, en, vi)
+            run.set_meta("carbon_factors", list(factors["f"]["factor_id"]))
             return t
         run.add(name, step)
 
@@ -258,7 +254,7 @@ def transition_steps(run: Run) -> None:
     """Status transitions between the first and last forest-status years (theo dõi diễn biến
     rừng): per commune, forest gained and lost by origin per commune, and the matrix for the
     province."""
-    L, res = run.L, run.res
+    L = run.L
     cache: dict[str, pd.DataFrame] = {}
 
     def transitions():
@@ -273,7 +269,7 @@ def transition_steps(run: Run) -> None:
             units, unit_id = units_of(L, "communes")
             cache["t"] = change.status_transitions(before, after, units, unit_id=unit_id, overlay=overlay,
                                                    pieces=year_pieces(L, "communes"), column=column)
-            res.meta["transitions_by"] = column
+            run.set_meta("transitions_by", column)
         return cache["t"]
 
     def matrix():
@@ -292,18 +288,18 @@ def official_table_steps(run: Run) -> None:
     """The tables of the annual forest-status announcement (công bố hiện trạng rừng), for the
     latest forest-status year: area by forest type × purpose, by forest type × owner category, and
     forest cover per commune and for the province."""
-    L, res = run.L, run.res
+    L = run.L
 
     def by_purpose():
         lots = L.get("forest_status")
         prov = L.optional("province")
         if prov is not None and "name" in prov and len(prov):
-            res.meta["forest_form_place"] = str(prov["name"].iloc[0])
+            run.set_meta("forest_form_place", str(prov["name"].iloc[0]))
         entries = L.entries("forest_status")
         if entries:
             last = entries[-1]
-            res.meta["forest_status_sources"] = [f"{last.title_vi or last.name} ({last.year or '?'}): "
-                                                 f"{last.source or 'nguồn chưa ghi'}"]
+            run.set_meta("forest_status_sources", [f"{last.title_vi or last.name} ({last.year or '?'}): "
+                                                   f"{last.source or 'nguồn chưa ghi'}"])
         return forest_tables.status_by_purpose(lots)
 
     def by_owner():

@@ -18,7 +18,8 @@ from gisplan.errors import DataMissingError, OptionError
 from gisplan.indicators import targets
 from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 from gisplan.indicators.results import IndicatorResults
-from gisplan.indicators.steps import Run, all_steps
+from gisplan.indicators.run_context import Run
+from gisplan.indicators.steps import all_steps
 from gisplan.store import LayerStore
 from gisplan.vocabulary import HEADLINES
 
@@ -113,7 +114,7 @@ class Runner:
                   "created": dt.date.today().isoformat(), "options": {**opts.as_meta(), "strict": strict}},
             options=opts)
         self.results.headline.update({key: np.nan for key, *_titles in HEADLINES})
-        self._run = Run(catalog, self.store, self.results, opts, progress=progress, client=client)
+        self._run = Run(catalog, self.store, opts, progress=progress, client=client, _results=self.results)
         all_steps(self._run)
         self._done = [False] * len(self._run.steps)
         self._finished = False

@@ -2,7 +2,8 @@
 
 Each ``*_steps(run)`` registers its tables with ``run.add(name, fn)`` in the order they are
 reported; a step raises :class:`~gisplan.errors.DataMissingError` when its data are absent (the
-run records it as skipped) and may set headline numbers and notes on ``run.res``. Every layer
+run records it as skipped); a step returns its table, which the runner stores, and reports headline
+numbers, notes and metadata through the run (:class:`~gisplan.indicators.run_context.Run`). Every layer
 comes from the run's :class:`~gisplan.store.LayerStore` and every option from its
 :class:`~gisplan.indicators.options.IndicatorOptions`. Areas in ha, lengths in km, distances
 in m, in EPSG:9213.
@@ -11,14 +12,11 @@ in m, in EPSG:9213.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gisplan._format import fmt_number
-from gisplan.catalog import Catalog
 from gisplan.errors import DataMissingError, GisplanError, data_missing, missing_layer
 from gisplan.indicators import (
     canopy,
@@ -29,37 +27,16 @@ from gisplan.indicators import (
     targets,
 )
 from gisplan.indicators.air import air_monitoring_coverage
-from gisplan.indicators.options import IndicatorOptions
-from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.rivers import (
     has_quality_data,
     polluted_length_by_unit,
     pressures_upstream,
     river_length_by_class,
 )
+from gisplan.indicators.run_context import Run, Step
 from gisplan.indicators.waste import waste_sites_needing_action
 from gisplan.store import LayerStore
 from gisplan.vocabulary import CONFLICT_SITE_TYPES
-
-Step = Callable[[], "pd.DataFrame | None"]
-
-
-@dataclass
-class Run:
-    """One run of the indicators: the catalog, its layer store, the results being filled, the
-    options (reference date resolved) and the steps registered so far."""
-
-    catalog: Catalog
-    L: LayerStore
-    res: IndicatorResults
-    options: IndicatorOptions
-    progress: bool = False
-    client: Any = None
-    steps: list[tuple[str, Step]] = field(default_factory=list)
-
-    def add(self, name: str, fn: Step) -> None:
-        """Register table ``name``, computed by ``fn``."""
-        self.steps.append((name, fn))
 
 
 def all_steps(run: Run) -> None:
@@ -69,7 +46,7 @@ def all_steps(run: Run) -> None:
     forest_run.transition_steps(run)
     forest_run.carbon_steps(run)
     forest_run.conversion_steps(run)
-    climate_run.add_steps(run.add, run.L, run.res)
+    climate_run.climate_steps(run)
     canopy_steps(run)
     protected_area_steps(run)
     mine_steps(run)
@@ -92,7 +69,7 @@ def canopy_steps(run: Run) -> None:
         run.add(f"land_cover_forest_{entry.year or entry.name}", _canopy_step(run, entry, forest_classes=classes))
     tc = L.entries("tree_cover")
     if len(tc) < 2:
-        run.res.skip("canopy_change", data_missing("needs two tree_cover rasters in the catalog",
+        run.skip("canopy_change", data_missing("needs two tree_cover rasters in the catalog",
                                                    "cần hai lớp ảnh độ che phủ tán cây (tree_cover) trong danh mục"))
         return
     y0, y1 = tc[0].year, tc[-1].year
@@ -107,7 +84,7 @@ def _raster_change(run: Run, first, last) -> Callable[[str], pd.DataFrame]:
     catalog has them) and, with forest status, the loss by purpose of forest land
     (special-use/protection/production) of the forest-status year at or before the first raster
     year (else the earliest). Returns the table of a key, computed on the first call."""
-    L, res, opts = run.L, run.res, run.options
+    L, opts = run.L, run.options
     cache: dict[str, object] = {}
 
     def compute():
@@ -124,7 +101,7 @@ def _raster_change(run: Run, first, last) -> Callable[[str], pd.DataFrame]:
                        if e.year is not None and first.year is not None and e.year <= first.year]
             fs = L.get("forest_status", earlier[-1] if earlier else 0)
             if "purpose" in fs.columns:
-                res.meta["canopy_change_purpose_year"] = fs_entries[earlier[-1] if earlier else 0].year
+                run.set_meta("canopy_change_purpose_year", fs_entries[earlier[-1] if earlier else 0].year)
             else:
                 fs = None
         return canopy.forest_change_raster_sets(
@@ -165,7 +142,7 @@ def _canopy_step(run: Run, entry, forest_classes=None) -> Step:
 def protected_area_steps(run: Run) -> None:
     """Protected areas (area, part in the province, forest inside) and the mines and industrial
     zones in conflict with them."""
-    L, res = run.L, run.res
+    L = run.L
     run.add("protected_areas", lambda: protected.protected_area_summary(
         L.get("protected_areas"), L.get("province"), parcels=L.optional("forest_status")))
 
@@ -179,12 +156,12 @@ def protected_area_steps(run: Run) -> None:
                                "danh mục không có lớp mỏ khoáng sản (mines) và khu/cụm công nghiệp "
                                "(industrial_zones)")
         checked = [t for t, g in sites.items() if g is not None]
-        res.meta["conflicts_site_types"] = checked
+        run.set_meta("conflicts_site_types", checked)
         if sites["mine"] is None:
-            res.note("conflicts", "checked against industrial zones only: no mines layer in the catalog",
+            run.note("conflicts", "checked against industrial zones only: no mines layer in the catalog",
                      "chỉ kiểm tra khu/cụm công nghiệp: danh mục không có lớp mỏ khoáng sản")
         elif sites["industrial_zone"] is None:
-            res.note("conflicts", "checked against mines only: no industrial-zones layer in the catalog",
+            run.note("conflicts", "checked against mines only: no industrial-zones layer in the catalog",
                      "chỉ kiểm tra mỏ khoáng sản: danh mục không có lớp khu/cụm công nghiệp")
         t = protected.conflicts(pa, mines=sites["mine"], industrial_zones=sites["industrial_zone"],
                                 buffer_m=run.options.buffer_m)
@@ -196,21 +173,21 @@ def protected_area_steps(run: Run) -> None:
 def mine_steps(run: Run) -> None:
     """Mines with an expired licence still operating, mines to close (plan II.2.b) and riverbed
     mines away from any mapped river."""
-    L, res, ref = run.L, run.res, run.options.reference_date
+    L, ref = run.L, run.options.reference_date
 
     def expired():
         mines = L.get("mines")
         t = protected.expired_operating_mines(mines, reference_date=ref)
         # the plan closes mines whose licence period OR reserves have run out (II.2.b)
-        res.headline["expired_mines_still_operating"] = float(len(targets.mines_to_close(mines, reference_date=ref)))
+        run.headline("expired_mines_still_operating", float(len(targets.mines_to_close(mines, reference_date=ref))))
         if "licence_expiry" not in mines or mines["licence_expiry"].isna().any():
             n = len(mines) if "licence_expiry" not in mines else int(mines["licence_expiry"].isna().sum())
-            res.note("expired_mines", f"{n:,} mine(s) without a licence expiry date: only their recorded licence "
+            run.note("expired_mines", f"{n:,} mine(s) without a licence expiry date: only their recorded licence "
                                       f"status is checked, so the count may be low",
                      f"{fmt_number(n, 'vi', 0)} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép "
                      f"đã ghi, nên số đếm có thể thấp hơn thực tế")
         if "reserves_exhausted" not in mines or mines["reserves_exhausted"].isna().all():
-            res.note("expired_mines", "no mine records whether its reserves are exhausted (reserves_exhausted): "
+            run.note("expired_mines", "no mine records whether its reserves are exhausted (reserves_exhausted): "
                                       "mines to close are counted by their licence only",
                      "chưa có mỏ nào ghi nhận đã hết trữ lượng (reserves_exhausted): số mỏ cần đóng cửa chỉ "
                      "tính theo giấy phép")
@@ -228,20 +205,20 @@ def mine_steps(run: Run) -> None:
 def industry_steps(run: Run) -> None:
     """Wastewater treatment of industrial zones/clusters (plan II.2.c), the zones without a
     compliant plant and the river section nearest to each zone."""
-    L, res, new_since = run.L, run.res, run.options.new_since
+    L, new_since = run.L, run.options.new_since
 
     def ww():
         zones = L.get("industrial_zones")
         t = industry.wastewater_compliance(zones)
-        res.headline["wastewater_compliant_pct"] = float(t.loc[t.group == "all", "compliant_pct"].iloc[0])
+        run.headline("wastewater_compliant_pct", float(t.loc[t.group == "all", "compliant_pct"].iloc[0]))
         if n := int(t.loc[t.group == "all", "unknown"].iloc[0]):
-            res.note("wastewater", f"{n:,} operating zone(s) without a WWTP status: shares are of the zones whose "
+            run.note("wastewater", f"{n:,} operating zone(s) without a WWTP status: shares are of the zones whose "
                                    f"status is known",
                      f"{fmt_number(n, 'vi', 0)} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
                      f"tỷ lệ tính trên các khu/cụm đã có thông tin")
         # new zones count once they operate; unknown year or WWTP status: left out (not 0)
-        res.headline["new_zones_compliant_pct"] = targets.new_zones_compliant_pct(zones, new_since=new_since)
-        res.headline["auto_monitoring_zones_pct"] = targets.auto_monitoring_pct(zones)
+        run.headline("new_zones_compliant_pct", targets.new_zones_compliant_pct(zones, new_since=new_since))
+        run.headline("auto_monitoring_zones_pct", targets.auto_monitoring_pct(zones))
         return t
 
     run.add("wastewater", ww)
@@ -254,23 +231,23 @@ def industry_steps(run: Run) -> None:
 def river_steps(run: Run) -> None:
     """Polluted river length by class (province and commune) and the pressures upstream of the
     polluted sections."""
-    L, res, opts = run.L, run.res, run.options
+    L, opts = run.L, run.options
 
     def quality():
         rivers = L.get("river_sections")
         t = river_length_by_class(rivers)
         known = has_quality_data(rivers)
         if not known.any():
-            res.note("river_quality", "no water-quality data (qcvn_class or wqi): polluted length unknown",
+            run.note("river_quality", "no water-quality data (qcvn_class or wqi): polluted length unknown",
                      "không có số liệu chất lượng nước (qcvn_class hoặc wqi): chưa biết chiều dài đoạn ô nhiễm")
         else:
             if not known.all():
                 unknown, n = int((~known).sum()), len(known)
-                res.note("river_quality", f"{unknown:,} of {n:,} river sections have no water-quality data "
+                run.note("river_quality", f"{unknown:,} of {n:,} river sections have no water-quality data "
                                           f"(no_data_km); polluted_km counts assessed sections",
                          f"{fmt_number(unknown, 'vi', 0)}/{fmt_number(n, 'vi', 0)} đoạn sông không có số liệu "
                          f"chất lượng nước (no_data_km); polluted_km chỉ tính các đoạn đã đánh giá")
-            res.headline["polluted_river_km"] = float(t["polluted_km"].sum(min_count=1))
+            run.headline("polluted_river_km", float(t["polluted_km"].sum(min_count=1)))
         return t
 
     run.add("river_quality", quality)
@@ -285,18 +262,18 @@ def river_steps(run: Run) -> None:
 def waste_steps(run: Run) -> None:
     """Waste sites to act on: closed landfills to remediate (Danh mục I.3) apart from operating
     polluting ones (II.5)."""
-    L, res = run.L, run.res
+    L = run.L
 
     def waste():
         ws = L.get("waste_sites")
         t = waste_sites_needing_action(ws)
         p = targets.landfill_progress(ws)
-        res.headline["landfills_needing_remediation"] = p["closed_to_remediate"]
-        res.headline["closed_landfills_remediated_pct"] = p["closed_remediated_pct"]
-        res.headline["polluting_landfills_operating"] = p["operating_polluting"]
+        run.headline("landfills_needing_remediation", p["closed_to_remediate"])
+        run.headline("closed_landfills_remediated_pct", p["closed_remediated_pct"])
+        run.headline("polluting_landfills_operating", p["operating_polluting"])
         if p["closed_unknown"]:
             n = int(p["closed_unknown"])
-            res.note("waste_sites", f"{n:,} closed site(s) without a recorded need for remediation: not counted",
+            run.note("waste_sites", f"{n:,} closed site(s) without a recorded need for remediation: not counted",
                      f"{fmt_number(n, 'vi', 0)} bãi đã đóng cửa chưa ghi nhận có cần cải tạo, phục hồi hay không: "
                      f"chưa được tính")
         return t
@@ -305,12 +282,12 @@ def waste_steps(run: Run) -> None:
 
 def air_steps(run: Run) -> None:
     """Air monitoring in class special, I and II towns (Danh mục I.4)."""
-    L, res = run.L, run.res
+    L = run.L
 
     def air():
         t = air_monitoring_coverage(L.get("urban_areas"), as_mapped(L, "monitoring_stations"),
                                     distance_m=run.options.air_distance_m)
-        res.headline["air_monitored_towns_pct"] = float(t["covered"].mean() * 100) if len(t) else np.nan
+        run.headline("air_monitored_towns_pct", float(t["covered"].mean() * 100) if len(t) else np.nan)
         return t
     run.add("air_monitoring", air)
 
