@@ -42,7 +42,7 @@ def ensure() -> Path:
 
     data = ROOT / "data"
     t = time.perf_counter()
-    build_demo(data, size="large")
+    build_demo(data, size="large")  # reused when already built
     print(f"demo (large) built: {time.perf_counter() - t:.0f} s", flush=True)
     for name, encoding in (("forest_status_2020", "latin1"), ("forest_status_2024", "utf-8")):
         path = data / f"{name}.shp"
@@ -50,7 +50,7 @@ def ensure() -> Path:
             warnings.simplefilter("ignore")
             raw = pyogrio.read_dataframe(path, encoding=encoding)  # the file's own bytes, kept as they are
             shaped = realistic(gpd.GeoDataFrame(raw.drop(columns="geometry"), geometry=raw.geometry.to_numpy(),
-                                                crs=raw.crs))
+                                                crs=raw.crs), exact_coverage=False)
             pyogrio.write_dataframe(shaped, path, encoding=encoding, layer_options={"RESIZE": "YES"})
         if encoding == "latin1":
             path.with_suffix(".cpg").unlink(missing_ok=True)
