@@ -59,8 +59,8 @@ def ensure_lots(n: int = N_LOTS) -> tuple[Path, Path]:
         return lots, communes
     import geopandas as gpd
     import shapely
-
     from generate import realistic
+
     from gisplan.demo.lots import PRJ_VN2000_TM3
     from gisplan.encoding import encode_legacy
     from gisplan.forest_codes import status_codes

@@ -35,8 +35,8 @@ def ensure() -> Path:
         return catalog
     import geopandas as gpd
     import pyogrio
-
     from generate import realistic
+
     from gisplan.demo import build_demo
     from gisplan.demo.lots import PRJ_VN2000_TM3
 
@@ -63,11 +63,11 @@ def ensure() -> Path:
 
 def _timed(args: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (MB) of ``gisplan <args>`` in a fresh process."""
-    code = ("import sys, runpy\nsys.argv = ['gisplan'] + %r\n"
+    code = (f"import sys, runpy\nsys.argv = ['gisplan'] + {args!r}\n"
             "try:\n    runpy.run_module('gisplan.cli.main', run_name='__main__')\nexcept SystemExit as e:\n"
             "    code = e.code\nelse:\n    code = 0\n"
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-            "print('PEAK_MB', int(hwm) / 1024, 'EXIT', code)\n") % (args,)
+            "print('PEAK_MB', int(hwm) / 1024, 'EXIT', code)\n")
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE.parent)
     seconds = time.perf_counter() - t

@@ -287,7 +287,7 @@ def _write_form(ws, name: str, df: pd.DataFrame, results: IndicatorResults) -> N
 
     form = FORMS[name]
     meta = results.meta
-    cols = [c for c in df.columns if c not in ("label_en", "level")]
+    cols = [c for c in df.columns if c not in ("label_en", "indent")]
     n = len(cols)
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -320,7 +320,7 @@ def _write_form(ws, name: str, df: pd.DataFrame, results: IndicatorResults) -> N
             c.font, c.border = Font(bold=True), box
             c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for i, rec in enumerate(df.to_dict("records"), 7):
-        level = int(rec.get("level", 1)) if pd.notna(rec.get("level", 1)) else 1
+        level = int(rec.get("indent", 1)) if pd.notna(rec.get("indent", 1)) else 1
         bold = level == 0 or rec.get("row") == "Tổng"
         for j, col in enumerate(cols, 1):
             v = rec[col]

@@ -203,6 +203,7 @@ def expected(layers):
         "waste": {**base, "waste_sites": n["waste_sites"]},
         "air": {**base, "urban_areas": n["urban_areas"], "monitoring_stations": air_stations},
         "forest_change": base,
+        "forest_status": {**base, "forest_status": 0},  # the lots are drawn from zoom 12
         # the hazard page opens on landslide susceptibility with every recorded event
         "hazard": {**base, "hazard_events": n["hazard_events"], "roads": n["roads"]},
     }
@@ -277,7 +278,8 @@ def _click_target(layers, theme):
     raise AssertionError(f"no clear feature to click on the {theme} map")
 
 
-@pytest.mark.parametrize("theme", list(THEMES))
+# the forest-status page's click opens a lot's record: test_forest_status_page_colours_lots_...
+@pytest.mark.parametrize("theme", [t for t in THEMES if t != "forest_status"])
 def test_click_on_a_feature_opens_its_popup(site, browser, layers, theme):
     out, base = site
     lat, lon, zoom, name = _click_target(layers, theme)
@@ -319,6 +321,31 @@ def test_parcels_appear_when_zoomed_in_with_popups(site, browser, demo_small):
     assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] > 0
     p.click(pt.y, pt.x, 14)
     assert big["parcel_id"].iloc[0] in p.popup_text()
+    assert not p.errors(), p.errors()
+    p.page.close()
+
+
+def test_forest_status_page_colours_lots_by_code_and_shows_their_record(site, browser, demo_small):
+    """The forest-status page: lots in the standard colour of their status code (TCVN 11565), the
+    lot's record in Vietnamese in its popup."""
+    from gisplan.forest_codes import status_codes
+
+    out, base = site
+    p = _Page(browser, f"{base}/forest_status.html", base)
+    lots = read_catalog_layer(load_catalog(demo_small), "forest_status_2024", strict=False)
+    big = lots.loc[[lots.area.idxmax()]]
+    pt = big.buffer(-20).to_crs(4326).iloc[0].representative_point()
+    p.goto_view(pt.y, pt.x, 14)
+    assert p.page.evaluate("() => window.gisplanCounts()")["forest_status"] > 0
+    p.click(pt.y, pt.x, 14)
+    text = p.popup_text()
+    code = big["status_code"].iloc[0]
+    name = status_codes().label(code)
+    assert f"Trạng thái: {code} – {name}" in text.replace("\n", " ")
+    assert f"TK {big['compartment'].iloc[0]} · Khoảnh {big['subcompartment'].iloc[0]} · Lô {big['lot'].iloc[0]}" in text
+    assert "Chủ rừng: " + big["owner"].iloc[0] in text
+    legend = p.page.inner_text(".gisplan-legend") if p.page.locator(".gisplan-legend").count() else p.page.inner_text("body")
+    assert f"{code} – {name}" in legend
     assert not p.errors(), p.errors()
     p.page.close()
 

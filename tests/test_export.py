@@ -27,8 +27,8 @@ from gisplan.export.styles import styles_in
 from gisplan.indicators.run import run_indicators
 from gisplan.overlay import protected_area_units
 from gisplan.reports import write_reports
-from gisplan.tables import FORMS, column_title
 from gisplan.store import LayerStore
+from gisplan.tables import FORMS, column_title
 
 HERE = Path(__file__).resolve().parent
 

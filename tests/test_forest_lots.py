@@ -9,8 +9,8 @@ import warnings
 import geopandas as gpd
 import pytest
 import shapely
-
 from _frms import CHANGE, COMMUNES, lots_vi_2020, write_vi_shapefile
+
 from gisplan.catalog import load_catalog
 from gisplan.indicators.forest_tables import SUMS
 from gisplan.indicators.run import run_indicators

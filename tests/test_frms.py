@@ -11,9 +11,9 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from _frms import COMMUNES, LOTS, lots_en, lots_vi, write_vi_shapefile
 from click.testing import CliRunner
 
-from _frms import COMMUNES, LOTS, lots_en, lots_vi, write_vi_shapefile
 from gisplan.catalog import load_catalog, load_layer_types
 from gisplan.cli.main import cli
 from gisplan.forest_codes import status_codes

@@ -17,21 +17,27 @@ from gisplan.maps.themes import theme_ids
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .pdf or .png.")
 @click.option("--size", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
 @click.option("--orientation", type=click.Choice(["auto", "landscape", "portrait"]), default="auto", show_default=True,
-              help="auto: portrait when the province is taller than wide.")
+              help="auto: portrait when the area mapped (the province, or the commune) is taller than wide.")
 @click.option("--dpi", default=300, show_default=True, help="Resolution (PNG and rasterised parts of PDFs).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--title", default=None, help="Replace the theme's title.")
 @click.option("--option", "theme_options", multiple=True, metavar="KEY=VALUE",
               help="An option of the theme's print map (repeatable), e.g. --option commune=02406 for a "
                    "theme that takes one.")
+@click.option("--commune", default=None, metavar="CODE",
+              help="Map one commune/ward (its code or name) at commune scale, every lot labelled: the "
+                   "forest_status map (same as --option commune=CODE).")
 @catalog_option
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @run_options
-def print_cmd(theme, out, size, orientation, dpi, lang, title, theme_options, catalog_path, overwrite, **options):
+def print_cmd(theme, out, size, orientation, dpi, lang, title, theme_options, commune, catalog_path, overwrite,
+              **options):
     """Print map of THEME with title, legend, scale bar, north arrow, km grid in VN-2000,
     data source, date and CRS note; Vietnamese text keeps its diacritics. Its numbers are those
     `gisplan indicators` writes with the same options."""
     extra = parse_theme_options(theme_options)
+    if commune is not None:
+        extra["commune"] = commune
     path = open_plan(catalog_path, **options).print(theme, out, size=size, orientation=orientation, dpi=dpi,
                                                    lang=lang, title=title, overwrite=overwrite, **extra)
     click.echo(f"print map {theme} ({size}, {dpi} dpi) → {path}")

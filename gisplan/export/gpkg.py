@@ -29,7 +29,8 @@ import shapely
 from gisplan._atomic import OutputFolder, catalog_inputs
 from gisplan.crs import TARGET_CRS
 from gisplan.errors import DataMissingError
-from gisplan.export.styles import LayerStyle, classes_from_edges, write_layer_styles
+from gisplan.export.styles import LayerStyle, StyleCategory, classes_from_edges, write_layer_styles
+from gisplan.forest_codes import status_codes
 from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
 from gisplan.maps.themes import (
     choropleth_theme,
@@ -254,6 +255,9 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
                           classes=classes_from_edges(cl.edges, cl.colors, cl.labels), **common)
     if name == "conflicts":
         return LayerStyle("single", color="#d7191c", dashed=True, title=name, **common)
+    if name == "forest_status" and "status_code" in gdf.columns:  # lots of an FRMS export: the standard map
+        return LayerStyle("categorized", column="status_code", categories=status_categories(gdf["status_code"], lang),
+                          title=name, dashed=False, **common)
     type_id = _styled_type(name, gdf, store)
     if type_id is not None:
         lt = layer_type(store, type_id)
@@ -263,6 +267,16 @@ def _style(name: str, gdf: gpd.GeoDataFrame, store, lang: str) -> LayerStyle:
             return LayerStyle("categorized", column=column, categories=cats, title=name,
                               dashed=False, **common)
     return LayerStyle("single", color="#2b8cbe" if kind == "line" else "#74a9cf", title=name, **common)
+
+
+def status_categories(codes: pd.Series, lang: str = "vi") -> tuple[StyleCategory, ...]:
+    """The categories of the forest-status map for the status codes present: the standard colour
+    of each code (TCVN 11565:2016 Appendix E, layers/forest_status_codes.csv) and "CODE – name",
+    in the order of Circular 33's list."""
+    t = status_codes().table
+    present = set(codes.dropna().astype(str))
+    name = "name_vi" if lang == "vi" else "name_en"
+    return tuple(StyleCategory(c, f"{c} – {t.at[c, name]}", t.at[c, "color"]) for c in t.index if c in present)
 
 
 def _styled_type(name: str, gdf: pd.DataFrame, store) -> str | None:

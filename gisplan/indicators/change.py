@@ -261,7 +261,7 @@ def status_transitions(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, units:
     keys = [unit_id, "before", "after", "forest_before", "forest_after", "origin_before", "origin_after"]
     t = rows.groupby(keys, dropna=False, sort=True)["area_ha"].sum().reset_index()
     if "name" in y.out:
-        t.insert(1, "name", t[unit_id].map(dict(zip(y.out[unit_id], y.out["name"]))))
+        t.insert(1, "name", t[unit_id].map(dict(zip(y.out[unit_id], y.out["name"], strict=True))))
     order = {u: i for i, u in enumerate(y.ids)}
     t = t.sort_values([unit_id, "area_ha"], key=lambda s: s.map(order) if s.name == unit_id else -s,
                       kind="stable").reset_index(drop=True)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from gisplan.indicators.forest_definition import ORIGINS, PURPOSES
-from gisplan.indicators.metres import require_metres
 from gisplan.indicators.lots import split_by_units
+from gisplan.indicators.metres import require_metres
 from gisplan.overlay import require_unique_ids
 
 

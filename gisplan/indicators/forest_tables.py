@@ -194,7 +194,7 @@ def _form(lots: gpd.GeoDataFrame, by: str, values: tuple[str, ...], unknown: str
     for r in ROWS:
         mask = np.asarray(r.test(f), dtype=bool)
         sums = pd.Series(f["ha"].to_numpy()[mask]).groupby(key.to_numpy()[mask]).sum()
-        rec = {"row": r.id, "label": r.vi, "label_en": r.en, "level": r.level,
+        rec = {"row": r.id, "label": r.vi, "label_en": r.en, "indent": r.level,
                "total_ha": float(f["ha"].to_numpy()[mask].sum())}
         for v in (*values, *([unknown] if unknown else [])):
             rec[f"{v}_ha"] = float(sums.get(v, 0.0))
@@ -208,7 +208,7 @@ def status_by_purpose(lots: gpd.GeoDataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame, one row per form row: ``row`` (its number, e.g. ``"A.I.1"``), ``label`` (Vietnamese),
-    ``label_en``, ``level`` (indentation), ``total_ha``, ``special_use_ha``, ``protection_ha``,
+    ``label_en``, ``indent`` (the row's level in the classification), ``total_ha``, ``special_use_ha``, ``protection_ha``,
     ``production_ha``, ``outside_planning_ha`` (purpose blank or other: outside the three types).
     """
     return _form(lots, "purpose", PURPOSES[:3], "outside_planning")
@@ -219,7 +219,7 @@ def status_by_owner(lots: gpd.GeoDataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame: ``row``, ``label``, ``label_en``, ``level``, ``total_ha``, one ``<category>_ha``
+    DataFrame: ``row``, ``label``, ``label_en``, ``indent``, ``total_ha``, one ``<category>_ha``
     column per :data:`OWNER_CATEGORIES` and ``owner_unknown_ha`` (no owner category recorded).
     """
     return _form(lots, "owner_category", OWNER_CATEGORIES, "owner_unknown")

@@ -10,8 +10,8 @@ text (:mod:`gisplan.io.text`), filter (:mod:`gisplan.io.attribute_filter`), rena
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path

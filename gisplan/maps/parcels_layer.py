@@ -32,6 +32,7 @@ from branca.element import Element, MacroElement, Template
 from gisplan._format import fmt_number
 from gisplan.catalog import LayerType
 from gisplan.crs import unit_m
+from gisplan.forest_codes import status_codes
 from gisplan.maps.parcels_common import (
     CODED,
     COMMON_JS,
@@ -40,6 +41,8 @@ from gisplan.maps.parcels_common import (
     forest_status_type,
     legend_section,
     script_json,
+    status_legend_section,
+    status_meta,
     style_meta,
 )
 
@@ -200,6 +203,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
              for c in CODED}
     meets = _meets(parcels)
     ha_text = _hectares(ha, lang) if ha is not None else None
+    record = _lot_record(parcels, lang)
     # slice per cell
     cells: dict[str, str] = {}
     counts: dict[str, list] = {}
@@ -221,6 +225,7 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
         payload = {"id": [str(i) for i in ids[pi]], "m": meets[pi].tolist(),
                    **{c[0]: attrs[c][pi].tolist() for c in CODED},
                    "h": [ha_text[i] for i in pi] if ha_text is not None else [],
+                   **{key: [col[i] for i in pi] for key, col in record.items()},
                    "r": nr_o[p0:p0 + pcount[k]], "v": nv_list[r0:r0 + rcount[k]],
                    "c": flat[2 * v0:2 * (v0 + vcount[k])]}
         cells[key] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -229,8 +234,44 @@ def encode_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, folder: str |
     meta = {"cells": counts, "cell": CELL, "scale": SCALE, "minZoom": MIN_ZOOM,
             "base": (folder.rstrip("/") + "/") if folder else None,
             "labels": {c: [lt.attributes[c].label(v, lang) for v in lt.attributes[c].allowed] for c in CODED},
-            **style_meta(lang, lt)}
+            **style_meta(lang, lt), **status_meta(lang),
+            "statusPresent": sorted({str(c) for c in parcels["status_code"].dropna()}) if "status_code" in parcels else [],
+            "statusUnknown": bool("s" in record and (np.asarray(record["s"]) < 0).any()
+                                  and parcels["status_code"].notna().any())}
     return EncodedParcels(meta=meta, cells=cells, folder=folder)
+
+
+def _lot_record(parcels: gpd.GeoDataFrame, lang: str) -> dict[str, list]:
+    """Per lot, what the forest-status map's popup shows (only for a layer read from a
+    forest-monitoring export, which carries a status code): ``s`` the status code's position in
+    Circular 33's list (-1: not a status code), ``sc`` the code as recorded when it is not one,
+    ``k`` tiểu khu / khoảnh / lô, ``w`` owner, ``sp`` species, ``y`` planting year, ``hr`` the
+    recorded area (ha), ``cm`` the commune the record names."""
+    if "status_code" not in parcels:
+        return {}
+    codes = list(status_codes().codes)
+    pos = {c: i for i, c in enumerate(codes)}
+    code = parcels["status_code"].astype(object)
+    s = code.map(pos).fillna(-1).astype(int).tolist()
+    out = {"s": s, "sc": ["" if i >= 0 or v is None or v != v else str(v) for i, v in zip(s, code, strict=True)]}
+    vi = lang == "vi"
+
+    def text(col):
+        if col not in parcels:
+            return [""] * len(parcels)
+        return ["" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
+                for v in parcels[col].astype(object)]
+    tk, kh, lo = text("compartment"), text("subcompartment"), text("lot")
+    out["k"] = [" · ".join(x for x in ((f"TK {a}" if a else ""), (f"{'Khoảnh' if vi else 'K.'} {b}" if b else ""),
+                                       (f"{'Lô' if vi else 'Lot'} {c}" if c else "")) if x)
+                for a, b, c in zip(tk, kh, lo, strict=True)]
+    out["w"], out["sp"], out["cm"] = text("owner"), text("species"), text("commune_name")
+    py = pd.to_numeric(parcels["plant_year"], errors="coerce") if "plant_year" in parcels else None
+    out["y"] = [None if py is None or pd.isna(v) else int(v) for v in (py if py is not None else [None] * len(parcels))]
+    rec = pd.to_numeric(parcels["area_recorded_ha"], errors="coerce") if "area_recorded_ha" in parcels else None
+    out["hr"] = ([""] * len(parcels) if rec is None else
+                 ["" if pd.isna(v) else fmt_number(float(v), lang, 2) for v in rec])
+    return out
 
 
 def _hectares(ha: np.ndarray, lang: str) -> list[str]:
@@ -259,7 +300,10 @@ _JS = Template("""
     return W * (0.5 - Math.log(Math.tan(Math.PI / 4 + lat * R2D / 2)) / (2 * Math.PI));
   }
   {{ this.common_js }}
-  function colorOf(c, i) { return gisplanParcelColor(D, c.o[i] >= 0 ? D.origins[c.o[i]] : null, c.m[i]); }
+  function colorOf(c, i) {
+    return gisplanParcelColor(D, c.o[i] >= 0 ? D.origins[c.o[i]] : null, c.m[i], c.s ? c.s[i] : -1);
+  }
+  var fills = {};
   // decode a cell: vertices in pixels at zoom Z0 relative to the cell's south-west corner
   function decode(key, c) {
     var k = key.split('_'), lon0 = +k[0] * D.cell, lat0 = +k[1] * D.cell;
@@ -346,7 +390,7 @@ _JS = Template("""
       var o = map.project([cell.lat0, cell.lon0], this._zoom).subtract(this._min);
       ctx.setTransform(k * r, 0, 0, k * r, o.x * r, o.y * r);
       ctx.globalAlpha = 0.65;
-      for (var col in cell.paths) { ctx.fillStyle = col; ctx.fill(cell.paths[col], 'evenodd'); }
+      for (var col in cell.paths) { ctx.fillStyle = gisplanFill(ctx, col, fills); ctx.fill(cell.paths[col], 'evenodd'); }
       ctx.globalAlpha = 1; ctx.strokeStyle = '#2d572c'; ctx.lineWidth = 0.6 / k;
       for (var col2 in cell.paths) { ctx.stroke(cell.paths[col2]); }
       nDrawn += cell.n;
@@ -392,8 +436,14 @@ _JS = Template("""
   }
   function label(c, col, i) { var v = c[col[0]][i]; return v >= 0 ? D.labels[col][v] : D.text.noData; }
   function popup(c, i) {
-    return gisplanParcelPopup(D.text, {id: c.id[i], origin: label(c, 'origin', i), purpose: label(c, 'purpose', i),
-      forest_type: label(c, 'forest_type', i), m: c.m[i], h: c.h.length ? c.h[i] : null});
+    var v = {id: c.id[i], origin: label(c, 'origin', i), purpose: label(c, 'purpose', i),
+      forest_type: label(c, 'forest_type', i), m: c.m[i], h: c.h.length ? c.h[i] : null};
+    if (D.colorBy === 'status') {
+      if (c.s) { v.s = c.s[i]; v.code = c.sc[i]; v.k = c.k[i]; v.w = c.w[i]; v.sp = c.sp[i]; v.y = c.y[i];
+                 v.hr = c.hr[i]; v.cm = c.cm[i]; } else { v.s = -1; }
+      return gisplanLotPopup(D.text, D, v);
+    }
+    return gisplanParcelPopup(D.text, v);
   }
   layer = new Layer();
   // a click over a drawn parcel opens its popup; caught on the way down (capture) so the layers
@@ -431,9 +481,14 @@ class _ParcelsJS(MacroElement):
         self.common_js = COMMON_JS
 
 
-def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline", lt: LayerType | None = None):
+def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="inline", lt: LayerType | None = None,
+                color_by: str = "origin"):
     """Add the parcels layer to ``m``; returns its legend section. Labels and colours come from
     the forest-status layer type ``lt`` (the catalog's; default: the packaged one).
+
+    ``color_by``: ``"origin"`` (natural, plantation, not yet forest: the forest-cover map) or
+    ``"status"`` (the standard colour of each lot's status code, and the lot's record in the
+    popup: the forest-status map). The cell scripts are the same for both.
 
     ``data_path``: ``"inline"`` embeds every cell in the page (a map saved as one file);
     an :class:`EncodedParcels` (from :func:`encode_parcels`, whose cell scripts the caller writes
@@ -448,5 +503,9 @@ def add_parcels(m, parcels: gpd.GeoDataFrame | None, lang: str, *, data_path="in
     if enc.folder is None:
         inline = ",".join(f"{json.dumps(k)}:{v}" for k, v in enc.cells.items()).replace("</", "<\\/")
         m.get_root().html.add_child(Element(f"<script>window.gisplanParcelCells={{{inline}}};</script>"))
-    _ParcelsJS(enc.meta).add_to(m)
+    if color_by not in ("origin", "status"):
+        raise ValueError(f"color_by must be 'origin' or 'status', not {color_by!r}")
+    _ParcelsJS({**enc.meta, "colorBy": color_by}).add_to(m)
+    if color_by == "status":
+        return status_legend_section(enc.meta.get("statusPresent", []), lang, unknown=enc.meta.get("statusUnknown", False))
     return legend_section(lang, lt=lt)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
@@ -21,7 +22,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gisplan.catalog import LayerType
-from gisplan.errors import GisplanError
+from gisplan.encoding import fold_accents
+from gisplan.errors import GisplanError, OptionError
+from gisplan.forest_codes import status_codes
 from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
 from gisplan.maps.themes import (
     HAZARD_TITLES,
@@ -96,6 +99,12 @@ class PrintBuild:
     lang: str
     options: Mapping[str, Any] = field(default_factory=dict)
     extent: tuple[float, float, float, float] | None = None
+    #: labels the frame places once the map's size is final (:func:`gisplan.maps.labels.place_labels`
+    #: keyword arguments per set: ``xy``, ``texts``, ``priority``, ``fontsize``, ``weight`` …), and
+    #: what to say of the labels left out (``{"left_out": "… {n} …"}``)
+    labels: list[dict] = field(default_factory=list)
+    #: what the drawing adds to the title (``"XÃ NAM SƠN — NĂM 2024"``)
+    title_extra: str = ""
 
 
 def draw(p: PrintBuild):
@@ -119,6 +128,169 @@ def drawing(theme: str | Theme):
         raise GisplanError(f"theme {spec.id} names the print drawing {spec.printed!r}, which "
                            f"gisplan.maps.print_themes lacks")
     return fn
+
+
+def commune_of(store, value) -> Any:
+    """The commune a ``commune`` print option names: its code however written (``02406``,
+    ``2406``) or its name (accents and case ignored, with or without "Xã"/"Phường").
+
+    Raises
+    ------
+    OptionError naming a few communes when none matches (or several names do).
+    """
+    communes = _need(store, "communes", "forest_status")
+    text = str(value).strip()
+    codes = communes["code"].astype(str)
+    hit = communes[codes == text]
+    if hit.empty and text.isdigit():
+        hit = communes[codes.str.lstrip("0") == text.lstrip("0")]
+    if hit.empty:
+        def bare(name):
+            folded = fold_accents(str(name)).lower()
+            for prefix in ("xa ", "phuong ", "thi tran "):
+                if folded.startswith(prefix):
+                    return folded[len(prefix):]
+            return folded
+        names = communes["name"].map(bare)
+        hit = communes[names == bare(text)]
+    if len(hit) != 1:
+        sample = ", ".join(f"{c} ({n})" for c, n in zip(codes[:4], communes["name"][:4], strict=False))
+        raise OptionError(f"commune {text!r} is {'ambiguous' if len(hit) > 1 else 'not a commune of the catalog'}: "
+                          f"give its code or name, e.g. {sample}")
+    return hit
+
+
+def print_frame(theme: str | Theme, store, options: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
+    """The extent a print map frames for its ``options`` before it is drawn (so its orientation
+    can follow it): the commune of a ``commune`` option; None for the province."""
+    if options.get("commune") is None or "commune" not in get_theme(theme).print_options:
+        return None
+    return tuple(float(v) for v in commune_of(store, options["commune"]).total_bounds)
+
+
+def status_lots(p: PrintBuild):
+    """The forest-status lots in the standard colour of their status code (TCVN 11565:2016
+    Appendix E: the colours of layers/forest_status_codes.csv, dots, grass and cross hatches where
+    the style draws patterns); the legend lists the codes present with their names. With the
+    ``commune`` option the map frames that commune, the lots cut to it, and labels every lot it
+    can (lô and status code), each khoảnh and tiểu khu, without overlaps."""
+    ax, store, lang = p.ax, p.store, p.lang
+    vi = lang == "vi"
+    lots = _need(store, "forest_status", p.theme.id)
+    table = status_codes().table
+    unit = None
+    if p.options.get("commune") is not None:
+        unit = commune_of(store, p.options["commune"])
+        area = shapely.union_all(unit.geometry.to_numpy())
+        g = lots.geometry.to_numpy()
+        shapely.prepare(area)
+        near = shapely.intersects(g, area)
+        lots = lots[near]
+        cut = shapely.intersection(lots.geometry.to_numpy(), area)
+        keep = shapely.area(cut) > 0
+        lots = lots[keep].set_geometry(cut[keep])
+        p.extent = tuple(float(v) for v in unit.total_bounds)
+    code = lots["status_code"].astype(object) if "status_code" in lots and lots["status_code"].notna().any() else None
+    h = []
+    if code is None:  # gisplan's own field set: no status codes, the origin classes
+        lt = layer_type(store, "forest_status")
+        h += _cat_layer(ax, lots, lt, lang, title=lt.attributes["origin"].title(lang))
+    else:
+        known = code.isin(table.index)
+        present = [c for c in table.index if c in set(code[known])]
+        hatches = {"dots": "...", "grass": "||", "cross": "xx"}
+        if unit is None:  # the province: one collection, no outlines, patterns as a light tint
+            colors = code.map({c: _tint(table.at[c, "color"]) if table.at[c, "pattern"] else table.at[c, "color"]
+                               for c in present}).astype(object).fillna(NO_DATA_COLOR)
+            lots.plot(ax=ax, color=colors.to_numpy(), linewidth=0, zorder=3)
+        for c in present:
+            color, pattern = table.at[c, "color"], table.at[c, "pattern"]
+            hatch = hatches.get(pattern or "")
+            face = ("white" if unit is not None else _tint(color)) if hatch else color
+            if unit is not None:  # a commune: outlines, and the pattern in the code's colour
+                sub = lots[code == c]
+                sub.plot(ax=ax, facecolor=face, edgecolor="#5a5a5a", linewidth=0.25, zorder=3)
+                if hatch:
+                    sub.plot(ax=ax, facecolor="none", edgecolor=color, linewidth=0, hatch=hatch, zorder=3.1)
+            name = _wrap(f"{c} – {table.at[c, 'name_vi' if vi else 'name_en']}")
+            h.append(Patch(facecolor=face, edgecolor=color if hatch else "#5a5a5a",
+                           hatch=hatch if unit is not None else None, label=name))
+        if (~known).any():
+            if unit is not None:
+                lots[~known].plot(ax=ax, color=NO_DATA_COLOR, edgecolor="#5a5a5a", linewidth=0.25, zorder=3)
+            h.append(Patch(facecolor=NO_DATA_COLOR, edgecolor="#5a5a5a",
+                           label="Mã trạng thái không hợp lệ" if vi else "Not a status code"))
+        h.insert(0, Patch(visible=False, label="Trạng thái rừng (Thông tư 33/2018)" if vi
+                          else "Forest status (Circular 33/2018)"))
+        year = _layer_year(store, lots)
+        p.title_extra = " — ".join(x for x in ((str(unit["name"].iloc[0]).upper() if unit is not None else ""),
+                                                (f"NĂM {year}" if vi else f"{year}") if year else "") if x)
+    if unit is not None:
+        unit.boundary.plot(ax=ax, color="#111", linewidth=1.6, zorder=9)
+        h.append(Line2D([], [], color="#111", linewidth=1.6, label=str(unit["name"].iloc[0])))
+        _lot_labels(p, lots)
+    else:
+        h += _boundaries(p)
+    return h, None
+
+
+def _tint(color: str, share: float = 0.35) -> str:
+    """``color`` mixed with white (``share`` of the colour): a pattern's colour as a flat fill."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    r, g, b = to_rgb(color)
+    return to_hex((1 - share + share * r, 1 - share + share * g, 1 - share + share * b))
+
+
+def _wrap(text: str, width: int = 44) -> str:
+    """A legend label on lines of at most ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width, subsequent_indent="   "))
+
+
+def _layer_year(store, lots) -> int | None:
+    """The inventory year of the lots drawn (their ``year``, else the latest catalog entry's)."""
+    if "year" in lots and lots["year"].notna().any():
+        return int(lots["year"].max())
+    entries = store.entries("forest_status") if hasattr(store, "entries") else []
+    return entries[-1].year if entries else None
+
+
+def _lot_labels(p: PrintBuild, lots) -> None:
+    """Labels for the frame to place: each tiểu khu and khoảnh (bold, larger, first) and each
+    lot (its number and status code), largest lots first."""
+    if "status_code" not in lots or not lots["status_code"].notna().any() or not len(lots):
+        return
+    vi = p.lang == "vi"
+    pts = shapely.get_coordinates(shapely.point_on_surface(lots.geometry.to_numpy()))
+    area = shapely.area(lots.geometry.to_numpy())
+    lot = lots["lot"].astype(str) if "lot" in lots else pd.Series([""] * len(lots), index=lots.index)
+    code = lots["status_code"].fillna("?").astype(str)
+    texts = [f"{a}\n{b}" if a not in ("", "None", "nan") else b for a, b in zip(lot, code, strict=True)]
+    xy, txt, prio, size, weight = [pts], [texts], [area], [np.full(len(lots), 4.6)], [["normal"] * len(lots)]
+    for col, fmt, fs, rank in (("compartment", "TK {}" if vi else "Cpt {}", 9.0, 3e12),
+                               ("subcompartment", "K.{}", 6.5, 2e12)):
+        if col not in lots:
+            continue
+        keys = [col] if col == "compartment" else ["compartment", col] if "compartment" in lots else [col]
+        groups = lots.groupby([lots[k].astype(str) for k in keys], sort=True)
+        for key, sub in groups:
+            label = key[-1] if isinstance(key, tuple) else key
+            if label in ("", "None", "nan"):
+                continue
+            shape = shapely.union_all(sub.geometry.to_numpy())
+            xy.append(shapely.get_coordinates(shapely.point_on_surface(shape)))
+            txt.append([fmt.format(label)])
+            prio.append([rank + shapely.area(shape)])
+            size.append([fs])
+            weight.append(["bold"])
+    p.labels.append({"xy": np.vstack(xy), "texts": [t for part in txt for t in part],
+                     "priority": np.concatenate([np.asarray(a, dtype=float) for a in prio]),
+                     "fontsize": np.concatenate([np.asarray(a, dtype=float) for a in size]),
+                     "weight": [w for part in weight for w in part],
+                     "left_out": ("{n} lô nhỏ không ghi được nhãn ở tỷ lệ này" if vi
+                                  else "{n} small lots not labelled at this scale")})
 
 
 def _boundaries(p: PrintBuild) -> list:

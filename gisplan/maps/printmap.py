@@ -28,6 +28,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -40,7 +41,8 @@ from gisplan._atomic import atomic_path, check_output
 from gisplan._format import fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog
 from gisplan.errors import GisplanError, OptionError
-from gisplan.maps.print_themes import PrintBuild, draw
+from gisplan.maps.labels import place_labels
+from gisplan.maps.print_themes import PrintBuild, draw, print_frame
 from gisplan.maps.style import Classes
 from gisplan.maps.themes import get_theme, make_store, theme_sources
 
@@ -158,10 +160,12 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     data = make_store(catalog, layers, store)
     catalog = data.catalog
     province = data.optional("province")
+    framed = print_frame(spec, data, theme_options)  # a commune, say, instead of the province
     if orientation == "auto":
         orientation = "landscape"
-        if province is not None:
-            minx, miny, maxx, maxy = province.total_bounds
+        shape = framed if framed is not None else (province.total_bounds if province is not None else None)
+        if shape is not None:
+            minx, miny, maxx, maxy = shape
             orientation = "portrait" if (maxy - miny) > (maxx - minx) else "landscape"
     w_mm, h_mm = PAPER_MM[size]
     if orientation == "portrait":
@@ -186,7 +190,8 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     _grid(ax, k, lang)
     scalebar = _scalebar(ax, k, lang)
     north = _north_arrow(ax, k, lang)
-    title_text = title or spec.title(lang, print_map=True)
+    title_text = title or (spec.title(lang, print_map=True)
+                           + (f" — {build.title_extra}" if build.title_extra else ""))
     t = fig.text(0.5, 0.955, title_text, ha="center", va="center", fontsize=15 * k, fontweight="bold")
     fig.text(0.5, 0.92, "TỈNH THÁI NGUYÊN — Kế hoạch 125/KH-UBND thực hiện đến năm 2030" if lang == "vi"
              else "THÁI NGUYÊN PROVINCE — environmental plan to 2030", ha="center", fontsize=9.5 * k)
@@ -196,6 +201,7 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
     for text, handle in zip(leg.get_texts(), leg.legend_handles, strict=False):
         if handle is not None and not handle.get_visible():  # section headings
             text.set_fontweight("bold")
+    _place_labels(ax, build.labels, k)
     fig.add_artist(Rectangle((0.015, 0.012), 0.97, 0.976, transform=fig.transFigure, fill=False, linewidth=1.6, color="#222"))
     check_font([title_text, *(t.get_text() for t in foot), *[h.get_label() for h in handles]])
     return PrintMap(figure=fig, ax=ax, title=t, legend=leg, scalebar=scalebar, north=north, classes=classes,
@@ -222,6 +228,22 @@ def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = N
     finally:
         pm.figure.clear()
     return out
+
+
+def _place_labels(ax, sets: list[dict], k: float) -> None:
+    """Place the labels a drawing handed over, now that the map frame has its final size (sizes
+    scaled with the paper), and say how many were left out in the map's lower-left corner."""
+    left = 0
+    note = None
+    for spec in sets:
+        spec = dict(spec)
+        note = spec.pop("left_out", None) or note
+        spec["fontsize"] = np.asarray(spec.get("fontsize", 6.0), dtype=float) * k
+        left += place_labels(ax, spec.pop("xy"), spec.pop("texts"), **spec).left_out
+    if left and note:
+        ax.text(0.01, 0.01, note.format(n=fmt_number(left, "vi" if "lô" in note else "en", 0)),
+                transform=ax.transAxes, fontsize=6 * k, ha="left", va="bottom", zorder=30,
+                bbox={"facecolor": "white", "edgecolor": "#999", "linewidth": 0.4, "pad": 2})
 
 
 # ---------------------------------------------------------------------------------------------

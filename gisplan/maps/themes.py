@@ -154,6 +154,14 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           web="forest_cover", printed="choropleth", parcels=True,
           export=Export("forest", _FOREST, tables=("forest_*", "canopy_*", "land_cover_*", "carbon_*"),
                         choropleth=("forest_cover_communes", "canopy_forest_cover_*", "land_cover_forest_*"))),
+    # the forest-status lots as forest offices map them: each lot in the standard colour of its status
+    # code; printed for one commune with every lot labelled (--option commune=CODE)
+    Theme("forest_status", "Hiện trạng rừng theo lô", "Forest status by lot",
+          "BẢN ĐỒ HIỆN TRẠNG RỪNG", "FOREST STATUS MAP",
+          layers=("forest_status",), optional_layers=("province", "communes"),
+          web="forest_status", printed="status_lots",
+          print_options=("commune",), parcels=True,
+          export=Export("forest", _FOREST, layers=("forest_status",))),
     Theme("protected_areas", "Khu bảo tồn thiên nhiên và các điểm xung đột", "Protected areas and conflicts",
           "BẢN ĐỒ KHU BẢO TỒN THIÊN NHIÊN VÀ CÁC ĐIỂM XUNG ĐỘT", "PROTECTED AREAS AND CONFLICTS",
           layers=("protected_areas",), optional_layers=(*_REFERENCE, "mines", "industrial_zones"),

@@ -40,6 +40,8 @@ from gisplan.maps.parcels_common import (
     forest_status_type,
     legend_section,
     script_json,
+    status_legend_section,
+    status_meta,
     style_meta,
 )
 
@@ -110,9 +112,15 @@ def choose_mode(n_parcels: int, mode: str = "auto") -> str:
     return "cells"
 
 
+#: the fields of a lot's record the tiles carry when the layer has them (an FRMS export)
+RECORD = ("status_code", "compartment", "subcompartment", "lot", "owner", "species", "plant_year",
+          "area_recorded_ha", "commune_name")
+
+
 def tile_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The parcels as written into the tiles (EPSG:4326): ``parcel_id``, the :data:`CODED`
-    attributes (codes of the layer type), ``meets_criteria`` and ``area_ha`` only.
+    attributes (codes of the layer type), ``meets_criteria``, ``area_ha`` and, for lots read from
+    a forest-monitoring export, the fields of :data:`RECORD`.
 
     ``area_ha`` is the area of each parcel as given (hectares, :func:`area_ha`: in its projected
     CRS, e.g. EPSG:9213, whatever its unit; missing when the layer is not projected); ``meets_criteria`` 1 / 0, missing when
@@ -133,6 +141,12 @@ def tile_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out["meets_criteria"] = pd.array([None] * n, dtype="Int32")
     ha = area_ha(parcels)
     out["area_ha"] = np.round(ha, 4) if ha is not None else np.nan
+    # the record of a lot read from a forest-monitoring export (the forest-status map's popup)
+    for c in RECORD:
+        if c in parcels:
+            v = parcels[c]
+            out[c] = (pd.to_numeric(v, errors="coerce").to_numpy() if c in ("plant_year", "area_recorded_ha")
+                      else v.astype("string").to_numpy())
     g = gpd.GeoSeries(parcels.geometry.to_numpy(), crs=parcels.crs)
     if parcels.crs is not None and not parcels.crs.equals("EPSG:4326"):
         g = g.to_crs(4326)
@@ -243,7 +257,8 @@ def tile_parcels(parcels: gpd.GeoDataFrame, lang: str = "vi", *, rel: str = FILE
         raise
     meta = {"url": rel, "layer": LAYER, "minZoom": head["min_zoom"], "maxZoom": head["max_zoom"],
             "bounds": head["bounds"], "lang": lang, "labels": code_labels(lang, lt), **style_meta(lang, lt),
-            "fileNote": file_note()}
+            **status_meta(lang), "fileNote": file_note(),
+            "statusPresent": sorted({str(c) for c in parcels["status_code"].dropna()}) if "status_code" in parcels else []}
     return TiledParcels(meta=meta, archive=archive, rel=rel, _tmp=tmp)
 
 
@@ -292,9 +307,17 @@ _JS = """
     return {dataLayer: D.layer, filter: function (z, f) { return colorOf(f.props) === col; },
             symbolizer: new protomapsL.PolygonSymbolizer({fill: col, opacity: 0.65, stroke: '#2d572c', width: 0.6})};
   }
-  function colorOf(p) { return gisplanParcelColor(D, p.origin, p.meets_criteria); }
-  var cols = [D.notForest, '#74c476'];
+  function statusOf(p) { return p.status_code === undefined ? -1 : D.codes.indexOf(p.status_code); }
+  function colorOf(p) {
+    var key = gisplanParcelColor(D, p.origin, p.meets_criteria, statusOf(p));
+    return key.lastIndexOf('p:', 0) === 0 ? key.split(':')[2] : key;  // patterns: their colour, on white
+  }
+  var cols = [D.notForest, '#74c476', '#bdbdbd'];
   for (var o in D.colors) { if (cols.indexOf(D.colors[o]) < 0) { cols.push(D.colors[o]); } }
+  if (D.colorBy === 'status') {
+    cols = ['#bdbdbd'];
+    D.codeColors.forEach(function (c) { if (cols.indexOf(c) < 0) { cols.push(c); } });
+  }
   var layer = protomapsL.leafletLayer({
     url: D.url, maxDataZoom: D.maxZoom, levelDiff: 0, minZoom: D.minZoom, pane: 'gisplanParcels',
     paintRules: cols.map(rule), labelRules: [], attribution: '', tileDelay: 0});
@@ -319,8 +342,22 @@ _JS = """
     var ll = map.mouseEventToLatLng(e), p = hit(ll);
     if (!p) { return; }
     e.stopPropagation();
-    var html = gisplanParcelPopup(D.text, {id: p.parcel_id, origin: label(p, 'origin'), purpose: label(p, 'purpose'),
-      forest_type: label(p, 'forest_type'), m: p.meets_criteria === undefined ? -1 : p.meets_criteria, h: area(p)});
+    var v = {id: p.parcel_id, origin: label(p, 'origin'), purpose: label(p, 'purpose'),
+      forest_type: label(p, 'forest_type'), m: p.meets_criteria === undefined ? -1 : p.meets_criteria, h: area(p)};
+    var html;
+    if (D.colorBy === 'status') {
+      var vi = D.lang === 'vi', k = [];
+      if (p.compartment) { k.push('TK ' + p.compartment); }
+      if (p.subcompartment) { k.push((vi ? 'Khoảnh ' : 'K. ') + p.subcompartment); }
+      if (p.lot) { k.push((vi ? 'Lô ' : 'Lot ') + p.lot); }
+      v.s = statusOf(p); v.code = p.status_code || ''; v.k = k.join(' · '); v.w = p.owner || '';
+      v.sp = p.species || ''; v.y = p.plant_year > 0 ? p.plant_year : null; v.cm = p.commune_name || '';
+      v.hr = typeof p.area_recorded_ha === 'number' ? p.area_recorded_ha.toLocaleString(vi ? 'vi-VN' : 'en-US',
+        {minimumFractionDigits: 2, maximumFractionDigits: 2}) : '';
+      html = gisplanLotPopup(D.text, D, v);
+    } else {
+      html = gisplanParcelPopup(D.text, v);
+    }
     L.popup({maxWidth: 320}).setLatLng(ll).setContent(html).openOn(map);
   }, true);
   window.gisplanParcelAt = function (lat, lng) { var p = hit(L.latLng(lat, lng)); return p ? p.parcel_id : null; };
@@ -345,9 +382,10 @@ _JS = """
 """
 
 
-def add_tiled_parcels(m, tiled: TiledParcels, lang: str, lt: LayerType | None = None):
+def add_tiled_parcels(m, tiled: TiledParcels, lang: str, lt: LayerType | None = None, color_by: str = "origin"):
     """Add the PMTiles parcels layer to the folium map ``m``; returns its legend section (the
-    legend of the cell layer from the forest-status layer type ``lt``: same classes, same colours)."""
+    legend of the cell layer from the forest-status layer type ``lt``: same classes, same colours;
+    ``color_by`` as :func:`gisplan.maps.parcels_layer.add_parcels`)."""
     from branca.element import MacroElement, Template
     from folium.elements import JSCSSMixin
 
@@ -357,7 +395,9 @@ def add_tiled_parcels(m, tiled: TiledParcels, lang: str, lt: LayerType | None = 
 
     el = TiledParcelsJS()
     el._name = "GisplanTiledParcels"
-    el.meta_json = script_json(tiled.meta)
+    el.meta_json = script_json({**tiled.meta, "colorBy": color_by})
     el.common_js = COMMON_JS
     el.add_to(m)
+    if color_by == "status":
+        return status_legend_section(tiled.meta.get("statusPresent", []), lang)
     return legend_section(lang, lt=lt)

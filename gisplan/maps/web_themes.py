@@ -321,6 +321,20 @@ def air(b: MapBuild):
             ("Trạm không khí" if vi else "Air stations", station_items)]
 
 
+def forest_status(b: MapBuild):
+    """The forest-status lots coloured by their status code (the standard colours of TCVN
+    11565:2016), each lot's record in its popup, over the commune boundaries; from the zoom the
+    lots are drawn at, the communes' outlines and names below them."""
+    data, lang = b.store, b.lang
+    lots = require(data, "forest_status", b.theme.id if b.theme is not None else "forest_status")
+    communes_outline(b)
+    lt = layer_type(data, "forest_status")
+    if isinstance(b.parcels, vector_tiles.TiledParcels):  # one PMTiles archive, read by tiles
+        return [vector_tiles.add_tiled_parcels(b.map, b.parcels, lang, lt, color_by="status")]
+    data_path = b.parcels if b.parcels is not None else "inline"
+    return [parcels_layer.add_parcels(b.map, lots, lang, data_path=data_path, lt=lt, color_by="status")]
+
+
 def forest_change(b: MapBuild):
     vi = b.lang == "vi"
     return _choropleth(b, "forest_change", "forest_change_communes",
