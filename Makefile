@@ -43,7 +43,9 @@ demo: $(VENV)/.stamp-demo
 # every notebook of notebooks/ run top to bottom on the demo data (after `make demo`); the
 # notebooks stay unchanged, their files go to reports/notebooks/
 notebooks: $(VENV)/.stamp-demo
-	$(Q)cd notebooks && for nb in *.ipynb; do echo "running $$nb"; ../$(VENV)/bin/jupyter-execute --timeout=1800 "$$nb" >/dev/null || exit 1; done
+	$(Q)mkdir -p reports/notebooks && cd notebooks && for nb in *.ipynb; do echo "running $$nb"; \
+	  log=../reports/notebooks/$${nb%.ipynb}.log; \
+	  ../$(VENV)/bin/jupyter-execute --timeout=1800 "$$nb" >"$$log" 2>&1 || { cat "$$log"; exit 1; }; done
 
 # Debian programs the tests drive: chromium (Playwright drives /usr/bin/chromium;
 # it never downloads a browser of its own), QGIS (python3-qgis) and pdftotext.

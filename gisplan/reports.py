@@ -209,6 +209,12 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
         row += 2
         what = _summary_text("vi")["study_what"][meta["study_area"]]
         cover.cell(row=row, column=1, value=f"Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính")
+    if meta.get("layer_sets"):
+        row += 2
+        cover.cell(row=row, column=1, value=_summary_text("vi")["layer_sets"][3:]).font = Font(bold=True)
+        for ls in meta["layer_sets"]:
+            row += 1
+            cover.cell(row=row, column=1, value=ls["note_vi"]).alignment = Alignment(wrap_text=True, vertical="top")
     if flawed:
         row += 2
         cover.cell(row=row, column=1, value="Chất lượng dữ liệu đầu vào (lỗi đã sửa, cần kiểm tra, đối tượng cắt theo vùng nghiên cứu)").font = Font(bold=True)
@@ -374,6 +380,7 @@ _SUMMARY_TEXT = {
     "head": ("| Chỉ tiêu | Giá trị |", "| Indicator | Value |"),
     "targets": ("## Mục tiêu đến năm 2030", "## 2030 targets"),
     "targets_head": ("| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |", "| Target | Current | Target | Status |"),
+    "layer_sets": ("## Nhiều lớp dữ liệu cùng loại", "## Several layers of one type"),
     "quality": ("## Chất lượng dữ liệu đầu vào", "## Input data quality"),
     "quality_intro": ("Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra, hoặc có đối tượng bị cắt theo vùng "
                       "nghiên cứu; số liệu dùng các lớp có lỗi cần được rà soát (chạy `gisplan validate` để xem "
@@ -419,6 +426,9 @@ def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
             cur = _fmt(r.current, lang) + ("" if _missing(r.current) else unit)
             tgt = "" if _missing(r.target) else f"{r.comparison} {_fmt(r.target, lang)}{unit}"
             md.append(f"| {r.wording_vi} | {cur} | {tgt} | {status} |")
+    if meta.get("layer_sets"):
+        md += ["", T["layer_sets"], ""]
+        md += [f"- {ls['note_vi' if lang == 'vi' else 'note_en']}" for ls in meta["layer_sets"]]
     flawed = [q for q in meta.get("layer_quality", []) if q["errors"] or q["warnings"] or _clipped(q)]
     if flawed:
         md += ["", T["quality"], "", T["quality_intro"], ""]

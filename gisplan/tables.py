@@ -173,6 +173,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
                                             "Loss of plantation - outside the three-purpose planning (ha)"),
     # protected areas and conflicts
     "pa_id": ("Mã khu bảo tồn", "Protected-area id"),
+    "entry": ("Lớp nguồn (danh mục)", "Source layer (catalog entry)"),
     "category": ("Phân hạng", "Category"),
     "level": ("Cấp quản lý", "Management level"),
     "official_area_ha": ("Diện tích theo quyết định (ha)", "Area in the founding decision (ha)"),
