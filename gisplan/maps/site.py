@@ -336,8 +336,10 @@ def _join_row(catalog: Catalog, entry, join) -> str:
     """A row for a table joined to ``entry`` on read (catalog ``join``): what it adds and its source."""
     h = html.escape
     attrs = catalog.layer_type(entry.type).attributes
-    added = ", ".join(attrs[c].title_vi if c in attrs else c for c in join.columns.values())
-    return (f"<tr><td>{h(entry.name)} ← {h(join.path.name)}</td><td>{h(added)} (nối theo {h(join.on)})</td>"
+    cols = join.columns.values() if join.values is None else [join.column]
+    added = ", ".join(attrs[c].title_vi if c in attrs else c for c in cols)
+    table = join.path.name if join.path is not None else "bảng trong danh mục"
+    return (f"<tr><td>{h(entry.name)} ← {h(table)}</td><td>{h(added)} (nối theo {h(join.on)})</td>"
             f"<td></td><td>{h(join.source)}</td><td>{h(join.licence)}</td><td></td></tr>")
 
 
