@@ -129,7 +129,7 @@ def catalog_inputs(catalog) -> set[Path]:
         return set()
     paths = [getattr(catalog, "path", None), getattr(catalog, "types_path", None)]
     paths += [e.path for e in catalog]
-    paths += [j.path for e in catalog for j in getattr(e, "joins", ())]
+    paths += [j.path for e in catalog for j in getattr(e, "joins", ()) if j.path is not None]
     return input_files(paths)
 
 

@@ -21,14 +21,20 @@ class TableJoin:
     """Attributes joined to a layer from a table on read (``[[layers.<name>.join]]``), e.g. a
     commune population table by commune code. See :mod:`gisplan.io.attribute_join`."""
 
-    #: the table: CSV, Excel, or any vector file (its attribute table)
-    path: Path
+    #: the table: CSV, Excel, or any vector file (its attribute table); None for a table written
+    #: in the catalog (``values``)
+    path: Path | None
     #: the layer's key column (canonical name, after ``columns`` renamed it)
     on: str
     #: the table's key column (default: same name as ``on``)
     key: str
     #: table column -> canonical column of the layer type
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: a small table written in the catalog: key value -> value of ``column`` (e.g. display names
+    #: of rivers); features whose key it does not list keep their own value
+    values: Mapping[str, str] | None = None
+    #: the column ``values`` go in (default: ``on`` itself)
+    column: str | None = None
     #: how keys compare: "auto" (codes when both sides are codes, else names), "code", "name", "exact"
     match: str = "auto"
     sheet: str | None = None
@@ -44,7 +50,7 @@ TOP_KEYS = ("catalog", "layers")
 CATALOG_KEYS = ("title", "base", "reference_date", "synthetic", "study_area", "types")
 ENTRY_KEYS = ("type", "path", "layer", "columns", "defaults", "crs", "encoding", "year", "title_vi",
                "title_en", "source", "licence", "date", "synthetic", "where", "join", "reclass")
-JOIN_KEYS = ("path", "on", "key", "columns", "match", "sheet", "layer", "source", "licence")
+JOIN_KEYS = ("path", "on", "key", "columns", "match", "sheet", "layer", "source", "licence", "values", "column")
 _TYPE_NAMES = {str: "text (in quotes)", bool: "true or false", int: "a whole number"}
 
 
@@ -122,8 +128,36 @@ def parse_reclass(raw: Any, where: str, ltype: LayerType) -> dict[int, int] | No
             out[code] = value
     return out
 
+def _inline_join(one: Mapping[str, Any], at: str, ltype: LayerType) -> TableJoin:
+    """A join whose table is written in the catalog: ``on``, ``values = { key = value, … }`` and
+    optionally ``column`` (default: ``on``)."""
+    extra = [k for k in ("path", "columns", "key", "sheet", "layer") if k in one]
+    if extra:
+        raise CatalogError(f"{at}: key 'values' is a table written here; it takes on, values, column, match, "
+                           f"source and licence, not {', '.join(map(repr, extra))}")
+    if "on" not in one:
+        raise CatalogError(f"{at}: key 'on' is missing: the layer's column whose values 'values' lists")
+    on = typed(one, "on", str, at, None)
+    values = one["values"]
+    if not isinstance(values, Mapping) or not values or not all(isinstance(v, str) for v in values.values()):
+        raise CatalogError(f"{at}: key 'values' must be a table of the layer's {on} = the new value in quotes, "
+                           f"e.g. values = {{ \"Cau\" = \"Sông Cầu\" }}; got {values!r}")
+    column = typed(one, "column", str, at, on)
+    for name in (on, column):
+        if name not in ltype.attributes:
+            raise CatalogError(f"{at}: {ltype.id!r} has no column {name!r}{did_you_mean(name, ltype.attributes)}; "
+                               f"its columns: {', '.join(ltype.attributes)}")
+    match = typed(one, "match", str, at, "auto")
+    if match not in JOIN_MATCHES:
+        raise CatalogError(f"{at}: key 'match' must be one of {', '.join(JOIN_MATCHES)}; got {match!r}")
+    return TableJoin(path=None, on=on, key=on, values={str(k): v for k, v in values.items()}, column=column,
+                     match=match, source=typed(one, "source", str, at, ""), licence=typed(one, "licence", str, at, ""))
+
+
 def parse_joins(raw: Any, base: Path, where: str, ltype: LayerType) -> tuple[TableJoin, ...]:
-    """``[[layers.<name>.join]]`` tables (or one ``join = {…}``) checked against the layer type."""
+    """``[[layers.<name>.join]]`` tables (or one ``join = {…}``) checked against the layer type: a
+    table file (``path``, ``on``, ``columns``) or a table written in the catalog (``on``,
+    ``values``, ``column``)."""
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(r, Mapping) for r in raw):
@@ -137,6 +171,9 @@ def parse_joins(raw: Any, base: Path, where: str, ltype: LayerType) -> tuple[Tab
     for i, one in enumerate(raw, 1):
         at = f"{where} key 'join' (table {i})"
         check_keys(one, JOIN_KEYS, at, "key")
+        if "values" in one:
+            joins.append(_inline_join(one, at, ltype))
+            continue
         for key in ("path", "on", "columns"):
             if key not in one:
                 raise CatalogError(f"{at}: key {key!r} is missing; a join needs path (the table), on (the "

@@ -25,6 +25,8 @@ LAYER_TYPE_IDS = (
     "monitoring_stations", "urban_areas", "dem", "roads", "hazard_events",
 )
 _ATTR_TYPES = {"str", "int", "float", "bool", "date"}
+#: what several catalog layers of one type mean (the ``several`` key; see gisplan.layer_sets)
+SEVERAL = ("latest", "years", "union")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class LayerType:
     source: str = ""
     licence: str = ""
     date: str = ""
+    #: what several catalog layers of the type mean: "latest", "years" or "union" (gisplan.layer_sets)
+    several: str = "latest"
+    #: with "union": the columns that make features of two layers the same area
+    same_by: tuple[str, ...] = ()
 
     @property
     def required_columns(self) -> list[str]:
@@ -129,6 +135,13 @@ def _parse_layer_types(path: Path, mtime_ns: int, size: int) -> dict[str, LayerT
             attrs[col] = Attribute(name=col, **{**{k: v for k, v in a.items() if k not in tup}, **tup})
         if raw.get("kind") not in ("vector", "raster"):
             raise CatalogError(f"{path}: [{tid}] kind must be 'vector' or 'raster'")
+        several, same_by = raw.get("several", "latest"), tuple(raw.get("same_by", ()))
+        if several not in SEVERAL:
+            raise CatalogError(f"{path}: [{tid}] several must be one of {', '.join(SEVERAL)}, not {several!r}")
+        if several == "union" and (raw["kind"] != "vector" or not same_by
+                                   or not set(same_by) <= set(raw.get("attributes", {}))):
+            raise CatalogError(f"{path}: [{tid}] several = \"union\" needs a vector type and same_by, a list of "
+                               f"its attributes (e.g. same_by = [\"pa_id\", \"name\"]); got {list(same_by)}")
         types[tid] = LayerType(
             id=tid,
             title_vi=raw.get("title_vi", tid),
@@ -144,5 +157,7 @@ def _parse_layer_types(path: Path, mtime_ns: int, size: int) -> dict[str, LayerT
             source=raw.get("source", ""),
             licence=raw.get("licence", ""),
             date=str(raw.get("date", "")),
+            several=several,
+            same_by=same_by,
         )
     return types

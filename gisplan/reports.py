@@ -3,8 +3,9 @@ headers and formatted sheets, and a short summary (Markdown and HTML).
 
 Coded values (``national_park``, ``compliant`` …) are written with their Vietnamese labels from
 ``layers/types.toml`` (the codes the indicators make, from :mod:`gisplan.tables`); tables and
-columns are titled by :mod:`gisplan.tables`; numbers keep full precision in CSV and show two
-decimals in Excel.
+columns are titled by :mod:`gisplan.tables`; numbers are rounded by :func:`round_table` (4
+decimals; people and counts whole) in every output and show two decimals in Excel (none for whole
+numbers); an unknown number reads "không có số liệu" in the workbook, never a blank or 0.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ from gisplan.errors import DataMissingError, GisplanError
 from gisplan.indicators.results import IndicatorResults
 from gisplan.tables import (
     FORMS,
+    LABELS_OF,
     SPECIAL_LABELS,
+    WHOLE_NUMBERS,
     column_title,
     column_titles,
     headline_labels,
     table_titles,
+    unknown_text,
     value_label,
+    vi_columns,
 )
 
 log = logging.getLogger(__name__)
@@ -56,8 +61,9 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     types : the layer types whose labels coded values are written with (default: those of the
         run's catalog, its own ``types.toml`` when it names one; else ``layers/types.toml``).
 
-    CSV values are rounded to 4 decimals (ha, km, m, %); the workbook keeps full precision and
-    shows 2 decimals.
+    Values are rounded as :func:`round_table` rounds them — 4 decimals (ha, km, m, %), people and
+    other counts to whole numbers — in the CSVs and the workbook alike; the workbook shows 2
+    decimals (none for whole numbers).
 
     Raises
     ------
@@ -81,7 +87,7 @@ def write_reports(results: IndicatorResults, out_dir: str | os.PathLike, *, over
     with OutputFolder(out, inputs=inputs, overwrite=overwrite) as folder:
         folder.check([WORKBOOK, "tom_tat.md", "tom_tat.html", *csvs.values()])
         ensure_dir(out / "csv")
-        labelled = {name: labelled_table(name, df, types=types) for name, df in results.tables.items()}
+        labelled = {name: labelled_table(name, round_table(df), types=types) for name, df in results.tables.items()}
         for name, df in results.tables.items():
             with folder.write(csvs[name]) as tmp:
                 # the official forms keep their Vietnamese headers in the CSV too
@@ -139,24 +145,32 @@ def _run_catalog(results: IndicatorResults):
 
 def _rounded(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
     """Float columns rounded to ``decimals`` (0.0001 ha = 1 m²): no float noise such as
-    5999.999999999988 ha or 100.00000000000004 % in the CSVs."""
+    5999.999999999988 ha or 100.00000000000004 % in the CSVs; people and other counts
+    (:data:`gisplan.tables.WHOLE_NUMBERS`) to whole numbers (an unknown one stays unknown)."""
     floats = df.select_dtypes(include="floating").columns
-    return df.assign(**{c: df[c].round(decimals) for c in floats}) if len(floats) else df
+    whole = [c for c in df.columns if c in WHOLE_NUMBERS and pd.api.types.is_numeric_dtype(df[c])
+             and not pd.api.types.is_bool_dtype(df[c])]
+    out = {c: df[c].round(decimals) for c in floats if c not in whole}
+    out.update({c: df[c].round(0).astype("Int64") for c in whole})
+    return df.assign(**out) if out else df
 
 
 def round_table(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` rounded as every written output is (float columns to 4 decimals), so the CSVs, the
-    workbook and the GeoPackage hold the same numbers."""
+    """``df`` rounded as every written output is (float columns to 4 decimals, people and counts
+    to whole numbers), so the CSVs, the workbook and the GeoPackage hold the same numbers."""
     return _rounded(df)
 
 
 def labelled_table(name: str, df: pd.DataFrame, *, types: Mapping[str, LayerType] | None = None) -> pd.DataFrame:
     """``df`` with coded values replaced by their Vietnamese labels (from ``types``, a catalog's
-    :attr:`~gisplan.catalog.Catalog.types`; default ``layers/types.toml``) and Vietnamese column headers."""
+    :attr:`~gisplan.catalog.Catalog.types`; default ``layers/types.toml``, and the codes the
+    indicators make, :data:`gisplan.tables.VALUE_LABELS`) and Vietnamese column headers; columns of
+    codes whose Vietnamese reading is another column are left out (:func:`gisplan.tables.vi_columns`)."""
     labels = _value_labels(load_layer_types() if types is None else types)
-    out = df.copy()
+    out = df[vi_columns(name, df.columns)].copy()  # codes whose Vietnamese reading is another column: left out
     for col in out.columns:
-        mapping = {**labels.get(col, {}), **SPECIAL_LABELS.get(col, {})}
+        of = LABELS_OF.get(col, col)  # origin_before: the labels of origin
+        mapping = {**labels.get(of, {}), **SPECIAL_LABELS.get(of, {})}
         if col == "status" and name != "targets":
             mapping = labels.get("status", {})
         if col == "status" and name == "conflicts":
@@ -209,6 +223,12 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
         row += 2
         what = _summary_text("vi")["study_what"][meta["study_area"]]
         cover.cell(row=row, column=1, value=f"Vùng nghiên cứu: {what}; mọi lớp được cắt theo vùng này trước khi tính")
+    if meta.get("layer_sets"):
+        row += 2
+        cover.cell(row=row, column=1, value=_summary_text("vi")["layer_sets"][3:]).font = Font(bold=True)
+        for ls in meta["layer_sets"]:
+            row += 1
+            cover.cell(row=row, column=1, value=ls["note_vi"]).alignment = Alignment(wrap_text=True, vertical="top")
     if flawed:
         row += 2
         cover.cell(row=row, column=1, value="Chất lượng dữ liệu đầu vào (lỗi đã sửa, cần kiểm tra, đối tượng cắt theo vùng nghiên cứu)").font = Font(bold=True)
@@ -235,6 +255,7 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
     cover.column_dimensions["A"].width = 120
 
     head_fill = PatternFill("solid", fgColor="DDEBF7")
+    missing_font = Font(italic=True, color="808080")
     used = set()
     for name, df in labelled.items():
         sheet, vi, _en = table_titles(name)
@@ -246,6 +267,11 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
             _write_form(ws, name, results.tables[name], results)
             continue
         ws.cell(row=1, column=1, value=vi).font = Font(bold=True, size=12)
+        raw = results.tables[name]
+        numeric = [pd.api.types.is_numeric_dtype(raw[c]) and not pd.api.types.is_bool_dtype(raw[c])
+                   for c in vi_columns(name, raw.columns)]
+        unknown = [unknown_text(c, table=name) for c in vi_columns(name, raw.columns)]
+        whole = name == "targets"  # the tracker mixes units: counts (mỏ, bãi) show as whole numbers
         for j, col in enumerate(df.columns, 1):
             c = ws.cell(row=2, column=j, value=str(col))
             c.font = Font(bold=True)
@@ -253,21 +279,26 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
             c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         for i, rec in enumerate(df.itertuples(index=False), 3):
             for j, v in enumerate(rec, 1):
-                if isinstance(v, float) and np.isnan(v):
-                    v = None
-                elif v is pd.NA or v is pd.NaT:
-                    v = None
-                elif isinstance(v, (np.integer,)):
+                if (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT or v is None:
+                    # an unknown number in words (grey), never a blank that reads as work not done
+                    if numeric[j - 1]:
+                        cell = ws.cell(row=i, column=j, value=unknown[j - 1])
+                        cell.font, cell.alignment = missing_font, Alignment(horizontal="right")
+                    continue
+                if isinstance(v, (np.integer,)):
                     v = int(v)
                 elif isinstance(v, (np.floating,)):
                     v = float(v)
                 cell = ws.cell(row=i, column=j, value=v)
-                if isinstance(v, float):
+                if isinstance(v, float) and not (whole and v.is_integer()):
                     cell.number_format = "#,##0.00"
+                elif isinstance(v, float):
+                    cell.number_format = "#,##0"
                 elif isinstance(v, int):
                     cell.number_format = "#,##0"
         for j, col in enumerate(df.columns, 1):
-            width = max([len(str(col)) * 0.6] + [len(str(v)) for v in df.iloc[:200, j - 1].tolist()]) + 2
+            shown = [ws.cell(row=i, column=j).value for i in range(3, min(len(df), 200) + 3)]
+            width = max([len(str(col)) * 0.6] + [len(str(v)) for v in shown if v is not None]) + 2
             ws.column_dimensions[get_column_letter(j)].width = min(max(width, 10), 60)
         ws.row_dimensions[2].height = 45
         ws.freeze_panes = "A3"
@@ -374,6 +405,7 @@ _SUMMARY_TEXT = {
     "head": ("| Chỉ tiêu | Giá trị |", "| Indicator | Value |"),
     "targets": ("## Mục tiêu đến năm 2030", "## 2030 targets"),
     "targets_head": ("| Mục tiêu | Hiện trạng | Mục tiêu | Tình trạng |", "| Target | Current | Target | Status |"),
+    "layer_sets": ("## Nhiều lớp dữ liệu cùng loại", "## Several layers of one type"),
     "quality": ("## Chất lượng dữ liệu đầu vào", "## Input data quality"),
     "quality_intro": ("Các lớp dưới đây có lỗi hoặc cảnh báo khi kiểm tra, hoặc có đối tượng bị cắt theo vùng "
                       "nghiên cứu; số liệu dùng các lớp có lỗi cần được rà soát (chạy `gisplan validate` để xem "
@@ -419,6 +451,9 @@ def summary(results: IndicatorResults, lang: str = "vi") -> tuple[str, str]:
             cur = _fmt(r.current, lang) + ("" if _missing(r.current) else unit)
             tgt = "" if _missing(r.target) else f"{r.comparison} {_fmt(r.target, lang)}{unit}"
             md.append(f"| {r.wording_vi} | {cur} | {tgt} | {status} |")
+    if meta.get("layer_sets"):
+        md += ["", T["layer_sets"], ""]
+        md += [f"- {ls['note_vi' if lang == 'vi' else 'note_en']}" for ls in meta["layer_sets"]]
     flawed = [q for q in meta.get("layer_quality", []) if q["errors"] or q["warnings"] or _clipped(q)]
     if flawed:
         md += ["", T["quality"], "", T["quality_intro"], ""]

@@ -49,6 +49,7 @@ from gisplan.errors import (
     missing_layer,
 )
 from gisplan.io import open_raster, read_catalog_layer, read_layer
+from gisplan.layer_sets import LayerSet, catalog_entries, combine, layer_set, union_areas
 from gisplan.overlay import protected_area_units
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class LayerStore:
         self._raw: dict[str, gpd.GeoDataFrame] = {}
         self._study: tuple[shapely.Geometry | None, str] | None = None
         self._rasters: dict = {}
+        self._sets: dict = {}
 
     # -- rasters ---------------------------------------------------------------------------
     def raster(self, entry: CatalogEntry):
@@ -146,13 +148,17 @@ class LayerStore:
     # -- layers ----------------------------------------------------------------------------
     def get(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
         """The layer of ``type_id`` (the latest year by default; ``index`` counts the entries
-        oldest first), in EPSG:9213, clipped to the study area.
+        oldest first), in EPSG:9213, clipped to the study area. For a type whose layers complement
+        each other (``several = "union"``, protected areas) the default is all its catalog layers
+        together, an area two of them map kept once (:meth:`layer_set` says which and why).
 
         Raises
         ------
         DataMissingError when no such layer is given or in the catalog (or its file is missing),
         or when none of its features lies in the study area. Any error of reading it (:class:`~gisplan.errors.ValidationError` with ``strict`` …).
         """
+        if index == -1 and self._combines(type_id):
+            return self._union(type_id, clipped=True)
         key, name = self._resolve(type_id, index)
         if key not in self._cache:
             self._cache[key] = self._clip(type_id, self._raw_layer(type_id, index))
@@ -170,8 +176,72 @@ class LayerStore:
 
     def unclipped(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame:
         """The layer as read, not clipped to the study area (e.g. protected areas of a
-        neighbouring province near the border, for distances). Raises DataMissingError."""
+        neighbouring province near the border, for distances); the union of a ``"union"`` type's
+        layers as :meth:`get` makes it. Raises DataMissingError."""
+        if index == -1 and self._combines(type_id):
+            return self._union(type_id, clipped=False)
         return self._raw_layer(type_id, index)
+
+    # -- several layers of one type --------------------------------------------------------
+    def _combines(self, type_id: str) -> bool:
+        """True when ``get(type_id)`` is the union of several catalog layers."""
+        if self.catalog is None or type_id not in self.catalog.types or any(
+                k == type_id or k.startswith(f"{type_id}:") for k in self.given):
+            return False
+        return self.catalog.layer_type(type_id).several == "union" and len(self.entries(type_id)) > 1
+
+    def layer_set(self, type_id: str) -> LayerSet:
+        """How this run uses the catalog's layers of ``type_id`` (:mod:`gisplan.layer_sets`): for a
+        union, the areas several layers map and which outline is kept, found on the layers as read."""
+        if type_id not in self._sets:
+            ls = layer_set(self.catalog, type_id)
+            if self._combines(type_id):
+                lt = self.catalog.layer_type(type_id)
+                frames = [(e.name, self._raw_layer(type_id, self._index_of(type_id, e.name)))
+                          for e in catalog_entries(self.catalog, type_id)]
+                kept, ls.duplicates, ls.overlaps = union_areas(frames, lt.same_by, within=self.study_area)
+                ls.used = tuple(n for (n, _g), k in zip(frames, kept, strict=True) if k)
+                self._sets[type_id] = (ls, kept)
+            else:
+                self._sets[type_id] = (ls, None)
+        return self._sets[type_id][0]
+
+    def layer_sets(self) -> list[LayerSet]:
+        """:meth:`layer_set` of every type the catalog has several layers of (given frames aside)."""
+        if self.catalog is None:
+            return []
+        return [self.layer_set(t) for t in self.catalog.types
+                if len(self.entries(t)) > 1 and not any(k == t or k.startswith(f"{t}:") for k in self.given)]
+
+    def _index_of(self, type_id: str, name: str) -> int:
+        return [e.name for e in self.entries(type_id)].index(name)
+
+    def _union(self, type_id: str, *, clipped: bool) -> gpd.GeoDataFrame:
+        """The layers of a ``"union"`` type together, each area once (clipped or as read)."""
+        key = ("union", type_id, clipped)
+        if key not in self.derived:
+            ls = self.layer_set(type_id)
+            kept = self._sets[type_id][1]
+            lt = self.catalog.layer_type(type_id)
+            frames, missing = [], None
+            for e in catalog_entries(self.catalog, type_id):
+                i = self._index_of(type_id, e.name)
+                try:
+                    frames.append((e.name, self.get(type_id, i) if clipped else self._raw_layer(type_id, i)))
+                except DataMissingError as exc:  # nothing of this layer in the study area
+                    missing = missing or exc
+                    frames.append((e.name, self._raw_layer(type_id, i).iloc[:0]))
+            out = combine(frames, kept, key=lt.same_by[0], id_column=lt.id_column)
+            if not len(out) and missing is not None:
+                raise missing
+            metas = [g.attrs.get("gisplan", {}) for _n, g in frames]
+            out.attrs = {"gisplan": {
+                "layer_type": type_id, "entry": " + ".join(ls.used), "layer_set": ls.as_meta(),
+                "synthetic": any(m.get("synthetic") for m in metas),
+                "source": "; ".join(str(m["source"]) for m in metas if m.get("source")),
+                "issues": [i for m in metas for i in m.get("issues", [])]}}
+            self.derived[key] = out
+        return self.derived[key]
 
     def optional(self, type_id: str, index: int = -1) -> gpd.GeoDataFrame | None:
         """Like :meth:`get`, but None when the layer is absent (other errors propagate)."""

@@ -25,13 +25,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gisplan._format import MISSING
+from gisplan._toml import LAYERS_DIR, read_toml
 from gisplan.catalog import load_layer_types
+from gisplan.errors import GisplanError
 from gisplan.forest_codes import owner_categories, status_codes
 from gisplan.indicators.hazard_config import load_config
 from gisplan.vocabulary import HEADLINES, WQI_BANDS
 
-__all__ = ["COLUMNS", "COLUMNS_VI", "HEADLINES", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS", "TABLES",
-           "VALUE_LABELS", "column_title", "column_titles", "headline_labels", "table_titles", "value_label"]
+__all__ = ["COLUMNS", "COLUMNS_VI", "HEADLINES", "LABELS_OF", "OVERRIDES", "OVERRIDES_VI", "SPECIAL_LABELS",
+           "TABLES", "UNKNOWN", "UNKNOWN_BY_TABLE", "VALUE_LABELS", "VI_OMIT", "WHOLE_NUMBERS", "column_title",
+           "column_titles", "headline_labels", "table_titles", "unknown_text", "value_label", "vi_columns"]
 
 #: table id (or prefix) -> (sheet name ≤ 31 chars, Vietnamese title, English title)
 TABLES: dict[str, tuple[str, str, str]] = {
@@ -173,6 +177,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
                                             "Loss of plantation - outside the three-purpose planning (ha)"),
     # protected areas and conflicts
     "pa_id": ("Mã khu bảo tồn", "Protected-area id"),
+    "entry": ("Lớp nguồn (danh mục)", "Source layer (catalog entry)"),
     "category": ("Phân hạng", "Category"),
     "level": ("Cấp quản lý", "Management level"),
     "official_area_ha": ("Diện tích theo quyết định (ha)", "Area in the founding decision (ha)"),
@@ -252,20 +257,30 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "target_basis": ("Căn cứ mục tiêu", "Basis of the target"),
     # forest carbon
     "assessed_ha": ("Diện tích rừng có hệ số (ha)", "Forest with a carbon factor (ha)"),
+    "assessed_pct": ("Tỷ lệ rừng có hệ số (%)", "Share of the forest with a factor (%)"),
     "no_factor_ha": ("Diện tích rừng chưa có hệ số (ha)", "Forest without a carbon factor (ha)"),
-    "carbon_assessed_tc": ("Các-bon phần có hệ số (tC)", "Carbon of the forest with a factor (tC)"),
-    "carbon_tc": ("Trữ lượng các-bon (tC)", "Carbon stock (tC)"),
-    "carbon_tco2e": ("Trữ lượng quy đổi (tCO2e)", "Carbon stock as CO2 equivalent (tCO2e)"),
-    "carbon_tc_per_ha": ("Các-bon bình quân (tC/ha)", "Mean carbon (tC/ha)"),
+    "carbon_assessed_tc": ("Các-bon phần rừng có hệ số (tC)", "Carbon of the forest with a factor (tC)"),
+    "carbon_assessed_tco2e": ("Quy đổi CO2e phần rừng có hệ số (tCO2e)",
+                              "Carbon of the forest with a factor as CO2 equivalent (tCO2e)"),
+    "carbon_tc": ("Trữ lượng các-bon toàn bộ rừng (tC)", "Carbon stock of all the forest (tC)"),
+    "carbon_tco2e": ("Quy đổi CO2e toàn bộ rừng (tCO2e)", "Carbon stock of all the forest as CO2 equivalent (tCO2e)"),
+    "carbon_tc_per_ha": ("Các-bon bình quân phần rừng có hệ số (tC/ha)", "Mean carbon of the forest with a factor (tC/ha)"),
     "carbon_tc_ha": ("Hệ số các-bon (tC/ha)", "Carbon factor (tC/ha)"),
     "factor_id": ("Mã hệ số", "Factor id"),
     "forest_type": ("Trạng thái rừng", "Forest type"),
     "volume_class": ("Cấp trữ lượng", "Volume class"),
     "origin": ("Nguồn gốc", "Origin"),
-    "carbon_before_tc": ("Các-bon đầu kỳ (tC)", "Carbon before (tC)"),
-    "carbon_after_tc": ("Các-bon cuối kỳ (tC)", "Carbon after (tC)"),
-    "carbon_change_tc": ("Biến động các-bon (tC)", "Carbon change (tC)"),
-    "carbon_change_tco2e": ("Biến động quy đổi (tCO2e)", "Change as CO2 equivalent (tCO2e)"),
+    "assessed_both_ha": ("Diện tích biết trữ lượng cả hai kỳ (ha)", "Area with known carbon in both years (ha)"),
+    "carbon_before_assessed_tc": ("Các-bon đầu kỳ, phần biết cả hai kỳ (tC)", "Carbon before, on that area (tC)"),
+    "carbon_after_assessed_tc": ("Các-bon cuối kỳ, phần biết cả hai kỳ (tC)", "Carbon after, on that area (tC)"),
+    "carbon_change_assessed_tc": ("Biến động các-bon, phần biết cả hai kỳ (tC)", "Carbon change on that area (tC)"),
+    "carbon_change_assessed_tco2e": ("Biến động quy đổi CO2e, phần biết cả hai kỳ (tCO2e)",
+                                     "Carbon change on that area as CO2 equivalent (tCO2e)"),
+    "carbon_before_tc": ("Các-bon đầu kỳ, toàn bộ rừng (tC)", "Carbon before, all the forest (tC)"),
+    "carbon_after_tc": ("Các-bon cuối kỳ, toàn bộ rừng (tC)", "Carbon after, all the forest (tC)"),
+    "carbon_change_tc": ("Biến động các-bon, toàn bộ rừng (tC)", "Carbon change, all the forest (tC)"),
+    "carbon_change_tco2e": ("Biến động quy đổi CO2e, toàn bộ rừng (tCO2e)",
+                            "Carbon change of all the forest as CO2 equivalent (tCO2e)"),
     "no_factor_before_ha": ("Rừng chưa có hệ số đầu kỳ (ha)", "Forest without a factor before (ha)"),
     "no_factor_after_ha": ("Rừng chưa có hệ số cuối kỳ (ha)", "Forest without a factor after (ha)"),
     # terrain and susceptibility (the class columns are generated below)
@@ -330,10 +345,15 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "zones_without_plant": {"status": ("Tình trạng hoạt động", "Operating status")},
     "canopy_change_purpose_": {"area_ha": ("Diện tích theo loại rừng (ha)", "Area of the forest purpose (ha)")},
     "forest_cover_protected_areas": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
-    "forest_status_by_purpose": _FORM_COLUMNS,
-    "forest_cover_official": {"forest_ha": ("Diện tích có rừng (ha)", "Forest (ha)"),
+    # the forms: "level" is a row's level in the classification (the layers' level is a PA's)
+    "forest_status_by_purpose": {**_FORM_COLUMNS, "level": ("Cấp", "Level")},
+    "forest_status_by_owner": {"level": ("Cấp", "Level")},
+    "forest_cover_official": {"level": ("Cấp", "Level"), "forest_ha": ("Diện tích có rừng (ha)", "Forest (ha)"),
                               "not_meeting_criteria_ha": ("Diện tích đã trồng chưa thành rừng (ha)", "Planted, not yet forest (ha)")},
     "forest_transitions_communes": {"area_ha": ("Diện tích (ha)", "Area (ha)")},
+    "carbon_by_class": {"area_ha": ("Diện tích rừng (ha)", "Forest area (ha)"),
+                        "carbon_tc": ("Trữ lượng các-bon (tC)", "Carbon stock (tC)"),
+                        "carbon_tco2e": ("Quy đổi CO2e (tCO2e)", "As CO2 equivalent (tCO2e)")},
     "forest_change_protected_areas": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
     "canopy_change_protected_areas_": {"area_ha": ("Diện tích trong tỉnh (ha)", "Area inside the province (ha)")},
     "crosswalk": {
@@ -376,6 +396,88 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
                      "declared": ("mã mới khai trong lớp", "new code declared in the layer"),
                      "unmatched": ("chưa khớp", "unmatched")},
 }
+
+#: columns of people and things counted one by one: written as whole numbers in every output
+#: (CSV, workbook, GeoPackage), however they were computed — an exposed population is an estimate
+#: by area share (``population × share of the area``) and a fraction of a person means nothing
+WHOLE_NUMBERS = frozenset({"population", "population_exposed", "buildings", "buildings_exposed", "events"})
+
+#: columns of codes that a Vietnamese sheet leaves out, by table id (or prefix): their Vietnamese
+#: reading is another column of the table (the quoted wording of a target; ``class_vi``)
+VI_OMIT: dict[str, tuple[str, ...]] = {"targets": ("target_id",), "hazard_events_": ("class",)}
+
+#: what an unknown number reads in a workbook cell (default :data:`gisplan._format.MISSING`):
+#: a total over the forest is unknown when part of it has no carbon factor
+UNKNOWN: dict[str, tuple[str, str]] = {
+    c: ("chưa tính được: có rừng chưa có hệ số", "unknown: some forest has no factor")
+    for c in ("carbon_tc", "carbon_tco2e", "carbon_before_tc", "carbon_after_tc", "carbon_change_tc",
+              "carbon_change_tco2e", "carbon_tc_per_ha")}
+UNKNOWN["carbon_assessed_tc"] = UNKNOWN["carbon_assessed_tco2e"] = ("không có rừng có hệ số",
+                                                                    "no forest with a factor")
+#: per table (or prefix) where an unknown means something else there
+UNKNOWN_BY_TABLE: dict[str, dict[str, tuple[str, str]]] = {
+    "carbon_by_class": {c: ("chưa có hệ số", "no factor") for c in ("carbon_tc_ha", "carbon_tc", "carbon_tco2e")},
+    "targets": {"target": ("Kế hoạch không nêu số", "no figure in the plan")},
+}
+
+def _carbon_factors() -> list[dict]:
+    """The titles of the shipped carbon factors (``layers/carbon_factors.toml``; they label
+    ``factor_id``), each defaulting to its id; none when the file is absent or unreadable."""
+    path = LAYERS_DIR / "carbon_factors.toml"
+    try:
+        factors = read_toml(path, "carbon factors file").get("factor", []) if path.exists() else []
+    except GisplanError:
+        return []
+    return [{"factor_id": str(f["id"]), "title_vi": f.get("title_vi", str(f["id"])),
+             "title_en": f.get("title_en", str(f["id"]))} for f in factors if "id" in f]
+
+
+#: the indicators of the 2030 tracker that are not headline numbers (layers/targets.toml), by id
+_TARGET_INDICATORS = {
+    "renewable_energy_share_pct": ("Tỷ lệ năng lượng tái tạo trong cơ cấu sử dụng năng lượng (%)",
+                                   "Renewable share of energy use (%)"),
+    "urban_wastewater_treated_pct": ("Nước thải sinh hoạt đô thị loại II trở lên được xử lý đạt quy chuẩn (%)",
+                                     "Domestic wastewater of class II+ towns treated to standard (%)"),
+    "urban_solid_waste_collected_pct": ("Chất thải rắn sinh hoạt đô thị được thu gom, xử lý (%)",
+                                        "Urban domestic solid waste collected and treated (%)"),
+    "rural_solid_waste_collected_pct": ("Chất thải rắn sinh hoạt nông thôn được thu gom, xử lý (%)",
+                                        "Rural domestic solid waste collected and treated (%)"),
+    "plastic_waste_t_year": ("Khối lượng chất thải nhựa (tấn/năm)", "Plastic waste (t/year)"),
+    "hazardous_waste_treated_pct": ("Chất thải nguy hại được thu gom, vận chuyển, xử lý theo quy định (%)",
+                                    "Hazardous waste collected, transported and treated as required (%)"),
+    "urban_air_quality_good_days_pct": ("Số ngày chất lượng không khí đô thị tốt, trung bình (%)",
+                                        "Days of good or moderate urban air quality (%)"),
+    "rural_households_clean_water_pct": ("Hộ gia đình nông thôn dùng nước sạch theo quy chuẩn (%)",
+                                         "Rural households using clean water to standard (%)"),
+    "urban_population_clean_water_pct": ("Dân số đô thị được cấp nước sạch tập trung (%)",
+                                         "Urban population supplied with clean piped water (%)"),
+    "solid_waste_programme_done": ("Chương trình tăng cường năng lực quản lý chất thải rắn sinh hoạt (1: đã hoàn thành)",
+                                   "Programme to strengthen domestic solid-waste management (1: done)"),
+    "regional_waste_infrastructure_done": ("Cơ sở hạ tầng khu xử lý chất thải tập trung cấp vùng (1: đã hoàn thành)",
+                                           "Infrastructure of regional waste-treatment areas (1: done)"),
+    "recycling_complexes_built": ("Khu liên hợp tái chế, xử lý chất thải liên vùng, liên xã đã xây dựng (khu)",
+                                  "Inter-regional recycling and waste-treatment complexes built (complexes)"),
+    "towns_class_v_central_wastewater_pct": ("Đô thị loại V trở lên có hệ thống xử lý nước thải tập trung (%)",
+                                             "Class V+ towns with a central wastewater system (%)"),
+    "contaminated_sites_remaining": ("Khu vực ô nhiễm hóa chất, thuốc bảo vệ thực vật chưa cải tạo (khu vực)",
+                                     "Sites contaminated by chemicals or pesticides not yet remediated (sites)"),
+    "single_use_plastics_programme_done": ("Chương trình hạn chế nhựa dùng một lần, túi nilon khó phân hủy "
+                                           "(1: đã triển khai)", "Programme against single-use plastics (1: done)"),
+    "provincial_air_quality_plan_issued": ("Kế hoạch quản lý chất lượng không khí cấp tỉnh (1: đã ban hành)",
+                                           "Provincial air-quality management plan (1: issued)"),
+}
+# the tracker's indicator column and the other coded values a Vietnamese sheet would show as ids
+VALUE_LABELS["indicator"] = {**{k: (vi, en) for k, vi, en, _d in HEADLINES}, **_TARGET_INDICATORS}
+VALUE_LABELS["class"] = {**{k: (vi, en) for k, vi, en in zip(_HAZARD.class_keys, _HAZARD.labels_vi,
+                                                              _HAZARD.labels_en, strict=True)},
+                         "no_data": ("Không có số liệu", "No data")}
+for _c in ("origin", "forest_type", "volume_class"):  # carbon_by_class writes a class it lacks as "unknown"
+    VALUE_LABELS[_c] = {"unknown": ("Chưa xác định", "Unknown")}
+VALUE_LABELS["factor_id"] = {f["factor_id"]: (f["title_vi"], f["title_en"]) for f in _carbon_factors()}
+VALUE_LABELS["comparison"] = {">=": ("≥", "≥"), "<=": ("≤", "≤"), "==": ("=", "="), ">": (">", ">"), "<": ("<", "<")}
+#: columns whose values are those of another column (labelled with its labels)
+LABELS_OF = {"origin_before": "origin", "origin_after": "origin"}
+
 
 def _lang(lang: str) -> int:
     return 1 if lang == "en" else 0
@@ -425,6 +527,21 @@ def column_titles(table: str, lang: str = "vi") -> dict[str, str]:
     """{column: title in ``lang``} of every known column, with the overrides of ``table`` applied."""
     i = _lang(lang)
     return {c: t[i] for c, t in {**COLUMNS, **_override(table)}.items()}
+
+
+def vi_columns(table: str, columns) -> list:
+    """The columns of ``table`` a Vietnamese sheet shows (:data:`VI_OMIT` left out), in order."""
+    omit = next((v for k, v in VI_OMIT.items() if _matches(k, table)), ())
+    return [c for c in columns if c not in omit]
+
+
+def unknown_text(column: str, lang: str = "vi", table: str | None = None) -> str:
+    """What an unknown number of ``column`` (of ``table``) reads in a written table: "không có số
+    liệu" / "no data", or why it is unknown (:data:`UNKNOWN`, :data:`UNKNOWN_BY_TABLE`) — never a
+    blank or 0."""
+    by_table = next((v for k, v in UNKNOWN_BY_TABLE.items() if table is not None and _matches(k, table)), {})
+    found = by_table.get(column) or UNKNOWN.get(column)
+    return found[_lang(lang)] if found else MISSING["en" if lang == "en" else "vi"]
 
 
 def value_label(column: str, value, lang: str = "vi"):

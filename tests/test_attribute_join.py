@@ -146,3 +146,59 @@ def test_the_sites_sources_page_lists_the_joined_table(tmp_path):
     (tmp_path / "dan_so.csv").write_text("ma,dan_so\n101,1\n", encoding="utf-8")
     page = _metadata_page(_catalog(tmp_path, JOIN), SimpleNamespace(meta={}))
     assert "<td>communes ← dan_so.csv</td><td>Dân số (nối theo code)</td><td></td><td>Cục Thống kê</td>" in page
+
+
+def _rivers(folder):
+    """Three river sections named by sub-basin in ASCII, as the GMS Atlas file names them."""
+    geoms = [shapely.LineString([(430_000 + 1000 * i, 2_380_000), (431_000 + 1000 * i, 2_380_500)]) for i in range(3)]
+    gpd.GeoDataFrame({"ARCID": [67499, 67500, 70000], "Sub_Name": ["Cau", "Cau", "Gam"]}, geometry=geoms,
+                     crs=9213).to_file(folder / "rivers.gpkg", driver="GPKG")
+    head = ('[layers.rivers]\ntype = "river_sections"\npath = "rivers.gpkg"\n'
+            'columns = { ARCID = "section_id", Sub_Name = "river_name" }\n')
+    return head
+
+
+def test_a_name_table_written_in_the_catalog_names_what_it_lists(tmp_path):
+    head = _rivers(tmp_path)
+    (tmp_path / "catalog.toml").write_text(
+        head + '[[layers.rivers.join]]\non = "river_name"\nvalues = { "cau" = "Nhánh sông Cầu", "Lo" = "Sông Lô" }\n'
+        '[[layers.rivers.join]]\non = "section_id"\ncolumn = "river_name"\n'
+        'values = { "0067500" = "Sông Cầu", "67499" = "Sông Công" }\n', encoding="utf-8")
+    gdf = read_catalog_layer(load_catalog(tmp_path / "catalog.toml"), "rivers")
+    # names compared however written ("cau" = "Cau"), codes however written ("0067500" = 67500); the
+    # section no table lists keeps its own name (not unknown)
+    assert gdf["river_name"].tolist() == ["Sông Công", "Sông Cầu", "Gam"]
+    first, second = gdf.attrs["gisplan"]["joins"]
+    assert (first["matched"], first["unused"], second["matched"], second["match"]) == (2, 1, 2, "code")
+    unused = [i["message"] for i in gdf.attrs["gisplan"]["issues"] if i["code"] == "join_unused"]
+    assert len(unused) == 1 and "river_name Lo" in unused[0]
+    assert not [i for i in gdf.attrs["gisplan"]["issues"] if i["code"] == "join_unmatched"]
+
+
+def test_a_name_table_in_the_catalog_is_checked(tmp_path):
+    head = _rivers(tmp_path)
+    for join, says in (('on = "river_name"\nvalues = { "Cau" = "Sông Cầu" }\npath = "x.csv"\n', "not 'path'"),
+                       ('on = "river_name"\ncolumn = "ten_song"\nvalues = { "Cau" = "Sông Cầu" }\n',
+                        "has no column 'ten_song'"),
+                       ('on = "river_name"\nvalues = { "Cau" = 1 }\n', "must be a table of the layer's river_name"),
+                       ('values = { "Cau" = "Sông Cầu" }\n', "key 'on' is missing")):
+        (tmp_path / "catalog.toml").write_text(head + "[[layers.rivers.join]]\n" + join, encoding="utf-8")
+        with pytest.raises(CatalogError, match=says):
+            load_catalog(tmp_path / "catalog.toml")
+
+
+@pytest.mark.realdata
+def test_real_rivers_have_display_names(real_data):
+    """The GMS file's sections carry their sub-basin in ASCII ("Cau", "Song Ky Cung"); the real
+    catalog's name tables give every section in the province a Vietnamese name."""
+    from gisplan.store import LayerStore
+
+    rivers = LayerStore(load_catalog("layers/real.toml")).get("river_sections")
+    names = dict(zip(rivers["section_id"].astype(str), rivers["river_name"], strict=True))
+    assert names["67500"] == "Sông Cầu" and names["67499"] == "Sông Công"
+    assert set(rivers["river_name"]) == {"Sông Cầu", "Sông Công", "Nhánh sông Cầu", "Nhánh sông Kỳ Cùng",
+                                         "Nhánh sông Gâm", "Nhánh sông Hồng"}
+    # SOURCE.md (hydroviet_gms): the Cầu sub-basin 206.9 km inside the province, the Gâm 53.0 km
+    km = rivers.assign(km=rivers.length / 1000).groupby("river_name")["km"].sum()
+    assert km[["Sông Cầu", "Sông Công", "Nhánh sông Cầu"]].sum() == pytest.approx(206.9, rel=0.01)
+    assert km["Nhánh sông Gâm"] == pytest.approx(53.0, rel=0.01)

@@ -172,3 +172,37 @@ def test_demo_forest_status_carries_the_factor_columns(demo_small):
     assert prov["forest_ha"] == pytest.approx(by_class["area_ha"].sum(), rel=1e-6)
     # plantations have no factor in the shipped file: the province total is unknown, not 0
     assert prov["no_factor_ha"] > 0 and math.isnan(prov["carbon_tc"])
+
+
+def test_carbon_change_on_the_land_known_in_both_years(factors):
+    """By hand: acacia planted 2018 has no factor in 2020 (2 years old) and 25 tC/ha in 2024; the
+    50 ha of poor natural forest in B (60 tC/ha) are cleared by 2024 (mapped, not forest: 0 tC)."""
+    before = parcels(2020, 2018)
+    after = parcels(2024, 2018)
+    after.loc[after["parcel_id"] == "p3", "meets_criteria"] = False
+    t = carbon_change(before, after, UNITS, unit_id="code", factors=factors).set_index("code")
+    # A: only p1 (50 ha × 125 tC/ha) is known in both years; its acacia has no factor in 2020
+    assert t.loc["A", "assessed_both_ha"] == pytest.approx(50)
+    assert t.loc["A", ["carbon_before_assessed_tc", "carbon_after_assessed_tc"]].tolist() == pytest.approx([6250, 6250])
+    assert t.loc["A", "carbon_change_assessed_tc"] == pytest.approx(0)
+    # B: the cleared 50 ha lose 3,000 tC (11,000 tCO2e); its acacia is left out
+    assert t.loc["B", "assessed_both_ha"] == pytest.approx(50)
+    assert t.loc["B", "carbon_change_assessed_tc"] == pytest.approx(-3000)
+    assert t.loc["B", "carbon_change_assessed_tco2e"] == pytest.approx(-11000)
+    # the totals over all the forest are unknown (acacia without a factor in 2020), never 0
+    assert t.loc["A", "no_factor_before_ha"] == pytest.approx(50) and t.loc["A", "no_factor_after_ha"] == 0
+    assert t[["carbon_before_tc", "carbon_change_tc"]].isna().all().all()
+    # a lot of unknown status in either year is not known: left out
+    unknown = after.assign(meets_criteria=after["meets_criteria"].astype("boolean"))
+    unknown.loc[unknown["parcel_id"] == "p1", "meets_criteria"] = pd.NA
+    t = carbon_change(before, unknown, UNITS, unit_id="code", factors=factors).set_index("code")
+    assert t.loc["A", "assessed_both_ha"] == pytest.approx(0) and t.loc["A", "carbon_change_assessed_tc"] == 0
+
+
+def test_carbon_stock_shows_the_assessed_part_beside_the_rest(factors):
+    t = carbon_stock(parcels(2024, 2022), UNITS, unit_id="code", factors=factors).set_index("code")
+    # A: 50 ha rich (6,250 tC) assessed, 50 ha young acacia without a factor
+    assert t.loc["A", "assessed_pct"] == pytest.approx(50)
+    assert t.loc["A", "carbon_assessed_tco2e"] == pytest.approx(6250 * 44 / 12)
+    cols = list(t.columns)
+    assert cols.index("carbon_assessed_tc") + 3 == cols.index("no_factor_ha") < cols.index("carbon_tc")

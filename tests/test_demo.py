@@ -153,6 +153,65 @@ def test_theme_layers_have_what_indicators_need(layers, catalog):
     assert (layers["monitoring_stations"].medium == "air").any()
 
 
+def test_dem_has_the_relief_of_the_province(catalog, layers):
+    """Tam Đảo reaches ~1,500 m and the northern mountains are steep: slopes over 25° exist, so the
+    landslide classes are not all low (the first demo DEM had no slope over 25°)."""
+    from gisplan.indicators.terrain import terrain_stats
+
+    dem = open_raster("dem", catalog=catalog)
+    relief = terrain_stats(dem, layers["protected_areas"], id_column="feature_id").set_index("feature_id")
+    assert 1_300 < relief.loc["TAMDAO", "elevation_max_m"] < 1_700  # SRTM inside the province: 1,546 m
+    communes = layers["communes"]
+    t = terrain_stats(dem, communes, id_column="code").set_index("code")
+    north = communes.set_index("code").geometry.centroid.y > communes.geometry.centroid.y.median()
+    assert t.loc[north[north].index, "slope_mean_deg"].mean() > 2 * t.loc[north[~north].index, "slope_mean_deg"].mean()
+    # at the small demo's 240 m cells, half the communes still have slopes over 25°
+    assert (t["steep_pct"] > 0).sum() >= 30
+    with rasterio.open(dem.path) as ds:
+        z = ds.read(1)
+    assert z[z != ds.nodata].min() < 30  # the midland valley floors
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_dem_south_west_is_like_the_real_srtm_tile(layers, real_data):
+    """The full-size demo DEM (90 m) over the part of the province the real SRTM tile N21E105
+    covers (west of 106° E, south of 22° N) has the real tile's elevations and slopes: slopes by
+    the same Horn method on both, after the real tile is warped to the same 90 m grid."""
+    from rasterio.features import rasterize
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    from gisplan.demo.dem import make_dem, relief_anchors
+    from gisplan.indicators.terrain import slope_deg
+
+    def south_west(shape, transform, province):
+        rows, cols = np.indices(shape)
+        x, y = rasterio.transform.xy(transform, rows.ravel(), cols.ravel())
+        lon, lat = Transformer.from_crs(9213, 4326, always_xy=True).transform(np.asarray(x), np.asarray(y))
+        inside = rasterize([(province, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8").astype(bool)
+        return inside & ((lon < 106.0) & (lat < 22.0)).reshape(shape)
+
+    def describe(z, transform, mask):
+        s = slope_deg(z.astype(float), 90.0, 90.0)[mask]
+        return {"max_m": float(z[mask].max()), "median_slope": float(np.nanmedian(s)),
+                "steep_share": float(np.nanmean(s > 25))}
+
+    z, t = make_dem(layers["province"].geometry.iloc[0], layers["river_sections"], 90.0,
+                    np.random.default_rng([2030, 9213]), **relief_anchors(layers["protected_areas"]))
+    demo = describe(z, t, south_west(z.shape, t, layers["province"].geometry.iloc[0]))
+    real_province = gpd.read_file(real_data / "bando2025_thanglequoc" / "thai_nguyen_2025_province.geojson").to_crs(9213)
+    with rasterio.open(real_data / "srtm3_n21e105_vvnb" / "N21E105.hgt") as src:
+        rt, w, h = calculate_default_transform(src.crs, "EPSG:9213", src.width, src.height, *src.bounds, resolution=90.0)
+        zr = np.full((h, w), np.nan, dtype="float32")
+        reproject(rasterio.band(src, 1), zr, dst_transform=rt, dst_crs="EPSG:9213", resampling=Resampling.bilinear,
+                  src_nodata=src.nodata, dst_nodata=np.nan)
+    real = describe(zr, rt, south_west(zr.shape, rt, real_province.geometry.iloc[0]) & np.isfinite(zr))
+    # real: 1,546 m, median slope 5.1°, 6.3 % steeper than 25° (the first demo DEM: 0.5 % over the province)
+    assert abs(demo["max_m"] - real["max_m"]) < 0.1 * real["max_m"], (demo, real)
+    assert abs(demo["median_slope"] - real["median_slope"]) < 1.5, (demo, real)
+    assert 0.5 * real["steep_share"] < demo["steep_share"] < 2 * real["steep_share"], (demo, real)
+
+
 def test_deterministic_and_manifest(tmp_path):
     a = build_demo(tmp_path / "a", size="small", seed=7)
     b = build_demo(tmp_path / "b", size="small", seed=7)
@@ -160,7 +219,8 @@ def test_deterministic_and_manifest(tmp_path):
         ga, gb = gpd.read_file(a / name), gpd.read_file(b / name)
         assert ga.drop(columns="geometry").equals(gb.drop(columns="geometry"))
         assert ga.geometry.geom_equals_exact(gb.geometry, 0).all()
-    assert (a / "tree_cover_2024.tif").read_bytes() == (b / "tree_cover_2024.tif").read_bytes()
+    for name in ("tree_cover_2024.tif", "dem.tif"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
     manifest = json.loads((a / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["note"] == SYNTHETIC_NOTE and manifest["counts"]["communes"] == 92
     assert is_built(a, seed=7, size="small") and not is_built(a, seed=8, size="small")

@@ -279,7 +279,9 @@ def test_cli_hazard(tmp_path):
 
 
 def test_demo_dem_and_event_inventory(demo_small):
-    """The demo's DEM has the Tam Đảo range and its events fall mostly in the high classes."""
+    """The demo's DEM has the Tam Đảo range, its events fall mostly in the high classes, and the
+    high classes are a real part of the province (the first, flat demo DEM put 0.36 % of the area
+    in them, so every recorded slide read as 175 times the density the area alone gives)."""
     from gisplan.catalog import load_catalog
     from gisplan.indicators.terrain import terrain_stats
     from gisplan.io import open_raster, read_catalog_layer
@@ -290,7 +292,6 @@ def test_demo_dem_and_event_inventory(demo_small):
     pas = read_catalog_layer(catalog, "protected_areas")
     relief = terrain_stats(dem, pas, id_column="feature_id").set_index("feature_id")
     assert relief.loc["TAMDAO", "elevation_max_m"] > 1_200
-    assert relief["slope_mean_deg"].idxmax() in ("TAMDAO", "THANSA", "KIMHY")
     communes = read_catalog_layer(catalog, "communes")
     events = read_catalog_layer(catalog, "hazard_events")
     assert set(events["event_type"]) <= {"landslide", "flash_flood", "flood"}
@@ -300,7 +301,10 @@ def test_demo_dem_and_event_inventory(demo_small):
     for hz in ("landslide", "flash_flood"):
         high = rate[(rate["hazard"] == hz) & rate["class"].isin(["high", "very_high"])]
         assert high["events_pct"].sum() > 2 * high["area_pct"].sum(), (hz, high)
+        assert high["area_pct"].sum() > 1.0, (hz, high)
     out = exposure_by_unit(r, communes)
+    # the landslide headline (communes with ≥ 10 % of their area high or very high) is not zero
+    assert (out.loc[out["hazard"] == "landslide", "exposed_pct"] >= 10).any()
     parts = out[[f"{k}_ha" for k in r.config.class_keys]].sum(axis=1) + out["nodata_ha"]
     assert (np.abs(parts - out["area_ha"]) / out["area_ha"]).max() < 1e-3
 

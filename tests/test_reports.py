@@ -216,3 +216,88 @@ def test_summary_target_status_in_the_output_language():
     en, _ = summary(res, lang="en")
     assert "| Tỷ lệ che phủ rừng đạt 47 % | 45 % | >= 47 % | Chưa đạt |" in vi
     assert "| Tỷ lệ che phủ rừng đạt 47 % | 45 % | >= 47 % | Not met |" in en
+
+
+def test_people_are_whole_numbers_in_every_output(tmp_path):
+    """Population and the exposed population (population × area share, an estimate) are written
+    in whole people: the CSV, the workbook and the GeoPackage's rounding alike; unknown stays unknown."""
+    from gisplan.indicators.run import IndicatorResults
+    from gisplan.reports import round_table
+
+    table = pd.DataFrame({"code": ["01", "02", "03"], "name": ["Xã A", "Xã B", "Xã C"],
+                          "exposed_pct": [14.1578, 6.6011, float("nan")],
+                          "population": [18237.0, 7520.0, float("nan")],
+                          # 18,237 × 14.1578 % = 2,581.96 people; 7,520 × 6.6011 % = 496.40
+                          "population_exposed": [18237 * 0.141578, 7520 * 0.066011, float("nan")]})
+    res = IndicatorResults(tables={"hazard_landslide_communes": table}, meta={"title": "t"})
+    paths = write_reports(res, tmp_path)
+    csv = (paths["csv"] / "hazard_landslide_communes.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert csv[1].endswith(",18237,2582") and csv[2].endswith(",7520,496") and csv[3].endswith(",,")
+    ws = openpyxl.load_workbook(paths["excel"])["Nhạy cảm sạt lở - xã"]
+    heads = [c.value for c in ws[2]]
+    pop, exposed = heads.index("Dân số (người)") + 1, heads.index("Dân số trong vùng mức cao, rất cao (người, ước tính)") + 1
+    assert (ws.cell(3, pop).value, ws.cell(3, exposed).value) == (18237, 2582)
+    assert ws.cell(3, pop).number_format == "#,##0" and ws.cell(4, exposed).value == 496
+    assert ws.cell(5, exposed).value == "không có số liệu"  # unknown in words, not a blank
+    assert round_table(table)["population_exposed"].tolist()[:2] == [2582, 496]
+
+
+def _codes() -> set[str]:
+    """Every coded value a Vietnamese sheet could show as an id (lower-case codes of the layer
+    types, of the indicators, of the targets)."""
+    import re
+
+    from gisplan.catalog import load_layer_types
+    from gisplan.indicators.targets import load_targets
+    from gisplan.tables import VALUE_LABELS
+
+    codes = {v for t in load_layer_types().values() for a in t.attributes.values() for v in (a.allowed or ())}
+    codes |= {k for labels in VALUE_LABELS.values() for k in labels}
+    codes |= set(load_targets()["target_id"]) | set(load_targets()["indicator"]) | {"unknown", "no_data"}
+    return {str(c) for c in codes if re.search("[a-z]", str(c))}
+
+
+def test_vietnamese_sheets_label_every_coded_value(results, tmp_path):
+    paths = write_reports(results, tmp_path)
+    wb = openpyxl.load_workbook(paths["excel"])
+    codes = _codes()
+    assert {"renewable_energy", "renewable_energy_share_pct", "very_low", "natural", "national_park"} <= codes
+    seen = {(ws.title, c.value) for ws in wb.worksheets[1:] for row in ws.iter_rows(min_row=3) for c in row
+            if isinstance(c.value, str) and c.value in codes}
+    assert not seen, sorted(seen)[:10]
+    targets = wb["Mục tiêu 2030"]
+    heads = [c.value for c in targets[2]]
+    assert "Mã mục tiêu" not in heads  # the target's id: its quoted wording is the reading
+    indicators = {targets.cell(r, heads.index("Chỉ tiêu") + 1).value for r in range(3, targets.max_row + 1)}
+    assert "Tỷ lệ năng lượng tái tạo trong cơ cấu sử dụng năng lượng (%)" in indicators
+    events = wb["Kiểm chứng sạt lở"]
+    assert [c.value for c in events["A"][2:8]] == ["Rất thấp", "Thấp", "Trung bình", "Cao", "Rất cao",
+                                                   "Không có số liệu"]
+
+
+def test_carbon_sheets_show_the_assessed_part_and_its_change(results, tmp_path):
+    """Most of the demo's forest has no carbon factor (bamboo, limestone, plantations): the sheets
+    give the carbon of the rest beside it, say in words why the total is unknown, and the change
+    sheets hold carbon."""
+    paths = write_reports(results, tmp_path)
+    wb = openpyxl.load_workbook(paths["excel"])
+    ws = wb["Các-bon rừng - tỉnh"]
+    heads = [c.value for c in ws[2]]
+    row = {h: ws.cell(3, j).value for j, h in enumerate(heads, 1)}
+    prov = results["carbon_province"].iloc[0]
+    assert row["Các-bon phần rừng có hệ số (tC)"] == pytest.approx(prov["carbon_assessed_tc"], abs=1e-3)
+    assert row["Diện tích rừng chưa có hệ số (ha)"] == pytest.approx(prov["no_factor_ha"], abs=1e-3)
+    assert row["Trữ lượng các-bon toàn bộ rừng (tC)"] == "chưa tính được: có rừng chưa có hệ số"
+    assert heads.index("Các-bon phần rừng có hệ số (tC)") < heads.index("Diện tích rừng chưa có hệ số (ha)")
+    change = results["carbon_change_province"].iloc[0]
+    ws = wb["Biến động các-bon - tỉnh"]
+    heads = [c.value for c in ws[2]]
+    got = ws.cell(3, heads.index("Biến động các-bon, phần biết cả hai kỳ (tC)") + 1).value
+    assert isinstance(got, float) and got == pytest.approx(change["carbon_change_assessed_tc"], abs=1e-3)
+    # the land known in both years is part of the forest assessed in each year
+    stock_2024 = results["carbon_province"].iloc[0]
+    assert 0 < change["carbon_after_assessed_tc"] <= stock_2024["carbon_assessed_tc"] + 1e-6
+    assert change["carbon_change_assessed_tc"] == pytest.approx(
+        change["carbon_after_assessed_tc"] - change["carbon_before_assessed_tc"])
+    cover = " ".join(str(c.value) for c in wb["Thông tin"]["A"] if c.value)
+    assert "Các-bon của phần rừng có hệ số" in cover and "dân số của xã × tỷ lệ diện tích" in cover

@@ -51,6 +51,8 @@ def indicators_cmd(catalog_path, out_dir, overwrite, progress, **options):
     for name, notes in results.meta.get("notes", {}).items():
         for note in notes:
             click.echo(f"  note {name}: {note}")
+    for ls in results.meta.get("layer_sets", []):  # several layers of one type: which were used, why
+        click.echo(f"  layers {ls['type']}: {ls['note_en']}")
     for q in results.meta.get("layer_quality", []):
         c = q.get("clip") or {}
         if c.get("cut") or c.get("dropped_outside") or c.get("dropped_slivers"):

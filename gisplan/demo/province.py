@@ -42,9 +42,11 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "7"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
+GENERATOR_VERSION = "8"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
 # 5: named sites at approximate positions kept inside the synthetic outline; 6: roads;
-# 7: forest-status lots delivered as FRMS Shapefiles (Vietnamese field set) with the other land
+# 7: forest-status lots delivered as FRMS Shapefiles (Vietnamese field set) with the other land;
+# 8: the DEM with the province's relief (dissected northern mountains, Tam Đảo ~1,500 m, slopes
+# over 25°) and the events drawn on it
 #: the forest-status layers, written as the FRMS Shapefiles an office delivers (gisplan.demo.lots):
 #: name → (year, TCVN3 text without .cpg)
 FRMS_LAYERS = {"forest_status_2020": (2020, True), "forest_status_2024": (2024, False)}

@@ -117,10 +117,13 @@ def climate_steps(run: Run) -> None:
                                         name_column="name", roads=_present(L, "roads"),
                                         urban_areas=_present(L, "urban_areas"))
             t = t.drop(columns=["hazard"])
-            run.note(f"hazard_{hz}_communes", hazard.NOTE + "; population in the high classes is in "
-                     "proportion to area",
+            run.note(f"hazard_{hz}_communes", hazard.NOTE + "; the population in the high and very high "
+                     "classes is an estimate by area share: the commune's population × the share of its area in "
+                     "those classes (people taken as spread evenly over the commune), written in whole people",
                      "chỉ số nhạy cảm tương đối (chồng xếp có trọng số các yếu tố), không phải xác suất "
-                     "hay dự báo; dân số trong vùng nhạy cảm cao tính theo tỷ lệ diện tích")
+                     "hay dự báo; dân số trong vùng nhạy cảm cao, rất cao là số ước tính theo tỷ lệ diện tích: "
+                     "dân số của xã × tỷ lệ diện tích của xã ở các mức đó (coi dân cư phân bố đều trong xã), "
+                     "làm tròn đến người")
             if hz == "landslide":
                 run.headline(HEADLINE, high_share_count(t))
             return t

@@ -217,8 +217,7 @@ def carbon_steps(run: Run) -> None:
             second_year(L)
             units, unit_id = units_of(L, key)
             return carbon.carbon_change(L.get("forest_status", 0), L.get("forest_status", -1), units,
-                                        unit_id=unit_id, factors=f,
-                                        pieces={"before": lot_pieces(L, 0, key), "after": lot_pieces(L, -1, key)})
+                                        unit_id=unit_id, factors=f, pieces=year_pieces(L, key))
         return fn
 
     noted("carbon_communes", stock("communes"))

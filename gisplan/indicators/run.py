@@ -160,6 +160,7 @@ class Runner:
         if bar is not None:
             bar.close()
         self.results.meta["layer_quality"] = self.store.quality()
+        self.results.meta["layer_sets"] = [ls.as_meta() for ls in self.store.layer_sets()]  # several of one type
         self.results.meta["study_area"] = self.store.study_area_source
         return self.results
 

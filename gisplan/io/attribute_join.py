@@ -80,9 +80,45 @@ def join_attributes(frame: pd.DataFrame, joins: Sequence[TableJoin], *, entry_na
     """
     out, notes = frame, []
     for join in joins:  # each returns a new frame
-        out, note = _join_one(out, join, entry_name=entry_name, report=report)
+        one = _join_values if join.values is not None else _join_one
+        out, note = one(out, join, entry_name=entry_name, report=report)
         notes.append(note)
     return out, notes
+
+
+def _join_values(frame: pd.DataFrame, join: TableJoin, *, entry_name: str,
+                 report: ValidationReport) -> tuple[pd.DataFrame, dict]:
+    """A table written in the catalog (``values``): the features whose ``on`` value it lists get
+    its value in ``column``; the others keep theirs (the table names what it knows, e.g. the
+    rivers inside the province of a nationwide file). Keys it lists that no feature has are
+    reported (``join_unused``)."""
+    where = f"catalog entry {entry_name!r}, key 'join' (values)"
+    if join.on not in frame.columns:
+        raise CatalogError(f"{where}: the layer has no column {join.on!r} to join on; 'on' names a column "
+                           f"of the layer after renaming ({', '.join(map(str, _plain(frame))) or 'none'})")
+    keys = pd.Series(list(join.values), dtype=object)
+    match = join.match if join.match != "auto" else _match_kind(frame[join.on], keys)
+    left, right = _normalised(frame[join.on], match), _normalised(keys, match)
+    dup = right.notna() & right.duplicated(keep=False)
+    if dup.any():
+        raise SchemaError(f"{where}: {', '.join(map(repr, keys[dup]))} are one key once compared as {match}s; "
+                          f"list each {join.on} once")
+    lookup = pd.Series(list(join.values.values()), index=right.to_numpy(), dtype=object)
+    new = left.map(lookup)
+    matched = new.notna().to_numpy()
+    out = frame.copy()
+    old = out[join.column] if join.column in out.columns else pd.Series(None, index=out.index, dtype=object)
+    out[join.column] = pd.Series(np.where(matched, new.to_numpy(dtype=object), old.to_numpy(dtype=object)),
+                                 index=frame.index, dtype=object)
+    unused = [k for k, n in zip(keys, right, strict=True) if n not in set(left.dropna())]
+    if unused:
+        report.add("warning", "join_unused", f"{where}: {len(unused)} of the values listed match no feature "
+                   f"({join.on} {', '.join(map(str, unused[:MAX_ROWS_PER_PROBLEM]))})")
+    note = {"table": "the catalog's values", "on": join.on, "key": join.on, "columns": {join.on: join.column},
+            "match": match, "matched": int(matched.sum()), "unmatched": int((~matched).sum()),
+            "unused": len(unused), "source": join.source}
+    log.info("%s: %d of %d features renamed", where, note["matched"], len(frame))
+    return out, note
 
 
 def _join_one(frame: pd.DataFrame, join: TableJoin, *, entry_name: str,

@@ -336,8 +336,10 @@ def _join_row(catalog: Catalog, entry, join) -> str:
     """A row for a table joined to ``entry`` on read (catalog ``join``): what it adds and its source."""
     h = html.escape
     attrs = catalog.layer_type(entry.type).attributes
-    added = ", ".join(attrs[c].title_vi if c in attrs else c for c in join.columns.values())
-    return (f"<tr><td>{h(entry.name)} ← {h(join.path.name)}</td><td>{h(added)} (nối theo {h(join.on)})</td>"
+    cols = join.columns.values() if join.values is None else [join.column]
+    added = ", ".join(attrs[c].title_vi if c in attrs else c for c in cols)
+    table = join.path.name if join.path is not None else "bảng trong danh mục"
+    return (f"<tr><td>{h(entry.name)} ← {h(table)}</td><td>{h(added)} (nối theo {h(join.on)})</td>"
             f"<td></td><td>{h(join.source)}</td><td>{h(join.licence)}</td><td></td></tr>")
 
 
@@ -348,6 +350,9 @@ def _metadata_page(catalog: Catalog, results) -> str:
         f"<td>{h(e.source)}</td><td>{h(e.licence)}</td><td class='num'>{h(_vn_date(e.date))}</td></tr>"
         + "".join(_join_row(catalog, e, j) for j in e.joins) for e in catalog)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)}</p>" if catalog.synthetic else ""
+    sets = results.meta.get("layer_sets") or []  # several layers of one type: which were used and why
+    sets = ("<h2>Nhiều lớp dữ liệu cùng loại</h2><ul>" + "".join(f"<li>{h(ls['note_vi'])}</li>" for ls in sets)
+            + "</ul>") if sets else ""
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Nguồn dữ liệu — gisplan</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head><body>
 <header><h1>Nguồn dữ liệu, giấy phép và hệ tọa độ</h1></header><main>{note}
@@ -357,5 +362,6 @@ trên web bằng phép chuyển đổi 7 tham số chính thức (EPSG:6960). Di
 Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search, leaflet-groupedlayercontrol (MIT/BSD),
 protomaps-leaflet kèm PMTiles (BSD-3-Clause), kèm trong thư mục assets/vendor.</p>
 <table><tr><th>Lớp</th><th>Loại</th><th>Năm</th><th>Nguồn</th><th>Giấy phép</th><th>Ngày</th></tr>{rows}</table>
+{sets}
 <p>Ngày tham chiếu: {h(results.meta.get('reference_date', ''))} · lập ngày {h(results.meta.get('created', ''))}</p>
 <p><a href="index.html">← Trang chủ</a></p></main></body></html>"""

@@ -35,6 +35,7 @@ from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, LayerType, load_catalog, load_layer_types
 from gisplan.errors import DataMissingError, GisplanError, OptionError, data_missing
 from gisplan.indicators.options import DEFAULTS, IndicatorOptions
+from gisplan.layer_sets import used_entries
 from gisplan.maps.style import classify
 from gisplan.store import LayerStore
 
@@ -442,9 +443,7 @@ def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
     for type_id in get_theme(theme).source_types():
         if type_id not in catalog.types:
             continue
-        for e in catalog.of_type(type_id):
-            if not e.path.exists():
-                continue
+        for e in used_entries(catalog, type_id):  # the layers a run draws (gisplan.layer_sets)
             title = (e.title_vi if lang == "vi" else e.title_en) or catalog.layer_type(e.type).title(lang)
             name = f"{title} {e.year}" if e.year else title
             source = e.source.strip() or ("nguồn chưa ghi" if lang == "vi" else "source not stated")
