@@ -9,7 +9,10 @@ PIP := $(PY) -m pip
 # pip flags for the package installs (quiet by default; `make V=1` shows everything)
 PIPFLAGS := $(if $(V),,-q) --disable-pip-version-check
 
-.PHONY: demo test venv install-demo install-test test-tools lint bench clean
+.PHONY: demo test venv install-demo install-test test-tools lint bench clean catalogs
+
+# the CLI's message catalogs (po/<lang>.po) compiled for gettext; `pip install` compiles them too
+CATALOGS := $(patsubst po/%.po,gisplan/cli/locale/%/LC_MESSAGES/gisplan.mo,$(wildcard po/*.po))
 
 $(VENV)/bin/python:
 	@bash scripts/ensure_python_venv.sh $(PYTHON)
@@ -27,7 +30,12 @@ $(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
 
 venv: $(VENV)/.stamp-demo
 
-demo: $(VENV)/.stamp-demo
+gisplan/cli/locale/%/LC_MESSAGES/gisplan.mo: po/%.po gisplan/cli/_po.py | $(VENV)/bin/python
+	$(PY) gisplan/cli/_po.py $< $@
+
+catalogs: $(CATALOGS)
+
+demo: $(VENV)/.stamp-demo $(CATALOGS)
 	$(VENV)/bin/gisplan demo
 
 # Debian programs the tests drive: chromium (Playwright drives /usr/bin/chromium;
@@ -35,7 +43,7 @@ demo: $(VENV)/.stamp-demo
 test-tools:
 	@bash scripts/install_test_tools.sh
 
-test: $(VENV)/.stamp-test test-tools
+test: $(VENV)/.stamp-test test-tools $(CATALOGS)
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.stamp-test
@@ -47,4 +55,4 @@ bench: $(VENV)/.stamp-test test-tools
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf data/demo reports maps/*.html maps/assets build *.egg-info
+	rm -rf data/demo reports maps/*.html maps/assets build *.egg-info gisplan/cli/locale
