@@ -286,10 +286,11 @@ def info_cmd(name, catalog_path):
     if ltype.source:
         click.echo(_("usual source: {source}\nlicence: {licence}\ndate: {date}").format(
             source=ltype.source, licence=ltype.licence, date=ltype.date))
+    width = max(9, len(_("required")), len(_("optional")))
     for a in ltype.attributes.values():
         flag = _("required") if a.required else _("optional")
         unit = f" [{a.unit}]" if a.unit else ""
-        click.echo(f"  {a.name:22} {a.type:6} {flag:9} {a.title_vi}{unit}")
+        click.echo(f"  {a.name:22} {a.type:6} {flag:{width}} {a.title_vi}{unit}")
         if a.allowed:
             for code, label in zip(a.allowed, a.labels_vi or a.allowed, strict=True):
                 click.echo(f"      {code:26} {label}")
