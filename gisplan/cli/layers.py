@@ -8,7 +8,7 @@ import click
 
 from gisplan import ValidationReport
 from gisplan.catalog import Catalog, CatalogPath, default_catalog_path, load_catalog
-from gisplan.cli.i18n import N_, _, ngettext
+from gisplan.cli.i18n import N_, _, language, ngettext
 from gisplan.cli.text_table import text_table
 from gisplan.encoding import normalize_encoding
 from gisplan.errors import GisplanError, LayerNotFoundError, OutputExistsError
@@ -150,12 +150,15 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
         n_errors += counts[0]
         status = _("OK") if not any(counts) else _("{errors} error(s), {warnings} warning(s)").format(
             errors=counts[0], warnings=counts[1])
-        read_as = f"{ltype or _(NO_TYPE)}" + (f", {schema['title_en']}" if not is_raster and schema else "")
+        vi = language() == "vi"  # the field set and the numbering have their Vietnamese names
+        read_as = f"{ltype or _(NO_TYPE)}" + (f", {schema['title' if vi else 'title_en']}" if not is_raster and schema
+                                              else "")
         # the path once, in the header line; the rows name what is wrong, wrapped to fit the terminal
         inside = " " + _("(layer {layer})").format(layer=inner) if inner else ""
         click.echo(f"{source}{inside} [{read_as}]: {status}")
         if not is_raster and schema and schema.get("numbering"):
-            click.echo("  " + _("maldlr follows the {numbering}").format(numbering=NUMBERINGS[schema["numbering"]][1]))
+            numbering = NUMBERINGS[schema["numbering"]][0 if vi else 1]
+            click.echo("  " + _("maldlr follows the {numbering}").format(numbering=numbering))
         if issues:
             rows = [{**i, "severity": _(SEVERITIES[i["severity"]]) if i["severity"] in SEVERITIES else i["severity"],
                      "message": _without_path(i["message"], source)} for i in issues]
