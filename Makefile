@@ -15,7 +15,10 @@ PIPENV := $(if $(V),,PYTHONWARNINGS="ignore:Editable installation")
 # recipe lines are not echoed unless V=1
 Q := $(if $(V),,@)
 
-.PHONY: demo test venv notebooks install-demo install-test test-tools lint bench clean
+.PHONY: demo test venv notebooks install-demo install-test test-tools lint bench clean catalogs
+
+# the CLI's message catalogs (po/<lang>.po) compiled for gettext; `pip install` compiles them too
+CATALOGS := $(patsubst po/%.po,gisplan/cli/locale/%/LC_MESSAGES/gisplan.mo,$(wildcard po/*.po))
 
 $(VENV)/bin/python:
 	@bash scripts/ensure_python_venv.sh $(PYTHON)
@@ -37,7 +40,12 @@ $(VENV)/.stamp-test: pyproject.toml Makefile | $(VENV)/bin/python
 
 venv: $(VENV)/.stamp-demo
 
-demo: $(VENV)/.stamp-demo
+gisplan/cli/locale/%/LC_MESSAGES/gisplan.mo: po/%.po gisplan/cli/_po.py | $(VENV)/bin/python
+	$(Q)$(PY) gisplan/cli/_po.py $< $@
+
+catalogs: $(CATALOGS)
+
+demo: $(VENV)/.stamp-demo $(CATALOGS)
 	$(Q)$(VENV)/bin/gisplan demo
 
 # every notebook of notebooks/ run top to bottom on the demo data (after `make demo`); the
@@ -52,7 +60,7 @@ notebooks: $(VENV)/.stamp-demo
 test-tools:
 	@bash scripts/install_test_tools.sh
 
-test: $(VENV)/.stamp-test test-tools
+test: $(VENV)/.stamp-test test-tools $(CATALOGS)
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.stamp-test
@@ -64,4 +72,4 @@ bench: $(VENV)/.stamp-test test-tools
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf data/demo reports maps/*.html maps/assets build *.egg-info
+	rm -rf data/demo reports maps/*.html maps/assets build *.egg-info gisplan/cli/locale

@@ -12,6 +12,10 @@ SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 CHROMIUM = Path("/usr/bin/chromium")
 # run by QGIS's own Python (tests/test_export.py), not importable by the test environment
 collect_ignore = ["qgis_probe.py"]
+# The CLI speaks the locale's language (gisplan/cli/i18n.py); the suite checks the texts of the
+# code, in English, whatever the locale of the machine running it. tests/test_i18n.py sets the
+# locale of each command it runs itself.
+os.environ["LANGUAGE"] = "en"
 
 
 def _compile_flow_routing_once() -> None:

@@ -1,4 +1,5 @@
-"""An installed wheel (no source tree) finds its layer types, targets and demo catalog."""
+"""An installed wheel (no source tree) finds its layer types, targets and demo catalog, and its
+compiled message catalogs (the CLI in Vietnamese under a Vietnamese locale)."""
 
 import subprocess
 import sys
@@ -25,6 +26,8 @@ def test_wheel_ships_layers_and_works_outside_the_source_tree(tmp_path):
     assert "gisplan/maps/static/vendor/leaflet-1.9.3/leaflet.js" in names
     vendored = {p.relative_to(REPO).as_posix() for p in (REPO / "gisplan/maps/static/vendor").rglob("*") if p.is_file()}
     assert vendored <= names, sorted(vendored - names)
+    # po/vi.po compiled by the build (setup.py), not copied from the source tree
+    assert "gisplan/cli/locale/vi/LC_MESSAGES/gisplan.mo" in names
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)
@@ -38,9 +41,12 @@ def test_wheel_ships_layers_and_works_outside_the_source_tree(tmp_path):
         "assert c.INSTALLED and c.LAYERS_DIR.name == '_layers'\n"
         "assert set(c.load_layer_types()) == set(c.LAYER_TYPE_IDS) and len(c.LAYER_TYPE_IDS) == 16\n"
         "assert len(load_targets()) >= 10\n"
+        "from gisplan.cli import i18n\n"
+        "assert str(i18n.LOCALE_DIR).startswith(sys.argv[1]) and i18n.language() == 'vi'\n"
+        "assert i18n._('Usage:') == 'Cách dùng:' and i18n._('Error: {message}') == 'Lỗi: {message}'\n"
         "print(d.default_out_dir())\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "vi_VN.UTF-8"}
     res = subprocess.run([sys.executable, "-c", code, str(site)], cwd=work, capture_output=True, text=True, env=env)
     assert res.returncode == 0, res.stderr
     assert Path(res.stdout.strip()) == work / "data" / "demo"  # never inside the installed package

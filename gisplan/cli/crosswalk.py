@@ -9,6 +9,7 @@ import pandas as pd
 
 from gisplan._atomic import atomic_path, catalog_inputs, check_output, input_files
 from gisplan.catalog import Catalog, load_catalog
+from gisplan.cli.i18n import N_, _
 from gisplan.crosswalk import HEADERS_VI, METHODS_VI, catalog_crosswalk, crosswalk_counts
 from gisplan.errors import OptionError
 from gisplan.tables import table_titles
@@ -23,11 +24,14 @@ catalog_option = click.option(
 
 def summary_line(counts: dict[str, int]) -> str:
     """One line of counts a reader can check against the files."""
-    how = [f"{counts[k]} {label}" for k, label in (("exact", "by name"), ("accent_folded", "by name without accents"),
-                                                  ("declared", "by declared new_code")) if counts[k]]
-    return (f"{counts['old_units']} pre-2025 units: {', '.join(how) or 'none matched'}, {counts['unmatched']} unmatched; "
-            f"{counts['split']} split between several 2025 units; {counts['new_units_receiving']} of "
-            f"{counts['new_units']} 2025 units receive at least one ({counts['rows']} rows)")
+    how = [f"{counts[k]} {_(label)}" for k, label in (("exact", N_("by name")),
+                                                     ("accent_folded", N_("by name without accents")),
+                                                     ("declared", N_("by declared new_code"))) if counts[k]]
+    return _("{old_units} pre-2025 units: {how}, {unmatched} unmatched; {split} split between several 2025 units; "
+             "{receiving} of {new_units} 2025 units receive at least one ({rows} rows)").format(
+        old_units=counts["old_units"], how=", ".join(how) or _("none matched"), unmatched=counts["unmatched"],
+        split=counts["split"], receiving=counts["new_units_receiving"], new_units=counts["new_units"],
+        rows=counts["rows"])
 
 
 def write_table(table: pd.DataFrame, counts: dict[str, int], out: Path, *, overwrite: bool, inputs) -> Path:
@@ -65,7 +69,7 @@ def crosswalk_cmd(catalog_path, old, new, out, overwrite):
     match nothing are listed with the reason, and the counts are printed.
     """
     if out.suffix.lower() not in SUFFIXES:
-        raise OptionError(f"--out {out}: write the crosswalk as .csv or .xlsx")
+        raise OptionError(_("--out {out}: write the crosswalk as .csv or .xlsx").format(out=out))
     # with both files given and no --catalog, only the layer types are needed
     catalog = load_catalog(catalog_path) if (catalog_path or old is None or new is None) else Catalog()
     inputs = catalog_inputs(catalog) | input_files([old, new])
@@ -76,17 +80,18 @@ def crosswalk_cmd(catalog_path, old, new, out, overwrite):
     click.echo(f"{summary_line(counts)} → {out}")
     unmatched = table[table["match_method"] == "unmatched"]
     for rec in unmatched.head(20).itertuples():
-        click.echo(f"warning: unmatched {rec.old_code} {rec.old_name}"
-                   f"{f' ({rec.district})' if isinstance(rec.district, str) else ''}: {rec.reason}", err=True)
+        unit = f"{rec.old_code} {rec.old_name}" + (f" ({rec.district})" if isinstance(rec.district, str) else "")
+        click.echo(_("warning: unmatched {unit}: {reason}").format(unit=unit, reason=rec.reason), err=True)
     if len(unmatched) > 20:
-        click.echo(f"warning: … and {len(unmatched) - 20} more unmatched (see {out})", err=True)
+        click.echo(_("warning: … and {count} more unmatched (see {out})").format(count=len(unmatched) - 20, out=out),
+                   err=True)
     if counts["new_units_without_old"]:
         missing = sorted(set(table.attrs["new_codes"]) - set(table["new_code"].dropna()))
-        click.echo(f"warning: {len(missing)} 2025 unit(s) receive no pre-2025 unit: {', '.join(missing[:20])}",
-                   err=True)
+        click.echo(_("warning: {count} 2025 unit(s) receive no pre-2025 unit: {codes}").format(
+            count=len(missing), codes=", ".join(missing[:20])), err=True)
     if table.attrs.get("unused"):
-        click.echo(f"warning: {len(table.attrs['unused'])} composition name(s) match no pre-2025 unit: "
-                   f"{'; '.join(table.attrs['unused'][:10])}", err=True)
+        click.echo(_("warning: {count} composition name(s) match no pre-2025 unit: {names}").format(
+            count=len(table.attrs["unused"]), names="; ".join(table.attrs["unused"][:10])), err=True)
 
 
 def register(group: click.Group) -> None:

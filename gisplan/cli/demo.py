@@ -9,6 +9,8 @@ import click
 
 from gisplan._atomic import ensure_dir, write_text
 from gisplan.catalog import LAYERS_DIR, Catalog
+from gisplan.cli.i18n import N_, _
+from gisplan.cli.indicators import skipped_reasons
 from gisplan.cli.text_table import text_table
 from gisplan.demo import build_demo, default_out_dir, demo_catalog_dir, is_built
 from gisplan.errors import OutputError
@@ -20,12 +22,15 @@ def _build(ctx: dict) -> None:
     fresh = not is_built(ctx["data"], seed=ctx["seed"], size=ctx["size"]) or ctx["rebuild"]
     t = time.perf_counter()
     build_demo(ctx["data"], seed=ctx["seed"], size=ctx["size"], overwrite=ctx["rebuild"])
-    verb = "built" if fresh else "reused"
-    click.echo(f"demo dataset {verb} in {ctx['data']} ({time.perf_counter() - t:.1f} s)")
+    done = (_("demo dataset built in {folder} ({seconds:.1f} s)") if fresh
+            else _("demo dataset reused in {folder} ({seconds:.1f} s)"))
+    click.echo(done.format(folder=ctx["data"], seconds=time.perf_counter() - t))
 
 
 #: short headings of the layer table, so it fits the terminal
-SUMMARY_HEADERS = {"features": "feat.", "errors": "err", "warnings": "warn", "study_area": "in the study area"}
+SUMMARY_HEADERS = {"layer": N_("layer"), "year": N_("year"), "features": N_("feat."), "crs": N_("crs"),
+                   "measure": N_("measure"), "errors": N_("err"), "warnings": N_("warn"), "status": N_("status"),
+                   "study_area": N_("in the study area")}
 
 
 def _summary(ctx: dict) -> None:
@@ -35,13 +40,14 @@ def _summary(ctx: dict) -> None:
     shown["layer"] = [n if n == t else f"{n} ({t})" for n, t in zip(table["layer"], table["type"], strict=True)]
     columns = ["layer", "year", "features", "crs", "measure", "errors", "warnings", "status", "study_area"]
     if table["crs"].nunique() == 1:  # one CRS for all: said once, above the table
-        click.echo(f"every layer in {table['crs'].iloc[0]}")
+        click.echo(_("every layer in {crs}").format(crs=table["crs"].iloc[0]))
         columns.remove("crs")
     click.echo(text_table(shown.to_dict("records"), columns, wrap_first=["study_area", "measure", "layer"],
-                          headers=SUMMARY_HEADERS, right=["year", "features", "errors", "warnings"]))
+                          headers={k: _(v) for k, v in SUMMARY_HEADERS.items()}, right=["year", "features", "errors", "warnings"]))
     bad = table[table["status"] != "ok"]
     if len(bad):
-        raise click.ClickException(f"{len(bad)} layer(s) could not be read: {', '.join(bad['layer'])}")
+        raise click.ClickException(_("{count} layer(s) could not be read: {layers}").format(
+            count=len(bad), layers=", ".join(bad["layer"])))
 
 
 def _indicators(ctx: dict) -> None:
@@ -50,27 +56,29 @@ def _indicators(ctx: dict) -> None:
     results = plan.indicators()
     paths = plan.write_reports(ctx["reports"], overwrite=True)
     exported = plan.export(ctx["reports"], overwrite=True)
-    click.echo(f"{len(results.tables)} indicator tables in {time.perf_counter() - t:.1f} s")
-    for name, reason in results.skipped.items():
-        click.echo(f"  skipped {name}: {reason}")
-    ctx["outputs"].update({"reports": ctx["reports"].resolve(), "workbook": paths["excel"].resolve(),
-                           "summary": paths["html"].resolve(), "geopackage": exported["gpkg"].resolve()})
+    click.echo(_("{count} indicator tables in {seconds:.1f} s").format(count=len(results.tables),
+                                                                       seconds=time.perf_counter() - t))
+    for name, reason in skipped_reasons(results).items():
+        click.echo("  " + _("skipped {name}: {reason}").format(name=name, reason=reason))
+    ctx["outputs"].update({N_("reports"): ctx["reports"].resolve(), N_("workbook"): paths["excel"].resolve(),
+                           N_("summary"): paths["html"].resolve(), N_("geopackage"): exported["gpkg"].resolve()})
     if "qgis" in exported:
-        ctx["outputs"]["qgis project"] = exported["qgis"].resolve()
+        ctx["outputs"][N_("qgis project")] = exported["qgis"].resolve()
 
 
 def _publish(ctx: dict) -> None:
     t = time.perf_counter()
     index = ctx["plan"].publish(ctx["site"], overwrite=True)
     size = sum(p.stat().st_size for p in ctx["site"].rglob("*") if p.is_file())
-    click.echo(f"site published in {time.perf_counter() - t:.1f} s ({size / 1e6:.1f} MB)")
-    ctx["outputs"]["site"] = index.resolve()
+    click.echo(_("site published in {seconds:.1f} s ({size:.1f} MB)").format(seconds=time.perf_counter() - t,
+                                                                            size=size / 1e6))
+    ctx["outputs"][N_("site")] = index.resolve()
 
 
 #: the main job, step by step: (title, function)
-STEPS = [("build the demo dataset", _build), ("read back and summarise every layer", _summary),
-         ("compute the plan's indicators and write the reports", _indicators),
-         ("publish the interactive maps", _publish)]
+STEPS = [(N_("build the demo dataset"), _build), (N_("read back and summarise every layer"), _summary),
+         (N_("compute the plan's indicators and write the reports"), _indicators),
+         (N_("publish the interactive maps"), _publish)]
 
 
 @click.command("demo")
@@ -93,14 +101,15 @@ def demo_cmd(data, seed, size, rebuild, summary_only, reports, site):
     if data.resolve() != demo_catalog_dir().resolve():
         catalog = _catalog_for(data)
     ctx = {"data": data, "seed": seed, "size": size, "rebuild": rebuild, "catalog": catalog, "plan": Plan(catalog),
-           "reports": reports, "site": site, "outputs": {"demo data": data}}
+           "reports": reports, "site": site, "outputs": {N_("demo data"): data}}
     steps = STEPS[:2] if summary_only else STEPS
     for i, (title, step) in enumerate(steps, 1):
-        click.echo(f"\n[{i}/{len(steps)}] {title}")
+        click.echo(f"\n[{i}/{len(steps)}] {_(title)}")
         step(ctx)
-    click.echo("\nOutputs:")
+    click.echo("\n" + _("Outputs:"))
+    width = max(len(_(what)) for what in ctx["outputs"])
     for what, where in ctx["outputs"].items():
-        click.echo(f"  {what:14} {where}")
+        click.echo(f"  {_(what):{max(14, width)}} {where}")
 
 
 def _catalog_for(data: Path) -> Catalog:
@@ -118,8 +127,9 @@ def _catalog_for(data: Path) -> Catalog:
         if old == new:
             return Catalog(path)
         if _without_base(old) != _without_base(text):
-            raise OutputError(f"{path} exists and is not a copy of the demo catalog; gisplan demo does not "
-                              "replace it: choose another --out folder for the demo data or move that file")
+            raise OutputError(_("{path} exists and is not a copy of the demo catalog; gisplan demo does not "
+                                "replace it: choose another --out folder for the demo data or move that "
+                                "file").format(path=path))
     write_text(path, new, overwrite=True)
     return Catalog(path)
 

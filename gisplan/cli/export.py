@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from gisplan.catalog import load_catalog
+from gisplan.cli.i18n import _
 from gisplan.cli.layers import catalog_option
 from gisplan.cli.options import open_plan, run_options
 from gisplan.pipeline import Plan
@@ -39,12 +40,12 @@ def export_cmd(catalog_path, out_dir, results_dir, fmt, project, lang, overwrite
         plan = open_plan(catalog_path, **options)
     written = plan.export(out_dir, fmt=fmt, lang=lang, overwrite=overwrite, project=project)
     if fmt == "shp":
-        click.echo(f"{len(written['shp'])} files → {out_dir}")
+        click.echo(_("{count} files → {folder}").format(count=len(written["shp"]), folder=out_dir))
         return
     for what, path in written.items():
         click.echo(f"  {what:5} {path}")
     if "qgis" not in written and project is None:
-        click.echo("  (no QGIS project: QGIS's Python API was not found; the GeoPackage opens styled in QGIS)")
+        click.echo("  " + _("(no QGIS project: QGIS's Python API was not found; the GeoPackage opens styled in QGIS)"))
 
 
 def register(group: click.Group) -> None:

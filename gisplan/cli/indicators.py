@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gisplan._atomic import atomic_path, check_creatable
+from gisplan.cli.i18n import _, language
 from gisplan.cli.layers import catalog_option
 from gisplan.cli.options import (
     file_option,
@@ -37,31 +38,42 @@ def indicators_cmd(catalog_path, out_dir, overwrite, progress, **options):
     are missing are skipped with the reason."""
     check_creatable(out_dir)  # before the computation: a folder under a file, no permission
     if (out_dir / WORKBOOK).exists() and not overwrite:
-        raise OutputExistsError(f"{out_dir} already holds reports; add --overwrite to replace them")
+        raise OutputExistsError(_("{folder} already holds reports; add --overwrite to replace them").format(
+            folder=out_dir))
     plan = open_plan(catalog_path, progress=progress, **options)
     results = plan.indicators()
     paths = plan.write_reports(out_dir, overwrite=overwrite)
     # the same numbers as styled layers (and a QGIS project where QGIS is installed)
     paths.update(plan.export(out_dir, overwrite=overwrite))
-    click.echo(f"{len(results.tables)} indicator tables written:")
+    click.echo(_("{count} indicator tables written:").format(count=len(results.tables)))
     for what, path in paths.items():
         click.echo(f"  {what:9} {path}")
-    for name, reason in results.skipped.items():
-        click.echo(f"  skipped {name}: {reason}")
+    for name, reason in skipped_reasons(results).items():
+        click.echo("  " + _("skipped {name}: {reason}").format(name=name, reason=reason))
     for name, notes in results.meta.get("notes", {}).items():
         for note in notes:
-            click.echo(f"  note {name}: {note}")
+            click.echo("  " + _("note {name}: {note}").format(name=name, note=note))
     for ls in results.meta.get("layer_sets", []):  # several layers of one type: which were used, why
-        click.echo(f"  layers {ls['type']}: {ls['note_en']}")
+        click.echo("  " + _("layers {type}: {note}").format(type=ls["type"], note=ls["note_vi" if language() == "vi" else "note_en"]))
     for q in results.meta.get("layer_quality", []):
         c = q.get("clip") or {}
         if c.get("cut") or c.get("dropped_outside") or c.get("dropped_slivers"):
-            click.echo(f"  layer {q['layer']} clipped to the study area: {c['kept']:,} inside, {c['cut']:,} cut at "
-                       f"the boundary, {c['dropped_outside']:,} outside and {c['dropped_slivers']:,} border "
-                       f"sliver(s) dropped")
+            click.echo("  " + _("layer {layer} clipped to the study area: {kept:,} inside, {cut:,} cut at the "
+                                "boundary, {outside:,} outside and {slivers:,} border sliver(s) dropped").format(
+                layer=q["layer"], kept=c["kept"], cut=c["cut"], outside=c["dropped_outside"],
+                slivers=c["dropped_slivers"]))
         if q["errors"]:
-            click.echo(f"  warning: layer {q['layer']} has {q['errors']} validation error(s), used as repaired "
-                       f"(see the summary; `gisplan validate` lists them): {'; '.join(q['examples'])}", err=True)
+            click.echo("  " + _("warning: layer {layer} has {errors} validation error(s), used as repaired (see the "
+                                "summary; `gisplan validate` lists them): {examples}").format(
+                layer=q["layer"], errors=q["errors"], examples="; ".join(q["examples"])), err=True)
+
+
+def skipped_reasons(results) -> dict[str, str]:
+    """Why each skipped indicator was skipped, in Vietnamese (``results.skipped_vi``) when the
+    locale is Vietnamese."""
+    if language() == "vi":
+        return {name: results.skipped_vi.get(name, reason) for name, reason in results.skipped.items()}
+    return dict(results.skipped)
 
 
 @click.command("forest-cover")
@@ -90,7 +102,7 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
     _refuse_input_as_output(out, {"raster": raster, "zones": zones})
     check_creatable(out.parent)  # before the computation
     if out.exists() and not overwrite:
-        raise OutputExistsError(f"{out} exists; add --overwrite to replace it")
+        raise OutputExistsError(_("{path} exists; add --overwrite to replace it").format(path=out))
     classes = _parse_classes(forest_classes)
     client = get_client(scheduler, n_workers=workers)
     try:
@@ -103,19 +115,21 @@ def forest_cover_cmd(raster, zones, layer, encoding, id_column, threshold, mmu_h
     finally:
         close_client(client)
     for text in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):  # one line each, once
-        click.echo(f"warning: {text}", err=True)
+        click.echo(_("warning: {message}").format(message=text), err=True)
     with atomic_path(out, overwrite=overwrite) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     total_obs = table["observed_ha"].sum()
     flagged = int((~table["observed_ok"]).sum())
     if total_obs > 0:
         pct = table["forest_ha"].sum() / total_obs * 100
-        summary = f"forest {table['forest_ha'].sum():,.1f} ha of {total_obs:,.1f} ha observed ({pct:.2f} %)"
+        summary = _("forest {forest:,.1f} ha of {observed:,.1f} ha observed ({pct:.2f} %)").format(
+            forest=table["forest_ha"].sum(), observed=total_obs, pct=pct)
     else:
-        summary = "the raster has no valid pixel in any zone (forest unknown)"
+        summary = _("the raster has no valid pixel in any zone (forest unknown)")
     if flagged:
-        summary += f"; {flagged} zone(s) observed below {min_observed_pct:g} % have no forest_pct"
-    click.echo(f"{len(table)} zones; {summary} → {out}")
+        summary += "; " + _("{count} zone(s) observed below {pct:g} % have no forest_pct").format(
+            count=flagged, pct=min_observed_pct)
+    click.echo(_("{count} zones; {summary} → {out}").format(count=len(table), summary=summary, out=out))
 
 
 def _parse_classes(text: str | None) -> list[int] | None:
@@ -126,8 +140,8 @@ def _parse_classes(text: str | None) -> list[int] | None:
     try:
         classes = [int(p) for p in parts]
     except ValueError:
-        raise OptionError(f"--forest-classes {text!r}: give integer class codes separated by commas, "
-                          f"e.g. --forest-classes 1,2") from None
+        raise OptionError(_("--forest-classes {value!r}: give integer class codes separated by commas, "
+                            "e.g. --forest-classes 1,2").format(value=text)) from None
     return classes
 
 
@@ -140,8 +154,8 @@ def _refuse_input_as_output(out: Path, inputs: dict[str, Path]) -> None:
         same = target == src or (src.suffix.lower() == ".shp" and target.parent == src.parent
                                  and target.stem == src.stem and target.suffix.lower() in _SHP_PARTS)
         if same:
-            raise OutputError(f"--out {out} is the {what} input {path}; gisplan never writes over its inputs: "
-                              f"choose another output file")
+            raise OutputError(_("--out {out} is the {what} input {path}; gisplan never writes over its inputs: "
+                                "choose another output file").format(out=out, what=what, path=path))
 
 
 _SHP_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}

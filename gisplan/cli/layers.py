@@ -8,6 +8,7 @@ import click
 
 from gisplan import ValidationReport
 from gisplan.catalog import Catalog, CatalogPath, default_catalog_path, load_catalog
+from gisplan.cli.i18n import N_, _, language, ngettext
 from gisplan.cli.text_table import text_table
 from gisplan.encoding import normalize_encoding
 from gisplan.errors import GisplanError, LayerNotFoundError, OutputExistsError
@@ -21,7 +22,17 @@ from gisplan.io import (
     write_layer,
 )
 
-NO_TYPE = "no type: file, CRS, geometry and text checked"
+NO_TYPE = N_("no type: file, CRS, geometry and text checked")
+#: headings of the problem table of `gisplan validate` and of the tables of `gisplan layers list`
+HEADERS = {"severity": N_("severity"), "column": N_("column"), "row": N_("row"), "message": N_("message"),
+           "type": N_("type"), "kind": N_("kind"), "title": N_("title"), "layer": N_("layer"), "year": N_("year"),
+           "state": N_("state"), "file": N_("file")}
+#: the severities of a validation problem as printed
+SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+
+
+def _headers() -> dict[str, str]:
+    return {k: _(v) for k, v in HEADERS.items()}
 
 def _checked_catalog(ctx, param, value):
     """The catalog path as a :class:`~gisplan.catalog.CatalogPath`: ``load_catalog`` then checks
@@ -74,8 +85,8 @@ def _expand_folders(paths) -> list[str]:
                        and f.suffix.lower() in (VECTOR_SUFFIXES | RASTER_SUFFIXES) - {".dbf"}
                        and not (f.suffix.lower() == ".csv" and f.with_suffix(".shp").exists()))
         if not files:
-            raise click.UsageError(f"{p} is a folder with no layer file in it "
-                                   f"(looked for {', '.join(sorted(VECTOR_SUFFIXES | RASTER_SUFFIXES))})")
+            raise click.UsageError(_("{folder} is a folder with no layer file in it (looked for {suffixes})").format(
+                folder=p, suffixes=", ".join(sorted(VECTOR_SUFFIXES | RASTER_SUFFIXES))))
         out.extend(str(f) for f in files)
     return out
 
@@ -107,8 +118,8 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
     """
     if old_crs is not None:
         if assume_crs is not None and assume_crs != old_crs:
-            raise click.UsageError("give the source CRS once: --assume-crs (--crs is its deprecated alias)")
-        click.echo("Warning: `gisplan validate --crs` is deprecated; use --assume-crs", err=True)
+            raise click.UsageError(_("give the source CRS once: --assume-crs (--crs is its deprecated alias)"))
+        click.echo(_("Warning: `gisplan validate --crs` is deprecated; use --assume-crs"), err=True)
         assume_crs = old_crs
     encoding = normalize_encoding(encoding)
     cat = _catalog(catalog_path)
@@ -137,15 +148,22 @@ def validate_cmd(paths, layer_type, layer, assume_crs, old_crs, encoding, where,
             inner = next((i["layer"] for i in issues if i.get("layer")), None)
             inner = None if inner == Path(source).stem else inner  # a Shapefile's one layer
         n_errors += counts[0]
-        status = "OK" if not any(counts) else f"{counts[0]} error(s), {counts[1]} warning(s)"
-        read_as = f"{ltype or NO_TYPE}" + (f", {schema['title_en']}" if not is_raster and schema else "")
+        status = _("OK") if not any(counts) else _("{errors} error(s), {warnings} warning(s)").format(
+            errors=counts[0], warnings=counts[1])
+        vi = language() == "vi"  # the field set and the numbering have their Vietnamese names
+        read_as = f"{ltype or _(NO_TYPE)}" + (f", {schema['title' if vi else 'title_en']}" if not is_raster and schema
+                                              else "")
         # the path once, in the header line; the rows name what is wrong, wrapped to fit the terminal
-        click.echo(f"{source}{f' (layer {inner})' if inner else ''} [{read_as}]: {status}")
+        inside = " " + _("(layer {layer})").format(layer=inner) if inner else ""
+        click.echo(f"{source}{inside} [{read_as}]: {status}")
         if not is_raster and schema and schema.get("numbering"):
-            click.echo(f"  maldlr follows the {NUMBERINGS[schema['numbering']][1]}")
+            numbering = NUMBERINGS[schema["numbering"]][0 if vi else 1]
+            click.echo("  " + _("maldlr follows the {numbering}").format(numbering=numbering))
         if issues:
-            click.echo(text_table([{**i, "message": _without_path(i["message"], source)} for i in issues],
-                                  ["severity", "column", "row", "message"], wrap_first=["message"]))
+            rows = [{**i, "severity": _(SEVERITIES[i["severity"]]) if i["severity"] in SEVERITIES else i["severity"],
+                     "message": _without_path(i["message"], source)} for i in issues]
+            click.echo(text_table(rows, ["severity", "column", "row", "message"], wrap_first=["message"],
+                                  headers=_headers()))
     raise SystemExit(1 if n_errors else 0)
 
 
@@ -157,11 +175,11 @@ def _check_exists(source: str, cat: Catalog) -> None:
     if source in cat:
         entry = cat.entry(source)
         if not entry.path.exists():
-            raise LayerNotFoundError(f"catalog entry {source!r}: its file {entry.path} does not exist; "
-                                     f"check the key 'path' in {cat.path}")
+            raise LayerNotFoundError(_("catalog entry {entry!r}: its file {path} does not exist; check the key "
+                                       "'path' in {catalog}").format(entry=source, path=entry.path, catalog=cat.path))
         return
-    raise LayerNotFoundError(f"{source} does not exist (neither a file nor a folder nor an entry of the catalog "
-                             f"{cat.path}); check the path")
+    raise LayerNotFoundError(_("{path} does not exist (neither a file nor a folder nor an entry of the catalog "
+                               "{catalog}); check the path").format(path=source, catalog=cat.path))
 
 
 def _without_path(message: str, source: str) -> str:
@@ -200,27 +218,31 @@ def convert_cmd(src, dst, layer_type, layer, out_crs, assume_crs, encoding, wher
     cat = _catalog(catalog_path)
     ltype = _type_for(src, layer_type, cat)
     if ltype is not None and cat.types[ltype].kind == "raster" or Path(src).suffix.lower() in RASTER_SUFFIXES:
-        raise click.UsageError(f"{src} is a raster: convert writes vector layers (use gdalwarp for rasters)")
+        raise click.UsageError(_("{src} is a raster: convert writes vector layers (use gdalwarp for rasters)").format(
+            src=src))
     if Path(src).exists() and Path(src).resolve() == dst.resolve():
-        raise click.UsageError("DST must differ from SRC: gisplan never overwrites its input")
+        raise click.UsageError(_("DST must differ from SRC: gisplan never overwrites its input"))
     if dst.exists() and not overwrite:
-        raise OutputExistsError(f"{dst} exists; add --overwrite to replace it")
+        raise OutputExistsError(_("{path} exists; add --overwrite to replace it").format(path=dst))
     gdf = read_layer(src, layer_type=ltype, layer=layer, catalog=cat, crs=out_crs,
                      assume_crs=assume_crs, encoding=encoding, strict=not lenient, where=where)
     write_layer(gdf, dst, layer=ltype or dst.stem, overwrite=overwrite)
     meta = gdf.attrs["gisplan"]
-    what = f"features of {ltype}" if ltype else "features"
-    click.echo(f"wrote {len(gdf)} {what} to {dst} ({gdf.crs.name})")
+    wrote = (_("wrote {count} features of {type} to {path} ({crs})") if ltype
+             else _("wrote {count} features to {path} ({crs})"))
+    click.echo(wrote.format(count=len(gdf), type=ltype, path=dst, crs=gdf.crs.name))
     if meta.get("where"):
         w = meta["where"]
-        click.echo(f"filter {w['filter']}: kept {w['kept']}, left out {w['dropped']}")
+        click.echo(_("filter {filter}: kept {kept}, left out {dropped}").format(**w))
     if meta.get("encoding"):
-        click.echo("decoded text: " + ", ".join(f"{c} from {e}" for c, e in meta["encoding"].items()))
+        click.echo(_("decoded text: {columns}").format(columns=", ".join(
+            _("{column} from {encoding}").format(column=c, encoding=e) for c, e in meta["encoding"].items())))
     if meta.get("crs_assumed"):
-        click.echo(f"CRS: {meta['crs_assumed']}")
+        click.echo(_("CRS: {crs}").format(crs=meta["crs_assumed"]))
     n_fix = sum(i["code"] == "geometry_repaired" for i in meta["issues"])
     if n_fix:
-        click.echo(f"repaired {n_fix} invalid geometr{'y' if n_fix == 1 else 'ies'}")
+        click.echo(ngettext("repaired {count} invalid geometry", "repaired {count} invalid geometries",
+                            n_fix).format(count=n_fix))
 
 
 @click.group("layers")
@@ -233,17 +255,21 @@ def layers_group():
 def list_cmd(catalog_path):
     """List the layer types and the layers of the catalog."""
     cat = _catalog(catalog_path)
-    click.echo("Layer types (layers/types.toml):")
+    click.echo(_("Layer types (layers/types.toml):"))
     click.echo(text_table([{"type": t.id, "kind": t.kind, "title": f"{t.title_vi} — {t.title_en}"}
-                           for t in cat.types.values()], ["type", "kind", "title"], wrap_first=["title"]))
-    click.echo(f"\nCatalog {cat.path} — {cat.title}{' (synthetic)' if cat.synthetic else ''}")
+                           for t in cat.types.values()], ["type", "kind", "title"], wrap_first=["title"],
+                          headers=_headers()))
+    title = _("Catalog {path} — {title} (synthetic)") if cat.synthetic else _("Catalog {path} — {title}")
+    click.echo("\n" + title.format(path=cat.path, title=cat.title))
     base = cat.base.resolve() if cat.base is not None else None
     if base is not None:
-        click.echo(f"files under {base}")
-    rows = [{"layer": e.name, "type": e.type, "year": e.year or "", "state": "ok" if e.path.exists() else "MISSING",
+        click.echo(_("files under {folder}").format(folder=base))
+    rows = [{"layer": e.name, "type": e.type, "year": e.year or "",
+             "state": _("ok") if e.path.exists() else _("MISSING"),
              "file": e.path.relative_to(base) if base is not None and e.path.is_relative_to(base) else e.path}
             for e in cat]
-    click.echo(text_table(rows, ["layer", "type", "year", "state", "file"], wrap_first=["file"]))
+    click.echo(text_table(rows, ["layer", "type", "year", "state", "file"], wrap_first=["file"],
+                          headers=_headers()))
 
 
 @layers_group.command("info")
@@ -256,33 +282,42 @@ def info_cmd(name, catalog_path):
     ltype = cat.layer_type(entry.type if entry else name)
     click.echo(f"{ltype.id}: {ltype.title_vi} — {ltype.title_en} ({ltype.kind})")
     if ltype.geometry:
-        click.echo(f"geometry: {', '.join(ltype.geometry)}{' (optional)' if ltype.geometry_optional else ''}")
+        geometry = (_("geometry: {types} (optional)") if ltype.geometry_optional else _("geometry: {types}"))
+        click.echo(geometry.format(types=", ".join(ltype.geometry)))
     if ltype.id_column:
-        click.echo(f"id column: {ltype.id_column}")
+        click.echo(_("id column: {column}").format(column=ltype.id_column))
     if ltype.source:
-        click.echo(f"usual source: {ltype.source}\nlicence: {ltype.licence}\ndate: {ltype.date}")
+        click.echo(_("usual source: {source}\nlicence: {licence}\ndate: {date}").format(
+            source=ltype.source, licence=ltype.licence, date=ltype.date))
+    width = max(9, len(_("required")), len(_("optional")))
     for a in ltype.attributes.values():
-        flag = "required" if a.required else "optional"
+        flag = _("required") if a.required else _("optional")
         unit = f" [{a.unit}]" if a.unit else ""
-        click.echo(f"  {a.name:22} {a.type:6} {flag:9} {a.title_vi}{unit}")
+        click.echo(f"  {a.name:22} {a.type:6} {flag:{width}} {a.title_vi}{unit}")
         if a.allowed:
             for code, label in zip(a.allowed, a.labels_vi or a.allowed, strict=True):
                 click.echo(f"      {code:26} {label}")
     for key, value in ltype.raster.items():
         click.echo(f"  {key}: {value}")
     if entry:
-        click.echo(f"\nfile: {entry.path} ({'exists' if entry.path.exists() else 'MISSING'})")
-        click.echo(f"source: {entry.source}; licence: {entry.licence}; year: {entry.year}; date: {entry.date}")
+        state = _("exists") if entry.path.exists() else _("MISSING")
+        click.echo("\n" + _("file: {path} ({state})").format(path=entry.path, state=state))
+        click.echo(_("source: {source}; licence: {licence}; year: {year}; date: {date}").format(
+            source=entry.source, licence=entry.licence, year=entry.year, date=entry.date))
         if entry.path.exists() and ltype.kind == "raster":
             r = open_raster(name, catalog=cat)
-            click.echo(f"raster: {r.width}×{r.height} px, {r.res[0]:g} m, nodata {r.nodata}, {r.crs.name}")
+            click.echo(_("raster: {width}×{height} px, {res:g} m, nodata {nodata}, {crs}").format(
+                width=r.width, height=r.height, res=r.res[0], nodata=r.nodata, crs=r.crs.name))
         elif entry.path.exists():
             gdf = read_layer(name, catalog=cat, strict=False)
-            click.echo(f"features: {len(gdf)}; CRS {gdf.crs.name}; bounds {tuple(round(b) for b in gdf.total_bounds)}")
+            click.echo(_("features: {count}; CRS {crs}; bounds {bounds}").format(
+                count=len(gdf), crs=gdf.crs.name, bounds=tuple(round(b) for b in gdf.total_bounds)))
             for j in gdf.attrs["gisplan"].get("joins", []):
-                click.echo(f"joined: {', '.join(j['columns'].values())} from {j['table']} ({j['on']} = {j['key']}, "
-                           f"by {j['match']}): {j['matched']} of {j['matched'] + j['unmatched']} features matched"
-                           + (f"; source: {j['source']}" if j['source'] else ""))
+                click.echo(_("joined: {columns} from {table} ({on} = {key}, by {match}): {matched} of {total} "
+                             "features matched").format(
+                    columns=", ".join(j["columns"].values()), table=j["table"], on=j["on"], key=j["key"],
+                    match=j["match"], matched=j["matched"], total=j["matched"] + j["unmatched"])
+                           + ("; " + _("source: {source}").format(source=j["source"]) if j["source"] else ""))
 
 
 def register(group: click.Group) -> None:

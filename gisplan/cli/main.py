@@ -38,6 +38,7 @@ from gisplan.cli import (
     serve,
     terrain,
 )
+from gisplan.cli.i18n import N_, _, cli_language
 from gisplan.errors import GisplanError, GisplanWarning
 
 EXIT_ERROR = 2
@@ -53,15 +54,21 @@ MODULE_EXTRAS = {
 }
 
 _OS_HINTS = {
-    errno.ENOSPC: "free some space or write somewhere else",
-    errno.EDQUOT: "free some space or write somewhere else",
-    errno.EACCES: "choose a file or folder you may read and write",
-    errno.EPERM: "choose a file or folder you may read and write",
-    errno.EROFS: "write somewhere else",
-    errno.ENOENT: "check the path",
-    errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
-    errno.EISDIR: "give a file, not a folder",
+    errno.ENOSPC: N_("free some space or write somewhere else"),
+    errno.EDQUOT: N_("free some space or write somewhere else"),
+    errno.EACCES: N_("choose a file or folder you may read and write"),
+    errno.EPERM: N_("choose a file or folder you may read and write"),
+    errno.EROFS: N_("write somewhere else"),
+    errno.ENOENT: N_("check the path"),
+    errno.ENOTDIR: N_("a part of the path is a file, not a folder; check the path"),
+    errno.EISDIR: N_("give a file, not a folder"),
 }
+
+
+def error_line(message: str) -> str:
+    """The line of a failure: ``Error: <message>`` (``Lỗi: …`` in Vietnamese; click's own
+    errors use the same words)."""
+    return _("Error: {message}").format(message=message)
 
 
 def one_line(text: str) -> str:
@@ -74,10 +81,10 @@ def missing_dependency_message(exc: ModuleNotFoundError) -> str:
     module = (exc.name or str(exc)).split(".")[0]
     extra = MODULE_EXTRAS.get(module)
     if extra:
-        return (f"the optional package {module!r} is not installed; "
-                f'install it with: pip install "gisplan[{extra}]"')
-    return (f"the package {module!r} is not installed; reinstall gisplan with its dependencies "
-            f"(pip install gisplan)")
+        return _('the optional package {module!r} is not installed; '
+                 'install it with: pip install "gisplan[{extra}]"').format(module=module, extra=extra)
+    return _("the package {module!r} is not installed; reinstall gisplan with its dependencies "
+             "(pip install gisplan)").format(module=module)
 
 
 def os_error_message(exc: OSError) -> str:
@@ -85,14 +92,14 @@ def os_error_message(exc: OSError) -> str:
     paths = " → ".join(str(p) for p in (exc.filename, exc.filename2) if p)
     reason = exc.strerror or one_line(str(exc)) or type(exc).__name__
     hint = _OS_HINTS.get(exc.errno or 0)
-    return (f"{paths}: " if paths else "") + reason + (f" — {hint}" if hint else "")
+    return (f"{paths}: " if paths else "") + reason + (f" — {_(hint)}" if hint else "")
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:
     """One line per warning: ``warning: …`` (gisplan's own), ``warning: Category: …`` (others)."""
     if issubclass(category, GisplanWarning):
-        return f"warning: {one_line(message)}\n"
-    return f"warning: {category.__name__}: {one_line(message)}\n"
+        return _("warning: {message}").format(message=one_line(message)) + "\n"
+    return _("warning: {category}: {message}").format(category=category.__name__, message=one_line(message)) + "\n"
 
 
 #: the warning and log lines printed in this run: each is printed once
@@ -135,6 +142,11 @@ class _OnceHandler(logging.StreamHandler):
             super().emit(record)
 
 
+#: the level of a log line as printed (``warning: …``)
+LEVELS = {"debug": N_("debug"), "info": N_("info"), "warning": N_("warning"), "error": N_("error"),
+          "critical": N_("critical")}
+
+
 class _LogFormatter(logging.Formatter):
     """Log records as one line like the warnings: ``warning: …`` (with the logger's name when
     verbose: ``info gisplan.io: …``)."""
@@ -145,12 +157,18 @@ class _LogFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         level = record.levelname.lower()
+        level = _(LEVELS[level]) if level in LEVELS else level
         where = f" {record.name}" if self.named else ""
         return f"{level}{where}: {one_line(record.getMessage())}"
 
 
 class _Group(click.Group):
-    """Turns every failure into one line and a documented exit code instead of a traceback."""
+    """Turns every failure into one line and a documented exit code instead of a traceback, in
+    the locale's language (:func:`gisplan.cli.i18n.cli_language`)."""
+
+    def main(self, *args, **kwargs):
+        with cli_language(self):
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         debug = bool(ctx.params.get("debug"))
@@ -164,21 +182,22 @@ class _Group(click.Group):
             except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
                 raise
             except GisplanError as exc:
-                self._fail(ctx, f"Error: {one_line(exc)}", EXIT_ERROR, debug)
+                self._fail(ctx, error_line(one_line(exc)), EXIT_ERROR, debug)
             except KeyboardInterrupt:
-                self._fail(ctx, "interrupted", EXIT_INTERRUPTED, debug)
+                self._fail(ctx, _("interrupted"), EXIT_INTERRUPTED, debug)
             except MemoryError:
-                self._fail(ctx, "Error: out of memory; work on a smaller area (fewer communes, a clipped "
-                                "layer) or a windowed/coarser raster, or use a machine with more memory",
-                           EXIT_ERROR, debug)
+                self._fail(ctx, error_line(_("out of memory; work on a smaller area (fewer communes, a clipped "
+                                             "layer) or a windowed/coarser raster, or use a machine with more "
+                                             "memory")), EXIT_ERROR, debug)
             except ModuleNotFoundError as exc:
-                self._fail(ctx, f"Error: {missing_dependency_message(exc)}", EXIT_ERROR, debug)
+                self._fail(ctx, error_line(missing_dependency_message(exc)), EXIT_ERROR, debug)
             except OSError as exc:
-                self._fail(ctx, f"Error: {os_error_message(exc)}", EXIT_ERROR, debug)
+                self._fail(ctx, error_line(os_error_message(exc)), EXIT_ERROR, debug)
             except Exception as exc:  # noqa: BLE001 - anything else is a bug, said so in one line
-                msg = one_line(exc) or "(no message)"
-                self._fail(ctx, f"internal error: {type(exc).__name__}: {msg} — this is a bug in gisplan; "
-                                "run again with --debug for the traceback", EXIT_BUG, debug)
+                msg = one_line(exc) or _("(no message)")
+                self._fail(ctx, _("internal error: {type}: {message} — this is a bug in gisplan; run again with "
+                                  "--debug for the traceback").format(type=type(exc).__name__, message=msg),
+                           EXIT_BUG, debug)
             finally:
                 warnings.formatwarning = formatter
 
@@ -190,8 +209,16 @@ class _Group(click.Group):
         ctx.exit(code)
 
 
+def _print_version(ctx: click.Context, param, value: bool) -> None:
+    """``--version`` (click's version option, with its message translated when shown)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(_("%(prog)s, version %(version)s") % {"prog": "gisplan", "version": __version__})
+        ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="gisplan")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", count=True, help="Less log output (-q also hides warnings).")
 @click.option("--debug", is_flag=True, help="Print the Python traceback of a failure (for bug reports).")

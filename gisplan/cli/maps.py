@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from gisplan.cli.i18n import _
 from gisplan.cli.layers import catalog_option
 from gisplan.cli.options import open_plan, run_options
 from gisplan.maps.themes import theme_ids
@@ -28,7 +29,7 @@ def map_cmd(theme, out, catalog_path, lang, cdn, overwrite, **options):
     it, so it opens offline; --cdn for a single self-contained file with CDN links). Its numbers
     are those `gisplan indicators` writes with the same options (only the map's tables are computed)."""
     open_plan(catalog_path, **options).write_map(theme, out, lang=lang, cdn=cdn, overwrite=overwrite)
-    click.echo(f"map {theme} → {out}")
+    click.echo(_("map {theme} → {out}").format(theme=theme, out=out))
 
 
 @click.command("publish")
@@ -50,9 +51,10 @@ def publish_cmd(out_dir, catalog_path, lang, cdn, overwrite, large_layers, **opt
     index = open_plan(catalog_path, **options).publish(out_dir, lang=lang, cdn=cdn, overwrite=overwrite,
                                                        large_layers=large_layers)
     if (out_dir / FILE).is_file():
-        click.echo(f"forest parcels: one PMTiles archive ({FILE}); preview the site with: gisplan serve {out_dir}")
+        click.echo(_("forest parcels: one PMTiles archive ({file}); preview the site with: gisplan serve "
+                     "{folder}").format(file=FILE, folder=out_dir))
     size = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
-    click.echo(f"site: {index} ({size / 1e6:.1f} MB)")
+    click.echo(_("site: {index} ({size:.1f} MB)").format(index=index, size=size / 1e6))
 
 
 def register(group: click.Group) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gisplan.cli.i18n import _
 from gisplan.cli.options import (
     file_option,
     folder_option,
@@ -37,7 +38,8 @@ def national_cmd(catalog, out, years, threshold, mmu_ha, min_observed_pct, sched
         try:
             year_list = [int(y) for y in years.split(",")]
         except ValueError:
-            raise OptionError(f"--years {years!r}: give years separated by commas, e.g. 2020,2024") from None
+            raise OptionError(_("--years {value!r}: give years separated by commas, e.g. 2020,2024").format(
+                value=years)) from None
     client = get_client(scheduler, n_workers=workers)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -48,8 +50,9 @@ def national_cmd(catalog, out, years, threshold, mmu_ha, min_observed_pct, sched
     finally:
         close_client(client)
     for w in caught:
-        click.echo(f"warning: {' '.join(str(w.message).split())}", err=True)
-    click.echo(f"{len(written) - 1} province report(s) and the national summary → {out}")
+        click.echo(_("warning: {message}").format(message=" ".join(str(w.message).split())), err=True)
+    click.echo(_("{count} province report(s) and the national summary → {out}").format(count=len(written) - 1,
+                                                                                       out=out))
 
 
 def register(group: click.Group) -> None:

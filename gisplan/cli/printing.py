@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from gisplan.cli.i18n import _
 from gisplan.cli.layers import catalog_option
 from gisplan.cli.options import open_plan, run_options
 from gisplan.errors import OptionError
@@ -40,7 +41,7 @@ def print_cmd(theme, out, size, orientation, dpi, lang, title, theme_options, co
         extra["commune"] = commune
     path = open_plan(catalog_path, **options).print(theme, out, size=size, orientation=orientation, dpi=dpi,
                                                    lang=lang, title=title, overwrite=overwrite, **extra)
-    click.echo(f"print map {theme} ({size}, {dpi} dpi) → {path}")
+    click.echo(_("print map {theme} ({size}, {dpi} dpi) → {path}").format(theme=theme, size=size, dpi=dpi, path=path))
 
 
 def parse_theme_options(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -49,7 +50,8 @@ def parse_theme_options(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise OptionError(f"--option {pair!r}: write it as KEY=VALUE, e.g. --option commune=02406")
+            raise OptionError(_("--option {pair!r}: write it as KEY=VALUE, e.g. --option commune=02406").format(
+                pair=pair))
         out[key.strip()] = value.strip()
     return out
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from gisplan.cli.i18n import _
 from gisplan.errors import GisplanError
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -127,14 +128,14 @@ def serve_cmd(folder, port, host):
     try:
         server = make_server(folder, port, host)
     except OSError as exc:
-        raise GisplanError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-                           "choose another --port") from exc
+        raise GisplanError(_("cannot listen on {host}:{port}: {reason}; choose another --port").format(
+            host=host, port=port, reason=exc.strerror or exc)) from exc
     url = f"http://{host}:{server.server_port}/"
-    click.echo(f"serving {folder} at {url} (Ctrl-C to stop)")
+    click.echo(_("serving {folder} at {url} (Ctrl-C to stop)").format(folder=folder, url=url))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("stopped")
+        click.echo(_("stopped"))
     finally:
         server.server_close()
 

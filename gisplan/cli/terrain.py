@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gisplan._atomic import atomic_path, check_output, ensure_dir, input_files
+from gisplan.cli.i18n import _
 from gisplan.cli.options import file_option, folder_option, min_observed
 from gisplan.errors import LayerNotFoundError, OptionError, SchemaError
 from gisplan.indicators.hazard import (
@@ -49,19 +50,20 @@ def terrain_cmd(dem, zones, id_column, layer, steep_deg, min_observed_pct, dem_c
     cover gets empty values, never 0. SRTM's 90 m cells smooth short steep slopes.
     """
     if out.suffix.lower() not in SUFFIXES:
-        raise OptionError(f"--out {out}: write the terrain table as .csv")
+        raise OptionError(_("--out {out}: write the terrain table as .csv").format(out=out))
     inputs = input_files([dem, zones])
     check_output(out, overwrite=overwrite, inputs=inputs)
     table = terrain_stats(dem, zones, id_column=id_column, layer=layer, steep_deg=steep_deg,
                           min_observed_pct=min_observed_pct, crs=dem_crs)
     _write_csv(table, out, overwrite=overwrite, inputs=inputs)
     ok = table["observed_ok"]
-    click.echo(f"{len(table)} zones, {int(ok.sum())} observed by the DEM over ≥ {min_observed_pct:g} % of their "
-               f"area ({len(table) - int(ok.sum())} left empty) → {out}")
+    click.echo(_("{count} zones, {observed} observed by the DEM over ≥ {pct:g} % of their area ({empty} left "
+                 "empty) → {out}").format(count=len(table), observed=int(ok.sum()), pct=min_observed_pct,
+                                         empty=len(table) - int(ok.sum()), out=out))
     if ok.any():
         top = table[ok].sort_values("steep_pct", ascending=False).head(3)
         shown = ", ".join(f"{r[id_column]} ({r['steep_pct']:.1f} %)" for _, r in top.iterrows())
-        click.echo(f"steepest (share of area > {steep_deg:g}°): {shown}")
+        click.echo(_("steepest (share of area > {degrees:g}°): {zones}").format(degrees=steep_deg, zones=shown))
 
 
 def register(group: click.Group) -> None:
@@ -80,11 +82,12 @@ def _population_table(value: str | None, communes_columns: list[str]):
 
     path = Path(value)
     if not path.exists():
-        raise LayerNotFoundError(f"--population {value}: neither a column of the communes nor an existing CSV")
+        raise LayerNotFoundError(_("--population {value}: neither a column of the communes nor an existing CSV").format(
+            value=value))
     table = pd.read_csv(path, dtype={"code": str}, encoding="utf-8-sig")
     if "code" not in table.columns or "population" not in table.columns:
-        raise SchemaError(f"--population {path}: the table needs columns 'code' and 'population'; "
-                          f"it has {', '.join(table.columns)}")
+        raise SchemaError(_("--population {path}: the table needs columns 'code' and 'population'; it has "
+                            "{columns}").format(path=path, columns=", ".join(table.columns)))
     return table.set_index("code")["population"]
 
 
@@ -154,28 +157,29 @@ def hazard_cmd(dem, communes, id_column, name_column, rivers, land_cover, forest
     rate = event_success_rate(result, ev) if ev is not None else None
     result.write(folder, overwrite=overwrite, inputs=inputs)
     _write_csv(table, folder / "hazard_by_commune.csv", overwrite=overwrite, inputs=inputs)
-    click.echo(f"Method: {NOTE}.")
+    click.echo(_("Method: {note}.").format(note=NOTE))
     for hz in hazards:
         used = ", ".join(f"{k} {v * 100:.0f} %" for k, v in result.factors[hz].items())
-        click.echo(f"{hz}: factors {used}")
+        click.echo(_("{hazard}: factors {factors}").format(hazard=hz, factors=used))
         sub = table[table["hazard"] == hz]
         known = sub.dropna(subset=["exposed_pct"])
         if len(known):
             top = known.sort_values("exposed_pct", ascending=False).head(3)
             label = "name" if "name" in top.columns else id_column
             shown = ", ".join(f"{r[label]} ({r['exposed_pct']:.1f} %)" for _, r in top.iterrows())
-            click.echo(f"  largest share in the high and very high classes: {shown}")
+            click.echo("  " + _("largest share in the high and very high classes: {communes}").format(communes=shown))
         unknown = int(sub["exposed_pct"].isna().sum())
         if unknown:
-            click.echo(f"  {unknown} commune(s) not covered by the DEM: left empty, not 0")
+            click.echo("  " + _("{count} commune(s) not covered by the DEM: left empty, not 0").format(count=unknown))
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: {note}").format(note=note), err=True)
     if rate is not None:
         _write_csv(rate, folder / "event_success_rate.csv", overwrite=overwrite, inputs=inputs)
         for hz in hazards:
             sub = rate[(rate["hazard"] == hz) & rate["class"].isin(result.config.exposed)]
             n = int(rate[(rate["hazard"] == hz) & (rate["class"] != "no_data")]["events"].sum())
             if n:
-                click.echo(f"{hz}: {int(sub['events'].sum())} of {n} events in the high and very high classes, "
-                           f"which cover {sub['area_pct'].sum():.1f} % of the area")
+                click.echo(_("{hazard}: {inside} of {count} events in the high and very high classes, which cover "
+                             "{pct:.1f} % of the area").format(hazard=hz, inside=int(sub["events"].sum()), count=n,
+                                                               pct=sub["area_pct"].sum()))
     click.echo(f"→ {folder}")
