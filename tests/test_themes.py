@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from gisplan._format import fmt_number
 from gisplan.catalog import load_catalog, load_layer_types
 from gisplan.cli.main import cli
-from gisplan.errors import OptionError
+from gisplan.errors import DataMissingError, OptionError
 from gisplan.io import read_catalog_layer
 from gisplan.maps import themes
 from gisplan.maps.style import NO_DATA_COLOR, classify
@@ -422,13 +422,16 @@ def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_pat
     assert {gj.style_function(f)["fillColor"] for f in feats} == {NO_DATA_COLOR}
     assert all(f["properties"]["forest_pct"] == NO_DATA_VI for f in feats)  # never 0 %
     page = m.get_root().render()
-    assert re.search(r"không có số liệu \(.*forest_status", page)
+    # the reason in a reader's words: the layer that would fill the map, by its title
+    title = catalog.layer_type("forest_status").title("vi")
+    assert f"không có số liệu (cần lớp {title})" in page and "'forest_status'" not in page
     assert web.classes.edges == ()
+    # a print map of no data at all is refused, naming that layer
     for theme in ("forest_cover", "forest_change"):
-        pm = Plan(catalog).figure(theme, lang="en")
-        texts = [t.get_text() for t in pm.legend.get_texts()]
-        assert any(t.startswith("no data (") and "forest_status" in t for t in texts), texts
-        plt.close(pm.figure)
+        with pytest.raises(DataMissingError, match="would show no data anywhere.*type 'forest_status'") as info:
+            Plan(catalog).figure(theme, lang="en")
+        assert info.value.layers == ("forest_status",)
+        assert info.value.reason_vi == f"chưa có số liệu để lập bản đồ này: cần lớp {title}"
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gisplan.catalog import LayerType
-from gisplan.errors import GisplanError
+from gisplan.errors import GisplanError, OptionError
 from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
 from gisplan.maps.themes import (
     HAZARD_TITLES,
@@ -87,7 +87,11 @@ class PrintBuild:
     """What a theme's print drawing takes and gives: ``theme`` its registry entry, ``ax`` the map
     frame (metres of EPSG:9213), the layer ``store``, the indicator ``results``, ``lang`` and the
     theme's ``options`` (:attr:`~gisplan.maps.themes.Theme.print_options`). A drawing may set
-    ``extent`` (min x, min y, max x, max y, EPSG:9213) to frame another area than the province."""
+    ``extent`` (min x, min y, max x, max y, EPSG:9213) to frame another area than the province,
+    ``title`` to name what it drew when that is less than the theme's title says (one hazard of
+    two), and add to ``labels`` its own :class:`~gisplan.maps.labels.LabelSet` (lot numbers …):
+    the frame places them with the commune and protected-area names the ``--labels`` option asks
+    for, without overlaps, once the map has its final size and scale."""
 
     theme: Theme
     ax: Axes
@@ -96,6 +100,8 @@ class PrintBuild:
     lang: str
     options: Mapping[str, Any] = field(default_factory=dict)
     extent: tuple[float, float, float, float] | None = None
+    title: str | None = None
+    labels: list = field(default_factory=list)
 
 
 def draw(p: PrintBuild):
@@ -150,7 +156,7 @@ def choropleth(p: PrintBuild):
     col = spec.scheme.column
     name = spec.tables[0]
     communes = _need(data, "communes", spec.id)
-    table, reason = indicator_and_reason(name, results=p.results, lang=lang)
+    table, reason = indicator_and_reason(name, results=p.results, lang=lang, store=data)
     joined = communes_with(communes, table, fill=[col])
     cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
@@ -175,7 +181,7 @@ def protected_areas(p: PrintBuild):
     pas = _need(data, "protected_areas", p.theme.id)
     pt = layer_type(data, "protected_areas")
     h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
-    conf, why = indicator_and_reason("conflicts", results=results, lang=lang)
+    conf, why = indicator_and_reason("conflicts", results=results, lang=lang, store=data)
     km = format_distance(option(results, "buffer_m"), lang)
     conflict_colors = pt.style["conflict_colors"]
     for site_type, type_id in CONFLICT_SITES.items():
@@ -273,11 +279,17 @@ def air(p: PrintBuild):
     return h, None
 
 
-def hazard(p: PrintBuild, hazard: str = "landslide"):
-    """Landslide susceptibility classes (the raster in EPSG:9213, no data transparent), the
-    communes with their share in the high and very high classes as labels, recorded events."""
+def hazard(p: PrintBuild):
+    """The susceptibility classes of one hazard (option ``hazard``: ``landslide``, the default, or
+    ``flash_flood``; the raster in EPSG:9213, no data transparent), the commune boundaries, the
+    roads and the recorded events of that hazard. The title names that hazard alone."""
     ax, data, results, lang = p.ax, p.store, p.results, p.lang
     vi = lang == "vi"
+    hazard = p.options.get("hazard", "landslide")
+    if hazard not in HAZARD_TITLES:
+        raise OptionError(f"the hazard print map takes hazard={' or hazard='.join(HAZARD_TITLES)}, not {hazard!r}")
+    name = HAZARD_TITLES[hazard][0 if vi else 1]
+    p.title = (f"BẢN ĐỒ MỨC ĐỘ NHẠY CẢM {name.upper()}" if vi else f"{name.upper()} SUSCEPTIBILITY")
     communes = _need(data, "communes", p.theme.id)
     cls, result = hazard_classes(data, results, hazard)
     cfg = result.config

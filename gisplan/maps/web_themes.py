@@ -93,7 +93,7 @@ def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], lay
     communes = data.optional("communes")
     if communes is None:
         raise missing_layers(theme, data)
-    table, reason = indicator_and_reason(table_name, results=results, lang=lang)
+    table, reason = indicator_and_reason(table_name, results=results, lang=lang, store=data)
     joined = communes_with(communes, table, fill=fields)
     cls = theme_classes(spec, joined[col], lang, store=data)
     b.classes = cls
@@ -151,7 +151,7 @@ def protected_areas(b: MapBuild):
                   if z in set(pas["zone"])])]
     near = format_distance(option(results, "buffer_m"), lang)
     conflict_colors = lt.style["conflict_colors"]
-    table, reason = indicator_and_reason("conflicts", results=results, lang=lang)
+    table, reason = indicator_and_reason("conflicts", results=results, lang=lang, store=data)
     for site_type, type_id in CONFLICT_SITES.items():
         color = conflict_colors[site_type]
         site_lt = layer_type(data, type_id)
@@ -376,7 +376,7 @@ def hazard(b: MapBuild):
         b.add_overlay(folium.raster_layers.ImageOverlay(
             rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}", show=i == 0,
             mercator_project=False, interactive=False, zindex=1))
-        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, lang=lang)
+        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, lang=lang, store=data)
         joined = communes_with(communes, table, fill=[col])
         cls = theme_classes(spec, joined[col], lang, store=data)
         if i == 0:
