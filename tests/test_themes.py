@@ -316,7 +316,7 @@ def test_missing_theme_layer_gives_a_card_with_the_reason(required_only, tmp_pat
     index = publish_site(load_catalog(no_mines), tmp_path / "site", themes=["mines", "rivers"])
     page = index.read_text(encoding="utf-8")
     card = re.search(r"<div class='card nodata' data-theme='mines'>.*?</div>", page).group(0)
-    assert "Không có số liệu: thiếu lớp Mỏ khoáng sản" in card, card
+    assert "Chưa có số liệu để lập bản đồ này: cần lớp Mỏ khoáng sản." in card, card
     assert not (tmp_path / "site" / "mines.html").exists()
     assert "href='rivers.html'" in page
     res = CliRunner().invoke(cli, ["map", "mines", "--catalog", str(no_mines), "--out", str(tmp_path / "m.html")])

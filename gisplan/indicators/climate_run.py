@@ -132,7 +132,8 @@ def climate_steps(run: Run) -> None:
             ev = L.optional("hazard_events")
             if ev is None:
                 raise data_missing("no 'hazard_events' layer in the catalog",
-                                   "thiếu lớp điểm sạt lở, lũ quét đã xảy ra (hazard_events) trong danh mục")
+                                   "thiếu lớp điểm sạt lở, lũ quét đã xảy ra (hazard_events) trong danh mục",
+                                   layers=("hazard_events",))
             s = susceptibility_for(L)
             if hz in s["skipped"]:
                 raise s["skipped"][hz]

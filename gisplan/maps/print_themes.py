@@ -22,7 +22,7 @@ from matplotlib.patches import Patch
 
 from gisplan.catalog import LayerType
 from gisplan.errors import GisplanError, OptionError
-from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
+from gisplan.maps.style import NO_DATA_COLOR, NO_DATA_LINE_COLOR, categories, no_data
 from gisplan.maps.themes import (
     HAZARD_TITLES,
     Theme,
@@ -52,7 +52,7 @@ def _cat_layer(ax, gdf, lt: LayerType, lang, *, kind="box", column=None, zorder=
     cats = categories(lt, column, lang=lang)
     known = gdf[column].isin([c.code for c in cats]) & ~gdf[column].map(is_missing)
     groups = [(gdf[gdf[column] == cat.code], cat.color, cat.label) for cat in cats]
-    groups.append((gdf[~known], NO_DATA_COLOR, no_data(lang)))
+    groups.append((gdf[~known], NO_DATA_LINE_COLOR if kind == "line" else NO_DATA_COLOR, no_data(lang)))
     for sub, color, label in groups:
         if sub.empty:
             continue

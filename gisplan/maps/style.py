@@ -24,6 +24,9 @@ from gisplan.vocabulary import WQI_BANDS
 NO_DATA = {"vi": "không có số liệu", "en": "no data"}
 #: neutral grey of a missing value in every map and legend
 NO_DATA_COLOR = "#cccccc"
+#: a line without a class (a river section without a water-quality class) in a neutral blue: grey
+#: lines vanish on the grey basemaps, and a river is still a river where its class is unknown
+NO_DATA_LINE_COLOR = "#4f7fb0"
 
 
 def no_data(lang: str = "vi") -> str:
