@@ -87,10 +87,15 @@ class OutputError(GisplanError, OSError):
     of the run's own inputs)."""
 
 
-def data_missing(message_en: str, message_vi: str) -> DataMissingError:
-    """A :class:`DataMissingError` with its Vietnamese reason in ``reason_vi``."""
+def data_missing(message_en: str, message_vi: str, *, layers: tuple[str, ...] = (),
+                 public_vi: str = "") -> DataMissingError:
+    """A :class:`DataMissingError` with its Vietnamese reason in ``reason_vi``; ``layers`` the
+    layer types that would supply what is missing and ``public_vi`` the reason in plain words,
+    without technical detail (what a public page says; the reason itself goes to the metadata)."""
     exc = DataMissingError(message_en)
     exc.reason_vi = message_vi
+    exc.layers = tuple(layers)
+    exc.public_vi = public_vi
     return exc
 
 
@@ -99,4 +104,4 @@ def missing_layer(type_id: str, detail: str = "") -> DataMissingError:
     message and a Vietnamese one in ``reason_vi``."""
     extra_en = f" ({detail})" if detail else ""
     return data_missing(f"no '{type_id}' layer in the catalog (or its file is missing){extra_en}",
-                        f"thiếu lớp dữ liệu '{type_id}' trong danh mục (hoặc thiếu tệp)")
+                        f"thiếu lớp dữ liệu '{type_id}' trong danh mục (hoặc thiếu tệp)", layers=(type_id,))

@@ -215,17 +215,17 @@ class Plan:
                               overwrite=overwrite)
 
     def figure(self, theme: str, *, size: str = "A4", orientation: str = "auto", lang: str = "vi",
-               title: str | None = None, **theme_options: Any):
+               title: str | None = None, labels: str = "all", **theme_options: Any):
         """The print map of ``theme`` drawn (:class:`gisplan.maps.printmap.PrintMap`; in Jupyter
         it shows inline); parameters as :meth:`print`."""
         from gisplan.maps.printmap import render_figure  # matplotlib: the maps extra
 
         return render_figure(theme, results=self.theme_results(theme), store=self.store, size=size,
-                             orientation=orientation, lang=lang, title=title, **theme_options)
+                             orientation=orientation, lang=lang, title=title, labels=labels, **theme_options)
 
     def print(self, theme: str, out: str | os.PathLike, *, size: str = "A4", orientation: str = "auto",
               dpi: int = 300, lang: str = "vi", title: str | None = None, overwrite: bool = False,
-              **theme_options: Any) -> Path:
+              labels: str = "all", **theme_options: Any) -> Path:
         """Write the print map of ``theme`` to ``out`` (.pdf or .png), atomically.
 
         Parameters
@@ -233,6 +233,8 @@ class Plan:
         size : ``"A4"`` or ``"A3"``; orientation : ``"auto"``, ``"portrait"`` or ``"landscape"``.
         dpi : resolution of a PNG (and of the rasterised parts of a PDF).
         title : replaces the theme's title.
+        labels : the names written on the map: ``"all"`` (communes and protected areas, the
+            default), ``"communes"``, ``"protected_areas"`` or ``"none"``; placed without overlaps.
         **theme_options : the options the theme's print drawing takes
             (:attr:`gisplan.maps.themes.Theme.print_options`).
         """
@@ -240,7 +242,7 @@ class Plan:
 
         return print_map(theme, out, results=self.theme_results(theme), store=self.store, size=size,
                          orientation=orientation, dpi=dpi, lang=lang, title=title, overwrite=overwrite,
-                         **theme_options)
+                         labels=labels, **theme_options)
 
     def publish(self, out_dir: str | os.PathLike = "maps", *, lang: str = "vi", cdn: bool = False,
                 overwrite: bool = False, themes: Iterable[str] | None = None, large_layers: str = "auto",

@@ -18,6 +18,7 @@ import http.server
 import os
 import re
 import threading
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -202,7 +203,8 @@ def expected(layers):
         "rivers": {**base, "river_sections": n["river_sections"]},  # the VN_WQI layers are hidden
         "waste": {**base, "waste_sites": n["waste_sites"]},
         "air": {**base, "urban_areas": n["urban_areas"], "monitoring_stations": air_stations},
-        "forest_change": base,
+        # the two years side by side (forest area of each commune, the swipe view); net change hidden
+        "forest_change": {**base, "communes": 2 * n["communes"]},
         "forest_status": {**base, "forest_status": 0},  # the lots are drawn from zoom 12
         # the hazard page opens on landslide susceptibility with every recorded event
         "hazard": {**base, "hazard_events": n["hazard_events"], "roads": n["roads"]},
@@ -284,6 +286,9 @@ def test_click_on_a_feature_opens_its_popup(site, browser, layers, theme):
     out, base = site
     lat, lon, zoom, name = _click_target(layers, theme)
     p = _Page(browser, f"{base}/{theme}.html", base)
+    if theme == "forest_change":  # the swipe handle sits at the centre of the map, where the click goes
+        p.page.evaluate("() => { const r = document.querySelector('.leaflet-sbs-range'); r.value = 0.95;"
+                        " r.dispatchEvent(new Event('input')); }")
     p.click(lat, lon, zoom)
     assert name in p.popup_text()
     assert not p.errors(), p.errors()
@@ -486,4 +491,92 @@ def test_detailed_parcels_by_cell_from_file(browser, tmp_path):
         p.page.locator(".leaflet-popup").wait_for(state="detached", timeout=WAIT_MS)  # faded out
     assert not p.errors(), p.errors()
     assert not p.not_tiles(), p.not_tiles()
+    p.page.close()
+
+
+# --- a public site for the public -----------------------------------------------------------------
+AXE = Path(__file__).parent / "assets" / "axe-core-4.10.3" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_passes_axe_wcag_21_aa(site, browser, viewport):
+    """axe-core (vendored in tests/assets) finds no WCAG 2.1 A/AA violation on any page of the
+    site, on a desktop and on a phone."""
+    out, base = site
+    pages = sorted(p.name for p in out.glob("*.html"))
+    assert {"index.html", "metadata.html", *(f"{t}.html" for t in THEMES)} <= set(pages)
+    found = {}
+    for name in pages:
+        p = _Page(browser, f"{base}/{name}", base, viewport=viewport)
+        p.page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        violations = p.page.evaluate(
+            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))", WCAG_AA)
+        if violations:
+            found[name] = violations
+        p.page.close()
+    assert not found, found
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_map_pages_lead_back_to_the_index_in_vietnamese_metric_and_zoomable(site, browser, viewport):
+    out, base = site
+    p = _Page(browser, f"{base}/rivers.html", base, viewport=viewport)
+    page = p.page
+    back = page.locator("header.gisplan-site a")
+    assert back.get_attribute("href") == "index.html" and "Trang chủ" in back.inner_text()
+    assert _inside(p.box("header.gisplan-site a"), viewport) and _on_top(p, "header.gisplan-site a")
+    assert not _overlap(p.box(".gisplan-title"), p.box("header.gisplan-site"))
+    assert "user-scalable=no" not in page.content()
+    # the controls speak Vietnamese
+    titles = page.evaluate("() => [...document.querySelectorAll('.leaflet-control-container [title]')]"
+                           ".map(e => e.getAttribute('title'))")
+    for vi in ("Phóng to", "Thu nhỏ", "Toàn màn hình", "Đo khoảng cách và diện tích", "Chọn lớp bản đồ"):
+        assert vi in titles, titles
+    assert not [t for t in titles if t in ("Zoom in", "Measure distances and areas", "Layers", "Hide MiniMap")]
+    if viewport is DESKTOP:
+        assert "Ẩn bản đồ nhỏ" in titles
+    # the scale in metres and kilometres only
+    scale = page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1 and re.fullmatch(r"\d+ k?m", scale.inner_text().strip())
+    # the measuring tool writes Vietnamese as it opens
+    if viewport is DESKTOP:
+        page.hover(".leaflet-control-measure")
+        page.locator(".leaflet-control-measure .js-start").wait_for(state="visible")
+        text = page.locator(".leaflet-control-measure").inner_text()
+        assert "Bắt đầu đo mới" in text and "Create a new measurement" not in text
+    p.page.screenshot(path=str(out / f"_header_{viewport['width']}.png"))
+    p.page.close()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "pip install" not in index and "'forest_status'" not in index
+
+
+def test_forest_change_swipes_between_the_two_years(site, browser):
+    out, base = site
+    p = _Page(browser, f"{base}/forest_change.html", base)
+    page = p.page
+    slider = page.locator(".leaflet-sbs-range")
+    assert slider.get_attribute("aria-label").startswith("Kéo để so sánh hai năm")
+
+    def clips():
+        return page.evaluate("() => ['gisplanSwipeLeft', 'gisplanSwipeRight'].map("
+                             "n => window.gisplanMap.getPane(n).style.clip)")
+
+    def right_edge(clip):  # rect(top, right, bottom, left)
+        return [float(v) for v in re.findall(r"-?[\d.]+", clip)]
+
+    left, right = clips()
+    assert left and right and right_edge(left)[1] == pytest.approx(right_edge(right)[3])
+    middle = right_edge(left)[1]
+    page.evaluate("() => { const r = document.querySelector('.leaflet-sbs-range'); r.value = 0.2;"
+                  " r.dispatchEvent(new Event('input')); }")  # the divider to the left: less of the earlier year
+    page.wait_for_function(f"() => parseFloat(window.gisplanMap.getPane('gisplanSwipeLeft').style.clip"
+                           f".split(',')[1]) < {middle} - 50")
+    names = page.evaluate("() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]"
+                          ".map(l => l.innerText.trim())")
+    assert any(n.startswith("Diện tích rừng 2020") for n in names) and any(n.startswith("Diện tích rừng 2024") for n in names)
+    assert any(n.startswith("Độ che phủ tán cây 2020") for n in names), names
+    assert not p.errors(), p.errors()
+    page.screenshot(path=str(out / "_swipe.png"))
     p.page.close()

@@ -22,7 +22,9 @@ def test_labels_never_overlap_and_stay_in_the_frame():
         assert len(boxes) + placed.left_out == 400 and 20 < len(boxes) < 400
         assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
         assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
-        assert len(ax.texts) == len(boxes)  # the labels left out are removed from the axes
+        # the labels left out are removed from the axes; each kept one has its halo under it
+        assert len([t for t in ax.texts if t.get_gid() != "halo"]) == len(boxes)
+        assert len([t for t in ax.texts if t.get_gid() == "halo"]) == len(boxes)
     finally:
         plt.close(fig)
 

@@ -6,7 +6,7 @@ from matplotlib.font_manager import FontProperties, findfont
 
 from gisplan.catalog import SYNTHETIC_NOTE, load_catalog
 from gisplan.cli.main import cli
-from gisplan.errors import GisplanError, OutputExistsError
+from gisplan.errors import GisplanError, OptionError, OutputExistsError
 from gisplan.maps.printmap import check_font, nice_scale_length
 from gisplan.maps.themes import THEMES
 from gisplan.pipeline import Plan, print_map
@@ -174,3 +174,114 @@ def catalog_province(catalog):
     from gisplan.io import read_catalog_layer
 
     return read_catalog_layer(catalog, "province")
+
+
+# --- fit for a decision: no empty map, names, numeric scale, notes inside, round classes, date ----
+def test_a_print_map_of_no_data_is_refused_with_exit_2_and_nothing_written(demo_small, tmp_path):
+    """The forest-cover map of a catalog without forest-status lots would be every commune grey:
+    refused, naming the layer that would fill it (layers/real.toml is such a catalog)."""
+    text = demo_small.read_text(encoding="utf-8")
+    for name in ("forest_status_2020", "forest_status_2024"):
+        start = text.index(f"[layers.{name}]")
+        text = text[:start] + text[text.index("[layers.", start + 1):]
+    no_lots = tmp_path / "catalog.toml"
+    no_lots.write_text(text, encoding="utf-8")
+    out = tmp_path / "f.png"
+    res = CliRunner().invoke(cli, ["print", "forest_cover", "--out", str(out), "--catalog", str(no_lots)])
+    assert res.exit_code == 2, res.output
+    assert "would show no data anywhere" in res.output and "add a layer of type 'forest_status'" in res.output
+    assert not out.exists() and not list(tmp_path.glob("*.png"))
+    # a map with data in part of the province is drawn
+    assert CliRunner().invoke(cli, ["print", "mines", "--out", str(out), "--catalog", str(no_lots),
+                                    "--dpi", "40"]).exit_code == 0
+
+
+def test_the_hazard_title_names_only_the_hazard_drawn(catalog):
+    plan = Plan(catalog)
+    pm = plan.figure("hazard")
+    assert pm.title.get_text() == "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT"
+    assert "LŨ QUÉT" not in pm.title.get_text()
+    pm.figure.clear()
+    pm = plan.figure("hazard", hazard="flash_flood", lang="en")
+    assert pm.title.get_text() == "FLASH FLOOD SUSCEPTIBILITY"
+    assert "Flash flood: susceptibility" in [t.get_text() for t in pm.legend.get_texts()]
+    pm.figure.clear()
+    with pytest.raises(OptionError, match="hazard=landslide or hazard=flash_flood"):
+        plan.figure("hazard", hazard="earthquake")
+
+
+def _boxes(pm, texts):
+    renderer = pm.figure.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts]
+
+
+def test_names_of_protected_areas_and_communes_without_overlap(catalog):
+    from gisplan.maps.printmap import label_name
+
+    plan = Plan(catalog)
+    pm = plan.figure("forest_cover", orientation="portrait")
+    pas = {str(n) for n in plan.store.get("protected_areas")["name"].dropna()}
+    communes = {label_name(n) for n in plan.store.get("communes")["name"]}
+    placed = pm.labels
+    assert set(placed) == {"protected_areas", "communes"}
+    pa_texts = [t.get_text() for t in placed["protected_areas"].texts]
+    assert pa_texts and set(pa_texts) <= pas
+    assert all(t.get_fontstyle() == "italic" for t in placed["protected_areas"].texts)
+    commune_texts = [t.get_text() for t in placed["communes"].texts]
+    assert len(commune_texts) > len(communes) / 2 and set(commune_texts) <= communes
+    assert not any(t.startswith(("Xã ", "Phường ")) for t in commune_texts)
+    every = [t for p in placed.values() for t in p.texts]
+    boxes = _boxes(pm, every)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    frame = pm.ax.get_window_extent(pm.figure.canvas.get_renderer())
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+    # larger communes get larger names (sizes by rank), the protected areas the largest
+    sizes = {t.get_fontsize() for t in placed["communes"].texts}
+    assert len(sizes) > 1 and max(sizes) < placed["protected_areas"].texts[0].get_fontsize()
+    # names left out for lack of room are counted on the map
+    left = sum(p.left_out for p in placed.values())
+    note = [t.get_text() for t in pm.ax.texts if "không đủ chỗ ghi" in t.get_text()]
+    assert note == ([f"{left} tên không đủ chỗ ghi"] if left else [])
+    pm.figure.clear()
+    for which, sets in (("none", set()), ("communes", {"communes"}), ("protected_areas", {"protected_areas"})):
+        pm = plan.figure("forest_cover", labels=which)
+        assert set(pm.labels) == sets
+        pm.figure.clear()
+    with pytest.raises(OptionError, match="labels must be"):
+        plan.figure("forest_cover", labels="rivers")
+
+
+@pytest.mark.parametrize("size", ["A4", "A3"])
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+def test_numeric_scale_sources_inside_the_frame_and_data_date(catalog, size, orientation):
+    from matplotlib.patches import Rectangle
+
+    from gisplan.maps.printmap import nice_scale
+
+    pm = Plan(catalog).figure("hazard", size=size, orientation=orientation)
+    fig = pm.figure
+    renderer = fig.canvas.get_renderer()
+    # the scale the map is drawn at, worked out from the frame on the paper and the ground it shows
+    pos = pm.ax.get_position()
+    x0, x1 = pm.ax.get_xlim()
+    drawn = (x1 - x0) / (pos.width * fig.get_figwidth() * 0.0254)
+    assert drawn == pytest.approx(pm.scale, rel=1e-6) and nice_scale(pm.scale) == pm.scale
+    assert f"Tỷ lệ 1:{pm.scale:,}".replace(",", ".") in [t.get_text() for t in pm.ax.texts]
+    # every note (the sources first) inside the page's frame line
+    border = [a for a in fig.artists if isinstance(a, Rectangle)][-1].get_window_extent(renderer)
+    for box in _boxes(pm, pm.notes):
+        assert border.x0 < box.x0 and box.x1 < border.x1 and border.y0 < box.y0, (box, border)
+    # the date of the data in the title block, from the catalog entries the map is computed from
+    when = [t.get_text() for t in fig.texts if t.get_text().startswith("Số liệu")]
+    cat = load_catalog(catalog.path)
+    dem = cat.of_type("dem")[-1]
+    assert len(when) == 1 and "/".join(reversed(dem.date.split("-"))) in when[0], when
+    pm.figure.clear()
+
+
+def test_forest_cover_in_round_classes(catalog):
+    pm = Plan(catalog).figure("forest_cover")
+    assert pm.classes.edges == (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)
+    labels = [t.get_text() for t in pm.legend.get_texts()]
+    assert ["0–20 %", "20–40 %", "40–60 %", "60–80 %", "80–100 %"] == [x for x in labels if x.endswith(" %")]
+    pm.figure.clear()

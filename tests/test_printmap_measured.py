@@ -4,6 +4,7 @@ PDF with pdftotext (poppler)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -43,10 +44,23 @@ def _dark(img: np.ndarray, level: int = 80) -> np.ndarray:
     return (img[..., :3] < level).all(axis=-1)
 
 
-def test_scale_bar_matches_the_map_measured_on_the_png(box_catalog, tmp_path):
+def test_scale_bar_and_numeric_scale_match_the_map_measured_on_the_png(box_catalog, tmp_path):
+    """A ruler on the PNG: the province's known width gives metres per pixel; the scale bar is
+    as long as it says and the numeric scale printed beside it is the map's (1:S means one
+    paper metre is S metres: at 100 dpi a pixel is 0.254 mm of paper)."""
+    import re
+
     from PIL import Image
 
-    out = print_map("overview", tmp_path / "o.png", catalog=box_catalog, orientation="portrait", dpi=100)
+    from gisplan.pipeline import Plan
+
+    pm = Plan(box_catalog).figure("overview", orientation="portrait", labels="none")
+    out = tmp_path / "o.png"
+    pm.figure.savefig(out, dpi=100)
+    printed = [t.get_text() for t in pm.ax.texts if t.get_text().startswith("Tỷ lệ 1:")]
+    assert len(printed) == 1, printed
+    scale = int(re.fullmatch(r"Tỷ lệ 1:([\d.]+)", printed[0]).group(1).replace(".", ""))
+    bar_km = max(float(t.get_text().replace(",", ".")) for t in pm.ax.texts if re.fullmatch(r"[\d,]+", t.get_text()))
     img = np.asarray(Image.open(out).convert("RGB")).astype(int)
     h, w = img.shape[:2]
     dark = _dark(img)
@@ -72,9 +86,14 @@ def test_scale_bar_matches_the_map_measured_on_the_png(box_catalog, tmp_path):
             if 0.05 * width_px < len(run) < 0.6 * width_px:
                 candidates.append(len(run))
     bar_m = max(candidates) * m_per_px
-    # the map spans about 39 km east–west (36 km of province plus margins): a quarter is ~10 km,
-    # and the bar takes the nice length below it, 5 km, labelled "0 … 2,5 … 5 km"
-    assert bar_m == pytest.approx(5_000, rel=0.03), bar_m
+    # the bar is as long on the map as its last label says (a round length: 5 or 10 km here)
+    assert bar_km in (5, 10)
+    assert bar_m == pytest.approx(bar_km * 1000, rel=0.03), bar_m
+    # the numeric scale: a round one, and the map's
+    from gisplan.maps.printmap import nice_scale
+
+    assert nice_scale(scale) == scale
+    assert m_per_px == pytest.approx(scale * 0.0254 / 100, rel=0.03), (m_per_px, scale)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed; "
@@ -89,3 +108,7 @@ def test_pdf_text_keeps_vietnamese_diacritics(demo_small, tmp_path):
     assert "CHÚ GIẢI" in flat
     assert "TỈNH THÁI NGUYÊN" in flat
     assert "Dữ liệu mô phỏng" in flat
+    # the numeric scale beside the bar, the date of the data under the title, the names
+    assert re.search(r"Tỷ lệ 1:\d{1,3}(\.\d{3})+", flat), flat
+    assert "Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024" in flat
+    assert "Vườn quốc gia Ba Bể" in flat

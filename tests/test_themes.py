@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from gisplan._format import fmt_number
 from gisplan.catalog import load_catalog, load_layer_types
 from gisplan.cli.main import cli
-from gisplan.errors import OptionError
+from gisplan.errors import DataMissingError, OptionError
 from gisplan.io import read_catalog_layer
 from gisplan.maps import themes
 from gisplan.maps.style import NO_DATA_COLOR, classify
@@ -316,7 +316,7 @@ def test_missing_theme_layer_gives_a_card_with_the_reason(required_only, tmp_pat
     index = publish_site(load_catalog(no_mines), tmp_path / "site", themes=["mines", "rivers"])
     page = index.read_text(encoding="utf-8")
     card = re.search(r"<div class='card nodata' data-theme='mines'>.*?</div>", page).group(0)
-    assert "Không có số liệu: thiếu lớp Mỏ khoáng sản" in card, card
+    assert "Chưa có số liệu để lập bản đồ này: cần lớp Mỏ khoáng sản." in card, card
     assert not (tmp_path / "site" / "mines.html").exists()
     assert "href='rivers.html'" in page
     res = CliRunner().invoke(cli, ["map", "mines", "--catalog", str(no_mines), "--out", str(tmp_path / "m.html")])
@@ -422,13 +422,16 @@ def test_choropleth_without_its_data_is_grey_with_the_reason(demo_small, tmp_pat
     assert {gj.style_function(f)["fillColor"] for f in feats} == {NO_DATA_COLOR}
     assert all(f["properties"]["forest_pct"] == NO_DATA_VI for f in feats)  # never 0 %
     page = m.get_root().render()
-    assert re.search(r"không có số liệu \(.*forest_status", page)
+    # the reason in a reader's words: the layer that would fill the map, by its title
+    title = catalog.layer_type("forest_status").title("vi")
+    assert f"không có số liệu (cần lớp {title})" in page and "'forest_status'" not in page
     assert web.classes.edges == ()
+    # a print map of no data at all is refused, naming that layer
     for theme in ("forest_cover", "forest_change"):
-        pm = Plan(catalog).figure(theme, lang="en")
-        texts = [t.get_text() for t in pm.legend.get_texts()]
-        assert any(t.startswith("no data (") and "forest_status" in t for t in texts), texts
-        plt.close(pm.figure)
+        with pytest.raises(DataMissingError, match="would show no data anywhere.*type 'forest_status'") as info:
+            Plan(catalog).figure(theme, lang="en")
+        assert info.value.layers == ("forest_status",)
+        assert info.value.reason_vi == f"chưa có số liệu để lập bản đồ này: cần lớp {title}"
 
 
 @pytest.fixture(scope="module")

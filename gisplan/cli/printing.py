@@ -22,25 +22,31 @@ from gisplan.maps.themes import theme_ids
 @click.option("--dpi", default=300, show_default=True, help="Resolution (PNG and rasterised parts of PDFs).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--title", default=None, help="Replace the theme's title.")
+@click.option("--labels", type=click.Choice(["all", "communes", "protected_areas", "none"]), default="all",
+              show_default=True, help="Names written on the map, placed without overlaps: communes and protected "
+                                      "areas (all), one of them, or none.")
 @click.option("--option", "theme_options", multiple=True, metavar="KEY=VALUE",
-              help="An option of the theme's print map (repeatable), e.g. --option commune=02406 for a "
-                   "theme that takes one.")
+              help="An option of the theme's print map (repeatable), e.g. --option hazard=flash_flood "
+                   "for the hazard map.")
 @click.option("--commune", default=None, metavar="CODE",
               help="Map one commune/ward (its code or name) at commune scale, every lot labelled: the "
                    "forest_status map (same as --option commune=CODE).")
 @catalog_option
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @run_options
-def print_cmd(theme, out, size, orientation, dpi, lang, title, theme_options, commune, catalog_path, overwrite,
-              **options):
-    """Print map of THEME with title, legend, scale bar, north arrow, km grid in VN-2000,
-    data source, date and CRS note; Vietnamese text keeps its diacritics. Its numbers are those
-    `gisplan indicators` writes with the same options."""
+def print_cmd(theme, out, size, orientation, dpi, lang, title, labels, theme_options, commune, catalog_path,
+              overwrite, **options):
+    """Print map of THEME with title, date of the data, legend, scale bar with the numeric
+    scale, north arrow, km grid in VN-2000, names of communes and protected areas, data sources
+    and CRS note; Vietnamese text keeps its diacritics. Its numbers are those `gisplan
+    indicators` writes with the same options. A map that would show no data anywhere is
+    refused with the reason (exit 2) and nothing is written."""
     extra = parse_theme_options(theme_options)
     if commune is not None:
         extra["commune"] = commune
     path = open_plan(catalog_path, **options).print(theme, out, size=size, orientation=orientation, dpi=dpi,
-                                                   lang=lang, title=title, overwrite=overwrite, **extra)
+                                                   lang=lang, title=title, overwrite=overwrite, labels=labels,
+                                                   **extra)
     click.echo(_("print map {theme} ({size}, {dpi} dpi) → {path}").format(theme=theme, size=size, dpi=dpi, path=path))
 
 

@@ -37,7 +37,7 @@ def _dem_missing():
     return data_missing("no 'dem' (digital elevation model) layer in the catalog: terrain and "
                         "landslide / flash-flood susceptibility need one",
                         "thiếu lớp mô hình số độ cao (DEM) trong danh mục: không tính được địa hình "
-                        "và mức độ nhạy cảm sạt lở đất, lũ quét")
+                        "và mức độ nhạy cảm sạt lở đất, lũ quét", layers=("dem",))
 
 
 def dem_source(L: LayerStore):
@@ -78,7 +78,8 @@ def susceptibility_for(L: LayerStore) -> dict:
         result = hazard.susceptibility(dem.path, hazards=("landslide",), **kw)
         reason = data_missing(f"flash-flood susceptibility needs pysheds: {exc}",
                               "mức độ nhạy cảm lũ quét cần gói pysheds; cài đặt: "
-                              "pip install \"gisplan[hazard]\"")
+                              "pip install \"gisplan[hazard]\"",
+                              public_vi="chưa tính được trên máy lập bản đồ này")
         skipped["flash_flood"] = reason
     L.derived[DERIVED_KEY] = {"result": result, "skipped": skipped}
     return L.derived[DERIVED_KEY]
@@ -134,7 +135,8 @@ def climate_steps(run: Run) -> None:
             ev = L.optional("hazard_events")
             if ev is None:
                 raise data_missing("no 'hazard_events' layer in the catalog",
-                                   "thiếu lớp điểm sạt lở, lũ quét đã xảy ra (hazard_events) trong danh mục")
+                                   "thiếu lớp điểm sạt lở, lũ quét đã xảy ra (hazard_events) trong danh mục",
+                                   layers=("hazard_events",))
             s = susceptibility_for(L)
             if hz in s["skipped"]:
                 raise s["skipped"][hz]

@@ -73,7 +73,7 @@ def second_year(L: LayerStore) -> None:
     if n < 2:
         raise data_missing("forest change needs two forest_status years in the catalog; it has one",
                            "cần hai năm hiện trạng rừng (forest_status) trong danh mục để tính biến động; "
-                           "danh mục chỉ có một năm")
+                           "danh mục chỉ có một năm", layers=("forest_status",))
 
 
 def lot_pieces(L: LayerStore, index: int, key: str) -> pd.DataFrame:

@@ -33,6 +33,11 @@ class IndicatorResults:
     #: rasters the steps derived that the maps draw, by name: ``"susceptibility"``, the
     #: :class:`~gisplan.indicators.hazard_result.SusceptibilityResult` of the hazards computed
     grids: dict[str, Any] = field(default_factory=dict)
+    #: the layer types that would let each skipped indicator be computed, when the reason names
+    #: them (``DataMissingError.layers``): what a public page asks for in plain words
+    skipped_layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the reason of a skipped indicator in plain words, when it has one (``DataMissingError.public_vi``)
+    skipped_public: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -49,3 +54,7 @@ class IndicatorResults:
         """Record indicator ``name`` as skipped for the data missing in ``exc``."""
         self.skipped[name] = str(exc)
         self.skipped_vi[name] = getattr(exc, "reason_vi", None) or f"thiếu dữ liệu: {exc}"
+        if getattr(exc, "layers", ()):
+            self.skipped_layers[name] = tuple(exc.layers)
+        if getattr(exc, "public_vi", ""):
+            self.skipped_public[name] = exc.public_vi

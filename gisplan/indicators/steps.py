@@ -70,7 +70,8 @@ def canopy_steps(run: Run) -> None:
     tc = L.entries("tree_cover")
     if len(tc) < 2:
         run.skip("canopy_change", data_missing("needs two tree_cover rasters in the catalog",
-                                                   "cần hai lớp ảnh độ che phủ tán cây (tree_cover) trong danh mục"))
+                                                   "cần hai lớp ảnh độ che phủ tán cây (tree_cover) trong danh mục",
+                                                   layers=("tree_cover",)))
         return
     y0, y1 = tc[0].year, tc[-1].year
     raster_change = _raster_change(run, tc[0], tc[-1])
@@ -154,7 +155,7 @@ def protected_area_steps(run: Run) -> None:
         if all(g is None for g in sites.values()):
             raise data_missing("no mines or industrial zones in the catalog",
                                "danh mục không có lớp mỏ khoáng sản (mines) và khu/cụm công nghiệp "
-                               "(industrial_zones)")
+                               "(industrial_zones)", layers=tuple(s.layer_type for s in CONFLICT_SITE_TYPES))
         checked = [t for t, g in sites.items() if g is not None]
         run.set_meta("conflicts_site_types", checked)
         if sites["mine"] is None:

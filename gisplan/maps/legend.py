@@ -49,6 +49,7 @@ _LEGEND = Template("""
  .gisplan-note{bottom:20px;max-width:calc(100% - 24px);box-sizing:border-box;white-space:normal;text-align:center;
   font-size:11px}
  .leaflet-control-minimap{display:none}
+ .leaflet-bottom.leaflet-left .leaflet-control-scale{margin-bottom:26px}
  .leaflet-popup-content{max-width:calc(100vw - 70px);margin:10px 12px;font-size:12px;overflow-wrap:anywhere}
 }
 </style>

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, to_hex, to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -25,7 +25,8 @@ from gisplan.catalog import LayerType
 from gisplan.encoding import fold_accents
 from gisplan.errors import GisplanError, OptionError
 from gisplan.forest_codes import status_codes
-from gisplan.maps.style import NO_DATA_COLOR, categories, no_data
+from gisplan.maps.labels import LabelSet
+from gisplan.maps.style import NO_DATA_COLOR, NO_DATA_LINE_COLOR, categories, no_data
 from gisplan.maps.themes import (
     HAZARD_TITLES,
     Theme,
@@ -55,7 +56,7 @@ def _cat_layer(ax, gdf, lt: LayerType, lang, *, kind="box", column=None, zorder=
     cats = categories(lt, column, lang=lang)
     known = gdf[column].isin([c.code for c in cats]) & ~gdf[column].map(is_missing)
     groups = [(gdf[gdf[column] == cat.code], cat.color, cat.label) for cat in cats]
-    groups.append((gdf[~known], NO_DATA_COLOR, no_data(lang)))
+    groups.append((gdf[~known], NO_DATA_LINE_COLOR if kind == "line" else NO_DATA_COLOR, no_data(lang)))
     for sub, color, label in groups:
         if sub.empty:
             continue
@@ -90,7 +91,11 @@ class PrintBuild:
     """What a theme's print drawing takes and gives: ``theme`` its registry entry, ``ax`` the map
     frame (metres of EPSG:9213), the layer ``store``, the indicator ``results``, ``lang`` and the
     theme's ``options`` (:attr:`~gisplan.maps.themes.Theme.print_options`). A drawing may set
-    ``extent`` (min x, min y, max x, max y, EPSG:9213) to frame another area than the province."""
+    ``extent`` (min x, min y, max x, max y, EPSG:9213) to frame another area than the province,
+    ``title`` to name what it drew when that is less than the theme's title says (one hazard of
+    two), and add to ``labels`` its own :class:`~gisplan.maps.labels.LabelSet` (lot numbers …):
+    the frame places them with the commune and protected-area names the ``--labels`` option asks
+    for, without overlaps, once the map has its final size and scale."""
 
     theme: Theme
     ax: Axes
@@ -99,12 +104,8 @@ class PrintBuild:
     lang: str
     options: Mapping[str, Any] = field(default_factory=dict)
     extent: tuple[float, float, float, float] | None = None
-    #: labels the frame places once the map's size is final (:func:`gisplan.maps.labels.place_labels`
-    #: keyword arguments per set: ``xy``, ``texts``, ``priority``, ``fontsize``, ``weight`` …), and
-    #: what to say of the labels left out (``{"left_out": "… {n} …"}``)
-    labels: list[dict] = field(default_factory=list)
-    #: what the drawing adds to the title (``"XÃ NAM SƠN — NĂM 2024"``)
-    title_extra: str = ""
+    title: str | None = None
+    labels: list = field(default_factory=list)
 
 
 def draw(p: PrintBuild):
@@ -223,8 +224,10 @@ def status_lots(p: PrintBuild):
         h.insert(0, Patch(visible=False, label="Trạng thái rừng (Thông tư 33/2018)" if vi
                           else "Forest status (Circular 33/2018)"))
         year = _layer_year(store, lots)
-        p.title_extra = " — ".join(x for x in ((str(unit["name"].iloc[0]).upper() if unit is not None else ""),
-                                                (f"NĂM {year}" if vi else f"{year}") if year else "") if x)
+        extra = " — ".join(x for x in ((str(unit["name"].iloc[0]).upper() if unit is not None else ""),
+                                       (f"NĂM {year}" if vi else f"{year}") if year else "") if x)
+        if extra:
+            p.title = f"{p.theme.title(lang, print_map=True)} — {extra}"
     if unit is not None:
         unit.boundary.plot(ax=ax, color="#111", linewidth=1.6, zorder=9)
         h.append(Line2D([], [], color="#111", linewidth=1.6, label=str(unit["name"].iloc[0])))
@@ -236,8 +239,6 @@ def status_lots(p: PrintBuild):
 
 def _tint(color: str, share: float = 0.35) -> str:
     """``color`` mixed with white (``share`` of the colour): a pattern's colour as a flat fill."""
-    from matplotlib.colors import to_hex, to_rgb
-
     r, g, b = to_rgb(color)
     return to_hex((1 - share + share * r, 1 - share + share * g, 1 - share + share * b))
 
@@ -285,12 +286,11 @@ def _lot_labels(p: PrintBuild, lots) -> None:
             prio.append([rank + shapely.area(shape)])
             size.append([fs])
             weight.append(["bold"])
-    p.labels.append({"xy": np.vstack(xy), "texts": [t for part in txt for t in part],
-                     "priority": np.concatenate([np.asarray(a, dtype=float) for a in prio]),
-                     "fontsize": np.concatenate([np.asarray(a, dtype=float) for a in size]),
-                     "weight": [w for part in weight for w in part],
-                     "left_out": ("{n} lô nhỏ không ghi được nhãn ở tỷ lệ này" if vi
-                                  else "{n} small lots not labelled at this scale")})
+    # sizes in points on A4; the frame scales them with the paper
+    p.labels.append(LabelSet("forest_status", np.vstack(xy), [t for part in txt for t in part],
+                             priority=np.concatenate([np.asarray(a, dtype=float) for a in prio]),
+                             fontsize=np.concatenate([np.asarray(a, dtype=float) for a in size]),
+                             weight=[w for part in weight for w in part]))
 
 
 def _boundaries(p: PrintBuild) -> list:
@@ -322,7 +322,7 @@ def choropleth(p: PrintBuild):
     col = spec.scheme.column
     name = spec.tables[0]
     communes = _need(data, "communes", spec.id)
-    table, reason = indicator_and_reason(name, results=p.results, lang=lang)
+    table, reason = indicator_and_reason(name, results=p.results, lang=lang, store=data)
     joined = communes_with(communes, table, fill=[col])
     cls = theme_classes(spec, joined[col], lang, store=data)
     joined.plot(ax=ax, color=cls.color_of(joined[col]), edgecolor="#555", linewidth=0.3, zorder=3)
@@ -347,7 +347,7 @@ def protected_areas(p: PrintBuild):
     pas = _need(data, "protected_areas", p.theme.id)
     pt = layer_type(data, "protected_areas")
     h += _cat_layer(ax, pas, pt, lang, column="zone", title=pt.attributes["zone"].title(lang))
-    conf, why = indicator_and_reason("conflicts", results=results, lang=lang)
+    conf, why = indicator_and_reason("conflicts", results=results, lang=lang, store=data)
     km = format_distance(option(results, "buffer_m"), lang)
     conflict_colors = pt.style["conflict_colors"]
     for site_type, type_id in CONFLICT_SITES.items():
@@ -445,11 +445,17 @@ def air(p: PrintBuild):
     return h, None
 
 
-def hazard(p: PrintBuild, hazard: str = "landslide"):
-    """Landslide susceptibility classes (the raster in EPSG:9213, no data transparent), the
-    communes with their share in the high and very high classes as labels, recorded events."""
+def hazard(p: PrintBuild):
+    """The susceptibility classes of one hazard (option ``hazard``: ``landslide``, the default, or
+    ``flash_flood``; the raster in EPSG:9213, no data transparent), the commune boundaries, the
+    roads and the recorded events of that hazard. The title names that hazard alone."""
     ax, data, results, lang = p.ax, p.store, p.results, p.lang
     vi = lang == "vi"
+    hazard = p.options.get("hazard", "landslide")
+    if hazard not in HAZARD_TITLES:
+        raise OptionError(f"the hazard print map takes hazard={' or hazard='.join(HAZARD_TITLES)}, not {hazard!r}")
+    name = HAZARD_TITLES[hazard][0 if vi else 1]
+    p.title = (f"BẢN ĐỒ MỨC ĐỘ NHẠY CẢM {name.upper()}" if vi else f"{name.upper()} SUSCEPTIBILITY")
     communes = _need(data, "communes", p.theme.id)
     cls, result = hazard_classes(data, results, hazard)
     cfg = result.config

@@ -16,11 +16,13 @@ style (:data:`RC`) applies only inside :func:`render_figure` and :func:`print_ma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
 import math
 import os
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,11 +42,11 @@ from matplotlib.text import Text
 from gisplan._atomic import atomic_path, check_output
 from gisplan._format import fmt_number
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog
-from gisplan.errors import GisplanError, OptionError
-from gisplan.maps.labels import place_labels
+from gisplan.errors import DataMissingError, GisplanError, OptionError
+from gisplan.maps.labels import LabelSet, Placed, place_labels
 from gisplan.maps.print_themes import PrintBuild, draw, print_frame
 from gisplan.maps.style import Classes
-from gisplan.maps.themes import get_theme, make_store, theme_sources
+from gisplan.maps.themes import get_theme, make_store, require_data, theme_dates, theme_sources
 
 FONT = "DejaVu Sans"
 #: matplotlib settings of every print map, applied only while gisplan draws and saves (nothing is
@@ -52,6 +54,10 @@ FONT = "DejaVu Sans"
 #: (type 42) so the Vietnamese text can be searched, copied and read back
 RC = {"font.family": FONT, "pdf.fonttype": 42, "ps.fonttype": 42}
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}
+#: what ``labels=`` (``gisplan print --labels``) names on the map: the names of the communes, of
+#: the protected areas (on the maps that draw them), both, or none; a theme's own labels are
+#: placed unless ``"none"``
+LABELS = ("all", "communes", "protected_areas", "none")
 CRS_NOTE = {"vi": "Hệ tọa độ VN-2000, kinh tuyến trục 106°30', múi chiếu 3° (EPSG:9213)",
             "en": "VN-2000 / TM-3 106°30' (EPSG:9213)"}
 
@@ -77,7 +83,10 @@ class PrintMap:
     ``scalebar_m`` its length; ``north`` the north arrow's letter; ``classes`` the choropleth
     :class:`~gisplan.maps.style.Classes` (the web map's) or None; ``orientation`` ``"portrait"``
     or ``"landscape"`` as drawn; ``notes`` the lines under the map (data and sources, grid and CRS,
-    date, the synthetic-data warning), top to bottom.
+    date, the synthetic-data warning), top to bottom; ``scale`` the denominator of the numeric
+    scale printed beside the bar (the map is drawn at exactly 1:``scale`` on its paper size);
+    ``labels`` the labels placed, by set (``"protected_areas"``, ``"communes"``, a theme's own),
+    each a :class:`~gisplan.maps.labels.Placed` with the labels left out for lack of room.
     """
 
     figure: Figure
@@ -89,6 +98,8 @@ class PrintMap:
     classes: Classes | None
     orientation: str
     notes: tuple[Text, ...] = ()
+    scale: int = 0
+    labels: Mapping[str, Placed] = dataclasses.field(default_factory=dict)
 
     @property
     def scalebar_m(self) -> float:
@@ -133,21 +144,26 @@ def _house_style(fn):
 def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, size: str = "A4",
                   orientation: str = "auto", lang: str = "vi",
                   layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
-                  store=None, **theme_options) -> PrintMap:
+                  store=None, labels: str = "all", **theme_options) -> PrintMap:
     """Draw a print map: a :class:`PrintMap` holding the Figure and its parts (title, legend,
     scale bar, north arrow, map axes, orientation, choropleth classes).
 
     ``orientation`` is ``"portrait"``, ``"landscape"`` or ``"auto"`` (portrait when the mapped
     extent, the province in EPSG:9213, is taller than wide). Map units are metres of EPSG:9213;
-    the grid is labelled in km. Layers come from ``store`` (a :class:`gisplan.store.LayerStore`),
-    else from a store over ``catalog`` and ``layers``; indicator values from ``results`` (the map
-    computes none: :meth:`gisplan.pipeline.Plan.print` runs the theme's steps first).
-    ``theme_options`` are the options of the theme's drawing (:attr:`Theme.print_options
+    the grid is labelled in km; the map is drawn at a round scale (1:``PrintMap.scale``, printed
+    beside the scale bar) on its paper size. Layers come from ``store`` (a
+    :class:`gisplan.store.LayerStore`), else from a store over ``catalog`` and ``layers``;
+    indicator values from ``results`` (the map computes none: :meth:`gisplan.pipeline.Plan.print`
+    runs the theme's steps first). ``labels`` names the communes, the protected areas, both
+    (``"all"``, the default) or nothing (``"none"``), placed without overlaps. ``theme_options``
+    are the options of the theme's drawing (:attr:`Theme.print_options
     <gisplan.maps.themes.Theme.print_options>`).
 
     Raises
     ------
-    OptionError for an unknown theme, paper size, orientation or theme option.
+    OptionError for an unknown theme, paper size, orientation, labels choice or theme option;
+    DataMissingError when the map would show no data anywhere
+    (:func:`gisplan.maps.themes.require_data`: its reason names the layers that would fill it).
     """
     spec = get_theme(theme)
     if unknown := sorted(set(theme_options) - set(spec.print_options)):
@@ -157,8 +173,11 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
         raise OptionError(f"size must be A4 or A3, not {size!r}")
     if orientation not in ("auto", "portrait", "landscape"):
         raise OptionError(f"orientation must be auto, portrait or landscape, not {orientation!r}")
+    if labels not in LABELS:
+        raise OptionError(f"labels must be {', '.join(LABELS)}, not {labels!r}")
     data = make_store(catalog, layers, store)
     catalog = data.catalog
+    require_data(spec, data, results, what="print map")
     province = data.optional("province")
     framed = print_frame(spec, data, theme_options)  # a commune, say, instead of the province
     if orientation == "auto":
@@ -188,39 +207,49 @@ def render_figure(theme: str, *, catalog: Catalog | None = None, results=None, s
         ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
     _grid(ax, k, lang)
-    scalebar = _scalebar(ax, k, lang)
-    north = _north_arrow(ax, k, lang)
-    title_text = title or (spec.title(lang, print_map=True)
-                           + (f" — {build.title_extra}" if build.title_extra else ""))
+    title_text = title or build.title or spec.title(lang, print_map=True)
     t = fig.text(0.5, 0.955, title_text, ha="center", va="center", fontsize=15 * k, fontweight="bold")
     fig.text(0.5, 0.92, "TỈNH THÁI NGUYÊN — Kế hoạch 125/KH-UBND thực hiện đến năm 2030" if lang == "vi"
              else "THÁI NGUYÊN PROVINCE — environmental plan to 2030", ha="center", fontsize=9.5 * k)
+    dates = theme_dates(spec, catalog, lang)  # when the data were made: how current the map is
+    ceiling = 0.905  # the map's top, its grid labels included, stays below the title block
+    if dates:
+        dates = _wrap(fig, dates, 8 * k, max_lines=1)[0]
+        when = fig.text(0.5, 0.9, dates, ha="center", va="center", fontsize=8 * k, color="#333")
+        ceiling = min(ceiling, _extent(fig, when).y0 - 0.006)
     foot = _footer(fig, spec.id, catalog, lang, k)
     foot_top = max(_extent(fig, t).y1 for t in foot)
-    leg = _fit(fig, ax, handles, k, lang, portrait, foot_top)
+    leg = _fit(fig, ax, _wrapped(handles, 60 if portrait else 44), k, lang, portrait, foot_top, ceiling)
     for text, handle in zip(leg.get_texts(), leg.legend_handles, strict=False):
         if handle is not None and not handle.get_visible():  # section headings
             text.set_fontweight("bold")
-    _place_labels(ax, build.labels, k)
+    scale = _round_scale(ax) if frame is not None else 0
+    if scale:
+        _grid(ax, k, lang)  # the ticks of the final extent
+    scalebar, bar_box = _scalebar(ax, k, lang, scale)
+    north, north_box = _north_arrow(ax, k, lang)
+    placed = _place(build, labels, k, lang, avoid=[bar_box, north_box])
     fig.add_artist(Rectangle((0.015, 0.012), 0.97, 0.976, transform=fig.transFigure, fill=False, linewidth=1.6, color="#222"))
-    check_font([title_text, *(t.get_text() for t in foot), *[h.get_label() for h in handles]])
+    check_font([title_text, dates, *(t.get_text() for t in foot), *[h.get_label() for h in handles],
+                *(t.get_text() for p in placed.values() for t in p.texts)])
     return PrintMap(figure=fig, ax=ax, title=t, legend=leg, scalebar=scalebar, north=north, classes=classes,
-                    orientation=orientation, notes=tuple(foot))
+                    orientation=orientation, notes=tuple(foot), scale=scale, labels=placed)
 
 
 @_house_style
 def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = None, results=None, size: str = "A4",
               orientation: str = "auto", dpi: int = 300, lang: str = "vi",
               layers: Mapping[str, gpd.GeoDataFrame] | None = None, title: str | None = None,
-              overwrite: bool = False, store=None, **theme_options) -> Path:
+              overwrite: bool = False, store=None, labels: str = "all", **theme_options) -> Path:
     """Write a print map to ``out`` (.pdf or .png), atomically; fonts are embedded in PDFs
-    (parameters as :func:`render_figure`)."""
+    (parameters as :func:`render_figure`). A map that would show no data anywhere is refused
+    (DataMissingError) and nothing is written."""
     out = Path(out)
     if out.suffix.lower() not in (".pdf", ".png"):
         raise GisplanError(f"{out}: print maps are written as .pdf or .png")
     check_output(out, overwrite=overwrite)
     pm = render_figure(theme, catalog=catalog, results=results, size=size, orientation=orientation, lang=lang,
-                       layers=layers, title=title, store=store, **theme_options)
+                       layers=layers, title=title, store=store, labels=labels, **theme_options)
     try:
         with atomic_path(out, overwrite=overwrite) as tmp:
             pm.figure.savefig(tmp, dpi=dpi, format=out.suffix.lstrip(".").lower(),
@@ -228,22 +257,6 @@ def print_map(theme: str, out: str | os.PathLike, *, catalog: Catalog | None = N
     finally:
         pm.figure.clear()
     return out
-
-
-def _place_labels(ax, sets: list[dict], k: float) -> None:
-    """Place the labels a drawing handed over, now that the map frame has its final size (sizes
-    scaled with the paper), and say how many were left out in the map's lower-left corner."""
-    left = 0
-    note = None
-    for spec in sets:
-        spec = dict(spec)
-        note = spec.pop("left_out", None) or note
-        spec["fontsize"] = np.asarray(spec.get("fontsize", 6.0), dtype=float) * k
-        left += place_labels(ax, spec.pop("xy"), spec.pop("texts"), **spec).left_out
-    if left and note:
-        ax.text(0.01, 0.01, note.format(n=fmt_number(left, "vi" if "lô" in note else "en", 0)),
-                transform=ax.transAxes, fontsize=6 * k, ha="left", va="bottom", zorder=30,
-                bbox={"facecolor": "white", "edgecolor": "#999", "linewidth": 0.4, "pad": 2})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,8 +275,9 @@ def _footer(fig, theme: str, catalog, lang: str, k: float) -> list[Text]:
     lead = f"{'Dữ liệu' if vi else 'Data'}: {title}. " if title else ""
     text = lead + (f"{'Nguồn' if vi else 'Sources'}: {'; '.join(sources)}." if sources else "")
     notes = [(line, False) for line in _wrap(fig, text, 7.5 * k, max_lines=3)] if text else []
-    notes.append((f"{'Lưới km' if vi else 'Grid in km'}, {CRS_NOTE[lang]}. {'Lập ngày' if vi else 'Made on'} "
-                  f"{dt.date.today():%d/%m/%Y} — gisplan", False))
+    grid = (f"{'Lưới km' if vi else 'Grid in km'}, {CRS_NOTE[lang]}. {'Lập ngày' if vi else 'Made on'} "
+            f"{dt.date.today():%d/%m/%Y} — gisplan")
+    notes += [(line, False) for line in _wrap(fig, grid, 7.5 * k, max_lines=2)]
     if catalog is not None and catalog.synthetic:
         notes.append((SYNTHETIC_NOTE, True))
     step = 1.7 * 7.5 * k / (fig.get_figheight() * 72)  # one line of 7.5 pt, in figure heights
@@ -274,33 +288,52 @@ def _footer(fig, theme: str, catalog, lang: str, k: float) -> list[Text]:
 
 
 def _wrap(fig, text: str, fontsize: float, *, max_lines: int, width: float = 0.92) -> list[str]:
-    """``text`` broken into lines no wider than ``width`` of the figure (measured), at most
-    ``max_lines`` (the last one ends with "…" when cut)."""
+    """``text`` broken into lines no wider than ``width`` of the figure, each line measured as
+    drawn (a line of wide letters is not taken for a short one), at most ``max_lines`` (the last
+    one ends with "…" when cut, and is itself no wider than ``width``)."""
+    def too_wide(line: str) -> bool:
+        probe = fig.text(0, 0, line, fontsize=fontsize)
+        wide = _extent(fig, probe).width > width
+        probe.remove()
+        return wide
+
     chars = max(20, int(width * fig.get_figwidth() * 72 / (0.45 * fontsize)))
     while True:
-        lines = textwrap.wrap(text, chars)
-        probe = fig.text(0, 0, max(lines, key=len), fontsize=fontsize)
-        too_wide = _extent(fig, probe).width > width
-        probe.remove()
-        if not too_wide or chars <= 20:
+        lines = textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
+        if chars <= 20 or not any(too_wide(line) for line in lines):
             break
         chars = int(chars * 0.93)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
-        lines[-1] = lines[-1][: max(0, chars - 1)].rstrip() + "…"
+        last = lines[-1].rstrip() + "…"
+        while too_wide(last) and len(last) > 1:
+            last = last[:-2].rstrip() + "…"
+        lines[-1] = last
     return lines
 
 
-def _fit(fig, ax, handles, k: float, lang: str, portrait: bool, foot_top: float, gap: float = 0.012):
-    """The legend and the map placed between the title and the notes, nothing overlapping: in
-    portrait the legend sits under the map (2 columns, 3 for a long legend) and the map shrinks
-    to make room; in landscape it stands beside the map (more columns, then a smaller font, when
-    it would reach the notes)."""
+def _wrapped(handles, width: int) -> list:
+    """The legend ``handles`` with labels longer than ``width`` characters broken into lines, so a
+    long entry (a reason for missing data) stays inside the page."""
+    for h in handles:
+        label = h.get_label()
+        if len(label) > width:
+            h.set_label("\n".join(textwrap.wrap(label, width, break_on_hyphens=False)))
+    return handles
+
+
+def _fit(fig, ax, handles, k: float, lang: str, portrait: bool, foot_top: float, ceiling: float | None = None,
+         gap: float = 0.012):
+    """The legend and the map placed between the title block (``ceiling``, the lowest of its
+    lines) and the notes, nothing overlapping: in portrait the legend sits under the map
+    (2 columns, 3 for a long legend) and the map shrinks to make room; in landscape it stands
+    beside the map (more columns, then a smaller font, when it would reach the notes)."""
     title = "CHÚ GIẢI" if lang == "vi" else "LEGEND"
-    top = 0.86 if portrait else 0.87
     ax.apply_aspect()
     labels = ax.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
     pad_below = ax.get_position().y0 - labels.y0  # the km labels under the frame
+    pad_above = labels.y1 - ax.get_position().y1  # and above it
+    top = (0.86 if portrait else 0.87) if ceiling is None else ceiling - pad_above
     # (columns, font size, tallest legend accepted, in figure heights)
     room = top - foot_top - gap
     tries = [(2, 8, 0.17), (3, 8, 0.22), (3, 7, 0.3)] if portrait else \
@@ -345,8 +378,6 @@ def _grid(ax, k, lang="vi"):
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     step = nice_scale_length(max(x1 - x0, y1 - y0) / 1.5)
-    import numpy as np
-
     xs = np.arange(math.ceil(x0 / step) * step, x1, step)
     ys = np.arange(math.ceil(y0 / step) * step, y1, step)
     ax.set_xticks(xs)
@@ -359,25 +390,83 @@ def _grid(ax, k, lang="vi"):
     ax.set_ylabel("")
 
 
-def _scalebar(ax, k, lang) -> tuple[float, float, float]:
+#: round numeric scales: the mantissas a print map's scale is rounded up to (1:400.000, 1:450.000 …)
+NICE_SCALES = (1, 1.25, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 7.5, 8, 9, 10)
+
+
+def nice_scale(denominator: float) -> int:
+    """The round scale a map is drawn at: the smallest of :data:`NICE_SCALES` × 10ⁿ not below
+    ``denominator`` (the map then fits its frame).
+
+    Examples
+    --------
+    >>> nice_scale(833_000), nice_scale(412_345), nice_scale(50_000)
+    (900000, 450000, 50000)
+    """
+    exp = 10 ** math.floor(math.log10(denominator))
+    return int(round(next(m for m in NICE_SCALES if m * exp >= denominator * (1 - 1e-9)) * exp))
+
+
+def _round_scale(ax) -> int:
+    """Widen the map's extent about its centre so that it is drawn at a round scale
+    (:func:`nice_scale`) in the frame it was given (the frame keeps its size on the paper);
+    returns the scale's denominator."""
+    ax.apply_aspect()
+    fig = ax.figure
+    pos = ax.get_position()
+    w_m, h_m = pos.width * fig.get_figwidth() * 0.0254, pos.height * fig.get_figheight() * 0.0254  # paper
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    scale = nice_scale(max((x1 - x0) / w_m, (y1 - y0) / h_m))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    ax.set_xlim(cx - w_m * scale / 2, cx + w_m * scale / 2)
+    ax.set_ylim(cy - h_m * scale / 2, cy + h_m * scale / 2)
+    ax.apply_aspect()
+    return scale
+
+
+def numeric_scale(denominator: int, lang: str = "vi") -> str:
+    """``"1:500.000"`` in Vietnamese, ``"1:500,000"`` in English."""
+    return f"1:{fmt_number(denominator, lang, 0)}"
+
+
+def _display_box(artists) -> tuple[float, float, float, float]:
+    """The box (display units) around ``artists`` as drawn."""
+    renderer = artists[0].figure.canvas.get_renderer()
+    boxes = [a.get_window_extent(renderer) for a in artists]
+    return (min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes))
+
+
+def _scalebar(ax, k, lang, scale: int = 0):
     """Draw a scale bar of a round length (:func:`nice_scale_length`) in the lower left of ``ax``
-    (in metres of EPSG:9213, labelled in km); returns its lower-left corner and length
-    ``(x, y, length)`` in metres."""
+    (in metres of EPSG:9213, labelled in km) with the numeric scale ``1:scale`` under it, on a
+    white ground; returns its lower-left corner and length ``(x, y, length)`` in metres and the
+    box it takes (display units)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_scale_length(x1 - x0)
-    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
     h = 0.012 * (y1 - y0)
-    ax.add_patch(Rectangle((bx - 0.01 * (x1 - x0), by - 2.6 * h), length + 0.04 * (x1 - x0), 5.2 * h,
-                           facecolor="white", edgecolor="none", alpha=0.85, zorder=29))
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0) + (2.2 * h if scale else 0)
+    parts = []
     for i in range(4):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h, facecolor="#111" if i % 2 == 0 else "white",
-                               edgecolor="#111", linewidth=0.6, zorder=30))
+        parts.append(ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h,
+                                            facecolor="#111" if i % 2 == 0 else "white", edgecolor="#111",
+                                            linewidth=0.6, zorder=30)))
     for i in (0, 2, 4):
-        ax.text(bx + i * length / 4, by + 1.6 * h, scale_label(i * length / 4000, lang), ha="center",
-                fontsize=6.5 * k, zorder=31)
-    ax.text(bx + length + 0.012 * (x1 - x0), by, "km", va="bottom", fontsize=7 * k, zorder=31)
-    return (bx, by, length)
+        parts.append(ax.text(bx + i * length / 4, by + 1.6 * h, scale_label(i * length / 4000, lang), ha="center",
+                             fontsize=6.5 * k, zorder=31))
+    parts.append(ax.text(bx + length + 0.012 * (x1 - x0), by, "km", va="bottom", fontsize=7 * k, zorder=31))
+    if scale:
+        parts.append(ax.text(bx + length / 2, by - 0.8 * h, f"{'Tỷ lệ' if lang == 'vi' else 'Scale'} "
+                             f"{numeric_scale(scale, lang)}", ha="center", va="top", fontsize=7.5 * k,
+                             fontweight="bold", zorder=31))
+    bx0, by0, bx1, by1 = _display_box(parts)
+    pad = 3 * k * ax.figure.dpi / 72
+    inv = ax.transData.inverted()
+    (gx0, gy0), (gx1, gy1) = inv.transform([(bx0 - pad, by0 - pad), (bx1 + pad, by1 + pad)])
+    ax.add_patch(Rectangle((gx0, gy0), gx1 - gx0, gy1 - gy0, facecolor="white", edgecolor="none", alpha=0.85,
+                           zorder=29))
+    return (bx, by, length), (bx0 - pad, by0 - pad, bx1 + pad, by1 + pad)
 
 
 def scale_label(km: float, lang: str = "vi") -> str:
@@ -387,6 +476,7 @@ def scale_label(km: float, lang: str = "vi") -> str:
 
 
 def _north_arrow(ax, k, lang):
+    """The north arrow in the upper right of ``ax``: its letter and the box it takes (display units)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     cx, top = x1 - 0.06 * (x1 - x0), y1 - 0.05 * (y1 - y0)
@@ -396,5 +486,78 @@ def _north_arrow(ax, k, lang):
                     edgecolor="#111", linewidth=0.8, zorder=30)
     ax.add_patch(left)
     ax.add_patch(right)
-    return ax.text(cx, top + 0.012 * (y1 - y0), "B" if lang == "vi" else "N", ha="center", va="bottom",
-                   fontsize=11 * k, fontweight="bold", zorder=31)
+    letter = ax.text(cx, top + 0.012 * (y1 - y0), "B" if lang == "vi" else "N", ha="center", va="bottom",
+                     fontsize=11 * k, fontweight="bold", zorder=31)
+    return letter, _display_box([left, right, letter])
+
+
+_UNIT_PREFIX = re.compile(r"^(xã|phường|thị trấn)\s+", re.IGNORECASE)
+
+
+def label_name(name) -> str:
+    """A commune's name as a map labels it, without its unit word (the map's boundaries and
+    legend say what the units are): ``"Xã Văn Lăng"`` → ``"Văn Lăng"``; ``"Phường 1"`` stays."""
+    text = "" if name is None or name != name else str(name).strip()
+    short = _UNIT_PREFIX.sub("", text)
+    return text if not short or short.isdigit() else short
+
+
+def _frame_labels(build: PrintBuild, which: str, k: float) -> list[LabelSet]:
+    """The names ``which`` asks for: the protected areas (non-buffer zones of each area, on the
+    maps that draw them) in bold green italics, then the communes, larger for larger communes."""
+    sets = []
+    store = build.store
+    if which in ("all", "protected_areas") and "protected_areas" in build.theme.source_types() \
+            and store.optional("protected_areas") is not None:
+        try:
+            units = store.protected_area_units()
+        except DataMissingError:
+            units = None
+        if units is not None and len(units) and "name" in units:
+            units = units[units["name"].notna()].drop_duplicates("name")
+            pts = units.geometry.representative_point()
+            sets.append(LabelSet("protected_areas", np.c_[pts.x, pts.y], [str(n) for n in units["name"]],
+                                 priority=units.geometry.area.to_numpy(), fontsize=7.5 * k, weight="bold",
+                                 color="#00441b", style="italic"))
+    communes = store.optional("communes") if which in ("all", "communes") else None
+    if communes is not None and len(communes) and "name" in communes:
+        area = communes.geometry.area.to_numpy()
+        rank = np.argsort(np.argsort(-area)) / max(1, len(area))  # 0 for the largest
+        sizes = np.where(rank < 1 / 3, 6.5, np.where(rank < 2 / 3, 6.0, 5.5)) * k
+        pts = communes.geometry.representative_point()
+        sets.append(LabelSet("communes", np.c_[pts.x, pts.y], [label_name(n) for n in communes["name"]],
+                             priority=area, fontsize=sizes, color="#1a1a1a"))
+    return sets
+
+
+def _place(build: PrintBuild, which: str, k: float, lang: str, avoid) -> dict[str, Placed]:
+    """Place the names ``which`` asks for and the theme's own labels (unless ``"none"``), each set
+    avoiding the ones before it, the scale bar and the north arrow; the labels left out for lack
+    of room are counted in a note in the lower right corner of the map."""
+    if which == "none":
+        return {}
+    sets = _frame_labels(build, which, k)
+    own = [dataclasses.replace(ls, fontsize=np.asarray(ls.fontsize, dtype=float) * k) for ls in build.labels]  # A4 points
+    sets = sets[:1] + own + sets[1:] if sets and sets[0].name == "protected_areas" else own + sets
+    if not sets:
+        return {}
+    ax = build.ax
+    vi = lang == "vi"
+    note = ax.text(0.985, 0.012, ("000 tên không đủ chỗ ghi" if vi else "000 names left out for lack of room"),
+                   transform=ax.transAxes, ha="right", va="bottom", fontsize=6 * k, color="#555", fontstyle="italic",
+                   zorder=31)
+    taken = np.array([*avoid, _display_box([note])], dtype=float)
+    placed = {}
+    for ls in sets:
+        p = place_labels(ax, np.asarray(ls.xy, dtype=float).reshape(-1, 2), list(ls.texts), priority=ls.priority,
+                         fontsize=ls.fontsize, weight=ls.weight, color=ls.color, style=ls.style, avoid=taken,
+                         zorder=25)
+        taken = p.boxes
+        placed[ls.name] = p
+    left = sum(p.left_out for p in placed.values())
+    if left:
+        note.set_text(f"{fmt_number(left, lang, 0)} tên không đủ chỗ ghi" if vi
+                      else f"{fmt_number(left, lang, 0)} names left out for lack of room")
+    else:
+        note.remove()
+    return placed

@@ -24,8 +24,14 @@ from gisplan.catalog import SYNTHETIC_NOTE, Catalog, load_catalog
 from gisplan.errors import GisplanError, GisplanWarning, OptionError, OutputExistsError
 from gisplan.maps import parcels_layer, vector_tiles
 from gisplan.maps.interactive import make_map
-from gisplan.maps.style import no_data
-from gisplan.maps.themes import THEMES, get_theme, layer_type, make_store
+from gisplan.maps.themes import (
+    THEMES,
+    get_theme,
+    layer_type,
+    make_store,
+    plain_reason,
+    require_data,
+)
 from gisplan.tables import column_title, headline_labels, table_titles, value_label
 
 log = logging.getLogger(__name__)
@@ -50,6 +56,9 @@ CDN_MAP = {
         "leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.css":
         "leaflet-groupedlayercontrol-0.6.1/leaflet.groupedlayercontrol.min.css",
+    # the swipe view between two years (folium's SideBySideLayers)
+    "https://cdn.jsdelivr.net/gh/digidem/leaflet-side-by-side@2.0.0/leaflet-side-by-side.min.js":
+        "leaflet-side-by-side-2.0.0/leaflet-side-by-side.min.js",
     # the PMTiles parcels layer (gisplan.maps.vector_tiles): protomaps-leaflet with its PMTiles reader
     "https://cdn.jsdelivr.net/npm/protomaps-leaflet@5.1.0/dist/protomaps-leaflet.js": "protomaps-leaflet-5.1.0/protomaps-leaflet.js",
 }
@@ -114,6 +123,7 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
     files: dict[str, str] = {}
     archives = []  # PMTiles archives built in a temporary folder, moved in with the pages
     cards = []
+    refused = []  # (theme, error): the technical detail, for the metadata page
     parcel_data: dict = {}  # the parcels' data files, written once for every theme that draws them
     for theme in themes:
         spec = get_theme(theme)
@@ -125,10 +135,12 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
                 archives.extend(parcel_data["archives"])
             encoded, data_rel = parcel_data["encoded"], parcel_data["rel"]
         try:
+            require_data(spec, store, results)  # a page of no data anywhere is a card saying why
             m = make_map(theme, catalog=catalog, results=results, store=store, lang=lang, parcels_data=encoded)
         except GisplanError as exc:
             log.warning("map %s not published: %s", theme, exc)
             cards.append((spec, _unavailable(spec, store, exc, lang)))
+            refused.append((spec, exc))
             continue
         page = _decorate(m.get_root().render(), spec.title(lang), lang)
         if not cdn:
@@ -136,8 +148,8 @@ def publish_site(catalog: Catalog | None = None, out_dir: str | os.PathLike = "m
         files[f"{theme}.html"] = page
         _check_size(f"{theme}.html", page, data_rel, None, page_limit_mb)  # cells load when in view
         cards.append((spec, None))
-    files["metadata.html"] = _metadata_page(catalog, results)
-    files["index.html"] = _index_page(catalog, results, cards, lang)
+    files["metadata.html"] = _metadata_page(catalog, results, refused)
+    files["index.html"] = _index_page(catalog, results, cards, lang, store)
 
     # 2. write them (the index last: a site without its index is not taken for a finished one)
     ensure_dir(out)
@@ -183,7 +195,7 @@ def write_map_page(make: Callable[[], folium.Map], out: Path, *, catalog: Catalo
     inputs = catalog_inputs(catalog) if catalog is not None else ()
     check_output(out, overwrite=overwrite, inputs=inputs)
     ensure_dir(out.parent)
-    page = make().get_root().render()
+    page = _allow_zoom(make().get_root().render())
     folder = OutputFolder(out.parent, inputs=inputs)
     if not cdn:
         folder.copy_tree(VENDOR, "assets/vendor", ignore=("README.md",))
@@ -194,20 +206,50 @@ def write_map_page(make: Callable[[], folium.Map], out: Path, *, catalog: Catalo
 
 
 def _unavailable(spec, store, exc: Exception, lang: str) -> str:
-    """Why a theme's map is not published: the layers it needs that the catalog lacks, else the
-    error's message."""
-    missing = [t for t in spec.layers if store.optional(t) is None]
-    if missing:
-        names = ", ".join(layer_type(store, t).title(lang) for t in missing)
-        return f"{no_data(lang).capitalize()}: {'thiếu lớp' if lang == 'vi' else 'missing layer'} {names}"
-    reason = getattr(exc, "reason_vi", None) if lang == "vi" else None
-    return f"{no_data(lang).capitalize()}: {reason or exc}"
+    """Why a theme's map is not published, in plain words: the layers that would fill it (by
+    their titles), else the plain reason the error carries; the error itself goes to the
+    metadata page."""
+    vi = lang == "vi"
+    layers = getattr(exc, "layers", ()) or tuple(t for t in spec.layers if store.optional(t) is None)
+    if layers:
+        names = ", ".join(layer_type(store, t).title(lang) for t in layers)
+        return (f"Chưa có số liệu để lập bản đồ này: cần lớp {names}." if vi
+                else f"No data for this map yet: it needs the layer {names}.")
+    return ("Chưa lập được bản đồ này (chi tiết ở trang Nguồn dữ liệu)." if vi
+            else "This map could not be made (details on the data sources page).")
+
+
+def _allow_zoom(page: str) -> str:
+    """A map page readers may zoom with two fingers (WCAG 1.4.4): folium's viewport forbids it."""
+    return re.sub(r'<meta name="viewport"[^>]*>', '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                  page, count=1)
+
+
+#: the way back to the index at the top of every map page of the site
+_SITE_HEADER = """<header class="gisplan-site"><a href="index.html">&larr; {home}</a><span>{title}</span></header>
+<style>
+.gisplan-site{{position:absolute;top:0;left:0;right:0;height:40px;z-index:1100;display:flex;align-items:center;
+ gap:14px;padding:0 12px;background:#1b4332;color:#fff;font:14px/1.2 'DejaVu Sans',Arial,sans-serif;
+ box-sizing:border-box;white-space:nowrap;overflow:hidden}}
+.gisplan-site a{{color:#fff;font-weight:bold;text-decoration:underline}}
+.gisplan-site span{{overflow:hidden;text-overflow:ellipsis}}
+.folium-map{{position:absolute !important;top:40px !important;bottom:0;height:auto !important}}
+.gisplan-title{{top:50px !important}}
+@media (max-width:600px){{.gisplan-site{{font-size:13px}}.gisplan-site span{{display:none}}}}
+</style>"""
 
 
 def _decorate(page: str, title: str, lang: str = "vi") -> str:
+    """A map page of the site: its title and language, pinch zoom allowed, and a header with the
+    way back to the index."""
+    vi = lang == "vi"
     page = page.replace("<head>", f"<head>\n<title>{html.escape(title)} — gisplan</title>"
                                   "\n<link rel=\"icon\" href=\"data:,\">", 1)
-    return page.replace("<html>", f"<html lang=\"{'vi' if lang == 'vi' else 'en'}\">", 1)
+    header = _SITE_HEADER.format(home="Trang chủ" if vi else "Home",
+                                 title=html.escape("Bản đồ môi trường tỉnh Thái Nguyên" if vi
+                                                   else "Environmental maps of Thái Nguyên"))
+    page = page.replace("<body>", f"<body>\n{header}", 1)
+    return _allow_zoom(page).replace("<html>", f"<html lang=\"{'vi' if vi else 'en'}\">", 1)
 
 
 def _check_size(page_name: str, page: str, data_rel: str | None, data: str | None, limit_mb: float) -> None:
@@ -259,7 +301,7 @@ def _value(v, unit: str, lang: str = "vi") -> str:
     return f"{text} {unit}".strip()
 
 
-def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
+def _index_page(catalog: Catalog, results, cards, lang: str = "vi", store=None) -> str:
     """The site's home page: a card per theme (a map, or why there is none), headline numbers,
     the 2030 tracker and the indicators that could not be computed, with the reason."""
     h = html.escape
@@ -292,9 +334,9 @@ def _index_page(catalog: Catalog, results, cards, lang: str = "vi") -> str:
 <body><header><h1>Bản đồ thực hiện Kế hoạch bảo vệ môi trường tỉnh Thái Nguyên đến năm 2030</h1>
 <p>Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP · {h(catalog.title)}</p></header>
 <main>{note}<h2>Bản đồ chuyên đề</h2><div class="cards">{card_html}</div>
-<h2>Số liệu chính</h2><div class="scroll"><table><tr><th>{h(column_title('indicator'))}</th><th>Giá trị</th></tr>{keyrows}</table></div>
-<h2>Theo dõi mục tiêu đến năm 2030</h2><div class="scroll"><table><tr>{target_head}</tr>{''.join(rows)}</table></div>
-{_skipped_section(results, lang)}
+<h2>Số liệu chính</h2><div class="scroll" tabindex="0"><table><tr><th>{h(column_title('indicator'))}</th><th>Giá trị</th></tr>{keyrows}</table></div>
+<h2>Theo dõi mục tiêu đến năm 2030</h2><div class="scroll" tabindex="0"><table><tr>{target_head}</tr>{''.join(rows)}</table></div>
+{_skipped_section(results, lang, store)}
 <p><a href="metadata.html">Nguồn dữ liệu, giấy phép, hệ tọa độ</a></p></main>
 <footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(_vn_date(results.meta.get('reference_date', '')))}</footer></body></html>"""
 
@@ -309,16 +351,19 @@ def skipped_reasons(results, lang: str = "vi") -> dict[str, str]:
     return skipped
 
 
-def _skipped_section(results, lang: str = "vi") -> str:
-    """The table of indicators not computed and why (nothing when every indicator was computed)."""
+def _skipped_section(results, lang: str = "vi", store=None) -> str:
+    """The table of indicators not computed and why, in plain words (the layers that would let
+    them be computed); the technical reasons are on the metadata page. Nothing when every
+    indicator was computed."""
     skipped = skipped_reasons(results, lang)
     if not skipped:
         return ""
     h = html.escape
-    rows = "".join(f"<tr><td>{h(table_titles(name)[1 if lang == 'vi' else 2])}</td><td>{h(reason)}</td></tr>"
-                   for name, reason in skipped.items())
+    rows = "".join(f"<tr><td>{h(table_titles(name)[1 if lang == 'vi' else 2])}</td>"
+                   f"<td>{h(plain_reason(name, results, store, lang) or '')}</td></tr>" for name in skipped)
     return (f"<h2 id='skipped'>Chỉ tiêu chưa tính được ({len(skipped)})</h2><p>Thiếu dữ liệu đầu vào: các chỉ tiêu "
-            f"này không hiển thị là 0 mà được liệt kê cùng lý do.</p><div class='scroll'><table data-skipped='1'>"
+            f"này không hiển thị là 0 mà được liệt kê cùng lý do (chi tiết kỹ thuật ở trang "
+            f"<a href='metadata.html#technical'>Nguồn dữ liệu</a>).</p><div class='scroll' tabindex='0'><table data-skipped='1'>"
             f"<tr><th>Chỉ tiêu</th><th>Lý do</th></tr>{rows}</table></div>")
 
 
@@ -343,7 +388,26 @@ def _join_row(catalog: Catalog, entry, join) -> str:
             f"<td></td><td>{h(join.source)}</td><td>{h(join.licence)}</td><td></td></tr>")
 
 
-def _metadata_page(catalog: Catalog, results) -> str:
+def _technical_section(results, refused) -> str:
+    """What a developer or the data office needs to fill the gaps: each map not published and
+    each indicator not computed, with the technical reason in Vietnamese and English."""
+    h = html.escape
+    maps = "".join(f"<tr><td>{h(spec.title_vi)}</td><td>{h(getattr(exc, 'detail_vi', '') or getattr(exc, 'reason_vi', '') or str(exc))}</td>"
+                   f"<td>{h(str(exc))}</td></tr>" for spec, exc in refused)
+    skipped = getattr(results, "skipped", None) or {}
+    vi = getattr(results, "skipped_vi", None) or {}
+    rows = "".join(f"<tr><td>{h(name)}</td><td>{h(vi.get(name, ''))}</td><td>{h(reason)}</td></tr>"
+                   for name, reason in skipped.items())
+    if not maps and not rows:
+        return ""
+    head = "<tr><th>{}</th><th>Lý do (kỹ thuật)</th><th>Reason (technical)</th></tr>"
+    return ("<h2 id='technical'>Bản đồ và chỉ tiêu chưa lập được: chi tiết kỹ thuật</h2>"
+            + (f"<div class='scroll' tabindex='0'><table data-refused='1'>{head.format('Bản đồ')}{maps}</table></div>" if maps else "")
+            + (f"<div class='scroll' tabindex='0'><table data-skipped-technical='1'>{head.format('Chỉ tiêu')}{rows}</table></div>"
+               if rows else ""))
+
+
+def _metadata_page(catalog: Catalog, results, refused=()) -> str:
     h = html.escape
     rows = "".join(
         f"<tr><td>{h(e.name)}</td><td>{h(catalog.layer_type(e.type).title_vi)}</td><td>{h(str(e.year or ''))}</td>"
@@ -359,9 +423,10 @@ def _metadata_page(catalog: Catalog, results) -> str:
 <p>Hệ tọa độ tính toán: VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213). Chuyển sang WGS 84 (EPSG:4326) để hiển thị
 trên web bằng phép chuyển đổi 7 tham số chính thức (EPSG:6960). Diện tích (ha), chiều dài (km), khoảng cách (m).</p>
 <p>Nền bản đồ: © OpenStreetMap contributors; Esri. Thư viện bản đồ: Leaflet (BSD-2-Clause) và các tiện ích
-Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search, leaflet-groupedlayercontrol (MIT/BSD),
+Leaflet.fullscreen, leaflet-measure, Leaflet-MiniMap, leaflet-search, leaflet-groupedlayercontrol, leaflet-side-by-side (MIT/BSD),
 protomaps-leaflet kèm PMTiles (BSD-3-Clause), kèm trong thư mục assets/vendor.</p>
 <table><tr><th>Lớp</th><th>Loại</th><th>Năm</th><th>Nguồn</th><th>Giấy phép</th><th>Ngày</th></tr>{rows}</table>
 {sets}
 <p>Ngày tham chiếu: {h(results.meta.get('reference_date', ''))} · lập ngày {h(results.meta.get('created', ''))}</p>
+{_technical_section(results, refused)}
 <p><a href="index.html">← Trang chủ</a></p></main></body></html>"""

@@ -24,6 +24,9 @@ from gisplan.vocabulary import WQI_BANDS
 NO_DATA = {"vi": "không có số liệu", "en": "no data"}
 #: neutral grey of a missing value in every map and legend
 NO_DATA_COLOR = "#cccccc"
+#: a line without a class (a river section without a water-quality class) in a neutral blue: grey
+#: lines vanish on the grey basemaps, and a river is still a river where its class is unknown
+NO_DATA_LINE_COLOR = "#4f7fb0"
 
 
 def no_data(lang: str = "vi") -> str:
@@ -123,10 +126,16 @@ def wqi_categories(lang: str = "vi") -> list[Category]:
 
 
 def classify(values, *, k: int = 5, scheme: str = "FisherJenks", palette: str = "forest",
-             unit: str = "%", decimals: int = 0, center: float | None = None, lang: str = "vi") -> Classes:
+             unit: str = "%", decimals: int = 0, center: float | None = None, lang: str = "vi",
+             breaks: tuple[float, ...] = ()) -> Classes:
     """Class edges for a choropleth (mapclassify, deterministic Fisher–Jenks by default), rounded
     to ``decimals`` for readable labels written in the number format of ``lang``
     (``"1.234–2.000 ha"`` in Vietnamese, ``"1,234–2,000 ha"`` in English).
+
+    With ``breaks`` (every edge, lowest to highest, e.g. ``(0, 20, 40, 60, 80, 100)``) the
+    classes are those round, fixed classes whatever the values (maps of two years or two
+    provinces then read alike); every class is listed, a value beyond the last edge takes the
+    last class.
 
     With ``center`` (a diverging palette, e.g. net change around 0), ``center`` is a class
     edge, the values below and above it are classed separately (about ``k // 2`` classes each)
@@ -142,6 +151,8 @@ def classify(values, *, k: int = 5, scheme: str = "FisherJenks", palette: str = 
     v = v[~np.isnan(v)]
     if v.size == 0:
         return Classes((), (), ())
+    if breaks:
+        return fixed_classes(breaks, palette=palette, unit=unit, decimals=decimals, lang=lang)
     scale = 10.0**decimals
     lo, hi = np.floor(v.min() * scale) / scale, np.ceil(v.max() * scale) / scale
     if center is None or not lo < center < hi:
@@ -156,10 +167,29 @@ def classify(values, *, k: int = 5, scheme: str = "FisherJenks", palette: str = 
         edges = below + above[1:]
         low_half, high_half = _halves(PALETTES[palette])
         colors = _pick(low_half, len(below) - 1) + _pick(high_half, len(above) - 1)
+    return Classes(tuple(edges), tuple(colors), _labels(edges, unit, decimals, lang))
+
+
+def fixed_classes(breaks, *, palette: str = "forest", unit: str = "%", decimals: int = 0,
+                  lang: str = "vi") -> Classes:
+    """Round, fixed classes between the ``breaks`` (every edge, increasing), coloured with
+    ``palette`` and labelled like :func:`classify`'s.
+
+    Examples
+    --------
+    >>> fixed_classes((0, 20, 40, 60, 80, 100)).labels
+    ('0–20 %', '20–40 %', '40–60 %', '60–80 %', '80–100 %')
+    """
+    edges = [float(b) for b in breaks]
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges[:-1], edges[1:], strict=False)):
+        raise ValueError(f"class breaks must be at least two increasing values, not {breaks!r}")
+    return Classes(tuple(edges), tuple(_pick(PALETTES[palette], len(edges) - 1)), _labels(edges, unit, decimals, lang))
+
+
+def _labels(edges, unit: str, decimals: int, lang: str) -> tuple[str, ...]:
     dash = " – " if edges[0] < 0 else "–"
-    labels = tuple(f"{fmt_number(a, lang, decimals)}{dash}{fmt_number(b, lang, decimals)} {unit}".strip()
-                   for a, b in zip(edges[:-1], edges[1:], strict=True))
-    return Classes(tuple(edges), tuple(colors), labels)
+    return tuple(f"{fmt_number(a, lang, decimals)}{dash}{fmt_number(b, lang, decimals)} {unit}".strip()
+                 for a, b in zip(edges[:-1], edges[1:], strict=True))
 
 
 def _edges(v: np.ndarray, k: int, scheme: str, decimals: int, lo: float, hi: float) -> list[float]:

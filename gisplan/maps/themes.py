@@ -43,7 +43,9 @@ from gisplan.store import LayerStore
 @dataclass(frozen=True)
 class Scheme:
     """A classed choropleth: the indicator ``column`` in ``k`` classes (Fisher–Jenks, deterministic)
-    coloured with ``palette``; ``center`` splits a diverging palette (e.g. 0 ha of net change)."""
+    coloured with ``palette``; ``center`` splits a diverging palette (e.g. 0 ha of net change).
+    ``breaks`` (every edge, e.g. ``(0, 20, 40, 60, 80, 100)``) gives round, fixed classes
+    instead, for the values planners read in classes (forest cover, susceptibility)."""
 
     column: str
     k: int
@@ -51,6 +53,7 @@ class Scheme:
     unit: str
     center: float | None = None
     decimals: int = 0
+    breaks: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,10 @@ def _one_layer(theme_id: str, titles: tuple[str, str, str, str], entry: LegendEn
 
 
 _FOREST = "Rừng"
+#: forest cover (%) in round classes of 20 points: the same classes every year and in every province
+FOREST_COVER_BREAKS = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)
+#: share of a commune in the high and very high susceptibility classes (%), in round classes
+EXPOSED_BREAKS = (0.0, 5.0, 10.0, 25.0, 50.0, 100.0)
 THEMES: dict[str, Theme] = {t.id: t for t in (
     Theme("overview", "Tổng quan các lớp dữ liệu môi trường", "Overview of the plan's layers",
           "BẢN ĐỒ TỔNG QUAN CÁC LỚP DỮ LIỆU MÔI TRƯỜNG", "OVERVIEW OF THE PLAN'S LAYERS",
@@ -151,7 +158,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
     Theme("forest_cover", "Tỷ lệ che phủ rừng theo xã, phường", "Forest cover by commune/ward",
           "BẢN ĐỒ TỶ LỆ CHE PHỦ RỪNG THEO XÃ, PHƯỜNG", "FOREST COVER BY COMMUNE/WARD",
           layers=("communes",), optional_layers=("province", "forest_status", "protected_areas"),
-          tables=("forest_cover_communes",), scheme=Scheme("forest_pct", 5, "forest", "%"),
+          tables=("forest_cover_communes",), scheme=Scheme("forest_pct", 5, "forest", "%", breaks=FOREST_COVER_BREAKS),
           web="forest_cover", printed="choropleth", parcels=True,
           export=Export("forest", _FOREST, tables=("forest_*", "canopy_*", "land_cover_*", "carbon_*"),
                         choropleth=("forest_cover_communes", "canopy_forest_cover_*", "land_cover_forest_*"))),
@@ -209,8 +216,8 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ MỨC ĐỘ NHẠY CẢM SẠT LỞ ĐẤT, LŨ QUÉT", "LANDSLIDE AND FLASH-FLOOD SUSCEPTIBILITY",
           layers=("communes",), optional_layers=("province", "hazard_events", "urban_areas", "river_sections", "roads"),
           tables=("hazard_landslide_communes", "hazard_flash_flood_communes"),
-          scheme=Scheme("exposed_pct", 5, "loss", "%", decimals=1), computed_from=("dem", "land_cover"),
-          web="hazard", printed="hazard",
+          scheme=Scheme("exposed_pct", 5, "loss", "%", breaks=EXPOSED_BREAKS), computed_from=("dem", "land_cover"),
+          web="hazard", printed="hazard", print_options=("hazard",),
           export=Export("hazard", "Thiên tai", tables=("hazard_*", "terrain_*"),
                         choropleth=("hazard_landslide_communes", "hazard_flash_flood_communes"))),
 )}
@@ -388,15 +395,16 @@ def indicator(name: str, *, results=None) -> pd.DataFrame | None:
     return indicator_and_reason(name, results=results)[0]
 
 
-def indicator_and_reason(name: str, *, results=None, lang: str = "vi") -> tuple[pd.DataFrame | None, str | None]:
+def indicator_and_reason(name: str, *, results=None, lang: str = "vi",
+                         store=None) -> tuple[pd.DataFrame | None, str | None]:
     """Like :func:`indicator`, with why the table is absent (None when it is there): the
-    results' skip reason (Vietnamese when ``lang="vi"`` and the results know it), or that the
-    indicators were not computed."""
+    results' skip reason in a map reader's words (:func:`plain_reason`; the layer titles from
+    ``store``'s catalog), or that the indicators were not computed."""
     tables = getattr(results, "tables", None) or {}
     if name in tables:
         return tables[name], None
     if name in (getattr(results, "skipped", None) or {}):
-        return None, skip_reason(name, results, lang)
+        return None, plain_reason(name, results, store, lang)
     return None, NOT_COMPUTED["vi" if lang == "vi" else "en"]
 
 
@@ -409,7 +417,7 @@ def hazard_result(results, hazard: str):
         return grid
     table = f"hazard_{hazard}_communes"
     if table in (getattr(results, "skipped", None) or {}):
-        raise data_missing(results.skipped[table], skip_reason(table, results, "vi"))
+        raise data_missing(results.skipped[table], plain_reason(table, results, None, "vi"))
     raise data_missing(f"the {hazard} susceptibility is not in the results: {NOT_COMPUTED['en']}",
                        f"kết quả không có mức độ nhạy cảm {hazard}: {NOT_COMPUTED['vi']}")
 
@@ -452,6 +460,44 @@ def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
     return [f"{source} ({', '.join(names)})" for source, names in groups.items()]
 
 
+def theme_dates(theme: str | Theme, catalog, lang: str = "vi", *, most: int = 3) -> str:
+    """When the data of ``theme``'s map were made, for its title block: each layer type it draws
+    or computes from, boundaries aside, with the dates (or years) of its catalog entries
+    (``"Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024"``): what its numbers are computed from
+    first, then what it draws; past ``most`` layer types, "…". Entries without a date or year, or whose
+    file is absent, are left out; "" when nothing is dated."""
+    if catalog is None:
+        return ""
+    spec = get_theme(theme)
+    # what the numbers are computed from first, then what the map needs, then what it adds
+    order = dict.fromkeys((*spec.computed_from, *spec.layers, *spec.optional_layers))
+    types = [t for t in order if t not in REFERENCE_TYPES]
+    if not types:  # a map of the boundaries alone
+        types = [t for t in ("communes", "province") if t in spec.source_types()][:1]
+    dated: dict[str, list[str]] = {}
+    for type_id in types:
+        if type_id not in catalog.types:
+            continue
+        for e in catalog.of_type(type_id):
+            if not e.path.exists() or not (e.date or e.year):
+                continue
+            when = _dmy(e.date) if e.date else str(e.year)
+            title = catalog.layer_type(e.type).title(lang)
+            if when not in dated.setdefault(title, []):
+                dated[title].append(when)
+    if not dated:
+        return ""
+    items = [f"{title} {', '.join(when)}" for title, when in dated.items()]
+    more = " · …" if len(items) > most else ""
+    return f"{'Số liệu' if lang == 'vi' else 'Data'}: " + " · ".join(items[:most]) + more
+
+
+def _dmy(text: str) -> str:
+    """``"2025-07-01"`` → ``"01/07/2025"``; anything else unchanged."""
+    parts = text.split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else text
+
+
 def communes_with(communes, table: pd.DataFrame | None, fill: Sequence[str] = ()):
     """``communes`` with the columns of an indicator ``table`` joined on ``code`` (features the
     table lacks keep NaN). The table's values win over a commune column of the same name (the
@@ -464,7 +510,8 @@ def communes_with(communes, table: pd.DataFrame | None, fill: Sequence[str] = ()
 
 
 def skip_reason(name: str, results, lang: str = "vi") -> str | None:
-    """Why the results skipped ``name`` (Vietnamese when the results carry ``skipped_vi``)."""
+    """Why the results skipped ``name`` (Vietnamese when the results carry ``skipped_vi``): the
+    technical reason, for the metadata and the workbook (maps say :func:`plain_reason`)."""
     if results is None:
         return None
     if lang == "vi":
@@ -472,6 +519,69 @@ def skip_reason(name: str, results, lang: str = "vi") -> str | None:
         if name in vi:
             return vi[name]
     return (getattr(results, "skipped", None) or {}).get(name)
+
+
+def plain_reason(name: str, results, store=None, lang: str = "vi") -> str | None:
+    """Why the results skipped ``name`` in the words of a map's reader: the layers that would let
+    it be computed (``"cần lớp Hiện trạng rừng"``), else the run's plain reason, else the
+    Vietnamese reason; None when it was not skipped. No layer id, file path or install command
+    when the run knows the plain words."""
+    if results is None or name not in (getattr(results, "skipped", None) or {}):
+        return None
+    vi = lang == "vi"
+    layers = (getattr(results, "skipped_layers", None) or {}).get(name, ())
+    if layers:
+        titles = ", ".join(layer_type(store, t).title(lang) for t in layers)
+        return f"cần lớp {titles}" if vi else f"needs the layer {titles}"
+    public = (getattr(results, "skipped_public", None) or {}).get(name)
+    if public and vi:
+        return public
+    return skip_reason(name, results, lang)
+
+
+#: layer types drawn for orientation, never what a map is about
+REFERENCE_TYPES = ("province", "communes", "communes_pre2025")
+
+
+def require_data(theme: str | Theme, store, results, *, what: str = "map") -> None:
+    """Refuse a map that would show no data anywhere: a layer the theme needs is absent
+    (:func:`missing_layers`); a choropleth none of whose tables holds a value of its column (every
+    commune would be grey); a theme of optional layers only (the overview) none of which, not
+    even a boundary, is present. The :class:`DataMissingError` says which layers would fill the map: in ``layers``
+    (type ids), in English (its message, with the technical reason) and in plain Vietnamese
+    (``reason_vi``; ``detail_vi`` the technical Vietnamese reason)."""
+    spec = get_theme(theme)
+    if any(store.optional(t) is None for t in spec.layers):
+        raise missing_layers(spec, store, what=what)
+    tables = getattr(results, "tables", None) or {}
+    if spec.scheme is not None:
+        col = spec.scheme.column
+        if any(name in tables and col in tables[name] and tables[name][col].notna().any() for name in spec.tables):
+            return
+        layers = tuple(dict.fromkeys(t for name in spec.tables
+                                     for t in (getattr(results, "skipped_layers", None) or {}).get(name, ())))
+        detail_en = "; ".join(f"{name}: {skip_reason(name, results, 'en') or NOT_COMPUTED['en']}" for name in spec.tables)
+        detail_vi = "; ".join(f"{name}: {skip_reason(name, results, 'vi') or NOT_COMPUTED['vi']}" for name in spec.tables)
+    elif not spec.layers:
+        if any(store.optional(t) is not None for t in spec.source_types()):
+            return
+        layers = tuple(dict.fromkeys(e.type_id for e in spec.legend)) or spec.source_types()
+        detail_en = detail_vi = ""
+    else:
+        return
+    if not layers:  # what the theme draws or computes from that the catalog lacks
+        layers = tuple(t for t in spec.source_types() if t not in REFERENCE_TYPES and store.optional(t) is None)
+    catalog = getattr(store, "catalog", None)
+    where = f" ({catalog.path})" if catalog is not None and getattr(catalog, "path", None) else ""
+    names = ", ".join(f"'{t}'" for t in layers)
+    fill = f"; add a layer of type {names} to the catalog{where}" if layers else ""
+    exc = data_missing(f"the {spec.id} {what} would show no data anywhere"
+                       f"{': ' + detail_en if detail_en else ''}{fill}",
+                       "chưa có số liệu để lập bản đồ này"
+                       + (f": cần lớp {', '.join(layer_type(store, t).title('vi') for t in layers)}" if layers else ""),
+                       layers=layers)
+    exc.detail_vi = detail_vi
+    raise exc
 
 
 def format_distance(metres: float, lang: str = "vi") -> str:
@@ -484,8 +594,9 @@ def format_distance(metres: float, lang: str = "vi") -> str:
 
 
 def theme_classes(theme: str | Theme, values, lang: str = "vi", *, store=None):
-    """The choropleth classes of ``theme`` for ``values`` (deterministic Fisher–Jenks edges: the
-    same data give the same classes on the web map, the print map and every run). With a layer
+    """The choropleth classes of ``theme`` for ``values`` (the scheme's round ``breaks``, else
+    deterministic Fisher–Jenks edges: the same data give the same classes on the web map, the
+    print map and every run). With a layer
     ``store``, classes are computed once per run and data (kept in ``store.derived``) and reused
     by every map drawn from it."""
     spec = get_theme(theme)
@@ -500,7 +611,7 @@ def theme_classes(theme: str | Theme, values, lang: str = "vi", *, store=None):
         if key in derived:
             return derived[key]
     classes = classify(values, k=scheme.k, palette=scheme.palette, unit=scheme.unit, decimals=scheme.decimals,
-                       center=scheme.center, lang=lang)
+                       center=scheme.center, lang=lang, breaks=scheme.breaks)
     if key is not None:
         derived[key] = classes
     return classes

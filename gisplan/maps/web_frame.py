@@ -1,5 +1,6 @@
 """The frame of every web map: basemaps, title and synthetic-data note, the grouped layer control,
-search by name, full screen, measuring, minimap and the view fitted to the province.
+search by name, full screen, measuring, minimap, a metric scale and the view fitted to the
+province; the controls speak the page's language (:class:`_Localise`).
 
 Folium's own CDN links are kept here; :func:`gisplan.maps.site.publish_site` rewrites them to
 the vendored copies.
@@ -136,11 +137,125 @@ class _Search(JSCSSMixin, MacroElement):
 
 
 
+class _MetricScale(MacroElement):
+    """The scale bar in metres and kilometres only (Leaflet's default adds miles and feet)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "GisplanScale"
+
+
+#: the English words of the map controls (Leaflet, leaflet-measure, leaflet-search, MiniMap) and
+#: their Vietnamese, put in place by :class:`_Localise`
+CONTROL_WORDS_VI = {
+    "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ", "Layers": "Chọn lớp bản đồ",
+    "Measure distances and areas": "Đo khoảng cách và diện tích", "Measure": "Đo",
+    "Create a new measurement": "Bắt đầu đo mới",
+    "Start creating a measurement by adding points to the map": "Bấm lên bản đồ để thêm điểm đo",
+    "Finish measurement": "Kết thúc đo", "Cancel": "Hủy", "Delete": "Xóa", "Last point": "Điểm cuối",
+    "Area": "Diện tích", "Perimeter": "Chu vi", "Point location": "Vị trí điểm",
+    "Area measurement": "Đo diện tích", "Linear measurement": "Đo chiều dài", "Path distance": "Chiều dài đường đo",
+    "Centre on this area": "Đưa vùng này vào giữa", "Centre on this line": "Đưa đường này vào giữa",
+    "Centre on this location": "Đưa điểm này vào giữa", "Kilometres": "km", "Hectares": "ha", "Meters": "m",
+    "Sq Meters": "m²", "Hide MiniMap": "Ẩn bản đồ nhỏ", "Show MiniMap": "Hiện bản đồ nhỏ",
+    "Search": "Tìm", "Loading...": "Đang tải…",
+}
+
+
+class _Localise(MacroElement):
+    """The map controls in the page's language: titles and labels of the zoom, layer, search and
+    minimap buttons, and every text leaflet-measure writes (it ships no Vietnamese: its words are
+    replaced as it writes them, in the control and in its result popups)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var words = {{ this.words|tojson }}, map = {{ this._parent.get_name() }};
+  function put(el) {
+    ["title", "aria-label", "placeholder"].forEach(function (a) {
+      var v = el.getAttribute && el.getAttribute(a);
+      if (v && words[v.trim()]) { el.setAttribute(a, words[v.trim()]); }
+    });
+  }
+  function walk(root) {
+    if (!root) { return; }
+    var it = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), n;
+    while ((n = it.nextNode())) {
+      var t = n.nodeValue.trim();
+      if (words[t]) { n.nodeValue = n.nodeValue.replace(t, words[t]); }
+    }
+    put(root);
+    root.querySelectorAll && root.querySelectorAll("[title],[aria-label],[placeholder]").forEach(put);
+  }
+  var box = map.getContainer();
+  walk(box.querySelector(".leaflet-control-container"));
+  new MutationObserver(function (changes) {
+    changes.forEach(function (c) {
+      c.addedNodes.forEach(function (n) { walk(n.nodeType === 1 ? n : n.parentNode); });
+      if (c.type === "attributes") { put(c.target); }
+    });
+  }).observe(box, {childList: true, subtree: true, attributes: true, attributeFilter: ["title"]});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self._name = "GisplanLocalise"
+        self.words = CONTROL_WORDS_VI if lang == "vi" else {}
+
+
+#: the map panes of the two sides of a swipe view (above the overlays, the right one on top)
+SWIPE_PANES = ("gisplanSwipeLeft", "gisplanSwipeRight")
+
+
+def add_swipe_panes(m: folium.Map) -> None:
+    """The two panes the layers of a swipe view are drawn in (before the layers are added)."""
+    for i, pane in enumerate(SWIPE_PANES):
+        folium.map.CustomPane(pane, z_index=420 + i).add_to(m)
+
+
+class Swipe(plugins.SideBySideLayers):
+    """folium's SideBySideLayers (leaflet-side-by-side) over vector layers: the ``left`` and
+    ``right`` layers are drawn in the panes of :data:`SWIPE_PANES`, and the divider clips those
+    panes; the one shown on each side is the last of its list switched on in the layer control.
+    The slider is labelled for assistive technology."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var left = [{% for l in this.left %}{{ l.get_name() }}, {% endfor %}];
+  var right = [{% for l in this.right %}{{ l.get_name() }}, {% endfor %}];
+  left.forEach(function (l) { l.getContainer = function () { return map.getPane({{ this.panes[0]|tojson }}); }; });
+  right.forEach(function (l) { l.getContainer = function () { return map.getPane({{ this.panes[1]|tojson }}); }; });
+  var control = L.control.sideBySide(left, right).addTo(map);
+  control._range.setAttribute("aria-label", {{ this.label|tojson }});
+  control._range.setAttribute("title", {{ this.label|tojson }});
+  window.gisplanSwipe = control;
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, left, right, lang: str = "vi"):
+        super().__init__(left[0], right[0])
+        self._name = "GisplanSwipe"
+        self.left, self.right, self.panes = list(left), list(right), SWIPE_PANES
+        self.label = ("Kéo để so sánh hai năm: năm trước bên trái, năm sau bên phải" if lang == "vi"
+                      else "Drag to compare the two years: the earlier on the left, the later on the right")
+
+
 def new_map(title: str, lang: str, *, synthetic: bool) -> folium.Map:
     """An empty map centred on the province with the basemaps (OpenStreetMap shown), a "no
     basemap" choice, the ``title`` and, for synthetic data, the synthetic-data note."""
     vi = lang == "vi"
-    m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    m = folium.Map(location=CENTER, zoom_start=9, tiles=None, control_scale=False, prefer_canvas=False, zoom_snap=0.25)
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     for tiles, name, attr in BASEMAPS:
@@ -165,10 +280,14 @@ def add_controls(build: MapBuild) -> None:
         _Search([o.layer for o in searchable], lang).add_to(m)
     plugins.Fullscreen(position="topleft", title="Toàn màn hình" if vi else "Full screen",
                        title_cancel="Thoát" if vi else "Exit").add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares").add_to(m)
-    plugins.MiniMap(toggle_display=True, position="bottomleft").add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="meters",
+                           primary_area_unit="hectares", secondary_area_unit="sqmeters").add_to(m)
+    words = {"strings": {"hideText": "Ẩn bản đồ nhỏ", "showText": "Hiện bản đồ nhỏ"}} if vi else {}
+    plugins.MiniMap(toggle_display=True, position="bottomleft", **words).add_to(m)
+    _MetricScale().add_to(m)
     _GroupedLayers(lang, ("Lô rừng" if vi else "Forest parcels"), build.overlays).add_to(m)
     _Counter().add_to(m)
+    _Localise(lang).add_to(m)
     bounds = _bounds(build.store)
     if bounds is not None:
         fit = folium.map.FitBounds(bounds)

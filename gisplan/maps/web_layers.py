@@ -29,7 +29,7 @@ from gisplan._format import fmt_number
 from gisplan.catalog import LayerType
 from gisplan.crs import unit_m
 from gisplan.errors import OptionError
-from gisplan.maps.style import NO_DATA_COLOR, Classes, categories, no_data
+from gisplan.maps.style import NO_DATA_COLOR, NO_DATA_LINE_COLOR, Classes, categories, no_data
 from gisplan.maps.themes import is_missing, layer_type, with_columns
 from gisplan.tables import COLUMNS, column_title
 
@@ -185,13 +185,14 @@ def aliases(lt: LayerType | None, fields: list[str], lang: str, extra: Mapping[s
 def add_layer(build: MapBuild, gdf, layer: str, fields: list[str], *, style, lt: LayerType | None = None,
               name: str, titles: Mapping[str, str] | None = None, tooltip: bool = True, show: bool = True,
               marker=None, coverage: bool = False, search: bool = False, highlight: bool = True,
-              group: str = "theme", keep: tuple[str, ...] = ()):
+              group: str = "theme", keep: tuple[str, ...] = (), pane: str | None = None):
     """Add ``gdf`` as a GeoJson overlay of ``build`` (web copy, see :func:`web_copy`) with a popup
     of ``fields`` (formatted as text in Python in ``build.lang``, see :func:`display`; titled by
     ``titles``, else by the attribute titles of the layer type ``lt``, else by the column titles
     of :mod:`gisplan.tables`), a name tooltip, ``search``
     by name and its layer-control ``group`` (``reference``/``theme``); ``keep`` lists extra
-    columns the style reads. A field of ``lt`` the layer lacks is shown as "no data"."""
+    columns the style reads; ``pane`` a map pane of its own (one side of a swipe view). A field
+    of ``lt`` the layer lacks is shown as "no data"."""
     lang = build.lang
     if gdf is None or len(gdf) == 0:
         return None
@@ -217,6 +218,8 @@ def add_layer(build: MapBuild, gdf, layer: str, fields: list[str], *, style, lt:
         kw["tooltip"] = folium.GeoJsonTooltip(fields=["name"], labels=False)
     if highlight:
         kw["highlight_function"] = lambda f: {"weight": 4, "color": "#ffff00"}
+    if pane:
+        kw["pane"] = pane
     gj = folium.GeoJson(web.__geo_interface__, name=name, style_function=style, show=show, marker=marker,
                         zoom_on_click=False, **kw)
     return build.add_overlay(gj, group=group, search=search)
@@ -227,11 +230,12 @@ def point_marker():
 
 
 def cat_style(lt: LayerType, column: str, *, fill_opacity=0.6, weight=1.5, line=False, radius=None):
-    """Style by the category of ``column`` (colours from the layer type ``lt``; missing values grey)."""
+    """Style by the category of ``column`` (colours from the layer type ``lt``; missing values grey,
+    on lines a neutral blue)."""
     colors = {c.code: c.color for c in categories(lt, column)}
 
     def style(f):
-        color = colors.get(f["properties"].get(column), NO_DATA_COLOR)
+        color = colors.get(f["properties"].get(column), NO_DATA_LINE_COLOR if line else NO_DATA_COLOR)
         if line:
             return {"color": color, "weight": weight, "opacity": 0.95}
         s = {"color": "#333" if radius else color, "fillColor": color, "weight": weight if not radius else 1,
@@ -252,7 +256,7 @@ def cat_section(lt: LayerType, column: str, lang: str, shape: str, title: str | 
         present = set(vals[~vals.map(is_missing)])
         cats = [c for c in cats if c.code in present]
         if vals.map(is_missing).any() or present - {c.code for c in cats}:
-            items = [(NO_DATA_COLOR, no_data(lang), shape)]
+            items = [(NO_DATA_LINE_COLOR if shape == "line" else NO_DATA_COLOR, no_data(lang), shape)]
     return (title, [(c.color, c.label, shape) for c in cats] + items)
 
 

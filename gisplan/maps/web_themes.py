@@ -9,6 +9,8 @@ choropleth classes there) and returns the legend sections;
 
 from __future__ import annotations
 
+import re
+
 import folium
 import numpy as np
 import pandas as pd
@@ -17,7 +19,14 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject, tr
 from gisplan.errors import DataMissingError, GisplanError
 from gisplan.maps import parcels_layer, vector_tiles
 from gisplan.maps.legend import Gradient
-from gisplan.maps.style import NO_DATA_COLOR, no_data, wqi_categories, wqi_ramp
+from gisplan.maps.style import (
+    NO_DATA_COLOR,
+    NO_DATA_LINE_COLOR,
+    classify,
+    no_data,
+    wqi_categories,
+    wqi_ramp,
+)
 from gisplan.maps.themes import (
     HAZARD_LAYERS,
     HAZARD_TITLES,
@@ -35,6 +44,7 @@ from gisplan.maps.themes import (
     theme_classes,
     with_columns,
 )
+from gisplan.maps.web_frame import SWIPE_PANES, Swipe, add_swipe_panes
 from gisplan.maps.web_layers import (
     MapBuild,
     add_layer,
@@ -82,7 +92,7 @@ def overview(b: MapBuild):
     return sections
 
 
-def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], layer_name: str):
+def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], layer_name: str, show: bool = True):
     """Communes coloured by an indicator column (classes of the theme's scheme, kept in
     ``b.classes``); communes without a value, or every commune when the indicator's data are
     absent, in grey as "no data". Popup and legend titles are the table's column titles."""
@@ -93,13 +103,13 @@ def _choropleth(b: MapBuild, theme: str, table_name: str, fields: list[str], lay
     communes = data.optional("communes")
     if communes is None:
         raise missing_layers(theme, data)
-    table, reason = indicator_and_reason(table_name, results=results, lang=lang)
+    table, reason = indicator_and_reason(table_name, results=results, lang=lang, store=data)
     joined = communes_with(communes, table, fill=fields)
     cls = theme_classes(spec, joined[col], lang, store=data)
     b.classes = cls
     colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
     add_layer(b, joined, "communes", fields, lt=layer_type(data, "communes"), titles=titles, coverage=True,
-              search=True, name=layer_name,
+              search=show, name=layer_name, show=show,  # leaflet-search draws the layers it searches
               style=lambda f: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
                                "color": "#555", "weight": 0.8, "fillOpacity": 0.75})
     items = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
@@ -151,7 +161,7 @@ def protected_areas(b: MapBuild):
                   if z in set(pas["zone"])])]
     near = format_distance(option(results, "buffer_m"), lang)
     conflict_colors = lt.style["conflict_colors"]
-    table, reason = indicator_and_reason("conflicts", results=results, lang=lang)
+    table, reason = indicator_and_reason("conflicts", results=results, lang=lang, store=data)
     for site_type, type_id in CONFLICT_SITES.items():
         color = conflict_colors[site_type]
         site_lt = layer_type(data, type_id)
@@ -259,6 +269,7 @@ def rivers(b: MapBuild):
     web["wqi_band_label"] = web["wqi_band"].map(lambda b: bands[b].label if b in bands else no_data(lang))
     ramp = wqi_ramp()
     web["wqi_color"] = ramp.color_of(wqi.round(2).to_numpy())
+    web.loc[wqi.isna(), "wqi_color"] = NO_DATA_LINE_COLOR
     web["name"] = web["river_name"].astype(str) + " – " + web["section_id"].astype(str)  # searched, tooltip
     fields = ["river_name", "section_id", "qcvn_class_label", "wqi", "wqi_band_label", "monitoring_date"]
     al = {"wqi_band_label": column_title("wqi_band", lang)}
@@ -268,14 +279,14 @@ def rivers(b: MapBuild):
     add_layer(b, web, "river_sections_wqi", fields, lt=lt, titles=al, show=False,
               name=column_title("wqi_band", lang),
               style=lambda f: {"color": bands[f["properties"]["wqi_band"]].color
-                               if f["properties"].get("wqi_band") in bands else NO_DATA_COLOR, "weight": 5})
+                               if f["properties"].get("wqi_band") in bands else NO_DATA_LINE_COLOR, "weight": 5})
     add_layer(b, web, "river_sections_wqi_value", fields, lt=lt, titles=al, show=False,
               name="Giá trị VN_WQI (0–100)" if vi else "VN_WQI value (0–100)", keep=("wqi_color",),
-              style=lambda f: {"color": f["properties"].get("wqi_color") or NO_DATA_COLOR, "weight": 5})
+              style=lambda f: {"color": f["properties"].get("wqi_color") or NO_DATA_LINE_COLOR, "weight": 5})
     present = set(web["wqi_band"].dropna())
     wqi_items = [(c.color, c.label, "line") for c in wqi_categories(lang) if c.code in present]
     if wqi.isna().any():
-        wqi_items.append((NO_DATA_COLOR, no_data(lang), "line"))
+        wqi_items.append((NO_DATA_LINE_COLOR, no_data(lang), "line"))
     sections = [cat_section(lt, "qcvn_class", lang, "line", "QCVN 08:2023/BTNMT", values=web["qcvn_class"]),
                 ("VN_WQI (QĐ 1460/QĐ-TCMT)", wqi_items)]
     if wqi.notna().any():
@@ -336,10 +347,71 @@ def forest_status(b: MapBuild):
 
 
 def forest_change(b: MapBuild):
+    """The forest of the two years side by side, with a divider to drag between them (the
+    earlier year on the left): the forest area of each commune from the forest-status lots
+    (shown) and the canopy forest cover of the two tree-cover rasters (in the layer control),
+    each pair in the same classes; the net change by commune in the layer control. Without the
+    two years' values, the net change alone."""
     vi = b.lang == "vi"
-    return _choropleth(b, "forest_change", "forest_change_communes",
-                       ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"],
-                       "Biến động rừng theo xã" if vi else "Forest change by commune")
+    fields = ["name", "forest_before_ha", "forest_after_ha", "loss_ha", "gain_ha", "net_ha"]
+    table = indicator("forest_change_communes", results=b.results)
+    two = table is not None and {"forest_before_ha", "forest_after_ha"} <= set(table.columns) \
+        and table[["forest_before_ha", "forest_after_ha"]].notna().any().all()
+    sections = _choropleth(b, "forest_change", "forest_change_communes", fields,
+                           "Biến động rừng theo xã" if vi else "Forest change by commune", show=not two)
+    if two:
+        sections += _two_years(b, table, fields)
+    return sections
+
+
+def _two_years(b: MapBuild, table, fields: list[str]):
+    """The swipe view of :func:`forest_change`: each side's layers in its own pane."""
+    data, lang = b.store, b.lang
+    vi = lang == "vi"
+    communes = data.get("communes")
+    years = [e.year for e in data.entries("forest_status")]
+    y0, y1 = (str(years[0]), str(years[-1])) if len(years) >= 2 and years[0] and years[-1] else \
+        (("năm trước", "năm sau") if vi else ("earlier", "later"))
+    add_swipe_panes(b.map)
+    joined = communes_with(communes, table)
+    cls = classify(np.r_[joined["forest_before_ha"], joined["forest_after_ha"]], k=5, palette="forest", unit="ha",
+                   lang=lang)
+    titles = _titles(fields, lang, "forest_change_communes")
+    sides = ([], [])
+    for side, (col, year) in enumerate((("forest_before_ha", y0), ("forest_after_ha", y1))):
+        colors = dict(zip(joined["code"], cls.color_of(joined[col]), strict=True))
+        sides[side].append(add_layer(
+            b, joined, "communes", fields, lt=layer_type(data, "communes"), titles=titles, coverage=True,
+            search=side == 1, name=(f"Diện tích rừng {year} ({'bên trái' if side == 0 else 'bên phải'})" if vi
+                  else f"Forest area {year} ({'left' if side == 0 else 'right'})"), pane=SWIPE_PANES[side],
+            style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
+                                            "color": "#555", "weight": 0.8, "fillOpacity": 0.8}))
+    items = [(c, lab, "box") for c, lab in zip(cls.colors, cls.labels, strict=True)]
+    if joined[["forest_before_ha", "forest_after_ha"]].isna().any().any():
+        items.append((NO_DATA_COLOR, no_data(lang), "box"))
+    sections = [((f"Diện tích rừng {y0} (trái) và {y1} (phải), ha — kéo thanh giữa bản đồ để so sánh" if vi
+                  else f"Forest area {y0} (left) and {y1} (right), ha — drag the divider to compare"), items)]
+    canopy = sorted(n for n in (getattr(b.results, "tables", None) or {}) if re.fullmatch(r"canopy_forest_cover_\d{4}", n))
+    if len(canopy) >= 2:  # the canopy layers of the first and last tree-cover years, in the forest-cover classes
+        pair = [b.results.tables[canopy[0]], b.results.tables[canopy[-1]]]
+        for side, (name, t) in enumerate(zip((canopy[0], canopy[-1]), pair, strict=True)):
+            j = communes_with(communes, t, fill=["forest_pct"])
+            ccls = theme_classes("forest_cover", j["forest_pct"], lang, store=data)
+            colors = dict(zip(j["code"], ccls.color_of(j["forest_pct"]), strict=True))
+            year = name.rsplit("_", 1)[1]
+            sides[side].append(add_layer(
+                b, j, "communes", ["name", "forest_pct"], lt=layer_type(data, "communes"),
+                titles=_titles(["name", "forest_pct"], lang, name), coverage=True, show=False, pane=SWIPE_PANES[side],
+                name=(f"Độ che phủ tán cây {year} ({'bên trái' if side == 0 else 'bên phải'})" if vi
+                      else f"Canopy forest cover {year} ({'left' if side == 0 else 'right'})"),
+                style=lambda f, colors=colors: {"fillColor": colors.get(f["properties"].get("code"), NO_DATA_COLOR),
+                                                "color": "#555", "weight": 0.8, "fillOpacity": 0.8}))
+        ccls = theme_classes("forest_cover", b.results.tables[canopy[-1]]["forest_pct"], lang, store=data)
+        sections.append((("Độ che phủ tán cây (lớp ẩn, bật trong bảng lớp), %" if vi
+                          else "Canopy forest cover (hidden layers, see the layer control), %"),
+                         [(c, lab, "box") for c, lab in zip(ccls.colors, ccls.labels, strict=True)]))
+    Swipe([lay for lay in sides[0] if lay is not None], [lay for lay in sides[1] if lay is not None], lang).add_to(b.map)
+    return sections
 
 
 def class_overlay_wgs84(classes: np.ndarray, transform, crs, colors) -> tuple[np.ndarray, list]:
@@ -390,7 +462,7 @@ def hazard(b: MapBuild):
         b.add_overlay(folium.raster_layers.ImageOverlay(
             rgba, bounds=bounds, name=f"{name}: {'mức độ nhạy cảm' if vi else 'susceptibility'}", show=i == 0,
             mercator_project=False, interactive=False, zindex=1))
-        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, lang=lang)
+        table, reason = indicator_and_reason(f"hazard_{hz}_communes", results=results, lang=lang, store=data)
         joined = communes_with(communes, table, fill=[col])
         cls = theme_classes(spec, joined[col], lang, store=data)
         if i == 0:
