@@ -104,7 +104,7 @@ class _Page:
             return r.abort()
         self.page.route("**/*", route)
         self.page.goto(url, wait_until="load")
-        if "index.html" not in url:
+        if self.page.locator(".folium-map").count():  # a map page (not the index or the metadata)
             self.page.wait_for_function("window.gisplanCounts !== undefined")
             self.wait_still()
 

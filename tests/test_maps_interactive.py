@@ -174,7 +174,8 @@ def test_forest_change_diverging_classes_in_ha(catalog):
     from gisplan.maps.style import PALETTES
 
     m = make_map("forest_change", catalog=catalog)
-    [layer] = _layers_of(m, "communes")
+    # the net change (the two years' forest areas of the swipe view are the other communes layers)
+    [layer] = [c for c in _layers_of(m, "communes") if c.layer_name == "Biến động rừng theo xã"]
     table = forest_change_status(read_catalog_layer(catalog, "forest_status_2020"),
                                  read_catalog_layer(catalog, "forest_status_2024"),
                                  read_catalog_layer(catalog, "communes"), unit_id="code").set_index("code")
@@ -279,7 +280,7 @@ def test_popup_and_legend_titles_are_the_registry_titles(catalog, monkeypatch):
                                         "Tỷ lệ che phủ rừng (%)", "Rừng tự nhiên (ha)", "Rừng trồng (ha)"]
     assert tables.column_title("forest_pct") == "Tỷ lệ che phủ rừng (%)"
     en = make_map("forest_change", catalog=catalog, lang="en")
-    [layer] = _layers_of(en, "communes")
+    [layer] = [c for c in _layers_of(en, "communes") if c.layer_name == "Forest change by commune"]
     assert _popup_aliases(layer) == ["Name", "Forest before (ha)", "Forest after (ha)", "Loss (ha)", "Gain (ha)",
                                      "Net change (ha)"]
     [rivers] = _layers_of(make_map("rivers", catalog=catalog), "river_sections")

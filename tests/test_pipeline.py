@@ -63,9 +63,19 @@ def _check_choropleth_page(page: str, csv: dict[str, pd.DataFrame], theme: str) 
     """Every number of the communes' popups of ``theme`` equals its table's CSV value; the
     legend has the classes of the CSV column. Returns the number of values compared."""
     spec = get_theme(theme)
-    communes = _layer(page, "communes")
+    # the communes' layers holding the tables' numbers (the forest-change page also draws the
+    # canopy cover of two years beside them, from other tables)
+    def values(props):
+        return {c for c in props[0] if c not in ("name", "code", "_layer") and not c.endswith("_txt")}
+
+    communes = [props for props in _layer(page, "communes")
+                if props and any(values(props) <= set(csv[t].columns) for t in spec.tables)]
     compared = 0
-    for table_name, props in zip(spec.tables, communes[-len(spec.tables):], strict=True):
+    # one table: every layer drawn from it (the forest-change page's net change and the two years
+    # of its swipe view); several: the last layers, one per table in their order
+    pairs = [(spec.tables[0], props) for props in communes] if len(spec.tables) == 1 else \
+        zip(spec.tables, communes[-len(spec.tables):], strict=True)
+    for table_name, props in pairs:
         table = csv[table_name].set_index("code")
         assert len(props) == len(table)
         for p in props:

@@ -20,7 +20,7 @@ from gisplan.cli.main import cli
 from gisplan.errors import DataMissingError, OptionError
 from gisplan.io import read_catalog_layer
 from gisplan.maps import themes
-from gisplan.maps.style import NO_DATA_COLOR, classify
+from gisplan.maps.style import NO_DATA_COLOR, NO_DATA_LINE_COLOR, classify
 from gisplan.maps.themes import THEMES, export_groups, get_theme, theme_classes, theme_ids
 from gisplan.pipeline import Plan, make_map
 
@@ -188,7 +188,7 @@ def test_every_theme_draws_with_required_columns_only(required_only, theme):
         plt.close(pm.figure)
 
 
-def test_missing_water_quality_is_grey_no_data_never_zero(required_only, catalog):
+def test_missing_water_quality_is_no_data_never_zero(required_only, catalog):
     m = make_map("rivers", catalog=load_catalog(required_only))
     n = len(read_catalog_layer(catalog, "river_sections"))
     for layer in ("river_sections", "river_sections_wqi", "river_sections_wqi_value"):
@@ -200,7 +200,9 @@ def test_missing_water_quality_is_grey_no_data_never_zero(required_only, catalog
             p = f["properties"]
             assert p["wqi"] == NO_DATA_VI and p["qcvn_class_label"] == NO_DATA_VI
             assert p["monitoring_date"] == NO_DATA_VI
-            assert gj.style_function(f)["color"] == NO_DATA_COLOR
+            # a line of no data: the neutral blue of NO_DATA_LINE_COLOR (grey lines vanish on the
+            # grey basemap), never a class colour
+            assert gj.style_function(f)["color"] == NO_DATA_LINE_COLOR
     page = m.get_root().render()
     assert "data-gisplan-gradient" not in page  # no VN_WQI value at all: no 0–100 colour bar
 
