@@ -99,6 +99,31 @@ def test_workbook_and_summary(results, tmp_path):
         write_reports(results, tmp_path)
 
 
+def test_workbook_tracker_shows_the_earlier_year_and_the_trend(results, tmp_path):
+    wb = openpyxl.load_workbook(write_reports(results, tmp_path)["excel"])
+    ws = wb["Mục tiêu 2030"]
+    headers = [c.value for c in ws[2]]
+    for title in ("Giá trị năm so sánh", "Năm so sánh", "Thay đổi", "Xu hướng so với mục tiêu",
+                  "Dự báo đến thời hạn (theo tốc độ hiện tại)", "Dữ liệu còn thiếu"):
+        assert title in headers, title
+    col = {h: j for j, h in enumerate(headers)}
+    t = results["targets"].set_index("target_id")
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=3)}
+    f, r = t.loc["forest_cover"], rows["forest_cover"]
+    # two forest-status years: the earlier value and year, the change, the trend in words
+    assert r[col["Giá trị năm so sánh"]].value == pytest.approx(f["earlier"])
+    assert r[col["Năm so sánh"]].value == 2020
+    assert r[col["Thay đổi"]].value == pytest.approx(f["current"] - f["earlier"])
+    word = {"improving": "Tiến tới mục tiêu", "worsening": "Xa mục tiêu hơn"}[f["trend"]]
+    trend = r[col["Xu hướng so với mục tiêu"]]
+    assert trend.value == word and trend.font.color.rgb.endswith("1A7F37" if f["trend"] == "improving" else "C00000")
+    # the status coloured; a share shown to one decimal, a count whole
+    status = rows["expired_mines_closed"][col["Tình trạng"]]
+    assert status.value == "Chưa đạt" and status.fill.fgColor.rgb.endswith("FFC7CE")
+    assert r[col["Hiện trạng"]].number_format == "0.0"
+    assert rows["expired_mines_closed"][col["Hiện trạng"]].number_format == "#,##0"
+
+
 def test_cli_indicators_and_forest_cover(demo_small, tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["indicators", "--catalog", str(demo_small), "--out", str(tmp_path / "r"), "--no-progress"])

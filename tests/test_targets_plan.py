@@ -270,6 +270,9 @@ def test_statuses_of_deliverables_targets_without_number_and_unknowns():
     assert "urban_areas" in t.loc["town_wastewater_class_v", "needs"]  # the layer that would measure it
     assert t.loc["air_quality_plan", "plan_section"] == "Danh mục II.7"
     assert t.loc["polluted_ponds_canals", "needs"].startswith("water_bodies")
+    # a figure no layer measures says where it goes; one that is filled in needs nothing
+    assert t.loc["urban_solid_waste", "needs"] == "layers/target_values.csv: urban_solid_waste_collected_pct"
+    assert t.loc["solid_waste_programme", "needs"] == ""
 
 
 def test_a_lower_bound_decides_only_what_it_can():
@@ -326,3 +329,7 @@ def test_every_computed_row_says_what_it_counts_in_both_languages():
             assert r["notes_vi"].startswith(m.counted_vi) and r["notes_en"].startswith(m.counted_en)
             assert r["measured_by"] == m.layers
         assert r["status"] in ("no data", "no target")  # nothing known: never 0
+        assert r["needs"], r["target_id"]  # and it says what would tell
+        # the notes read as sentences: what is counted, then what the reader must know
+        for notes in (r["notes_vi"], r["notes_en"]):
+            assert notes.endswith((".", "!", "?")) and ". ." not in notes, (r["target_id"], notes)

@@ -92,6 +92,11 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+def _sentences(parts) -> str:
+    """Notes joined as sentences: each ends with a full stop unless it already ends a sentence."""
+    return " ".join(p if p.endswith((".", "!", "?")) else f"{p}." for p in parts if p)
+
+
 def _as_reading(v) -> Reading:
     return v if isinstance(v, Reading) else Reading(_num(v))
 
@@ -185,11 +190,13 @@ def track_targets(current: Mapping[str, Reading | float], *, targets: pd.DataFra
         notes_vi = [s for s in (_text(t.get("counted_vi")), *r.notes_vi, _text(t.get("note_vi"))) if s]
         notes_en = [s for s in (_text(t.get("counted_en")), *r.notes_en, _text(t.get("note_en"))) if s]
         if t["source"] == "table":
-            if r.value is None and _text(t.get("needs")):
-                needs.append(_text(t.get("needs")))
+            if r.value is None:  # the layer that would measure it, else where its figure goes
+                needs.append(_text(t.get("needs")) or f"layers/target_values.csv: {t['indicator']}")
             measured_by = "layers/target_values.csv"
         else:
             measured_by = r.measured_by
+            if r.value is None and not needs and measured_by:  # unknown: the layers that measure it
+                needs.append(measured_by)
         rows.append({"target_id": t["target_id"], "plan_section": _text(t.get("plan_section")),
                      "wording_vi": t["wording_vi"], "wording_en": _text(t.get("wording_en")),
                      "indicator": t["indicator"], "unit": unit, "current": r.value, "year": r.year,
@@ -199,7 +206,8 @@ def track_targets(current: Mapping[str, Reading | float], *, targets: pd.DataFra
                      "target_basis": basis, "gap": gap, "status": status, "source": t["source"],
                      "measured_by": measured_by, "needs": "; ".join(dict.fromkeys(needs)),
                      "deadline": _num(t.get("deadline")), "period": _text(t.get("period")),
-                     "agency": _text(t.get("agency")), "notes_vi": " ".join(notes_vi), "notes_en": " ".join(notes_en)})
+                     "agency": _text(t.get("agency")), "notes_vi": _sentences(notes_vi),
+                     "notes_en": _sentences(notes_en)})
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("year", "earlier_year", "deadline"):
         out[col] = out[col].astype("Int64")
