@@ -14,6 +14,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
+from gisplan.catalog import load_catalog
 from gisplan.errors import DataMissingError
 from gisplan.indicators.forest_progress import official_natural_area, owners_by_year
 from gisplan.indicators.hazard_exposure import events_by_year
@@ -21,8 +22,10 @@ from gisplan.indicators.industry import auto_monitoring_sources, new_zones_compl
 from gisplan.indicators.land_cover import class_group_shares
 from gisplan.indicators.lots import split_by_units
 from gisplan.indicators.mines import close_unknowns, mines_to_close, scattered_small_mines
+from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.rivers import section_use_status
 from gisplan.indicators.run import run_indicators
+from gisplan.indicators.tracker import read_measures
 from gisplan.indicators.waste import landfill_progress
 from gisplan.store import LayerStore
 
@@ -259,3 +262,66 @@ def test_a_run_reads_what_the_plan_counts():
     assert math.isnan(t.loc["urban_green_water", "current"]) and "land_cover" in t.loc["urban_green_water", "needs"]
     assert t.loc["urban_green_water", "status"] == "no data"
     assert "hazard_events" in t.loc["disaster_deaths", "needs"]
+
+
+# --- the rows read from two land-cover years, and from the hazard tables -------------------------
+def test_urban_green_water_and_bare_land_rows_from_two_land_cover_years(tmp_path):
+    # 10 m pixels over x 0–2000, y 0–1000; cropland (4) except: forest (1) at x 0–300 in 2020,
+    # x 0–200 in 2024; water (6) at x 1400–1460 both years; bare land (7) at x 1000–1100 in 2020,
+    # x 1000–1200 in 2024
+    def raster(year, forest_to, bare_to):
+        data = np.full((100, 200), 4)
+        data[:, : forest_to // 10] = 1
+        data[:, 140:146] = 6
+        data[:, 100: bare_to // 10] = 7
+        profile = dict(driver="GTiff", width=200, height=100, count=1, dtype="uint8", crs="EPSG:9213",
+                       transform=from_origin(X0, Y0 + 1000, 10.0, 10.0), nodata=0)
+        with rasterio.open(tmp_path / f"lc_{year}.tif", "w", **profile) as ds:
+            ds.write(data.astype("uint8"), 1)
+
+    raster(2020, 300, 1100)
+    raster(2024, 200, 1200)
+    frame({"code": ["c1", "c2"], "name": ["Xã 1", "Xã 2"], "unit_type": ["xa", "xa"]},
+          [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)]).to_file(tmp_path / "communes.gpkg")
+    frame({"urban_id": ["u1", "u2"], "name": ["TP", "TX"], "urban_class": ["I", "II"]},
+          [box(0, 0, 600, 600), box(1400, 0, 2000, 600)]).to_file(tmp_path / "urban.gpkg")
+    (tmp_path / "catalog.toml").write_text(
+        '[layers.communes]\ntype = "communes"\npath = "communes.gpkg"\n\n'
+        '[layers.urban_areas]\ntype = "urban_areas"\npath = "urban.gpkg"\n\n'
+        '[layers.land_cover_2020]\ntype = "land_cover"\npath = "lc_2020.tif"\nyear = 2020\n\n'
+        '[layers.land_cover_2024]\ntype = "land_cover"\npath = "lc_2024.tif"\nyear = 2024\n', encoding="utf-8")
+    res = run_indicators(load_catalog(tmp_path / "catalog.toml"), target_values={}, reference_date=REF)
+    t = res["targets"].set_index("target_id")
+    # the towns hold 72 ha: u1 18 ha of forest in 2020 (300 m × 600 m), 12 ha in 2024; u2 3.6 ha of
+    # water (60 m × 600 m) both years → 21.6 / 72 = 30 % in 2020, 15.6 / 72 = 21.67 % in 2024
+    g = t.loc["urban_green_water"]
+    assert (g["current"], g["earlier"]) == (pytest.approx(15.6 / 72 * 100), pytest.approx(30.0))
+    assert (g["year"], g["earlier_year"]) == (2024, 2020)
+    # "tăng" (more) against the earlier year: less is worsening and not met, 8.33 points short;
+    # at −2.08 points a year, 9.17 % in 2030
+    assert g["trend"] == "worsening" and g["target"] == pytest.approx(30.0) and g["status"] == "not met"
+    assert g["gap"] == pytest.approx(30.0 - 15.6 / 72 * 100)
+    assert g["projected"] == pytest.approx(15.6 / 72 * 100 - (30.0 - 15.6 / 72 * 100) / 4 * 6)
+    # bare land: 100 m × 1000 m = 10 ha in 2020, 20 ha in 2024, all in c2; the official figure is
+    # the land inventory's, which the row says it lacks
+    u = t.loc["unused_land"]
+    assert (u["current"], u["earlier"], u["trend"]) == (pytest.approx(20.0), pytest.approx(10.0), "worsening")
+    assert "kiểm kê đất đai" in u["needs"]
+    per = res["unused_land_communes"].set_index(["code", "year"])["unused_ha"]
+    assert per[("c1", 2024)] == 0 and per[("c2", 2024)] == pytest.approx(20.0)
+
+
+def test_communes_above_the_high_share_and_their_population():
+    res = IndicatorResults()
+    res.tables["hazard_landslide_communes"] = pd.DataFrame({
+        "code": list("abcde"), "exposed_pct": [9.99, 10.0, 35.0, np.nan, 50.0],
+        "population": [100.0, 200.0, 300.0, 400.0, np.nan]})
+    r = read_measures(res)
+    # b, c and e reach 10 %; d has no elevation data: at least 3 communes
+    assert r["landslide_communes"].value == 3 and r["landslide_communes"].lower_bound
+    assert r["landslide_communes"].needs == ("dem",)
+    # their population: b 200 + c 300; e has none recorded → at least 500, naming both gaps
+    p = r["landslide_population"]
+    assert p.value == 500 and p.lower_bound and set(p.needs) == {"communes.population", "dem"}
+    # no table: unknown, with the layers that would measure it
+    assert r["flash_flood_communes"].value is None and r["flash_flood_communes"].needs == ("dem; communes",)
