@@ -134,7 +134,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "row": ("TT", "No."),
     "label": ("Phân loại", "Class"),
     "label_en": ("Phân loại (tiếng Anh)", "Class (English)"),
-    "level": ("Cấp", "Level"),
     "total_ha": ("Tổng (ha)", "Total (ha)"),
     "owner_unknown_ha": ("Chưa xác định loại chủ rừng (ha)", "Owner category not recorded (ha)"),
     "before": ("Trạng thái đầu kỳ", "Status, first year"),
