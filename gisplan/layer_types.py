@@ -22,7 +22,7 @@ from gisplan.errors import CatalogError, LayerNotFoundError
 LAYER_TYPE_IDS = (
     "province", "communes", "communes_pre2025", "protected_areas", "forest_status",
     "tree_cover", "land_cover", "mines", "industrial_zones", "river_sections", "waste_sites",
-    "monitoring_stations", "urban_areas", "dem", "roads", "hazard_events",
+    "monitoring_stations", "urban_areas", "dem", "roads", "hazard_events", "facilities",
 )
 _ATTR_TYPES = {"str", "int", "float", "bool", "date"}
 #: what several catalog layers of one type mean (the ``several`` key; see gisplan.layer_sets)

@@ -304,9 +304,47 @@ def _write_workbook(results: IndicatorResults, labelled: dict[str, pd.DataFrame]
         ws.freeze_panes = "A3"
         if len(df):
             ws.auto_filter.ref = f"A2:{get_column_letter(len(df.columns))}{len(df) + 2}"
+        if name == "targets":
+            _style_targets(ws, results.tables[name])
     with atomic_path(path, overwrite=True) as tmp:
         wb.save(tmp)
     return path
+
+
+#: the number format of a tracker value by its unit (counts whole, shares to one decimal)
+_TARGET_FORMATS = {"%": "0.0", "ha": "#,##0.0", "km": "#,##0.0", "tấn C": "#,##0"}
+_TARGET_FILLS = {"met": "C6EFCE", "not met": "FFC7CE", "incomplete": "FFEB9C"}
+_TREND_COLOURS = {"improving": "1A7F37", "worsening": "C00000"}
+
+
+def _style_targets(ws, raw: pd.DataFrame) -> None:
+    """The targets sheet read as a tracker: each value in its unit's format (a deliverable 0/1, a
+    count whole, a share to one decimal), the status coloured (met, not met, data incomplete), the
+    trend coloured toward or away from the target, the wording and notes wrapped, the plan's
+    section and wording frozen beside the numbers."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    col = {c: j for j, c in enumerate(raw.columns, 1)}
+    values = [c for c in ("current", "earlier", "change", "projected", "target", "gap") if c in col]
+    for i, r in enumerate(raw.to_dict("records"), 3):
+        unit = str(r.get("unit") or "")
+        fmt = "0" if unit.startswith("(1:") else _TARGET_FORMATS.get(unit, "#,##0")
+        for c in values:
+            ws.cell(row=i, column=col[c]).number_format = fmt
+        if "status" in col and r.get("status") in _TARGET_FILLS:
+            ws.cell(row=i, column=col["status"]).fill = PatternFill("solid", fgColor=_TARGET_FILLS[r["status"]])
+        if "trend" in col and r.get("trend") in _TREND_COLOURS:
+            ws.cell(row=i, column=col["trend"]).font = Font(color=_TREND_COLOURS[r["trend"]], bold=True)
+        for c in ("wording_vi", "wording_en", "notes_vi", "notes_en", "needs", "measured_by"):
+            if c in col:
+                ws.cell(row=i, column=col[c]).alignment = Alignment(wrap_text=True, vertical="top")
+    for c, width in (("wording_vi", 55), ("wording_en", 40), ("notes_vi", 70), ("notes_en", 70), ("needs", 35),
+                     ("measured_by", 35)):
+        if c in col:
+            ws.column_dimensions[get_column_letter(col[c])].width = width
+    if "wording_vi" in col:
+        ws.freeze_panes = ws.cell(row=3, column=col["wording_vi"] + 1)
 
 
 def _write_form(ws, name: str, df: pd.DataFrame, results: IndicatorResults) -> None:

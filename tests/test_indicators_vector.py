@@ -255,8 +255,8 @@ def test_air_monitoring_coverage():
 
 
 def test_target_tracker():
-    t = track_targets({"wastewater_compliant_pct": 50.0, "expired_mines_still_operating": 0.0,
-                       "forest_cover_province_pct": 60.0},
+    t = track_targets({"wastewater_compliant_pct": 50.0, "mines_to_close": 0.0,
+                       "forest_cover_pct": 60.0},
                       values={"urban_solid_waste_collected_pct": 96.0}).set_index("target_id")
     assert t.loc["industrial_wastewater", "status"] == "not met" and t.loc["industrial_wastewater", "gap"] == 50
     assert t.loc["expired_mines_closed", "status"] == "met"

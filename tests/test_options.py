@@ -33,7 +33,7 @@ def _default(fn, param):
 
 
 def test_every_indicator_function_defaults_to_the_same_options():
-    from gisplan.indicators import air, canopy, industry, protected, rivers, targets
+    from gisplan.indicators import air, canopy, industry, protected, rivers
 
     pairs = [((protected.conflicts, "buffer_m"), "buffer_m"),
              ((protected.riverbed_mines, "max_distance_m"), "riverbed_distance_m"),
@@ -41,7 +41,7 @@ def test_every_indicator_function_defaults_to_the_same_options():
              ((rivers.pressures_upstream, "reach_km"), "river_reach_km"),
              ((air.air_monitoring_coverage, "distance_m"), "air_distance_m"),
              ((industry.zones_without_compliant_plant, "new_since"), "new_since"),
-             ((targets.new_zones_compliant_pct, "new_since"), "new_since"),
+             ((industry.new_zones_compliant_pct, "new_since"), "new_since"),
              ((canopy.forest_cover, "threshold"), "threshold"),
              ((canopy.forest_cover, "mmu_ha"), "mmu_ha")]
     for (fn, param), name in pairs:

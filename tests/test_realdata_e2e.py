@@ -19,8 +19,9 @@ import rasterio.mask
 import shapely
 from click.testing import CliRunner
 
-from gisplan.catalog import load_catalog
+from gisplan.catalog import LAYER_TYPE_IDS, load_catalog
 from gisplan.cli.main import cli
+from gisplan.indicators.targets import load_targets
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -130,6 +131,29 @@ def test_indicators_without_data_are_skipped_not_zero(reports):
     # a target whose value cannot be computed is not shown as 0 % achieved
     values = targets[[c for c in targets.columns if c in ("current", "value")]].squeeze()
     assert not (pd.to_numeric(values, errors="coerce") == 0).any(), targets
+
+
+def test_tracker_rows_without_data_name_the_layer_they_need(reports):
+    t = _csv(reports, "targets").set_index("target_id")
+    assert list(t.index) == list(load_targets()["target_id"])  # every row of the plan is there
+    computed = t[t["source"] == "computed"]
+    unknown = computed[computed["current"].isna()]
+    # the public data hold no mines, zones, waste sites, towns, forest status, land cover or events
+    assert {"expired_mines_closed", "polluting_landfills", "forest_cover", "urban_green_water", "disaster_deaths",
+            "auto_effluent_monitoring", "polluted_rivers"} <= set(unknown.index)
+    for tid, r in unknown.iterrows():
+        named = [ty for ty in LAYER_TYPE_IDS if ty in str(r["needs"])]
+        assert named, (tid, r["needs"])  # the layer that would measure it
+        assert r["status"] in ("no data", "no target"), tid
+        assert isinstance(r["notes_vi"], str) and isinstance(r["notes_en"], str), tid  # what it counts
+    # the rivers are mapped but carry no water-quality class: that attribute is what is missing
+    assert t.loc["polluted_rivers", "needs"] == "river_sections.qcvn_class"
+    # the DEM covers the south-west only: the communes exposed to landslides are at least those it
+    # sees, a lower bound that says the DEM is what is missing
+    r = t.loc["landslide_warning_communes"]
+    assert r["current"] > 0 and bool(r["lower_bound"]) and "dem" in r["needs"]
+    # a row the layers cannot measure says which layer would: the table rows keep their reason
+    assert "water_bodies" in t.loc["polluted_ponds_canals", "needs"]
 
 
 def test_publish_and_print_on_real_data(real_catalog, tmp_path):

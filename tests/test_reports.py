@@ -15,7 +15,7 @@ from gisplan.reports import WORKBOOK, summary, write_reports
 
 EXPECTED = {"forest_cover_communes", "forest_cover_province", "forest_cover_protected_areas",
             "forest_change_communes", "forest_change_protected_areas", "canopy_forest_cover_2020",
-            "canopy_forest_cover_2024", "land_cover_forest_2024", "canopy_change_2020_2024",
+            "canopy_forest_cover_2024", "land_cover_forest_2020", "land_cover_forest_2024", "canopy_change_2020_2024",
             "canopy_change_protected_areas_2020_2024", "canopy_change_purpose_2020_2024", "protected_areas",
             "conflicts", "expired_mines", "riverbed_mines", "wastewater", "zones_without_plant",
             "zones_nearest_river", "river_quality", "river_quality_communes", "pressures_upstream",
@@ -27,6 +27,10 @@ EXPECTED |= {"forest_status_by_purpose", "forest_status_by_owner", "forest_cover
              "forest_transitions_communes", "forest_gain_loss_communes", "forest_transition_matrix"}
 EXPECTED |= {"terrain_communes", "hazard_landslide_communes", "hazard_flash_flood_communes",
              "hazard_events_landslide", "hazard_events_flash_flood"}
+# the plan's readings and its progress year by year (the 2030 tracker reads them)
+EXPECTED |= {"mines_scattered_small", "auto_monitoring", "river_use", "forest_cover_target",
+             "forest_cover_buffer_zones", "forest_owners_years", "forest_carbon_years", "urban_green_water",
+             "unused_land_communes", "hazard_events_by_year"}
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +99,31 @@ def test_workbook_and_summary(results, tmp_path):
         write_reports(results, tmp_path)
 
 
+def test_workbook_tracker_shows_the_earlier_year_and_the_trend(results, tmp_path):
+    wb = openpyxl.load_workbook(write_reports(results, tmp_path)["excel"])
+    ws = wb["Mục tiêu 2030"]
+    headers = [c.value for c in ws[2]]
+    for title in ("Giá trị năm so sánh", "Năm so sánh", "Thay đổi", "Xu hướng so với mục tiêu",
+                  "Dự báo đến thời hạn (theo tốc độ hiện tại)", "Dữ liệu còn thiếu"):
+        assert title in headers, title
+    col = {h: j for j, h in enumerate(headers)}
+    t = results["targets"].set_index("target_id")
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=3)}
+    f, r = t.loc["forest_cover"], rows["forest_cover"]
+    # two forest-status years: the earlier value and year, the change, the trend in words
+    assert r[col["Giá trị năm so sánh"]].value == pytest.approx(f["earlier"])
+    assert r[col["Năm so sánh"]].value == 2020
+    assert r[col["Thay đổi"]].value == pytest.approx(f["current"] - f["earlier"])
+    word = {"improving": "Tiến tới mục tiêu", "worsening": "Xa mục tiêu hơn"}[f["trend"]]
+    trend = r[col["Xu hướng so với mục tiêu"]]
+    assert trend.value == word and trend.font.color.rgb.endswith("1A7F37" if f["trend"] == "improving" else "C00000")
+    # the status coloured; a share shown to one decimal, a count whole
+    status = rows["expired_mines_closed"][col["Tình trạng"]]
+    assert status.value == "Chưa đạt" and status.fill.fgColor.rgb.endswith("FFC7CE")
+    assert r[col["Hiện trạng"]].number_format == "0.0"
+    assert rows["expired_mines_closed"][col["Hiện trạng"]].number_format == "#,##0"
+
+
 def test_cli_indicators_and_forest_cover(demo_small, tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["indicators", "--catalog", str(demo_small), "--out", str(tmp_path / "r"), "--no-progress"])
@@ -151,7 +180,7 @@ def _hand_results():
                                                     "clip": {"kept": 1200, "cut": 3, "dropped_outside": 11_308,
                                                              "dropped_slivers": 2}}]})
     res.headline = {"forest_cover_province_pct": 1234.5, "wastewater_compliant_pct": float("nan"),
-                    "expired_mines_still_operating": 0.0}
+                    "mines_to_close": 0.0}
     res.skipped["conflicts"] = "no mines or industrial zones in the catalog"
     res.skipped_vi["conflicts"] = "danh mục không có lớp mỏ khoáng sản"
     res.note("river_quality", "no water-quality data", "không có số liệu chất lượng nước")
@@ -163,7 +192,7 @@ def test_summary_numbers_unknowns_and_reasons_in_the_output_language():
     md, page = summary(res)
     assert "| Tỷ lệ che phủ rừng toàn tỉnh (%) | 1.234,50 |" in md
     assert "| KCN, CCN đang hoạt động có HTXLNT tập trung đạt quy chuẩn (%) | không có số liệu |" in md
-    assert "| Mỏ hết hạn giấy phép hoặc hết trữ lượng còn hoạt động (mỏ) | 0 |" in md  # a known zero stays 0
+    assert "| Mỏ hết hạn, bị thu hồi giấy phép hoặc hết trữ lượng chưa đóng cửa (mỏ) | 0 |" in md  # a known 0 stays 0
     assert "`conflicts`: danh mục không có lớp mỏ khoáng sản" in md
     assert "không có số liệu chất lượng nước" in md
     assert "bỏ 11.308 đối tượng bên ngoài" in md and "Vùng nghiên cứu: ranh giới tỉnh" in md

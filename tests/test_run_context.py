@@ -33,12 +33,12 @@ def test_what_a_step_reports_reaches_the_results():
     results = IndicatorResults()
     run = Run(None, LayerStore(None, layers={}), None, _results=results)
     run.headline("polluted_river_km", 12.5)
-    run.headline("air_monitored_towns_pct", None)  # unknown: NaN, never 0
+    run.headline("air_automatic_towns_pct", None)  # unknown: NaN, never 0
     run.note("river_quality", "two sections without data", "hai đoạn không có số liệu")
     run.set_meta("forest_status_year", 2024)
     run.keep_grid("susceptibility", "grid")
     run.add("river_quality", lambda: None)
-    assert results.headline["polluted_river_km"] == 12.5 and math.isnan(results.headline["air_monitored_towns_pct"])
+    assert results.headline["polluted_river_km"] == 12.5 and math.isnan(results.headline["air_automatic_towns_pct"])
     assert results.meta["notes"]["river_quality"] == ["two sections without data"]
     assert results.meta["notes_vi"]["river_quality"] == ["hai đoạn không có số liệu"]
     assert results.meta["forest_status_year"] == 2024 and results.grids == {"susceptibility": "grid"}

@@ -37,20 +37,35 @@ def test_index_tracker_shows_current_target_gap_and_status(demo_small, tmp_path)
     results = run_indicators(catalog)
     index = publish_site(catalog, tmp_path / "site", themes=["rivers"], results=results)
     page = index.read_text(encoding="utf-8")
-    assert "<th>Còn thiếu</th>" in page
+    assert "<th>Còn thiếu</th>" in page and "<th>Xu hướng so với mục tiêu</th>" in page
     t = results.tables["targets"].set_index("target_id")
+
+    def cells(target_id):
+        row = re.search(rf"<tr data-target='{target_id}'>.*?</tr>", page).group(0)
+        return [re.sub(r"<details>.*?</details>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+
+    def vi(x):  # Vietnamese number format, one decimal, no thousands in these shares
+        return f"{x:.1f}".replace(".", ",").replace("-", "")
+
     # 100 % of operating zones with a compliant plant: gap = 100 − current, shown with one decimal
     cur = t.loc["industrial_wastewater", "current"]
-    row = re.search(r"<tr><td>Tích cực rà soát.*?</tr>", page).group(0)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    def vi(x):  # Vietnamese number format, one decimal, no thousands in these shares
-        return f"{x:.1f}".replace(".", ",")
-
-    assert cells[1:4] == [f"{vi(cur)} %", "≥ 100,0 %", f"{vi(100 - cur)} %"]
-    # counts are whole numbers with their unit
+    c = cells("industrial_wastewater")
+    assert c[0] == "II.2.c; IV.3; IV.4" and c[1].startswith("Tích cực rà soát")
+    assert [c[2], c[5], c[6]] == [f"{vi(cur)} %", "≥ 100,0 % (2030)", f"{vi(100 - cur)} %"]
+    # counts are whole numbers with their unit; the demo's mines do not record exhausted reserves,
+    # so the mines to close are at least this many
     n = int(t.loc["expired_mines_closed", "current"])
-    row = re.search(r"<tr><td>[Tt]hực hiện đóng cửa các mỏ.*?</tr>", page).group(0)
-    assert re.findall(r"<td[^>]*>(.*?)</td>", row)[1:4] == [f"{n} mỏ", "≤ 0 mỏ", f"{n} mỏ"]
+    c = cells("expired_mines_closed")
+    assert [c[2], c[5], c[6], c[7]] == [f"≥ {n} mỏ", "≤ 0 mỏ (2030)", f"{n} mỏ", "Chưa đạt"]
+    # two forest-status years: the earlier value, the trend and where the pace leads by 2030
+    f = t.loc["forest_cover"]
+    c = cells("forest_cover")
+    assert c[2] == f"{vi(f['current'])} % (2024)" and c[3] == f"{vi(f['earlier'])} % (2020)"
+    word = {"improving": "Tiến tới mục tiêu", "worsening": "Xa mục tiêu hơn"}[f["trend"]]
+    assert c[4].startswith(f"{word} (") and "điểm %" in c[4] and f"năm 2030: {vi(f['projected'])} %" in c[4]
+    # a deliverable says done or not; a row without data says which layer would measure it
+    assert cells("air_quality_plan")[5] == "hoàn thành (2026)"
+    assert "water_bodies" in re.search(r"<tr data-target='polluted_ponds_canals'>.*?</tr>", page).group(0)
 
 
 def test_cli_publish_never_replaces_a_site_without_overwrite(demo_small, tmp_path):

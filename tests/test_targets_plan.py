@@ -1,43 +1,235 @@
-"""The target tracker holds every numeric and dated target of the plan, with what counts for each
-worked out by hand."""
+"""The target tracker holds every numeric and dated target and every spatial task of the plan, in
+all its sections (I–IV and the Danh mục), quoted as written, with the agencies section IV and the
+Danh mục give; and it reads its rows as the plan says (statuses, lower bounds, trends)."""
 
-import datetime as dt
 import math
+import re
 import unicodedata
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
 
-from gisplan.indicators.run import run_indicators
-from gisplan.indicators.targets import (
-    auto_monitoring_pct,
-    landfill_progress,
-    load_targets,
-    mines_to_close,
-    new_zones_compliant_pct,
-    track_targets,
-)
-from gisplan.store import LayerStore
+from gisplan.indicators.targets import BASES, load_target_values, load_targets, track_targets
+from gisplan.indicators.tracker import MEASURES, Reading
 
-CRS = 9213
 PLAN = Path(__file__).resolve().parents[2] / "shared" / "plan" / "000_579ecbe98f6fdcf1.txt"
-# every line of the Danh mục and the sections of II.2 that state a target
-SECTIONS = {"II.2.a", "II.2.b", "II.2.c", "III.5", *(f"Danh mục I.{i}" for i in range(1, 5)),
-            *(f"Danh mục II.{i}" for i in range(1, 8))}
+#: what looks like a number or a date the plan sets: a share, a period, a horizon, a term
+TARGET_LIKE = re.compile(r"\d+\s?%|20\d\d\s*-\s*20\d\d|đến năm 20\d\d|nhiệm kỳ 20\d\d|giai đoạn 20\d\d",
+                         re.IGNORECASE)
+FOOTNOTE = "¹²³⁴⁵⁶⁷⁸⁹"
 
 
-def test_every_section_and_danh_muc_line_is_tracked():
+def plan_text() -> str:
+    if not PLAN.exists():
+        pytest.skip(f"the plan text is not available at {PLAN}")
+    return unicodedata.normalize("NFC", PLAN.read_text(encoding="utf-8"))
+
+
+def plan_sections(text: str) -> dict[str, str]:
+    """The plan cut into its sections: ``I.1`` … ``IV.12``, ``II.2.a`` …, ``III.4.đ``, the Danh
+    mục's lines ``Danh mục I.1`` … (their cells joined by tabs), ``footnotes`` and the text outside
+    any section (``front``: title and preamble; ``closing``: signature and recipients)."""
+    out: dict[str, list[str]] = {}
+    part = num = letter = None
+    key = "front"
+    in_list = False
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if s[0] in FOOTNOTE:
+            out.setdefault("footnotes", []).append(s)
+            continue
+        if s.startswith("DANH MỤC NHIỆM VỤ"):
+            in_list, key = True, "closing"
+            continue
+        if in_list:
+            if m := re.match(r"^(I|II) NHIỆM VỤ", s):
+                part = m.group(1)
+                continue
+            if part and (m := re.match(r"^(\d+)\.\t", line)):
+                key = f"Danh mục {part}.{m.group(1)}"
+            elif not part:
+                key = "closing"
+        elif m := re.match(r"^(I|II|III|IV)\. ", s):
+            part, num, letter, key = m.group(1), None, None, f"{m.group(1)}"
+        elif s.startswith("Ủy ban nhân dân tỉnh yêu cầu"):
+            key = "closing"
+        elif key != "closing" and part and (m := re.match(r"^(\d+)\. ", s)):
+            num, letter = m.group(1), None
+            key = f"{part}.{num}"
+        elif key != "closing" and part and num and (m := re.match(r"^([a-zđ])\) ", s)):
+            letter = m.group(1)
+            key = f"{part}.{num}.{letter}"
+        out.setdefault(key, []).append(line)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def sections_of(row) -> list[str]:
+    return [s.strip() for s in row["plan_section"].split(";")]
+
+
+# --- every section of the plan ------------------------------------------------------------------
+#: sections without a target of their own, and why
+NO_TARGET = {
+    "I.1": "purpose: carry out Resolution 122/NQ-CP and the Party's conclusions",
+    "I.2": "requirements on how the agencies work",
+    "II.1": "carry out the tasks of the Danh mục (each line is tracked)",
+    "II.2": "the heading of II.2: its date (Đến năm 2030) is the deadline of every II.2 target (checked)",
+    "III.1": "awareness, training and communication: no number, no date, nothing a layer measures",
+    "III.4": "the heading of III.4 (its letters are tracked)",
+    "IV.2": "transport and construction greenhouse-gas plans and vehicle emissions: no number or date",
+    "IV.6": "press and communication", "IV.7": "school curricula", "IV.8": "science and digital transformation",
+    "IV.10": "the Fatherland Front's communication", "IV.11": "the provincial media",
+}
+#: a number or date outside any target's wording, and why it is not one
+NOT_A_TARGET = {("III.4.b", "đến năm 2050"): "the vision of Conclusion 36-KL/TW, not a date of this plan",
+                ("II.2", "Đến năm 2030"): "the deadline of the II.2 targets (checked on each of them)"}
+#: what section IV says, and the rows that carry it: (section, words of IV, the agency as IV names
+#: it, as the rows name it, target ids)
+SECTION_IV = [
+    ("IV.1", "duy trì ổn định độ che phủ rừng", "Sở Nông nghiệp và Môi trường", None, ["forest_cover"]),
+    ("IV.1", "kiểm soát chặt chẽ quan trắc tự động các nguồn thải", "Sở Nông nghiệp và Môi trường", None,
+     ["auto_effluent_monitoring", "auto_monitoring_data"]),
+    ("IV.1", "tăng cường biện pháp quản lý bảo tồn thiên nhiên, đa dạng sinh học", "Sở Nông nghiệp và Môi trường",
+     None, ["protected_areas_forest"]),
+    ("IV.3", "số 3 Mục II Danh mục", "Sở Công Thương", None, ["industrial_wastewater", "zone_wastewater_plants"]),
+    ("IV.3", "phát triển năng lượng sạch, năng lượng tái tạo", "Sở Công Thương", None, ["renewable_energy"]),
+    ("IV.4", "số 3 Mục II Danh mục", "Ban Quản lý các Khu công nghiệp tỉnh", None,
+     ["industrial_wastewater", "zone_wastewater_plants"]),
+    ("IV.5", "Quyết định số 1718/QĐ-UBND", "Sở Tài chính", None, ["green_growth_plan"]),
+    ("IV.9", "cảnh báo lũ, sạt lở đất", "Đài Khí tượng thủy văn tỉnh", None,
+     ["landslide_warning_communes", "landslide_warning_population", "flash_flood_warning_communes",
+      "flash_flood_warning_population"]),
+    ("IV.12", "số thứ tự 3 Mục I", "Ủy ban nhân dân các xã, phường", "UBND các xã, phường",
+     ["closed_landfills_remediated"]),
+    ("IV.12", "số thứ tự 4 Mục II", "Ủy ban nhân dân các xã, phường", "UBND các xã, phường",
+     ["polluted_rivers", "polluted_ponds_canals"]),
+]
+#: the plan's spatial tasks a layer measures: (section, words of the plan, target ids computed)
+SPATIAL = [
+    ("II.2.a", "cảnh báo thiên tai", ["landslide_warning_communes", "landslide_warning_population"]),
+    ("II.2.a", "an toàn tính mạng cho người dân khi bão, lũ", ["disaster_deaths", "disaster_events"]),
+    ("II.2.b", "đóng cửa các mỏ khoáng sản", ["expired_mines_closed"]),
+    ("II.2.b", "đoạn sông", ["polluted_rivers", "rivers_below_use"]),
+    ("II.2.c", "hệ thống xử lý nước thải tập trung", ["industrial_wastewater", "new_zones_wastewater"]),
+    ("II.2.c", "che phủ rừng", ["forest_cover", "forest_cover_canopy"]),
+    ("II.2.c", "khu bảo tồn thiên nhiên", ["protected_areas_forest"]),
+    ("III.3", "trữ lượng các-bon", ["forest_carbon"]),
+    ("III.4.a", "đất chưa sử dụng", ["unused_land"]),
+    ("III.4.c", "khoáng sản phân tán, nhỏ lẻ", ["scattered_small_minerals"]),
+    ("III.4.c", "cát, sỏi lòng sông", ["riverbed_mining", "riverbed_mines_closed"]),
+    ("III.4.đ", "chuyển mục đích sử dụng rừng tự nhiên", ["natural_forest_conversion"]),
+    ("III.4.đ", "rừng cho cộng đồng", ["community_forest"]),
+    ("III.4.đ", "giao đất, giao rừng", ["forest_allocation"]),
+    ("III.5", "cây xanh, mặt nước", ["urban_green_water"]),
+    ("III.5", "vùng đệm", ["buffer_zone_forest"]),
+    ("III.5", "quan trắc tự động nguồn thải", ["auto_effluent_monitoring", "auto_monitoring_data"]),
+    ("Danh mục I.3", "bãi chôn lấp chất thải rắn đã đóng cửa", ["closed_landfills_remediated"]),
+    ("Danh mục I.4", "trạm quan trắc", ["air_monitoring", "air_monitoring_upgrade"]),
+    ("Danh mục II.1", "khu liên hợp tái chế", ["recycling_complexes"]),
+    ("Danh mục II.5", "bãi chôn lấp chất thải gây ô nhiễm môi trường nghiêm trọng", ["polluting_landfills"]),
+]
+
+
+def test_every_numeric_and_dated_target_of_every_section_is_a_row():
+    text = plan_text()
+    sections = plan_sections(text)
     t = load_targets()
-    found = {s.strip() for sec in t["plan_section"] for s in sec.replace("Danh mục ", "Danh mục ").split(";")}
-    # "II.2.b; Danh mục II.4" → both; "Danh mục II.5; II.2.c" → both
-    found |= {f"Danh mục {s.strip()}" for sec in t["plan_section"] if sec.startswith("Danh mục")
-              for s in sec.split(";")[1:] if not s.strip().startswith("II.2")}
-    assert SECTIONS <= found | {"II.2.c"}
-    assert t["target_id"].is_unique
-    assert set(t["target_basis"]) <= {"stated", "implied", "deliverable", "none"}
+    rows = t.to_dict("records")
+    # the plan's parts are all there: I, II.1–2 (a–c), III.1–5 (4: a–đ), IV.1–12, the Danh mục
+    expected = {"I.1", "I.2", "II.1", "II.2", "II.2.a", "II.2.b", "II.2.c", *(f"III.{i}" for i in range(1, 6)),
+                *(f"III.4.{x}" for x in "abcđ"), *(f"IV.{i}" for i in range(1, 13)),
+                *(f"Danh mục I.{i}" for i in range(1, 5)), *(f"Danh mục II.{i}" for i in range(1, 8))}
+    assert expected <= set(sections), expected - set(sections)
+    tracked = {s for r in rows for s in sections_of(r)}
+    for key in sorted(expected):
+        assert key in tracked or key in NO_TARGET, f"section {key} has no row and no reason"
+        assert not (key in tracked and key in NO_TARGET), key
+    # every number or date of a section lies inside the quoted wording of a row of that section
+    found = 0
+    for key, body in sections.items():
+        if key in ("front", "closing", "footnotes") or key.startswith("Danh mục"):
+            continue
+        wordings = [r["wording_vi"] for r in rows if key in sections_of(r)]
+        for m in TARGET_LIKE.finditer(body):
+            found += 1
+            covered = any(w in body and body.index(w) <= m.start() and m.end() <= body.index(w) + len(w)
+                          for w in wordings)
+            assert covered or (key, m.group(0)) in NOT_A_TARGET, f"{key}: {m.group(0)!r} is in no row's wording"
+    assert found == 21  # counted by hand: 8 in II.2.c, 1 heading II.2, 3 in III.2, 1 in III.3, 4 in III.4.a, 2 in III.4.b, 2 in III.4.c
+    # section I sets none; the footnotes cite the documents the targets rest on
+    assert not TARGET_LIKE.search(sections["I.1"] + sections["I.2"])
+    assert all(re.match(r"^.\s*(Quyết định số|Các nội dung tại)", f) for f in sections["footnotes"].splitlines())
+    # "Đến năm 2030" heads II.2: every II.2 target is due in 2030
+    assert "Đến năm 2030, phấn đấu đạt mục tiêu" in sections["II.2"]
+    for r in rows:
+        if any(s.startswith("II.2.") for s in sections_of(r)):
+            assert r["deadline"] == 2030, r["target_id"]
+
+
+def test_every_line_of_the_danh_muc_with_its_period_and_lead_agency():
+    sections = plan_sections(plan_text())
+    rows = load_targets().to_dict("records")
+    for key in [*(f"Danh mục I.{i}" for i in range(1, 5)), *(f"Danh mục II.{i}" for i in range(1, 8))]:
+        cells = [c.strip() for c in sections[key].split("\t")]
+        name, lead, period = cells[1], cells[3], cells[5]
+        mine = [r for r in rows if key in sections_of(r)]
+        assert mine, key
+        quoted = [r for r in mine if r["wording_vi"] in name]
+        assert quoted, f"{key}: no row quotes {name!r}"
+        for r in quoted:
+            assert r["period"] == period, (key, r["target_id"], r["period"], period)
+            assert r["deadline"] == int(period[-4:]), r["target_id"]
+            # each lead agency of the line (several joined by "/"); a blank cell is merged with the
+            # line above, and IV.1 gives the Danh mục's tasks to the Department of Agriculture
+            leads = [a.split("(")[0].strip() for a in lead.split("/")] if lead else ["Sở Nông nghiệp và Môi trường"]
+            for a in leads:
+                assert a in r["agency"], (key, r["target_id"], a)
+
+
+def test_section_iv_gives_the_agencies_of_its_rows():
+    sections = plan_sections(plan_text())
+    by_id = load_targets().set_index("target_id")
+    for key, words, named, in_rows, ids in SECTION_IV:
+        assert words.lower() in sections[key].lower(), (key, words)
+        assert named in sections[key], (key, named)
+        for tid in ids:
+            assert (in_rows or named) in by_id.loc[tid, "agency"], (key, tid)
+            assert key in sections_of(by_id.loc[tid]), (key, tid)
+    assert {k for k, *_ in SECTION_IV} | {k for k in NO_TARGET if k.startswith("IV.")} == {
+        f"IV.{i}" for i in range(1, 13)}
+
+
+def test_every_spatial_task_has_a_computed_row():
+    sections = plan_sections(plan_text())
+    by_id = load_targets().set_index("target_id")
+    for key, words, ids in SPATIAL:
+        assert words in sections[key], (key, words)
+        for tid in ids:
+            assert by_id.loc[tid, "source"] == "computed", tid
+            assert by_id.loc[tid, "indicator"] in MEASURES, tid
+            assert key in sections_of(by_id.loc[tid]), (key, tid)
+
+
+def test_wording_is_quoted_from_the_plan_and_rows_are_well_formed():
+    plan = plan_text()
+    t = load_targets()
+    assert t["target_id"].is_unique and len(t) >= 55
+    assert set(t["target_basis"]) <= set(BASES)
+    values = load_target_values()
+    table_rows = set(t.loc[t["source"] == "table", "indicator"])
+    csv = pd.read_csv(Path(__file__).resolve().parents[1] / "layers" / "target_values.csv")
+    assert set(csv["indicator"]) == table_rows and values == {}  # shipped empty: "no data", never 0
+    for r in t.to_dict("records"):
+        assert unicodedata.is_normalized("NFC", r["wording_vi"]), r["target_id"]
+        assert r["wording_vi"] in plan, r["target_id"]
+        assert r["wording_en"], r["target_id"]
+        if r["source"] == "computed":
+            assert r["indicator"] in MEASURES, r["target_id"]
+        else:  # what a value of the table counts, in both languages
+            assert isinstance(r.get("counted_vi"), str) and isinstance(r.get("counted_en"), str), r["target_id"]
     # the plan's numbers, as the plan states them
     by_id = t.set_index("target_id")
     stated = {"new_zones_wastewater": 100, "urban_wastewater": 50, "urban_solid_waste": 95, "rural_solid_waste": 90,
@@ -45,115 +237,99 @@ def test_every_section_and_danh_muc_line_is_tracked():
     for tid, value in stated.items():
         assert by_id.loc[tid, "target"] == value and by_id.loc[tid, "target_basis"] == "stated"
         assert f"{value}%" in by_id.loc[tid, "wording_vi"]
+    assert (t["target_basis"] == "stated").sum() == len(stated)
     # no number in the plan: no target
-    for tid in ("forest_cover", "auto_effluent_monitoring", "recycling_complexes", "renewable_energy"):
+    for tid in ("forest_cover", "recycling_complexes", "renewable_energy", "natural_forest_conversion"):
         assert math.isnan(by_id.loc[tid, "target"])
-    assert by_id.loc["air_quality_plan", "deadline"] == 2026 and by_id.loc["air_quality_plan", "period"] == "2025 - 2026"
-    assert by_id.loc["polluted_rivers", "indicator"] == "polluted_river_km"
+    # the dated deliverables of III.2–III.4, with their periods
+    periods = {"programmes_2026_2030": "2026 - 2030", "circular_economy_2035": "đến năm 2035",
+               "land_use_plan_2021_2025_review": "2021-2025", "land_use_planning_review": "2021-2030",
+               "land_use_plan_2026_2030": "2026-2030", "water_security_kl36": "đến năm 2030",
+               "green_growth_plan": "2021-2030", "air_quality_plan": "2025 - 2026"}
+    for tid, period in periods.items():
+        assert by_id.loc[tid, "target_basis"] == "deliverable" and by_id.loc[tid, "period"] == period, tid
+    assert by_id.loc["air_quality_plan", "deadline"] == 2026 and by_id.loc["circular_economy_2035", "deadline"] == 2035
+    # the deliverables of III.3: inventories by sector (done or not) and by facility (a share)
+    assert by_id.loc["ghg_inventory_sectors", "target_basis"] == "deliverable"
+    assert by_id.loc["ghg_inventory_facilities", "unit"] == "%"
 
 
-def test_wording_is_quoted_from_the_plan():
-    if not PLAN.exists():
-        pytest.skip(f"the plan text is not available at {PLAN}")
-    plan = unicodedata.normalize("NFC", PLAN.read_text(encoding="utf-8"))
-    for r in load_targets().itertuples():
-        assert unicodedata.is_normalized("NFC", r.wording_vi), r.target_id
-        assert r.wording_vi in plan, r.target_id
-
-
-def test_statuses_for_deliverables_and_targets_without_number():
-    t = track_targets({"auto_monitoring_zones_pct": 40.0, "polluted_river_km": 0.0},
+# --- how a row is read ----------------------------------------------------------------------------
+def test_statuses_of_deliverables_targets_without_number_and_unknowns():
+    t = track_targets({"auto_monitoring_installed_pct": 40.0, "polluted_river_km": 0.0,
+                       "forest_cover_pct": Reading(61.0)},
                       values={"provincial_air_quality_plan_issued": 1.0, "solid_waste_programme_done": 0.0,
                               "contaminated_sites_remaining": 2.0}).set_index("target_id")
     assert t.loc["air_quality_plan", "status"] == "met"
     assert t.loc["solid_waste_programme", "status"] == "not met"
     assert t.loc["contaminated_sites", "status"] == "not met" and t.loc["contaminated_sites", "gap"] == 2
     assert t.loc["polluted_rivers", "status"] == "met"
-    assert t.loc["auto_effluent_monitoring", "status"] == "no target"
-    assert t.loc["auto_effluent_monitoring", "current"] == 40
+    assert t.loc["auto_effluent_monitoring", "status"] == "not met" and t.loc["auto_effluent_monitoring", "gap"] == 60
+    assert t.loc["forest_cover", "status"] == "no target" and t.loc["forest_cover", "current"] == 61
     assert t.loc["town_wastewater_class_v", "status"] == "no data"  # never 0
+    assert "urban_areas" in t.loc["town_wastewater_class_v", "needs"]  # the layer that would measure it
     assert t.loc["air_quality_plan", "plan_section"] == "Danh mục II.7"
+    assert t.loc["polluted_ponds_canals", "needs"].startswith("water_bodies")
+    # a figure no layer measures says where it goes; one that is filled in needs nothing
+    assert t.loc["urban_solid_waste", "needs"] == "layers/target_values.csv: urban_solid_waste_collected_pct"
+    assert t.loc["solid_waste_programme", "needs"] == ""
 
 
-def zones(rows):
-    return pd.DataFrame(rows, columns=["zone_id", "status", "wwtp_status", "established_year", "auto_monitoring"])
+def test_a_lower_bound_decides_only_what_it_can():
+    # an upper limit of 0: a lower bound of 3 already fails it; a lower bound of 0 cannot tell
+    t = track_targets({"mines_to_close": Reading(3.0, lower_bound=True),
+                       "polluted_river_km": Reading(0.0, lower_bound=True),
+                       "auto_monitoring_installed_pct": Reading(100.0, lower_bound=True),
+                       "closed_landfills_remediated_pct": Reading(60.0, lower_bound=True)},
+                      values={}).set_index("target_id")
+    assert t.loc["expired_mines_closed", "status"] == "not met" and t.loc["expired_mines_closed", "gap"] == 3
+    assert bool(t.loc["expired_mines_closed", "lower_bound"])
+    assert t.loc["polluted_rivers", "status"] == "incomplete" and pd.isna(t.loc["polluted_rivers", "gap"])
+    # a floor of 100 %: a lower bound that reaches it is met; one below it cannot tell
+    assert t.loc["auto_effluent_monitoring", "status"] == "met"
+    assert t.loc["closed_landfills_remediated", "status"] == "incomplete"
 
 
-def test_new_zones_count_once_they_operate():
-    z = zones([
-        ("a", "operating", "compliant", 2026, True),
-        ("b", "operating", "none", 2025, False),
-        ("c", "planned", "none", 2027, None),            # planned: not yet counted
-        ("d", "under_construction", "none", 2026, None),  # not yet counted
-        ("e", "operating", "none", 2010, None),          # old
-        ("f", "operating", None, 2026, True),            # WWTP unknown: left out
-    ])
-    assert new_zones_compliant_pct(z, new_since=2025) == pytest.approx(50)
-    assert math.isnan(new_zones_compliant_pct(z[z["zone_id"].isin(["c", "d"])], new_since=2025))
-    # automatic monitoring: operating zones where it is recorded: a yes, b no, f yes → 2 of 3
-    assert auto_monitoring_pct(z) == pytest.approx(200 / 3)
-    assert math.isnan(auto_monitoring_pct(z.drop(columns="auto_monitoring")))
+def test_two_years_give_the_change_the_trend_and_the_pace_to_the_deadline():
+    # forest cover 50 % in 2020, 52 % in 2024: +2 points, toward the target; at 0.5 point a year,
+    # 55 % in 2030
+    t = track_targets({"forest_cover_pct": Reading(52.0, year=2024, earlier=50.0, earlier_year=2020),
+                       "urban_green_water_pct": Reading(10.0, year=2024, earlier=12.0, earlier_year=2020),
+                       "forest_carbon_tc": Reading(1000.0, year=2024),
+                       "community_forest_ha": Reading(5.0, year=2024, earlier=5.0, earlier_year=2020),
+                       "disaster_deaths": Reading(3.0, year=2025, earlier=1.0, earlier_year=2024, steady=False),
+                       "mines_to_close": Reading(7.0, year=2024, earlier=9.0, earlier_year=2020)},
+                      values={}).set_index("target_id")
+    f = t.loc["forest_cover"]
+    assert (f["change"], f["trend"], f["earlier_year"]) == (2.0, "improving", 2020)
+    assert f["projected"] == pytest.approx(55.0)
+    # "tăng" (more): 12 % → 10 % moves away, and the baseline (the earlier value) is not kept
+    g = t.loc["urban_green_water"]
+    assert g["trend"] == "worsening" and g["target"] == 12 and g["status"] == "not met" and g["gap"] == 2
+    assert g["projected"] == pytest.approx(7.0)
+    # a baseline without the earlier year cannot be judged: which layer's earlier year is needed
+    c = t.loc["forest_carbon"]
+    assert c["status"] == "incomplete" and "earlier year" in c["needs"]
+    # "đẩy mạnh" (more, strictly): unchanged is not met
+    assert t.loc["community_forest", "trend"] == "unchanged" and t.loc["community_forest", "status"] == "not met"
+    # a yearly count varies at random: its trend, but no pace to the deadline
+    d = t.loc["disaster_deaths"]
+    assert d["trend"] == "worsening" and pd.isna(d["projected"])
+    # fewer mines to close is progress; at 0.5 a year none is left by 2030 (never below 0)
+    m = t.loc["expired_mines_closed"]
+    assert m["trend"] == "improving" and m["projected"] == pytest.approx(4.0)
 
 
-def test_closed_landfills_apart_from_operating_ones():
-    ws = pd.DataFrame({"status": ["closed", "closed", "remediated", "operating", "closed", "closed", "operating"],
-                       "needs_remediation": pd.array([True, True, False, True, False, None, False], dtype="boolean")})
-    p = landfill_progress(ws)
-    assert p["closed_to_remediate"] == 2 and p["remediated"] == 1
-    assert p["closed_remediated_pct"] == pytest.approx(100 / 3)
-    assert p["operating_polluting"] == 1 and p["closed_unknown"] == 1
-    assert math.isnan(landfill_progress(ws.iloc[[3, 6]])["closed_remediated_pct"])
-
-
-def mines(**extra):
-    base = {"mine_id": ["m1", "m2", "m3", "m4", "m5"], "name": list("abcde"), "mineral": ["đá"] * 5,
-            "licence_status": ["valid", "valid", "expired", "expired", "valid"],
-            "licence_expiry": [dt.date(2030, 1, 1), dt.date(2030, 1, 1), dt.date(2020, 1, 1), dt.date(2020, 1, 1),
-                               dt.date(2024, 6, 1)],
-            "operating": [True, True, True, False, True]}
-    return gpd.GeoDataFrame({**base, **extra}, geometry=[shapely.Point(i, 0) for i in range(5)], crs=CRS)
-
-
-def test_mines_to_close_include_exhausted_reserves():
-    ref = dt.date(2025, 7, 1)
-    # m1 valid but reserves exhausted; m3 expired status; m5 expiry date passed; m4 not operating
-    m = mines(reserves_exhausted=pd.array([True, False, True, True, None], dtype="boolean"))
-    t = mines_to_close(m, reference_date=ref).set_index("mine_id")
-    assert sorted(t.index) == ["m1", "m3", "m5"]
-    assert t.loc["m1", "close_reason"] == "reserves_exhausted"
-    assert t.loc["m3", "close_reason"] == "licence_expired_reserves_exhausted"
-    assert t.loc["m5", "close_reason"] == "licence_expired"
-    # without the column: licences only
-    assert sorted(mines_to_close(mines(), reference_date=ref)["mine_id"]) == ["m3", "m5"]
-
-
-def test_run_counts_what_the_plan_counts():
-    x0, y0 = 430_000.0, 2_390_000.0
-
-    def frame(rows, geoms):
-        return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
-
-    prov = frame({"code": ["19"], "name": ["Tỉnh"]}, [shapely.box(x0, y0, x0 + 2000, y0 + 1000)])
-    m = mines(reserves_exhausted=[True, False, False, False, False])
-    m = m.set_geometry(shapely.points([(x0 + 100 + 100 * i, y0 + 500) for i in range(5)]))
-    ws = frame({"site_id": ["w1", "w2", "w3"], "name": ["a", "b", "c"], "site_type": ["landfill"] * 3,
-                "status": ["closed", "remediated", "operating"], "needs_remediation": [True, False, True]},
-               [shapely.Point(x0 + 100 * i + 50, y0 + 50) for i in range(3)])
-    iz = frame({"zone_id": ["z1", "z2"], "name": ["a", "b"], "zone_type": ["kcn", "ccn"],
-                "status": ["operating", "planned"], "wwtp_status": ["compliant", "none"],
-                "established_year": [2026, 2027], "auto_monitoring": [False, None]},
-               [shapely.box(x0 + 1200, y0 + 600, x0 + 1400, y0 + 800), shapely.box(x0 + 1500, y0, x0 + 1600, y0 + 100)])
-    res = run_indicators(store=LayerStore(None, layers={"province": prov, "mines": m, "waste_sites": ws,
-                                                        "industrial_zones": iz}),
-                         target_values={}, reference_date=dt.date(2025, 7, 1))
-    h = res.headline
-    assert h["expired_mines_still_operating"] == 3  # m1 (reserves), m3, m5
-    assert h["landfills_needing_remediation"] == 1 and h["closed_landfills_remediated_pct"] == pytest.approx(50)
-    assert h["polluting_landfills_operating"] == 1
-    assert h["new_zones_compliant_pct"] == pytest.approx(100)  # the planned z2 does not count yet
-    assert h["auto_monitoring_zones_pct"] == 0
-    assert res.meta["options"]["air_distance_m"] == 0
-    tg = res["targets"].set_index("target_id")
-    assert tg.loc["closed_landfills_remediated", "current"] == pytest.approx(50)
-    assert tg.loc["polluting_landfills", "status"] == "not met"
-    assert list(res["mines_to_close"]["mine_id"]) == ["m1", "m3", "m5"]
+def test_every_computed_row_says_what_it_counts_in_both_languages():
+    t = track_targets({}, values={})
+    for r in t.to_dict("records"):
+        assert r["notes_vi"] and r["notes_en"], r["target_id"]
+        if r["source"] == "computed":
+            m = MEASURES[r["indicator"]]
+            assert r["notes_vi"].startswith(m.counted_vi) and r["notes_en"].startswith(m.counted_en)
+            assert r["measured_by"] == m.layers
+        assert r["status"] in ("no data", "no target")  # nothing known: never 0
+        assert r["needs"], r["target_id"]  # and it says what would tell
+        # the notes read as sentences: what is counted, then what the reader must know
+        for notes in (r["notes_vi"], r["notes_en"]):
+            assert notes.endswith((".", "!", "?")) and ". ." not in notes, (r["target_id"], notes)

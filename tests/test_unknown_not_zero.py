@@ -235,7 +235,7 @@ def test_run_without_mines_or_zones_skips_conflicts_with_the_reason():
     assert "mỏ khoáng sản" in res.skipped_vi["conflicts"]
     assert set(res.skipped) == set(res.skipped_vi)
     assert "thiếu lớp dữ liệu 'mines'" in res.skipped_vi["expired_mines"]
-    for key in ("expired_mines_still_operating", "wastewater_compliant_pct"):
+    for key in ("mines_to_close", "wastewater_compliant_pct"):
         assert math.isnan(res.headline[key])  # unknown, not 0
 
 
@@ -254,13 +254,18 @@ def test_run_without_water_quality():
     assert math.isnan(res.headline["polluted_river_km"])
     assert "no water-quality data" in res.meta["notes"]["river_quality"][0]
     assert "pressures_upstream" in res.skipped and "chất lượng nước" in res.skipped_vi["pressures_upstream"]
-    # what is known is computed by hand: 1 of 1 class-I towns has an air station within 5 km
-    assert res.headline["air_monitored_towns_pct"] == 100.0
+    # what is known is computed by hand: the class-I town's only air station is a manual one, so
+    # none of the 1 town has an automatic station, and 1 town is to upgrade
+    assert res.headline["air_automatic_towns_pct"] == 0.0
     assert res.headline["landfills_needing_remediation"] == 1.0
-    assert res.headline["expired_mines_still_operating"] == 1.0
+    assert res.headline["mines_to_close"] == 1.0  # m1, expired
     assert "licence expiry" in res.meta["notes"]["expired_mines"][0]
     targets = res["targets"].set_index("indicator")
-    assert targets.loc["forest_cover_province_pct", "current"] == pytest.approx(60 / 200 * 100)
+    assert targets.loc["forest_cover_pct", "current"] == pytest.approx(60 / 200 * 100)
+    assert targets.loc["air_towns_to_upgrade", "current"] == 1
+    # no water-quality data: the polluted length is unknown (with what would measure it), not 0
+    assert math.isnan(targets.loc["polluted_river_km", "current"])
+    assert targets.loc["polluted_river_km", "needs"] == "river_sections.qcvn_class"
 
 
 def test_a_bug_is_not_a_skip():

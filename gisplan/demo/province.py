@@ -3,8 +3,8 @@
 ``build_demo`` writes every layer of ``layers/demo.toml`` (EPSG:9213, canonical columns of
 ``layers/types.toml``): ~92 communes/wards tiling ~8,375 km², the pre-2025 communes with the
 old→new crosswalk, the seven protected areas the plan names at approximate positions, tens of
-thousands of forest-status parcels for 2020 and 2024, 30 m canopy rasters for both years and a
-land-cover raster, mines, industrial zones/clusters, river sections along a Cầu-like and a
+thousands of forest-status parcels for 2020 and 2024, 30 m canopy and land-cover rasters for both
+years, mines, industrial zones/clusters, river sections along a Cầu-like and a
 Công-like river, waste sites, monitoring stations, urban areas, roads joining the towns, a 90 m DEM (Tam Đảo range,
 karst, river valleys) and an inventory of landslide and flood events (``gisplan.demo.dem``).
 
@@ -42,11 +42,14 @@ from gisplan.io import write_layer
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "8"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
+GENERATOR_VERSION = "9"  # 3: Tam Đảo clipped to the province; 4: DEM and hazard events;
 # 5: named sites at approximate positions kept inside the synthetic outline; 6: roads;
 # 7: forest-status lots delivered as FRMS Shapefiles (Vietnamese field set) with the other land;
 # 8: the DEM with the province's relief (dissected northern mountains, Tam Đảo ~1,500 m, slopes
 # over 25°) and the events drawn on it
+# 9: what the 2030 tracker reads (facilities, mine areas, seriously polluting landfills, the
+#    water-quality class of each river section's use, a manual air point in the class II town,
+#    land cover 2020 and built-up town cores)
 #: the forest-status layers, written as the FRMS Shapefiles an office delivers (gisplan.demo.lots):
 #: name → (year, TCVN3 text without .cpg)
 FRMS_LAYERS = {"forest_status_2020": (2020, True), "forest_status_2024": (2024, False)}
@@ -171,6 +174,10 @@ def _generate(rng: np.random.Generator, spec: DemoSize, seed: int
         "urban_areas": urban,
         "roads": sites.roads(province, urban),  # no random draw: the other layers stay as they were
     }
+    # what the 2030 tracker reads, from a stream of its own: the layers above keep their values
+    plan = np.random.default_rng([seed, 20])
+    sites.plan_attributes(layers, plan)
+    layers["facilities"] = sites.facilities(province, zones, urban, plan)
     old = layers["communes_pre2025"]
     forest = {2020: lots.split_by_communes(parcels20, old), 2024: lots.split_by_communes(parcels24, old)}
     open_land = {y: lots.split_by_communes(others[y], old) for y in (2020, 2024)}

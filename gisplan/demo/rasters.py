@@ -1,8 +1,10 @@
-"""Rasters of the synthetic demo province: canopy cover 2020/2024 and land cover 2024.
+"""Rasters of the synthetic demo province: canopy cover 2020/2024 and land cover 2020/2024.
 
 Canopy follows the forest-status parcels (natural forest dense, plantations medium, young
 plantations sparse, open land near zero) plus pixel noise, small isolated tree clumps just
-under and over the 0.3 ha minimum area, and cloud gaps (nodata). Tiled, deflate-compressed
+under and over the 0.3 ha minimum area, and cloud gaps (nodata). Land cover follows the same
+parcels; each town is built up around its centre (a share of its area that grows from 2020 to
+2024), the rest of the town keeping the land around it (fields, trees, rivers). Tiled, deflate-compressed
 GeoTIFFs with overviews (COG-like), EPSG:9213.
 """
 
@@ -25,9 +27,14 @@ CANOPY_NODATA = 255
 LANDCOVER_NODATA = 0
 
 
+#: share of each town's area built up, by land-cover year (the towns grow)
+BUILT_SHARE = {2020: 0.38, 2024: 0.45}
+
+
 def write_rasters(out: Path, layers: dict[str, gpd.GeoDataFrame], res: float,
                   rng: np.random.Generator) -> dict[str, int]:
-    """Write tree_cover_2020.tif, tree_cover_2024.tif and land_cover_2024.tif; return pixel counts."""
+    """Write tree_cover_2020.tif, tree_cover_2024.tif, land_cover_2020.tif and land_cover_2024.tif
+    (the land cover draws nothing from ``rng``); return pixel counts."""
     province = layers["province"].geometry.iloc[0]
     minx, miny, maxx, maxy = province.bounds
     minx, miny = np.floor(minx / res) * res, np.floor(miny / res) * res
@@ -66,23 +73,47 @@ def write_rasters(out: Path, layers: dict[str, gpd.GeoDataFrame], res: float,
     write_raster(out / "tree_cover_2024.tif", c24, transform, CANOPY_NODATA, {**tags, "year": "2024"}, Resampling.average)
     del c20
 
+    n = int(inside.sum())
+    counts = {"tree_cover_2020": n, "tree_cover_2024": n}
+    for year, parcels in ((2020, p20), (2024, p24)):
+        lc = land_cover(parcels, layers, BUILT_SHARE[year], shape, transform, res)
+        lc[~inside] = LANDCOVER_NODATA
+        write_raster(out / f"land_cover_{year}.tif", lc, transform, LANDCOVER_NODATA,
+                     {**tags, "units": "class code (layers/types.toml land_cover)", "year": str(year)}, Resampling.mode)
+        counts[f"land_cover_{year}"] = n
+    return counts
+
+
+def built_cores(urban: gpd.GeoDataFrame, share: float) -> list:
+    """Each town's built-up core: the part of the town within the circle about its inner point
+    whose area is ``share`` of the town's (clipped to the town, so a little less at its edge)."""
+    cores = []
+    for g in urban.geometry.values:
+        if g is None or g.is_empty:
+            continue
+        centre = g.representative_point()
+        cores.append(centre.buffer(float(np.sqrt(share * g.area / np.pi)), 64).intersection(g))
+    return cores
+
+
+def land_cover(parcels: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], built_share: float,
+               shape: tuple[int, int], transform, res: float) -> np.ndarray:
+    """Land-cover classes of a year: cropland by default, the forest-status parcels (natural,
+    planted, young plantations as shrub), the towns' built-up cores and the industrial zones,
+    water along the rivers and bare land at the mines."""
     lc = np.full(shape, 4, dtype="uint8")  # cropland by default
-    natural = p24[(p24["origin"] == "natural") & p24["meets_criteria"].astype(bool)]
-    planted = p24[(p24["origin"] == "plantation") & p24["meets_criteria"].astype(bool)]
-    young = p24[~p24["meets_criteria"].astype(bool)]
+    natural = parcels[(parcels["origin"] == "natural") & parcels["meets_criteria"].astype(bool)]
+    planted = parcels[(parcels["origin"] == "plantation") & parcels["meets_criteria"].astype(bool)]
+    young = parcels[~parcels["meets_criteria"].astype(bool)]
     for gdf, code in ((natural, 1), (planted, 2), (young, 3)):
         if len(gdf):
             rasterize(((g, code) for g in gdf.geometry.values), out=lc, transform=transform)
-    built = [g for g in (*layers["urban_areas"].geometry.values, *layers["industrial_zones"].geometry.values)
+    built = [g for g in (*built_cores(layers["urban_areas"], built_share), *layers["industrial_zones"].geometry.values)
              if not g.is_empty]
     rasterize(((g, 5) for g in built), out=lc, transform=transform)
     rasterize(((g.buffer(max(res, 45)), 6) for g in layers["river_sections"].geometry.values), out=lc, transform=transform)
     rasterize(((g.buffer(max(res, 60)), 7) for g in layers["mines"].geometry.values), out=lc, transform=transform)
-    lc[~inside] = LANDCOVER_NODATA
-    write_raster(out / "land_cover_2024.tif", lc, transform, LANDCOVER_NODATA,
-           {**tags, "units": "class code (layers/types.toml land_cover)", "year": "2024"}, Resampling.mode)
-    n = int(inside.sum())
-    return {"tree_cover_2020": n, "tree_cover_2024": n, "land_cover_2024": n}
+    return lc
 
 
 def _clumps(grid: np.ndarray, background: np.ndarray, rng: np.random.Generator, res: float) -> None:

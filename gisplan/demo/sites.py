@@ -1,7 +1,11 @@
 """Sites of the synthetic province: urban areas (the towns at approximate positions, by urban
 class), industrial zones and clusters (wastewater treatment status), mines (licences, riverbed
-sand, conflicts with protected areas), waste sites and monitoring stations (air, surface water,
-wastewater). Named sites at approximate real positions are moved inside the synthetic outline.
+sand, conflicts with protected areas), waste sites, monitoring stations (air, surface water,
+wastewater) and the facilities that must monitor their discharges automatically. Named sites at
+approximate real positions are moved inside the synthetic outline. :func:`plan_attributes` adds
+what the 2030 tracker reads (mine areas, scattered small deposits, seriously polluting landfills,
+the water-quality class each river section's use requires, data transmission) from its own random
+stream, so the layers drawn before it keep their values.
 
 All geometries in EPSG:9213 metres; every function draws from the ``rng`` it is given.
 """
@@ -190,7 +194,82 @@ def stations(province, rivers, zones, rng) -> gpd.GeoDataFrame:
             "automatic" if rng.uniform() < 0.3 else "manual", sec.geometry.interpolate(0.5, normalized=True))
     for z in zones[zones.wwtp_status == "compliant"].head(6).itertuples():
         add(f"Quan trắc nước thải {z.name}", "wastewater", "automatic", z.geometry.representative_point())
+    # a manual sampling point in the class II town (no draw: the stations above keep their ids)
+    add("Điểm quan trắc không khí Sông Công", "air", "manual",
+        _inside(shapely.Point(lonlat(105.835, 21.475)), province))
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
+
+
+#: sectors of the facilities that must monitor automatically, and what they discharge
+SECTORS = {"Luyện kim": "both", "Sản xuất xi măng": "emissions", "Nhiệt điện": "emissions",
+           "Sản xuất giấy": "wastewater", "Chế biến khoáng sản": "both", "Dệt nhuộm": "wastewater",
+           "Chế biến thực phẩm": "wastewater", "Linh kiện điện tử": "wastewater"}
+
+
+def facilities(province, zones, urban, rng) -> gpd.GeoDataFrame:
+    """Facilities that must monitor their wastewater or emissions automatically (Decree 08/2022,
+    Art. 97–98): one to three in each operating industrial zone or cluster with a treatment plant,
+    and some outside the zones near the towns; about 70 % have installed the system and most of
+    those send their data. Names are generic (sector and number): no real facility is meant."""
+    rows, geoms = [], []
+    sectors = list(SECTORS)
+
+    def add(pt, zone_id):
+        sector = sectors[int(rng.integers(0, len(sectors)))]
+        installed = bool(rng.uniform() < 0.7)
+        sent = bool(installed and rng.uniform() < 0.8)
+        i = len(rows) + 1
+        rows.append({"facility_id": f"CS{i:03d}", "name": f"Cơ sở {sector.lower()} số {i}", "sector": sector,
+                     "zone_id": zone_id, "discharge": SECTORS[sector], "auto_installed": installed,
+                     "data_transmitted": sent})
+        geoms.append(shapely.Point(pt))
+
+    hosts = zones[(zones["status"] == "operating") & zones["wwtp_status"].isin(["compliant", "non_compliant"])]
+    for z in hosts.itertuples():
+        for pt in random_points_in(z.geometry, int(rng.integers(1, 4)), rng):
+            add(pt, z.zone_id)
+    towns = shapely.union_all(urban.geometry.buffer(3_000).values).intersection(province)
+    outside = towns.difference(shapely.union_all(zones.geometry.buffer(200).values))
+    for pt in random_points_in(outside, 12, rng):
+        add(pt, None)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
+
+
+def plan_attributes(layers: dict[str, gpd.GeoDataFrame], rng) -> None:
+    """Fill, in place, the attributes the 2030 tracker reads, from ``rng`` (a stream of its own):
+
+    * mines: ``area_ha`` (the polygon's area, else a licensed area drawn by mineral) and
+      ``scattered_small`` (the demo marks brick clay and fill earth under 5 ha as delineated
+      scattered small deposits);
+    * waste sites: ``serious_pollution`` for some landfills and dumps needing remediation;
+    * river sections: ``designated_class``, the QCVN 08:2023 class their use requires (class A
+      upstream of Thái Nguyên city on the Cầu and Công, where the town takes its water; B elsewhere,
+      a quarter of the tributary sections A);
+    * industrial zones: ``auto_data_transmitted`` (most zones that monitor automatically send).
+    """
+    mines = layers["mines"]
+    poly = mines.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    small = {"Sét gạch ngói": (0.5, 8.0), "Đất san lấp": (0.5, 8.0), "Cát, sỏi lòng sông": (1.0, 12.0)}
+    drawn = np.array([rng.uniform(*small.get(m, (3.0, 60.0))) for m in mines["mineral"]])
+    area = np.where(poly, mines.area.to_numpy() / 1e4, drawn)
+    mines["area_ha"] = np.round(area, 2)
+    mines["scattered_small"] = mines["mineral"].isin(["Sét gạch ngói", "Đất san lấp"]).to_numpy() & (area < 5.0)
+
+    ws = layers["waste_sites"]
+    dump = ws["site_type"].isin(["landfill", "open_dump"]).to_numpy()
+    todo = dump & ws["needs_remediation"].astype(bool).to_numpy() & (ws["status"] != "remediated").to_numpy()
+    ws["serious_pollution"] = todo & (rng.uniform(size=len(ws)) < 0.6)
+
+    rivers = layers["river_sections"]
+    city_y = lonlat(105.84, 21.59)[1]
+    start_y = np.array([g.coords[0][1] for g in rivers.geometry])
+    main = rivers["river_name"].isin(["Sông Cầu", "Sông Công"]).to_numpy()
+    upstream = main & (start_y >= city_y + 3_000)
+    rivers["designated_class"] = np.where(upstream | (~main & (rng.uniform(size=len(rivers)) < 0.25)), "A", "B")
+
+    zones = layers["industrial_zones"]
+    monitored = zones["auto_monitoring"].astype(bool).to_numpy()
+    zones["auto_data_transmitted"] = monitored & (rng.uniform(size=len(zones)) < 0.75)
 
 
 def roads(province, urban) -> gpd.GeoDataFrame:

@@ -277,3 +277,46 @@ def event_success_rate(result: SusceptibilityResult, events, *, type_column: str
         rows.append({"hazard": hz, "class": "no_data", "class_vi": "Không có số liệu", "events": int(counts[0]),
                      "events_pct": np.nan, "area_pct": np.nan, "density_ratio": np.nan})
     return pd.DataFrame(rows)
+
+
+def events_by_year(events: pd.DataFrame) -> pd.DataFrame:
+    """The inventory's events and their toll per year and event type (plan II.2.a: "bảo đảm an
+    toàn tính mạng cho người dân khi bão, lũ xảy ra"), with a row ``event_type = "all"`` per year.
+
+    Returns
+    -------
+    DataFrame sorted by year: ``year``, ``event_type``, ``events``, ``deaths`` (dead and missing;
+    NaN when no event of the row records it), ``deaths_unknown`` (events that do not record it:
+    ``deaths`` is then a lower bound), ``damage`` (million VND, NaN when none records it).
+    Events without a date are left out (a ``GisplanWarning`` counts them).
+
+    Raises
+    ------
+    SchemaError
+        the events have no ``date`` or ``event_type`` column.
+    """
+    for col in ("date", "event_type"):
+        if col not in events:
+            raise SchemaError(f"hazard events need a column {col!r}")
+    year = pd.to_datetime(events["date"], errors="coerce").dt.year
+    if n := int(year.isna().sum()):
+        warnings.warn(f"hazard events: {n} event(s) without a date are not counted by year", GisplanWarning,
+                      stacklevel=2)
+    deaths = (pd.to_numeric(events["deaths"], errors="coerce") if "deaths" in events
+              else pd.Series(np.nan, index=events.index))
+    damage = (pd.to_numeric(events["damage"], errors="coerce") if "damage" in events
+              else pd.Series(np.nan, index=events.index))
+    df = pd.DataFrame({"year": year, "event_type": events["event_type"].astype(object), "deaths": deaths,
+                       "damage": damage}).dropna(subset=["year"])
+    df["year"] = df["year"].astype(int)
+    cols = ["year", "event_type", "events", "deaths", "deaths_unknown", "damage"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    both = pd.concat([df, df.assign(event_type="all")], ignore_index=True)
+    g = both.groupby(["year", "event_type"], sort=True)
+    out = pd.DataFrame({"events": g.size(), "deaths": g["deaths"].sum(min_count=1),
+                        "deaths_unknown": g["deaths"].apply(lambda s: int(s.isna().sum())),
+                        "damage": g["damage"].sum(min_count=1)}).reset_index()
+    order = {t: i for i, t in enumerate(["all", *EVENT_HAZARD])}
+    out = out.assign(_o=out["event_type"].map(order).fillna(len(order))).sort_values(["year", "_o", "event_type"])
+    return out[cols].reset_index(drop=True)

@@ -85,3 +85,70 @@ def nearest_river(zones: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame) -> pd.DataF
     })
     out["wqi_band"] = wqi_band(out["wqi"])
     return out.sort_values("zone_id").reset_index(drop=True)
+
+
+def new_zones_compliant_pct(zones: pd.DataFrame, *, new_since: int = DEFAULTS.new_since) -> float:
+    """Share (%) of new industrial zones/clusters (established in or after ``new_since``) that
+    operate and have a compliant centralised WWTP (plan II.2.c: "100% các khu, cụm công nghiệp
+    đầu tư mới"). A new zone counts once it operates (planned or under construction: not yet);
+    zones without an establishment year or a WWTP status are unknown and left out. NaN when
+    no operating new zone has a known WWTP status."""
+    if "established_year" not in zones:
+        return np.nan
+    year = pd.to_numeric(zones["established_year"], errors="coerce")
+    sel = zones[(year >= new_since).to_numpy() & zones["status"].eq("operating").fillna(False).to_numpy(dtype=bool)
+                & zones["wwtp_status"].notna().to_numpy()]
+    return float(sel["wwtp_status"].eq("compliant").mean() * 100) if len(sel) else np.nan
+
+
+#: WWTP statuses of a plant that discharges (and so must monitor its effluent automatically)
+RUNNING_PLANT = ("compliant", "non_compliant")
+
+
+def auto_monitoring_sources(zones: gpd.GeoDataFrame | None, facilities: gpd.GeoDataFrame | None = None
+                            ) -> pd.DataFrame:
+    """Every source that must monitor its discharge automatically and send the data (plan III.5:
+    "các cơ sở thuộc đối tượng thực hiện lắp đặt, truyền dữ liệu quan trắc tự động nguồn thải"):
+    the centralised treatment plant of each operating industrial zone or cluster that runs one
+    (Decree 08/2022, Art. 97: its treated wastewater), and the facilities of the ``facilities``
+    layer, inside or outside the zones (wastewater and emissions).
+
+    Returns
+    -------
+    DataFrame: ``source_type`` (``zone_plant`` or ``facility``), ``source_id``, ``name``,
+    ``zone_id`` (the zone it belongs to, if any), ``discharge`` (wastewater / emissions / both),
+    ``installed`` and ``transmitted`` (nullable booleans: NA when not recorded; a source without
+    an installed system transmits nothing).
+
+    Raises
+    ------
+    DataMissingError
+        when neither layer is given.
+    """
+    if zones is None and facilities is None:
+        raise data_missing("no industrial zones and no facilities layer in the catalog",
+                           "danh mục không có lớp khu, cụm công nghiệp và lớp cơ sở thuộc đối tượng quan trắc tự động")
+    parts = []
+
+    def flag(df, col):
+        return (df[col].astype("boolean") if col in df else pd.Series(pd.NA, index=df.index, dtype="boolean"))
+
+    if zones is not None:
+        z = zones[zones["status"].eq("operating").fillna(False).to_numpy(dtype=bool)
+                  & zones["wwtp_status"].isin(RUNNING_PLANT).to_numpy()]
+        parts.append(pd.DataFrame({"source_type": "zone_plant", "source_id": z["zone_id"].to_numpy(),
+                                   "name": z["name"].to_numpy(), "zone_id": z["zone_id"].to_numpy(),
+                                   "discharge": "wastewater", "installed": flag(z, "auto_monitoring").to_numpy(),
+                                   "transmitted": flag(z, "auto_data_transmitted").to_numpy()}))
+    if facilities is not None:
+        f = facilities
+        parts.append(pd.DataFrame({"source_type": "facility", "source_id": f["facility_id"].to_numpy(),
+                                   "name": f["name"].to_numpy(),
+                                   "zone_id": f["zone_id"].to_numpy() if "zone_id" in f else None,
+                                   "discharge": f["discharge"].to_numpy(), "installed": flag(f, "auto_installed").to_numpy(),
+                                   "transmitted": flag(f, "data_transmitted").to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    out["installed"] = out["installed"].astype("boolean")
+    out["transmitted"] = out["transmitted"].astype("boolean")
+    out.loc[out["installed"].eq(False).fillna(False).to_numpy(dtype=bool), "transmitted"] = False
+    return out

@@ -40,6 +40,39 @@ def has_quality_data(rivers: pd.DataFrame) -> pd.Series:
     return pd.Series(known, index=rivers.index)
 
 
+#: the QCVN 08:2023 classes from best to worst
+CLASS_ORDER = ("A", "B", "C", "D")
+
+
+def section_use_status(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Each section's water quality against the plan's two readings (II.2.b: "đang bị ô nhiễm hoặc
+    chưa đáp ứng được mục đích sử dụng đề ra"): polluted (:func:`is_polluted`), and below the class
+    its designated use requires (``designated_class``, optional: the QCVN 08:2023 class of the
+    province's zoning of water uses). Sections in a CRS projected in metres (EPSG:9213).
+
+    Returns
+    -------
+    DataFrame per section: ``section_id``, ``river_name``, ``length_km``, ``qcvn_class``, ``wqi``,
+    ``designated_class``, ``polluted`` (NA without water-quality data) and ``below_use`` (its class
+    is worse than the designated one; NA when either class is unknown).
+    """
+    require_metres((rivers, "river sections (section_use_status)"))
+    known = has_quality_data(rivers).to_numpy()
+    cls = rivers["qcvn_class"] if "qcvn_class" in rivers else pd.Series(None, index=rivers.index, dtype=object)
+    use = (rivers["designated_class"] if "designated_class" in rivers
+           else pd.Series(None, index=rivers.index, dtype=object))
+    rank = {c: i for i, c in enumerate(CLASS_ORDER)}
+    got, want = cls.map(rank), use.map(rank)
+    below = pd.array(np.where(got.notna() & want.notna(), got > want, False), dtype="boolean")
+    below[(got.isna() | want.isna()).to_numpy()] = pd.NA
+    polluted = pd.array(is_polluted(rivers).to_numpy(), dtype="boolean")
+    polluted[~known] = pd.NA
+    return pd.DataFrame({"section_id": rivers["section_id"].to_numpy(), "river_name": rivers["river_name"].to_numpy(),
+                         "length_km": rivers.length.to_numpy() / 1e3, "qcvn_class": cls.to_numpy(),
+                         "wqi": pd.to_numeric(rivers["wqi"], errors="coerce").to_numpy() if "wqi" in rivers else np.nan,
+                         "designated_class": use.to_numpy(), "polluted": polluted, "below_use": below})
+
+
 def river_length_by_class(rivers: gpd.GeoDataFrame) -> pd.DataFrame:
     """Length (km) per river by QCVN class and VN_WQI band, and the polluted length. The
     sections must be in a CRS projected in metres (EPSG:9213), else CRSError.

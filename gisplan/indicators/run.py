@@ -15,7 +15,7 @@ import numpy as np
 
 from gisplan.catalog import Catalog, load_catalog
 from gisplan.errors import DataMissingError, OptionError
-from gisplan.indicators import targets
+from gisplan.indicators import targets, tracker
 from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 from gisplan.indicators.results import IndicatorResults
 from gisplan.indicators.run_context import Run
@@ -165,7 +165,8 @@ class Runner:
         return self.results
 
     def finish(self, *, target_values: dict[str, float] | None = None) -> IndicatorResults:
-        """Run every step not run yet, then the 2030 target tracker from the headline numbers;
+        """Run every step not run yet, then the 2030 target tracker from the tables (its readings:
+        :mod:`gisplan.indicators.tracker`);
         the tables, skip reasons and notes are put in the order of the steps, as if they had
         run in one pass. Returns the results."""
         res = self.run()
@@ -180,6 +181,6 @@ class Runner:
             for key in ("notes", "notes_vi"):
                 if key in res.meta:
                     res.meta[key] = ordered(res.meta[key])
-            res.tables["targets"] = targets.track_targets(res.headline, values=target_values)
+            res.tables["targets"] = targets.track_targets(tracker.read_measures(res), values=target_values)
             self._finished = True
         return res

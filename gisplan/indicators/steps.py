@@ -23,8 +23,9 @@ from gisplan.indicators import (
     climate_run,
     forest_run,
     industry,
+    mines,
+    progress_run,
     protected,
-    targets,
 )
 from gisplan.indicators.air import air_monitoring_coverage
 from gisplan.indicators.rivers import (
@@ -32,9 +33,10 @@ from gisplan.indicators.rivers import (
     polluted_length_by_unit,
     pressures_upstream,
     river_length_by_class,
+    section_use_status,
 )
 from gisplan.indicators.run_context import Run, Step
-from gisplan.indicators.waste import waste_sites_needing_action
+from gisplan.indicators.waste import LANDFILL_TYPES, landfill_progress, waste_sites_needing_action
 from gisplan.store import LayerStore
 from gisplan.vocabulary import CONFLICT_SITE_TYPES
 
@@ -54,6 +56,7 @@ def all_steps(run: Run) -> None:
     river_steps(run)
     waste_steps(run)
     air_steps(run)
+    progress_run.progress_steps(run)
 
 
 # --- forest from canopy and land-cover rasters -----------------------------------------------------
@@ -172,34 +175,43 @@ def protected_area_steps(run: Run) -> None:
 
 
 def mine_steps(run: Run) -> None:
-    """Mines with an expired licence still operating, mines to close (plan II.2.b) and riverbed
-    mines away from any mapped river."""
+    """Mines with an expired licence still operating, mines to close (plan II.2.b: expired,
+    revoked or exhausted and not closed, operating or not), riverbed mines away from any mapped
+    river and mines in delineated areas of scattered, small deposits (III.4.c)."""
     L, ref = run.L, run.options.reference_date
 
     def expired():
-        mines = L.get("mines")
-        t = protected.expired_operating_mines(mines, reference_date=ref)
-        # the plan closes mines whose licence period OR reserves have run out (II.2.b)
-        run.headline("expired_mines_still_operating", float(len(targets.mines_to_close(mines, reference_date=ref))))
-        if "licence_expiry" not in mines or mines["licence_expiry"].isna().any():
-            n = len(mines) if "licence_expiry" not in mines else int(mines["licence_expiry"].isna().sum())
+        m = L.get("mines")
+        t = protected.expired_operating_mines(m, reference_date=ref)
+        if "licence_expiry" not in m or m["licence_expiry"].isna().any():
+            n = len(m) if "licence_expiry" not in m else int(m["licence_expiry"].isna().sum())
             run.note("expired_mines", f"{n:,} mine(s) without a licence expiry date: only their recorded licence "
                                       f"status is checked, so the count may be low",
                      f"{fmt_number(n, 'vi', 0)} mỏ không có ngày hết hạn giấy phép: chỉ xét tình trạng giấy phép "
                      f"đã ghi, nên số đếm có thể thấp hơn thực tế")
-        if "reserves_exhausted" not in mines or mines["reserves_exhausted"].isna().all():
-            run.note("expired_mines", "no mine records whether its reserves are exhausted (reserves_exhausted): "
-                                      "mines to close are counted by their licence only",
-                     "chưa có mỏ nào ghi nhận đã hết trữ lượng (reserves_exhausted): số mỏ cần đóng cửa chỉ "
-                     "tính theo giấy phép")
+        return t
+
+    def to_close():
+        m = L.get("mines")
+        t = mines.mines_to_close(m, reference_date=ref)
+        unknown = mines.close_unknowns(m, reference_date=ref)
+        run.set_meta("mines_to_close_unknown", unknown)
+        # the plan closes mines whose licence period OR reserves have run out (II.2.b), worked or not
+        run.headline("mines_to_close", float(len(t)))
+        if unknown["no_reserves"]:
+            run.note("mines_to_close", f"{unknown['no_reserves']:,} mine(s) not listed do not record whether their "
+                                       f"reserves are exhausted (reserves_exhausted): the count is a lower bound",
+                     f"{fmt_number(unknown['no_reserves'], 'vi', 0)} mỏ khác chưa ghi nhận đã hết trữ lượng hay chưa "
+                     f"(reserves_exhausted): số mỏ phải đóng cửa là giá trị tối thiểu")
         return t
 
     run.add("expired_mines", expired)
-    run.add("mines_to_close", lambda: targets.mines_to_close(L.get("mines"), reference_date=ref))
+    run.add("mines_to_close", to_close)
     # distances to rivers and stations are measured to the layers as mapped (a river along the
     # provincial border, a station just across it), the sites themselves are the province's
     run.add("riverbed_mines", lambda: protected.riverbed_mines(
         L.get("mines"), as_mapped(L, "river_sections"), max_distance_m=run.options.riverbed_distance_m))
+    run.add("mines_scattered_small", lambda: mines.scattered_small_mines(L.get("mines")))
 
 
 # --- industry, rivers, waste, air ----------------------------------------------------------------
@@ -218,11 +230,27 @@ def industry_steps(run: Run) -> None:
                      f"{fmt_number(n, 'vi', 0)} khu/cụm đang hoạt động chưa có thông tin hệ thống XLNT: "
                      f"tỷ lệ tính trên các khu/cụm đã có thông tin")
         # new zones count once they operate; unknown year or WWTP status: left out (not 0)
-        run.headline("new_zones_compliant_pct", targets.new_zones_compliant_pct(zones, new_since=new_since))
-        run.headline("auto_monitoring_zones_pct", targets.auto_monitoring_pct(zones))
+        run.headline("new_zones_compliant_pct", industry.new_zones_compliant_pct(zones, new_since=new_since))
+        return t
+
+    def auto():
+        zones, facilities = L.optional("industrial_zones"), L.optional("facilities")
+        t = industry.auto_monitoring_sources(zones, facilities)
+        known = t["installed"].dropna()
+        run.headline("auto_monitoring_installed_pct", float(known.astype(bool).mean() * 100) if len(known) else None)
+        if facilities is None:
+            run.note("auto_monitoring", "no facilities layer: only the industrial zones' treatment plants are counted, "
+                                        "not the facilities inside or outside the zones",
+                     "chưa có lớp cơ sở thuộc đối tượng quan trắc tự động (facilities): chỉ tính hệ thống xử lý "
+                     "nước thải tập trung của các khu, cụm công nghiệp")
+        if zones is not None:
+            op = zones["status"].eq("operating").fillna(False).to_numpy(dtype=bool)
+            run.set_meta("zones_without_running_plant",
+                         int((op & ~zones["wwtp_status"].isin(industry.RUNNING_PLANT).to_numpy()).sum()))
         return t
 
     run.add("wastewater", ww)
+    run.add("auto_monitoring", auto)
     run.add("zones_without_plant", lambda: industry.zones_without_compliant_plant(
         L.get("industrial_zones"), new_since=new_since))
     run.add("zones_nearest_river", lambda: industry.nearest_river(L.get("industrial_zones"),
@@ -252,6 +280,7 @@ def river_steps(run: Run) -> None:
         return t
 
     run.add("river_quality", quality)
+    run.add("river_use", lambda: section_use_status(L.get("river_sections")))
     run.add("river_quality_communes", lambda: polluted_length_by_unit(L.get("river_sections"), L.get("communes"),
                                                                       unit_id="code"))
     run.add("pressures_upstream", lambda: pressures_upstream(
@@ -268,10 +297,12 @@ def waste_steps(run: Run) -> None:
     def waste():
         ws = L.get("waste_sites")
         t = waste_sites_needing_action(ws)
-        p = targets.landfill_progress(ws)
+        p = landfill_progress(ws)
+        run.set_meta("waste_progress", p)
         run.headline("landfills_needing_remediation", p["closed_to_remediate"])
         run.headline("closed_landfills_remediated_pct", p["closed_remediated_pct"])
-        run.headline("polluting_landfills_operating", p["operating_polluting"])
+        # unknown (not 0) when the layer does not record which landfills pollute seriously
+        run.headline("landfills_serious_pollution", p["serious_to_remediate"] if p["serious_recorded"] else None)
         if p["closed_unknown"]:
             n = int(p["closed_unknown"])
             run.note("waste_sites", f"{n:,} closed site(s) without a recorded need for remediation: not counted",
@@ -288,7 +319,9 @@ def air_steps(run: Run) -> None:
     def air():
         t = air_monitoring_coverage(L.get("urban_areas"), as_mapped(L, "monitoring_stations"),
                                     distance_m=run.options.air_distance_m)
-        run.headline("air_monitored_towns_pct", float(t["covered"].mean() * 100) if len(t) else np.nan)
+        # the task builds and upgrades automatic stations (Decision 611/QĐ-TTg): a manual sampling
+        # point does not count
+        run.headline("air_automatic_towns_pct", float((t["automatic_stations"] > 0).mean() * 100) if len(t) else np.nan)
         return t
     run.add("air_monitoring", air)
 
@@ -309,4 +342,4 @@ def as_mapped(L: LayerStore, type_id: str):
 
 def _landfills(L: LayerStore):
     ws = L.optional("waste_sites")
-    return None if ws is None else ws[ws["site_type"].isin(["landfill", "open_dump"])]
+    return None if ws is None else ws[ws["site_type"].isin(LANDFILL_TYPES)]

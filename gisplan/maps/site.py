@@ -276,6 +276,8 @@ table{border-collapse:collapse;background:#fff;margin:10px 0;font-size:13px}td,t
 th{background:#e8f1ea}td.num{text-align:right;white-space:nowrap}.met{color:#1a7f37;font-weight:bold}.notmet{color:#c00000;font-weight:bold}
 .card.nodata{background:#eee;color:#555;box-shadow:none;border:1px dashed #999}.card.nodata .why{color:#7a4b00;margin-top:6px}
 .scroll{overflow-x:auto;max-width:100%}
+.tracker .improving{color:#1a7f37}.tracker .worsening{color:#c00000}.tracker .incomplete{color:#7a4b00;font-weight:bold}
+.tracker details{font-size:12px;color:#555;margin-top:4px}.tracker summary{cursor:pointer;color:#1b4332}
 footer{color:#666;font-size:12px;padding:20px}
 @media (max-width:600px){header{padding:12px 14px}header h1{font-size:18px}main{padding:10px}
  .cards{grid-template-columns:1fr}table{font-size:12px}.scroll table{min-width:620px}}
@@ -286,7 +288,11 @@ _CMP = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 
 
 def _missing(v) -> bool:
-    return v is None or v != v
+    """None, NaN or a pandas missing value (``pd.NA`` of an integer column)."""
+    try:
+        return v is None or bool(v != v)
+    except TypeError:  # pd.NA: its comparisons are missing too
+        return True
 
 
 def _value(v, unit: str, lang: str = "vi") -> str:
@@ -301,21 +307,84 @@ def _value(v, unit: str, lang: str = "vi") -> str:
     return f"{text} {unit}".strip()
 
 
+def _dated(value: str, year) -> str:
+    return value if _missing(year) or value == MISSING["vi"] else f"{value} ({int(year)})"
+
+
+def _amount(v, unit: str, lang: str = "vi", *, change: bool = False) -> str:
+    """A tracker value: as :func:`_value`, large amounts (≥ 1,000) without decimals, a change of a
+    share in percentage points, a deliverable done or not in words."""
+    if _missing(v):
+        return MISSING["vi" if lang == "vi" else "en"]
+    if unit.startswith("(1:"):  # a deliverable: 1 done, 0 not yet
+        return "đã hoàn thành" if float(v) >= 1 else "chưa hoàn thành"
+    if change and unit == "%":
+        return f"{'+' if v > 0 else ''}{fmt_number(v, lang, 1)} điểm %"
+    sign = "+" if change and v > 0 else ""
+    if abs(float(v)) >= 1000:
+        return f"{sign}{fmt_number(v, lang, 0)} {unit}".strip()
+    return sign + _value(v, unit, lang)
+
+
+def _tracker_row(r, lang: str = "vi") -> str:
+    """One target of the tracker: where the plan says it, its wording with what is counted, the
+    current value (its year; "≥" for a lower bound), the earlier year's, the trend toward the
+    target and where the recent pace leads by the deadline, the target, the gap, the status and
+    the lead agency."""
+    h = html.escape
+    g = r.get
+    unit = str(g("unit", "") or "")
+    cls = {"met": "met", "not met": "notmet", "incomplete": "incomplete"}.get(g("status"), "")
+    cur = _amount(g("current"), unit, lang)
+    if bool(g("lower_bound", False)) and not _missing(g("current")):
+        cur = f"≥ {cur}"
+    earlier = _dated(_amount(g("earlier"), unit, lang), g("earlier_year")) if not _missing(g("earlier")) else ""
+    trend = ""
+    if g("trend"):
+        trend = f"{value_label('trend', g('trend'), 'vi')} ({_amount(g('change'), unit, lang, change=True)})"
+        if not _missing(g("projected")) and not _missing(g("deadline")):
+            trend += f"; năm {int(g('deadline'))}: {_amount(g('projected'), unit, lang)}"
+    if g("target_basis") == "deliverable":
+        tgt = "hoàn thành"
+    elif _missing(g("target")):
+        tgt = "chưa nêu số" if g("target_basis") != "baseline" else "giữ, nâng so với năm so sánh"
+    else:
+        tgt = f"{_CMP.get(g('comparison'), g('comparison'))} {_amount(g('target'), unit, lang)}"
+    if not _missing(g("deadline")):
+        tgt += f" ({int(g('deadline'))})"
+    gap = "" if g("target_basis") == "deliverable" else _amount(g("gap"), unit, lang)
+    notes = h(str(g("notes_vi", "") or ""))
+    if g("needs"):
+        notes += f"<br>Dữ liệu còn thiếu: {h(str(g('needs')))}"
+    more = f"<details><summary>Cách tính</summary>{notes}</details>" if notes else ""
+    return (f"<tr data-target='{h(str(g('target_id')))}'><td>{h(str(g('plan_section', '') or ''))}</td>"
+            f"<td>{h(str(g('wording_vi')))}{more}</td><td class='num cur'>{h(_dated(cur, g('year')))}</td>"
+            f"<td class='num'>{h(earlier)}</td><td class='{h(str(g('trend') or ''))}'>{h(trend)}</td>"
+            f"<td class='num'>{h(tgt)}</td><td class='num'>{h(gap)}</td>"
+            f"<td class='{cls}'>{h(str(value_label('status', g('status'), 'vi')))}</td>"
+            f"<td>{h(str(g('agency', '') or ''))}</td></tr>")
+
+
+def _tracker_section(results, lang: str = "vi") -> str:
+    """The 2030 tracker: every target and spatial task of the plan, in the plan's order, with
+    its progress where two years of a layer exist."""
+    h = html.escape
+    t = results.tables.get("targets")
+    if t is None:
+        return ""
+    head = "".join(f"<th>{h(column_title(c, 'vi', 'targets'))}</th>" for c in (
+        "plan_section", "wording_vi", "current", "earlier", "trend", "target", "gap", "status", "agency"))
+    rows = "".join(_tracker_row(r, lang) for r in t.to_dict("records"))
+    return (f"<h2 id='targets'>Theo dõi mục tiêu đến năm 2030</h2><p>Mỗi dòng trích nguyên văn Kế hoạch; "
+            f"“Cách tính” nói rõ đếm gì và dữ liệu nào còn thiếu. “≥” là giá trị tối thiểu (một phần chưa có số "
+            f"liệu); năm so sánh và xu hướng có khi lớp dữ liệu có hai năm.</p>"
+            f"<div class='scroll' tabindex='0'><table class='tracker'><tr>{head}</tr>{rows}</table></div>")
+
+
 def _index_page(catalog: Catalog, results, cards, lang: str = "vi", store=None) -> str:
     """The site's home page: a card per theme (a map, or why there is none), headline numbers,
     the 2030 tracker and the indicators that could not be computed, with the reason."""
     h = html.escape
-    rows = []
-    for r in results.tables.get("targets", []).itertuples() if "targets" in results.tables else []:
-        cls = {"met": "met", "not met": "notmet"}.get(r.status, "")
-        unit = str(r.unit)
-        cur = _value(r.current, unit, lang)
-        tgt = "chưa nêu số" if _missing(r.target) else f"{_CMP.get(r.comparison, r.comparison)} {_value(r.target, unit, lang)}"
-        gap = _value(r.gap, unit, lang)
-        rows.append(f"<tr><td>{h(r.wording_vi)}</td><td class='num'>{h(cur)}</td><td class='num'>{h(tgt)}</td>"
-                    f"<td class='num'>{h(gap)}</td>"
-                    f"<td class='{cls}'>{h(str(value_label('status', r.status, 'vi')))}</td>"
-                    f"<td>{h(str(r.agency))}</td></tr>")
     head = results.headline
     # the labels of the summary (one list): "… (%)" → the value's unit
     key = [(label.rsplit(" (", 1)[0], head.get(k), label.rsplit(" (", 1)[1].rstrip(")") if " (" in label else "")
@@ -326,16 +395,13 @@ def _index_page(catalog: Catalog, results, cards, lang: str = "vi", store=None) 
         else f"<div class='card nodata' data-theme='{spec.id}'><h3>{h(spec.title_vi)}</h3><p>{h(spec.title_en)}</p>"
              f"<p class='why'>{h(why)}</p></div>" for spec, why in cards)
     note = f"<p class='note'>{h(SYNTHETIC_NOTE)} — số liệu minh họa, không dùng cho báo cáo chính thức.</p>" if catalog.synthetic else ""
-    # the tracker's headers: the column titles of the targets table
-    target_head = "".join(f"<th>{h(column_title(c, 'vi', 'targets'))}</th>"
-                          for c in ("wording_vi", "current", "target", "gap", "status", "agency"))
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Bản đồ môi trường tỉnh Thái Nguyên — gisplan</title><link rel="icon" href="data:,"><link rel="stylesheet" href="assets/site.css"></head>
 <body><header><h1>Bản đồ thực hiện Kế hoạch bảo vệ môi trường tỉnh Thái Nguyên đến năm 2030</h1>
 <p>Kế hoạch 125/KH-UBND ngày 16/7/2025 triển khai Nghị quyết 122/NQ-CP · {h(catalog.title)}</p></header>
 <main>{note}<h2>Bản đồ chuyên đề</h2><div class="cards">{card_html}</div>
 <h2>Số liệu chính</h2><div class="scroll" tabindex="0"><table><tr><th>{h(column_title('indicator'))}</th><th>Giá trị</th></tr>{keyrows}</table></div>
-<h2>Theo dõi mục tiêu đến năm 2030</h2><div class="scroll" tabindex="0"><table><tr>{target_head}</tr>{''.join(rows)}</table></div>
+{_tracker_section(results, lang)}
 {_skipped_section(results, lang, store)}
 <p><a href="metadata.html">Nguồn dữ liệu, giấy phép, hệ tọa độ</a></p></main>
 <footer>gisplan · hệ tọa độ VN-2000 / TM-3 kinh tuyến trục 106°30' (EPSG:9213); bản đồ web hiển thị theo WGS 84 · ngày tham chiếu {h(_vn_date(results.meta.get('reference_date', '')))}</footer></body></html>"""
