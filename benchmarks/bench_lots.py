@@ -3,14 +3,14 @@ decoded and summarised per commune — gisplan against a plain geopandas read an
 
 The input (built on first use under ``benchmarks/_data/lots/``, about 15 minutes):
 
-- ``lorung_2m.shp``: 2,000,000 lots tiling a 330 × 300 km region (≈ 5 ha each) in the Vietnamese
+- ``lorung_2000k.shp``: 2,000,000 lots tiling a 330 × 300 km region (≈ 5 ha each) in the Vietnamese
   FRMS field set — ``tt, matinh, mahuyen, maxa, xa, tk, khoanh, lo, dtich, nggocr, ldlr, maldlr,
   sldlr, namtr, thanhrung, mgo, lapdia, malr3, mdsd, dtuong, churung`` and the other fields of an
   export — with TCVN3 text and no ``.cpg`` (the slowest case to decode), status codes drawn with
   the shares of a northern province (plantations, natural forest by volume class, land not yet
   forest), owners from a pool of names, lot edges densified every 40 m and bent by one smooth
   field (≈ 24 vertices, a valid coverage: what surveyed lots look like);
-- ``communes.gpkg``: 1,000 communes over the region, edges densified every 100 m and bent.
+- ``communes_2000k.gpkg``: 1,000 communes over the region, edges densified every 100 m and bent.
 
 Cases, each in a fresh process (wall time and peak resident memory):
 

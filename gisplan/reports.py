@@ -325,7 +325,7 @@ def _style_targets(ws, raw: pd.DataFrame) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    col = {c: j for j, c in enumerate(raw.columns, 1)}
+    col = {c: j for j, c in enumerate(vi_columns("targets", raw.columns), 1)}  # the columns the sheet shows
     values = [c for c in ("current", "earlier", "change", "projected", "target", "gap") if c in col]
     for i, r in enumerate(raw.to_dict("records"), 3):
         unit = str(r.get("unit") or "")

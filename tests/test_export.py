@@ -65,7 +65,7 @@ def test_every_indicator_with_a_place_is_a_layer_with_the_csv_numbers(run):
                 np.testing.assert_allclose(b.astype(float), a.astype(float), rtol=0, atol=1e-9,
                                            equal_nan=True, err_msg=f"{name}.{col}")
             else:
-                shown = b.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+                shown = b.map(lambda v: "" if pd.isna(v) else str(v))  # None, NaN, pd.NA: an empty CSV cell
                 assert (shown.str.lower() == text[col].str.lower()).all(), f"{name}.{col}"
     # tables that are about places carry their geometry, in the province's CRS
     info = pyogrio.read_info(gpkg, layer="forest_cover_communes")

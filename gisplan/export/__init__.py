@@ -51,25 +51,39 @@ def _title(layers: list[ExportLayer], name: str) -> str:
     return next(ly.title for ly in layers if ly.name == name)
 
 
+#: the geometry kinds a Shapefile holds one of
+_FAMILIES = {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
+
+
 def write_shapefiles(results, store, out_dir: str | os.PathLike, *, lang: str = "vi",
                      overwrite: bool = False) -> list[Path]:
     """One Shapefile per indicator layer with a place in ``out_dir`` (UTF-8 ``.cpg``, EPSG:9213
     ``.prj``) and its style beside it as ``.qml`` (QGIS loads it automatically) and ``.sld``;
     tables with no place as CSV. Field names longer than 10 characters are shortened by the
-    Shapefile format; the ``.qml`` aliases keep the Vietnamese titles."""
+    Shapefile format; the ``.qml`` aliases keep the Vietnamese titles. A Shapefile holds one kind
+    of geometry: a layer of several (the sources to monitor: zones' plants as polygons, facilities
+    as points) is written as one file per kind, ``<name>_points``, ``_lines``, ``_polygons``."""
     import geopandas as gpd
 
     out_dir = Path(out_dir)
     written = []
     for layer in indicator_layers(results, store, lang=lang):
         if isinstance(layer.data, gpd.GeoDataFrame):
-            path = write_layer(layer.data, out_dir / f"{layer.name}.shp", overwrite=overwrite)
-            if layer.style is not None:
-                write_text(out_dir / f"{layer.name}.qml", to_qml(layer.style), overwrite=overwrite)
-                write_text(out_dir / f"{layer.name}.sld", to_sld(layer.style, layer.name), overwrite=overwrite)
-        else:
-            path = out_dir / f"{layer.name}.csv"
-            with atomic_path(path, overwrite=overwrite) as tmp:
-                layer.data.to_csv(tmp, index=False, encoding="utf-8")
+            family = layer.data.geom_type.str.replace("Multi", "").map(_FAMILIES).fillna("other")
+            kinds = sorted(set(family[layer.data.geometry.notna()])) or ["other"]
+            for kind in kinds:
+                name = layer.name if len(kinds) == 1 else f"{layer.name}_{kind}"
+                # rows without a place go with the first kind (a Shapefile holds null shapes)
+                data = layer.data if len(kinds) == 1 else \
+                    layer.data[(family == kind).to_numpy() | (layer.data.geometry.isna().to_numpy() & (kind == kinds[0]))]
+                path = write_layer(data, out_dir / f"{name}.shp", overwrite=overwrite)
+                if layer.style is not None:
+                    write_text(out_dir / f"{name}.qml", to_qml(layer.style), overwrite=overwrite)
+                    write_text(out_dir / f"{name}.sld", to_sld(layer.style, name), overwrite=overwrite)
+                written.append(path)
+            continue
+        path = out_dir / f"{layer.name}.csv"
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            layer.data.to_csv(tmp, index=False, encoding="utf-8")
         written.append(path)
     return written

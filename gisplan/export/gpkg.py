@@ -127,6 +127,8 @@ def _write(layer: ExportLayer, path: Path) -> None:
     for col in data.columns:  # GeoPackage has no boolean-with-missing: keep them as text
         if str(data[col].dtype) == "boolean" or (data[col].dtype == object and _is_bool(data[col])):
             data = data.assign(**{col: data[col].map(lambda v: None if pd.isna(v) else bool(v))})
+        elif data[col].dtype == object and data[col].isna().any():  # pd.NA would be written as "<NA>"
+            data = data.assign(**{col: data[col].where(data[col].notna(), None)})
     # GeoPackage 1.2: what QGIS 3.22 / GDAL 3.6 (Debian 12) read without a warning
     kw = dict(layer=layer.name, driver="GPKG", append=path.exists(), layer_options={"DESCRIPTION": layer.title},
               dataset_options=None if path.exists() else {"VERSION": "1.2"})
