@@ -244,3 +244,13 @@ def test_out_under_a_regular_file(demo_small, tmp_path, command):
     assert "is a file, not a folder" in _error_line(res, blocker)
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ghi_chu.txt"]
+
+
+def test_a_required_file_option_left_out_is_a_usage_error(tmp_path):
+    """Click enforces a required path option (an explicit default of None would let the command
+    run without it and fail inside)."""
+    raster, zones = tmp_path / "r.tif", tmp_path / "z.gpkg"
+    raster.write_bytes(b"x")
+    zones.write_bytes(b"x")
+    res = CliRunner().invoke(cli, ["forest-cover", "--raster", str(raster), "--zones", str(zones), "--id-column", "code"])
+    assert res.exit_code == 2 and "Missing option '--out'" in res.output, res.output

@@ -21,7 +21,7 @@ def file_option(name: str, help: str, *, required: bool = False, exists: bool = 
     there, otherwise an input's absence is reported by its reader, naming the file); None when
     not given."""
     return click.option(name, type=click.Path(exists=exists, dir_okay=False, path_type=Path),
-                        required=required, default=None, help=help, **kwargs)
+                        required=required, help=help, **kwargs)  # no default: click enforces required
 
 
 def folder_option(*decls: str, help: str):
