@@ -25,3 +25,24 @@ def map_unique(s: pd.Series, fn: Callable, *, dtype=object) -> pd.Series:
         values[-1] = fn(None)
     out = pd.Series(values[codes], index=s.index, dtype=object)
     return out if dtype is object else out.astype(dtype)
+
+
+class LayerMeta(dict):
+    """What gisplan records of a layer it read, kept in ``gdf.attrs["gisplan"]`` (source, CRS,
+    encoding, field set, the validation issues …).
+
+    pandas deep-copies a frame's ``attrs`` into every frame an operation returns (a column taken,
+    a row selection, a copy): with the issue records of 200,000 lots that copying took 17 s of a
+    province run. A ``LayerMeta`` is shared by those frames instead of copied; it is read-only by
+    convention — a step that records more makes a new one (``LayerMeta({**meta, "clip": …})``).
+
+    Examples
+    --------
+    >>> import copy
+    >>> meta = LayerMeta(issues=[{"code": "overlap"}])
+    >>> copy.deepcopy({"gisplan": meta})["gisplan"] is meta
+    True
+    """
+
+    def __deepcopy__(self, memo) -> LayerMeta:
+        return self

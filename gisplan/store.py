@@ -39,6 +39,7 @@ import numpy as np
 import shapely
 
 from gisplan._format import fmt_number
+from gisplan._frames import LayerMeta
 from gisplan.catalog import Catalog, CatalogEntry
 from gisplan.crs import TARGET_CRS, require_projected
 from gisplan.errors import (
@@ -235,11 +236,11 @@ class LayerStore:
             if not len(out) and missing is not None:
                 raise missing
             metas = [g.attrs.get("gisplan", {}) for _n, g in frames]
-            out.attrs = {"gisplan": {
+            out.attrs = {"gisplan": LayerMeta({
                 "layer_type": type_id, "entry": " + ".join(ls.used), "layer_set": ls.as_meta(),
                 "synthetic": any(m.get("synthetic") for m in metas),
                 "source": "; ".join(str(m["source"]) for m in metas if m.get("source")),
-                "issues": [i for m in metas for i in m.get("issues", [])]}}
+                "issues": [i for m in metas for i in m.get("issues", [])]})}
             self.derived[key] = out
         return self.derived[key]
 
@@ -462,7 +463,7 @@ def clip_to_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, what: str = "
     counts = {"kept": int(inside.sum()), "cut": int(keep.sum() - inside.sum()),
               "dropped_outside": int(n - keep.sum() - slivers), "dropped_slivers": slivers}
     out.attrs = {k: v for k, v in gdf.attrs.items()}
-    out.attrs["gisplan"] = {**gdf.attrs.get("gisplan", {}), "clip": counts}
+    out.attrs["gisplan"] = LayerMeta({**gdf.attrs.get("gisplan", {}), "clip": counts})
     if counts["cut"] or counts["dropped_outside"] or counts["dropped_slivers"]:
         log.info("%s clipped to the study area: %s", what, counts)
     return out

@@ -19,6 +19,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from gisplan._frames import LayerMeta
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crs import TARGET_CRS, to_crs
 from gisplan.encoding import fix_text_columns, normalize_encoding
@@ -280,7 +281,7 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     keep = [c for c in ltype.attributes if c in fixed.columns]
     extra = [c for c in fixed.columns if c not in keep and c != getattr(fixed, "_geometry_column_name", None)]
     fixed = fixed[keep + extra + ([fixed.geometry.name] if isinstance(fixed, gpd.GeoDataFrame) else [])]
-    fixed.attrs["gisplan"] = {
+    fixed.attrs["gisplan"] = meta = {
         "layer_type": None if ltype is ANY_LAYER else ltype.id,
         "name": entry.name if entry else path.stem,
         "source": str(path),
@@ -298,8 +299,9 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         "schema": schema,
         "issues": report.records(),
     }
-    if fixed.attrs["gisplan"]["synthetic"]:
-        fixed.attrs["gisplan"]["source_note"] = f"{SYNTHETIC_NOTE}. {fixed.attrs['gisplan']['source_note']}".strip()
+    if meta["synthetic"]:
+        meta["source_note"] = f"{SYNTHETIC_NOTE}. {meta['source_note']}".strip()
+    fixed.attrs["gisplan"] = LayerMeta(meta)  # shared by the frames made from this one, not copied
     if not quiet:
         # assumed CRS, swapped axes and legacy text were announced as Python warnings already
         announced = {"crs_assumed", "axes_swapped", "text_decoded"}
