@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from gisplan.catalog import load_catalog
 from gisplan.cli.main import cli
 from gisplan.forest_codes import status_codes
+from gisplan.maps.themes import theme_dates
 from gisplan.pipeline import Plan
 
 
@@ -121,3 +122,12 @@ def test_geopackage_styles_the_lots_with_the_standard_palette(plan, tmp_path):
     qml, sld = styles_in(path)["forest_status"]
     assert 'attr="status_code"' in qml and 'value="RTG"' in qml and "RTG – Rừng gỗ trồng núi đất" in qml
     assert "255,216,176" in qml  # RTG #FFD8B0
+
+
+def test_date_line_names_the_year_the_map_shows(demo_small):
+    """The forest-status and forest-cover maps show the last year of lots: their date line names
+    it alone; the forest-change map names both years."""
+    cat = load_catalog(demo_small)
+    assert theme_dates("forest_status", cat) == "Số liệu: Hiện trạng rừng 31/12/2024"
+    assert theme_dates("forest_cover", cat).startswith("Số liệu: Hiện trạng rừng 31/12/2024")
+    assert "Hiện trạng rừng 31/12/2020, 31/12/2024" in theme_dates("forest_change", cat)

@@ -110,5 +110,6 @@ def test_pdf_text_keeps_vietnamese_diacritics(demo_small, tmp_path):
     assert "Dữ liệu mô phỏng" in flat
     # the numeric scale beside the bar, the date of the data under the title, the names
     assert re.search(r"Tỷ lệ 1:\d{1,3}(\.\d{3})+", flat), flat
-    assert "Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024" in flat
+    # the forest cover of the last forest-status year: its date alone
+    assert "Số liệu: Hiện trạng rừng 31/12/2024" in flat and "31/12/2020" not in flat
     assert "Vườn quốc gia Ba Bể" in flat

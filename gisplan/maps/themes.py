@@ -104,6 +104,9 @@ class Theme:
     legend: tuple[LegendEntry, ...] = ()
     #: layer types the map's numbers are computed from without being drawn (the hazard theme's DEM)
     computed_from: tuple[str, ...] = ()
+    #: layer types of which the map shows the latest year only when the catalog has several (the
+    #: forest cover and the lots of the last forest-status year): its date line names that year
+    latest: tuple[str, ...] = ()
     #: the function of :mod:`gisplan.maps.web_themes` that draws the web map
     web: str = ""
     #: the function of :mod:`gisplan.maps.print_themes` that draws the print map
@@ -159,7 +162,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ TỶ LỆ CHE PHỦ RỪNG THEO XÃ, PHƯỜNG", "FOREST COVER BY COMMUNE/WARD",
           layers=("communes",), optional_layers=("province", "forest_status", "protected_areas"),
           tables=("forest_cover_communes",), scheme=Scheme("forest_pct", 5, "forest", "%", breaks=FOREST_COVER_BREAKS),
-          web="forest_cover", printed="choropleth", parcels=True,
+          web="forest_cover", printed="choropleth", parcels=True, latest=("forest_status",),
           export=Export("forest", _FOREST, tables=("forest_*", "canopy_*", "land_cover_*", "carbon_*"),
                         choropleth=("forest_cover_communes", "canopy_forest_cover_*", "land_cover_forest_*"))),
     # the forest-status lots as forest offices map them: each lot in the standard colour of its status
@@ -168,7 +171,7 @@ THEMES: dict[str, Theme] = {t.id: t for t in (
           "BẢN ĐỒ HIỆN TRẠNG RỪNG", "FOREST STATUS MAP",
           layers=("forest_status",), optional_layers=("province", "communes"),
           web="forest_status", printed="status_lots",
-          print_options=("commune",), parcels=True,
+          print_options=("commune",), parcels=True, latest=("forest_status",),
           export=Export("forest", _FOREST, layers=("forest_status",))),
     Theme("protected_areas", "Khu bảo tồn thiên nhiên và các điểm xung đột", "Protected areas and conflicts",
           "BẢN ĐỒ KHU BẢO TỒN THIÊN NHIÊN VÀ CÁC ĐIỂM XUNG ĐỘT", "PROTECTED AREAS AND CONFLICTS",
@@ -463,7 +466,8 @@ def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
 def theme_dates(theme: str | Theme, catalog, lang: str = "vi", *, most: int = 3) -> str:
     """When the data of ``theme``'s map were made, for its title block: each layer type it draws
     or computes from, boundaries aside, with the dates (or years) of its catalog entries
-    (``"Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024"``): what its numbers are computed from
+    (``"Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024"``; the last of them for a type of
+    :attr:`Theme.latest`): what its numbers are computed from
     first, then what it draws; past ``most`` layer types, "…". Entries without a date or year, or whose
     file is absent, are left out; "" when nothing is dated."""
     if catalog is None:
@@ -478,9 +482,10 @@ def theme_dates(theme: str | Theme, catalog, lang: str = "vi", *, most: int = 3)
     for type_id in types:
         if type_id not in catalog.types:
             continue
-        for e in catalog.of_type(type_id):
-            if not e.path.exists() or not (e.date or e.year):
-                continue
+        entries = [e for e in catalog.of_type(type_id) if e.path.exists() and (e.date or e.year)]
+        if type_id in spec.latest and entries:  # the map shows the last year only
+            entries = [max(entries, key=lambda e: (e.year or 0, str(e.date or "")))]
+        for e in entries:
             when = _dmy(e.date) if e.date else str(e.year)
             title = catalog.layer_type(e.type).title(lang)
             if when not in dated.setdefault(title, []):
