@@ -69,14 +69,14 @@ def write_shapefiles(results, store, out_dir: str | os.PathLike, *, lang: str = 
     written = []
     for layer in indicator_layers(results, store, lang=lang):
         if isinstance(layer.data, gpd.GeoDataFrame):
-            family = layer.data.geom_type.str.replace("Multi", "").map(_FAMILIES).fillna("other")
-            kinds = sorted(set(family[layer.data.geometry.notna()])) or ["other"]
+            data = layer.data
+            placed = data.geometry.notna().to_numpy()
+            family = data.geom_type.str.replace("Multi", "").map(_FAMILIES).fillna("other").to_numpy()
+            kinds = sorted(set(family[placed])) or ["other"]
+            family[~placed] = kinds[0]  # rows without a place go with the first kind (null shapes)
             for kind in kinds:
                 name = layer.name if len(kinds) == 1 else f"{layer.name}_{kind}"
-                # rows without a place go with the first kind (a Shapefile holds null shapes)
-                data = layer.data if len(kinds) == 1 else \
-                    layer.data[(family == kind).to_numpy() | (layer.data.geometry.isna().to_numpy() & (kind == kinds[0]))]
-                path = write_layer(data, out_dir / f"{name}.shp", overwrite=overwrite)
+                path = write_layer(data[family == kind], out_dir / f"{name}.shp", overwrite=overwrite)
                 if layer.style is not None:
                     write_text(out_dir / f"{name}.qml", to_qml(layer.style), overwrite=overwrite)
                     write_text(out_dir / f"{name}.sld", to_sld(layer.style, name), overwrite=overwrite)

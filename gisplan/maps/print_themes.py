@@ -259,38 +259,28 @@ def _layer_year(store, lots) -> int | None:
 
 
 def _lot_labels(p: PrintBuild, lots) -> None:
-    """Labels for the frame to place: each tiểu khu and khoảnh (bold, larger, first) and each
-    lot (its number and status code), largest lots first."""
+    """Labels for the frame to place, one set after the other so each avoids the ones before:
+    each tiểu khu, then each khoảnh (bold, larger), then each lot (its number and status code),
+    largest first within a set. Sizes are points on A4; the frame scales them with the paper."""
     if "status_code" not in lots or not lots["status_code"].notna().any() or not len(lots):
         return
     vi = p.lang == "vi"
-    pts = shapely.get_coordinates(shapely.point_on_surface(lots.geometry.to_numpy()))
-    area = shapely.area(lots.geometry.to_numpy())
-    lot = lots["lot"].astype(str) if "lot" in lots else pd.Series([""] * len(lots), index=lots.index)
-    code = lots["status_code"].fillna("?").astype(str)
-    texts = [f"{a}\n{b}" if a not in ("", "None", "nan") else b for a, b in zip(lot, code, strict=True)]
-    xy, txt, prio, size, weight = [pts], [texts], [area], [np.full(len(lots), 4.6)], [["normal"] * len(lots)]
-    for col, fmt, fs, rank in (("compartment", "TK {}" if vi else "Cpt {}", 9.0, 3e12),
-                               ("subcompartment", "K.{}", 6.5, 2e12)):
+    geoms = lots.geometry.to_numpy()
+    for col, fmt, size in (("compartment", "TK {}" if vi else "Cpt {}", 9.0), ("subcompartment", "K.{}", 6.5)):
         if col not in lots:
             continue
-        keys = [col] if col == "compartment" else ["compartment", col] if "compartment" in lots else [col]
-        groups = lots.groupby([lots[k].astype(str) for k in keys], sort=True)
-        for key, sub in groups:
-            label = key[-1] if isinstance(key, tuple) else key
-            if label in ("", "None", "nan"):
-                continue
-            shape = shapely.union_all(sub.geometry.to_numpy())
-            xy.append(shapely.get_coordinates(shapely.point_on_surface(shape)))
-            txt.append([fmt.format(label)])
-            prio.append([rank + shapely.area(shape)])
-            size.append([fs])
-            weight.append(["bold"])
-    # sizes in points on A4; the frame scales them with the paper
-    p.labels.append(LabelSet("forest_status", np.vstack(xy), [t for part in txt for t in part],
-                             priority=np.concatenate([np.asarray(a, dtype=float) for a in prio]),
-                             fontsize=np.concatenate([np.asarray(a, dtype=float) for a in size]),
-                             weight=[w for part in weight for w in part]))
+        keys = ["compartment", col] if col == "subcompartment" and "compartment" in lots else [col]
+        named = lots[lots[keys].notna().all(axis=1)]
+        groups = list(named.groupby(keys, sort=True))  # keys are tuples (a list of columns)
+        shapes = [shapely.union_all(sub.geometry.to_numpy()) for _key, sub in groups]
+        labels = [fmt.format(key[-1]) for key, _sub in groups]
+        p.labels.append(LabelSet(col, shapely.get_coordinates(shapely.point_on_surface(shapes)), labels,
+                                 priority=shapely.area(shapes), fontsize=size, weight="bold"))
+    lot = lots["lot"] if "lot" in lots else pd.Series(pd.NA, index=lots.index)
+    code = lots["status_code"].fillna("?").astype(str)
+    texts = [b if pd.isna(a) else f"{a}\n{b}" for a, b in zip(lot, code, strict=True)]
+    p.labels.append(LabelSet("forest_status", shapely.get_coordinates(shapely.point_on_surface(geoms)), texts,
+                             priority=shapely.area(geoms), fontsize=4.6))
 
 
 def _boundaries(p: PrintBuild) -> list:

@@ -444,6 +444,16 @@ def hazard_classes(store, results, hazard: str):
     return out, result
 
 
+def theme_entries(theme: str | Theme, catalog, type_id: str) -> list:
+    """The catalog entries of ``type_id`` that ``theme``'s map draws or computes from: those a run
+    uses (:func:`gisplan.layer_sets.used_entries`), the last year alone for a type of
+    :attr:`Theme.latest`."""
+    entries = used_entries(catalog, type_id)
+    if type_id in get_theme(theme).latest and entries:  # the map shows the last year only
+        entries = [max(entries, key=lambda e: (e.year or 0, str(e.date or "")))]
+    return entries
+
+
 def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
     """The sources of the catalog layers ``theme`` draws or computes from, each once, followed by
     the layers it covers: ``"NASA/USGS SRTM-3 … (Mô hình số độ cao (DEM) 2000)"``. Layers whose
@@ -454,7 +464,7 @@ def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
     for type_id in get_theme(theme).source_types():
         if type_id not in catalog.types:
             continue
-        for e in used_entries(catalog, type_id):  # the layers a run draws (gisplan.layer_sets)
+        for e in theme_entries(theme, catalog, type_id):  # the layers the map draws
             title = (e.title_vi if lang == "vi" else e.title_en) or catalog.layer_type(e.type).title(lang)
             name = f"{title} {e.year}" if e.year else title
             source = e.source.strip() or ("nguồn chưa ghi" if lang == "vi" else "source not stated")
@@ -466,8 +476,8 @@ def theme_sources(theme: str, catalog, lang: str = "vi") -> list[str]:
 def theme_dates(theme: str | Theme, catalog, lang: str = "vi", *, most: int = 3) -> str:
     """When the data of ``theme``'s map were made, for its title block: each layer type it draws
     or computes from, boundaries aside, with the dates (or years) of its catalog entries
-    (``"Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024"``; the last of them for a type of
-    :attr:`Theme.latest`): what its numbers are computed from
+    (``"Số liệu: Hiện trạng rừng 31/12/2020, 31/12/2024"``; the entries of :func:`theme_entries`):
+    what its numbers are computed from
     first, then what it draws; past ``most`` layer types, "…". Entries without a date or year, or whose
     file is absent, are left out; "" when nothing is dated."""
     if catalog is None:
@@ -482,10 +492,9 @@ def theme_dates(theme: str | Theme, catalog, lang: str = "vi", *, most: int = 3)
     for type_id in types:
         if type_id not in catalog.types:
             continue
-        entries = [e for e in catalog.of_type(type_id) if e.path.exists() and (e.date or e.year)]
-        if type_id in spec.latest and entries:  # the map shows the last year only
-            entries = [max(entries, key=lambda e: (e.year or 0, str(e.date or "")))]
-        for e in entries:
+        for e in theme_entries(spec, catalog, type_id):
+            if not e.path.exists() or not (e.date or e.year):
+                continue
             when = _dmy(e.date) if e.date else str(e.year)
             title = catalog.layer_type(e.type).title(lang)
             if when not in dated.setdefault(title, []):
