@@ -119,12 +119,25 @@ class _Page:
 
     def wait_still(self, lat=None, lon=None, zoom=None):
         """Wait until the map is at rest (no zoom animation, no pan under way) and, when given,
-        at ``zoom`` centred on (lat, lon): Leaflet ignores a setView during an animation."""
-        target = "true" if zoom is None else (
-            f"Math.abs(m.getZoom() - {zoom}) < 1e-9 && m.getCenter().distanceTo([{lat}, {lon}]) < 5")
-        self.page.wait_for_function(
-            f"() => {{ const m = window.gisplanMap; return !m._animatingZoom && !m._panAnim?._inProgress"
-            f" && {target}; }}")
+        at ``zoom`` centred on (lat, lon). Leaflet ignores a setView during an animation, and a
+        pan begun before (a popup moving into view) may land after it: whenever the map is at
+        rest elsewhere, the view is set again. On a timeout the error names where the map is."""
+        if zoom is None:
+            predicate = "() => { const m = window.gisplanMap; return !m._animatingZoom && !m._panAnim?._inProgress; }"
+        else:
+            predicate = (
+                f"() => {{ const m = window.gisplanMap;"
+                f" if (m._animatingZoom || m._panAnim?._inProgress) return false;"
+                f" if (Math.abs(m.getZoom() - {zoom}) < 1e-9 && m.getCenter().distanceTo([{lat}, {lon}]) < 5) return true;"
+                f" m.setView([{lat}, {lon}], {zoom}, {{animate: false}}); return false; }}")
+        try:
+            self.page.wait_for_function(predicate, polling=100)  # not tied to animation frames
+        except sync_api.TimeoutError:
+            state = self.page.evaluate(
+                "() => { const m = window.gisplanMap; const c = m.getCenter();"
+                " return {zoom: m.getZoom(), lat: c.lat, lon: c.lng, animatingZoom: !!m._animatingZoom,"
+                " panning: !!(m._panAnim && m._panAnim._inProgress), size: [m.getSize().x, m.getSize().y]}; }")
+            raise AssertionError(f"the map did not come to rest at zoom {zoom} on ({lat}, {lon}): {state}") from None
 
     def goto_view(self, lat, lon, zoom):
         """Centre the map on (lat, lon) at ``zoom`` and wait until the parcel cells in view are
