@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -297,10 +298,15 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
     present = pd.Series(purpose).dropna().astype(str)
     order = list(FOREST_TYPES) + sorted(set(present) - set(FOREST_TYPES))
     dissolved = not present.duplicated().any()  # already one row per purpose (an earlier result)
-    out = []
-    for p in order:
-        g = geoms[(purpose == p) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
-        out.append(g[0] if dissolved and len(g) == 1 else _dissolve(g))
+    groups = [geoms[(purpose == p) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] for p in order]
+    if dissolved:
+        out = [g[0] if len(g) == 1 else _dissolve(g) for g in groups]
+    else:
+        # the purposes are dissolved at once, one per core (GEOS releases the GIL), the largest first
+        by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
+        with ThreadPoolExecutor(max(1, min(len(groups), os.cpu_count() or 1))) as pool:
+            done = dict(zip(by_size, pool.map(_dissolve, [groups[i] for i in by_size]), strict=True))
+        out = [done[i] for i in range(len(groups))]
     return gpd.GeoDataFrame({"purpose": order}, geometry=out, crs=forest_status.crs)
 
 

@@ -5,6 +5,9 @@ and polygons overlapping each other (areas in m², EPSG:9213 for geographic data
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -19,6 +22,8 @@ _FAMILY = {
     "LineString": "line", "MultiLineString": "line", "LinearRing": "line",
     "Polygon": "polygon", "MultiPolygon": "polygon",
 }
+#: Polygons per band below which the coverage screen runs in one piece.
+SCREEN_BAND_MIN = 20_000
 
 
 def nonfinite_rows(geoms) -> np.ndarray:
@@ -110,7 +115,7 @@ def check_overlaps(gdf: gpd.GeoDataFrame, ids: pd.Series, report: ValidationRepo
         return
     geoms = arr[idx]
     try:
-        flagged = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
+        flagged = coverage_screen(geoms)
     except (AttributeError, shapely.errors.GEOSException):  # pragma: no cover - shapely < 2.1 / odd input
         flagged = np.arange(len(geoms))
     if not len(flagged):
@@ -134,6 +139,32 @@ def check_overlaps(gdf: gpd.GeoDataFrame, ids: pd.Series, report: ValidationRepo
         report.add(severity, "overlap",
                    f"overlaps {ids.iloc[j]} by {m2:,.1f} m² ({m2 / 1e4:.4f} ha): the area is counted twice",
                    column="geometry", row=ids.iloc[i])
+
+
+def coverage_screen(geoms: np.ndarray, bands: int | None = None) -> np.ndarray:
+    """Positions of the polygons with an invalid coverage edge (``shapely.coverage_invalid_edges``):
+    those that may overlap a neighbour. Every polygon that overlaps another is among them.
+
+    A large layer is screened in vertical bands at once, one per core (GEOS releases the GIL):
+    a band holds the polygons reaching into it (``xmin`` before its end and ``xmax`` after its
+    start). Two polygons whose interiors overlap share a point; the band of that point's x holds
+    both, so the overlap is seen there; a polygon cut by a band's edge is screened in both bands
+    (its edges on the band's outside are the coverage's outer boundary, which is valid).
+    ``bands``: default the cores, at least :data:`SCREEN_BAND_MIN` polygons a band.
+    """
+    n = len(geoms)
+    if bands is None:
+        bands = max(1, min(os.cpu_count() or 1, n // SCREEN_BAND_MIN))
+    if bands <= 1:
+        return np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
+    b = shapely.bounds(geoms)
+    cuts = np.quantile((b[:, 0] + b[:, 2]) / 2, np.linspace(0, 1, bands + 1)[1:-1])
+    lo, hi = np.r_[-np.inf, cuts], np.r_[cuts, np.inf]
+    members = [np.flatnonzero((b[:, 0] < h) & (b[:, 2] >= low)) for low, h in zip(lo, hi, strict=True)]
+    with ThreadPoolExecutor(bands) as pool:
+        found = list(pool.map(
+            lambda m: m[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[m]))], members))
+    return np.unique(np.concatenate(found))
 
 
 def _areas_m2(geoms: np.ndarray, crs) -> np.ndarray:
