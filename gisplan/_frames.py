@@ -27,6 +27,19 @@ def map_unique(s: pd.Series, fn: Callable, *, dtype=object) -> pd.Series:
     return out if dtype is object else out.astype(dtype)
 
 
+def lookup(s: pd.Series, table, *, dtype=object) -> pd.Series:
+    """``s.map(table)`` (a dict or a Series keyed by value) looked up once per distinct value;
+    values not in ``table`` and missing values give None (NaN with a float ``dtype``).
+
+    Examples
+    --------
+    >>> lookup(pd.Series(["RTG", "DT2", "RTG", None, "XX"]), {"RTG": "plantation", "DT2": "bare"}).tolist()
+    ['plantation', 'bare', 'plantation', None, None]
+    """
+    get = (table.to_dict() if isinstance(table, pd.Series) else table).get
+    return map_unique(s, lambda v: None if v is None else get(v), dtype=dtype)
+
+
 class LayerMeta(dict):
     """What gisplan records of a layer it read, kept in ``gdf.attrs["gisplan"]`` (source, CRS,
     encoding, field set, the validation issues …).

@@ -348,3 +348,33 @@ def test_coverage_screen_in_bands_flags_every_overlapping_parcel():
     assert set(overlapping) <= set(one)
     for bands in (2, 3, 7, 13):
         assert np.array_equal(coverage_screen(geoms, bands=bands), one), bands
+
+
+def test_a_large_shapefile_read_in_batches_is_the_same_frame(tmp_path, monkeypatch):
+    # 1,000 lots in the FRMS field set with TCVN3 text, read in batches of 300 (four batches, two
+    # at once) and in one piece: the same rows in the same order, the same decoded values
+    import gisplan.io.vector as vector
+
+    n = 1000
+    ix, iy = np.arange(n) % 40, np.arange(n) // 40
+    geoms = shapely.box(X0 + 100.0 * ix, Y0 + 100.0 * iy, X0 + 100.0 * ix + 100, Y0 + 100.0 * iy + 100)
+    names = [encode_legacy(f"Hộ ông Nguyễn Văn {i % 37}", "tcvn3") for i in range(n)]
+    lots = gpd.GeoDataFrame({"maxa": 5536, "tk": (ix // 10 + 1).astype(str), "khoanh": (iy // 5 + 1).astype(str),
+                             "lo": np.arange(n).astype(str), "dtich": 1.0, "ldlr": np.where(ix % 3, "RTG", "TXB"),
+                             "maldlr": np.where(ix % 3, 68, 5), "nggocr": np.where(ix % 3, 2, 1), "malr3": 3,
+                             "churung": names}, geometry=geoms, crs=9213)
+    path = tmp_path / "lorung.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(lots, path, encoding="latin1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = read_layer(path, layer_type="forest_status", strict=False)
+        monkeypatch.setattr(vector, "BATCH_FEATURES", 300)
+        batched = read_layer(path, layer_type="forest_status", strict=False)
+    assert len(batched) == n and list(batched.columns) == list(whole.columns)
+    assert batched.index.equals(whole.index)
+    assert batched.drop(columns="geometry").equals(whole.drop(columns="geometry"))
+    assert bool(np.all(shapely.equals_exact(batched.geometry.to_numpy(), whole.geometry.to_numpy(), 0)))
+    assert batched["owner"].iloc[999] == "Hộ ông Nguyễn Văn 0" and batched["parcel_id"].iloc[999] == "05536/4/5/999"  # tk 39 // 10 + 1, khoanh 24 // 5 + 1

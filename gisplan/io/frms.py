@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan._frames import map_unique
+from gisplan._frames import lookup, map_unique
 from gisplan.forest_codes import NUMBERINGS, StatusCodes, frms_definitions, status_codes
 from gisplan.io.report import ValidationReport
 
@@ -137,7 +137,7 @@ def decode_lots(raw: pd.DataFrame, report: ValidationReport, *, field_set: Field
     n = len(out)
     for c, width in CODE_WIDTHS.items():  # administrative codes written as numbers lose their zeros
         if c in out.columns:
-            out[c] = _int_text(out[c]).map(lambda v, w=width: v.zfill(w) if v is not None and v.isdigit() else v)
+            out[c] = map_unique(_int_text(out[c]), lambda v, w=width: v.zfill(w) if v is not None and v.isdigit() else v)
     if "plant_year" in out.columns:  # namtr 0: not planted, or not recorded
         year = pd.to_numeric(out["plant_year"], errors="coerce")
         out["plant_year"] = year.where(year > 0).astype("Int64")
@@ -145,7 +145,8 @@ def decode_lots(raw: pd.DataFrame, report: ValidationReport, *, field_set: Field
     ids = out["parcel_id"]
     add = _Adder(report, ids)
 
-    code = _text(out["status_code"]).str.upper() if "status_code" in out else pd.Series([None] * n, index=out.index)
+    code = (map_unique(_text(out["status_code"]), lambda v: None if v is None else v.upper()) if "status_code" in out
+            else pd.Series([None] * n, index=out.index))
     number = pd.to_numeric(out["status_number"], errors="coerce") if "status_number" in out else None
     if number is not None:
         out["status_number"] = number.astype("Int64")
@@ -165,8 +166,8 @@ def decode_lots(raw: pd.DataFrame, report: ValidationReport, *, field_set: Field
              lambda p: "no status code (ldlr): the lot is not counted")
     table = codes.table
     for c in ("land_class", "origin", "forest_type", "volume_class", "site"):
-        out[c] = code.map(table[c]).where(known, None).astype(object)
-    out["meets_criteria"] = code.map(table["forest"]).where(known, None).astype(object)
+        out[c] = lookup(code, table[c]).where(known, None)
+    out["meets_criteria"] = lookup(code, table["forest"]).where(known, None)
     out.loc[out["origin"].isna(), "origin"] = None
     _plantation_species(out)
     _site_from_lapdia(out, col, raw, d)
@@ -286,8 +287,8 @@ def _numbering(code: pd.Series, number: pd.Series | None, codes: StatusCodes) ->
     if number is None or not number.notna().any():
         return None
     n33, nold = codes.number_of("circular33"), codes.number_of("pre2018")
-    a33 = code.map(n33).to_numpy(dtype=float)
-    aold = code.map(nold).to_numpy(dtype=float)
+    a33 = lookup(code, n33, dtype=float).to_numpy()
+    aold = lookup(code, nold, dtype=float).to_numpy()
     num = number.to_numpy(dtype=float)
     # NN is a code of both lists with two meanings: its number tells which
     informative = np.isfinite(num) & (a33 != aold) & ~(np.isnan(a33) & np.isnan(aold))
@@ -331,7 +332,7 @@ def _check_numbers(code, number, numbering, codes: StatusCodes, add: _Adder, fs:
         add.once("warning", "status_numbering_old",
                  f"maldlr follows the {NUMBERINGS['pre2018'][1]} (e.g. plantations 60–71), not Circular 33/2018: the text "
                  f"code ldlr is used", "status_number")
-    expected = code.map(codes.number_of(numbering))
+    expected = lookup(code, codes.number_of(numbering), dtype=float)
     bad = number.notna() & code.isin(codes.codes) & (expected != number.astype(float))
     name = NUMBERINGS[numbering][1]
     col_number = fs.columns.get("maldlr", "status_number")
@@ -351,8 +352,9 @@ def _plantation_species(out: pd.DataFrame) -> None:
         return
     sp = _fold(out["species"])
     wood = out["forest_type"].eq("plantation_other") & out["land_class"].eq("plantation_forest")
-    acacia = sp.str.contains(r"\bkeo\b|acacia", regex=True, na=False)
-    euca = sp.str.contains(r"bach dan|\bbd\b|eucalyptus", regex=True, na=False)
+    keo, bach_dan = re.compile(r"\bkeo\b|acacia"), re.compile(r"bach dan|\bbd\b|eucalyptus")
+    acacia = map_unique(sp, lambda v: v is not None and bool(keo.search(v)), dtype=bool)
+    euca = map_unique(sp, lambda v: v is not None and bool(bach_dan.search(v)), dtype=bool)
     out.loc[wood & acacia & ~euca, "forest_type"] = "plantation_acacia"
     out.loc[wood & euca & ~acacia, "forest_type"] = "plantation_eucalyptus"
 
@@ -361,7 +363,7 @@ def _decode(values: pd.Series, table: dict) -> pd.Series:
     """Numeric codes (``1``, ``1.0``, ``"1"``) → the value of ``table`` (keyed ``"1"``), else None."""
     num = pd.to_numeric(values, errors="coerce")
     by_number = {float(k): v for k, v in table.items()}
-    return num.map(by_number).astype(object).where(num.notna(), None)
+    return lookup(num, by_number).where(num.notna(), None)
 
 
 def _site_from_lapdia(out, col, raw, d) -> None:

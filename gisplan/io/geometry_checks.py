@@ -22,8 +22,11 @@ _FAMILY = {
     "LineString": "line", "MultiLineString": "line", "LinearRing": "line",
     "Polygon": "polygon", "MultiPolygon": "polygon",
 }
-#: Polygons per band below which the coverage screen runs in one piece.
+#: Polygons per band below which the coverage screen runs in one piece …
 SCREEN_BAND_MIN = 20_000
+#: … and above which a band is split further (the invalid edges GEOS returns, one geometry per
+#: polygon, are held for one band per core at a time).
+SCREEN_BAND_MAX = 250_000
 
 
 def nonfinite_rows(geoms) -> np.ndarray:
@@ -150,18 +153,20 @@ def coverage_screen(geoms: np.ndarray, bands: int | None = None) -> np.ndarray:
     start). Two polygons whose interiors overlap share a point; the band of that point's x holds
     both, so the overlap is seen there; a polygon cut by a band's edge is screened in both bands
     (its edges on the band's outside are the coverage's outer boundary, which is valid).
-    ``bands``: default the cores, at least :data:`SCREEN_BAND_MIN` polygons a band.
+    ``bands``: default one per core, at least :data:`SCREEN_BAND_MIN` and at most about
+    :data:`SCREEN_BAND_MAX` polygons a band.
     """
     n = len(geoms)
+    cores = os.cpu_count() or 1
     if bands is None:
-        bands = max(1, min(os.cpu_count() or 1, n // SCREEN_BAND_MIN))
+        bands = max(1, min(cores, n // SCREEN_BAND_MIN), -(-n // SCREEN_BAND_MAX))
     if bands <= 1:
         return np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
     b = shapely.bounds(geoms)
     cuts = np.quantile((b[:, 0] + b[:, 2]) / 2, np.linspace(0, 1, bands + 1)[1:-1])
     lo, hi = np.r_[-np.inf, cuts], np.r_[cuts, np.inf]
     members = [np.flatnonzero((b[:, 0] < h) & (b[:, 2] >= low)) for low, h in zip(lo, hi, strict=True)]
-    with ThreadPoolExecutor(bands) as pool:
+    with ThreadPoolExecutor(min(bands, cores)) as pool:
         found = list(pool.map(
             lambda m: m[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[m]))], members))
     return np.unique(np.concatenate(found))

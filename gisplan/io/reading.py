@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 
 from gisplan._frames import LayerMeta
+from gisplan._memory import LARGE_LAYER, release_freed_memory
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crs import TARGET_CRS, to_crs
 from gisplan.encoding import fix_text_columns, normalize_encoding
@@ -256,6 +257,8 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     if names_note:
         report.add("warning", "text_decoded", names_note)
     raw, schema = _decode_field_set(raw, ltype, report)
+    if len(raw) >= LARGE_LAYER:
+        release_freed_memory(collect=False)  # the file's text columns as read, replaced by the decoded ones
     renamed = canonical_columns(raw, ltype, columns)
     renamed = apply_defaults(renamed, {**_entry_defaults(entry, ltype, renamed), **(defaults or {})})
     renamed, derived = derive_columns(renamed, ltype)
@@ -307,6 +310,8 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
         announced = {"crs_assumed", "axes_swapped", "text_decoded"}
         for line in _summary_lines([i for i in report.warnings if i.code not in announced]):
             log.warning("%s", line)
+    if len(fixed) >= LARGE_LAYER:
+        release_freed_memory(collect=False)  # the checks' intermediate arrays
     if strict and not report.ok:
         raise ValidationError(
             f"{path}{f' (layer {layer})' if layer else ''}: {len(report.errors)} error(s) in "

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gisplan._frames import map_unique
 from gisplan.catalog import Attribute, LayerType
 from gisplan.errors import SchemaError
 from gisplan.io.geometry_checks import check_geometry, check_overlaps
@@ -103,7 +104,7 @@ def validate_frame(
 
 def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: ValidationReport) -> pd.Series:
     raw = s
-    present = raw.notna() & ~raw.astype(str).str.strip().isin(["", "nan", "None", "NaT", "<NA>"])
+    present = map_unique(raw, _present, dtype=bool)
     coerced = coerce(raw.where(present), attr)
     failed = present & coerced.isna()
     if attr.allowed is None:
@@ -130,10 +131,17 @@ def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: Vali
                          lambda p: f"{num.iloc[p]:g} is above the maximum {attr.max:g}")
     if attr.pattern:
         rx = re.compile(attr.pattern)
-        bad = coerced.notna() & ~coerced.astype(str).map(lambda v: bool(rx.fullmatch(v))).astype(bool)
+        bad = coerced.notna() & ~map_unique(coerced, lambda v: v is not None and bool(rx.fullmatch(str(v))), dtype=bool)
         report_rows(report, "error", "pattern", bad, ids, attr.name,
                      lambda p: f"{coerced.iloc[p]!r} does not match {attr.pattern}")
     return coerced
+
+
+def _present(v) -> bool:
+    """A value is given: not missing, not blank, not the text of a missing value."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return False
+    return str(v).strip() not in ("", "nan", "None", "NaT", "<NA>")
 
 
 def _check_duplicates(df, layer_type, ids, report) -> None:
