@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gisplan._threads import chunked
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError, SchemaError
 
@@ -54,7 +55,7 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
     ui, fi = shapely.STRtree(fg).query(ug, predicate="intersects")
     order = np.lexsort((ui, fi))
     fi, ui = fi[order], ui[order]
-    covered = shapely.covers(ug[ui], fg[fi])
+    covered = chunked(shapely.covers, ug[ui], fg[fi])
     pieces = fg[fi].copy()
     todo = np.flatnonzero(~covered)
     if len(todo):
@@ -89,10 +90,10 @@ def _intersect_pairs(fg: np.ndarray, ug: np.ndarray, feature_ids: np.ndarray, un
             local[k] = shapely.clip_by_rect(g, *bb)
         except shapely.errors.GEOSException:
             local[k] = g
-    bad = ~shapely.is_valid(local)
+    bad = ~chunked(shapely.is_valid, local)
     local[bad] = ug[bad]
     try:
-        return shapely.intersection(fg, local)
+        return chunked(shapely.intersection, fg, local)
     except shapely.errors.GEOSException:
         pass
     out = np.empty(len(fg), dtype=object)

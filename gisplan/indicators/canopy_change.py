@@ -26,6 +26,7 @@ import shapely
 from pyproj import CRS
 
 from gisplan import zonal
+from gisplan._threads import cores
 from gisplan.errors import CRSError, OptionError, SchemaError
 from gisplan.indicators.forest_definition import (
     FOREST,
@@ -304,7 +305,7 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
     else:
         # the purposes are dissolved at once, one per core (GEOS releases the GIL), the largest first
         by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
-        with ThreadPoolExecutor(max(1, min(len(groups), os.cpu_count() or 1))) as pool:
+        with ThreadPoolExecutor(max(1, min(len(groups), cores()))) as pool:
             done = dict(zip(by_size, pool.map(_dissolve, [groups[i] for i in by_size]), strict=True))
         out = [done[i] for i in range(len(groups))]
     return gpd.GeoDataFrame({"purpose": order}, geometry=out, crs=forest_status.crs)

@@ -5,7 +5,6 @@ and polygons overlapping each other (areas in m², EPSG:9213 for geographic data
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan._threads import chunked, cores
 from gisplan.catalog import LayerType
 from gisplan.crs import TARGET_CRS
 from gisplan.io.report import ValidationReport, report_rows
@@ -54,7 +54,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
     # a NaN or infinite x/y makes a geometry invalid in GEOS, so only invalid geometries (and those
     # with a z, which validity does not look at) need their coordinates read
     valid = np.zeros(len(arr), dtype=bool)
-    valid[~missing] = shapely.is_valid(arr[~missing])
+    valid[~missing] = chunked(shapely.is_valid, arr[~missing])
     suspect = ~missing & (~valid | shapely.has_z(arr))
     nonfinite = np.zeros(len(arr), dtype=bool)
     if suspect.any():
@@ -157,16 +157,16 @@ def coverage_screen(geoms: np.ndarray, bands: int | None = None) -> np.ndarray:
     :data:`SCREEN_BAND_MAX` polygons a band.
     """
     n = len(geoms)
-    cores = os.cpu_count() or 1
+    n_cores = cores()
     if bands is None:
-        bands = max(1, min(cores, n // SCREEN_BAND_MIN), -(-n // SCREEN_BAND_MAX))
+        bands = max(1, min(n_cores, n // SCREEN_BAND_MIN), -(-n // SCREEN_BAND_MAX))
     if bands <= 1:
         return np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
     b = shapely.bounds(geoms)
     cuts = np.quantile((b[:, 0] + b[:, 2]) / 2, np.linspace(0, 1, bands + 1)[1:-1])
     lo, hi = np.r_[-np.inf, cuts], np.r_[cuts, np.inf]
     members = [np.flatnonzero((b[:, 0] < h) & (b[:, 2] >= low)) for low, h in zip(lo, hi, strict=True)]
-    with ThreadPoolExecutor(min(bands, cores)) as pool:
+    with ThreadPoolExecutor(min(bands, n_cores)) as pool:
         found = list(pool.map(
             lambda m: m[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[m]))], members))
     return np.unique(np.concatenate(found))

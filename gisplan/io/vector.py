@@ -7,7 +7,6 @@ declares), GeoJSON, KML/KMZ, MapInfo TAB/MIF, FlatGeobuf, GeoParquet, and CSV ta
 from __future__ import annotations
 
 import codecs
-import os
 import warnings
 import zipfile
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ import pandas as pd
 import pyogrio
 
 from gisplan._memory import release_freed_memory
+from gisplan._threads import cores
 from gisplan.catalog import LayerType
 from gisplan.errors import CRSError, LayerNotFoundError, ReadError, SchemaError
 from gisplan.io.csv_points import read_csv
@@ -102,7 +102,7 @@ def _read_in_batches(target: str, **kw) -> pd.DataFrame:
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             return pyogrio.read_dataframe(target, skip_features=skip, max_features=BATCH_FEATURES, **kw)
 
-    with ThreadPoolExecutor(min(2, os.cpu_count() or 1), initializer=_gdal_messages_to_python) as pool:
+    with ThreadPoolExecutor(min(2, cores()), initializer=_gdal_messages_to_python) as pool:
         parts = list(pool.map(batch, range(0, n, BATCH_FEATURES)))
     out = pd.concat(parts, ignore_index=True)
     del parts
