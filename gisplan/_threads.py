@@ -4,6 +4,11 @@ shapely releases the GIL while GEOS works, so a predicate or an overlay over hun
 thousands of geometries cut into one chunk per core runs that many times faster (the forest-
 status lots of a province: validity, the cut by the communes). Results are in input order;
 an exception raised in a chunk is raised here as it would be by one call.
+
+Work run in a thread must not enter ``warnings.catch_warnings``: it swaps the process's
+warning filters, and a thread leaving it restores them under the main thread's feet (a warning
+the caller records is lost). ``shapely.is_valid`` does so; :func:`is_valid` is the same test
+without it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import shapely
 
 #: Elements per chunk below which an operation runs in one call.
 MIN_CHUNK = 20_000
@@ -45,3 +51,9 @@ def chunked(fn: Callable[..., np.ndarray], *arrays, min_chunk: int = MIN_CHUNK) 
     with ThreadPoolExecutor(k) as pool:
         parts = list(pool.map(lambda i: fn(*(a[edges[i]:edges[i + 1]] for a in arrays)), range(k)))
     return np.concatenate(parts)
+
+
+def is_valid(geoms) -> np.ndarray:
+    """``shapely.is_valid`` without the ``warnings.catch_warnings`` it wraps GEOS in (GEOS reports
+    nothing through Python warnings here): safe to run in a thread."""
+    return shapely.lib.is_valid(geoms)

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gisplan._threads import chunked
+from gisplan._threads import chunked, is_valid
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError, SchemaError
 
@@ -90,7 +90,7 @@ def _intersect_pairs(fg: np.ndarray, ug: np.ndarray, feature_ids: np.ndarray, un
             local[k] = shapely.clip_by_rect(g, *bb)
         except shapely.errors.GEOSException:
             local[k] = g
-    bad = ~chunked(shapely.is_valid, local)
+    bad = ~chunked(is_valid, local)
     local[bad] = ug[bad]
     try:
         return chunked(shapely.intersection, fg, local)

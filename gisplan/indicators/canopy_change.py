@@ -26,7 +26,7 @@ import shapely
 from pyproj import CRS
 
 from gisplan import zonal
-from gisplan._threads import cores
+from gisplan._threads import cores, is_valid
 from gisplan.errors import CRSError, OptionError, SchemaError
 from gisplan.indicators.forest_definition import (
     FOREST,
@@ -319,7 +319,7 @@ def _dissolve(geoms: np.ndarray):
     total = shapely.area(geoms).sum()
     try:
         merged = shapely.coverage_union_all(geoms)
-        if shapely.is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * max(total, 1.0):
+        if is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * max(total, 1.0):
             return merged
     except shapely.errors.GEOSException:
         pass

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan._threads import chunked, cores
+from gisplan._threads import chunked, cores, is_valid
 from gisplan.catalog import LayerType
 from gisplan.crs import TARGET_CRS
 from gisplan.io.report import ValidationReport, report_rows
@@ -54,7 +54,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
     # a NaN or infinite x/y makes a geometry invalid in GEOS, so only invalid geometries (and those
     # with a z, which validity does not look at) need their coordinates read
     valid = np.zeros(len(arr), dtype=bool)
-    valid[~missing] = chunked(shapely.is_valid, arr[~missing])
+    valid[~missing] = chunked(is_valid, arr[~missing])
     suspect = ~missing & (~valid | shapely.has_z(arr))
     nonfinite = np.zeros(len(arr), dtype=bool)
     if suspect.any():

@@ -1,0 +1,79 @@
+"""Steps that run GEOS or GDAL work in threads leave the caller's warnings alone: no worker
+enters ``warnings.catch_warnings`` (it swaps the process's filters; a worker leaving it loses
+the warnings the main thread is recording), and the results equal those of one call."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from _samples import X0, Y0
+
+from gisplan import _threads
+
+
+@pytest.fixture
+def catches_in_threads(monkeypatch):
+    """The names of the worker threads that entered ``warnings.catch_warnings``."""
+    seen: list[str] = []
+    enter = warnings.catch_warnings.__enter__
+
+    def spy(self):
+        if threading.current_thread() is not threading.main_thread():
+            seen.append(threading.current_thread().name)
+        return enter(self)
+    monkeypatch.setattr(warnings.catch_warnings, "__enter__", spy)
+    monkeypatch.setattr(_threads, "cores", lambda: 2)
+    return seen
+
+
+def _grid(n: int, invalid: int = 0) -> np.ndarray:
+    ix, iy = np.arange(n) % 100, np.arange(n) // 100
+    g = shapely.box(X0 + 100.0 * ix, Y0 + 100.0 * iy, X0 + 100.0 * ix + 100, Y0 + 100.0 * iy + 100)
+    for k in range(invalid):  # bow ties
+        x, y = X0 + 100.0 * (k % 100), Y0 + 100.0 * (k // 100)
+        g[k] = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 100, y), (x, y + 100)])
+    return g
+
+
+def test_validity_in_chunks_is_the_same_and_keeps_warnings(catches_in_threads):
+    g = _grid(60_000, invalid=7)
+    got = _threads.chunked(_threads.is_valid, g, min_chunk=10_000)
+    assert np.array_equal(got, shapely.is_valid(g)) and int((~got).sum()) == 7
+    assert catches_in_threads == []
+
+
+def test_purpose_dissolve_and_the_cut_keep_warnings(catches_in_threads, monkeypatch):
+    from gisplan.indicators import canopy_change
+    from gisplan.overlay import clip_by_units
+
+    monkeypatch.setattr(canopy_change, "cores", lambda: 2)
+    g = _grid(30_000)
+    purpose = np.array(["special_use", "protection", "production"])[np.arange(len(g)) // 100 % 3]
+    lots = gpd.GeoDataFrame({"purpose": purpose, "parcel_id": np.arange(len(g)).astype(str)}, geometry=g, crs=9213)
+    zones = canopy_change.purpose_zones(lots)
+    # rows of 100 lots of 1 ha alternate purposes: 100 rows each, 10,000 ha a purpose
+    assert np.allclose(zones.geometry.area.to_numpy()[:3] / 1e4, 10_000.0)
+    units = gpd.GeoDataFrame({"code": ["W", "E"]}, geometry=[shapely.box(X0, Y0, X0 + 5050, Y0 + 30_000),
+                                                            shapely.box(X0 + 5050, Y0, X0 + 10_000, Y0 + 30_000)], crs=9213)
+    pieces = clip_by_units(lots, units, unit_id="code")
+    # the 300 lots in column 50 are cut in two halves of 50 m: 30,000 + 300 pieces, area kept
+    assert len(pieces) == 30_300 and np.isclose(pieces.geometry.area.sum(), 30_000 * 1e4)
+    assert catches_in_threads == []
+
+
+def test_a_shapefile_read_in_batches_keeps_warnings(catches_in_threads, tmp_path, monkeypatch):
+    import gisplan.io.vector as vector
+
+    monkeypatch.setattr(vector, "BATCH_FEATURES", 1_000)
+    g = _grid(4_500)
+    path = tmp_path / "lots.shp"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"k": np.arange(len(g))}, geometry=g, crs=9213), path)
+    got = vector._read_in_batches(str(path), use_arrow=True)
+    assert got["k"].tolist() == list(range(4_500)) and got.crs.to_epsg() == 9213
+    assert catches_in_threads == []
