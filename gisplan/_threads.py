@@ -32,9 +32,14 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def chunked(fn: Callable[..., np.ndarray], *arrays, min_chunk: int = MIN_CHUNK) -> np.ndarray:
+def chunked(fn: Callable[..., np.ndarray], *arrays, min_chunk: int = MIN_CHUNK,
+            together: np.ndarray | None = None) -> np.ndarray:
     """``fn(*arrays)`` for equally long arrays, computed on consecutive chunks at once (one per
     core, at least ``min_chunk`` elements each) and put together in order.
+
+    ``together``: labels (sorted, one per element) of elements that must fall in one chunk —
+    those that share a *prepared* geometry: GEOS builds a prepared geometry's indexes on first
+    use, and two threads using it at once crash the process.
 
     Examples
     --------
@@ -48,8 +53,14 @@ def chunked(fn: Callable[..., np.ndarray], *arrays, min_chunk: int = MIN_CHUNK) 
     if k <= 1:
         return fn(*arrays)
     edges = np.linspace(0, n, k + 1).astype(int)
-    with ThreadPoolExecutor(k) as pool:
-        parts = list(pool.map(lambda i: fn(*(a[edges[i]:edges[i + 1]] for a in arrays)), range(k)))
+    if together is not None:  # each inner edge moved forward to where the label changes
+        starts = np.flatnonzero(np.r_[True, together[1:] != together[:-1]])
+        edges[1:-1] = starts[np.minimum(np.searchsorted(starts, edges[1:-1]), len(starts) - 1)]
+        edges = np.unique(np.r_[edges, n])
+        if len(edges) <= 2:
+            return fn(*arrays)
+    with ThreadPoolExecutor(len(edges) - 1) as pool:
+        parts = list(pool.map(lambda i: fn(*(a[edges[i]:edges[i + 1]] for a in arrays)), range(len(edges) - 1)))
     return np.concatenate(parts)
 
 

@@ -53,9 +53,11 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
     # the few (complex) units are prepared once and tested against the many features
     shapely.prepare(ug)
     ui, fi = shapely.STRtree(fg).query(ug, predicate="intersects")
+    by_unit = np.argsort(ui, kind="stable")  # a prepared unit is tested in one thread only
+    covered = np.empty(len(ui), dtype=bool)
+    covered[by_unit] = chunked(shapely.covers, ug[ui[by_unit]], fg[fi[by_unit]], together=ui[by_unit])
     order = np.lexsort((ui, fi))
-    fi, ui = fi[order], ui[order]
-    covered = chunked(shapely.covers, ug[ui], fg[fi])
+    fi, ui, covered = fi[order], ui[order], covered[order]
     pieces = fg[fi].copy()
     todo = np.flatnonzero(~covered)
     if len(todo):

@@ -77,3 +77,19 @@ def test_a_shapefile_read_in_batches_keeps_warnings(catches_in_threads, tmp_path
     got = vector._read_in_batches(str(path), use_arrow=True)
     assert got["k"].tolist() == list(range(4_500)) and got.crs.to_epsg() == 9213
     assert catches_in_threads == []
+
+
+def test_elements_kept_together_fall_in_one_chunk(monkeypatch):
+    monkeypatch.setattr(_threads, "cores", lambda: 2)
+    # 100,000 elements labelled in runs of uneven length: every call sees whole runs, and the
+    # result is in input order
+    calls = []
+
+    def record(labels, values):
+        calls.append(set(labels.tolist()))
+        return values * 2
+
+    labels = np.repeat(np.arange(7), [1, 40_000, 3, 30_000, 29_990, 5, 1])
+    got = _threads.chunked(record, labels, np.arange(len(labels)), min_chunk=10_000, together=labels)
+    assert np.array_equal(got, 2 * np.arange(len(labels)))
+    assert len(calls) == 2 and not set.intersection(*calls) and set.union(*calls) == set(range(7))
