@@ -510,3 +510,29 @@ def test_vietnamese_station_headers_are_aliases(tmp_path):
     back = read_layer(path, layer_type="monitoring_stations", assume_crs=4326)
     assert list(back["station_id"]) == ["KK01", "NM02"]
     assert list(back["medium"]) == ["air", "surface_water"] and list(back["mode"]) == ["automatic", "manual"]
+
+
+def test_a_mapinfo_table_with_tcvn3_text_and_no_charset_is_decoded(tmp_path):
+    # MapInfo tables exported by older provincial software: charset "Neutral" and TCVN3 bytes.
+    # The text is read byte for byte and decoded (reported), never a decoding error
+    import geopandas as gpd
+
+    names = ["Bãi rác Đồng Hỷ", "Bãi rác Phú Bình"]
+    legacy = [encode_legacy(n, "tcvn3").encode("latin1") for n in names]
+    holders = ["Q" * len(b) for b in legacy]
+    gdf = gpd.GeoDataFrame({"site_id": ["BR1", "BR2"], "name": holders, "kind": "landfill"},
+                           geometry=[shapely.Point(X0, Y0), shapely.Point(X0 + 500, Y0)], crs=9213)
+    path = tmp_path / "bai_rac.tab"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, path, driver="MapInfo File")
+    assert b'Charset "Neutral"' in path.read_bytes()
+    dat = path.with_suffix(".dat")
+    raw = dat.read_bytes()
+    for h, b in zip(holders, legacy, strict=True):
+        raw = raw.replace(h.encode("ascii"), b, 1)
+    dat.write_bytes(raw)
+    with pytest.warns(RepairWarning, match="tcvn3"):
+        got = read_layer(path, strict=False)
+    assert got["name"].tolist() == names
+    assert got.attrs["gisplan"]["encoding"] == {"name": "tcvn3"}

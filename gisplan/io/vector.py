@@ -82,6 +82,10 @@ def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, 
                 gdf = _read_in_batches(target, **kw)
             else:
                 gdf = pyogrio.read_dataframe(target, layer=layer, **kw)
+                if _not_utf8(gdf):
+                    # legacy text in a file that declares none (a MapInfo table with charset
+                    # "Neutral" holding TCVN3): its bytes one-to-one; fix_text_columns decides
+                    gdf = pyogrio.read_dataframe(target, layer=layer, use_arrow=False, encoding="latin1")
         return gdf, layer, []
     except (LayerNotFoundError, SchemaError, CRSError, ReadError):
         raise
@@ -138,6 +142,19 @@ def _arrow_frame(meta: dict, table) -> gpd.GeoDataFrame:
     df = table.drop_columns([name]).to_pandas(
         self_destruct=True, types_mapper={pa.string(): text, pa.large_string(): text}.get)
     return gpd.GeoDataFrame(df, geometry=shapely.from_wkb(wkb), crs=meta["crs"])
+
+
+def _not_utf8(df: pd.DataFrame) -> bool:
+    """Whether a text column read through Arrow holds bytes that are not UTF-8 (GDAL passes a
+    file's bytes on as they are when the file names no encoding)."""
+    for col in df.columns:
+        arr = df[col].array
+        if isinstance(df[col].dtype, pd.StringDtype) and hasattr(arr, "__arrow_array__"):
+            try:
+                arr.__arrow_array__().validate(full=True)
+            except Exception:  # pyarrow.ArrowInvalid: an invalid UTF-8 sequence
+                return True
+    return False
 
 
 def _gdal_messages_to_python() -> None:
