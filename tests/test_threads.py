@@ -74,7 +74,7 @@ def test_a_shapefile_read_in_batches_keeps_warnings(catches_in_threads, tmp_path
     g = _grid(4_500)
     path = tmp_path / "lots.shp"
     pyogrio.write_dataframe(gpd.GeoDataFrame({"k": np.arange(len(g))}, geometry=g, crs=9213), path)
-    got = vector._read_in_batches(str(path), use_arrow=True)
+    got = vector._read_in_batches(str(path))
     assert got["k"].tolist() == list(range(4_500)) and got.crs.to_epsg() == 9213
     assert catches_in_threads == []
 

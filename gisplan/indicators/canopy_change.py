@@ -300,15 +300,14 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
     order = list(FOREST_TYPES) + sorted(set(present) - set(FOREST_TYPES))
     dissolved = not present.duplicated().any()  # already one row per purpose (an earlier result)
     groups = [geoms[(purpose == p) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] for p in order]
-    if dissolved:
-        out = [g[0] if len(g) == 1 else _dissolve(g) for g in groups]
-    else:
-        # the purposes are dissolved at once, one per core (GEOS releases the GIL), the largest first
-        by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
-        with ThreadPoolExecutor(max(1, min(len(groups), cores()))) as pool:
-            done = dict(zip(by_size, pool.map(_dissolve, [groups[i] for i in by_size]), strict=True))
-        out = [done[i] for i in range(len(groups))]
-    return gpd.GeoDataFrame({"purpose": order}, geometry=out, crs=forest_status.crs)
+
+    def one(g):
+        return g[0] if dissolved and len(g) == 1 else _dissolve(g)
+    # the purposes are dissolved at once, one per core (GEOS releases the GIL), the largest first
+    by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
+    with ThreadPoolExecutor(max(1, min(len(groups), cores()))) as pool:
+        done = dict(zip(by_size, pool.map(one, [groups[i] for i in by_size]), strict=True))
+    return gpd.GeoDataFrame({"purpose": order}, geometry=[done[i] for i in range(len(groups))], crs=forest_status.crs)
 
 
 def _dissolve(geoms: np.ndarray):

@@ -138,10 +138,9 @@ def _check_attribute(s: pd.Series, attr: Attribute, ids: pd.Series, report: Vali
 
 
 def _present(v) -> bool:
-    """A value is given: not missing, not blank, not the text of a missing value."""
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
-        return False
-    return str(v).strip() not in ("", "nan", "None", "NaT", "<NA>")
+    """A value is given: not missing (``map_unique`` passes every missing value as None), not
+    blank, not the text of a missing value."""
+    return v is not None and str(v).strip() not in ("", "nan", "None", "NaT", "<NA>")
 
 
 def _check_duplicates(df, layer_type, ids, report) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 
@@ -71,7 +72,7 @@ def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, 
             _check_shp_length(path)
         target = _zip_target(path) if suffix == ".zip" else str(path)  # .kmz: read by GDAL's LIBKML driver
         layer = _pick_layer(target, path, layer, ltype)
-        kw = {"use_arrow": True}  # through Arrow: the columns arrive typed, without a copy per value
+        kw = {}
         if suffix in (".shp", ".dbf"):
             # read bytes one-to-one; fix_text_columns decides what they are (.cpg may be wrong)
             kw["encoding"] = "latin1" if encoding in ("auto", "tcvn3", "vni") else encoding
@@ -80,8 +81,8 @@ def open_vector(path: Path, layer: str | None, ltype: LayerType, encoding: str, 
             warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyogrio")
             if suffix == ".shp":
                 gdf = _read_in_batches(target, **kw)
-            else:
-                gdf = pyogrio.read_dataframe(target, layer=layer, **kw)
+            else:  # through Arrow: the columns arrive typed, without a copy per value
+                gdf = pyogrio.read_dataframe(target, layer=layer, use_arrow=True, **kw)
                 if _not_utf8(gdf):
                     # legacy text in a file that declares none (a MapInfo table with charset
                     # "Neutral" holding TCVN3): its bytes one-to-one; fix_text_columns decides
@@ -104,12 +105,11 @@ def _read_in_batches(target: str, **kw) -> pd.DataFrame:
 
     The workers run GDAL only (``pyogrio.read_arrow``): pandas and shapely enter
     ``warnings.catch_warnings``, which swaps the process's warning filters and must not run in
-    a thread (see :mod:`gisplan._threads`)."""
-    info = pyogrio.read_info(target)
-    n = info["features"]
-    if n <= BATCH_FEATURES or any(str(d).startswith("datetime") and str(d) != "datetime64[D]" for d in info["dtypes"]):
-        return pyogrio.read_dataframe(target, **kw)  # small, or date-times to parse as pyogrio does
-    kw = {k: v for k, v in kw.items() if k != "use_arrow"}
+    a thread (see :mod:`gisplan._threads`). A DBF holds dates without times: no date-time
+    column needs the parsing ``pyogrio.read_dataframe`` gives them."""
+    n = pyogrio.read_info(target)["features"]
+    if n <= BATCH_FEATURES:
+        return pyogrio.read_dataframe(target, use_arrow=True, **kw)
 
     def batch(skip: int):
         return pyogrio.read_arrow(target, skip_features=skip, max_features=BATCH_FEATURES,
@@ -134,8 +134,6 @@ def _read_in_batches(target: str, **kw) -> pd.DataFrame:
 def _arrow_frame(meta: dict, table) -> gpd.GeoDataFrame:
     """A batch from ``pyogrio.read_arrow`` as ``pyogrio.read_dataframe(use_arrow=True)`` makes it:
     text as pandas strings, the WKB as shapely geometries, the layer's CRS."""
-    import pyarrow as pa
-
     name = meta["geometry_name"] or "wkb_geometry"
     wkb = table.column(name).to_numpy(zero_copy_only=False)
     text = pd.StringDtype(na_value=np.nan)
@@ -152,7 +150,7 @@ def _not_utf8(df: pd.DataFrame) -> bool:
         if isinstance(df[col].dtype, pd.StringDtype) and hasattr(arr, "__arrow_array__"):
             try:
                 arr.__arrow_array__().validate(full=True)
-            except Exception:  # pyarrow.ArrowInvalid: an invalid UTF-8 sequence
+            except pa.ArrowInvalid:  # an invalid UTF-8 sequence
                 return True
     return False
 
