@@ -5,9 +5,9 @@ Each year's forest follows :mod:`gisplan.indicators.forest_definition` (threshol
 minimum patch); only pixels observed in both years count, with the exact coverage of zone
 edges (:mod:`gisplan.indicators.raster_zones`). Several sets of zones are counted in one pass
 over both rasters. Loss can be split by the purpose of forest land (special-use / protection /
-production, from a forest-status layer): the purpose parcels are dissolved into one zone per
-purpose (:func:`purpose_zones`), cut exactly by the units, and the pieces are counted in the
-same raster pass as the units. Areas in ha, measured in the rasters' CRS (projected) or on its
+production, from a forest-status layer): the parcels are cut exactly by the units and
+dissolved per unit and purpose, and the pieces are counted in the same raster pass as the
+units. Areas in ha, measured in the rasters' CRS (projected) or on its
 ellipsoid (degrees).
 """
 
@@ -43,6 +43,7 @@ from gisplan.indicators.raster_zones import (
     prepare_zones,
     raster_info,
     warn_unobserved,
+    zone_area_m2,
     zone_m2,
 )
 from gisplan.overlay import clip_by_units
@@ -77,9 +78,9 @@ def forest_change_raster(
     name_column : zones' name column copied to the result as ``name`` (when present).
     forest_status : forest-status parcels (or :func:`purpose_zones`) in a projected CRS: the loss
         is also split by their ``purpose_column`` (the purpose of forest land, normally of the
-        earlier year), adding ``loss_<purpose>_ha`` columns. Parcels of one purpose are
-        dissolved, cut exactly by the zones, and the pieces counted by exact coverage in the
-        same raster pass.
+        earlier year), adding ``loss_<purpose>_ha`` columns. The parcels are cut exactly by
+        the zones and dissolved per zone and purpose, and the pieces counted by exact coverage
+        in the same raster pass.
     threshold, mmu_ha, forest_classes, band, connectivity, min_observed_pct : as
         :func:`forest_cover` (defaults from :data:`FOREST`, range-checked).
     crs : the rasters' CRS when the files carry none (see :func:`forest_cover`).
@@ -167,37 +168,39 @@ def forest_change_raster_sets(
     geoms: list[np.ndarray] = []
     parts: dict[str, dict] = {}
     start = 0
-    pz = None
-    if forest_status is not None:
-        pz = purpose_zones(forest_status, purpose_column=purpose_column)
-        if not CRS.from_user_input(pz.crs).equals(crs0):
-            pz = pz.to_crs(crs0)
+    lots, purposes = (None, []) if forest_status is None else _purpose_lots(forest_status, purpose_column, crs0)
+    donor = None
     for key, (zones, id_column) in zone_sets.items():
         gdf, g, info = prepare_zones(path0, crs0, zones, id_column, mmu_ha=definition.mmu_ha)
         part = {"gdf": gdf, "id": id_column, "rows": slice(start, start + len(g))}
         geoms.append(g)
         start += len(g)
-        if pz is not None:
-            pieces = _purpose_pieces(pz, gdf, crs0)
+        if lots is not None:
+            pieces, whole = _purpose_pieces(lots, gdf, len(purposes))
             part.update(pieces=slice(start, start + len(pieces)), piece_zone=pieces["_zone"].to_numpy(),
-                        piece_purpose=pieces["_purpose"].to_numpy(), piece_m2=pieces.geometry.area.to_numpy())
+                        piece_purpose=pieces["_purpose"].to_numpy(),
+                        piece_m2=zone_area_m2(pieces.geometry.to_numpy(), info.get("transform"), crs0))
             geoms.append(pieces.geometry.to_numpy())
             start += len(pieces)
-        parts[key] = part
-    donor = None
-    if pz is not None and purpose_table:
-        # when a set's pieces cover every purpose zone exactly (communes tiling the province),
-        # the purpose table is their sum; otherwise the purpose zones are counted themselves
-        pz_m2 = pz.geometry.area.to_numpy()
-        for key, part in parts.items():
-            got = np.bincount(part["piece_purpose"], weights=part["piece_m2"], minlength=len(pz))
-            if np.all(np.abs(got - pz_m2) <= 1e-9 * np.maximum(pz_m2, 1.0)):
+            if whole and donor is None:
                 donor = key
-                break
-        parts[PURPOSE_TABLE] = {"gdf": pz, "id": "purpose", "rows": slice(start, start + len(pz) * (donor is None))}
-        if donor is None:
+        parts[key] = part
+    if lots is not None and purpose_table:
+        # when a set's pieces hold every parcel whole (communes tiling the province), the purpose
+        # table is their sum; otherwise the parcels are dissolved per purpose and counted
+        if donor is not None:
+            part = parts[donor]
+            parts[PURPOSE_TABLE] = {"gdf": pd.DataFrame({"purpose": purposes}), "id": "purpose", "rows": None,
+                                    "area_m2": np.bincount(part["piece_purpose"], weights=part["piece_m2"],
+                                                           minlength=len(purposes))}
+        else:
+            pz = purpose_zones(forest_status, purpose_column=purpose_column)
+            if not CRS.from_user_input(pz.crs).equals(crs0):
+                pz = pz.to_crs(crs0)
+            parts[PURPOSE_TABLE] = {"gdf": pz, "id": "purpose", "rows": slice(start, start + len(pz))}
             geoms.append(pz.geometry.to_numpy())
             start += len(pz)
+
     def classify(arrays, masks, strip):
         f0 = forest_mask(arrays[0], masks[0], definition.threshold, classes, info, connectivity, strip)
         f1 = forest_mask(arrays[1], masks[1], definition.threshold, classes, info, connectivity, strip)
@@ -215,15 +218,15 @@ def forest_change_raster_sets(
     sums = count_classes([path0, path1], all_geoms, classify, 5, band or 1, progress, strip_rows, info,
                 client)
     px_ha = info["sum_m2"] / 1e4
-    purposes = list(pz["purpose"]) if pz is not None else []
     out = {}
-    if donor is not None:
-        part = parts[donor]
-        by_purpose = np.zeros((len(pz), sums.shape[1]))
-        np.add.at(by_purpose, part["piece_purpose"], sums[part["pieces"]])
     for key, part in parts.items():
-        rows = by_purpose if key == PURPOSE_TABLE and donor is not None else sums[part["rows"]]
-        area_m2 = zone_m2(part["gdf"], crs0, info)
+        if part["rows"] is None:  # the purpose table, summed from the donor set's pieces
+            rows = np.zeros((len(purposes), sums.shape[1]))
+            np.add.at(rows, parts[donor]["piece_purpose"], sums[parts[donor]["pieces"]])
+            area_m2 = part["area_m2"]
+        else:
+            rows = sums[part["rows"]]
+            area_m2 = zone_m2(part["gdf"], crs0, info)
         table = _change_table(part["gdf"], part["id"], name_column, rows, px_ha, area_m2, min_observed_pct)
         unobserved = ~(table["observed_ha"].to_numpy() > 0)
         if "pieces" in part:
@@ -289,15 +292,9 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
     SchemaError when ``purpose_column`` is missing; CRSError when the CRS is missing or
     geographic.
     """
-    if purpose_column not in forest_status.columns:
-        raise SchemaError(f"forest status has no column {purpose_column!r}; columns: "
-                          f"{', '.join(map(str, forest_status.columns))}")
-    if forest_status.crs is None or not CRS.from_user_input(forest_status.crs).is_projected:
-        raise CRSError(f"forest status must be in a projected CRS (e.g. EPSG:9213), got {forest_status.crs}")
-    purpose = forest_status[purpose_column].to_numpy()
+    purpose, order = _purposes(forest_status, purpose_column)
     geoms = forest_status.geometry.to_numpy()
     present = pd.Series(purpose).dropna().astype(str)
-    order = list(FOREST_TYPES) + sorted(set(present) - set(FOREST_TYPES))
     dissolved = not present.duplicated().any()  # already one row per purpose (an earlier result)
     groups = [geoms[(purpose == p) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] for p in order]
 
@@ -330,11 +327,58 @@ def _dissolve(geoms: np.ndarray):
     return merged
 
 
-def _purpose_pieces(pz: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    """Zones cut exactly by the purpose zones ``pz`` (both in the raster's CRS): ``_zone``
-    (position of the zone), ``_purpose`` (row of ``pz``) and the piece geometry."""
-    pz = gpd.GeoDataFrame({"_purpose": np.arange(len(pz))}, geometry=pz.geometry.to_numpy(), crs=crs)
-    units = gpd.GeoDataFrame({"_zone": np.arange(len(zones))}, geometry=zones.geometry.to_numpy(), crs=crs)
-    # few units against a few huge purpose zones: clip_by_units cuts each purpose zone to the
-    # unit's bounding box before intersecting, so the units are the features here
-    return clip_by_units(units, pz, unit_id="_purpose")
+def _purposes(forest_status: gpd.GeoDataFrame, purpose_column: str) -> tuple[np.ndarray, list[str]]:
+    """The parcels' purposes and their order (special-use, protection, production, then any
+    other value present, sorted), once the column and the CRS are checked."""
+    if purpose_column not in forest_status.columns:
+        raise SchemaError(f"forest status has no column {purpose_column!r}; columns: "
+                          f"{', '.join(map(str, forest_status.columns))}")
+    if forest_status.crs is None or not CRS.from_user_input(forest_status.crs).is_projected:
+        raise CRSError(f"forest status must be in a projected CRS (e.g. EPSG:9213), got {forest_status.crs}")
+    purpose = forest_status[purpose_column].to_numpy()
+    present = set(pd.Series(purpose).dropna().astype(str))
+    return purpose, list(FOREST_TYPES) + sorted(present - set(FOREST_TYPES))
+
+
+def _purpose_lots(forest_status: gpd.GeoDataFrame, purpose_column: str, crs: CRS) -> tuple[gpd.GeoDataFrame, list]:
+    """The parcels with a purpose and a geometry, in ``crs``, as ``_purpose`` (position in the
+    purposes' order, returned beside them) and the geometry."""
+    purpose, order = _purposes(forest_status, purpose_column)
+    code = pd.Categorical(pd.Series(purpose, dtype=object).astype(str).where(pd.notna(purpose)),
+                          categories=order).codes
+    geoms = forest_status.geometry.to_numpy()
+    keep = (code >= 0) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    lots = gpd.GeoDataFrame({"_purpose": code[keep]}, geometry=geoms[keep], crs=forest_status.crs)
+    if not CRS.from_user_input(lots.crs).equals(crs):
+        lots = lots.to_crs(crs)
+    return lots, order
+
+
+def _purpose_pieces(lots: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, n_purposes: int) -> tuple[gpd.GeoDataFrame, bool]:
+    """The zones cut exactly by the purposes of forest land: the parcels (:func:`_purpose_lots`)
+    cut by the zones, then dissolved per zone and purpose (one per core, largest first; GEOS
+    releases the GIL). Returns the pieces — ``_zone`` (position of the zone), ``_purpose`` and
+    the geometry — and whether they hold every parcel whole (the zones cover all the parcels
+    once, as the communes of the province do: their sums per purpose are the purposes' totals).
+
+    Cutting the parcels first and dissolving within each zone does the same as dissolving each
+    purpose over the province and cutting it by the zones, on many small unions instead of a
+    few huge ones.
+    """
+    units = gpd.GeoDataFrame({"_zone": np.arange(len(zones))}, geometry=zones.geometry.to_numpy(), crs=lots.crs)
+    cut = clip_by_units(lots, units, unit_id="_zone")
+    key = cut["_zone"].to_numpy() * n_purposes + cut["_purpose"].to_numpy()
+    keys, group = np.unique(key, return_inverse=True)
+    geoms = cut.geometry.to_numpy()
+    cut_m2 = np.bincount(cut["_purpose"].to_numpy(), weights=shapely.area(geoms), minlength=n_purposes)
+    lot_m2 = np.bincount(lots["_purpose"].to_numpy(), weights=shapely.area(lots.geometry.to_numpy()),
+                         minlength=n_purposes)
+    whole = bool(np.all(np.abs(cut_m2 - lot_m2) <= 1e-9 * np.maximum(lot_m2, 1.0)))
+    order = np.argsort(group, kind="stable")
+    groups = np.split(geoms[order], np.flatnonzero(np.diff(group[order])) + 1) if len(order) else []
+    by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
+    with ThreadPoolExecutor(max(1, min(len(groups), cores()))) as pool:
+        done = dict(zip(by_size, pool.map(_dissolve, [groups[i] for i in by_size]), strict=True))
+    pieces = gpd.GeoDataFrame({"_zone": keys // n_purposes, "_purpose": keys % n_purposes},
+                              geometry=[done[i] for i in range(len(groups))], crs=lots.crs)
+    return pieces, whole
