@@ -63,6 +63,16 @@ def to_crs(value: Any) -> CRS:
         ) from exc
 
 
+def in_crs(frame, crs: Any):
+    """``frame`` (a GeoDataFrame or GeoSeries) in ``crs``: a shallow copy when it is already there
+    under any name (``pyproj.CRS.equals``: a GeoTIFF's WKT of EPSG:9213 is not "exactly the
+    same" as EPSG:9213, and geopandas would transform every vertex for nothing), else
+    reprojected."""
+    if frame.crs is not None and frame.crs.equals(to_crs(crs)):
+        return frame.copy(deep=False)
+    return frame.to_crs(crs)
+
+
 def require_projected(crs: Any, what: str = "data") -> CRS:
     """Return ``crs`` as a CRS, raising :class:`CRSError` if it is missing or geographic.
 

@@ -27,6 +27,7 @@ from pyproj import CRS
 
 from gisplan import zonal
 from gisplan._threads import cores, is_valid
+from gisplan.crs import in_crs
 from gisplan.errors import CRSError, OptionError, SchemaError
 from gisplan.indicators.forest_definition import (
     FOREST,
@@ -195,8 +196,7 @@ def forest_change_raster_sets(
                                                            minlength=len(purposes))}
         else:
             pz = purpose_zones(forest_status, purpose_column=purpose_column)
-            if not CRS.from_user_input(pz.crs).equals(crs0):
-                pz = pz.to_crs(crs0)
+            pz = in_crs(pz, crs0)
             parts[PURPOSE_TABLE] = {"gdf": pz, "id": "purpose", "rows": slice(start, start + len(pz))}
             geoms.append(pz.geometry.to_numpy())
             start += len(pz)
@@ -349,9 +349,7 @@ def _purpose_lots(forest_status: gpd.GeoDataFrame, purpose_column: str, crs: CRS
     geoms = forest_status.geometry.to_numpy()
     keep = (code >= 0) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     lots = gpd.GeoDataFrame({"_purpose": code[keep]}, geometry=geoms[keep], crs=forest_status.crs)
-    if not CRS.from_user_input(lots.crs).equals(crs):
-        lots = lots.to_crs(crs)
-    return lots, order
+    return in_crs(lots, crs), order
 
 
 def _purpose_pieces(lots: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, n_purposes: int) -> tuple[gpd.GeoDataFrame, bool]:

@@ -19,7 +19,7 @@ from rasterio.transform import from_origin
 from rasterio.warp import Resampling, reproject
 from scipy import ndimage
 
-from gisplan.crs import TARGET_CRS, to_crs, unit_m
+from gisplan.crs import TARGET_CRS, in_crs, to_crs, unit_m
 from gisplan.errors import (
     CRSError,
     DataMissingError,
@@ -92,7 +92,7 @@ def _bounds_in(bounds, crs: CRS):
     if isinstance(bounds, gpd.GeoDataFrame):
         if bounds.crs is None:
             raise CRSError("area (the communes) has no CRS; set one (e.g. gdf.set_crs(9213)) first")
-        return tuple(bounds.to_crs(crs).total_bounds)
+        return tuple(in_crs(bounds, crs).total_bounds)
     return tuple(bounds)
 
 
@@ -105,7 +105,7 @@ def vector_layer(layer, crs: CRS, what: str) -> gpd.GeoDataFrame | None:
         layer = read_layer(layer, crs=None)
     if layer.crs is None:
         raise CRSError(f"{what} have no CRS; set one first")
-    return layer.to_crs(crs)
+    return in_crs(layer, crs)
 
 
 def distance_m(layer: gpd.GeoDataFrame | None, shape, t, res: float) -> np.ndarray | None:

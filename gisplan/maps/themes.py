@@ -33,6 +33,7 @@ from rasterio.features import geometry_mask
 
 from gisplan._format import fmt_number
 from gisplan.catalog import Catalog, LayerType, load_catalog, load_layer_types
+from gisplan.crs import in_crs
 from gisplan.errors import DataMissingError, GisplanError, OptionError, data_missing
 from gisplan.indicators.options import DEFAULTS, IndicatorOptions
 from gisplan.layer_sets import used_entries
@@ -435,7 +436,7 @@ def hazard_classes(store, results, hazard: str):
     if isinstance(derived, dict) and key in derived:
         return derived[key], result
     cls = result.classes[hazard]
-    area = shapely.union_all(store.get("communes").to_crs(result.crs).geometry.values)
+    area = shapely.union_all(in_crs(store.get("communes"), result.crs).geometry.values)
     outside = geometry_mask([area], out_shape=cls.shape, transform=result.transform)
     out = cls.copy()
     out[outside] = 0
