@@ -64,6 +64,32 @@ def chunked(fn: Callable[..., np.ndarray], *arrays, min_chunk: int = MIN_CHUNK,
     return np.concatenate(parts)
 
 
+def against_one(fn: Callable[[np.ndarray, shapely.Geometry], np.ndarray], geoms: np.ndarray,
+                one: shapely.Geometry, *, min_chunk: int = MIN_CHUNK) -> np.ndarray:
+    """``fn(geoms, one)`` — many geometries tested against one, prepared (a predicate such as
+    ``shapely.covered_by`` against the study area) — on consecutive chunks at once. Each thread
+    tests its own prepared copy of ``one``: a prepared geometry is used by one thread only
+    (see :func:`chunked`).
+
+    Examples
+    --------
+    >>> boxes = shapely.box(np.arange(5.0), 0, np.arange(5.0) + 1, 1)
+    >>> against_one(shapely.covered_by, boxes, shapely.box(0, 0, 3, 1), min_chunk=2).tolist()
+    [True, True, True, False, False]
+    """
+    n = len(geoms)
+    k = min(cores(), n // max(1, min_chunk))
+    if k <= 1:
+        shapely.prepare(one)
+        return fn(geoms, one)
+    copies = [one, *shapely.from_wkb(shapely.to_wkb([one] * (k - 1)))]  # WKB keeps every coordinate
+    shapely.prepare(copies)
+    edges = np.linspace(0, n, k + 1).astype(int)
+    with ThreadPoolExecutor(k) as pool:
+        parts = list(pool.map(lambda i: fn(geoms[edges[i]:edges[i + 1]], copies[i]), range(k)))
+    return np.concatenate(parts)
+
+
 def is_valid(geoms) -> np.ndarray:
     """``shapely.is_valid`` without the ``warnings.catch_warnings`` it wraps GEOS in (GEOS reports
     nothing through Python warnings here): safe to run in a thread."""

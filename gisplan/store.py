@@ -40,6 +40,7 @@ import shapely
 
 from gisplan._format import fmt_number
 from gisplan._frames import LayerMeta
+from gisplan._threads import against_one, chunked, is_valid
 from gisplan.catalog import Catalog, CatalogEntry
 from gisplan.crs import TARGET_CRS, require_projected
 from gisplan.errors import (
@@ -422,7 +423,7 @@ def clip_to_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, what: str = "
         gdf = gdf.assign(full_area_ha=shapely.area(geoms) / 1e4)
     shapely.prepare(area)
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    bad = valid & ~shapely.is_valid(geoms)
+    bad = valid & ~chunked(is_valid, geoms)
     if bad.any():  # GEOS predicates may refuse invalid rings: test the repaired shapes
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad])
@@ -432,7 +433,7 @@ def clip_to_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, what: str = "
         cand = shapely.STRtree(geoms[idx]).query(area, predicate="intersects")
         hit[idx[cand]] = True
     inside = np.zeros(n, bool)
-    inside[hit] = shapely.covered_by(geoms[hit], area)
+    inside[hit] = against_one(shapely.covered_by, geoms[hit], area)
     cross = np.flatnonzero(hit & ~inside)
     new = geoms.copy()
     keep = inside.copy()

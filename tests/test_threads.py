@@ -93,3 +93,22 @@ def test_elements_kept_together_fall_in_one_chunk(monkeypatch):
     got = _threads.chunked(record, labels, np.arange(len(labels)), min_chunk=10_000, together=labels)
     assert np.array_equal(got, 2 * np.arange(len(labels)))
     assert len(calls) == 2 and not set.intersection(*calls) and set.union(*calls) == set(range(7))
+
+
+def test_many_against_one_prepared_copy_per_thread(catches_in_threads, monkeypatch):
+    """The study-area test of the lots: each thread tests its own prepared copy of the area, and
+    the answer is that of one call (a triangle over a 100 × 400 grid of 1 ha squares: the
+    squares wholly under the diagonal x + y ≤ 40,000 m from the grid's corner are covered)."""
+    seen: list[int] = []
+    covered_by = shapely.covered_by
+
+    def spy(geoms, one):
+        seen.append(id(one))
+        return covered_by(geoms, one)
+    g = _grid(40_000)
+    area = shapely.Polygon([(X0, Y0), (X0 + 40_000, Y0), (X0, Y0 + 40_000)])
+    got = _threads.against_one(spy, g, area, min_chunk=10_000)
+    x0, y0 = np.asarray(shapely.bounds(g))[:, 2] - X0, np.asarray(shapely.bounds(g))[:, 3] - Y0
+    assert np.array_equal(got, x0 + y0 <= 40_000) and int(got.sum()) == np.count_nonzero(x0 + y0 <= 40_000)
+    assert len(seen) == 2 and len(set(seen)) == 2  # two chunks, two distinct copies of the area
+    assert catches_in_threads == []

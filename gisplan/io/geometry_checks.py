@@ -132,11 +132,11 @@ def check_overlaps(gdf: gpd.GeoDataFrame, ids: pd.Series, report: ValidationRepo
         return
     pairs = np.unique(np.stack([a, b]), axis=1)
     a, b = pairs
-    inner = shapely.relate_pattern(geoms[a], geoms[b], "T********")
+    inner = chunked(lambda x, y: shapely.relate_pattern(x, y, "T********"), geoms[a], geoms[b])
     a, b = a[inner], b[inner]
     if not len(a):
         return
-    area = _areas_m2(shapely.intersection(geoms[a], geoms[b]), gdf.crs)
+    area = _areas_m2(chunked(shapely.intersection, geoms[a], geoms[b]), gdf.crs)
     big = area > tol_m2
     for i, j, m2 in zip(idx[a[big]], idx[b[big]], area[big], strict=True):
         report.add(severity, "overlap",
