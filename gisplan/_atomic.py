@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -133,28 +134,32 @@ def catalog_inputs(catalog) -> set[Path]:
     return input_files(paths)
 
 
-def _same(a: Path, b: Path) -> bool:
-    if a == b:
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_not_input(out: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> Path:
     """Raise :class:`OutputError` when ``out`` is one of ``inputs`` (same file, also through a
     link) or lies inside an input folder (a FileGDB, a folder given as a layer). Returns ``out``
-    as a Path."""
+    as a Path.
+
+    One ``stat`` an input (the file a link leads to): an existing ``out`` is an input when both
+    are the same file on the same device; a run writing hundreds of outputs checks each against
+    every input it read."""
     out = Path(out)
     target = out.resolve()
+    try:
+        st = target.stat()
+        key = (st.st_dev, st.st_ino)
+    except OSError:  # not there yet: no input can be that file
+        key = None
     for inp in inputs:
-        inp = Path(inp).resolve()
-        if _same(target, inp):
-            raise OutputError(f"refusing to write {out}: it is one of this run's input files ({inp}); "
+        inp = Path(inp)
+        try:
+            ist = inp.stat()
+        except OSError:  # an input that is not there cannot be overwritten
+            continue
+        if key is not None and (ist.st_dev, ist.st_ino) == key:
+            raise OutputError(f"refusing to write {out}: it is one of this run's input files ({inp.resolve()}); "
                               "choose another output path")
-        if inp.is_dir() and target.is_relative_to(inp):
-            raise OutputError(f"refusing to write {out}: it lies inside the input folder {inp}; "
+        if stat.S_ISDIR(ist.st_mode) and target.is_relative_to(inp.resolve()):
+            raise OutputError(f"refusing to write {out}: it lies inside the input folder {inp.resolve()}; "
                               "choose another output path")
     return out
 
