@@ -14,7 +14,7 @@ PACKAGE = REPO / "gisplan"
 
 #: optional extras (pyproject.toml) a gisplan module may be imported late for, so that
 #: ``import gisplan`` and the CLI work without them: folium and matplotlib (maps), numba
-OPTIONAL = ("folium", "branca", "matplotlib", "mapclassify", "numba", "openpyxl", "distributed", "dask",
+OPTIONAL = ("folium", "branca", "matplotlib", "jenkspy", "numba", "openpyxl", "distributed", "dask",
             "pysheds", "tippecanoe")
 
 

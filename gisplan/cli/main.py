@@ -47,7 +47,7 @@ EXIT_INTERRUPTED = 130
 
 #: top-level module → the extra of ``pyproject.toml`` ([project.optional-dependencies]) installing it
 MODULE_EXTRAS = {
-    "folium": "maps", "branca": "maps", "mapclassify": "maps", "matplotlib": "maps",
+    "folium": "maps", "branca": "maps", "jenkspy": "maps", "matplotlib": "maps",
     "openpyxl": "reports",
     "dask": "dask", "pysheds": "hazard",
     "nbclient": "notebooks", "nbformat": "notebooks", "ipykernel": "notebooks",

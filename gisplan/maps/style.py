@@ -2,8 +2,8 @@
 
 Category colours and labels come from the layer types (``layers/types.toml`` ``style`` and
 ``labels_vi``), so one category has one colour everywhere; VN_WQI bands use the colours of
-Decision 1460/QĐ-TCMT; choropleths are classed with mapclassify (diverging classes split at a
-centre value, e.g. 0 ha of net change) with deterministic Fisher–Jenks breaks, so the same data
+Decision 1460/QĐ-TCMT; choropleths are classed with deterministic Fisher–Jenks breaks (``jenkspy``;
+diverging classes split at a centre value, e.g. 0 ha of net change), so the same data
 give the same classes on the web and print maps and on every run; continuous values get a linear
 :class:`Ramp`. Missing values are drawn in a neutral grey (``NO_DATA_COLOR``) and labelled "không có
 số liệu" / "no data", never classed as 0.
@@ -11,7 +11,6 @@ số liệu" / "no data", never classed as 0.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,10 +124,9 @@ def wqi_categories(lang: str = "vi") -> list[Category]:
                      "#{:02x}{:02x}{:02x}".format(*rgb)) for code, lo, vi, en, rgb in WQI_BANDS]
 
 
-def classify(values, *, k: int = 5, scheme: str = "FisherJenks", palette: str = "forest",
-             unit: str = "%", decimals: int = 0, center: float | None = None, lang: str = "vi",
-             breaks: tuple[float, ...] = ()) -> Classes:
-    """Class edges for a choropleth (mapclassify, deterministic Fisher–Jenks by default), rounded
+def classify(values, *, k: int = 5, palette: str = "forest", unit: str = "%", decimals: int = 0,
+             center: float | None = None, lang: str = "vi", breaks: tuple[float, ...] = ()) -> Classes:
+    """Class edges for a choropleth (deterministic Fisher–Jenks natural breaks), rounded
     to ``decimals`` for readable labels written in the number format of ``lang``
     (``"1.234–2.000 ha"`` in Vietnamese, ``"1,234–2,000 ha"`` in English).
 
@@ -156,14 +154,14 @@ def classify(values, *, k: int = 5, scheme: str = "FisherJenks", palette: str = 
     scale = 10.0**decimals
     lo, hi = np.floor(v.min() * scale) / scale, np.ceil(v.max() * scale) / scale
     if center is None or not lo < center < hi:
-        edges = _edges(v, k, scheme, decimals, lo, hi)
+        edges = _edges(v, k, decimals, lo, hi)
         colors = _pick(PALETTES[palette], len(edges) - 1)
         if center is not None:  # every value on one side: the matching half of the palette
             half = _halves(PALETTES[palette])[0 if hi <= center else 1]
             colors = _pick(half[::-1] if hi <= center else half, len(edges) - 1)
     else:
-        below = _edges(v[v <= center], max(1, k // 2), scheme, decimals, lo, float(center))
-        above = _edges(v[v > center], max(1, k // 2), scheme, decimals, float(center), hi)
+        below = _edges(v[v <= center], max(1, k // 2), decimals, lo, float(center))
+        above = _edges(v[v > center], max(1, k // 2), decimals, float(center), hi)
         edges = below + above[1:]
         low_half, high_half = _halves(PALETTES[palette])
         colors = _pick(low_half, len(below) - 1) + _pick(high_half, len(above) - 1)
@@ -192,19 +190,17 @@ def _labels(edges, unit: str, decimals: int, lang: str) -> tuple[str, ...]:
                  for a, b in zip(edges[:-1], edges[1:], strict=True))
 
 
-def _edges(v: np.ndarray, k: int, scheme: str, decimals: int, lo: float, hi: float) -> list[float]:
-    import mapclassify
+def _edges(v: np.ndarray, k: int, decimals: int, lo: float, hi: float) -> list[float]:
+    """Fisher–Jenks edges of ``v`` in at most ``k`` classes (``jenkspy``, compiled: the optimal
+    breaks, the same as mapclassify's ``FisherJenks`` without its numba compilation at import),
+    rounded, between ``lo`` and ``hi``."""
+    import jenkspy
 
     k = max(1, min(k, len(np.unique(v))))
     if v.size > JENKS_MAX_VALUES:  # Fisher–Jenks is O(k n²): evenly spaced order statistics
         v = np.sort(v)[np.round(np.linspace(0, v.size - 1, JENKS_MAX_VALUES)).astype(int)]
         k = max(1, min(k, len(np.unique(v))))
-    if k == 1:
-        inner = []
-    else:
-        with warnings.catch_warnings():  # mapclassify's note that numba would be faster
-            warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-            inner = [round(float(b), decimals) for b in getattr(mapclassify, scheme)(v, k=k).bins[:-1]]
+    inner = [] if k == 1 else [round(float(b), decimals) for b in jenkspy.jenks_breaks(v, n_classes=k)[1:-1]]
     return sorted({float(lo), *[e for e in inner if lo < e < hi], float(hi)})
 
 
