@@ -139,8 +139,8 @@ def _write(layer: ExportLayer, path: Path) -> None:
 
 
 def _is_bool(s: pd.Series) -> bool:
-    vals = s.dropna()
-    return len(vals) > 0 and vals.map(lambda v: isinstance(v, bool | np.bool_)).all()
+    """Whether an object column holds booleans (and missing values) only, at least one."""
+    return pd.api.types.infer_dtype(s, skipna=True) == "boolean"
 
 
 # ------------------------------------------------------------------------------- geometry

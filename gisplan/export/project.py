@@ -11,6 +11,7 @@ alone opens styled in QGIS (Layer ▸ Add Layer, or drag it onto the map).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -66,16 +67,20 @@ def qgis_python() -> str | None:
     """A Python interpreter that can ``import qgis.core``, or None."""
     env = os.environ.get("GISPLAN_QGIS_PYTHON")
     for exe in ((env,) if env else ()) + CANDIDATES:
-        if not exe or not (Path(exe).exists() or shutil.which(exe)):
-            continue
-        try:
-            probe = subprocess.run([exe, "-c", "import qgis.core"], capture_output=True, timeout=120,
-                                   env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0:
+        if exe and (Path(exe).exists() or shutil.which(exe)) and _imports_qgis(exe):
             return exe
     return None
+
+
+@functools.cache
+def _imports_qgis(exe: str) -> bool:
+    """Whether ``exe`` can ``import qgis.core`` (asked once a process: half a second each)."""
+    try:
+        probe = subprocess.run([exe, "-c", "import qgis.core"], capture_output=True, timeout=120,
+                               env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
 
 
 def write_qgis_project(gpkg: str | os.PathLike, out: str | os.PathLike,
