@@ -15,11 +15,13 @@ the raster's indices.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
+from gisplan._threads import cores
 from gisplan.errors import CRSError
 
 
@@ -184,24 +186,46 @@ def _cell_order(pz: np.ndarray, pr: np.ndarray, pc: np.ndarray) -> np.ndarray:
 
 #: zones whose coverage is computed together (bounds the temporary arrays of :func:`coverage`)
 ZONE_BATCH = 256
+#: polygon vertices a batch holds at most (about): a few complex zones (the forest purposes cut
+#: by the communes, over a million vertices) are shared out between the cores too
+COORD_BATCH = 200_000
 
 
 def coverage_in_batches(geoms, transform, height: int, width: int, batch: int = ZONE_BATCH) -> Coverage:
-    """:func:`coverage` clipped to a ``height × width`` raster, computed for ``batch`` zones at a
-    time and stored compactly (32-bit indices), so that thousands of zones on a national grid
-    need memory for their cells, not for the edge pieces of all of them at once."""
+    """:func:`coverage` clipped to a ``height × width`` raster, computed for consecutive batches
+    of at most ``batch`` zones (and about :data:`COORD_BATCH` vertices) and stored compactly
+    (32-bit indices), so that thousands of zones on a national grid need memory for their
+    cells, not for the edge pieces of all of them at once. The batches run on every core (numpy
+    and GEOS release the GIL), a few at a time."""
     geoms = np.asarray(geoms, dtype=object)
     if height >= 2**31 or width >= 2**31 or len(geoms) >= 2**31:
         return coverage(geoms, transform).clip(height, width)
-    parts = []
-    for i in range(0, len(geoms), batch):
-        c = coverage(geoms[i: i + batch], transform).clip(height, width)
-        parts.append(Coverage((c.b_zone + i).astype(np.int32), c.b_row.astype(np.int32), c.b_col.astype(np.int32),
-                              c.b_frac, (c.r_zone + i).astype(np.int32), c.r_row.astype(np.int32),
-                              c.r_c0.astype(np.int32), c.r_c1.astype(np.int32)))
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
+    if not len(geoms):
         return coverage(geoms, transform).clip(height, width)
+    spans = _batches(shapely.get_num_coordinates(geoms), batch)
+
+    def one(span):
+        i, j = span
+        c = coverage(geoms[i:j], transform).clip(height, width)
+        return Coverage((c.b_zone + i).astype(np.int32), c.b_row.astype(np.int32), c.b_col.astype(np.int32),
+                        c.b_frac, (c.r_zone + i).astype(np.int32), c.r_row.astype(np.int32),
+                        c.r_c0.astype(np.int32), c.r_c1.astype(np.int32))
+    if len(spans) == 1:
+        return one(spans[0])
+    with ThreadPoolExecutor(min(cores(), len(spans))) as pool:
+        parts = list(pool.map(one, spans))
     return Coverage(*(np.concatenate([getattr(p, f) for p in parts]) for f in
                       ("b_zone", "b_row", "b_col", "b_frac", "r_zone", "r_row", "r_c0", "r_c1")))
+
+
+def _batches(coords: np.ndarray, batch: int) -> list[tuple[int, int]]:
+    """Consecutive spans ``(start, end)`` of zones: at most ``batch`` zones each, a new span
+    started once a span holds :data:`COORD_BATCH` vertices."""
+    spans, start, held = [], 0, 0
+    for k, n in enumerate(coords.tolist()):
+        if k > start and (k - start >= batch or held + n > COORD_BATCH):
+            spans.append((start, k))
+            start, held = k, 0
+        held += n
+    spans.append((start, len(coords)))
+    return spans
