@@ -334,17 +334,22 @@ class OutputFolder:
         return self.root / MANIFEST
 
     def _load(self) -> set[str]:
+        """The files the manifest lists that still exist."""
         try:
             doc = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            return {str(f) for f in doc.get("files", [])}
+            files = {str(f) for f in doc.get("files", [])}
         except (OSError, ValueError, AttributeError):
             return set()
+        return {f for f in files if (self.root / f).exists()}
 
     def save(self) -> None:
-        """Write the manifest: listed files that still exist plus the files written now."""
+        """Write the manifest: the listed files (those that existed when the folder was opened,
+        less those pruned) plus the files written now. Saved after every file (a killed run
+        leaves a true list), so it looks at no file: a site of a thousand files is listed in
+        linear time."""
         if not self.root.is_dir() or not (self.written or self.manifest_path.exists()):
             return
-        files = sorted(f for f in self.listed | self.written if (self.root / f).exists())
+        files = sorted(self.listed | self.written)
 
         doc = {"written_by": f"gisplan {__version__}", "files": files}
         with atomic_path(self.manifest_path, overwrite=True) as tmp:
