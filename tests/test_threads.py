@@ -144,3 +144,29 @@ def test_exact_coverage_in_batches_on_the_cores_is_one_call(catches_in_threads, 
     inside = shapely.covered_by(discs, shapely.box(X0, Y0, X0 + 3_000, Y0 + 3_000))
     assert np.allclose(got.sum(axis=(1, 2))[inside] * 900.0, shapely.area(discs)[inside], rtol=1e-9)
     assert catches_in_threads == []
+
+
+def test_parcel_blocks_simplified_on_the_cores_as_in_one_thread(catches_in_threads, monkeypatch):
+    """The web map's parcels are simplified block by block at once: the same shapes as one block
+    after the other, and the blocks still form a coverage (their shared edges are left as they
+    are)."""
+    from gisplan.maps import parcels_layer as pl
+
+    ix, iy = np.arange(400) % 20, np.arange(400) // 20
+    t = np.linspace(0, 1, 21)[:-1]
+    # 20 × 20 lots of 100 m whose edges hold a vertex every 5 m, bent by up to 2 m
+    rings = []
+    for x, y in zip(X0 + 100.0 * ix, Y0 + 100.0 * iy, strict=True):
+        pts = np.r_[np.c_[x + 100 * t, np.full(20, y)], np.c_[np.full(20, x + 100), y + 100 * t],
+                    np.c_[x + 100 - 100 * t, np.full(20, y + 100)], np.c_[np.full(20, x), y + 100 - 100 * t]]
+        pts = pts + 2.0 * np.sin(pts[:, ::-1] / 37.0)  # one smooth field: neighbours keep sharing edges
+        rings.append(shapely.Polygon(pts))
+    g = np.array(rings, dtype=object)
+    assert shapely.coverage_is_valid(g)
+    monkeypatch.setattr(pl, "cores", lambda: 2)
+    both = pl.simplify_parcels(g, 4.0, block_parcels=40)
+    monkeypatch.setattr(pl, "cores", lambda: 1)
+    one = pl.simplify_parcels(g, 4.0, block_parcels=40)
+    assert all(shapely.equals_exact(both, one, 0)) and shapely.coverage_is_valid(both)
+    assert shapely.get_num_coordinates(both).sum() < 0.5 * shapely.get_num_coordinates(g).sum()
+    assert catches_in_threads == []

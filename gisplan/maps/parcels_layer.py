@@ -21,6 +21,7 @@ At the province view the commune choropleth carries the message.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -30,6 +31,7 @@ import shapely
 from branca.element import Element, MacroElement, Template
 
 from gisplan._format import fmt_number
+from gisplan._threads import cores
 from gisplan.catalog import LayerType
 from gisplan.crs import unit_m
 from gisplan.forest_codes import status_codes
@@ -104,12 +106,15 @@ def simplify_parcels(geoms: np.ndarray, tolerance: float = SIMPLIFY_M, *,
     block = block.ravel()
     order = np.argsort(block, kind="stable")
     bounds = np.r_[0, np.flatnonzero(np.diff(block[order])) + 1, len(order)]
-    for a, z in zip(bounds[:-1], bounds[1:], strict=True):
-        idx = ok[order[a:z]]
+
+    def one(idx):
         try:
             out[idx] = shapely.coverage_simplify(geoms[idx], tolerance, simplify_boundary=False)
         except shapely.errors.GEOSException:  # not a coverage (overlaps, invalid rings)
             out[idx] = shapely.simplify(geoms[idx], tolerance, preserve_topology=True)
+    blocks = [ok[order[a:z]] for a, z in zip(bounds[:-1], bounds[1:], strict=True)]
+    with ThreadPoolExecutor(max(1, min(cores(), len(blocks)))) as pool:  # GEOS releases the GIL
+        list(pool.map(one, blocks))
     return out
 
 
