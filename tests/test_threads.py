@@ -73,9 +73,14 @@ def test_a_shapefile_read_in_batches_keeps_warnings(catches_in_threads, tmp_path
     monkeypatch.setattr(vector, "BATCH_FEATURES", 1_000)
     g = _grid(4_500)
     path = tmp_path / "lots.shp"
-    pyogrio.write_dataframe(gpd.GeoDataFrame({"k": np.arange(len(g))}, geometry=g, crs=9213), path)
+    names = np.array([f"Lô {i}" if i % 7 else None for i in range(len(g))], dtype=object)
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"k": np.arange(len(g)), "ten": names}, geometry=g, crs=9213), path)
     got = vector._read_in_batches(str(path))
     assert got["k"].tolist() == list(range(4_500)) and got.crs.to_epsg() == 9213
+    # the frame pyogrio makes of the whole file in one read (text, index, geometry, CRS)
+    whole = pyogrio.read_dataframe(path, use_arrow=True)
+    assert got.drop(columns="geometry").equals(whole.drop(columns="geometry")) and got.crs == whole.crs
+    assert bool(np.all(shapely.equals_exact(got.geometry.to_numpy(), whole.geometry.to_numpy(), 0)))
     assert catches_in_threads == []
 
 
