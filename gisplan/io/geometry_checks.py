@@ -87,13 +87,14 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
     types = shapely.get_type_id(arr)
     # shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 4 MultiPoint,
     # 5 MultiLineString, 6 MultiPolygon, 7 GeometryCollection
-    fam = np.array(["point", "line", "line", "polygon", "point", "line", "polygon", "other"])
-    fam_of = np.where((types >= 0) & (types <= 7), fam[np.clip(types, 0, 7)], "other")
-    wrong = ~missing & ~np.isin(fam_of, list(families))
+    names = ["point", "line", "polygon", "other"]
+    fam = np.array([0, 1, 1, 2, 0, 1, 2, 3])  # the position of each type's family in names
+    fam_of = np.where((types >= 0) & (types <= 7), fam[np.clip(types, 0, 7)], 3)
+    wrong = ~missing & ~np.isin(fam_of, [names.index(f) for f in families])
     report_rows(report, "error", "wrong_geometry_type", wrong, ids, "geometry",
                  lambda p: f"{arr[p].geom_type} where "
                            f"{'/'.join(layer_type.geometry)} is expected")
-    present_fams = set(fam_of[~missing])
+    present_fams = {names[k] for k in np.unique(fam_of[~missing])}
     if len(present_fams) > 1 and not present_fams <= families:
         report.add("warning", "mixed_geometry",
                    f"mixed geometry types in one layer: {', '.join(sorted(present_fams))}", column="geometry")

@@ -31,6 +31,8 @@ def coerce(s: pd.Series, attr: Attribute) -> pd.Series:
     if t in ("int", "float"):
         s = _decimal_commas(s)
     if t == "int":
+        if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            return s.astype("Int64")  # integers as read (a DBF numeric field without decimals)
         num = pd.to_numeric(s, errors="coerce")
         whole = num.notna() & (num % 1 == 0)
         return num.where(whole).astype("Int64")
