@@ -14,11 +14,15 @@ without it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import shapely
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Elements per chunk below which an operation runs in one call.
 MIN_CHUNK = 20_000
@@ -59,9 +63,7 @@ def chunked(fn: Callable[..., np.ndarray], *arrays, min_chunk: int = MIN_CHUNK,
         edges = np.unique(np.r_[edges, n])
         if len(edges) <= 2:
             return fn(*arrays)
-    with ThreadPoolExecutor(len(edges) - 1) as pool:
-        parts = list(pool.map(lambda i: fn(*(a[edges[i]:edges[i + 1]] for a in arrays)), range(len(edges) - 1)))
-    return np.concatenate(parts)
+    return np.concatenate(map_each(lambda i: fn(*(a[edges[i]:edges[i + 1]] for a in arrays)), range(len(edges) - 1)))
 
 
 def against_one(fn: Callable[[np.ndarray, shapely.Geometry], np.ndarray], geoms: np.ndarray,
@@ -85,9 +87,27 @@ def against_one(fn: Callable[[np.ndarray, shapely.Geometry], np.ndarray], geoms:
     copies = [one, *shapely.from_wkb(shapely.to_wkb([one] * (k - 1)))]  # WKB keeps every coordinate
     shapely.prepare(copies)
     edges = np.linspace(0, n, k + 1).astype(int)
-    with ThreadPoolExecutor(k) as pool:
-        parts = list(pool.map(lambda i: fn(geoms[edges[i]:edges[i + 1]], copies[i]), range(k)))
-    return np.concatenate(parts)
+    return np.concatenate(map_each(lambda i: fn(geoms[edges[i]:edges[i + 1]], copies[i]), range(k)))
+
+
+def map_each(fn: Callable[[T], R], items: Iterable[T], *, cost: Callable[[T], float] | None = None) -> list[R]:
+    """``[fn(x) for x in items]`` computed on every core (one item per core at a time), in the
+    order of ``items``. ``cost``: each item's expected work; the costliest start first, so that
+    a large one does not run alone at the end.
+
+    Examples
+    --------
+    >>> map_each(len, ["a", "bbb", "cc"], cost=len)
+    [1, 3, 2]
+    """
+    items = list(items)
+    n = min(cores(), len(items))
+    if n <= 1:
+        return [fn(x) for x in items]
+    order = sorted(range(len(items)), key=lambda i: -cost(items[i])) if cost else range(len(items))
+    with ThreadPoolExecutor(n) as pool:
+        done = dict(zip(order, pool.map(lambda i: fn(items[i]), order), strict=True))
+    return [done[i] for i in range(len(items))]
 
 
 def is_valid(geoms) -> np.ndarray:

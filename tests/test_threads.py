@@ -52,7 +52,6 @@ def test_purpose_dissolve_and_the_cut_keep_warnings(catches_in_threads, monkeypa
     from gisplan.indicators import canopy_change
     from gisplan.overlay import clip_by_units
 
-    monkeypatch.setattr(canopy_change, "cores", lambda: 2)
     g = _grid(30_000)
     purpose = np.array(["special_use", "protection", "production"])[np.arange(len(g)) // 100 % 3]
     lots = gpd.GeoDataFrame({"purpose": purpose, "parcel_id": np.arange(len(g)).astype(str)}, geometry=g, crs=9213)
@@ -126,7 +125,6 @@ def test_exact_coverage_in_batches_on_the_cores_is_one_call(catches_in_threads, 
 
     from gisplan.zonal import exact_coverage as ec
 
-    monkeypatch.setattr(ec, "cores", lambda: 2)
     monkeypatch.setattr(ec, "COORD_BATCH", 3_000)
     rng = np.random.default_rng(7)
     centres = rng.uniform(0, 3_000, (40, 2))
@@ -168,9 +166,9 @@ def test_parcel_blocks_simplified_on_the_cores_as_in_one_thread(catches_in_threa
         rings.append(shapely.Polygon(pts))
     g = np.array(rings, dtype=object)
     assert shapely.coverage_is_valid(g)
-    monkeypatch.setattr(pl, "cores", lambda: 2)
+    monkeypatch.setattr(_threads, "cores", lambda: 2)
     both = pl.simplify_parcels(g, 4.0, block_parcels=40)
-    monkeypatch.setattr(pl, "cores", lambda: 1)
+    monkeypatch.setattr(_threads, "cores", lambda: 1)
     one = pl.simplify_parcels(g, 4.0, block_parcels=40)
     assert all(shapely.equals_exact(both, one, 0)) and shapely.coverage_is_valid(both)
     assert shapely.get_num_coordinates(both).sum() < 0.5 * shapely.get_num_coordinates(g).sum()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -26,7 +25,7 @@ import shapely
 from pyproj import CRS
 
 from gisplan import zonal
-from gisplan._threads import cores, is_valid
+from gisplan._threads import is_valid, map_each
 from gisplan.crs import in_crs
 from gisplan.errors import CRSError, OptionError, SchemaError
 from gisplan.indicators.forest_definition import (
@@ -298,13 +297,9 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
     dissolved = not present.duplicated().any()  # already one row per purpose (an earlier result)
     groups = [geoms[(purpose == p) & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)] for p in order]
 
-    def one(g):
-        return g[0] if dissolved and len(g) == 1 else _dissolve(g)
     # the purposes are dissolved at once, one per core (GEOS releases the GIL), the largest first
-    by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
-    with ThreadPoolExecutor(max(1, min(len(groups), cores()))) as pool:
-        done = dict(zip(by_size, pool.map(one, [groups[i] for i in by_size]), strict=True))
-    return gpd.GeoDataFrame({"purpose": order}, geometry=[done[i] for i in range(len(groups))], crs=forest_status.crs)
+    out = map_each(lambda g: g[0] if dissolved and len(g) == 1 else _dissolve(g), groups, cost=len)
+    return gpd.GeoDataFrame({"purpose": order}, geometry=out, crs=forest_status.crs)
 
 
 def _dissolve(geoms: np.ndarray):
@@ -374,9 +369,6 @@ def _purpose_pieces(lots: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, n_purposes:
     whole = bool(np.all(np.abs(cut_m2 - lot_m2) <= 1e-9 * np.maximum(lot_m2, 1.0)))
     order = np.argsort(group, kind="stable")
     groups = np.split(geoms[order], np.flatnonzero(np.diff(group[order])) + 1) if len(order) else []
-    by_size = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
-    with ThreadPoolExecutor(max(1, min(len(groups), cores()))) as pool:
-        done = dict(zip(by_size, pool.map(_dissolve, [groups[i] for i in by_size]), strict=True))
     pieces = gpd.GeoDataFrame({"_zone": keys // n_purposes, "_purpose": keys % n_purposes},
-                              geometry=[done[i] for i in range(len(groups))], crs=lots.crs)
+                              geometry=map_each(_dissolve, groups, cost=len), crs=lots.crs)
     return pieces, whole

@@ -59,12 +59,12 @@ def apply_defaults(df: pd.DataFrame, defaults: Mapping[str, Any]) -> pd.DataFram
     missing = {k: v for k, v in defaults.items() if k not in df.columns}
     if not missing:
         return df
-    out = df.copy(deep=False)  # new columns only: the caller's frame keeps its own (no deep copy of every column)
+    out = df.copy(deep=False)  # copy-on-write: new columns only, the caller's frame is never changed
     for col, value in missing.items():
         if isinstance(value, str) and value.startswith("$"):
             if value[1:] not in out.columns:
                 raise SchemaError(f"default for {col!r} copies column {value[1:]!r}, which the data lacks")
-            out[col] = out[value[1:]].copy()
+            out[col] = out[value[1:]]
         else:
             out[col] = value
     return out

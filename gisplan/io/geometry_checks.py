@@ -5,14 +5,12 @@ and polygons overlapping each other (areas in m², EPSG:9213 for geographic data
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan._threads import chunked, cores, is_valid
+from gisplan._threads import chunked, cores, is_valid, map_each
 from gisplan.catalog import LayerType
 from gisplan.crs import TARGET_CRS
 from gisplan.io.report import ValidationReport, report_rows
@@ -158,18 +156,15 @@ def coverage_screen(geoms: np.ndarray, bands: int | None = None) -> np.ndarray:
     :data:`SCREEN_BAND_MAX` polygons a band.
     """
     n = len(geoms)
-    n_cores = cores()
     if bands is None:
-        bands = max(1, min(n_cores, n // SCREEN_BAND_MIN), -(-n // SCREEN_BAND_MAX))
+        bands = max(1, min(cores(), n // SCREEN_BAND_MIN), -(-n // SCREEN_BAND_MAX))
     if bands <= 1:
         return np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
     b = shapely.bounds(geoms)
     cuts = np.quantile((b[:, 0] + b[:, 2]) / 2, np.linspace(0, 1, bands + 1)[1:-1])
     lo, hi = np.r_[-np.inf, cuts], np.r_[cuts, np.inf]
     members = [np.flatnonzero((b[:, 0] < h) & (b[:, 2] >= low)) for low, h in zip(lo, hi, strict=True)]
-    with ThreadPoolExecutor(min(bands, n_cores)) as pool:
-        found = list(pool.map(
-            lambda m: m[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[m]))], members))
+    found = map_each(lambda m: m[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[m]))], members)
     return np.unique(np.concatenate(found))
 
 

@@ -21,7 +21,6 @@ At the province view the commune choropleth carries the message.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -31,7 +30,7 @@ import shapely
 from branca.element import Element, MacroElement, Template
 
 from gisplan._format import fmt_number
-from gisplan._threads import cores
+from gisplan._threads import map_each
 from gisplan.catalog import LayerType
 from gisplan.crs import unit_m
 from gisplan.forest_codes import status_codes
@@ -109,12 +108,12 @@ def simplify_parcels(geoms: np.ndarray, tolerance: float = SIMPLIFY_M, *,
 
     def one(idx):
         try:
-            out[idx] = shapely.coverage_simplify(geoms[idx], tolerance, simplify_boundary=False)
+            return shapely.coverage_simplify(geoms[idx], tolerance, simplify_boundary=False)
         except shapely.errors.GEOSException:  # not a coverage (overlaps, invalid rings)
-            out[idx] = shapely.simplify(geoms[idx], tolerance, preserve_topology=True)
+            return shapely.simplify(geoms[idx], tolerance, preserve_topology=True)
     blocks = [ok[order[a:z]] for a, z in zip(bounds[:-1], bounds[1:], strict=True)]
-    with ThreadPoolExecutor(max(1, min(cores(), len(blocks)))) as pool:  # GEOS releases the GIL
-        list(pool.map(one, blocks))
+    for idx, simple in zip(blocks, map_each(one, blocks), strict=True):  # on every core: GEOS releases the GIL
+        out[idx] = simple
     return out
 
 

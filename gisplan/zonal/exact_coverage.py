@@ -15,13 +15,12 @@ the raster's indices.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from gisplan._threads import cores
+from gisplan._threads import map_each
 from gisplan.errors import CRSError
 
 
@@ -198,9 +197,7 @@ def coverage_in_batches(geoms, transform, height: int, width: int, batch: int = 
     cells, not for the edge pieces of all of them at once. The batches run on every core (numpy
     and GEOS release the GIL), a few at a time."""
     geoms = np.asarray(geoms, dtype=object)
-    if height >= 2**31 or width >= 2**31 or len(geoms) >= 2**31:
-        return coverage(geoms, transform).clip(height, width)
-    if not len(geoms):
+    if not len(geoms) or height >= 2**31 or width >= 2**31 or len(geoms) >= 2**31:
         return coverage(geoms, transform).clip(height, width)
     spans = _batches(shapely.get_num_coordinates(geoms), batch)
 
@@ -210,10 +207,9 @@ def coverage_in_batches(geoms, transform, height: int, width: int, batch: int = 
         return Coverage((c.b_zone + i).astype(np.int32), c.b_row.astype(np.int32), c.b_col.astype(np.int32),
                         c.b_frac, (c.r_zone + i).astype(np.int32), c.r_row.astype(np.int32),
                         c.r_c0.astype(np.int32), c.r_c1.astype(np.int32))
-    if len(spans) == 1:
-        return one(spans[0])
-    with ThreadPoolExecutor(min(cores(), len(spans))) as pool:
-        parts = list(pool.map(one, spans))
+    parts = map_each(one, spans)
+    if len(parts) == 1:
+        return parts[0]
     return Coverage(*(np.concatenate([getattr(p, f) for p in parts]) for f in
                       ("b_zone", "b_row", "b_col", "b_frac", "r_zone", "r_row", "r_c0", "r_c1")))
 
