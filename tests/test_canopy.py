@@ -358,6 +358,31 @@ def test_run_indicators_raster_tables_with_crs_declared_in_the_catalog(demo_smal
     pd.testing.assert_frame_equal(plain["canopy_forest_cover_2024"], res["canopy_forest_cover_2024"])
 
 
+def test_dissolve_of_a_nearly_clean_coverage_equals_the_full_union(caplog):
+    """Lots that tile cleanly but for a few (one edge moved by a hair, one lot overlapping its
+    neighbour, one duplicated): the clean ones are merged by coverage union, the others added by
+    a full union; the result is the full union of them all."""
+    import logging
+
+    from gisplan.indicators.canopy_change import _dissolve
+
+    xs, ys = np.meshgrid(np.arange(12) * 200.0 + X0, np.arange(10) * 200.0 + Y0)
+    lots = shapely.box(xs.ravel(), ys.ravel(), xs.ravel() + 200, ys.ravel() + 200)
+    lots[5] = shapely.box(X0 + 1000, Y0, X0 + 1200 + 1e-7, Y0 + 200)  # its right edge misses by 0.1 µm
+    lots[30] = shapely.box(X0 + 1200, Y0 + 400, X0 + 1450, Y0 + 600)  # reaches 50 m into its neighbour
+    lots = np.r_[lots, [shapely.Point(X0 + 3000, Y0 + 3000).buffer(80), lots[77]]]  # apart; a duplicate
+    with caplog.at_level(logging.INFO, logger="gisplan.indicators.canopy_change"):
+        merged = _dissolve(lots)
+    assert "full union" in caplog.text
+    ref = shapely.union_all(lots)
+    assert shapely.is_valid(merged)
+    assert shapely.area(shapely.symmetric_difference(merged, ref)) < 1e-6
+    # by hand: the 12 × 10 grid of 200 m lots, the 50 m strip, the disc apart
+    assert shapely.area(merged) == pytest.approx(120 * 200 * 200 + 1e-7 * 200 + shapely.area(lots[-2]))
+    clean = _dissolve(shapely.box(xs.ravel(), ys.ravel(), xs.ravel() + 200, ys.ravel() + 200))
+    assert shapely.area(clean) == pytest.approx(120 * 200 * 200) and shapely.get_num_geometries(clean) == 1
+
+
 def test_change_sets_in_one_pass_equal_separate_calls(tmp_path):
     from gisplan.indicators.canopy import PURPOSE_TABLE, forest_change_raster_sets
 

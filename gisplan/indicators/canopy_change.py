@@ -303,23 +303,40 @@ def purpose_zones(forest_status: gpd.GeoDataFrame, *, purpose_column: str = "pur
 
 
 def _dissolve(geoms: np.ndarray):
-    """Union of polygons that should form a coverage (no overlaps): coverage union when the
-    result is valid and conserves the area, else a full union."""
+    """Union of polygons that should form a coverage (no overlaps). A clean coverage is merged by
+    coverage union; otherwise the polygons whose edges all match their neighbours' (no invalid
+    coverage edge) are merged so and the others added to them by a full union — real lots are
+    mostly clean, with a few that overlap or miss their neighbours' vertices by a hair."""
     if len(geoms) == 0:
         return shapely.Polygon()
-    total = shapely.area(geoms).sum()
+    merged = _coverage_union(geoms)
+    if merged is not None:
+        return merged
+    log.info("forest-status parcels do not form a clean coverage; the others are added by a full union")
     try:
-        merged = shapely.coverage_union_all(geoms)
-        if is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * max(total, 1.0):
-            return merged
+        odd = ~shapely.is_empty(shapely.coverage_invalid_edges(geoms))
     except shapely.errors.GEOSException:
-        pass
-    log.info("forest-status parcels do not form a clean coverage; dissolving with a full union")
-    merged = shapely.union_all(shapely.make_valid(geoms))
+        odd = np.ones(len(geoms), dtype=bool)
+    clean = _coverage_union(geoms[~odd]) if (~odd).sum() > 1 else None
+    rest = shapely.make_valid(geoms[odd] if clean is not None else geoms)
+    merged = shapely.union_all(rest if clean is None else np.r_[np.array([clean], dtype=object), rest])
     if shapely.get_type_id(merged) == 7:  # a collection: keep its polygons (drop stray lines/points)
         parts = shapely.get_parts(merged)
         merged = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
     return merged
+
+
+def _coverage_union(geoms: np.ndarray):
+    """Coverage union of ``geoms`` when it is valid and keeps their total area (they form a clean
+    coverage), else None."""
+    total = shapely.area(geoms).sum()
+    try:
+        merged = shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return None
+    if is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * max(total, 1.0):
+        return merged
+    return None
 
 
 def _purposes(forest_status: gpd.GeoDataFrame, purpose_column: str) -> tuple[np.ndarray, list[str]]:
