@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gisplan import _background
 from gisplan._format import fmt_number
 from gisplan._frames import LayerMeta
 from gisplan._threads import against_one, chunked, is_valid
@@ -62,6 +63,8 @@ SLIVER_SHARE = 0.01
 NOT_CLIPPED_BY_PROVINCE = ("province", "communes")
 #: Layer types whose unclipped area is kept as ``full_area_ha``.
 FULL_AREA_TYPES = ("protected_areas",)
+#: A layer whose files take less than this (bytes) is not worth reading ahead in a helper process.
+AHEAD_MIN_BYTES = 32 * 2**20
 
 
 class LayerStore:
@@ -92,6 +95,8 @@ class LayerStore:
         self._study: tuple[shapely.Geometry | None, str] | None = None
         self._rasters: dict = {}
         self._sets: dict = {}
+        self._helper: _background.Helper | None = None
+        self._jobs: dict = {}
 
     # -- rasters ---------------------------------------------------------------------------
     def raster(self, entry: CatalogEntry):
@@ -259,10 +264,60 @@ class LayerStore:
             if name is None:
                 self._raw[key] = self.given[key.removeprefix("given:")]
             else:
-                gdf = read_catalog_layer(self.catalog, name, strict=self.strict)
-                gdf.attrs.setdefault("gisplan", {})["entry"] = name
-                self._raw[key] = gdf
+                self._raw[key] = self.take(("read", key), read_entry, self.catalog, name, self.strict)
         return self._raw[key]
+
+    # -- work done ahead, beside this process ------------------------------------------------
+    def read_ahead(self, type_id: str, index: int = -1) -> None:
+        """Start reading a layer in a helper process (:mod:`gisplan._background`), to be taken
+        when it is asked for; only a catalog layer not read yet whose files take at least
+        :data:`AHEAD_MIN_BYTES`, and only when a helper may run. Absent layers are ignored."""
+        try:
+            key, name = self._resolve(type_id, index)
+        except DataMissingError:
+            return
+        if name is None or key in self._raw or ("read", key) in self._jobs:
+            return
+        if _size(self.catalog.entry(name).path) >= AHEAD_MIN_BYTES:
+            self.beside(("read", key), read_entry, self.catalog, name, self.strict)
+
+    def beside(self, key, fn, *args, **kwargs) -> bool:
+        """Start ``fn(*args, **kwargs)`` in the run's helper process under ``key`` (see
+        :meth:`take`); False when no helper may run (the work is then done when taken)."""
+        if key in self._jobs:
+            return True
+        if self._helper is None:
+            self._helper = _background.start()
+            if self._helper is None:
+                return False
+        self._jobs[key] = self._helper.submit(fn, *args, **kwargs)
+        return True
+
+    def started(self, key) -> bool:
+        """True when work is waiting under ``key`` (:meth:`beside`)."""
+        return key in self._jobs
+
+    def discard(self, key) -> None:
+        """Drop the work started under ``key``, if any, unused."""
+        self._jobs.pop(key, None)
+        self._end_helper()
+
+    def _end_helper(self) -> None:
+        if not self._jobs and self._helper is not None:
+            self._helper.close()
+            self._helper = None
+
+    def take(self, key, fn, *args, replay: bool = True, **kwargs):
+        """``fn(*args, **kwargs)``: the result of the work started under ``key`` by :meth:`beside`
+        (its warnings and log records replayed here unless ``replay`` is False), else computed
+        here. The helper ends when no work is left in it."""
+        job = self._jobs.pop(key, None)
+        if job is None:
+            return fn(*args, **kwargs)
+        try:
+            return job.result(replay=replay)
+        finally:
+            self._end_helper()
 
     # -- study area ------------------------------------------------------------------------
     @property
@@ -370,6 +425,20 @@ class LayerStore:
                 row["clip"] = dict(meta["clip"])
             rows.append(row)
         return rows
+
+
+def read_entry(catalog: Catalog, name: str, strict: bool) -> gpd.GeoDataFrame:
+    """Catalog entry ``name`` read and validated (:func:`gisplan.io.read_catalog_layer`), its
+    name recorded in the frame's metadata (``attrs["gisplan"]["entry"]``)."""
+    gdf = read_catalog_layer(catalog, name, strict=strict)
+    gdf.attrs.setdefault("gisplan", {})["entry"] = name
+    return gdf
+
+
+def _size(path: Path) -> int:
+    """Bytes of a layer's file (with a Shapefile's .dbf), 0 when absent."""
+    files = [path] + ([path.with_suffix(s) for s in (".dbf", ".DBF")] if path.suffix.lower() == ".shp" else [])
+    return sum(p.stat().st_size for p in files if p.is_file())
 
 
 def _union(gdf: gpd.GeoDataFrame) -> shapely.Geometry | None:

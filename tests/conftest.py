@@ -16,6 +16,9 @@ collect_ignore = ["qgis_probe.py"]
 # code, in English, whatever the locale of the machine running it. tests/test_i18n.py sets the
 # locale of each command it runs itself.
 os.environ["LANGUAGE"] = "en"
+# The suite runs two workers on two cores: no helper process beside each run (gisplan._background);
+# tests/test_background.py turns it on where it is tested.
+os.environ.setdefault("GISPLAN_HELPER", "0")
 
 
 def _compile_flow_routing_once() -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from gisplan.errors import MissingDependencyError, data_missing
 from gisplan.indicators import hazard, terrain
+from gisplan.indicators.hazard_factors import MARGIN_M, dem_flow
 from gisplan.indicators.run_context import Run
 from gisplan.store import LayerStore
 
@@ -29,6 +30,7 @@ from gisplan.store import LayerStore
 HIGH_SHARE_PCT = 10.0
 HEADLINE = "communes_landslide_high_ge10pct"
 DERIVED_KEY = "susceptibility"
+FLOW_KEY = "susceptibility_flow"
 TABLES = ("terrain_communes", "hazard_landslide_communes", "hazard_flash_flood_communes",
           "hazard_events_landslide", "hazard_events_flash_flood")
 
@@ -60,6 +62,18 @@ def _land_cover(L: LayerStore):
     return L.raster(entries[-1]) if entries else None
 
 
+def flow_ahead(L: LayerStore) -> None:
+    """Start the flow routing over the DEM (the slow part of the hazard steps, which needs the DEM
+    and the communes' extent only) in the run's helper process, when pysheds is installed; its
+    messages are those of the grid read again by the steps, so they are not replayed."""
+    import importlib.util
+
+    if DERIVED_KEY in L.derived or L.started(FLOW_KEY) or importlib.util.find_spec("pysheds") is None:
+        return
+    dem = dem_source(L)
+    L.beside(FLOW_KEY, dem_flow, dem.path, getattr(dem, "crs", None), L.get("communes"), MARGIN_M)
+
+
 def susceptibility_for(L: LayerStore) -> dict:
     """``{"result": SusceptibilityResult | None, "skipped": {hazard: DataMissingError}}``,
     computed once per store (landslide alone when pysheds, needed for flash floods, is absent)."""
@@ -67,13 +81,16 @@ def susceptibility_for(L: LayerStore) -> dict:
         return L.derived[DERIVED_KEY]
     dem = dem_source(L)
     communes = L.get("communes")
+    flow_args = (dem.path, getattr(dem, "crs", None), communes, MARGIN_M)
+    flow = (lambda: L.take(FLOW_KEY, dem_flow, *flow_args, replay=False)) if L.started(FLOW_KEY) else None
     # the catalog's roads are not a factor here: a network missing its local roads would lower the
     # index everywhere far from the mapped ones (``gisplan hazard --roads`` takes a complete one)
     kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover(L),
-              forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None))
+              forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None),
+              margin_m=MARGIN_M)
     skipped = {}
     try:
-        result = hazard.susceptibility(dem.path, hazards=hazard.HAZARDS, **kw)
+        result = hazard.susceptibility(dem.path, hazards=hazard.HAZARDS, flow=flow, **kw)
     except MissingDependencyError as exc:
         result = hazard.susceptibility(dem.path, hazards=("landslide",), **kw)
         reason = data_missing(f"flash-flood susceptibility needs pysheds: {exc}",
@@ -81,6 +98,7 @@ def susceptibility_for(L: LayerStore) -> dict:
                               "pip install \"gisplan[hazard]\"",
                               public_vi="chưa tính được trên máy lập bản đồ này")
         skipped["flash_flood"] = reason
+    L.discard(FLOW_KEY)  # not taken when no factor needed the flow
     L.derived[DERIVED_KEY] = {"result": result, "skipped": skipped}
     return L.derived[DERIVED_KEY]
 
@@ -152,7 +170,7 @@ def climate_steps(run: Run) -> None:
         return
     run.add("terrain_communes", terrain_step)
     for hz in hazard.HAZARDS:
-        run.add(f"hazard_{hz}_communes", exposure(hz))
+        run.add(f"hazard_{hz}_communes", exposure(hz), ahead=lambda: flow_ahead(L))
     for hz in hazard.HAZARDS:
         run.add(f"hazard_events_{hz}", events(hz))
 

@@ -154,8 +154,12 @@ def forest_steps(run: Run) -> None:
     run.add("forest_cover_communes", cover("communes"))
     run.add("forest_cover_province", cover("province", "forest_cover_province_pct"))
     run.add("forest_cover_protected_areas", cover("protected_areas"))
-    run.add("forest_change_communes", status_change("communes"))
-    run.add("forest_change_protected_areas", status_change("protected_areas"))
+    def earlier_year():  # read while the latest year is read and used
+        if L.count("forest_status") > 1:
+            L.read_ahead("forest_status", 0)
+
+    run.add("forest_change_communes", status_change("communes"), ahead=earlier_year)
+    run.add("forest_change_protected_areas", status_change("protected_areas"), ahead=earlier_year)
 
 
 def cover_table(run: Run, key: str) -> tuple[pd.DataFrame, str | None]:

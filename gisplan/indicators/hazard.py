@@ -39,7 +39,7 @@ with the province's inventory (:func:`event_success_rate`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,7 @@ from gisplan.indicators.hazard_config import (
 from gisplan.indicators.hazard_exposure import EVENT_HAZARD, event_success_rate, exposure_by_unit
 from gisplan.indicators.hazard_factors import (
     LAND_COVER_CLASSES,
+    MARGIN_M,
     dem_grid,
     distance_m,
     flow_accumulation,
@@ -86,10 +87,11 @@ def susceptibility(
     weights: str | os.PathLike | Mapping | HazardConfig | None = None,
     area=None,
     hazards: Sequence[str] = HAZARDS,
-    margin_m: float = 2000.0,
+    margin_m: float = MARGIN_M,
     crs: Any = None,
     out_dir: str | os.PathLike | None = None,
     overwrite: bool = False,
+    flow: Callable[[], tuple] | None = None,
 ) -> SusceptibilityResult:
     """Landslide and flash-flood susceptibility classes on the DEM's grid (relative index 1–5).
 
@@ -109,6 +111,8 @@ def susceptibility(
     hazards : which of ``landslide``, ``flash_flood``.
     crs : the DEM's CRS when the file carries none.
     out_dir : when given, the class rasters are written there (``<hazard>_susceptibility.tif``).
+    flow : returns :func:`~gisplan.indicators.hazard_factors.dem_flow` of the same DEM, CRS,
+        area and margin, computed ahead (a run's helper process); used when its grid is this one.
 
     Returns
     -------
@@ -150,7 +154,11 @@ def susceptibility(
                 s = f.score(relief_m(z, float(f.params.get("radius_m", 250)), res))
             elif name in ("upstream_km2", "twi"):
                 if "acc" not in values:
-                    values["acc"] = flow_accumulation(z, t, gcrs)
+                    ahead = flow() if flow is not None else None
+                    if ahead is not None and ahead[0] == t and ahead[1].shape == z.shape:
+                        values["acc"] = ahead[1]
+                    else:
+                        values["acc"] = flow_accumulation(z, t, gcrs)
                 acc = values["acc"]
                 if name == "upstream_km2":
                     s = f.score(acc * res * res / 1e6)

@@ -36,6 +36,10 @@ LAND_COVER_CLASSES = {1: "forest_natural", 2: "forest_plantation", 3: "shrub", 4
                       6: "water", 7: "bare"}
 
 
+#: Margin (m) added around the area of the hazard grid: flow from outside, river distance.
+MARGIN_M = 2000.0
+
+
 def dem_grid(dem, crs, bounds, margin_m: float) -> tuple[np.ndarray, Any, CRS, list[str]]:
     """Elevations (NaN = nodata) on a projected grid covering ``bounds`` (in EPSG:9213 or the
     DEM's projected CRS) plus ``margin_m``; a DEM in degrees is warped to EPSG:9213."""
@@ -164,6 +168,13 @@ def flow_accumulation(z: np.ndarray, transform, crs: CRS) -> np.ndarray:
     starts = np.arange(fdir.size, dtype=np.int64)[indegree == 0]
     acc = _sgrid._d8_accumulation_iter_numba(acc, ends, indegree, starts)
     return np.where(np.isnan(dem), np.nan, acc)
+
+
+def dem_flow(dem, crs, bounds, margin_m: float):
+    """The transform of :func:`dem_grid`'s grid and :func:`flow_accumulation` on it: the part of
+    the hazard steps that needs the DEM only, which a run starts ahead in a helper process."""
+    z, t, gcrs, _notes = dem_grid(dem, crs, bounds, margin_m)
+    return t, flow_accumulation(z, t, gcrs)
 
 
 def land_cover_score(factor: Factor, land_cover, forest_status, shape, t, crs) -> np.ndarray | None:

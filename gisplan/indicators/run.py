@@ -140,6 +140,13 @@ class Runner:
             raise OptionError(f"no indicator step makes the table(s) {', '.join(unknown)}; the steps of this "
                               f"catalog make: {', '.join(names)}")
         todo = [i for i, name in enumerate(names) if not self._done[i] and (wanted is None or name in wanted)]
+        for i in todo:  # work the steps will need started beside this process (large layers ...)
+            ahead = self._run.ahead.pop(self.names[i], None)
+            if ahead is not None:
+                try:
+                    ahead()
+                except DataMissingError:  # the step itself reports what is missing
+                    pass
         bar = None
         if self._run.progress and todo:
             from tqdm.auto import tqdm

@@ -36,12 +36,17 @@ class Run:
     progress: bool = False
     client: Any = None
     steps: list[tuple[str, Step]] = field(default_factory=list)
+    ahead: dict[str, Callable[[], None]] = field(default_factory=dict)
     _results: IndicatorResults = field(default_factory=IndicatorResults, repr=False)
 
-    def add(self, name: str, fn: Step) -> None:
+    def add(self, name: str, fn: Step, ahead: Callable[[], None] | None = None) -> None:
         """Register table ``name``, computed by ``fn`` (a function returning the table, or raising
-        :class:`~gisplan.errors.DataMissingError` when its data are absent)."""
+        :class:`~gisplan.errors.DataMissingError` when its data are absent). ``ahead``: starts,
+        before the run's first step, work the step will take from the layer store (a layer read
+        ahead, :meth:`gisplan.store.LayerStore.read_ahead`, or :meth:`~gisplan.store.LayerStore.beside`)."""
         self.steps.append((name, fn))
+        if ahead is not None:
+            self.ahead[name] = ahead
 
     def headline(self, key: str, value: float | None) -> None:
         """Set the headline number ``key`` (one of :data:`gisplan.vocabulary.HEADLINES`; None or
