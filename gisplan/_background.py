@@ -196,8 +196,13 @@ class _Records(logging.Handler):
 
 def serve() -> None:  # pragma: no cover - runs in the helper process (tests drive it from outside)
     """The helper's loop: read a job from stdin, run it, write its reply to stdout."""
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything printed must not mix with the replies
+    inp = sys.stdin.buffer
+    # the replies go through a copy of the output pipe; whatever else writes to standard output
+    # (Python or a library's C code) goes to standard error instead, never into a reply
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     logger = logging.getLogger("gisplan")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False

@@ -125,3 +125,17 @@ def test_indicators_with_work_ahead_equal_those_without(demo_small, helper_on, m
         pd.testing.assert_frame_equal(ahead.tables[name], table, obj=name)
     assert _messages(ahead_w) == _messages(plain_w)
     assert ahead.meta["layer_quality"] == plain.meta["layer_quality"]
+
+
+def test_what_a_job_prints_does_not_mix_with_the_replies(helper_on):
+    import os
+
+    helper = _background.start()
+    try:
+        printed = helper.submit(os.write, 1, b"\x00\x01 written straight to file descriptor 1")
+        also = helper.submit(print, "printed by Python")
+        after = helper.submit(np.arange, 3)
+        assert helper.take(printed._number) is not None  # the job ran there, its reply intact
+        assert also.result() is None and after.result().tolist() == [0, 1, 2]
+    finally:
+        helper.close()
