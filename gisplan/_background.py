@@ -25,6 +25,7 @@ import importlib
 import logging
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
@@ -115,8 +116,9 @@ class Helper:
         number = self._count
         self._count += 1
         try:
-            payload = pickle.dumps((number, fn.__module__, fn.__qualname__, args, kwargs), protocol=5)
-            self._proc.stdin.write(_HEAD.pack(len(payload)) + payload)
+            payload = pickle.dumps((fn.__module__, fn.__qualname__, args, kwargs), protocol=5)
+            self._proc.stdin.write(_HEAD.pack(len(payload)) + _HEAD.pack(number))
+            self._proc.stdin.write(payload)
             self._proc.stdin.flush()
         except (OSError, pickle.PicklingError, AttributeError, TypeError) as exc:
             log.debug("helper job %s not sent (%s): it runs here", getattr(fn, "__qualname__", fn), exc)
@@ -206,12 +208,21 @@ def serve() -> None:  # pragma: no cover - runs in the helper process (tests dri
     logger = logging.getLogger("gisplan")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
+    # the jobs are read as they come (the main process must not wait on a full pipe while a job
+    # runs here); the thread only moves bytes
+    jobs: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_jobs, args=(inp, jobs), daemon=True).start()
     while True:
-        head = inp.read(_HEAD.size)
-        if len(head) < _HEAD.size:
+        job = jobs.get()
+        if job is None:
             return
-        (n,) = _HEAD.unpack(head)
-        number, module, qualname, args, kwargs = pickle.loads(inp.read(n))
+        number, payload = job
+        try:
+            module, qualname, args, kwargs = pickle.loads(payload)
+        except Exception as exc:  # noqa: BLE001 - reported; the main process runs the job itself
+            _reply(out, number, pickle.dumps((False, f"job not readable here: {exc!r}", [], []), protocol=5))
+            continue
+        del payload, job
         handler = _Records()
         logger.addHandler(handler)
         with warnings.catch_warnings(record=True) as caught:
@@ -230,7 +241,27 @@ def serve() -> None:  # pragma: no cover - runs in the helper process (tests dri
             data = pickle.dumps((ok, value, shown, handler.records), protocol=5)
         except Exception as exc:  # noqa: BLE001
             data = pickle.dumps((False, f"reply not picklable: {exc!r}", [], []), protocol=5)
-        del value
-        out.write(_HEAD.pack(_HEAD.size + len(data)) + _HEAD.pack(number))
-        out.write(data)
-        out.flush()
+        del value, args, kwargs
+        _reply(out, number, data)
+
+
+def _reply(out, number: int, data: bytes) -> None:
+    out.write(_HEAD.pack(_HEAD.size + len(data)) + _HEAD.pack(number))
+    out.write(data)
+    out.flush()
+
+
+def _read_jobs(inp, jobs: queue.Queue) -> None:  # pragma: no cover - runs in the helper process
+    """Put each job read from ``inp`` (number, payload) into ``jobs``; None at the end."""
+    try:
+        while True:
+            head = inp.read(2 * _HEAD.size)
+            if len(head) < 2 * _HEAD.size:
+                break
+            n, number = _HEAD.unpack(head[:_HEAD.size])[0], _HEAD.unpack(head[_HEAD.size:])[0]
+            payload = inp.read(n)
+            if len(payload) < n:
+                break
+            jobs.put((number, payload))
+    finally:
+        jobs.put(None)

@@ -249,8 +249,16 @@ class Plan:
                 page_limit_mb: float | None = None) -> Path:
         """Build the static site (every indicator is run for its index) and return the path of
         its ``index.html``; see :func:`gisplan.maps.site.publish_site`."""
-        from gisplan.maps.site import PAGE_LIMIT_MB, publish_site  # folium: the maps extra
+        from gisplan.maps.site import (  # folium: the maps extra
+            PAGE_LIMIT_MB,
+            parcels_ahead,
+            publish_site,
+        )
 
+        if self._given is None and not self._complete:
+            # the indicators' work ahead first, then the parcels' web encoding beside the steps
+            self.runner.start_ahead()
+            parcels_ahead(self.store, lang, large_layers)
         return publish_site(self.catalog, out_dir, results=self.indicators(), store=self.store, lang=lang, cdn=cdn,
                             overwrite=overwrite, themes=themes, large_layers=large_layers,
                             page_limit_mb=PAGE_LIMIT_MB if page_limit_mb is None else page_limit_mb)

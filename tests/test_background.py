@@ -139,3 +139,37 @@ def test_what_a_job_prints_does_not_mix_with_the_replies(helper_on):
         assert also.result() is None and after.result().tolist() == [0, 1, 2]
     finally:
         helper.close()
+
+
+def test_a_site_with_work_ahead_equals_one_without(demo_small, helper_on, monkeypatch, tmp_path):
+    """publish: the parcels' web encoding runs in the helper beside the indicators (every layer and
+    parcel count is large enough here); the same pages and parcel data as without the helper."""
+    import re
+
+    from gisplan.maps import site
+    from gisplan.pipeline import Plan
+
+    sent = []
+    submit = _background.Helper.submit
+
+    def spy(self, fn, *args, **kwargs):
+        sent.append(fn.__name__)
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(_background.Helper, "submit", spy)
+    monkeypatch.setattr(store, "AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(site, "AHEAD_MIN_PARCELS", 0)
+    Plan(demo_small).publish(tmp_path / "ahead")
+    assert sent == ["read_entry", "dem_flow", "encode_parcels"]
+    monkeypatch.setenv(_background.ENV, "0")
+    Plan(demo_small).publish(tmp_path / "plain")
+    files = sorted(p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "ahead") for p in (tmp_path / "ahead").rglob("*") if p.is_file())
+    assert any(str(f).startswith("assets/data") for f in files)
+
+    def text(p):  # folium names each map's elements at random
+        return re.sub(r"_[0-9a-f]{32}", "_ID", p.read_text(encoding="utf-8", errors="replace"))
+
+    for f in files:
+        if f.name != ".gisplan-manifest.json":
+            assert text(tmp_path / "ahead" / f) == text(tmp_path / "plain" / f), f

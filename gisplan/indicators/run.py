@@ -140,13 +140,7 @@ class Runner:
             raise OptionError(f"no indicator step makes the table(s) {', '.join(unknown)}; the steps of this "
                               f"catalog make: {', '.join(names)}")
         todo = [i for i, name in enumerate(names) if not self._done[i] and (wanted is None or name in wanted)]
-        for i in todo:  # work the steps will need started beside this process (large layers ...)
-            ahead = self._run.ahead.pop(self.names[i], None)
-            if ahead is not None:
-                try:
-                    ahead()
-                except DataMissingError:  # the step itself reports what is missing
-                    pass
+        self.start_ahead([names[i] for i in todo])
         bar = None
         if self._run.progress and todo:
             from tqdm.auto import tqdm
@@ -170,6 +164,18 @@ class Runner:
         self.results.meta["layer_sets"] = [ls.as_meta() for ls in self.store.layer_sets()]  # several of one type
         self.results.meta["study_area"] = self.store.study_area_source
         return self.results
+
+    def start_ahead(self, tables: Iterable[str] | None = None) -> None:
+        """Start the work the steps of ``tables`` (every step when None) will take from the layer
+        store, beside this process (:meth:`gisplan.indicators.run_context.Run.add`'s ``ahead``:
+        a large layer read ahead …); each step's once. :meth:`run` does so before its first step."""
+        for name in self.names if tables is None else tables:
+            ahead = self._run.ahead.pop(name, None)
+            if ahead is not None:
+                try:
+                    ahead()
+                except DataMissingError:  # the step itself reports what is missing
+                    pass
 
     def finish(self, *, target_values: dict[str, float] | None = None) -> IndicatorResults:
         """Run every step not run yet, then the 2030 target tracker from the tables (its readings:
