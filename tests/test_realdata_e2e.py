@@ -198,3 +198,25 @@ def test_terrain_on_a_dem_that_covers_part_of_the_province(reports, real_data):
     assert 1_500 < cells.max() < 1_600
     assert terrain["elevation_max_m"].max() == pytest.approx(float(cells.max()), abs=1)
     assert terrain.loc[clear_in, "elevation_mean_m"].min() < 100  # the plain south of the city
+
+
+def test_work_ahead_in_the_helper_gives_the_same_tables_on_real_layers(real_catalog, reports, tmp_path, monkeypatch):
+    """The real catalog with the helper process on (the SRTM tile's flow routed there, every layer
+    counted as large): the same CSV tables, byte for byte, as the run without it."""
+    from gisplan import _background, store
+
+    sent = []
+    submit = _background.Helper.submit
+    monkeypatch.setattr(_background.Helper, "submit",
+                        lambda self, fn, *a, **k: sent.append(fn.__name__) or submit(self, fn, *a, **k))
+    monkeypatch.setenv(_background.ENV, "1")
+    monkeypatch.setattr(_background, "cores", lambda: 2)
+    monkeypatch.setattr(store, "AHEAD_MIN_BYTES", 0)
+    out = tmp_path / "reports"
+    result = _run(["indicators", "--catalog", str(real_catalog), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "dem_flow" in sent
+    names = sorted(p.name for p in (reports / "csv").glob("*.csv"))
+    assert names and names == sorted(p.name for p in (out / "csv").glob("*.csv"))
+    for name in names:
+        assert (out / "csv" / name).read_bytes() == (reports / "csv" / name).read_bytes(), name
