@@ -116,10 +116,7 @@ class Helper:
         number = self._count
         self._count += 1
         try:
-            payload = pickle.dumps((fn.__module__, fn.__qualname__, args, kwargs), protocol=5)
-            self._proc.stdin.write(_HEAD.pack(len(payload)) + _HEAD.pack(number))
-            self._proc.stdin.write(payload)
-            self._proc.stdin.flush()
+            _send(self._proc.stdin, number, pickle.dumps((fn.__module__, fn.__qualname__, args, kwargs), protocol=5))
         except (OSError, pickle.PicklingError, AttributeError, TypeError) as exc:
             log.debug("helper job %s not sent (%s): it runs here", getattr(fn, "__qualname__", fn), exc)
             return Job(None, number, fn, args, kwargs)
@@ -149,22 +146,11 @@ class Helper:
         self._finalizer()
 
     def _read(self) -> None:
-        out = self._proc.stdout
         try:
-            while True:
-                head = out.read(_HEAD.size)
-                if len(head) < _HEAD.size:
-                    break
-                (n,) = _HEAD.unpack(head)
-                data = out.read(n)
-                if len(data) < n:
-                    break
-                number = _HEAD.unpack(data[:_HEAD.size])[0]
+            for number, data in _frames(self._proc.stdout):
                 with self._lock:
-                    self._replies[number] = data[_HEAD.size:]
+                    self._replies[number] = data
                     self._lock.notify_all()
-        except (OSError, ValueError):
-            pass
         finally:
             with self._lock:
                 self._ended = True
@@ -211,7 +197,7 @@ def serve() -> None:  # pragma: no cover - runs in the helper process (tests dri
     # the jobs are read as they come (the main process must not wait on a full pipe while a job
     # runs here); the thread only moves bytes
     jobs: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_jobs, args=(inp, jobs), daemon=True).start()
+    threading.Thread(target=_queue_jobs, args=(inp, jobs), daemon=True).start()
     while True:
         job = jobs.get()
         if job is None:
@@ -220,7 +206,7 @@ def serve() -> None:  # pragma: no cover - runs in the helper process (tests dri
         try:
             module, qualname, args, kwargs = pickle.loads(payload)
         except Exception as exc:  # noqa: BLE001 - reported; the main process runs the job itself
-            _reply(out, number, pickle.dumps((False, f"job not readable here: {exc!r}", [], []), protocol=5))
+            _send(out, number, pickle.dumps((False, f"job not readable here: {exc!r}", [], []), protocol=5))
             continue
         del payload, job
         handler = _Records()
@@ -242,26 +228,36 @@ def serve() -> None:  # pragma: no cover - runs in the helper process (tests dri
         except Exception as exc:  # noqa: BLE001
             data = pickle.dumps((False, f"reply not picklable: {exc!r}", [], []), protocol=5)
         del value, args, kwargs
-        _reply(out, number, data)
+        _send(out, number, data)
 
 
-def _reply(out, number: int, data: bytes) -> None:
-    out.write(_HEAD.pack(_HEAD.size + len(data)) + _HEAD.pack(number))
-    out.write(data)
-    out.flush()
+def _send(stream, number: int, data: bytes) -> None:
+    """Write one frame — its length and number, then ``data`` — to ``stream`` (a job or a reply)."""
+    stream.write(_HEAD.pack(len(data)) + _HEAD.pack(number))
+    stream.write(data)
+    stream.flush()
 
 
-def _read_jobs(inp, jobs: queue.Queue) -> None:  # pragma: no cover - runs in the helper process
-    """Put each job read from ``inp`` (number, payload) into ``jobs``; None at the end."""
+def _frames(stream):
+    """The frames of :func:`_send` read from ``stream``, as ``(number, data)``, until it ends."""
     try:
         while True:
-            head = inp.read(2 * _HEAD.size)
+            head = stream.read(2 * _HEAD.size)
             if len(head) < 2 * _HEAD.size:
-                break
-            n, number = _HEAD.unpack(head[:_HEAD.size])[0], _HEAD.unpack(head[_HEAD.size:])[0]
-            payload = inp.read(n)
-            if len(payload) < n:
-                break
-            jobs.put((number, payload))
+                return
+            (n,), (number,) = _HEAD.unpack(head[:_HEAD.size]), _HEAD.unpack(head[_HEAD.size:])
+            data = stream.read(n)
+            if len(data) < n:
+                return
+            yield number, data
+    except (OSError, ValueError):  # the stream closed under the reader
+        return
+
+
+def _queue_jobs(inp, jobs: queue.Queue) -> None:  # pragma: no cover - runs in the helper process
+    """Put each job read from ``inp`` (number, payload) into ``jobs``; None at the end."""
+    try:
+        for frame in _frames(inp):
+            jobs.put(frame)
     finally:
         jobs.put(None)

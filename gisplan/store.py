@@ -276,7 +276,7 @@ class LayerStore:
             key, name = self._resolve(type_id, index)
         except DataMissingError:
             return
-        if name is None or key in self._raw or ("read", key) in self._jobs:
+        if name is None or key in self._raw:
             return
         if _size(self.catalog.entry(name).path) >= AHEAD_MIN_BYTES:
             self.beside(("read", key), read_entry, self.catalog, name, self.strict)

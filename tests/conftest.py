@@ -99,3 +99,29 @@ def demo_small(tmp_path_factory) -> Path:
         encoding="utf-8",
     )
     return catalog
+
+
+@pytest.fixture
+def helper_on(monkeypatch):
+    """The helper process (gisplan._background) allowed, on two cores: the suite turns it off
+    for every other test."""
+    from gisplan import _background
+
+    monkeypatch.setenv(_background.ENV, "1")
+    monkeypatch.setattr(_background, "cores", lambda: 2)
+
+
+@pytest.fixture
+def helper_jobs(helper_on, monkeypatch) -> list[str]:
+    """The helper allowed (:func:`helper_on`); the names of the functions sent to it, in order."""
+    from gisplan import _background
+
+    sent: list[str] = []
+    submit = _background.Helper.submit
+
+    def spy(self, fn, *args, **kwargs):
+        sent.append(fn.__name__)
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(_background.Helper, "submit", spy)
+    return sent

@@ -17,13 +17,6 @@ from gisplan.catalog import load_catalog
 from gisplan.store import read_entry
 
 
-@pytest.fixture
-def helper_on(monkeypatch):
-    """The helper allowed (the suite turns it off for its other tests), on two cores."""
-    monkeypatch.setenv(_background.ENV, "1")
-    monkeypatch.setattr(_background, "cores", lambda: 2)
-
-
 def _messages(caught) -> list[tuple[str, str]]:
     return sorted((w.category.__name__, str(w.message)) for w in caught)
 
@@ -96,19 +89,12 @@ def test_no_helper_when_turned_off_or_on_one_core(monkeypatch):
     assert _background.start() is None
 
 
-def test_indicators_with_work_ahead_equal_those_without(demo_small, helper_on, monkeypatch):
+def test_indicators_with_work_ahead_equal_those_without(demo_small, helper_jobs, monkeypatch):
     """The earlier forest-status year read and the DEM's flow routed in the helper (every layer
     counts as large here): the same tables, skips and warnings as a run without the helper."""
     from gisplan.indicators.run import run_indicators
 
-    sent = []
-    submit = _background.Helper.submit
-
-    def spy(self, fn, *args, **kwargs):
-        sent.append(fn.__name__)
-        return submit(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(_background.Helper, "submit", spy)
+    sent = helper_jobs
     monkeypatch.setattr(store, "AHEAD_MIN_BYTES", 0)
     cat = load_catalog(demo_small)
     with warnings.catch_warnings(record=True) as ahead_w:
@@ -141,7 +127,7 @@ def test_what_a_job_prints_does_not_mix_with_the_replies(helper_on):
         helper.close()
 
 
-def test_a_site_with_work_ahead_equals_one_without(demo_small, helper_on, monkeypatch, tmp_path):
+def test_a_site_with_work_ahead_equals_one_without(demo_small, helper_jobs, monkeypatch, tmp_path):
     """publish: the parcels' web encoding runs in the helper beside the indicators (every layer and
     parcel count is large enough here); the same pages and parcel data as without the helper."""
     import re
@@ -149,14 +135,7 @@ def test_a_site_with_work_ahead_equals_one_without(demo_small, helper_on, monkey
     from gisplan.maps import site
     from gisplan.pipeline import Plan
 
-    sent = []
-    submit = _background.Helper.submit
-
-    def spy(self, fn, *args, **kwargs):
-        sent.append(fn.__name__)
-        return submit(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(_background.Helper, "submit", spy)
+    sent = helper_jobs
     monkeypatch.setattr(store, "AHEAD_MIN_BYTES", 0)
     monkeypatch.setattr(site, "AHEAD_MIN_PARCELS", 0)
     Plan(demo_small).publish(tmp_path / "ahead")

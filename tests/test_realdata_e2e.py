@@ -200,17 +200,13 @@ def test_terrain_on_a_dem_that_covers_part_of_the_province(reports, real_data):
     assert terrain.loc[clear_in, "elevation_mean_m"].min() < 100  # the plain south of the city
 
 
-def test_work_ahead_in_the_helper_gives_the_same_tables_on_real_layers(real_catalog, reports, tmp_path, monkeypatch):
+def test_work_ahead_in_the_helper_gives_the_same_tables_on_real_layers(real_catalog, reports, tmp_path, monkeypatch,
+                                                                        helper_jobs):
     """The real catalog with the helper process on (the SRTM tile's flow routed there, every layer
     counted as large): the same CSV tables, byte for byte, as the run without it."""
-    from gisplan import _background, store
+    from gisplan import store
 
-    sent = []
-    submit = _background.Helper.submit
-    monkeypatch.setattr(_background.Helper, "submit",
-                        lambda self, fn, *a, **k: sent.append(fn.__name__) or submit(self, fn, *a, **k))
-    monkeypatch.setenv(_background.ENV, "1")
-    monkeypatch.setattr(_background, "cores", lambda: 2)
+    sent = helper_jobs
     monkeypatch.setattr(store, "AHEAD_MIN_BYTES", 0)
     out = tmp_path / "reports"
     result = _run(["indicators", "--catalog", str(real_catalog), "--out", str(out), "--no-progress"])

@@ -68,10 +68,15 @@ def flow_ahead(L: LayerStore) -> None:
     messages are those of the grid read again by the steps, so they are not replayed."""
     import importlib.util
 
-    if DERIVED_KEY in L.derived or L.started(FLOW_KEY) or importlib.util.find_spec("pysheds") is None:
-        return
+    if DERIVED_KEY not in L.derived and importlib.util.find_spec("pysheds") is not None:
+        L.beside(FLOW_KEY, dem_flow, *_flow_args(L))
+
+
+def _flow_args(L: LayerStore) -> tuple:
+    """The arguments of :func:`dem_flow` for the hazard steps' grid: the DEM, its CRS, the
+    communes (the grid's area) and the margin."""
     dem = dem_source(L)
-    L.beside(FLOW_KEY, dem_flow, dem.path, getattr(dem, "crs", None), L.get("communes"), MARGIN_M)
+    return dem.path, getattr(dem, "crs", None), L.get("communes"), MARGIN_M
 
 
 def susceptibility_for(L: LayerStore) -> dict:
@@ -79,20 +84,18 @@ def susceptibility_for(L: LayerStore) -> dict:
     computed once per store (landslide alone when pysheds, needed for flash floods, is absent)."""
     if DERIVED_KEY in L.derived:
         return L.derived[DERIVED_KEY]
-    dem = dem_source(L)
-    communes = L.get("communes")
-    flow_args = (dem.path, getattr(dem, "crs", None), communes, MARGIN_M)
-    flow = (lambda: L.take(FLOW_KEY, dem_flow, *flow_args, replay=False)) if L.started(FLOW_KEY) else None
+    args = _flow_args(L)  # the grid's DEM, CRS, area and margin, as the flow ahead had them
+    dem_path, crs, communes, margin = args
+    flow = (lambda: L.take(FLOW_KEY, dem_flow, *args, replay=False)) if L.started(FLOW_KEY) else None
     # the catalog's roads are not a factor here: a network missing its local roads would lower the
     # index everywhere far from the mapped ones (``gisplan hazard --roads`` takes a complete one)
     kw = dict(rivers=L.optional("river_sections"), land_cover=_land_cover(L),
-              forest_status=L.optional("forest_status"), area=communes, crs=getattr(dem, "crs", None),
-              margin_m=MARGIN_M)
+              forest_status=L.optional("forest_status"), area=communes, crs=crs, margin_m=margin)
     skipped = {}
     try:
-        result = hazard.susceptibility(dem.path, hazards=hazard.HAZARDS, flow=flow, **kw)
+        result = hazard.susceptibility(dem_path, hazards=hazard.HAZARDS, flow=flow, **kw)
     except MissingDependencyError as exc:
-        result = hazard.susceptibility(dem.path, hazards=("landslide",), **kw)
+        result = hazard.susceptibility(dem_path, hazards=("landslide",), **kw)
         reason = data_missing(f"flash-flood susceptibility needs pysheds: {exc}",
                               "mức độ nhạy cảm lũ quét cần gói pysheds; cài đặt: "
                               "pip install \"gisplan[hazard]\"",
