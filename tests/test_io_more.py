@@ -331,25 +331,6 @@ def test_gisplan_io_names_are_the_functions_not_its_modules():
     assert {".shp", ".gpkg", ".csv"} <= gio.VECTOR_SUFFIXES and ".tif" in gio.RASTER_SUFFIXES
 
 
-def test_coverage_screen_in_bands_flags_every_overlapping_parcel():
-    # a 60 × 60 grid of 100 m parcels; every 90th parcel shifted 30 m onto its right neighbour.
-    # Screened in one piece or in bands (cut through the grid's columns), the parcels that overlap
-    # are the shifted ones and their right neighbours, and nothing else
-    from gisplan.io.geometry_checks import coverage_screen
-
-    n = 60
-    ix, iy = np.meshgrid(np.arange(n), np.arange(n))
-    x0, y0 = X0 + 100.0 * ix.ravel(), Y0 + 100.0 * iy.ravel()
-    geoms = shapely.box(x0, y0, x0 + 100, y0 + 100)
-    shifted = np.array([k for k in range(0, n * n, 90) if ix.ravel()[k] < n - 1])
-    geoms[shifted] = shapely.box(x0[shifted] + 30, y0[shifted], x0[shifted] + 130, y0[shifted] + 100)
-    overlapping = np.unique(np.r_[shifted, shifted + 1])
-    one = coverage_screen(geoms, bands=1)
-    assert set(overlapping) <= set(one)
-    for bands in (2, 3, 7, 13):
-        assert np.array_equal(coverage_screen(geoms, bands=bands), one), bands
-
-
 def test_a_large_shapefile_read_in_batches_is_the_same_frame(tmp_path, monkeypatch):
     # 1,000 lots in the FRMS field set with TCVN3 text, read in batches of 300 (four batches, two
     # at once) and in one piece: the same rows in the same order, the same decoded values

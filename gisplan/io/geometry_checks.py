@@ -5,26 +5,24 @@ and polygons overlapping each other (areas in m², EPSG:9213 for geographic data
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan._threads import chunked, cores, is_valid, map_each
+from gisplan._threads import chunked, is_valid
 from gisplan.catalog import LayerType
 from gisplan.crs import TARGET_CRS
 from gisplan.io.report import ValidationReport, report_rows
+from gisplan.io.shared_edges import unmatched_edges
 
 _FAMILY = {
     "Point": "point", "MultiPoint": "point",
     "LineString": "line", "MultiLineString": "line", "LinearRing": "line",
     "Polygon": "polygon", "MultiPolygon": "polygon",
 }
-#: Polygons per band below which the coverage screen runs in one piece …
-SCREEN_BAND_MIN = 20_000
-#: … and above which a band is split further (the invalid edges GEOS returns, one geometry per
-#: polygon, are held for one band per core at a time).
-SCREEN_BAND_MAX = 250_000
 
 
 def nonfinite_rows(geoms) -> np.ndarray:
@@ -102,39 +100,45 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer_type: LayerType, ids, report) ->
 
 
 def check_overlaps(gdf: gpd.GeoDataFrame, ids: pd.Series, report: ValidationReport, tol_m2: float,
-                    severity: str = "error") -> None:
+                    severity: str = "error", *, screen: EdgeScreen | None = None) -> None:
     """Report pairs of polygons whose interiors overlap by more than ``tol_m2`` m².
 
-    Vectorised: ``shapely.coverage_invalid_edges`` screens the layer (polygons that tile
-    cleanly have no invalid edges, GEOS ≥ 3.12); only the flagged polygons are queried in an
-    STRtree for neighbours whose interiors intersect theirs (DE-9IM ``T********``), and the
-    intersection areas of those pairs are measured (m², see :func:`_areas_m2`).
+    The polygons (valid: :func:`check_geometry` repairs them first) are screened by their shared
+    edges (:func:`gisplan.io.shared_edges.unmatched_edges`): only those with an edge their
+    neighbours do not repeat — the layer's outer boundary and where lots do not tile cleanly —
+    are tested against the polygons they touch (DE-9IM ``T********``: the interiors intersect).
+    Every overlapping area has such a polygon overlapping a neighbour on its boundary; from the
+    overlapping polygons found, the polygons they touch are tested in turn, until no new one
+    overlaps, so that overlaps inside a region bounded by flagged edges are found too. The
+    intersection areas of the pairs are measured in m² (:func:`_areas_m2`).
     """
-    arr = np.asarray(gdf.geometry.values, dtype=object)
-    poly = np.isin(shapely.get_type_id(arr), (3, 6)) & ~shapely.is_empty(arr)
-    idx = np.flatnonzero(poly)
+    idx, geoms = _polygons(gdf.geometry.values)
     if len(idx) < 2:
         return
-    geoms = arr[idx]
-    try:
-        flagged = coverage_screen(geoms)
-    except (AttributeError, shapely.errors.GEOSException):  # pragma: no cover - shapely < 2.1 / odd input
-        flagged = np.arange(len(geoms))
-    if not len(flagged):
+    todo = screen.flagged(geoms) if screen is not None else None
+    if todo is None:
+        todo = unmatched_edges(geoms)
+    if not len(todo):
         return
     tree = shapely.STRtree(geoms)
-    src, dst = tree.query(geoms[flagged], predicate="intersects")
-    a = flagged[src]
-    keep = a != dst
-    a, b = np.minimum(a[keep], dst[keep]), np.maximum(a[keep], dst[keep])
+    seen = np.zeros(len(geoms), dtype=bool)
+    found_a, found_b = [], []
+    while len(todo):
+        seen[todo] = True
+        src, dst = tree.query(geoms[todo], predicate="intersects")
+        a = todo[src]
+        keep = a != dst
+        a, dst = a[keep], dst[keep]
+        inner = chunked(lambda x, y: shapely.relate_pattern(x, y, "T********"), geoms[a], geoms[dst])
+        found_a.append(a[inner])
+        found_b.append(dst[inner])
+        # the polygons touching one found overlapping, not tested yet
+        near = np.unique(dst[np.isin(a, a[inner])])
+        todo = near[~seen[near]]
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
     if not len(a):
         return
-    pairs = np.unique(np.stack([a, b]), axis=1)
-    a, b = pairs
-    inner = chunked(lambda x, y: shapely.relate_pattern(x, y, "T********"), geoms[a], geoms[b])
-    a, b = a[inner], b[inner]
-    if not len(a):
-        return
+    a, b = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)]), axis=1)
     area = _areas_m2(chunked(shapely.intersection, geoms[a], geoms[b]), gdf.crs)
     big = area > tol_m2
     for i, j, m2 in zip(idx[a[big]], idx[b[big]], area[big], strict=True):
@@ -143,29 +147,37 @@ def check_overlaps(gdf: gpd.GeoDataFrame, ids: pd.Series, report: ValidationRepo
                    column="geometry", row=ids.iloc[i])
 
 
-def coverage_screen(geoms: np.ndarray, bands: int | None = None) -> np.ndarray:
-    """Positions of the polygons with an invalid coverage edge (``shapely.coverage_invalid_edges``):
-    those that may overlap a neighbour. Every polygon that overlaps another is among them.
+def _polygons(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and geometries of the non-empty polygons and multipolygons."""
+    arr = np.asarray(geoms, dtype=object)
+    idx = np.flatnonzero(np.isin(shapely.get_type_id(arr), (3, 6)) & ~shapely.is_empty(arr))
+    return idx, arr[idx]
 
-    A large layer is screened in vertical bands at once, one per core (GEOS releases the GIL):
-    a band holds the polygons reaching into it (``xmin`` before its end and ``xmax`` after its
-    start). Two polygons whose interiors overlap share a point; the band of that point's x holds
-    both, so the overlap is seen there; a polygon cut by a band's edge is screened in both bands
-    (its edges on the band's outside are the coverage's outer boundary, which is valid).
-    ``bands``: default one per core, at least :data:`SCREEN_BAND_MIN` and at most about
-    :data:`SCREEN_BAND_MAX` polygons a band.
-    """
-    n = len(geoms)
-    if bands is None:
-        bands = max(1, min(cores(), n // SCREEN_BAND_MIN), -(-n // SCREEN_BAND_MAX))
-    if bands <= 1:
-        return np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
-    b = shapely.bounds(geoms)
-    cuts = np.quantile((b[:, 0] + b[:, 2]) / 2, np.linspace(0, 1, bands + 1)[1:-1])
-    lo, hi = np.r_[-np.inf, cuts], np.r_[cuts, np.inf]
-    members = [np.flatnonzero((b[:, 0] < h) & (b[:, 2] >= low)) for low, h in zip(lo, hi, strict=True)]
-    found = map_each(lambda m: m[~shapely.is_empty(shapely.coverage_invalid_edges(geoms[m]))], members)
-    return np.unique(np.concatenate(found))
+
+class EdgeScreen:
+    """The overlap check's screen (:func:`gisplan.io.shared_edges.unmatched_edges`) of a layer's
+    polygons, started in a thread as soon as the layer is read, while its attributes are decoded
+    and checked (Python work that holds one core; the screen is NumPy and GEOS work on the
+    other). :meth:`flagged` gives it for the geometries the check gets, if they are the same
+    objects: a geometry repaired or left out since makes the check screen again. The thread runs
+    NumPy and shapely calls only (no ``warnings.catch_warnings``: see :mod:`gisplan._threads`)."""
+
+    def __init__(self, geoms):
+        _, self._geoms = _polygons(geoms)
+        self._pool = ThreadPoolExecutor(1)
+        self._future = self._pool.submit(unmatched_edges, self._geoms)
+        self._pool.shutdown(wait=False)
+
+    def flagged(self, geoms: np.ndarray) -> np.ndarray | None:
+        """The flagged positions in ``geoms`` (the check's polygons), or None when they are not
+        the geometries screened or the screen failed (the check then screens them itself)."""
+        same = len(geoms) == len(self._geoms) and all(a is b for a, b in zip(geoms, self._geoms, strict=True))
+        try:
+            return self._future.result() if same else None
+        except Exception:  # noqa: BLE001 - the check screens again and raises there if it must
+            return None
+        finally:
+            self._geoms = None
 
 
 def _areas_m2(geoms: np.ndarray, crs) -> np.ndarray:

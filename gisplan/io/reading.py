@@ -21,6 +21,7 @@ import geopandas as gpd
 
 from gisplan._frames import LayerMeta
 from gisplan._memory import LARGE_LAYER, release_freed_memory
+from gisplan._threads import cores
 from gisplan.catalog import SYNTHETIC_NOTE, Catalog, CatalogEntry, LayerType, load_catalog
 from gisplan.crs import TARGET_CRS, to_crs
 from gisplan.encoding import fix_text_columns, normalize_encoding
@@ -37,11 +38,12 @@ from gisplan.io.attribute_join import join_attributes
 from gisplan.io.columns import apply_defaults, canonical_columns, derive_columns
 from gisplan.io.crs_rules import DECLARE_CRS, reproject, resolve_crs
 from gisplan.io.csv_points import coordinate_axes
+from gisplan.io.geometry_checks import EdgeScreen
 from gisplan.io.raster import RasterSource, open_raster
 from gisplan.io.report import Issue, ValidationReport
 from gisplan.io.sources import ANY_LAYER, RASTER_SUFFIXES, catalog_entry
 from gisplan.io.text import decode_names, report_decoded
-from gisplan.io.validation import validate_frame
+from gisplan.io.validation import OVERLAP_LAYER_TYPES, validate_frame
 from gisplan.io.vector import open_vector
 
 log = logging.getLogger(__name__)
@@ -250,6 +252,10 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
     where_note = None
     if where is not None:
         raw, where_note = apply_where(raw, where, path, layer, entry)
+    screen = None
+    if (ltype.id in OVERLAP_LAYER_TYPES and isinstance(raw, gpd.GeoDataFrame) and len(raw) >= LARGE_LAYER
+            and cores() >= 2):  # the overlap screen on one core while the attributes are decoded
+        screen = EdgeScreen(raw.geometry.values)
     report = ValidationReport(file=str(path), layer=layer)
     report_decoded(report, path, decoded, ltype, columns)
     for code, message, column in notes:
@@ -272,7 +278,8 @@ def _read(path: Path, ltype: LayerType, *, layer, crs, assume_crs, encoding, col
                    column="geometry")
     fixed, report = validate_frame(gdf, ltype, file=str(path), layer=layer, report=report,
                                    overlap_tolerance_m2=overlap_tolerance_m2,
-                                   decoded=frms.DECODED if schema else ())
+                                   decoded=frms.DECODED if schema else (), screen=screen)
+    del raw, renamed, gdf, screen  # the columns the checks replaced are freed with them (see the end)
     for col, how in derived.items():
         report.add("warning", "derived_column", f"{col} derived {how}", column=col)
     if isinstance(fixed, gpd.GeoDataFrame) and crs is not None and fixed.crs is not None:

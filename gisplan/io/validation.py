@@ -18,7 +18,7 @@ import pandas as pd
 from gisplan._frames import map_unique
 from gisplan.catalog import Attribute, LayerType
 from gisplan.errors import SchemaError
-from gisplan.io.geometry_checks import check_geometry, check_overlaps
+from gisplan.io.geometry_checks import EdgeScreen, check_geometry, check_overlaps
 from gisplan.io.report import ValidationReport, report_rows, row_ids
 from gisplan.io.values import coerce, map_labels
 
@@ -42,6 +42,7 @@ def validate_frame(
     report: ValidationReport | None = None,
     overlap_tolerance_m2: float | None = None,
     decoded: Collection[str] = (),
+    screen: EdgeScreen | None = None,
 ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
     """Check and repair a layer whose columns already carry the canonical names.
 
@@ -62,6 +63,8 @@ def validate_frame(
     overlap_tolerance_m2 : overlaps up to this area (m²) are ignored; default
         :data:`OVERLAP_TOLERANCE_M2`. Areas are measured in the layer's CRS when it is projected
         (converted to metres), else in EPSG:9213.
+    screen : the overlap screen started on the layer's geometries when it was read
+        (:class:`~gisplan.io.geometry_checks.EdgeScreen`).
 
     Returns
     -------
@@ -95,7 +98,7 @@ def validate_frame(
         out = check_geometry(out, layer_type, ids, report)
         if layer_type.id in OVERLAP_LAYER_TYPES:
             tol = OVERLAP_TOLERANCE_M2 if overlap_tolerance_m2 is None else float(overlap_tolerance_m2)
-            check_overlaps(out, ids, report, tol,
+            check_overlaps(out, ids, report, tol, screen=screen,
                             severity="error" if layer_type.id in OVERLAP_ERROR_TYPES else "warning")
     elif layer_type.kind == "vector" and not layer_type.geometry_optional:
         report.add("error", "no_geometry", f"layer type {layer_type.id!r} needs geometries, the data has none")
