@@ -18,6 +18,12 @@ from gisplan._threads import chunked, is_valid
 from gisplan.crs import require_projected
 from gisplan.errors import CRSError, SchemaError
 
+#: Features cut at a time by :func:`clip_by_units` (the candidate pairs and their tests are
+#: held for one batch).
+CLIP_BATCH = 250_000
+#: Pairs from which the intersections of a batch run on every core (each takes tens of µs).
+PAIRS_MIN_CHUNK = 2_000
+
 
 def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id: str,
                   unit_columns: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
@@ -50,29 +56,49 @@ def clip_by_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_i
     require_projected(units.crs, "units")
     fg = features.geometry.to_numpy()
     ug = units.geometry.to_numpy()
-    # the few (complex) units are prepared once and tested against the many features
     shapely.prepare(ug)
-    ui, fi = shapely.STRtree(fg).query(ug, predicate="intersects")
-    by_unit = np.argsort(ui, kind="stable")  # a prepared unit is tested in one thread only
-    covered = np.empty(len(ui), dtype=bool)
-    covered[by_unit] = chunked(shapely.covers, ug[ui[by_unit]], fg[fi[by_unit]], together=ui[by_unit])
+    tree = shapely.STRtree(ug)  # the small tree: a tree of the features takes memory
+    id_col = next((c for c in ("parcel_id", "section_id", "feature_id", "id") if c in features.columns), None)
+    fids = (features[id_col] if id_col else features.index).to_numpy()
+    uids = units[unit_id].to_numpy()
+    cut = [_cut(fg[s:s + CLIP_BATCH], s, ug, tree, fids, uids) for s in range(0, max(len(fg), 1), CLIP_BATCH)]
+    fi, ui, pieces, line = (np.concatenate(part) for part in zip(*cut, strict=True))
+    del cut
+    pieces = _keep_dimension(pieces, line)
+    out = features.drop(columns=features.geometry.name).iloc[fi].reset_index(names="feature_index")
+    for col in (unit_id, *unit_columns):
+        out[col] = units[col].array.take(ui)  # the column's own type: no text converted per piece
+    return gpd.GeoDataFrame(out, geometry=pieces, crs=features.crs)
+
+
+def _cut(fg: np.ndarray, offset: int, ug: np.ndarray, tree: shapely.STRtree, fids: np.ndarray,
+         uids: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One batch of :func:`clip_by_units`: the features ``fg`` (from position ``offset``) cut by
+    the (prepared) units ``ug`` in ``tree``. Returns the feature and unit positions of each
+    piece of non-zero size, by feature then unit, the pieces and whether each is a line.
+
+    The units are tested against the features whose boxes meet theirs, on every core: a
+    prepared unit is tested in one thread only, so the pairs go unit by unit (sorted by unit);
+    a feature the unit covers keeps its geometry, one it does not cover is tested for contact
+    (most of those only share the unit's box) and, when they meet, intersected."""
+    fi, ui = tree.query(fg)
+    by_unit = np.argsort(ui, kind="stable")
+    ui, fi = ui[by_unit], fi[by_unit]
+    del by_unit
+    covered = chunked(shapely.covers, ug[ui], fg[fi], together=ui)
+    rest = np.flatnonzero(~covered)
+    meets = covered.copy()
+    meets[rest] = chunked(shapely.intersects, ug[ui[rest]], fg[fi[rest]], together=ui[rest])
+    fi, ui, covered = fi[meets], ui[meets], covered[meets]
     order = np.lexsort((ui, fi))
     fi, ui, covered = fi[order], ui[order], covered[order]
-    pieces = fg[fi].copy()
+    pieces = fg[fi]
     todo = np.flatnonzero(~covered)
     if len(todo):
-        id_col = next((c for c in ("parcel_id", "section_id", "feature_id", "id") if c in features.columns), None)
-        fids = (features[id_col] if id_col else features.index).to_numpy()[fi[todo]]
-        pieces[todo] = _intersect_pairs(fg[fi[todo]], ug[ui[todo]], fids, units[unit_id].to_numpy()[ui[todo]])
+        pieces[todo] = _intersect_pairs(fg[fi[todo]], ug[ui[todo]], fids[offset + fi[todo]], uids[ui[todo]])
     line = np.isin(shapely.get_type_id(fg[fi]), (1, 5))
-    size = np.where(line, shapely.length(pieces), shapely.area(pieces))
-    keep = size > 0
-    fi, ui, pieces = fi[keep], ui[keep], pieces[keep]
-    pieces = _keep_dimension(pieces, line[keep])
-    out = features.iloc[fi].drop(columns=features.geometry.name).reset_index(names="feature_index")
-    for col in (unit_id, *unit_columns):
-        out[col] = units[col].to_numpy()[ui]
-    return gpd.GeoDataFrame(out, geometry=pieces, crs=features.crs)
+    keep = np.where(line, shapely.length(pieces), shapely.area(pieces)) > 0
+    return offset + fi[keep], ui[keep], pieces[keep], line[keep]
 
 
 def _intersect_pairs(fg: np.ndarray, ug: np.ndarray, feature_ids: np.ndarray, unit_ids: np.ndarray) -> np.ndarray:
@@ -92,10 +118,10 @@ def _intersect_pairs(fg: np.ndarray, ug: np.ndarray, feature_ids: np.ndarray, un
             local[k] = shapely.clip_by_rect(g, *bb)
         except shapely.errors.GEOSException:
             local[k] = g
-    bad = ~chunked(is_valid, local)
+    bad = ~chunked(is_valid, local, min_chunk=PAIRS_MIN_CHUNK)
     local[bad] = ug[bad]
     try:
-        return chunked(shapely.intersection, fg, local)
+        return chunked(shapely.intersection, fg, local, min_chunk=PAIRS_MIN_CHUNK)
     except shapely.errors.GEOSException:
         pass
     out = np.empty(len(fg), dtype=object)

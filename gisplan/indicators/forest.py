@@ -71,7 +71,7 @@ def forest_cover_from_status(
     meets = status.fillna(False).to_numpy(dtype=bool)[at]
     unknown = status.isna().to_numpy()[at]  # a lot whose status is unknown is neither forest nor not
     young = _young(parcels)[at] & ~meets & ~unknown
-    lots = pd.DataFrame({unit_id: pieces[unit_id].to_numpy(), "ha": pieces["ha"].to_numpy(),
+    lots = pd.DataFrame({unit_id: pieces[unit_id].array, "ha": pieces["ha"].to_numpy(),
                          "origin": parcels["origin"].to_numpy()[at], "purpose": parcels["purpose"].to_numpy()[at],
                          "meets": meets, "young": young, "unknown": unknown})
     lots["not_forest"] = ~lots["meets"] & ~lots["young"] & ~lots["unknown"]

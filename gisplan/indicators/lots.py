@@ -45,7 +45,7 @@ def split_by_units(lots: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, unit_id: 
     if "parcel_id" in lots.columns:  # named in the errors of a geometry GEOS refuses
         frame["parcel_id"] = lots["parcel_id"].to_numpy()
     pieces = clip_by_units(frame, units.reset_index(drop=True), unit_id=unit_id)
-    return pd.DataFrame({"lot": pieces["lot"].to_numpy(), unit_id: pieces[unit_id].to_numpy(),
+    return pd.DataFrame({"lot": pieces["lot"].to_numpy(), unit_id: pieces[unit_id].array,
                          "ha": shapely.area(pieces.geometry.to_numpy()) / 1e4})
 
 
@@ -89,7 +89,7 @@ class LotOverlay:
             frame = gpd.GeoDataFrame({"i0": self.i0, "i1": self.i1}, geometry=self.geometry, crs=self.before.crs)
             pieces = clip_by_units(frame, units.reset_index(drop=True), unit_id=unit_id)
             out = pd.DataFrame({"i0": pieces["i0"].to_numpy(), "i1": pieces["i1"].to_numpy(),
-                                unit_id: pieces[unit_id].to_numpy(),
+                                unit_id: pieces[unit_id].array,
                                 "ha": shapely.area(pieces.geometry.to_numpy()) / 1e4})
         if key is not None:
             self._by_units[key] = out
