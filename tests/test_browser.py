@@ -17,6 +17,7 @@ import functools
 import http.server
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -65,13 +66,20 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the page went on before a file was sent whole: not the site's fault
+        super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="module")
 def site(demo_small, tmp_path_factory):
     from gisplan.pipeline import publish_site
 
     out = tmp_path_factory.mktemp("site")
     publish_site(load_catalog(demo_small), out)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    server = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield out, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
