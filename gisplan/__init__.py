@@ -14,11 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from gisplan._memory import numpy_without_huge_pages
-
 __version__ = "0.1.0"
-
-numpy_without_huge_pages()  # where the kernel would make each large array wait (gisplan._memory)
 
 # public name -> module that defines it
 _EXPORTS = {

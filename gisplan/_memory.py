@@ -18,9 +18,10 @@ NumPy asks the kernel for transparent huge pages for every array of 4 MB or more
 (``/sys/kernel/mm/transparent_hugepage/defrag`` set to ``madvise``), a new array waits for that
 compaction whenever the machine's memory is fragmented (a long-running server, a large page
 cache): seen here, 7 s to make a 440 MB array instead of 0.2 s, and 31 s instead of 11 s for a
-step of 2,000,000 lots. :func:`numpy_without_huge_pages`, run when gisplan is imported, turns
-NumPy's request off on such kernels, unless ``NUMPY_MADVISE_HUGEPAGE`` is set (NumPy's own switch:
-``1`` keeps the request).
+step of 2,000,000 lots. :func:`numpy_without_huge_pages`, run when this module is imported (by
+the reading of layers and the batch runs, which make the large arrays; a bare ``import gisplan``
+stays without NumPy), turns NumPy's request off on such kernels, unless ``NUMPY_MADVISE_HUGEPAGE``
+is set (NumPy's own switch: ``1`` keeps the request).
 """
 
 from __future__ import annotations
@@ -114,3 +115,6 @@ def numpy_without_huge_pages() -> bool:
         return False
     switch(False)
     return True
+
+
+numpy_without_huge_pages()

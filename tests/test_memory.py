@@ -28,7 +28,7 @@ def test_the_arrow_pool_is_the_heap_inside_and_restored_after():
 
 
 def test_numpy_huge_pages_as_the_user_set_them():
-    code = ("import gisplan, numpy as np; core = getattr(np, '_core', None) or np.core; "
+    code = ("import gisplan.io, numpy as np; core = getattr(np, '_core', None) or np.core; "
             "print(core.multiarray._get_madvise_hugepage())")
     env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

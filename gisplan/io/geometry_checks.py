@@ -164,9 +164,9 @@ class EdgeScreen:
 
     def __init__(self, geoms):
         _, self._geoms = _polygons(geoms)
-        self._pool = ThreadPoolExecutor(1)
-        self._future = self._pool.submit(unmatched_edges, self._geoms)
-        self._pool.shutdown(wait=False)
+        pool = ThreadPoolExecutor(1)
+        self._future = pool.submit(unmatched_edges, self._geoms)
+        pool.shutdown(wait=False)
 
     def flagged(self, geoms: np.ndarray) -> np.ndarray | None:
         """The flagged positions in ``geoms`` (the check's polygons), or None when they are not

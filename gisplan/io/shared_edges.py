@@ -124,7 +124,8 @@ def _segment_keys(geoms: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, 
     order): the 63-bit hash of its two end points, in either order, and as its lowest bit the
     side its polygon lies on; :data:`_NONE` where there is no segment, or its western end is
     not in ``lo <= x < hi``. And the end of each geometry's coordinates (cumulative counts)."""
-    counts, shells = _rings(geoms)
+    n = shapely.get_num_coordinates(geoms)
+    counts, shells = _rings(geoms, n)
     xy = shapely.get_coordinates(geoms)
     xb = np.ascontiguousarray(xy[:, 0]).view(np.uint64)
     yb = np.ascontiguousarray(xy[:, 1]).view(np.uint64)
@@ -156,7 +157,7 @@ def _segment_keys(geoms: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, 
     if np.isfinite(lo) or np.isfinite(hi):
         west = np.minimum(x[:-1], x[1:])
         key[(west < lo) | (west >= hi)] = _NONE
-    return key, np.cumsum(shapely.get_num_coordinates(geoms))
+    return key, np.cumsum(n)
 
 
 def _scramble(h: np.ndarray) -> None:
@@ -168,10 +169,10 @@ def _scramble(h: np.ndarray) -> None:
     h ^= h >> _R32
 
 
-def _rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The coordinate count of every ring, in coordinate order, and whether it is a shell."""
+def _rings(geoms: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinate count of every ring, in coordinate order, and whether it is a shell
+    (``n``: each geometry's coordinate count)."""
     simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    n = shapely.get_num_coordinates(geoms)
     if simple.all():
         return n, np.ones(len(n), dtype=bool)
     other = np.flatnonzero(~simple)
